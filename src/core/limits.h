@@ -1,0 +1,20 @@
+/*
+ * limits.h - every bound jitgate enforces on outside input, in one place.
+ * Past a bound the API answers 413 (bodies) or 400 (fields), never truncates.
+ */
+#ifndef JG_LIMITS_H
+#define JG_LIMITS_H
+
+#define JG_NAME_MAX 64          /* names: users, groups, resources, actions, rules (incl. NUL) */
+#define JG_GROUPS_MAX 32        /* groups on one principal */
+#define JG_STEPS_MAX 8          /* approval levels on one rule */
+#define JG_STEP_COUNT_MAX 16    /* N in "N of group G" */
+#define JG_BODY_MAX (64 * 1024) /* one HTTP request body */
+#define JG_PAYLOAD_MAX (32 * 1024)
+#define JG_REASON_MAX 2048      /* justification, comments */
+#define JG_TICKET_MAX 128
+#define JG_POLICY_FILE_MAX (4 * 1024 * 1024)
+#define JG_LIST_MAX 500         /* page size ceiling */
+#define JG_LIST_DEFAULT 50
+
+#endif

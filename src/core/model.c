@@ -1,0 +1,285 @@
+/*
+ * model.c - the request and grant state machines.
+ *
+ * The transition tables below are the single source of truth for what may
+ * follow what; every state change in jitgate goes through them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/model.h"
+
+static const char *const req_names[JG_REQ_NSTATES] = {
+	"pending", "approved", "denied", "cancelled", "expired",
+};
+
+static const char *const grant_names[JG_GRANT_NSTATES] = {
+	"active", "expired", "revoked", "consumed", "completed",
+};
+
+/* req_next[from][to]: 1 when legal. Only pending has exits. */
+static const unsigned char req_next[JG_REQ_NSTATES][JG_REQ_NSTATES] = {
+	[JG_REQ_PENDING] = {[JG_REQ_APPROVED] = 1, [JG_REQ_DENIED] = 1,
+	                    [JG_REQ_CANCELLED] = 1, [JG_REQ_EXPIRED] = 1},
+};
+
+/* grant_next[from][to]: only active has exits. */
+static const unsigned char grant_next[JG_GRANT_NSTATES][JG_GRANT_NSTATES] = {
+	[JG_GRANT_ACTIVE] = {[JG_GRANT_EXPIRED] = 1, [JG_GRANT_REVOKED] = 1,
+	                     [JG_GRANT_CONSUMED] = 1, [JG_GRANT_COMPLETED] = 1},
+};
+
+static const char *const role_names[JG_NROLES] = {"admin", "auditor",
+                                                  "checker"};
+
+const char *jg_role_name(int i)
+{
+	return i >= 0 && i < JG_NROLES ? role_names[i] : "invalid";
+}
+
+int jg_role_parse(const char *name)
+{
+	for (int i = 0; name && i < JG_NROLES; i++)
+		if (strcmp(role_names[i], name) == 0)
+			return 1 << i;
+	return 0;
+}
+
+int jg_name_valid(const char *s, int at_ok)
+{
+	size_t n = 0;
+
+	if (!s)
+		return 0;
+	for (; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		         (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		         c == '-' || (at_ok && c == '@');
+		if (!ok || n + 1 >= JG_NAME_MAX)
+			return 0;
+	}
+	return n > 0;
+}
+
+const char *jg_req_state_name(enum jg_req_state s)
+{
+	return (unsigned)s < JG_REQ_NSTATES ? req_names[s] : "invalid";
+}
+
+const char *jg_grant_state_name(enum jg_grant_state s)
+{
+	return (unsigned)s < JG_GRANT_NSTATES ? grant_names[s] : "invalid";
+}
+
+static int parse_name(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; name && i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int jg_req_state_parse(const char *name, enum jg_req_state *out)
+{
+	int i = parse_name(req_names, JG_REQ_NSTATES, name);
+	if (i < 0)
+		return -1;
+	*out = (enum jg_req_state)i;
+	return 0;
+}
+
+int jg_grant_state_parse(const char *name, enum jg_grant_state *out)
+{
+	int i = parse_name(grant_names, JG_GRANT_NSTATES, name);
+	if (i < 0)
+		return -1;
+	*out = (enum jg_grant_state)i;
+	return 0;
+}
+
+int jg_req_can(enum jg_req_state from, enum jg_req_state to)
+{
+	return (unsigned)from < JG_REQ_NSTATES && (unsigned)to < JG_REQ_NSTATES &&
+	       req_next[from][to];
+}
+
+int jg_grant_can(enum jg_grant_state from, enum jg_grant_state to)
+{
+	return (unsigned)from < JG_GRANT_NSTATES &&
+	       (unsigned)to < JG_GRANT_NSTATES && grant_next[from][to];
+}
+
+enum jg_err jg_request_transition(struct jg_request *r, enum jg_req_state to,
+                                  const char *reason, int64_t now,
+                                  char why[JG_WHY_MAX])
+{
+	if (!jg_req_can(r->state, to)) {
+		snprintf(why, JG_WHY_MAX, "request %s is %s and cannot become %s",
+		         r->id, jg_req_state_name(r->state),
+		         jg_req_state_name(to));
+		return JG_ECONFLICT;
+	}
+	r->state = to;
+	r->decided_at = now;
+	snprintf(r->state_reason, sizeof(r->state_reason), "%s",
+	         reason ? reason : "");
+	return JG_OK;
+}
+
+enum jg_err jg_review_check(const struct jg_request *r,
+                            const struct jg_review *prior, size_t nprior,
+                            const char *reviewer, int in_group, int64_t now,
+                            char why[JG_WHY_MAX])
+{
+	if (r->state != JG_REQ_PENDING) {
+		snprintf(why, JG_WHY_MAX, "request %s is already %s", r->id,
+		         jg_req_state_name(r->state));
+		return JG_ECONFLICT;
+	}
+	if (now >= r->expires_at) {
+		snprintf(why, JG_WHY_MAX,
+		         "request %s expired undecided and can no longer be "
+		         "reviewed", r->id);
+		return JG_ECONFLICT;
+	}
+	if (strcmp(reviewer, r->requester) == 0) {
+		snprintf(why, JG_WHY_MAX,
+		         "requester cannot review own request %s", r->id);
+		return JG_ESELF;
+	}
+	for (size_t i = 0; i < nprior; i++) {
+		if (strcmp(prior[i].reviewer, reviewer) == 0) {
+			snprintf(why, JG_WHY_MAX,
+			         "'%s' has already reviewed request %s",
+			         reviewer, r->id);
+			return JG_EDUP;
+		}
+	}
+	if (!in_group) {
+		snprintf(why, JG_WHY_MAX,
+		         "'%s' is not in group '%s' that reviews step %zu of "
+		         "request %s", reviewer, r->steps[r->step].group,
+		         r->step + 1, r->id);
+		return JG_EFORBIDDEN;
+	}
+	return JG_OK;
+}
+
+/* Distinct approvals on `step`: reviewers are unique per request already. */
+static int approvals_on(const struct jg_review *rv, size_t n, size_t step)
+{
+	int count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (rv[i].step == step && rv[i].approve)
+			count++;
+	return count;
+}
+
+enum jg_review_outcome jg_review_apply(struct jg_request *r,
+                                       const struct jg_review *prior,
+                                       size_t nprior,
+                                       const struct jg_review *rv,
+                                       int64_t now)
+{
+	char why[JG_WHY_MAX], reason[JG_WHY_MAX];
+
+	if (!rv->approve) {
+		snprintf(reason, sizeof(reason), "denied by %s", rv->reviewer);
+		jg_request_transition(r, JG_REQ_DENIED, reason, now, why);
+		return JG_REVIEW_DENIED;
+	}
+	const struct jg_step *st = &r->steps[r->step];
+	if (approvals_on(prior, nprior, r->step) + 1 < st->count)
+		return JG_REVIEW_RECORDED;
+	if (r->step + 1 < r->nsteps) {
+		r->step++;
+		return JG_REVIEW_STEP_ADVANCED;
+	}
+	snprintf(reason, sizeof(reason), "approved: all %zu step%s complete",
+	         r->nsteps, r->nsteps == 1 ? "" : "s");
+	jg_request_transition(r, JG_REQ_APPROVED, reason, now, why);
+	return JG_REVIEW_APPROVED;
+}
+
+enum jg_grant_state jg_grant_state_at(const struct jg_grant *g, int64_t now)
+{
+	if (g->state == JG_GRANT_ACTIVE && now >= g->expires_at)
+		return JG_GRANT_EXPIRED;
+	return g->state;
+}
+
+int jg_grant_live(const struct jg_grant *g, int64_t now)
+{
+	return g->state == JG_GRANT_ACTIVE && now >= g->not_before &&
+	       now < g->expires_at && g->uses_left != 0;
+}
+
+enum jg_err jg_grant_end(struct jg_grant *g, enum jg_grant_state to,
+                         const char *actor, const char *reason, int64_t now,
+                         char why[JG_WHY_MAX])
+{
+	enum jg_grant_state eff = jg_grant_state_at(g, now);
+
+	if (!jg_grant_can(g->state, to) ||
+	    (to != JG_GRANT_EXPIRED && eff != JG_GRANT_ACTIVE)) {
+		snprintf(why, JG_WHY_MAX, "grant %s is %s and cannot become %s",
+		         g->id, jg_grant_state_name(eff),
+		         jg_grant_state_name(to));
+		return JG_ECONFLICT;
+	}
+	if (to == JG_GRANT_EXPIRED && eff != JG_GRANT_EXPIRED) {
+		snprintf(why, JG_WHY_MAX, "grant %s has not reached its expiry",
+		         g->id);
+		return JG_ECONFLICT;
+	}
+	g->state = to;
+	g->ended_at = to == JG_GRANT_EXPIRED ? g->expires_at : now;
+	snprintf(g->ended_by, sizeof(g->ended_by), "%s", actor ? actor : "");
+	snprintf(g->end_reason, sizeof(g->end_reason), "%s",
+	         reason ? reason : "");
+	return JG_OK;
+}
+
+void jg_grant_from_request(struct jg_grant *g, const struct jg_request *r,
+                           int64_t now)
+{
+	memset(g, 0, sizeof(*g));
+	memcpy(g->request_id, r->id, sizeof(g->request_id));
+	memcpy(g->principal, r->requester, sizeof(g->principal));
+	memcpy(g->resource, r->resource, sizeof(g->resource));
+	memcpy(g->action, r->action, sizeof(g->action));
+	memcpy(g->payload_sha256, r->payload_sha256, sizeof(g->payload_sha256));
+	g->not_before = now;
+	g->expires_at = now + r->duration;
+	/* A bound payload runs once; plain access lasts until expiry. */
+	g->uses_left = r->payload ? 1 : -1;
+	g->state = JG_GRANT_ACTIVE;
+	g->created_at = now;
+}
+
+void jg_request_clear(struct jg_request *r)
+{
+	if (!r)
+		return;
+	free(r->payload);
+	free(r->reason);
+	memset(r, 0, sizeof(*r));
+}
+
+void jg_review_clear(struct jg_review *rv)
+{
+	if (!rv)
+		return;
+	free(rv->comment);
+	memset(rv, 0, sizeof(*rv));
+}
+
+void jg_event_clear(struct jg_event *ev)
+{
+	if (!ev)
+		return;
+	free(ev->details);
+	memset(ev, 0, sizeof(*ev));
+}

@@ -1,0 +1,182 @@
+/*
+ * policy.c - lookups and screening over a loaded policy.
+ *
+ * Screening here is the first subset: resource and action must exist, the
+ * first rule whose resource glob, labels and action glob all match decides,
+ * and the duration must not exceed that rule's maximum. Anything that is
+ * not matched by a rule is denied: a policy can never mean "allow" by
+ * omission.
+ */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/policy.h"
+#include "util/timefmt.h"
+
+static void labels_free(struct jg_label *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(l[i].key);
+		free(l[i].value);
+	}
+	free(l);
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void jg_policy_free(struct jg_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nresources; i++) {
+		struct jg_resource *r = &p->resources[i];
+		free(r->name);
+		free(r->sensitivity);
+		labels_free(r->labels, r->nlabels);
+		strv_free(r->actions, r->nactions);
+	}
+	free(p->resources);
+	for (size_t i = 0; i < p->ngroups; i++) {
+		free(p->groups[i].name);
+		strv_free(p->groups[i].members, p->groups[i].nmembers);
+	}
+	free(p->groups);
+	for (size_t i = 0; i < p->nrules; i++) {
+		struct jg_rule *r = &p->rules[i];
+		free(r->name);
+		free(r->resource_glob);
+		free(r->action_glob);
+		labels_free(r->labels, r->nlabels);
+		free(r->steps);
+	}
+	free(p->rules);
+	free(p);
+}
+
+const struct jg_resource *jg_policy_resource(const struct jg_policy *p,
+                                             const char *name)
+{
+	for (size_t i = 0; i < p->nresources; i++)
+		if (strcmp(p->resources[i].name, name) == 0)
+			return &p->resources[i];
+	return NULL;
+}
+
+const struct jg_group *jg_policy_group(const struct jg_policy *p,
+                                       const char *name)
+{
+	for (size_t i = 0; i < p->ngroups; i++)
+		if (strcmp(p->groups[i].name, name) == 0)
+			return &p->groups[i];
+	return NULL;
+}
+
+int jg_resource_has_action(const struct jg_resource *res, const char *action)
+{
+	for (size_t i = 0; i < res->nactions; i++)
+		if (strcmp(res->actions[i], action) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *label_value(const struct jg_resource *res, const char *key)
+{
+	for (size_t i = 0; i < res->nlabels; i++)
+		if (strcmp(res->labels[i].key, key) == 0)
+			return res->labels[i].value;
+	return NULL;
+}
+
+static int rule_matches(const struct jg_rule *rule,
+                        const struct jg_resource *res, const char *action)
+{
+	if (rule->resource_glob && fnmatch(rule->resource_glob, res->name, 0))
+		return 0;
+	if (rule->action_glob && fnmatch(rule->action_glob, action, 0))
+		return 0;
+	for (size_t i = 0; i < rule->nlabels; i++) {
+		const char *v = label_value(res, rule->labels[i].key);
+		if (!v || strcmp(v, rule->labels[i].value) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+const struct jg_rule *jg_policy_match(const struct jg_policy *p,
+                                      const struct jg_resource *res,
+                                      const char *action)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (rule_matches(&p->rules[i], res, action))
+			return &p->rules[i];
+	return NULL;
+}
+
+int jg_policy_member(const struct jg_policy *p, const char *group,
+                     const struct jg_principal *who)
+{
+	for (size_t i = 0; i < who->ngroups; i++)
+		if (strcmp(who->groups[i], group) == 0)
+			return 1;
+	const struct jg_group *g = jg_policy_group(p, group);
+	if (!g)
+		return 0;
+	for (size_t i = 0; i < g->nmembers; i++)
+		if (strcmp(g->members[i], who->name) == 0)
+			return 1;
+	return 0;
+}
+
+enum jg_err jg_policy_screen(const struct jg_policy *p,
+                             const struct jg_principal *who,
+                             const struct jg_ask *ask, struct jg_verdict *v)
+{
+	const struct jg_resource *res = jg_policy_resource(p, ask->resource);
+	char want[32], max[32];
+
+	(void)who; /* requester conditions arrive with the screening engine */
+	memset(v, 0, sizeof(*v));
+	v->decision = JG_DECIDE_DENY;
+	if (!res) {
+		snprintf(v->reason, sizeof(v->reason),
+		         "unknown resource '%s'", ask->resource);
+		return JG_EUNKNOWN;
+	}
+	if (!jg_resource_has_action(res, ask->action)) {
+		snprintf(v->reason, sizeof(v->reason),
+		         "resource '%s' has no action '%s'", res->name,
+		         ask->action);
+		return JG_EUNKNOWN;
+	}
+	v->rule = jg_policy_match(p, res, ask->action);
+	if (!v->rule) {
+		snprintf(v->reason, sizeof(v->reason),
+		         "no rule matches '%s' on '%s': denied by default",
+		         ask->action, res->name);
+		return JG_OK;
+	}
+	v->duration = ask->duration ? ask->duration : v->rule->max_duration;
+	v->request_ttl = v->rule->request_ttl;
+	if (v->duration > v->rule->max_duration) {
+		jg_duration_format(v->duration, want, sizeof(want));
+		jg_duration_format(v->rule->max_duration, max, sizeof(max));
+		snprintf(v->reason, sizeof(v->reason),
+		         "duration %s is above the maximum %s of rule '%s'",
+		         want, max, v->rule->name);
+		return JG_EDURATION;
+	}
+	v->decision = v->rule->decision;
+	snprintf(v->reason, sizeof(v->reason), "%s by rule '%s'",
+	         v->decision == JG_DECIDE_DENY   ? "denied"
+	         : v->decision == JG_DECIDE_AUTO ? "approved automatically"
+	                                          : "needs approval",
+	         v->rule->name);
+	return JG_OK;
+}

@@ -1,0 +1,259 @@
+/*
+ * gate.c - the gate handle, shared helpers and identity use cases
+ * (authentication, tokens, start-up).
+ *
+ * Token secrets exist in memory only between minting and the response
+ * that shows them once; the store keeps their SHA-256 digest.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "gate/internal.h"
+
+enum jg_err jg_gate_new(struct jg_store *st, const struct jg_policy *policy,
+                        struct jg_gate **out)
+{
+	struct jg_gate *g = calloc(1, sizeof(*g));
+	if (!g)
+		return JG_ENOMEM;
+	g->st = st;
+	g->policy = policy;
+	*out = g;
+	return JG_OK;
+}
+
+void jg_gate_free(struct jg_gate *g)
+{
+	free(g);
+}
+
+const struct jg_policy *jg_gate_policy(const struct jg_gate *g)
+{
+	return g->policy;
+}
+
+int jg_gate_is_admin(const struct jg_principal *who)
+{
+	return (who->roles & JG_ROLE_ADMIN) != 0;
+}
+
+int jg_gate_sees_all(const struct jg_principal *who)
+{
+	return (who->roles & (JG_ROLE_ADMIN | JG_ROLE_AUDITOR)) != 0;
+}
+
+int jg_gate_reviews(const struct jg_gate *g, const struct jg_principal *who,
+                    const struct jg_request *r)
+{
+	for (size_t i = 0; i < r->nsteps; i++)
+		if (jg_policy_member(g->policy, r->steps[i].group, who))
+			return 1;
+	return 0;
+}
+
+enum jg_err jg_gate_abort(struct jg_gate *g, enum jg_err e)
+{
+	g->st->ops->rollback(g->st);
+	return e;
+}
+
+enum jg_err jg_gate_why(enum jg_err e, char why[JG_WHY_MAX], const char *fmt,
+                        ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, JG_WHY_MAX, fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+enum jg_err jg_gate_audit(struct jg_gate *g, int64_t now, const char *actor,
+                          const char *type, const char *subject,
+                          json_t *details)
+{
+	enum jg_err e = jg_audit_append(g->st, now, actor, type, subject,
+	                                details);
+	json_decref(details);
+	return e;
+}
+
+/* ---- tokens ---- */
+
+enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
+                                 struct jg_principal *out)
+{
+	char digest[JG_SHA256_HEX];
+	struct jg_token t;
+	enum jg_err e;
+
+	if (!token || strncmp(token, "jg_", 3) != 0 ||
+	    strlen(token) >= JG_TOKEN_LEN)
+		return JG_EAUTH;
+	jg_sha256_hex(token, strlen(token), digest);
+	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
+		return e;
+	e = g->st->ops->token_by_digest(g->st, digest, &t);
+	g->st->ops->rollback(g->st);
+	if (e == JG_ENOTFOUND || (e == JG_OK && t.revoked_at))
+		return JG_EAUTH;
+	if (e != JG_OK)
+		return e;
+	*out = t.who;
+	return JG_OK;
+}
+
+static json_t *token_details(const struct jg_token *t)
+{
+	json_t *groups = json_array(), *roles = json_array();
+	for (size_t i = 0; i < t->who.ngroups; i++)
+		json_array_append_new(groups, json_string(t->who.groups[i]));
+	for (int i = 0; i < JG_NROLES; i++)
+		if (t->who.roles & (1 << i))
+			json_array_append_new(roles, json_string(jg_role_name(i)));
+	return json_pack("{s:s,s:s,s:o,s:o}", "principal", t->who.name, "kind",
+	                 t->who.service ? "service" : "user", "groups", groups,
+	                 "roles", roles);
+}
+
+/* Inside a write transaction: mint, store and audit one token. */
+static enum jg_err mint(struct jg_gate *g, const char *actor,
+                        struct jg_token *t, int64_t now,
+                        char secret[JG_TOKEN_LEN])
+{
+	enum jg_err e;
+
+	if ((e = jg_random_id("tok", t->id)) != JG_OK ||
+	    (e = jg_random_token(secret)) != JG_OK)
+		return e;
+	jg_sha256_hex(secret, strlen(secret), t->digest);
+	snprintf(t->created_by, sizeof(t->created_by), "%s", actor);
+	t->created_at = now;
+	t->revoked_at = 0;
+	if ((e = g->st->ops->token_insert(g->st, t)) != JG_OK)
+		return e;
+	return jg_gate_audit(g, now, actor, "token.created", t->id,
+	                     token_details(t));
+}
+
+enum jg_err jg_gate_start(struct jg_gate *g, int64_t now,
+                          char secret[JG_TOKEN_LEN])
+{
+	struct jg_token t = {.who = {.name = "admin", .roles = JG_ROLE_ADMIN}};
+	int64_t count = 0;
+	enum jg_err e;
+
+	secret[0] = '\0';
+	snprintf(t.description, sizeof(t.description), "bootstrap admin token");
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	if ((e = g->st->ops->token_count(g->st, &count)) != JG_OK)
+		return jg_gate_abort(g, e);
+	if (count == 0 &&
+	    (e = mint(g, JG_ACTOR_SYSTEM, &t, now, secret)) != JG_OK) {
+		OPENSSL_cleanse(secret, JG_TOKEN_LEN);
+		return jg_gate_abort(g, e);
+	}
+	e = jg_gate_audit(g, now, JG_ACTOR_SYSTEM, "server.started", "",
+	                  json_pack("{s:s}", "policy_sha256",
+	                            g->policy->sha256));
+	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
+		OPENSSL_cleanse(secret, JG_TOKEN_LEN);
+		return jg_gate_abort(g, e);
+	}
+	return JG_OK;
+}
+
+static enum jg_err check_spec(const struct jg_token *spec,
+                              char why[JG_WHY_MAX])
+{
+	if (!jg_name_valid(spec->who.name, 1))
+		return jg_gate_why(JG_EINVAL, why, "principal '%s' is not a "
+		                   "valid name (1-63 of A-Z a-z 0-9 . _ - @)",
+		                   spec->who.name);
+	for (size_t i = 0; i < spec->who.ngroups; i++)
+		if (!jg_name_valid(spec->who.groups[i], 0))
+			return jg_gate_why(JG_EINVAL, why, "group '%s' is not "
+			                   "a valid name", spec->who.groups[i]);
+	if (spec->who.roles & ~(JG_ROLE_ADMIN | JG_ROLE_AUDITOR |
+	                        JG_ROLE_CHECKER))
+		return jg_gate_why(JG_EINVAL, why, "unknown role");
+	return JG_OK;
+}
+
+enum jg_err jg_gate_token_create(struct jg_gate *g,
+                                 const struct jg_principal *who,
+                                 const struct jg_token *spec, int64_t now,
+                                 struct jg_token *out,
+                                 char secret[JG_TOKEN_LEN],
+                                 char why[JG_WHY_MAX])
+{
+	enum jg_err e;
+
+	if (!jg_gate_is_admin(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "only admins may create "
+		                   "tokens");
+	if ((e = check_spec(spec, why)) != JG_OK)
+		return e;
+	*out = *spec;
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	if ((e = mint(g, who->name, out, now, secret)) != JG_OK ||
+	    (e = g->st->ops->commit(g->st)) != JG_OK) {
+		OPENSSL_cleanse(secret, JG_TOKEN_LEN);
+		return jg_gate_abort(g, e);
+	}
+	return JG_OK;
+}
+
+enum jg_err jg_gate_token_list(struct jg_gate *g,
+                               const struct jg_principal *who,
+                               struct jg_token **out, size_t *n,
+                               char why[JG_WHY_MAX])
+{
+	enum jg_err e;
+
+	if (!jg_gate_is_admin(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "only admins may list "
+		                   "tokens");
+	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
+		return e;
+	e = g->st->ops->token_list(g->st, out, n);
+	g->st->ops->rollback(g->st);
+	return e;
+}
+
+enum jg_err jg_gate_token_revoke(struct jg_gate *g,
+                                 const struct jg_principal *who,
+                                 const char *id, int64_t now,
+                                 struct jg_token *out, char why[JG_WHY_MAX])
+{
+	enum jg_err e;
+
+	if (!jg_gate_is_admin(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "only admins may revoke "
+		                   "tokens");
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	e = g->st->ops->token_get(g->st, id, out);
+	if (e == JG_ENOTFOUND)
+		return jg_gate_abort(g, jg_gate_why(e, why, "token %s not "
+		                                    "found", id));
+	if (e == JG_OK && out->revoked_at)
+		return jg_gate_abort(g, jg_gate_why(JG_ECONFLICT, why, "token "
+		                                    "%s is already revoked",
+		                                    id));
+	if (e == JG_OK)
+		e = g->st->ops->token_revoke(g->st, id, now);
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, who->name, "token.revoked", id,
+		                  json_pack("{s:s}", "principal",
+		                            out->who.name));
+	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK)
+		return jg_gate_abort(g, e);
+	out->revoked_at = now;
+	return JG_OK;
+}

@@ -1,0 +1,411 @@
+/*
+ * request.c - request use cases: create (screen), show, list, review,
+ * cancel.
+ *
+ * The requester never approves their own request, whatever groups they
+ * hold: jg_review_check refuses it before group membership is looked at.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/internal.h"
+#include "util/timefmt.h"
+
+void jg_request_view_clear(struct jg_request_view *v)
+{
+	if (!v)
+		return;
+	jg_request_clear(&v->req);
+	for (size_t i = 0; i < v->nreviews; i++)
+		jg_review_clear(&v->reviews[i]);
+	free(v->reviews);
+	memset(v, 0, sizeof(*v));
+}
+
+enum jg_err jg_gate_load_view(struct jg_gate *g, const char *id,
+                              struct jg_request_view *v)
+{
+	struct jg_grant gr;
+	enum jg_err e;
+
+	memset(v, 0, sizeof(*v));
+	if ((e = g->st->ops->request_get(g->st, id, &v->req)) != JG_OK)
+		return e;
+	e = g->st->ops->review_list(g->st, id, &v->reviews, &v->nreviews);
+	if (e == JG_OK) {
+		e = g->st->ops->grant_by_request(g->st, id, &gr);
+		if (e == JG_OK)
+			memcpy(v->grant_id, gr.id, sizeof(v->grant_id));
+		else if (e == JG_ENOTFOUND)
+			e = JG_OK;
+	}
+	if (e != JG_OK)
+		jg_request_view_clear(v);
+	return e;
+}
+
+static int can_view(const struct jg_gate *g, const struct jg_principal *who,
+                    const struct jg_request *r)
+{
+	return jg_gate_sees_all(who) || strcmp(who->name, r->requester) == 0 ||
+	       jg_gate_reviews(g, who, r);
+}
+
+/* ---- create ---- */
+
+static enum jg_err check_text(const char *what, const char *s, size_t max,
+                              int required, char why[JG_WHY_MAX])
+{
+	if (!s || !*s)
+		return required ? jg_gate_why(JG_EINVAL, why, "%s is required",
+		                              what)
+		                : JG_OK;
+	if (strlen(s) > max)
+		return jg_gate_why(JG_EINVAL, why, "%s is longer than %zu bytes",
+		                   what, max);
+	return JG_OK;
+}
+
+static enum jg_err check_new(const struct jg_new_request *in,
+                             char why[JG_WHY_MAX])
+{
+	enum jg_err e;
+
+	if (!jg_name_valid(in->resource, 0))
+		return jg_gate_why(JG_EINVAL, why, "resource must be a name of "
+		                   "1-63 characters of A-Z a-z 0-9 . _ -");
+	if (!jg_name_valid(in->action, 0))
+		return jg_gate_why(JG_EINVAL, why, "action must be a name of "
+		                   "1-63 characters of A-Z a-z 0-9 . _ -");
+	if ((e = check_text("reason", in->reason, JG_REASON_MAX, 1, why)) ||
+	    (e = check_text("ticket", in->ticket, JG_TICKET_MAX - 1, 0, why)) ||
+	    (e = check_text("payload", in->payload, JG_PAYLOAD_MAX, 0, why)))
+		return e;
+	if (in->duration < 0 || in->duration > JG_DURATION_MAX)
+		return jg_gate_why(JG_EINVAL, why, "duration out of range");
+	return JG_OK;
+}
+
+/* Fill r from the ask and the verdict; r owns copies of the strings. */
+static enum jg_err build(struct jg_request *r, const struct jg_principal *who,
+                         const struct jg_new_request *in,
+                         const struct jg_verdict *v, int64_t now)
+{
+	enum jg_err e;
+
+	memset(r, 0, sizeof(*r));
+	if ((e = jg_random_id("req", r->id)) != JG_OK)
+		return e;
+	memcpy(r->requester, who->name, sizeof(r->requester));
+	snprintf(r->resource, sizeof(r->resource), "%s", in->resource);
+	snprintf(r->action, sizeof(r->action), "%s", in->action);
+	snprintf(r->ticket, sizeof(r->ticket), "%s", in->ticket ? in->ticket : "");
+	r->reason = strdup(in->reason);
+	if (in->payload && *in->payload) {
+		r->payload = strdup(in->payload);
+		jg_sha256_hex(in->payload, strlen(in->payload),
+		              r->payload_sha256);
+	}
+	if (!r->reason || (in->payload && *in->payload && !r->payload))
+		return JG_ENOMEM;
+	r->duration = v->duration;
+	if (v->rule) {
+		snprintf(r->rule, sizeof(r->rule), "%s", v->rule->name);
+		memcpy(r->steps, v->rule->steps,
+		       v->rule->nsteps * sizeof(r->steps[0]));
+		r->nsteps = v->rule->nsteps;
+	}
+	r->state = JG_REQ_PENDING;
+	snprintf(r->state_reason, sizeof(r->state_reason), "%s", v->reason);
+	r->created_at = now;
+	r->expires_at = now + (v->request_ttl ? v->request_ttl
+	                                      : JG_DEFAULT_REQUEST_TTL);
+	return JG_OK;
+}
+
+static json_t *created_details(const struct jg_request *r)
+{
+	char dur[32];
+
+	jg_duration_format(r->duration, dur, sizeof(dur));
+	return json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:s,s:s?}", "resource",
+	                 r->resource, "action", r->action, "payload_sha256",
+	                 r->payload ? r->payload_sha256 : NULL, "reason",
+	                 r->reason, "ticket", r->ticket[0] ? r->ticket : NULL,
+	                 "duration", dur, "rule", r->rule[0] ? r->rule : NULL);
+}
+
+/*
+ * Inside a write transaction: r has just been decided (stored already);
+ * audit the decision and, when approved, issue its grant.
+ */
+static enum jg_err announce(struct jg_gate *g, const struct jg_request *r,
+                            const char *by, int64_t now)
+{
+	char grant_id[JG_ID_LEN];
+	int ok = r->state == JG_REQ_APPROVED;
+	enum jg_err e;
+
+	e = jg_gate_audit(g, now, by, ok ? "request.approved" : "request.denied",
+	                  r->id, json_pack("{s:s}", "reason", r->state_reason));
+	return e == JG_OK && ok ? jg_gate_issue_grant(g, r, now, grant_id) : e;
+}
+
+enum jg_err jg_gate_request_create(struct jg_gate *g,
+                                   const struct jg_principal *who,
+                                   const struct jg_new_request *in,
+                                   int64_t now, struct jg_request_view *out,
+                                   char why[JG_WHY_MAX])
+{
+	struct jg_ask ask = {in->resource, in->action, in->duration};
+	struct jg_verdict v;
+	struct jg_request r;
+	enum jg_err e;
+
+	if ((e = check_new(in, why)) != JG_OK)
+		return e;
+	e = jg_policy_screen(g->policy, who, &ask, &v);
+	if (e != JG_OK)
+		return jg_gate_why(e, why, "%s", v.reason);
+	e = build(&r, who, in, &v, now);
+	if (e == JG_OK && v.decision != JG_DECIDE_REVIEW)
+		e = jg_request_transition(&r, v.decision == JG_DECIDE_AUTO
+		                                      ? JG_REQ_APPROVED
+		                                      : JG_REQ_DENIED,
+		                          v.reason, now, why);
+	if (e != JG_OK) {
+		jg_request_clear(&r);
+		return e;
+	}
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK) {
+		jg_request_clear(&r);
+		return e;
+	}
+	e = g->st->ops->request_insert(g->st, &r);
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, who->name, "request.created", r.id,
+		                  created_details(&r));
+	if (e == JG_OK && r.state != JG_REQ_PENDING)
+		e = announce(g, &r, JG_ACTOR_SYSTEM, now);
+	if (e == JG_OK)
+		e = jg_gate_load_view(g, r.id, out);
+	jg_request_clear(&r);
+	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
+		if (e == JG_OK)
+			jg_request_view_clear(out);
+		return jg_gate_abort(g, e);
+	}
+	return JG_OK;
+}
+
+/* ---- read ---- */
+
+enum jg_err jg_gate_request_get(struct jg_gate *g,
+                                const struct jg_principal *who,
+                                const char *id, struct jg_request_view *out,
+                                char why[JG_WHY_MAX])
+{
+	enum jg_err e;
+
+	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
+		return e;
+	e = jg_gate_load_view(g, id, out);
+	g->st->ops->rollback(g->st);
+	if (e == JG_OK && !can_view(g, who, &out->req)) {
+		jg_request_view_clear(out);
+		e = JG_ENOTFOUND; /* do not reveal that it exists */
+	}
+	if (e == JG_ENOTFOUND)
+		jg_gate_why(e, why, "request %s not found", id);
+	return e;
+}
+
+/* Groups of who: its token's and those the policy lists it in. */
+static size_t viewer_groups(const struct jg_gate *g,
+                            const struct jg_principal *who,
+                            const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < who->ngroups && n < max; i++)
+		out[n++] = who->groups[i];
+	for (size_t i = 0; i < g->policy->ngroups && n < max; i++)
+		if (jg_policy_member(g->policy, g->policy->groups[i].name, who))
+			out[n++] = g->policy->groups[i].name;
+	return n;
+}
+
+enum jg_err jg_gate_request_list(struct jg_gate *g,
+                                 const struct jg_principal *who,
+                                 struct jg_filter *f,
+                                 struct jg_request_view **out, size_t *n,
+                                 int64_t *next, char why[JG_WHY_MAX])
+{
+	const char *groups[2 * JG_GROUPS_MAX];
+	struct jg_request *reqs = NULL;
+	struct jg_request_view *views;
+	size_t count = 0;
+	enum jg_err e;
+
+	(void)why;
+	if (!jg_gate_sees_all(who)) {
+		f->viewer = who->name;
+		f->viewer_groups = groups;
+		f->nviewer_groups = viewer_groups(g, who, groups, 2 * JG_GROUPS_MAX);
+	}
+	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
+		return e;
+	e = g->st->ops->request_list(g->st, f, &reqs, &count, next);
+	views = e == JG_OK ? calloc(count ? count : 1, sizeof(*views)) : NULL;
+	if (e == JG_OK && !views)
+		e = JG_ENOMEM;
+	for (size_t i = 0; e == JG_OK && i < count; i++)
+		e = jg_gate_load_view(g, reqs[i].id, &views[i]);
+	g->st->ops->rollback(g->st);
+	for (size_t i = 0; i < count; i++)
+		jg_request_clear(&reqs[i]);
+	free(reqs);
+	if (e != JG_OK) {
+		for (size_t i = 0; views && i < count; i++)
+			jg_request_view_clear(&views[i]);
+		free(views);
+		return e;
+	}
+	*out = views;
+	*n = count;
+	return JG_OK;
+}
+
+/* ---- review ---- */
+
+static json_t *review_details(const struct jg_review *rv)
+{
+	return json_pack("{s:s,s:I,s:s?}", "verdict",
+	                 rv->approve ? "approve" : "deny", "step",
+	                 (json_int_t)rv->step + 1, "comment", rv->comment);
+}
+
+/* Inside the write transaction: check, record and apply one review. */
+static enum jg_err review_tx(struct jg_gate *g, const struct jg_principal *who,
+                             struct jg_request_view *v, int approve,
+                             const char *comment, int64_t now,
+                             char why[JG_WHY_MAX])
+{
+	struct jg_request *r = &v->req;
+	struct jg_review rv = {.approve = approve, .at = now};
+	enum jg_req_state was = r->state;
+	size_t was_step = r->step;
+	int in_group;
+	enum jg_err e;
+
+	in_group = r->state == JG_REQ_PENDING && r->step < r->nsteps &&
+	           jg_policy_member(g->policy, r->steps[r->step].group, who);
+	e = jg_review_check(r, v->reviews, v->nreviews, who->name, in_group,
+	                    now, why);
+	if (e != JG_OK)
+		return e;
+	memcpy(rv.reviewer, who->name, sizeof(rv.reviewer));
+	rv.step = r->step;
+	rv.comment = (char *)comment; /* borrowed; not freed here */
+	if ((e = g->st->ops->review_insert(g->st, r->id, &rv)) != JG_OK)
+		return e == JG_EDUP ? jg_gate_why(e, why, "'%s' has already "
+		                                  "reviewed request %s",
+		                                  who->name, r->id)
+		                    : e;
+	if ((e = jg_gate_audit(g, now, who->name, "review.recorded", r->id,
+	                       review_details(&rv))) != JG_OK)
+		return e;
+	if (jg_review_apply(r, v->reviews, v->nreviews, &rv, now) ==
+	    JG_REVIEW_RECORDED)
+		return JG_OK;
+	e = g->st->ops->request_update(g->st, r, was, was_step);
+	if (e != JG_OK || r->state == JG_REQ_PENDING)
+		return e;
+	return announce(g, r, who->name, now);
+}
+
+enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
+                           const char *id, int approve, const char *comment,
+                           int64_t now, struct jg_request_view *out,
+                           char why[JG_WHY_MAX])
+{
+	struct jg_request_view v;
+	enum jg_err e;
+
+	if (comment && strlen(comment) > JG_REASON_MAX)
+		return jg_gate_why(JG_EINVAL, why, "comment is longer than %d "
+		                   "bytes", JG_REASON_MAX);
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	e = jg_gate_load_view(g, id, &v);
+	if (e == JG_OK && !can_view(g, who, &v.req)) {
+		jg_request_view_clear(&v);
+		e = JG_ENOTFOUND;
+	}
+	if (e == JG_ENOTFOUND)
+		return jg_gate_abort(g, jg_gate_why(e, why, "request %s not "
+		                                    "found", id));
+	if (e == JG_OK) {
+		e = review_tx(g, who, &v, approve, comment, now, why);
+		jg_request_view_clear(&v);
+	}
+	if (e == JG_OK)
+		e = jg_gate_load_view(g, id, out);
+	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
+		if (e == JG_OK)
+			jg_request_view_clear(out);
+		return jg_gate_abort(g, e);
+	}
+	return JG_OK;
+}
+
+/* ---- cancel ---- */
+
+enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
+                           const char *id, const char *reason, int64_t now,
+                           struct jg_request_view *out, char why[JG_WHY_MAX])
+{
+	struct jg_request r;
+	enum jg_err e;
+	char text[JG_WHY_MAX];
+
+	if (reason && strlen(reason) > JG_REASON_MAX)
+		return jg_gate_why(JG_EINVAL, why, "reason is longer than %d "
+		                   "bytes", JG_REASON_MAX);
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	e = g->st->ops->request_get(g->st, id, &r);
+	if (e == JG_OK && !can_view(g, who, &r)) {
+		jg_request_clear(&r);
+		e = JG_ENOTFOUND;
+	}
+	if (e == JG_ENOTFOUND)
+		return jg_gate_abort(g, jg_gate_why(e, why, "request %s not "
+		                                    "found", id));
+	if (e != JG_OK)
+		return jg_gate_abort(g, e);
+	if (strcmp(who->name, r.requester) != 0 && !jg_gate_is_admin(who)) {
+		jg_request_clear(&r);
+		return jg_gate_abort(g, jg_gate_why(JG_EFORBIDDEN, why, "only "
+		                     "the requester or an admin may cancel "
+		                     "request %s", id));
+	}
+	snprintf(text, sizeof(text), "cancelled by %s%s%.160s", who->name,
+	         reason && *reason ? ": " : "", reason ? reason : "");
+	e = jg_request_transition(&r, JG_REQ_CANCELLED, text, now, why);
+	if (e == JG_OK)
+		e = g->st->ops->request_update(g->st, &r, JG_REQ_PENDING, r.step);
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, who->name, "request.cancelled", id,
+		                  json_pack("{s:s?}", "reason", reason));
+	jg_request_clear(&r);
+	if (e == JG_OK)
+		e = jg_gate_load_view(g, id, out);
+	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
+		if (e == JG_OK)
+			jg_request_view_clear(out);
+		return jg_gate_abort(g, e);
+	}
+	return JG_OK;
+}

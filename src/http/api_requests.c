@@ -1,0 +1,124 @@
+/* api_requests.c - /v1/requests: create, list, show, cancel, review. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/handlers.h"
+#include "http/render.h"
+#include "util/timefmt.h"
+
+/* Reply with view v (and clear it), or with the problem for e. */
+static void reply_view(struct jg_ex *ex, enum jg_err e, int status,
+                       struct jg_request_view *v, const char *why)
+{
+	if (e != JG_OK) {
+		jg_ex_fail(ex, e, why);
+		return;
+	}
+	jg_ex_json(ex, status, jg_render_request(v));
+	jg_request_view_clear(v);
+}
+
+void jg_api_request_create(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"resource", "action", "payload",
+	                                     "reason", "ticket", "duration",
+	                                     NULL};
+	struct jg_new_request in = {0};
+	struct jg_request_view v;
+	const char *duration;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) ||
+	    jg_ex_str(ex, "resource", 1, &in.resource) ||
+	    jg_ex_str(ex, "action", 1, &in.action) ||
+	    jg_ex_str(ex, "reason", 1, &in.reason) ||
+	    jg_ex_str(ex, "payload", 0, &in.payload) ||
+	    jg_ex_str(ex, "ticket", 0, &in.ticket) ||
+	    jg_ex_str(ex, "duration", 0, &duration))
+		return;
+	if (duration && jg_duration_parse(duration, &in.duration) != JG_OK) {
+		jg_ex_fail(ex, JG_EINVAL, "duration must look like 45s, 30m, "
+		                          "2h or 1h30m");
+		return;
+	}
+	e = jg_gate_request_create(ex->gate, &ex->who, &in, ex->now, &v, why);
+	reply_view(ex, e, 201, &v, why);
+}
+
+void jg_api_request_list(struct jg_ex *ex)
+{
+	struct jg_filter f = {0};
+	struct jg_request_view *views = NULL;
+	enum jg_req_state st;
+	size_t n = 0;
+	int64_t next = 0;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_paging(ex, &f))
+		return;
+	f.state = jg_ex_query(ex, "state");
+	f.principal = jg_ex_query(ex, "requester");
+	f.resource = jg_ex_query(ex, "resource");
+	if (f.state && jg_req_state_parse(f.state, &st) != 0) {
+		jg_ex_fail(ex, JG_EINVAL, "state must be pending, approved, "
+		                          "denied, cancelled or expired");
+		return;
+	}
+	e = jg_gate_request_list(ex->gate, &ex->who, &f, &views, &n, &next,
+	                         why);
+	if (e != JG_OK) {
+		jg_ex_fail(ex, e, why);
+		return;
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(items, jg_render_request(&views[i]));
+		jg_request_view_clear(&views[i]);
+	}
+	free(views);
+	jg_ex_json(ex, 200, jg_render_page(items, next));
+}
+
+void jg_api_request_get(struct jg_ex *ex)
+{
+	struct jg_request_view v;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e = jg_gate_request_get(ex->gate, &ex->who, ex->param, &v,
+	                                    why);
+	reply_view(ex, e, 200, &v, why);
+}
+
+void jg_api_request_cancel(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"reason", NULL};
+	struct jg_request_view v;
+	const char *reason;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "reason", 0, &reason))
+		return;
+	e = jg_gate_cancel(ex->gate, &ex->who, ex->param, reason, ex->now, &v,
+	                   why);
+	reply_view(ex, e, 200, &v, why);
+}
+
+static void review(struct jg_ex *ex, int approve)
+{
+	static const char *const fields[] = {"comment", NULL};
+	struct jg_request_view v;
+	const char *comment;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "comment", 0, &comment))
+		return;
+	e = jg_gate_review(ex->gate, &ex->who, ex->param, approve, comment,
+	                   ex->now, &v, why);
+	reply_view(ex, e, 200, &v, why);
+}
+
+void jg_api_request_approve(struct jg_ex *ex) { review(ex, 1); }
+void jg_api_request_deny(struct jg_ex *ex) { review(ex, 0); }

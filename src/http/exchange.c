@@ -1,0 +1,121 @@
+/* exchange.c - reply and input helpers shared by every handler. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+#include "http/exchange.h"
+#include "store/store.h"
+
+void jg_ex_json(struct jg_ex *ex, int status, json_t *v)
+{
+	json_decref(ex->reply);
+	ex->reply = v;
+	ex->status = status;
+	ex->problem = 0;
+}
+
+void jg_ex_fail(struct jg_ex *ex, enum jg_err e, const char *detail)
+{
+	char type[96];
+
+	snprintf(type, sizeof(type), "urn:jitgate:problem:%s", jg_err_slug(e));
+	json_decref(ex->reply);
+	ex->status = jg_err_status(e);
+	ex->reply = json_pack("{s:s,s:s,s:i,s:s}", "type", type, "title",
+	                      jg_strerror(e), "status", ex->status, "detail",
+	                      detail && *detail ? detail : jg_strerror(e));
+	ex->problem = 1;
+}
+
+const char *jg_ex_query(struct jg_ex *ex, const char *key)
+{
+	return MHD_lookup_connection_value(ex->conn, MHD_GET_ARGUMENT_KIND,
+	                                   key);
+}
+
+int jg_ex_fields(struct jg_ex *ex, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+	char msg[128];
+
+	json_object_foreach(ex->body, key, v) {
+		size_t i = 0;
+		while (allowed[i] && strcmp(allowed[i], key) != 0)
+			i++;
+		if (!allowed[i]) {
+			snprintf(msg, sizeof(msg), "unknown field '%.64s'", key);
+			jg_ex_fail(ex, JG_EINVAL, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int jg_ex_str(struct jg_ex *ex, const char *key, int required,
+              const char **out)
+{
+	json_t *v = ex->body ? json_object_get(ex->body, key) : NULL;
+	char msg[128];
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (!required)
+			return 0;
+		snprintf(msg, sizeof(msg), "field '%s' is required", key);
+		jg_ex_fail(ex, JG_EINVAL, msg);
+		return -1;
+	}
+	if (!json_is_string(v) || strlen(json_string_value(v)) !=
+	                                  json_string_length(v)) {
+		snprintf(msg, sizeof(msg), "field '%s' must be a string without "
+		         "NUL bytes", key);
+		jg_ex_fail(ex, JG_EINVAL, msg);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* Parse a decimal in [lo, hi]; -1 when s is not one. */
+static int parse_num(const char *s, long long lo, long long hi,
+                     long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int jg_ex_paging(struct jg_ex *ex, struct jg_filter *f)
+{
+	const char *limit = jg_ex_query(ex, "limit");
+	const char *cursor = jg_ex_query(ex, "cursor");
+	long long v;
+
+	f->limit = JG_LIST_DEFAULT;
+	if (limit) {
+		if (parse_num(limit, 1, JG_LIST_MAX, &v)) {
+			jg_ex_fail(ex, JG_EINVAL, "limit must be a number from 1 "
+			                          "to 500");
+			return -1;
+		}
+		f->limit = (int)v;
+	}
+	if (cursor && *cursor) {
+		if (parse_num(cursor, 1, INT64_MAX, &v)) {
+			jg_ex_fail(ex, JG_EINVAL, "cursor is not one this server "
+			                          "gave out");
+			return -1;
+		}
+		f->cursor = v;
+	}
+	return 0;
+}

@@ -1,0 +1,73 @@
+/*
+ * exchange.h - one HTTP request/response as handlers see it.
+ *
+ * The server (server.c) authenticates, reads the bounded body, parses it
+ * as a JSON object and calls the route's handler; the handler sets a reply
+ * (JSON, problem, or a raw MHD response) and returns. Handlers never touch
+ * the socket and never see the bearer token.
+ */
+#ifndef JG_HTTP_EXCHANGE_H
+#define JG_HTTP_EXCHANGE_H
+
+#include <microhttpd.h>
+#include <jansson.h>
+
+#include "gate/gate.h"
+
+struct jg_ex {
+	struct MHD_Connection *conn;
+	struct jg_gate *gate;
+	struct jg_principal who; /* authenticated caller */
+	const char *param;       /* the route's '*' segment, or NULL */
+	json_t *body;            /* request body object (owned), or NULL */
+	int64_t now;
+	/* response */
+	int status;
+	json_t *reply;              /* owned */
+	int problem;                /* reply is problem+json */
+	struct MHD_Response *raw;   /* owned; takes precedence over reply */
+};
+
+typedef void (*jg_handler)(struct jg_ex *ex);
+
+/* Reply with JSON value v (consumed) and status. */
+void jg_ex_json(struct jg_ex *ex, int status, json_t *v);
+
+/* Reply with the RFC 9457 problem for e; detail may be NULL or "". */
+void jg_ex_fail(struct jg_ex *ex, enum jg_err e, const char *detail);
+
+/* Query parameter `key`, or NULL. Borrowed from the connection. */
+const char *jg_ex_query(struct jg_ex *ex, const char *key);
+
+/*
+ * Refuse body fields outside `allowed` (NULL-terminated). 0 when fine,
+ * else -1 with a 400 reply set.
+ */
+int jg_ex_fields(struct jg_ex *ex, const char *const *allowed);
+
+/*
+ * String field `key` of the body into *out (borrowed, NULL when absent or
+ * null). 0 when fine; -1 with a 400 reply when it is of another type, or
+ * missing while `required`.
+ */
+int jg_ex_str(struct jg_ex *ex, const char *key, int required,
+              const char **out);
+
+/*
+ * Parse list paging from the query (limit, cursor) into f. 0 when fine,
+ * else -1 with a 400 reply.
+ */
+struct jg_filter;
+int jg_ex_paging(struct jg_ex *ex, struct jg_filter *f);
+
+/* The route table, defined in routes.c. */
+struct jg_route {
+	const char *method;
+	const char *pattern; /* '*' matches one path segment */
+	jg_handler fn;
+	int public_;         /* no authentication */
+};
+extern const struct jg_route jg_routes[];
+extern const size_t jg_nroutes;
+
+#endif

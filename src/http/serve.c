@@ -1,0 +1,266 @@
+/*
+ * serve.c - `jitgate serve`: parse flags, open the store, load the policy,
+ * mint the bootstrap token on first start, run the HTTP server, and sweep
+ * expired records until SIGINT or SIGTERM.
+ *
+ * Fatal errors are only possible here, at start-up; once serving, a bad
+ * request never stops the daemon.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pthread.h>
+
+#include <openssl/crypto.h>
+
+#include "http/serve.h"
+#include "http/server.h"
+#include "policy/load.h"
+#include "util/timefmt.h"
+
+struct serve_opts {
+	char host[64];
+	uint16_t port;
+	const char *db;
+	const char *policy;
+	const char *token_file;
+	int64_t sweep; /* seconds */
+	int threads;
+};
+
+static int64_t wall_clock(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: jitgate serve [--listen HOST:PORT] [--db PATH] "
+	        "[--policy FILE]\n"
+	        "                     [--bootstrap-token-file FILE] "
+	        "[--sweep-interval D] [--threads N]\n"
+	        "\n"
+	        "  --listen HOST:PORT   address to serve on (default "
+	        "127.0.0.1:8080, env JITGATE_LISTEN)\n"
+	        "  --db PATH            SQLite database file (default "
+	        "var/jitgate.db, env JITGATE_DB)\n"
+	        "  --policy FILE        policy file (default "
+	        "examples/policy.yaml, env JITGATE_POLICY)\n"
+	        "  --bootstrap-token-file FILE\n"
+	        "                       on first start, write the admin token "
+	        "here (mode 0600)\n"
+	        "  --sweep-interval D   how often expiries are recorded "
+	        "(default 1s)\n"
+	        "  --threads N          HTTP worker threads (default 4)\n");
+}
+
+static int parse_listen(const char *s, struct serve_opts *o)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(o->host))
+		return -1;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port < 0 || port > 65535)
+		return -1;
+	memcpy(o->host, s, (size_t)(colon - s));
+	o->host[colon - s] = '\0';
+	o->port = (uint16_t)port;
+	return 0;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+static int parse_opts(int argc, char **argv, struct serve_opts *o)
+{
+	static const struct option longopts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"db", required_argument, NULL, 'd'},
+		{"policy", required_argument, NULL, 'p'},
+		{"bootstrap-token-file", required_argument, NULL, 'b'},
+		{"sweep-interval", required_argument, NULL, 's'},
+		{"threads", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *listen = env_or("JITGATE_LISTEN", "127.0.0.1:8080");
+	int c;
+
+	o->db = env_or("JITGATE_DB", "var/jitgate.db");
+	o->policy = env_or("JITGATE_POLICY", "examples/policy.yaml");
+	o->sweep = 1;
+	o->threads = 4;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': listen = optarg; break;
+		case 'd': o->db = optarg; break;
+		case 'p': o->policy = optarg; break;
+		case 'b': o->token_file = optarg; break;
+		case 's':
+			if (jg_duration_parse(optarg, &o->sweep) != JG_OK) {
+				fprintf(stderr, "jitgate: bad --sweep-interval "
+				        "'%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			o->threads = (int)strtol(optarg, NULL, 10);
+			if (o->threads < 1 || o->threads > 64) {
+				fprintf(stderr, "jitgate: --threads must be 1 to "
+				        "64\n");
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "jitgate: serve takes no argument '%s'\n",
+		        argv[optind]);
+		return 2;
+	}
+	if (parse_listen(listen, o)) {
+		fprintf(stderr, "jitgate: bad listen address '%s' (want "
+		        "HOST:PORT)\n", listen);
+		return 2;
+	}
+	return -1;
+}
+
+static int write_token_file(const char *path, const char *secret)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	size_t n = strlen(secret);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = fchmod(fd, 0600) == 0 && write(fd, secret, n) == (ssize_t)n &&
+	     write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+	return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/* First start: show the bootstrap token once (and keep it if asked). */
+static int announce_token(const struct serve_opts *o, char *secret)
+{
+	if (!secret[0]) {
+		if (o->token_file && access(o->token_file, R_OK) == 0)
+			printf("jitgate: the admin token is in %s\n",
+			       o->token_file);
+		return 0;
+	}
+	if (o->token_file && write_token_file(o->token_file, secret)) {
+		fprintf(stderr, "jitgate: cannot write %s: %s\n",
+		        o->token_file, strerror(errno));
+		return -1;
+	}
+	printf("jitgate: bootstrap admin token (shown once): %s\n", secret);
+	if (o->token_file)
+		printf("jitgate: also saved to %s (mode 0600)\n", o->token_file);
+	OPENSSL_cleanse(secret, JG_TOKEN_LEN);
+	return 0;
+}
+
+/* Wait for a stop signal, sweeping every o->sweep seconds meanwhile. */
+static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
+                             const sigset_t *set)
+{
+	struct timespec ts = {.tv_sec = (time_t)o->sweep};
+	size_t changed;
+
+	for (;;) {
+		int sig = sigtimedwait(set, NULL, &ts);
+		if (sig == SIGINT || sig == SIGTERM)
+			return;
+		if (jg_gate_sweep(gate, wall_clock(), &changed) != JG_OK)
+			fprintf(stderr, "jitgate: sweep failed; will retry\n");
+	}
+}
+
+static int serve(const struct serve_opts *o, struct jg_policy *policy,
+                 struct jg_store *st)
+{
+	struct jg_gate *gate = NULL;
+	struct jg_server *srv = NULL;
+	char secret[JG_TOKEN_LEN], err[256];
+	sigset_t set;
+	enum jg_err e;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	/* block before threads start so they inherit the mask */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((e = jg_gate_new(st, policy, &gate)) != JG_OK ||
+	    (e = jg_gate_start(gate, wall_clock(), secret)) != JG_OK) {
+		fprintf(stderr, "jitgate: cannot start: %s (%s)\n",
+		        jg_strerror(e), st->err);
+		jg_gate_free(gate);
+		return 1;
+	}
+	if (announce_token(o, secret)) {
+		jg_gate_free(gate);
+		return 1;
+	}
+	e = jg_server_start(gate, o->host, o->port, o->threads, wall_clock,
+	                    &srv, err, sizeof(err));
+	if (e != JG_OK) {
+		fprintf(stderr, "jitgate: %s\n", err);
+		jg_gate_free(gate);
+		return 1;
+	}
+	printf("jitgate: listening on http://%s:%u (store %s, policy %s)\n",
+	       o->host, jg_server_port(srv), o->db, o->policy);
+	fflush(stdout);
+	run_until_signal(gate, o, &set);
+	fprintf(stderr, "jitgate: stopping\n");
+	jg_server_stop(srv);
+	jg_gate_free(gate);
+	return 0;
+}
+
+int jg_serve_main(int argc, char **argv)
+{
+	struct serve_opts o = {0};
+	struct jg_policy *policy = NULL;
+	struct jg_store *st = NULL;
+	char err[512];
+	int rc = parse_opts(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	if (jg_policy_load(o.policy, &policy, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s\n", err);
+		return 1;
+	}
+	if (jg_store_open(o.db, &st, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s\n", err);
+		jg_policy_free(policy);
+		return 1;
+	}
+	rc = serve(&o, policy, st);
+	jg_store_close(st);
+	jg_policy_free(policy);
+	return rc;
+}

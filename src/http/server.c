@@ -1,0 +1,299 @@
+/*
+ * server.c - libmicrohttpd glue: per-connection state, body limits,
+ * authentication, dispatch to the route table, response headers.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "core/limits.h"
+#include "http/exchange.h"
+#include "http/server.h"
+
+struct jg_server {
+	struct MHD_Daemon *mhd;
+	struct jg_gate *gate;
+	jg_clock_fn clock;
+	uint16_t port;
+};
+
+/* What one connection accumulates before its handler runs. */
+struct pending {
+	char *body; /* owned, NUL-terminated */
+	size_t len;
+	int too_big;
+};
+
+static void log_line(const char *method, const char *url, int status,
+                     const char *who, double ms)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* url is the path only: MHD strips the query string */
+	fprintf(stderr, "%s %s %s %d %s %.1fms\n", ts, method, url, status,
+	        who && *who ? who : "-", ms);
+}
+
+/* Match path against pattern; *param receives the '*' segment. */
+static int match(const char *pattern, const char *path, char *param,
+                 size_t size)
+{
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			size_t n = strcspn(path, "/");
+			if (n == 0 || n >= size)
+				return 0;
+			memcpy(param, path, n);
+			param[n] = '\0';
+			path += n;
+			pattern++;
+		} else if (*pattern++ != *path++) {
+			return 0;
+		}
+	}
+	return !*pattern && !*path;
+}
+
+/* The route for method and url; *path_known says if any method fits. */
+static const struct jg_route *route(const char *method, const char *url,
+                                    char *param, size_t size,
+                                    int *path_known)
+{
+	*path_known = 0;
+	for (size_t i = 0; i < jg_nroutes; i++) {
+		if (!match(jg_routes[i].pattern, url, param, size))
+			continue;
+		*path_known = 1;
+		if (strcmp(jg_routes[i].method, method) == 0)
+			return &jg_routes[i];
+	}
+	return NULL;
+}
+
+static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex)
+{
+	const char *h = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
+	                                            "Authorization");
+	if (!h || strncmp(h, "Bearer ", 7) != 0)
+		return JG_EAUTH;
+	return jg_gate_authenticate(s->gate, h + 7, &ex->who);
+}
+
+static int parse_body(struct jg_ex *ex, const struct pending *p)
+{
+	json_error_t jerr;
+	char msg[256];
+
+	if (p->len == 0) {
+		ex->body = json_object();
+		return 0;
+	}
+	ex->body = json_loadb(p->body, p->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!ex->body) {
+		snprintf(msg, sizeof(msg), "malformed JSON at line %d column "
+		         "%d: %s", jerr.line, jerr.column, jerr.text);
+		jg_ex_fail(ex, JG_EINVAL, msg);
+		return -1;
+	}
+	if (!json_is_object(ex->body)) {
+		jg_ex_fail(ex, JG_EINVAL, "the body must be a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+/* Run the exchange: route, authenticate, parse, handle. */
+static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
+                     const char *method, const struct pending *p)
+{
+	char param[JG_ID_LEN + 32];
+	int known;
+	const struct jg_route *r = route(method, url, param, sizeof(param),
+	                                 &known);
+	enum jg_err e;
+
+	if (!r) {
+		jg_ex_fail(ex, known ? JG_EINVAL : JG_ENOTFOUND,
+		           known ? "method not allowed on this path"
+		                 : "no such endpoint");
+		if (known)
+			ex->status = 405;
+		return;
+	}
+	ex->param = param;
+	if (!r->public_ && (e = authenticate(s, ex)) != JG_OK) {
+		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
+		                                  "required" : NULL);
+		return;
+	}
+	if (p->too_big) {
+		jg_ex_fail(ex, JG_ETOOBIG, "the body is larger than 64 KiB");
+		return;
+	}
+	if (strcmp(method, "POST") == 0 && parse_body(ex, p))
+		return;
+	r->fn(ex);
+	if (!ex->reply && !ex->raw)
+		jg_ex_fail(ex, JG_EINTERNAL, NULL);
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, struct jg_ex *ex)
+{
+	struct MHD_Response *resp = ex->raw;
+	enum MHD_Result ret;
+
+	if (!resp) {
+		char *text = json_dumps(ex->reply, JSON_COMPACT);
+		size_t n = text ? strlen(text) : 0;
+		resp = MHD_create_response_from_buffer(n, text,
+		                                       MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(text);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, "Content-Type",
+		                        ex->problem ? "application/problem+json"
+		                                    : "application/json");
+	}
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (ex->status == 401)
+		MHD_add_response_header(resp, "WWW-Authenticate",
+		                        "Bearer realm=\"jitgate\"");
+	ret = MHD_queue_response(conn, (unsigned)ex->status, resp);
+	MHD_destroy_response(resp);
+	ex->raw = NULL;
+	return ret;
+}
+
+/* Accumulate up to JG_BODY_MAX bytes; past that, discard and flag. */
+static void take_body(struct pending *p, const char *data, size_t n)
+{
+	if (p->too_big || p->len + n > JG_BODY_MAX) {
+		p->too_big = 1;
+		return;
+	}
+	char *nb = realloc(p->body, p->len + n + 1);
+	if (!nb) {
+		p->too_big = 1;
+		return;
+	}
+	memcpy(nb + p->len, data, n);
+	p->body = nb;
+	p->len += n;
+	p->body[p->len] = '\0';
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+	struct jg_server *s = cls;
+	struct pending *p = *con_cls;
+	struct timespec t0, t1;
+	struct jg_ex ex = {0};
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		*con_cls = p;
+		return p ? MHD_YES : MHD_NO;
+	}
+	if (*upload_size) {
+		take_body(p, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ex.conn = conn;
+	ex.gate = s->gate;
+	ex.now = s->clock();
+	dispatch(s, &ex, url, method, p);
+	ret = respond(conn, &ex);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_line(method, url, ex.status, ex.who.name,
+	         (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	json_decref(ex.body);
+	json_decref(ex.reply);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode tc)
+{
+	struct pending *p = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)tc;
+	if (p) {
+		free(p->body);
+		free(p);
+		*con_cls = NULL;
+	}
+}
+
+enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
+                            uint16_t port, int threads, jg_clock_fn clock,
+                            struct jg_server **out, char *err,
+                            size_t errlen)
+{
+	struct jg_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_port = htons(port)};
+	const union MHD_DaemonInfo *info;
+
+	*out = NULL;
+	if (!s)
+		return JG_ENOMEM;
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		snprintf(err, errlen, "listen address '%s' is not an IPv4 "
+		         "address", host);
+		free(s);
+		return JG_EINVAL;
+	}
+	s->gate = gate;
+	s->clock = clock;
+	s->mhd = MHD_start_daemon(
+	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY, port,
+	        NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+	        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+	        (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+	        MHD_OPTION_CONNECTION_LIMIT, 1000u,
+	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	if (!s->mhd) {
+		snprintf(err, errlen, "cannot listen on %s:%u (in use, or not "
+		         "allowed)", host, port);
+		free(s);
+		return JG_EINVAL;
+	}
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : port;
+	*out = s;
+	return JG_OK;
+}
+
+uint16_t jg_server_port(const struct jg_server *s)
+{
+	return s->port;
+}
+
+void jg_server_stop(struct jg_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->mhd);
+	free(s);
+}

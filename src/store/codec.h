@@ -1,0 +1,21 @@
+/*
+ * codec.h - the small JSON encodings store backends share for list-valued
+ * columns (a request's steps, a token's groups), so every backend writes
+ * the same text.
+ */
+#ifndef JG_CODEC_H
+#define JG_CODEC_H
+
+#include "core/model.h"
+
+/* Returns a malloc'd JSON array the caller frees, or NULL on ENOMEM. */
+char *jg_codec_steps_encode(const struct jg_step *steps, size_t n);
+char *jg_codec_groups_encode(const struct jg_principal *who);
+
+/* JG_EINTERNAL when text is not what encode wrote (a corrupt row). */
+enum jg_err jg_codec_steps_decode(const char *text,
+                                  struct jg_step steps[JG_STEPS_MAX],
+                                  size_t *n);
+enum jg_err jg_codec_groups_decode(const char *text, struct jg_principal *who);
+
+#endif

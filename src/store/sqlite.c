@@ -1,0 +1,1076 @@
+/*
+ * sqlite.c - the embedded store: one SQLite database in WAL mode with
+ * synchronous=FULL, so an acknowledged change survives power loss.
+ *
+ * One connection, serialised by a mutex held from begin() to commit() or
+ * rollback(): SQLite allows one writer anyway, and this keeps every use
+ * case a single transaction without busy retries. This file must never
+ * build SQL from caller strings: every value is a bound parameter.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/codec.h"
+#include "store/sqlite.h"
+
+struct sq {
+	struct jg_store base; /* first: a struct sq * is a struct jg_store * */
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	int in_tx;
+};
+
+/* Schema migrations, applied in order; never edit one that has shipped. */
+static const char *const migrations[] = {
+	/* 1: the foundation */
+	"CREATE TABLE tokens ("
+	"  id TEXT PRIMARY KEY, digest TEXT NOT NULL UNIQUE,"
+	"  principal TEXT NOT NULL, service INTEGER NOT NULL,"
+	"  groups TEXT NOT NULL, roles INTEGER NOT NULL, description TEXT,"
+	"  created_by TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE requests ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+	"  requester TEXT NOT NULL, resource TEXT NOT NULL,"
+	"  action TEXT NOT NULL, payload TEXT, payload_sha256 TEXT NOT NULL,"
+	"  reason TEXT NOT NULL, ticket TEXT NOT NULL,"
+	"  duration INTEGER NOT NULL, rule TEXT NOT NULL,"
+	"  steps TEXT NOT NULL, step INTEGER NOT NULL, state TEXT NOT NULL,"
+	"  state_reason TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL, decided_at INTEGER NOT NULL);"
+	"CREATE INDEX requests_pending ON requests(state, expires_at);"
+	"CREATE INDEX requests_requester ON requests(requester);"
+	"CREATE TABLE request_groups ("
+	"  group_name TEXT NOT NULL, request_id TEXT NOT NULL,"
+	"  PRIMARY KEY (group_name, request_id)) WITHOUT ROWID;"
+	"CREATE TABLE reviews ("
+	"  request_id TEXT NOT NULL, reviewer TEXT NOT NULL,"
+	"  step INTEGER NOT NULL, approve INTEGER NOT NULL, comment TEXT,"
+	"  at INTEGER NOT NULL, PRIMARY KEY (request_id, reviewer));"
+	"CREATE TABLE grants ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+	"  request_id TEXT NOT NULL UNIQUE, principal TEXT NOT NULL,"
+	"  resource TEXT NOT NULL, action TEXT NOT NULL,"
+	"  payload_sha256 TEXT NOT NULL, not_before INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL, uses_left INTEGER NOT NULL,"
+	"  state TEXT NOT NULL, ended_by TEXT NOT NULL,"
+	"  end_reason TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  ended_at INTEGER NOT NULL);"
+	"CREATE INDEX grants_live ON grants(principal, resource, action, state);"
+	"CREATE INDEX grants_expiry ON grants(state, expires_at);"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+	"  ts INTEGER NOT NULL, actor TEXT NOT NULL, type TEXT NOT NULL,"
+	"  subject TEXT NOT NULL, details TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE INDEX audit_subject ON audit(subject);"
+	"CREATE INDEX audit_actor ON audit(actor);",
+};
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+static struct sq *SQ(struct jg_store *st) { return (struct sq *)st; }
+
+static enum jg_err fail(struct sq *s, const char *what)
+{
+	snprintf(s->base.err, sizeof(s->base.err), "sqlite: %s: %s", what,
+	         sqlite3_errmsg(s->db));
+	return JG_ESTORE;
+}
+
+static enum jg_err exec(struct sq *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(s, "exec");
+	return JG_OK;
+}
+
+static sqlite3_stmt *prep(struct sq *s, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		fail(s, "prepare");
+		return NULL;
+	}
+	return stmt;
+}
+
+/* Bind NULL for a NULL or empty string, so "?N IS NULL" filters work. */
+static void bind_opt(sqlite3_stmt *stmt, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+static void bind_str(sqlite3_stmt *stmt, int i, const char *v)
+{
+	sqlite3_bind_text(stmt, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static void col_copy(sqlite3_stmt *stmt, int i, char *dst, size_t size)
+{
+	const char *v = (const char *)sqlite3_column_text(stmt, i);
+	snprintf(dst, size, "%s", v ? v : "");
+}
+
+/* malloc'd copy of column i, NULL for SQL NULL; *oom set on failure. */
+static char *col_dup(sqlite3_stmt *stmt, int i, int *oom)
+{
+	const char *v = (const char *)sqlite3_column_text(stmt, i);
+	char *d;
+	if (!v)
+		return NULL;
+	d = strdup(v);
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
+/* Step a write statement to completion, then finalize it. */
+static enum jg_err run(struct sq *s, sqlite3_stmt *stmt)
+{
+	int rc;
+	if (!stmt)
+		return JG_ESTORE;
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_CONSTRAINT)
+		return JG_EDUP;
+	if (rc != SQLITE_DONE)
+		return fail(s, "write");
+	return JG_OK;
+}
+
+/* Like run(), JG_ECONFLICT when no row changed (a conditional update). */
+static enum jg_err run_changed(struct sq *s, sqlite3_stmt *stmt)
+{
+	enum jg_err e = run(s, stmt);
+	if (e == JG_OK && sqlite3_changes(s->db) == 0)
+		return JG_ECONFLICT;
+	return e;
+}
+
+/* ---- transactions ---- */
+
+static enum jg_err sq_begin(struct jg_store *st, int write)
+{
+	struct sq *s = SQ(st);
+	enum jg_err e;
+
+	pthread_mutex_lock(&s->lock);
+	e = exec(s, write ? "BEGIN IMMEDIATE" : "BEGIN");
+	if (e != JG_OK) {
+		pthread_mutex_unlock(&s->lock);
+		return e;
+	}
+	s->in_tx = 1;
+	return JG_OK;
+}
+
+static enum jg_err sq_commit(struct jg_store *st)
+{
+	struct sq *s = SQ(st);
+	enum jg_err e = exec(s, "COMMIT");
+
+	if (e != JG_OK)
+		exec(s, "ROLLBACK");
+	s->in_tx = 0;
+	pthread_mutex_unlock(&s->lock);
+	return e;
+}
+
+static void sq_rollback(struct jg_store *st)
+{
+	struct sq *s = SQ(st);
+
+	if (!s->in_tx)
+		return;
+	exec(s, "ROLLBACK");
+	s->in_tx = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- requests ---- */
+
+#define REQ_COLS                                                            \
+	"id, requester, resource, action, payload, payload_sha256, reason, " \
+	"ticket, duration, rule, steps, step, state, state_reason, "         \
+	"created_at, expires_at, decided_at, seq"
+
+static enum jg_err read_request(sqlite3_stmt *stmt, struct jg_request *r)
+{
+	int oom = 0;
+
+	memset(r, 0, sizeof(*r));
+	col_copy(stmt, 0, r->id, sizeof(r->id));
+	col_copy(stmt, 1, r->requester, sizeof(r->requester));
+	col_copy(stmt, 2, r->resource, sizeof(r->resource));
+	col_copy(stmt, 3, r->action, sizeof(r->action));
+	r->payload = col_dup(stmt, 4, &oom);
+	col_copy(stmt, 5, r->payload_sha256, sizeof(r->payload_sha256));
+	r->reason = col_dup(stmt, 6, &oom);
+	col_copy(stmt, 7, r->ticket, sizeof(r->ticket));
+	r->duration = sqlite3_column_int64(stmt, 8);
+	col_copy(stmt, 9, r->rule, sizeof(r->rule));
+	r->step = (size_t)sqlite3_column_int64(stmt, 11);
+	col_copy(stmt, 13, r->state_reason, sizeof(r->state_reason));
+	r->created_at = sqlite3_column_int64(stmt, 14);
+	r->expires_at = sqlite3_column_int64(stmt, 15);
+	r->decided_at = sqlite3_column_int64(stmt, 16);
+	if (oom) {
+		jg_request_clear(r);
+		return JG_ENOMEM;
+	}
+	if (jg_codec_steps_decode((const char *)sqlite3_column_text(stmt, 10),
+	                          r->steps, &r->nsteps) != JG_OK ||
+	    jg_req_state_parse((const char *)sqlite3_column_text(stmt, 12),
+	                       &r->state) != 0) {
+		jg_request_clear(r);
+		return JG_EINTERNAL;
+	}
+	return JG_OK;
+}
+
+static enum jg_err insert_request_groups(struct sq *s,
+                                         const struct jg_request *r)
+{
+	for (size_t i = 0; i < r->nsteps; i++) {
+		sqlite3_stmt *stmt = prep(s, "INSERT OR IGNORE INTO "
+		                             "request_groups VALUES (?1, ?2)");
+		if (!stmt)
+			return JG_ESTORE;
+		bind_str(stmt, 1, r->steps[i].group);
+		bind_str(stmt, 2, r->id);
+		enum jg_err e = run(s, stmt);
+		if (e != JG_OK)
+			return e;
+	}
+	return JG_OK;
+}
+
+static enum jg_err sq_request_insert(struct jg_store *st,
+                                     const struct jg_request *r)
+{
+	struct sq *s = SQ(st);
+	char *steps = jg_codec_steps_encode(r->steps, r->nsteps);
+	sqlite3_stmt *stmt;
+	enum jg_err e;
+
+	if (!steps)
+		return JG_ENOMEM;
+	stmt = prep(s, "INSERT INTO requests (" REQ_COLS ") VALUES (?1, ?2, "
+	               "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	               "?15, ?16, ?17, NULL)");
+	if (!stmt) {
+		free(steps);
+		return JG_ESTORE;
+	}
+	bind_str(stmt, 1, r->id);
+	bind_str(stmt, 2, r->requester);
+	bind_str(stmt, 3, r->resource);
+	bind_str(stmt, 4, r->action);
+	bind_opt(stmt, 5, r->payload);
+	bind_str(stmt, 6, r->payload_sha256);
+	bind_str(stmt, 7, r->reason);
+	bind_str(stmt, 8, r->ticket);
+	sqlite3_bind_int64(stmt, 9, r->duration);
+	bind_str(stmt, 10, r->rule);
+	bind_str(stmt, 11, steps);
+	sqlite3_bind_int64(stmt, 12, (sqlite3_int64)r->step);
+	bind_str(stmt, 13, jg_req_state_name(r->state));
+	bind_str(stmt, 14, r->state_reason);
+	sqlite3_bind_int64(stmt, 15, r->created_at);
+	sqlite3_bind_int64(stmt, 16, r->expires_at);
+	sqlite3_bind_int64(stmt, 17, r->decided_at);
+	free(steps);
+	e = run(s, stmt);
+	return e == JG_OK ? insert_request_groups(s, r) : e;
+}
+
+static enum jg_err sq_request_update(struct jg_store *st,
+                                     const struct jg_request *r,
+                                     enum jg_req_state was, size_t was_step)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s,
+	        "UPDATE requests SET state = ?1, step = ?2, state_reason = ?3,"
+	        " decided_at = ?4 WHERE id = ?5 AND state = ?6 AND step = ?7");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, jg_req_state_name(r->state));
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)r->step);
+	bind_str(stmt, 3, r->state_reason);
+	sqlite3_bind_int64(stmt, 4, r->decided_at);
+	bind_str(stmt, 5, r->id);
+	bind_str(stmt, 6, jg_req_state_name(was));
+	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)was_step);
+	return run_changed(s, stmt);
+}
+
+/* Step a single-row query: JG_ENOTFOUND when there is no row. */
+static enum jg_err step_one(struct sq *s, sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		return JG_OK;
+	if (rc == SQLITE_DONE)
+		return JG_ENOTFOUND;
+	return fail(s, "read");
+}
+
+static enum jg_err sq_request_get(struct jg_store *st, const char *id,
+                                  struct jg_request *out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT " REQ_COLS
+	                             " FROM requests WHERE id = ?1");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, id);
+	e = step_one(s, stmt);
+	if (e == JG_OK)
+		e = read_request(stmt, out);
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+/*
+ * Run a list query whose last column is seq, reading up to limit rows
+ * with `read` into an array of `size`-byte records. The query asks for
+ * one extra row: when it comes, *next is its seq (callers add one, as
+ * their cursors are exclusive), else 0.
+ */
+typedef enum jg_err (*row_reader)(sqlite3_stmt *stmt, void *rec);
+
+static enum jg_err list_rows(struct sq *s, sqlite3_stmt *stmt, int limit,
+                             int seqcol, row_reader read, size_t size,
+                             void (*clear)(void *), void **out, size_t *n,
+                             int64_t *next)
+{
+	char *arr = calloc((size_t)limit, size);
+	enum jg_err e = JG_OK;
+	size_t count = 0;
+	int rc;
+
+	*next = 0;
+	if (!arr) {
+		sqlite3_finalize(stmt);
+		return JG_ENOMEM;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == (size_t)limit) {
+			*next = sqlite3_column_int64(stmt, seqcol);
+			break;
+		}
+		e = read(stmt, arr + count * size);
+		if (e != JG_OK)
+			break;
+		count++;
+	}
+	if (e == JG_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = fail(s, "list");
+	sqlite3_finalize(stmt);
+	if (e != JG_OK) {
+		for (size_t i = 0; i < count; i++)
+			clear(arr + i * size);
+		free(arr);
+		return e;
+	}
+	*out = arr;
+	*n = count;
+	return JG_OK;
+}
+
+static enum jg_err read_request_row(sqlite3_stmt *stmt, void *rec)
+{
+	return read_request(stmt, rec);
+}
+
+static void clear_request(void *rec) { jg_request_clear(rec); }
+
+static char *groups_json(const char *const *groups, size_t n)
+{
+	struct jg_principal p = {.ngroups = 0};
+	for (size_t i = 0; i < n && i < JG_GROUPS_MAX; i++) {
+		snprintf(p.groups[i], sizeof(p.groups[i]), "%s", groups[i]);
+		p.ngroups++;
+	}
+	return jg_codec_groups_encode(&p);
+}
+
+static enum jg_err sq_request_list(struct jg_store *st,
+                                   const struct jg_filter *f,
+                                   struct jg_request **out, size_t *n,
+                                   int64_t *next)
+{
+	struct sq *s = SQ(st);
+	char *groups = NULL;
+	sqlite3_stmt *stmt = prep(s,
+	        "SELECT " REQ_COLS " FROM requests"
+	        " WHERE (?1 IS NULL OR state = ?1)"
+	        " AND (?2 IS NULL OR requester = ?2)"
+	        " AND (?3 IS NULL OR resource = ?3)"
+	        " AND (?4 = 0 OR seq < ?4)"
+	        " AND (?5 IS NULL OR requester = ?5 OR id IN"
+	        "  (SELECT request_id FROM request_groups WHERE group_name IN"
+	        "   (SELECT value FROM json_each(?6))))"
+	        " ORDER BY seq DESC LIMIT ?7");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	if (f->viewer) {
+		groups = groups_json(f->viewer_groups, f->nviewer_groups);
+		if (!groups) {
+			sqlite3_finalize(stmt);
+			return JG_ENOMEM;
+		}
+	}
+	bind_opt(stmt, 1, f->state);
+	bind_opt(stmt, 2, f->principal);
+	bind_opt(stmt, 3, f->resource);
+	sqlite3_bind_int64(stmt, 4, f->cursor);
+	bind_opt(stmt, 5, f->viewer);
+	bind_str(stmt, 6, groups ? groups : "[]");
+	sqlite3_bind_int(stmt, 7, f->limit + 1);
+	free(groups);
+	e = list_rows(s, stmt, f->limit, 17, read_request_row,
+	              sizeof(struct jg_request), clear_request, (void **)out,
+	              n, next);
+	/* list_rows set *next to the extra row's seq; the cursor is exclusive
+	 * (seq < cursor), so point it just past the last returned row. */
+	if (e == JG_OK && *next)
+		*next += 1;
+	return e;
+}
+
+static enum jg_err overdue(struct sq *s, const char *sql, int64_t now,
+                           char (*ids)[JG_ID_LEN], size_t max, size_t *n)
+{
+	sqlite3_stmt *stmt = prep(s, sql);
+	int rc;
+
+	*n = 0;
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		col_copy(stmt, 0, ids[(*n)++], JG_ID_LEN);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? JG_OK : fail(s, "overdue");
+}
+
+static enum jg_err sq_request_overdue(struct jg_store *st, int64_t now,
+                                      char (*ids)[JG_ID_LEN], size_t max,
+                                      size_t *n)
+{
+	return overdue(SQ(st),
+	               "SELECT id FROM requests WHERE state = 'pending'"
+	               " AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
+	               now, ids, max, n);
+}
+
+/* ---- reviews ---- */
+
+static enum jg_err sq_review_insert(struct jg_store *st, const char *req_id,
+                                    const struct jg_review *rv)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT INTO reviews (request_id, "
+	                             "reviewer, step, approve, comment, at) "
+	                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, req_id);
+	bind_str(stmt, 2, rv->reviewer);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)rv->step);
+	sqlite3_bind_int(stmt, 4, rv->approve);
+	bind_opt(stmt, 5, rv->comment);
+	sqlite3_bind_int64(stmt, 6, rv->at);
+	return run(s, stmt);
+}
+
+static enum jg_err sq_review_list(struct jg_store *st, const char *req_id,
+                                  struct jg_review **out, size_t *n)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT reviewer, step, approve, comment,"
+	                             " at FROM reviews WHERE request_id = ?1"
+	                             " ORDER BY at, rowid");
+	struct jg_review *arr = NULL;
+	size_t count = 0, cap = 0;
+	int rc, oom = 0;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, req_id);
+	while (!oom && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct jg_review *na = realloc(arr, ncap * sizeof(*na));
+			if (!na) {
+				oom = 1;
+				break;
+			}
+			arr = na;
+			cap = ncap;
+		}
+		struct jg_review *rv = &arr[count++];
+		memset(rv, 0, sizeof(*rv));
+		col_copy(stmt, 0, rv->reviewer, sizeof(rv->reviewer));
+		rv->step = (size_t)sqlite3_column_int64(stmt, 1);
+		rv->approve = sqlite3_column_int(stmt, 2);
+		rv->comment = col_dup(stmt, 3, &oom);
+		rv->at = sqlite3_column_int64(stmt, 4);
+	}
+	sqlite3_finalize(stmt);
+	if (oom || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
+		for (size_t i = 0; i < count; i++)
+			jg_review_clear(&arr[i]);
+		free(arr);
+		return oom ? JG_ENOMEM : fail(s, "reviews");
+	}
+	*out = arr;
+	*n = count;
+	return JG_OK;
+}
+
+/* ---- grants ---- */
+
+#define GRANT_COLS                                                        \
+	"id, request_id, principal, resource, action, payload_sha256, "   \
+	"not_before, expires_at, uses_left, state, ended_by, end_reason, " \
+	"created_at, ended_at, seq"
+
+static enum jg_err read_grant(sqlite3_stmt *stmt, void *rec)
+{
+	struct jg_grant *g = rec;
+
+	memset(g, 0, sizeof(*g));
+	col_copy(stmt, 0, g->id, sizeof(g->id));
+	col_copy(stmt, 1, g->request_id, sizeof(g->request_id));
+	col_copy(stmt, 2, g->principal, sizeof(g->principal));
+	col_copy(stmt, 3, g->resource, sizeof(g->resource));
+	col_copy(stmt, 4, g->action, sizeof(g->action));
+	col_copy(stmt, 5, g->payload_sha256, sizeof(g->payload_sha256));
+	g->not_before = sqlite3_column_int64(stmt, 6);
+	g->expires_at = sqlite3_column_int64(stmt, 7);
+	g->uses_left = sqlite3_column_int(stmt, 8);
+	col_copy(stmt, 10, g->ended_by, sizeof(g->ended_by));
+	col_copy(stmt, 11, g->end_reason, sizeof(g->end_reason));
+	g->created_at = sqlite3_column_int64(stmt, 12);
+	g->ended_at = sqlite3_column_int64(stmt, 13);
+	if (jg_grant_state_parse((const char *)sqlite3_column_text(stmt, 9),
+	                         &g->state) != 0)
+		return JG_EINTERNAL;
+	return JG_OK;
+}
+
+static void clear_grant(void *rec) { (void)rec; }
+
+static enum jg_err sq_grant_insert(struct jg_store *st,
+                                   const struct jg_grant *g)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT INTO grants (" GRANT_COLS
+	                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	                             "?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL)");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, g->id);
+	bind_str(stmt, 2, g->request_id);
+	bind_str(stmt, 3, g->principal);
+	bind_str(stmt, 4, g->resource);
+	bind_str(stmt, 5, g->action);
+	bind_str(stmt, 6, g->payload_sha256);
+	sqlite3_bind_int64(stmt, 7, g->not_before);
+	sqlite3_bind_int64(stmt, 8, g->expires_at);
+	sqlite3_bind_int(stmt, 9, g->uses_left);
+	bind_str(stmt, 10, jg_grant_state_name(g->state));
+	bind_str(stmt, 11, g->ended_by);
+	bind_str(stmt, 12, g->end_reason);
+	sqlite3_bind_int64(stmt, 13, g->created_at);
+	sqlite3_bind_int64(stmt, 14, g->ended_at);
+	return run(s, stmt);
+}
+
+static enum jg_err sq_grant_update(struct jg_store *st,
+                                   const struct jg_grant *g,
+                                   enum jg_grant_state was)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "UPDATE grants SET state = ?1, "
+	                             "uses_left = ?2, ended_by = ?3, "
+	                             "end_reason = ?4, ended_at = ?5 "
+	                             "WHERE id = ?6 AND state = ?7");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, jg_grant_state_name(g->state));
+	sqlite3_bind_int(stmt, 2, g->uses_left);
+	bind_str(stmt, 3, g->ended_by);
+	bind_str(stmt, 4, g->end_reason);
+	sqlite3_bind_int64(stmt, 5, g->ended_at);
+	bind_str(stmt, 6, g->id);
+	bind_str(stmt, 7, jg_grant_state_name(was));
+	return run_changed(s, stmt);
+}
+
+static enum jg_err grant_one(struct sq *s, const char *sql, const char *key,
+                             struct jg_grant *out)
+{
+	sqlite3_stmt *stmt = prep(s, sql);
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, key);
+	e = step_one(s, stmt);
+	if (e == JG_OK)
+		e = read_grant(stmt, out);
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+static enum jg_err sq_grant_get(struct jg_store *st, const char *id,
+                                struct jg_grant *out)
+{
+	return grant_one(SQ(st), "SELECT " GRANT_COLS
+	                         " FROM grants WHERE id = ?1", id, out);
+}
+
+static enum jg_err sq_grant_by_request(struct jg_store *st,
+                                       const char *req_id,
+                                       struct jg_grant *out)
+{
+	return grant_one(SQ(st), "SELECT " GRANT_COLS
+	                         " FROM grants WHERE request_id = ?1",
+	                 req_id, out);
+}
+
+static enum jg_err sq_grant_list(struct jg_store *st,
+                                 const struct jg_filter *f,
+                                 struct jg_grant **out, size_t *n,
+                                 int64_t *next)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s,
+	        "SELECT " GRANT_COLS " FROM grants"
+	        " WHERE (?1 IS NULL OR state = ?1)"
+	        " AND (?2 IS NULL OR principal = ?2)"
+	        " AND (?3 IS NULL OR resource = ?3)"
+	        " AND (?4 = 0 OR seq < ?4)"
+	        " ORDER BY seq DESC LIMIT ?5");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_opt(stmt, 1, f->state);
+	bind_opt(stmt, 2, f->principal);
+	bind_opt(stmt, 3, f->resource);
+	sqlite3_bind_int64(stmt, 4, f->cursor);
+	sqlite3_bind_int(stmt, 5, f->limit + 1);
+	e = list_rows(s, stmt, f->limit, 14, read_grant,
+	              sizeof(struct jg_grant), clear_grant, (void **)out, n,
+	              next);
+	if (e == JG_OK && *next)
+		*next += 1;
+	return e;
+}
+
+static enum jg_err sq_grant_find_live(struct jg_store *st,
+                                      const char *principal,
+                                      const char *resource,
+                                      const char *action, int64_t now,
+                                      struct jg_grant *out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s,
+	        "SELECT " GRANT_COLS " FROM grants WHERE principal = ?1"
+	        " AND resource = ?2 AND action = ?3 AND state = 'active'"
+	        " AND not_before <= ?4 AND expires_at > ?4 AND uses_left != 0"
+	        " ORDER BY expires_at DESC LIMIT 1");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, principal);
+	bind_str(stmt, 2, resource);
+	bind_str(stmt, 3, action);
+	sqlite3_bind_int64(stmt, 4, now);
+	e = step_one(s, stmt);
+	if (e == JG_OK)
+		e = read_grant(stmt, out);
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+static enum jg_err sq_grant_overdue(struct jg_store *st, int64_t now,
+                                    char (*ids)[JG_ID_LEN], size_t max,
+                                    size_t *n)
+{
+	return overdue(SQ(st),
+	               "SELECT id FROM grants WHERE state = 'active'"
+	               " AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
+	               now, ids, max, n);
+}
+
+/* ---- audit ---- */
+
+static enum jg_err sq_audit_last(struct jg_store *st, int64_t *seq,
+                                 char hash[JG_SHA256_HEX])
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT seq, hash FROM audit "
+	                             "ORDER BY seq DESC LIMIT 1");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	*seq = 0;
+	hash[0] = '\0';
+	e = step_one(s, stmt);
+	if (e == JG_OK) {
+		*seq = sqlite3_column_int64(stmt, 0);
+		col_copy(stmt, 1, hash, JG_SHA256_HEX);
+	}
+	sqlite3_finalize(stmt);
+	return e == JG_ENOTFOUND ? JG_OK : e;
+}
+
+static enum jg_err sq_audit_insert(struct jg_store *st,
+                                   const struct jg_event *ev)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT INTO audit (seq, id, ts, actor, "
+	                             "type, subject, details, prev_hash, hash)"
+	                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	                             " ?9)");
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, ev->seq);
+	bind_str(stmt, 2, ev->id);
+	sqlite3_bind_int64(stmt, 3, ev->ts);
+	bind_str(stmt, 4, ev->actor);
+	bind_str(stmt, 5, ev->type);
+	bind_str(stmt, 6, ev->subject);
+	bind_str(stmt, 7, ev->details);
+	bind_str(stmt, 8, ev->prev_hash);
+	bind_str(stmt, 9, ev->hash);
+	enum jg_err e = run(s, stmt);
+	/* a clash on seq means the chain moved under us: never a dup review */
+	return e == JG_EDUP ? JG_ECONFLICT : e;
+}
+
+static enum jg_err sq_audit_walk(struct jg_store *st,
+                                 const struct jg_filter *f, jg_event_fn fn,
+                                 void *ctx, int64_t *next)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s,
+	        "SELECT seq, id, ts, actor, type, subject, details, prev_hash,"
+	        " hash FROM audit WHERE seq > ?1"
+	        " AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR type = ?3)"
+	        " AND (?4 IS NULL OR subject = ?4)"
+	        " AND (?5 = 0 OR ts >= ?5) AND (?6 = 0 OR ts < ?6)"
+	        " ORDER BY seq LIMIT ?7");
+	int rc, stop = 0;
+
+	*next = 0;
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, f->cursor);
+	bind_opt(stmt, 2, f->actor);
+	bind_opt(stmt, 3, f->type);
+	bind_opt(stmt, 4, f->subject);
+	sqlite3_bind_int64(stmt, 5, f->since);
+	sqlite3_bind_int64(stmt, 6, f->until);
+	sqlite3_bind_int(stmt, 7, f->limit > 0 ? f->limit : -1);
+	while (!stop && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct jg_event ev = {0};
+		ev.seq = sqlite3_column_int64(stmt, 0);
+		col_copy(stmt, 1, ev.id, sizeof(ev.id));
+		ev.ts = sqlite3_column_int64(stmt, 2);
+		col_copy(stmt, 3, ev.actor, sizeof(ev.actor));
+		col_copy(stmt, 4, ev.type, sizeof(ev.type));
+		col_copy(stmt, 5, ev.subject, sizeof(ev.subject));
+		/* borrowed: valid until the next step */
+		ev.details = (char *)sqlite3_column_text(stmt, 6);
+		col_copy(stmt, 7, ev.prev_hash, sizeof(ev.prev_hash));
+		col_copy(stmt, 8, ev.hash, sizeof(ev.hash));
+		*next = ev.seq;
+		stop = fn(&ev, ctx);
+	}
+	sqlite3_finalize(stmt);
+	if (!stop && rc != SQLITE_DONE)
+		return fail(s, "audit");
+	return JG_OK;
+}
+
+/* ---- tokens ---- */
+
+#define TOKEN_COLS                                                       \
+	"id, digest, principal, service, groups, roles, description, "   \
+	"created_by, created_at, revoked_at"
+
+static enum jg_err read_token(sqlite3_stmt *stmt, struct jg_token *t)
+{
+	memset(t, 0, sizeof(*t));
+	col_copy(stmt, 0, t->id, sizeof(t->id));
+	col_copy(stmt, 1, t->digest, sizeof(t->digest));
+	col_copy(stmt, 2, t->who.name, sizeof(t->who.name));
+	t->who.service = sqlite3_column_int(stmt, 3);
+	t->who.roles = sqlite3_column_int(stmt, 5);
+	col_copy(stmt, 6, t->description, sizeof(t->description));
+	col_copy(stmt, 7, t->created_by, sizeof(t->created_by));
+	t->created_at = sqlite3_column_int64(stmt, 8);
+	t->revoked_at = sqlite3_column_int64(stmt, 9);
+	return jg_codec_groups_decode(
+	        (const char *)sqlite3_column_text(stmt, 4), &t->who);
+}
+
+static enum jg_err sq_token_insert(struct jg_store *st,
+                                   const struct jg_token *t)
+{
+	struct sq *s = SQ(st);
+	char *groups = jg_codec_groups_encode(&t->who);
+	sqlite3_stmt *stmt;
+
+	if (!groups)
+		return JG_ENOMEM;
+	stmt = prep(s, "INSERT INTO tokens (" TOKEN_COLS ") VALUES (?1, ?2, "
+	               "?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)");
+	if (!stmt) {
+		free(groups);
+		return JG_ESTORE;
+	}
+	bind_str(stmt, 1, t->id);
+	bind_str(stmt, 2, t->digest);
+	bind_str(stmt, 3, t->who.name);
+	sqlite3_bind_int(stmt, 4, t->who.service);
+	bind_str(stmt, 5, groups);
+	sqlite3_bind_int(stmt, 6, t->who.roles);
+	bind_opt(stmt, 7, t->description);
+	bind_str(stmt, 8, t->created_by);
+	sqlite3_bind_int64(stmt, 9, t->created_at);
+	free(groups);
+	return run(s, stmt);
+}
+
+static enum jg_err token_one(struct sq *s, const char *sql, const char *key,
+                             struct jg_token *out)
+{
+	sqlite3_stmt *stmt = prep(s, sql);
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, key);
+	e = step_one(s, stmt);
+	if (e == JG_OK)
+		e = read_token(stmt, out);
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+static enum jg_err sq_token_by_digest(struct jg_store *st, const char *digest,
+                                      struct jg_token *out)
+{
+	return token_one(SQ(st), "SELECT " TOKEN_COLS
+	                         " FROM tokens WHERE digest = ?1", digest, out);
+}
+
+static enum jg_err sq_token_get(struct jg_store *st, const char *id,
+                                struct jg_token *out)
+{
+	return token_one(SQ(st), "SELECT " TOKEN_COLS
+	                         " FROM tokens WHERE id = ?1", id, out);
+}
+
+static enum jg_err sq_token_list(struct jg_store *st, struct jg_token **out,
+                                 size_t *n)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT " TOKEN_COLS
+	                             " FROM tokens ORDER BY created_at, id");
+	struct jg_token *arr = NULL;
+	size_t count = 0;
+	int rc;
+
+	if (!stmt)
+		return JG_ESTORE;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct jg_token *na = realloc(arr, (count + 1) * sizeof(*na));
+		if (!na) {
+			free(arr);
+			sqlite3_finalize(stmt);
+			return JG_ENOMEM;
+		}
+		arr = na;
+		read_token(stmt, &arr[count++]);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return fail(s, "tokens");
+	}
+	*out = arr;
+	*n = count;
+	return JG_OK;
+}
+
+static enum jg_err sq_token_revoke(struct jg_store *st, const char *id,
+                                   int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "UPDATE tokens SET revoked_at = ?1 "
+	                             "WHERE id = ?2 AND revoked_at = 0");
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, now);
+	bind_str(stmt, 2, id);
+	return run_changed(s, stmt);
+}
+
+static enum jg_err sq_token_count(struct jg_store *st, int64_t *n)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT count(*) FROM tokens");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	e = step_one(s, stmt);
+	*n = e == JG_OK ? sqlite3_column_int64(stmt, 0) : 0;
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+/* ---- open, migrate, close ---- */
+
+static void sq_close(struct jg_store *st)
+{
+	struct sq *s = SQ(st);
+	sqlite3_close(s->db);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static const struct jg_store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.request_insert = sq_request_insert,
+	.request_update = sq_request_update,
+	.request_get = sq_request_get,
+	.request_list = sq_request_list,
+	.request_overdue = sq_request_overdue,
+	.review_insert = sq_review_insert,
+	.review_list = sq_review_list,
+	.grant_insert = sq_grant_insert,
+	.grant_update = sq_grant_update,
+	.grant_get = sq_grant_get,
+	.grant_by_request = sq_grant_by_request,
+	.grant_list = sq_grant_list,
+	.grant_find_live = sq_grant_find_live,
+	.grant_overdue = sq_grant_overdue,
+	.audit_last = sq_audit_last,
+	.audit_insert = sq_audit_insert,
+	.audit_walk = sq_audit_walk,
+	.token_insert = sq_token_insert,
+	.token_by_digest = sq_token_by_digest,
+	.token_get = sq_token_get,
+	.token_list = sq_token_list,
+	.token_revoke = sq_token_revoke,
+	.token_count = sq_token_count,
+};
+
+static enum jg_err schema_version(struct sq *s, int64_t *v)
+{
+	sqlite3_stmt *stmt;
+	enum jg_err e = exec(s, "CREATE TABLE IF NOT EXISTS schema_version "
+	                        "(version INTEGER NOT NULL)");
+	if (e != JG_OK)
+		return e;
+	stmt = prep(s, "SELECT coalesce(max(version), 0) FROM schema_version");
+	if (!stmt)
+		return JG_ESTORE;
+	e = step_one(s, stmt);
+	*v = e == JG_OK ? sqlite3_column_int64(stmt, 0) : 0;
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+static enum jg_err migrate(struct sq *s)
+{
+	int64_t v;
+	enum jg_err e;
+
+	if ((e = exec(s, "BEGIN IMMEDIATE")) != JG_OK)
+		return e;
+	if ((e = schema_version(s, &v)) != JG_OK)
+		goto out;
+	if (v > (int64_t)NMIGRATIONS) {
+		snprintf(s->base.err, sizeof(s->base.err),
+		         "database schema version %lld is newer than this "
+		         "jitgate (%zu): upgrade jitgate", (long long)v,
+		         NMIGRATIONS);
+		e = JG_ESTORE;
+		goto out;
+	}
+	for (; e == JG_OK && v < (int64_t)NMIGRATIONS; v++) {
+		char sql[64];
+		e = exec(s, migrations[v]);
+		snprintf(sql, sizeof(sql),
+		         "INSERT INTO schema_version VALUES (%lld)",
+		         (long long)v + 1);
+		if (e == JG_OK)
+			e = exec(s, sql);
+	}
+out:
+	exec(s, e == JG_OK ? "COMMIT" : "ROLLBACK");
+	return e;
+}
+
+enum jg_err jg_store_sqlite_open(const char *path, struct jg_store **out,
+                                 char *err, size_t errlen)
+{
+	struct sq *s = calloc(1, sizeof(*s));
+	enum jg_err e;
+
+	*out = NULL;
+	if (!s)
+		return JG_ENOMEM;
+	s->base.ops = &sqlite_ops;
+	pthread_mutex_init(&s->lock, NULL);
+	if (sqlite3_open_v2(path, &s->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                            SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database '%s': %s", path,
+		         s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sq_close(&s->base);
+		return JG_ESTORE;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	e = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	            " PRAGMA foreign_keys = ON;");
+	if (e == JG_OK)
+		e = migrate(s);
+	if (e != JG_OK) {
+		snprintf(err, errlen, "database '%s': %s", path, s->base.err);
+		sq_close(&s->base);
+		return e;
+	}
+	*out = &s->base;
+	return JG_OK;
+}

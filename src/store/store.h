@@ -1,0 +1,151 @@
+/*
+ * store.h - durable state behind one function table.
+ *
+ * Backends (sqlite.c today, a PostgreSQL one next) implement struct
+ * jg_store_ops; callers go through st->ops->fn(st, ...). Every use case runs
+ * between begin() and commit()/rollback(): a backend holds its writer lock
+ * for that span, so a transition and its audit event land together or not
+ * at all. Updates of state are conditional on the state the caller read
+ * (optimistic concurrency): a row that changed meanwhile yields
+ * JG_ECONFLICT and nothing is written.
+ *
+ * Ownership: records filled by get/list functions own their heap strings;
+ * release them with jg_request_clear/jg_review_clear/jg_event_clear, and
+ * arrays with free().
+ */
+#ifndef JG_STORE_H
+#define JG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/model.h"
+
+/* Filters for list calls; NULL / 0 fields do not filter. */
+struct jg_filter {
+	const char *state;
+	const char *principal; /* requests: requester; grants: principal */
+	const char *resource;
+	const char *actor;     /* audit */
+	const char *type;      /* audit */
+	const char *subject;   /* audit */
+	int64_t since, until;  /* audit: ts >= since, ts < until */
+	int64_t cursor;        /* exclusive position from a previous page */
+	int limit;             /* 1..JG_LIST_MAX */
+	/*
+	 * Requests only: when viewer is set, only requests it made or may
+	 * review (any of viewer_groups among the request's step groups).
+	 */
+	const char *viewer;
+	const char *const *viewer_groups;
+	size_t nviewer_groups;
+};
+
+typedef int (*jg_event_fn)(const struct jg_event *ev, void *ctx);
+
+struct jg_store;
+
+struct jg_store_ops {
+	const char *name;
+	void (*close)(struct jg_store *st);
+
+	/* write=1 takes the writer lock at once (no upgrade deadlocks). */
+	enum jg_err (*begin)(struct jg_store *st, int write);
+	enum jg_err (*commit)(struct jg_store *st);
+	void (*rollback)(struct jg_store *st);
+
+	enum jg_err (*request_insert)(struct jg_store *st,
+	                              const struct jg_request *r);
+	/* Conditional on the state and step r had when read. */
+	enum jg_err (*request_update)(struct jg_store *st,
+	                              const struct jg_request *r,
+	                              enum jg_req_state was, size_t was_step);
+	enum jg_err (*request_get)(struct jg_store *st, const char *id,
+	                           struct jg_request *out);
+	/* *out: array of *n requests, newest first; *next: cursor or 0. */
+	enum jg_err (*request_list)(struct jg_store *st,
+	                            const struct jg_filter *f,
+	                            struct jg_request **out, size_t *n,
+	                            int64_t *next);
+	/* Pending requests whose deadline is before now, up to max ids. */
+	enum jg_err (*request_overdue)(struct jg_store *st, int64_t now,
+	                               char (*ids)[JG_ID_LEN], size_t max,
+	                               size_t *n);
+
+	/* JG_EDUP when the reviewer already reviewed the request. */
+	enum jg_err (*review_insert)(struct jg_store *st, const char *req_id,
+	                             const struct jg_review *rv);
+	/* *out: array of *n reviews in the order given. */
+	enum jg_err (*review_list)(struct jg_store *st, const char *req_id,
+	                           struct jg_review **out, size_t *n);
+
+	enum jg_err (*grant_insert)(struct jg_store *st,
+	                            const struct jg_grant *g);
+	enum jg_err (*grant_update)(struct jg_store *st,
+	                            const struct jg_grant *g,
+	                            enum jg_grant_state was);
+	enum jg_err (*grant_get)(struct jg_store *st, const char *id,
+	                         struct jg_grant *out);
+	enum jg_err (*grant_by_request)(struct jg_store *st,
+	                                const char *req_id,
+	                                struct jg_grant *out);
+	enum jg_err (*grant_list)(struct jg_store *st,
+	                          const struct jg_filter *f,
+	                          struct jg_grant **out, size_t *n,
+	                          int64_t *next);
+	/* The live grant for (principal, resource, action) expiring last. */
+	enum jg_err (*grant_find_live)(struct jg_store *st,
+	                               const char *principal,
+	                               const char *resource,
+	                               const char *action, int64_t now,
+	                               struct jg_grant *out);
+	/* Grants still marked active whose expiry is at or before now. */
+	enum jg_err (*grant_overdue)(struct jg_store *st, int64_t now,
+	                             char (*ids)[JG_ID_LEN], size_t max,
+	                             size_t *n);
+
+	/* seq 0 and hash "" when the trail is empty. */
+	enum jg_err (*audit_last)(struct jg_store *st, int64_t *seq,
+	                          char hash[JG_SHA256_HEX]);
+	enum jg_err (*audit_insert)(struct jg_store *st,
+	                            const struct jg_event *ev);
+	/*
+	 * Call fn for each event matching f in seq order, starting after
+	 * f->cursor, at most f->limit events (0: no limit). fn returning
+	 * non-zero stops the walk. *next is the seq of the last event given.
+	 */
+	enum jg_err (*audit_walk)(struct jg_store *st,
+	                          const struct jg_filter *f, jg_event_fn fn,
+	                          void *ctx, int64_t *next);
+
+	enum jg_err (*token_insert)(struct jg_store *st,
+	                            const struct jg_token *t);
+	enum jg_err (*token_by_digest)(struct jg_store *st,
+	                               const char *digest,
+	                               struct jg_token *out);
+	enum jg_err (*token_get)(struct jg_store *st, const char *id,
+	                         struct jg_token *out);
+	enum jg_err (*token_list)(struct jg_store *st, struct jg_token **out,
+	                          size_t *n);
+	enum jg_err (*token_revoke)(struct jg_store *st, const char *id,
+	                            int64_t now);
+	enum jg_err (*token_count)(struct jg_store *st, int64_t *n);
+};
+
+/* Every backend's handle starts with this. */
+struct jg_store {
+	const struct jg_store_ops *ops;
+	char err[256]; /* last backend error, for logs; never holds secrets */
+};
+
+/*
+ * Open the store named by url: "sqlite:PATH" or a plain PATH (SQLite).
+ * Creates and migrates the schema. On failure *out is NULL and err says why.
+ */
+enum jg_err jg_store_open(const char *url, struct jg_store **out, char *err,
+                          size_t errlen);
+
+/* NULL-safe. */
+void jg_store_close(struct jg_store *st);
+
+#endif

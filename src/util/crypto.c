@@ -1,0 +1,68 @@
+/* crypto.c - thin wrappers over OpenSSL's libcrypto. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "util/crypto.h"
+
+void jg_sha256_hex(const void *data, size_t len, char out[JG_SHA256_HEX])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+enum jg_err jg_random_id(const char *prefix, char out[JG_ID_LEN])
+{
+	static const char b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
+	unsigned char rnd[26];
+	size_t plen = strlen(prefix);
+
+	if (plen > 4 || RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return JG_EINTERNAL;
+	memcpy(out, prefix, plen);
+	out[plen] = '_';
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		out[plen + 1 + i] = b32[rnd[i] & 31];
+	out[plen + 1 + sizeof(rnd)] = '\0';
+	return JG_OK;
+}
+
+enum jg_err jg_random_token(char out[JG_TOKEN_LEN])
+{
+	unsigned char rnd[32];
+	char b64[48];
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return JG_EINTERNAL;
+	int n = EVP_EncodeBlock((unsigned char *)b64, rnd, sizeof(rnd));
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	/* base64 -> base64url without padding */
+	while (n > 0 && b64[n - 1] == '=')
+		n--;
+	for (int i = 0; i < n; i++)
+		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+	memcpy(out, "jg_", 3);
+	memcpy(out + 3, b64, (size_t)n);
+	out[3 + n] = '\0';
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return JG_OK;
+}
+
+int jg_secure_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return 0;
+	return CRYPTO_memcmp(a, b, la) == 0;
+}

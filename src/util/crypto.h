@@ -1,0 +1,32 @@
+/*
+ * crypto.h - the few primitives jitgate needs from OpenSSL: SHA-256 in hex,
+ * unpredictable identifiers and bearer tokens, constant-time comparison.
+ */
+#ifndef JG_CRYPTO_H
+#define JG_CRYPTO_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define JG_SHA256_HEX 65 /* 64 hex digits + NUL */
+#define JG_ID_LEN 32     /* "req_" + 26 base32 chars + NUL, with room */
+#define JG_TOKEN_LEN 48  /* "jg_" + 43 base64url chars + NUL, with room */
+
+/* out receives the lowercase hex SHA-256 of data[0..len). */
+void jg_sha256_hex(const void *data, size_t len, char out[JG_SHA256_HEX]);
+
+/*
+ * out receives prefix + "_" + 26 random base32 characters (130 bits), e.g.
+ * "req_3k2…". prefix is at most 4 characters. JG_EINTERNAL when the system
+ * random generator fails.
+ */
+enum jg_err jg_random_id(const char *prefix, char out[JG_ID_LEN]);
+
+/* out receives a new bearer token: "jg_" + 256 random bits, base64url. */
+enum jg_err jg_random_token(char out[JG_TOKEN_LEN]);
+
+/* 1 when a and b hold the same bytes; time depends only on the lengths. */
+int jg_secure_equal(const char *a, const char *b);
+
+#endif
