@@ -24,6 +24,8 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 PORT    ?= 8080
+V       ?= 0
+Q        = $(if $(filter 1,$(V)),,@)
 VAR     ?= var
 
 .PHONY: all deps build run test check unit e2e sanitize clean
@@ -36,23 +38,28 @@ build: $(BUILD)/jitgate $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libjitgate.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/jitgate: $(BUILD)/src/main.o $(BUILD)/libjitgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjitgate.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libjitgate.a \
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libjitgate.a \
 		$(LDLIBS) $$(pkg-config --libs cmocka)
 
 run: deps
 	@$(MAKE) --no-print-directory build
 	@mkdir -p $(VAR)
+	@if [ -s $(VAR)/admin.token ]; then \
+		echo "jitgate: admin token: $$(cat $(VAR)/admin.token)"; fi
 	$(BUILD)/jitgate serve --listen 127.0.0.1:$(PORT) \
 		--db $(VAR)/jitgate.db --policy examples/policy.yaml \
 		--bootstrap-token-file $(VAR)/admin.token

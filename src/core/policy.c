@@ -155,6 +155,10 @@ enum jg_err jg_policy_screen(const struct jg_policy *p,
 		         ask->action);
 		return JG_EUNKNOWN;
 	}
+	if (ask->duration < 0) {
+		snprintf(v->reason, sizeof(v->reason), "duration is negative");
+		return JG_EINVAL;
+	}
 	v->rule = jg_policy_match(p, res, ask->action);
 	if (!v->rule) {
 		snprintf(v->reason, sizeof(v->reason),

@@ -121,11 +121,9 @@ static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
 	enum jg_err e;
 
 	if (!r) {
-		jg_ex_fail(ex, known ? JG_EINVAL : JG_ENOTFOUND,
+		jg_ex_fail(ex, known ? JG_EMETHOD : JG_ENOTFOUND,
 		           known ? "method not allowed on this path"
 		                 : "no such endpoint");
-		if (known)
-			ex->status = 405;
 		return;
 	}
 	ex->param = param;

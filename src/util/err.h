@@ -18,6 +18,7 @@
 	X(EFORBIDDEN, 403, "forbidden", "not allowed")                       \
 	X(ESELF, 403, "self-approval", "requester cannot review own request") \
 	X(ENOTFOUND, 404, "not-found", "not found")                          \
+	X(EMETHOD, 405, "method-not-allowed", "method not allowed")          \
 	X(ECONFLICT, 409, "conflict", "conflicting state")                   \
 	X(EDUP, 409, "duplicate-review", "already reviewed")                 \
 	X(ETOOBIG, 413, "payload-too-large", "input too large")              \
