@@ -12,6 +12,7 @@
 #define JG_BODY_MAX (64 * 1024) /* one HTTP request body */
 #define JG_PAYLOAD_MAX (32 * 1024)
 #define JG_REASON_MAX 2048      /* justification, comments */
+#define JG_NOTE_MAX 200          /* reasons to cancel or end a grant */
 #define JG_TICKET_MAX 128
 #define JG_POLICY_FILE_MAX (4 * 1024 * 1024)
 #define JG_LIST_MAX 500         /* page size ceiling */

@@ -203,6 +203,13 @@ enum jg_review_outcome jg_review_apply(struct jg_request *r,
 	return JG_REVIEW_APPROVED;
 }
 
+enum jg_req_state jg_request_state_at(const struct jg_request *r, int64_t now)
+{
+	if (r->state == JG_REQ_PENDING && now >= r->expires_at)
+		return JG_REQ_EXPIRED;
+	return r->state;
+}
+
 enum jg_grant_state jg_grant_state_at(const struct jg_grant *g, int64_t now)
 {
 	if (g->state == JG_GRANT_ACTIVE && now >= g->expires_at)

@@ -15,7 +15,7 @@
 #include "util/crypto.h"
 #include "util/err.h"
 
-#define JG_WHY_MAX 256
+#define JG_WHY_MAX 512
 
 enum jg_req_state {
 	JG_REQ_PENDING,
@@ -186,6 +186,9 @@ enum jg_review_outcome jg_review_apply(struct jg_request *r,
                                        size_t nprior,
                                        const struct jg_review *rv,
                                        int64_t now);
+
+/* The state r is in at `now`: pending past its deadline reads expired. */
+enum jg_req_state jg_request_state_at(const struct jg_request *r, int64_t now);
 
 /* The state a grant is in at `now`: an active grant past expiry is expired. */
 enum jg_grant_state jg_grant_state_at(const struct jg_grant *g, int64_t now);

@@ -33,23 +33,26 @@ enum jg_err jg_gate_issue_grant(struct jg_gate *g, const struct jg_request *r,
 	                               gr.action, "expires_at", exp));
 }
 
-/*
- * Who may see or revoke grant gr: admins and auditors see all; the holder;
- * and members of the approver groups of the request behind it.
- */
-static int grant_access(struct jg_gate *g, const struct jg_principal *who,
-                        const struct jg_grant *gr)
+/* 1 when who belongs to an approver group of the request behind gr. */
+static int approves(struct jg_gate *g, const struct jg_principal *who,
+                    const struct jg_grant *gr)
 {
 	struct jg_request r;
 	int ok;
 
-	if (jg_gate_sees_all(who) || strcmp(who->name, gr->principal) == 0)
-		return 1;
 	if (g->st->ops->request_get(g->st, gr->request_id, &r) != JG_OK)
 		return 0;
 	ok = jg_gate_reviews(g, who, &r);
 	jg_request_clear(&r);
 	return ok;
+}
+
+/* Who may see grant gr: admins, auditors, its holder, its approvers. */
+static int grant_access(struct jg_gate *g, const struct jg_principal *who,
+                        const struct jg_grant *gr)
+{
+	return jg_gate_sees_all(who) || strcmp(who->name, gr->principal) == 0 ||
+	       approves(g, who, gr);
 }
 
 enum jg_err jg_gate_grant_get(struct jg_gate *g,
@@ -100,8 +103,9 @@ static enum jg_err may_end(struct jg_gate *g, const struct jg_principal *who,
 	if (to == JG_GRANT_COMPLETED && !holder)
 		return jg_gate_why(JG_EFORBIDDEN, why, "only the holder may "
 		                   "mark grant %s done", gr->id);
+	/* auditors see every grant but end none */
 	if (to == JG_GRANT_REVOKED && !holder && !jg_gate_is_admin(who) &&
-	    !grant_access(g, who, gr))
+	    !approves(g, who, gr))
 		return jg_gate_why(JG_EFORBIDDEN, why, "'%s' may not revoke "
 		                   "grant %s", who->name, gr->id);
 	if (to != JG_GRANT_COMPLETED && to != JG_GRANT_REVOKED)
@@ -118,9 +122,9 @@ enum jg_err jg_gate_grant_end(struct jg_gate *g,
 {
 	enum jg_err e;
 
-	if (reason && strlen(reason) > JG_REASON_MAX)
+	if (reason && strlen(reason) > JG_NOTE_MAX)
 		return jg_gate_why(JG_EINVAL, why, "reason is longer than %d "
-		                   "bytes", JG_REASON_MAX);
+		                   "bytes", JG_NOTE_MAX);
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
 	e = g->st->ops->grant_get(g->st, id, out);

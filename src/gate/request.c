@@ -112,8 +112,8 @@ static enum jg_err build(struct jg_request *r, const struct jg_principal *who,
 	r->duration = v->duration;
 	if (v->rule) {
 		snprintf(r->rule, sizeof(r->rule), "%s", v->rule->name);
-		memcpy(r->steps, v->rule->steps,
-		       v->rule->nsteps * sizeof(r->steps[0]));
+		for (size_t i = 0; i < v->rule->nsteps; i++)
+			r->steps[i] = v->rule->steps[i];
 		r->nsteps = v->rule->nsteps;
 	}
 	r->state = JG_REQ_PENDING;
@@ -283,7 +283,7 @@ static json_t *review_details(const struct jg_review *rv)
 {
 	return json_pack("{s:s,s:I,s:s?}", "verdict",
 	                 rv->approve ? "approve" : "deny", "step",
-	                 (json_int_t)rv->step + 1, "comment", rv->comment);
+	                 (json_int_t)rv->step, "comment", rv->comment);
 }
 
 /* Inside the write transaction: check, record and apply one review. */
@@ -370,9 +370,9 @@ enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
 	enum jg_err e;
 	char text[JG_WHY_MAX];
 
-	if (reason && strlen(reason) > JG_REASON_MAX)
+	if (reason && strlen(reason) > JG_NOTE_MAX)
 		return jg_gate_why(JG_EINVAL, why, "reason is longer than %d "
-		                   "bytes", JG_REASON_MAX);
+		                   "bytes", JG_NOTE_MAX);
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
 	e = g->st->ops->request_get(g->st, id, &r);
@@ -391,7 +391,7 @@ enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
 		                     "the requester or an admin may cancel "
 		                     "request %s", id));
 	}
-	snprintf(text, sizeof(text), "cancelled by %s%s%.160s", who->name,
+	snprintf(text, sizeof(text), "cancelled by %s%s%s", who->name,
 	         reason && *reason ? ": " : "", reason ? reason : "");
 	e = jg_request_transition(&r, JG_REQ_CANCELLED, text, now, why);
 	if (e == JG_OK)

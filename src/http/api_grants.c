@@ -17,6 +17,7 @@ void jg_api_grant_list(struct jg_ex *ex)
 
 	if (jg_ex_paging(ex, &f))
 		return;
+	f.now = ex->now;
 	f.state = jg_ex_query(ex, "state");
 	f.principal = jg_ex_query(ex, "principal");
 	f.resource = jg_ex_query(ex, "resource");

@@ -14,7 +14,7 @@ static void reply_view(struct jg_ex *ex, enum jg_err e, int status,
 		jg_ex_fail(ex, e, why);
 		return;
 	}
-	jg_ex_json(ex, status, jg_render_request(v));
+	jg_ex_json(ex, status, jg_render_request(v, ex->now));
 	jg_request_view_clear(v);
 }
 
@@ -58,6 +58,7 @@ void jg_api_request_list(struct jg_ex *ex)
 
 	if (jg_ex_paging(ex, &f))
 		return;
+	f.now = ex->now;
 	f.state = jg_ex_query(ex, "state");
 	f.principal = jg_ex_query(ex, "requester");
 	f.resource = jg_ex_query(ex, "resource");
@@ -74,7 +75,7 @@ void jg_api_request_list(struct jg_ex *ex)
 	}
 	json_t *items = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(items, jg_render_request(&views[i]));
+		json_array_append_new(items, jg_render_request(&views[i], ex->now));
 		jg_request_view_clear(&views[i]);
 	}
 	free(views);

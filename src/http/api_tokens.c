@@ -118,10 +118,15 @@ void jg_api_token_list(struct jg_ex *ex)
 
 void jg_api_token_revoke(struct jg_ex *ex)
 {
+	static const char *const fields[] = {NULL};
 	struct jg_token t;
 	char why[JG_WHY_MAX] = "";
-	enum jg_err e = jg_gate_token_revoke(ex->gate, &ex->who, ex->param,
-	                                     ex->now, &t, why);
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields))
+		return;
+	e = jg_gate_token_revoke(ex->gate, &ex->who, ex->param, ex->now, &t,
+	                         why);
 	if (e != JG_OK)
 		jg_ex_fail(ex, e, why);
 	else

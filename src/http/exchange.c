@@ -31,8 +31,9 @@ void jg_ex_fail(struct jg_ex *ex, enum jg_err e, const char *detail)
 
 const char *jg_ex_query(struct jg_ex *ex, const char *key)
 {
-	return MHD_lookup_connection_value(ex->conn, MHD_GET_ARGUMENT_KIND,
-	                                   key);
+	const char *v = MHD_lookup_connection_value(ex->conn,
+	                                            MHD_GET_ARGUMENT_KIND, key);
+	return v && *v ? v : NULL;
 }
 
 int jg_ex_fields(struct jg_ex *ex, const char *const *allowed)

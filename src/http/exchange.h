@@ -36,7 +36,7 @@ void jg_ex_json(struct jg_ex *ex, int status, json_t *v);
 /* Reply with the RFC 9457 problem for e; detail may be NULL or "". */
 void jg_ex_fail(struct jg_ex *ex, enum jg_err e, const char *detail);
 
-/* Query parameter `key`, or NULL. Borrowed from the connection. */
+/* Query parameter `key`, or NULL when absent or empty. Borrowed. */
 const char *jg_ex_query(struct jg_ex *ex, const char *key);
 
 /*

@@ -20,7 +20,8 @@ static json_t *str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-static json_t *render_steps(const struct jg_request_view *v)
+static json_t *render_steps(const struct jg_request_view *v,
+                            enum jg_req_state state)
 {
 	const struct jg_request *r = &v->req;
 	json_t *steps = json_array();
@@ -28,8 +29,8 @@ static json_t *render_steps(const struct jg_request_view *v)
 	for (size_t i = 0; steps && i < r->nsteps; i++) {
 		json_t *who = json_array();
 		const char *status =
-		        i < r->step || r->state == JG_REQ_APPROVED ? "done"
-		        : i == r->step && r->state == JG_REQ_PENDING ? "current"
+		        i < r->step || state == JG_REQ_APPROVED ? "done"
+		        : i == r->step && state == JG_REQ_PENDING ? "current"
 		                                                    : "waiting";
 		for (size_t k = 0; k < v->nreviews; k++)
 			if (v->reviews[k].step == i && v->reviews[k].approve)
@@ -60,9 +61,10 @@ static json_t *render_reviews(const struct jg_request_view *v)
 	return a;
 }
 
-json_t *jg_render_request(const struct jg_request_view *v)
+json_t *jg_render_request(const struct jg_request_view *v, int64_t now)
 {
 	const struct jg_request *r = &v->req;
+	enum jg_req_state state = jg_request_state_at(r, now);
 	char dur[32];
 
 	jg_duration_format(r->duration, dur, sizeof(dur));
@@ -75,8 +77,9 @@ json_t *jg_render_request(const struct jg_request_view *v)
 	        r->reason ? r->reason : "", "ticket", str_or_null(r->ticket),
 	        "duration", dur, "duration_seconds", (json_int_t)r->duration,
 	        "rule", str_or_null(r->rule), "state",
-	        jg_req_state_name(r->state), "state_reason", r->state_reason,
-	        "steps", render_steps(v), "current_step", (json_int_t)r->step,
+	        jg_req_state_name(state), "state_reason",
+	        state != r->state ? "expired undecided" : r->state_reason,
+	        "steps", render_steps(v, state), "current_step", (json_int_t)r->step,
 	        "reviews", render_reviews(v), "created_at",
 	        time_or_null(r->created_at), "expires_at",
 	        time_or_null(r->expires_at), "decided_at",

@@ -10,7 +10,7 @@
 
 #include "gate/gate.h"
 
-json_t *jg_render_request(const struct jg_request_view *v);
+json_t *jg_render_request(const struct jg_request_view *v, int64_t now);
 json_t *jg_render_grant(const struct jg_grant *g, int64_t now);
 json_t *jg_render_token(const struct jg_token *t);
 /* ["admin", …] for role bits. */

@@ -414,7 +414,8 @@ static enum jg_err sq_request_list(struct jg_store *st,
 	char *groups = NULL;
 	sqlite3_stmt *stmt = prep(s,
 	        "SELECT " REQ_COLS " FROM requests"
-	        " WHERE (?1 IS NULL OR state = ?1)"
+	        " WHERE (?1 IS NULL OR (CASE WHEN state = 'pending' AND"
+	        "  expires_at <= ?8 THEN 'expired' ELSE state END) = ?1)"
 	        " AND (?2 IS NULL OR requester = ?2)"
 	        " AND (?3 IS NULL OR resource = ?3)"
 	        " AND (?4 = 0 OR seq < ?4)"
@@ -440,6 +441,7 @@ static enum jg_err sq_request_list(struct jg_store *st,
 	bind_opt(stmt, 5, f->viewer);
 	bind_str(stmt, 6, groups ? groups : "[]");
 	sqlite3_bind_int(stmt, 7, f->limit + 1);
+	sqlite3_bind_int64(stmt, 8, f->now);
 	free(groups);
 	e = list_rows(s, stmt, f->limit, 17, read_request_row,
 	              sizeof(struct jg_request), clear_request, (void **)out,
@@ -507,7 +509,7 @@ static enum jg_err sq_review_list(struct jg_store *st, const char *req_id,
 	                             " ORDER BY at, rowid");
 	struct jg_review *arr = NULL;
 	size_t count = 0, cap = 0;
-	int rc, oom = 0;
+	int rc = SQLITE_DONE, oom = 0;
 
 	if (!stmt)
 		return JG_ESTORE;
@@ -663,7 +665,8 @@ static enum jg_err sq_grant_list(struct jg_store *st,
 	struct sq *s = SQ(st);
 	sqlite3_stmt *stmt = prep(s,
 	        "SELECT " GRANT_COLS " FROM grants"
-	        " WHERE (?1 IS NULL OR state = ?1)"
+	        " WHERE (?1 IS NULL OR (CASE WHEN state = 'active' AND"
+	        "  expires_at <= ?6 THEN 'expired' ELSE state END) = ?1)"
 	        " AND (?2 IS NULL OR principal = ?2)"
 	        " AND (?3 IS NULL OR resource = ?3)"
 	        " AND (?4 = 0 OR seq < ?4)"
@@ -677,6 +680,7 @@ static enum jg_err sq_grant_list(struct jg_store *st,
 	bind_opt(stmt, 3, f->resource);
 	sqlite3_bind_int64(stmt, 4, f->cursor);
 	sqlite3_bind_int(stmt, 5, f->limit + 1);
+	sqlite3_bind_int64(stmt, 6, f->now);
 	e = list_rows(s, stmt, f->limit, 14, read_grant,
 	              sizeof(struct jg_grant), clear_grant, (void **)out, n,
 	              next);

@@ -32,6 +32,7 @@ struct jg_filter {
 	int64_t since, until;  /* audit: ts >= since, ts < until */
 	int64_t cursor;        /* exclusive position from a previous page */
 	int limit;             /* 1..JG_LIST_MAX */
+	int64_t now;           /* state filters use the state at this time */
 	/*
 	 * Requests only: when viewer is set, only requests it made or may
 	 * review (any of viewer_groups among the request's step groups).

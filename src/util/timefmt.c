@@ -120,7 +120,10 @@ enum jg_err jg_time_parse(const char *s, int64_t *out)
 	if (len < 10 || !two(s, &c1) || !two(s + 2, &c2) || s[4] != '-' ||
 	    !two(s + 5, &mo) || s[7] != '-' || !two(s + 8, &d))
 		return JG_EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+	int y = c1 * 100 + c2;
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !leap))
 		return JG_EINVAL;
 	s += 10;
 	if (*s == 'T' || *s == 't') {
@@ -148,7 +151,7 @@ enum jg_err jg_time_parse(const char *s, int64_t *out)
 	}
 	if (*s)
 		return JG_EINVAL;
-	*out = days_from_civil(c1 * 100 + c2, (unsigned)mo, (unsigned)d) * 86400 +
+	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
 	       h * 3600 + mi * 60 + sec - off;
 	return JG_OK;
 }

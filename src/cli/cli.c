@@ -1,0 +1,670 @@
+/*
+ * cli.c - the command table, the option parser and help of the CLI.
+ *
+ * The table below is the whole command-line interface: each command's
+ * name, handler, summary, usage and options. Parsing, `-h`, `help
+ * COMMAND` and usage errors are all driven from it, so a command cannot
+ * exist without its help.
+ *
+ * The parser is small and hand-written rather than getopt_long(3) because
+ * global options must be accepted anywhere on the line together with each
+ * command's own, from two tables, with our own one-line error messages;
+ * getopt_long would need a merged option array built at run time and
+ * reports its errors through globals.
+ *
+ * Never: print the token (it is only handed to the client), or read
+ * anything but argv and the JITGATE_URL / JITGATE_TOKEN variables.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "cli/output.h"
+#include "core/limits.h"
+#include "util/crypto.h"
+
+#define URL_MAX 2048
+#define TOKEN_MAX 512
+
+/* --- option tables ------------------------------------------------- */
+
+#define OPT_LIMIT {"limit", 0, JG_OPT_VALUE, "N", "at most N results (1-500, default 50)"}
+#define OPT_CURSOR {"cursor", 0, JG_OPT_VALUE, "C", "continue from a previous page"}
+#define OPT_END {NULL, 0, JG_OPT_FLAG, NULL, NULL}
+
+static const struct jg_cli_opt global_opts[] = {
+	{"url", 0, JG_OPT_VALUE, "URL", "API base URL (default $JITGATE_URL, else " JG_CLI_URL_DEFAULT ")"},
+	{"token", 0, JG_OPT_VALUE, "TOKEN", "bearer token (default $JITGATE_TOKEN; prefer the variable, arguments show in ps)"},
+	{"json", 0, JG_OPT_FLAG, NULL, "print the server's JSON, for scripts"},
+	{"help", 'h', JG_OPT_FLAG, NULL, "show help"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt request_opts[] = {
+	{"reason", 0, JG_OPT_VALUE, "TEXT", "why you need it (required)"},
+	{"payload", 0, JG_OPT_VALUE, "TEXT", "the exact payload, e.g. the SQL to run"},
+	{"payload-file", 0, JG_OPT_VALUE, "FILE", "read the payload from FILE ('-': stdin)"},
+	{"ticket", 0, JG_OPT_VALUE, "T", "ticket reference, e.g. INC-42"},
+	{"duration", 0, JG_OPT_VALUE, "D", "grant lifetime, e.g. 30m (default: the rule's maximum)"},
+	{"wait", 0, JG_OPT_FLAG, NULL, "wait for the decision; exit 0 approved, 1 denied, 3 expired or cancelled"},
+	{"timeout", 0, JG_OPT_VALUE, "D", "with --wait: give up after D (exit 2)"},
+	{"quiet", 'q', JG_OPT_FLAG, NULL, "print only the request id"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt list_opts[] = {
+	{"state", 0, JG_OPT_VALUE, "S", "pending, approved, denied, cancelled or expired"},
+	{"requester", 0, JG_OPT_VALUE, "U", "requests by U"},
+	{"resource", 0, JG_OPT_VALUE, "R", "requests on R"},
+	OPT_LIMIT, OPT_CURSOR, OPT_END,
+};
+
+static const struct jg_cli_opt comment_opts[] = {
+	{"comment", 0, JG_OPT_VALUE, "C", "comment recorded with the review"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt reason_opts[] = {
+	{"reason", 0, JG_OPT_VALUE, "R", "why, recorded in the audit trail"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt grants_opts[] = {
+	{"state", 0, JG_OPT_VALUE, "S", "active, expired, revoked, consumed or completed"},
+	{"principal", 0, JG_OPT_VALUE, "P", "grants held by P"},
+	{"resource", 0, JG_OPT_VALUE, "R", "grants on R"},
+	OPT_LIMIT, OPT_CURSOR, OPT_END,
+};
+
+#define AUDIT_FILTERS                                                        \
+	{"actor", 0, JG_OPT_VALUE, "A", "events caused by A"},               \
+	{"type", 0, JG_OPT_VALUE, "T", "events of type T, e.g. grant.issued"}, \
+	{"subject", 0, JG_OPT_VALUE, "S", "events about id S"},              \
+	{"since", 0, JG_OPT_VALUE, "T", "from time T (RFC 3339, date, or a duration ago: 24h)"}, \
+	{"until", 0, JG_OPT_VALUE, "T", "before time T (same forms)"}
+
+static const struct jg_cli_opt audit_list_opts[] = {
+	AUDIT_FILTERS, OPT_LIMIT, OPT_CURSOR, OPT_END,
+};
+
+static const struct jg_cli_opt audit_export_opts[] = {
+	AUDIT_FILTERS,
+	{"output", 'o', JG_OPT_VALUE, "FILE", "write to FILE instead of stdout"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt token_create_opts[] = {
+	{"group", 0, JG_OPT_LIST, "G", "member of group G (repeatable)"},
+	{"role", 0, JG_OPT_LIST, "ROLE", "admin, auditor or checker (repeatable)"},
+	{"service", 0, JG_OPT_FLAG, NULL, "a service identity (CI job, scanner), not a person"},
+	{"description", 0, JG_OPT_VALUE, "D", "what the token is for"},
+	{"quiet", 'q', JG_OPT_FLAG, NULL, "print only the token"},
+	OPT_END,
+};
+
+/* --- the command table --------------------------------------------- */
+
+static const struct jg_cli_cmd commands[] = {
+	{"request", NULL, jg_cli_cmd_request, "ask for ACTION on RESOURCE",
+	 "RESOURCE ACTION --reason TEXT [--payload TEXT | --payload-file FILE] [--ticket T] [--duration D] [--wait [--timeout D]] [-q]",
+	 request_opts, 2, 2},
+	{"list", NULL, jg_cli_cmd_list, "list requests, newest first",
+	 "[--state S] [--requester U] [--resource R] [--limit N] [--cursor C]",
+	 list_opts, 0, 0},
+	{"show", NULL, jg_cli_cmd_show, "show one request (req_...) or grant (grt_...)",
+	 "ID", NULL, 1, 1},
+	{"approve", NULL, jg_cli_cmd_approve, "approve a pending request",
+	 "ID [--comment C]", comment_opts, 1, 1},
+	{"deny", NULL, jg_cli_cmd_deny, "deny a pending request",
+	 "ID [--comment C]", comment_opts, 1, 1},
+	{"cancel", NULL, jg_cli_cmd_cancel, "cancel your pending request",
+	 "ID [--reason R]", reason_opts, 1, 1},
+	{"grants", NULL, jg_cli_cmd_grants, "list grants",
+	 "[--state S] [--principal P] [--resource R] [--limit N] [--cursor C]",
+	 grants_opts, 0, 0},
+	{"revoke", NULL, jg_cli_cmd_revoke, "end a grant now",
+	 "GRANT_ID [--reason R]", reason_opts, 1, 1},
+	{"done", NULL, jg_cli_cmd_done, "end your grant: the work is finished",
+	 "GRANT_ID", NULL, 1, 1},
+	{"check", NULL, jg_cli_cmd_check, "may PRINCIPAL do ACTION on RESOURCE now? exit 0 allow, 1 deny",
+	 "PRINCIPAL RESOURCE ACTION", NULL, 3, 3},
+	{"audit", "list", jg_cli_cmd_audit_list, "list audit events, oldest first",
+	 "[--actor A] [--type T] [--subject S] [--since T] [--until T] [--limit N] [--cursor C]",
+	 audit_list_opts, 0, 0},
+	{"audit", "export", jg_cli_cmd_audit_export, "export audit events as NDJSON",
+	 "[--actor A] [--type T] [--subject S] [--since T] [--until T] [-o FILE]",
+	 audit_export_opts, 0, 0},
+	{"audit", "verify", jg_cli_cmd_audit_verify, "verify the audit hash chain; exit 1 when broken",
+	 "", NULL, 0, 0},
+	{"token", "create", jg_cli_cmd_token_create, "create a bearer token (shown once)",
+	 "PRINCIPAL [--group G]... [--role admin|auditor|checker]... [--service] [--description D] [-q]",
+	 token_create_opts, 1, 1},
+	{"token", "list", jg_cli_cmd_token_list, "list tokens (never their secrets)",
+	 "", NULL, 0, 0},
+	{"token", "revoke", jg_cli_cmd_token_revoke, "revoke a token",
+	 "TOKEN_ID", NULL, 1, 1},
+	{"whoami", NULL, jg_cli_cmd_whoami, "show who your token says you are",
+	 "", NULL, 0, 0},
+	{NULL, NULL, NULL, NULL, NULL, NULL, 0, 0},
+};
+
+/* --- messages ------------------------------------------------------ */
+
+int jg_cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("jitgate: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return JG_EXIT_ERR;
+}
+
+static void print_usage_line(FILE *f, const struct jg_cli_cmd *cmd)
+{
+	fprintf(f, "usage: jitgate %s%s%s%s%s\n", cmd->name,
+	        cmd->sub ? " " : "", cmd->sub ? cmd->sub : "",
+	        *cmd->usage ? " " : "", cmd->usage);
+}
+
+int jg_cli_usage_fail(const struct jg_cli_args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("jitgate: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (a && a->cmd)
+		print_usage_line(stderr, a->cmd);
+	else
+		fputs("usage: jitgate [--url URL] [--token TOKEN] [--json] "
+		      "COMMAND [ARGS]; see jitgate --help\n", stderr);
+	return JG_EXIT_ERR;
+}
+
+static void print_opts(FILE *f, const struct jg_cli_opt *o)
+{
+	char left[64];
+
+	for (; o && o->name; o++) {
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s",
+		         o->shortname ? "-" : "", o->shortname ? o->shortname : ' ',
+		         o->shortname ? ", " : "  ", o->name, o->arg ? " " : "",
+		         o->arg ? o->arg : "");
+		fprintf(f, "  %-24s %s\n", o->shortname ? left : left + 1, o->help);
+	}
+}
+
+static void print_cmd_help(FILE *f, const struct jg_cli_cmd *cmd)
+{
+	print_usage_line(f, cmd);
+	fprintf(f, "\n%s\n", cmd->summary);
+	if (cmd->opts) {
+		fprintf(f, "\noptions:\n");
+		print_opts(f, cmd->opts);
+	}
+	fprintf(f, "\nglobal options: --url URL, --token TOKEN, --json, -h/--help"
+	           " (see jitgate --help)\n");
+}
+
+void jg_cli_usage(FILE *f)
+{
+	const struct jg_cli_cmd *c;
+	char name[32];
+
+	fprintf(f, "usage: jitgate [--url URL] [--token TOKEN] [--json] COMMAND [ARGS]\n"
+	           "       jitgate serve [OPTIONS]   (see jitgate help serve)\n"
+	           "       jitgate help COMMAND | --help | --version\n\n"
+	           "Just-in-time approval of privileged actions.\n\ncommands:\n");
+	fprintf(f, "  %-16s %s\n", "serve", "run the gateway server");
+	for (c = commands; c->name; c++) {
+		snprintf(name, sizeof(name), "%s%s%s", c->name, c->sub ? " " : "",
+		         c->sub ? c->sub : "");
+		fprintf(f, "  %-16s %s\n", name, c->summary);
+	}
+	fprintf(f, "\nglobal options (before or after the command):\n");
+	print_opts(f, global_opts);
+	fprintf(f, "\nexit status:\n"
+	           "  0  ok (approved, check allowed, audit intact)\n"
+	           "  1  negative answer (request denied, check denied, audit chain broken)\n"
+	           "  2  error (usage, network, refused by the server)\n"
+	           "  3  request expired or cancelled\n");
+}
+
+int jg_cli_help(const char *name, const char *sub)
+{
+	const struct jg_cli_cmd *c;
+	int found = 0;
+
+	for (c = commands; c->name; c++) {
+		if (strcmp(c->name, name) != 0 ||
+		    (sub && (!c->sub || strcmp(c->sub, sub) != 0)))
+			continue;
+		if (found++)
+			putchar('\n');
+		print_cmd_help(stdout, c);
+	}
+	if (!found)
+		return jg_cli_fail("unknown command '%s%s%s'; see jitgate --help",
+		                   name, sub ? " " : "", sub ? sub : "");
+	return JG_EXIT_OK;
+}
+
+/* --- option access ------------------------------------------------- */
+
+static int opt_index(const struct jg_cli_args *a, const char *name)
+{
+	const struct jg_cli_opt *o = a->cmd->opts;
+	int i;
+
+	for (i = 0; o && o[i].name; i++)
+		if (strcmp(o[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *jg_cli_opt(const struct jg_cli_args *a, const char *name)
+{
+	int i = opt_index(a, name);
+
+	return i >= 0 && a->nval[i] ? a->val[i][a->nval[i] - 1] : NULL;
+}
+
+int jg_cli_flag(const struct jg_cli_args *a, const char *name)
+{
+	return jg_cli_opt(a, name) != NULL;
+}
+
+const char *const *jg_cli_list(const struct jg_cli_args *a, const char *name,
+                               size_t *n)
+{
+	int i = opt_index(a, name);
+
+	*n = i >= 0 ? a->nval[i] : 0;
+	return i >= 0 ? a->val[i] : NULL;
+}
+
+/* --- parsing ------------------------------------------------------- */
+
+/* Find an option by long name (n bytes) or by short letter. */
+static const struct jg_cli_opt *find_opt(const struct jg_cli_opt *tab,
+                                         const char *name, size_t n,
+                                         char letter)
+{
+	for (; tab && tab->name; tab++) {
+		if (letter ? tab->shortname == letter
+		           : strlen(tab->name) == n && !strncmp(tab->name, name, n))
+			return tab;
+	}
+	return NULL;
+}
+
+static int set_global(struct jg_cli *cli, const struct jg_cli_opt *o,
+                      const char *val, int *help)
+{
+	if (!strcmp(o->name, "url"))
+		cli->url = val;
+	else if (!strcmp(o->name, "token"))
+		cli->token = *val ? val : NULL;
+	else if (!strcmp(o->name, "json"))
+		cli->json = 1;
+	else
+		*help = 1;
+	return JG_EXIT_OK;
+}
+
+static int set_opt(struct jg_cli_args *a, const struct jg_cli_opt *o,
+                   const char *val)
+{
+	size_t i = (size_t)(o - a->cmd->opts);
+
+	if (o->kind != JG_OPT_LIST) {
+		a->val[i][0] = val;
+		a->nval[i] = 1;
+		return JG_EXIT_OK;
+	}
+	if (a->nval[i] >= JG_CLI_LIST_MAX)
+		return jg_cli_usage_fail(a, "too many --%s options (at most %d)",
+		                         o->name, JG_CLI_LIST_MAX);
+	a->val[i][a->nval[i]++] = val;
+	return JG_EXIT_OK;
+}
+
+/*
+ * Parse the option at argv[*i] (a->cmd NULL: only globals are known yet)
+ * and advance *i past it and its value.
+ */
+static int parse_opt(struct jg_cli *cli, struct jg_cli_args *a, int argc,
+                     char **argv, int *i, int *help)
+{
+	const char *arg = argv[*i], *name, *eq, *val = NULL;
+	const struct jg_cli_opt *o, *cmdopts = a->cmd ? a->cmd->opts : NULL;
+	size_t n;
+	char letter = 0;
+	int global = 0;
+
+	if (arg[1] == '-') {
+		name = arg + 2;
+		eq = strchr(name, '=');
+		n = eq ? (size_t)(eq - name) : strlen(name);
+		val = eq ? eq + 1 : NULL;
+	} else {
+		name = arg + 1;
+		letter = arg[1];
+		n = 1;
+		val = arg[2] ? arg + 2 : NULL;
+	}
+	if (!(o = find_opt(cmdopts, name, n, letter))) {
+		o = find_opt(global_opts, name, n, letter);
+		global = o != NULL;
+	}
+	if (!o)
+		return jg_cli_usage_fail(a, "unknown option '%.*s'",
+		                         (int)(name - arg + n), arg);
+	if (o->kind == JG_OPT_FLAG && val)
+		return jg_cli_usage_fail(a, "option '--%s' takes no value", o->name);
+	if (o->kind != JG_OPT_FLAG && !val) {
+		if (*i + 1 >= argc)
+			return jg_cli_usage_fail(a, "option '--%s' needs a value",
+			                         o->name);
+		val = argv[++*i];
+	}
+	++*i;
+	if (global)
+		return set_global(cli, o, val ? val : "1", help);
+	return set_opt(a, o, val ? val : "1");
+}
+
+static const struct jg_cli_cmd *find_cmd(const char *name, const char *sub,
+                                         int *has_subs)
+{
+	const struct jg_cli_cmd *c;
+
+	*has_subs = 0;
+	for (c = commands; c->name; c++) {
+		if (strcmp(c->name, name) != 0)
+			continue;
+		if (!c->sub)
+			return c;
+		*has_subs = 1;
+		if (sub && !strcmp(c->sub, sub))
+			return c;
+	}
+	return NULL;
+}
+
+static int is_opt(const char *arg)
+{
+	return arg[0] == '-' && arg[1] != '\0';
+}
+
+/*
+ * Parse everything after the command word(s): the command's options and
+ * the global ones, in any order, and its positional arguments.
+ */
+static int parse_args(struct jg_cli *cli, struct jg_cli_args *a, int argc,
+                      char **argv, int i, int *help)
+{
+	int rv, dashdash = 0;
+
+	while (i < argc) {
+		if (!dashdash && !strcmp(argv[i], "--")) {
+			dashdash = 1;
+			i++;
+		} else if (!dashdash && is_opt(argv[i])) {
+			if ((rv = parse_opt(cli, a, argc, argv, &i, help)))
+				return rv;
+		} else if (a->npos >= JG_CLI_POS_MAX) {
+			return jg_cli_usage_fail(a, "too many arguments");
+		} else {
+			a->pos[a->npos++] = argv[i++];
+		}
+	}
+	return JG_EXIT_OK;
+}
+
+/*
+ * The name of positional argument `idx` from the usage text: the words in
+ * capitals outside brackets that do not follow an option ("RESOURCE").
+ */
+static void pos_name(const struct jg_cli_cmd *cmd, size_t idx, char *buf,
+                     size_t len)
+{
+	const char *p = cmd->usage, *end;
+	int depth = 0, after_opt = 0;
+	size_t n;
+
+	snprintf(buf, len, "arguments");
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		end = p + strcspn(p, " ");
+		n = (size_t)(end - p);
+		if (depth == 0 && !after_opt && n && *p >= 'A' && *p <= 'Z' &&
+		    idx-- == 0) {
+			snprintf(buf, len, "%.*s", (int)n, p);
+			return;
+		}
+		after_opt = depth == 0 && n > 2 && !strncmp(p, "--", 2);
+		for (; p < end; p++)
+			depth += (*p == '[') - (*p == ']');
+	}
+}
+
+static int check_counts(const struct jg_cli_args *a)
+{
+	char name[32];
+
+	if (a->npos < a->cmd->minpos) {
+		pos_name(a->cmd, a->npos, name, sizeof(name));
+		return jg_cli_usage_fail(a, "missing %s", name);
+	}
+	if (a->npos > a->cmd->maxpos)
+		return jg_cli_usage_fail(a, "unexpected argument '%s'",
+		                         a->pos[a->cmd->maxpos]);
+	return JG_EXIT_OK;
+}
+
+/* --- validation ---------------------------------------------------- */
+
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+int jg_cli_check_name(const struct jg_cli_args *a, const char *what,
+                      const char *s)
+{
+	if (!s || !*s)
+		return jg_cli_usage_fail(a, "%s must not be empty", what);
+	if (strlen(s) >= JG_NAME_MAX)
+		return jg_cli_usage_fail(a, "%s is longer than %d bytes", what,
+		                         JG_NAME_MAX - 1);
+	if (has_control(s))
+		return jg_cli_usage_fail(a, "%s contains control characters", what);
+	return JG_EXIT_OK;
+}
+
+int jg_cli_check_len(const struct jg_cli_args *a, const char *what,
+                     const char *s, size_t max)
+{
+	if (s && strlen(s) > max)
+		return jg_cli_usage_fail(a, "%s is longer than %zu bytes", what, max);
+	return JG_EXIT_OK;
+}
+
+int jg_cli_id_ok(const char *s, const char *const *prefixes)
+{
+	const char *const *p;
+	int ok = 0;
+
+	if (!s || strlen(s) >= JG_ID_LEN)
+		return 0;
+	for (p = prefixes; *p && !ok; p++)
+		ok = !strncmp(s, *p, strlen(*p)) && s[strlen(*p)];
+	for (; ok && *s; s++)
+		ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		     (*s >= '0' && *s <= '9') || *s == '_' || *s == '-';
+	return ok;
+}
+
+int jg_cli_check_id(const struct jg_cli_args *a, const char *s,
+                    const char *const *prefixes)
+{
+	if (jg_cli_id_ok(s, prefixes))
+		return JG_EXIT_OK;
+	return jg_cli_usage_fail(a, "invalid id '%.40s': expected %s...", s,
+	                         prefixes[0]);
+}
+
+int jg_cli_check_limit(const struct jg_cli_args *a, const char *s)
+{
+	char *end;
+	long n;
+
+	if (!s)
+		return JG_EXIT_OK;
+	n = strtol(s, &end, 10);
+	if (end == s || *end || n < 1 || n > JG_LIST_MAX)
+		return jg_cli_usage_fail(a, "--limit must be a number from 1 to %d",
+		                         JG_LIST_MAX);
+	return JG_EXIT_OK;
+}
+
+static int check_globals(const struct jg_cli *cli)
+{
+	const char *t = cli->token;
+
+	if (strncmp(cli->url, "http://", 7) && strncmp(cli->url, "https://", 8))
+		return jg_cli_fail("invalid URL '%.80s': expected http:// or https://",
+		                   cli->url);
+	if (strlen(cli->url) > URL_MAX || has_control(cli->url))
+		return jg_cli_fail("invalid URL: too long or control characters");
+	if (t && (strlen(t) > TOKEN_MAX || strpbrk(t, " \t\r\n") || has_control(t)))
+		return jg_cli_fail("invalid token: too long, or contains spaces or "
+		                   "control characters");
+	return JG_EXIT_OK;
+}
+
+int jg_cli_json_set(const struct jg_cli_args *a, json_t *obj, const char *key,
+                    const char *what, const char *val)
+{
+	json_t *v;
+
+	if (!val)
+		return JG_EXIT_OK;
+	if (!(v = json_string(val)))
+		return jg_cli_usage_fail(a, "%s is not valid UTF-8", what);
+	if (json_object_set_new(obj, key, v) != 0)
+		return jg_cli_fail("out of memory");
+	return JG_EXIT_OK;
+}
+
+int jg_cli_print(const struct jg_cli *cli, const json_t *obj)
+{
+	if (cli->json)
+		return jg_out_json(obj);
+	jg_out_fields(obj);
+	return JG_EXIT_OK;
+}
+
+/* --- dispatch ------------------------------------------------------ */
+
+struct jg_client *jg_cli_client(struct jg_cli *cli)
+{
+	if (!cli->client)
+		cli->client = jg_client_new(cli->url, cli->token);
+	return cli->client;
+}
+
+static void init_from_env(struct jg_cli *cli)
+{
+	const char *v;
+
+	cli->url = JG_CLI_URL_DEFAULT;
+	if ((v = getenv("JITGATE_URL")) && *v)
+		cli->url = v;
+	if ((v = getenv("JITGATE_TOKEN")) && *v)
+		cli->token = v;
+}
+
+/* Parse globals before the command word; *i ends on the command word. */
+static int parse_leading(struct jg_cli *cli, int argc, char **argv, int *i,
+                         int *help)
+{
+	struct jg_cli_args none = {0};
+	int rv;
+
+	while (*i < argc && is_opt(argv[*i]) && strcmp(argv[*i], "--"))
+		if ((rv = parse_opt(cli, &none, argc, argv, i, help)))
+			return rv;
+	return JG_EXIT_OK;
+}
+
+static int run_cmd(struct jg_cli *cli, const struct jg_cli_cmd *cmd, int argc,
+                   char **argv, int i, int help)
+{
+	struct jg_cli_args *a = calloc(1, sizeof(*a));
+	int rv;
+
+	if (!a)
+		return jg_cli_fail("out of memory");
+	a->cmd = cmd;
+	rv = parse_args(cli, a, argc, argv, i, &help);
+	if (!rv && help)
+		rv = jg_cli_help(cmd->name, cmd->sub);
+	else if (!rv && !(rv = check_counts(a)) && !(rv = check_globals(cli)))
+		rv = cmd->run(cli, a);
+	free(a);
+	return rv;
+}
+
+int jg_cli_main(int argc, char **argv)
+{
+	struct jg_cli cli = {0};
+	const struct jg_cli_cmd *cmd;
+	const char *name, *sub;
+	int i = 1, help = 0, has_subs, rv;
+
+	init_from_env(&cli);
+	if ((rv = parse_leading(&cli, argc, argv, &i, &help)))
+		return rv;
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc) {
+		jg_cli_usage(help ? stdout : stderr);
+		return help ? JG_EXIT_OK : JG_EXIT_ERR;
+	}
+	name = argv[i++];
+	sub = i < argc && !is_opt(argv[i]) ? argv[i] : NULL;
+	if (!(cmd = find_cmd(name, sub, &has_subs))) {
+		if (!has_subs)
+			return jg_cli_fail("unknown command '%.64s'; see jitgate --help",
+			                   name);
+		if (help || (!sub && i < argc && (!strcmp(argv[i], "-h") ||
+		                                  !strcmp(argv[i], "--help"))))
+			return jg_cli_help(name, NULL);
+		if (sub)
+			jg_cli_fail("unknown subcommand '%s %.64s'", name, sub);
+		else
+			jg_cli_fail("%s needs a subcommand", name);
+		for (cmd = commands; cmd->name; cmd++)
+			if (!strcmp(cmd->name, name))
+				print_usage_line(stderr, cmd);
+		return JG_EXIT_ERR;
+	}
+	if (cmd->sub)
+		i++;
+	rv = run_cmd(&cli, cmd, argc, argv, i, help);
+	jg_client_free(cli.client);
+	return rv;
+}

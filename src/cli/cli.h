@@ -1,0 +1,173 @@
+/*
+ * cli.h - the jitgate client commands: one table, one option parser.
+ *
+ * Every command other than `serve` is a thin client of the HTTP API
+ * (/v1/..., see docs/). The command table in cli.c names each command, its
+ * handler, its options, a one-line summary and its usage; help, usage
+ * errors and option parsing are all driven from that table.
+ *
+ * Global options (--url, --token, --json, -h/--help) may appear before or
+ * after the command. The token is never printed, logged or put in an error
+ * message; the only secret the CLI ever prints is a newly created token on
+ * `token create`, which the server shows once.
+ *
+ * Exit status: JG_EXIT_OK, JG_EXIT_NO (a negative answer: denied, check
+ * deny, audit chain broken), JG_EXIT_ERR (any error, usage errors too),
+ * JG_EXIT_ENDED (request expired or cancelled).
+ */
+#ifndef JG_CLI_H
+#define JG_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+struct jg_client;
+
+enum {
+	JG_EXIT_OK = 0,
+	JG_EXIT_NO = 1,
+	JG_EXIT_ERR = 2,
+	JG_EXIT_ENDED = 3,
+};
+
+#define JG_CLI_URL_DEFAULT "http://127.0.0.1:8080"
+#define JG_CLI_VERSION "0.1.0"
+
+/* How an option takes its value. */
+enum jg_cli_optkind {
+	JG_OPT_FLAG,  /* --wait */
+	JG_OPT_VALUE, /* --reason TEXT; given twice, the last one wins */
+	JG_OPT_LIST,  /* --group G, repeatable */
+};
+
+struct jg_cli_opt {
+	const char *name;   /* long name without "--"; NULL ends a table */
+	char shortname;     /* 0 when none */
+	enum jg_cli_optkind kind;
+	const char *arg;    /* value placeholder in help, e.g. "TEXT" */
+	const char *help;   /* one line */
+};
+
+#define JG_CLI_OPTS_MAX 16 /* options on one command, globals excluded */
+#define JG_CLI_LIST_MAX 32 /* values of one repeatable option */
+#define JG_CLI_POS_MAX 4   /* positional arguments of one command */
+
+/*
+ * The parsed command line of one command. All strings borrow from argv;
+ * nothing here is allocated.
+ */
+struct jg_cli_args {
+	const struct jg_cli_cmd *cmd;
+	const char *pos[JG_CLI_POS_MAX];
+	size_t npos;
+	const char *val[JG_CLI_OPTS_MAX][JG_CLI_LIST_MAX];
+	size_t nval[JG_CLI_OPTS_MAX];
+};
+
+/* Process-wide settings, filled from the global options and environment. */
+struct jg_cli {
+	const char *url;   /* borrowed from argv or the environment */
+	const char *token; /* borrowed; NULL when none was given */
+	int json;          /* --json: print the server's JSON */
+	struct jg_client *client; /* owned; created on first use */
+};
+
+struct jg_cli_cmd {
+	const char *name;    /* "request", or "audit" for "audit list" */
+	const char *sub;     /* "list" for "audit list"; NULL when none */
+	int (*run)(struct jg_cli *cli, const struct jg_cli_args *a);
+	const char *summary; /* one line, lowercase, no full stop */
+	const char *usage;   /* arguments after the command name */
+	const struct jg_cli_opt *opts; /* NULL-name terminated, may be NULL */
+	size_t minpos, maxpos;
+};
+
+/* Run the client command in argv (argv[0] is the program). Exit status. */
+int jg_cli_main(int argc, char **argv);
+
+/* The whole top-level help: commands, global options, exit codes. */
+void jg_cli_usage(FILE *f);
+
+/*
+ * Help for one command ("request", "audit", "audit list") on stdout:
+ * JG_EXIT_OK, or JG_EXIT_ERR with a message for an unknown command.
+ */
+int jg_cli_help(const char *name, const char *sub);
+
+/* Print "jitgate: <fmt>" and a newline on stderr; returns JG_EXIT_ERR. */
+int jg_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Like jg_cli_fail, followed by the usage line of a's command. */
+int jg_cli_usage_fail(const struct jg_cli_args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Option values; `name` must be one of the command's options. */
+const char *jg_cli_opt(const struct jg_cli_args *a, const char *name);
+int jg_cli_flag(const struct jg_cli_args *a, const char *name);
+/* The values of a repeatable option, in order; *n receives the count. */
+const char *const *jg_cli_list(const struct jg_cli_args *a, const char *name,
+                               size_t *n);
+
+/*
+ * Argument checks made before anything is sent, each printing a usage
+ * error naming `what` and returning JG_EXIT_ERR, or returning JG_EXIT_OK.
+ */
+/* Non-empty, shorter than JG_NAME_MAX, no control characters or '/'. */
+int jg_cli_check_name(const struct jg_cli_args *a, const char *what,
+                      const char *s);
+/* At most max bytes (max excludes the NUL); NULL passes. */
+int jg_cli_check_len(const struct jg_cli_args *a, const char *what,
+                     const char *s, size_t max);
+/* 1 when s is an id with one of the prefixes, safe in a URL path. */
+int jg_cli_id_ok(const char *s, const char *const *prefixes);
+/* An id with one of the prefixes ("req_", "grt_"...; NULL ends the list). */
+int jg_cli_check_id(const struct jg_cli_args *a, const char *s,
+                    const char *const *prefixes);
+/* --limit: 1..JG_LIST_MAX; NULL passes. */
+int jg_cli_check_limit(const struct jg_cli_args *a, const char *s);
+
+/*
+ * Set obj[key] to the string val (skipped when val is NULL). A usage error
+ * naming `what` when val is not valid UTF-8; JG_EXIT_ERR when out of memory.
+ */
+int jg_cli_json_set(const struct jg_cli_args *a, json_t *obj, const char *key,
+                    const char *what, const char *val);
+
+/* Print obj: its JSON with --json, else as "key: value" lines. */
+int jg_cli_print(const struct jg_cli *cli, const json_t *obj);
+
+/*
+ * One line about a request for humans, e.g. "req_... pending: needs 2 of
+ * dba, then 1 of security", cleaned of control characters, into buf.
+ */
+void jg_cli_request_line(const json_t *req, char *buf, size_t len);
+
+/* Exit status for a request state: 0 approved, 1 denied, 3 expired or
+ * cancelled, 0 pending; JG_EXIT_ERR for anything else. */
+int jg_cli_state_exit(const char *state);
+
+/* The client for cli->url and cli->token, created on first call. */
+struct jg_client *jg_cli_client(struct jg_cli *cli);
+
+/* Handlers, one file per group of commands. */
+int jg_cli_cmd_request(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_list(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_show(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_approve(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_deny(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_cancel(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_grants(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_revoke(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_done(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_check(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_audit_list(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_audit_export(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_audit_verify(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_token_create(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_token_list(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_token_revoke(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_whoami(struct jg_cli *cli, const struct jg_cli_args *a);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * client.h - the CLI's HTTP client for the jitgate API (libcurl, jansson).
+ *
+ * One client wraps one curl handle, so the polling of `request --wait`
+ * reuses its connection. Responses are bounded (JG_CLIENT_BODY_MAX) except
+ * the streamed audit export; problem+json errors become one line
+ * "jitgate: <detail>" on stderr.
+ *
+ * Never: print, log or put into a message the bearer token; follow
+ * redirects (the token would go along); speak anything but http/https.
+ * Single-threaded: the client is not shared between threads.
+ */
+#ifndef JG_CLI_CLIENT_H
+#define JG_CLI_CLIENT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define JG_CLIENT_BODY_MAX (16L * 1024 * 1024) /* one JSON response */
+#define JG_CLIENT_TIMEOUT 60                   /* seconds, whole call */
+#define JG_CLIENT_CONNECT_TIMEOUT 10           /* seconds */
+
+struct jg_client;
+
+/* One query parameter; entries with a NULL value are left out. */
+struct jg_kv {
+	const char *key;   /* NULL ends a list */
+	const char *value;
+};
+
+/*
+ * A client for the API at `url` ("http://host:port", optionally with a
+ * path prefix), authenticating with `token` (may be NULL). Both are copied.
+ * NULL after printing why (bad URL, no memory); free with jg_client_free.
+ */
+struct jg_client *jg_client_new(const char *url, const char *token);
+void jg_client_free(struct jg_client *c);
+
+/*
+ * Call `method` on `path` ("/v1/requests"; already safe: ids are checked
+ * by the caller) with optional `query` and JSON `body` (NULL sends none
+ * on GET and "{}" on POST). On a 2xx answer returns JG_EXIT_OK and *out
+ * receives the parsed JSON (a new reference the caller json_decref()s).
+ * Otherwise prints the error and returns JG_EXIT_ERR with *out NULL.
+ */
+int jg_client_call(struct jg_client *c, const char *method, const char *path,
+                   const struct jg_kv *query, const json_t *body,
+                   json_t **out);
+
+/* GET path and copy a 2xx body to `f` as it arrives, without a bound. */
+int jg_client_stream(struct jg_client *c, const char *path,
+                     const struct jg_kv *query, FILE *f);
+
+#endif

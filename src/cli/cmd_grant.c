@@ -1,0 +1,157 @@
+/*
+ * cmd_grant.c - `grants`, `revoke`, `done` and `check`.
+ *
+ * `check` is what an enforcement point scripts against: exit 0 allow,
+ * 1 deny, 2 error, and one line "allow grt_... until T" or "deny: reason".
+ *
+ * Never: print the token; turn an error into a deny or an allow (an error
+ * is always exit 2, so a script cannot mistake it for an answer).
+ */
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "cli/output.h"
+#include "core/limits.h"
+
+static const char *const grant_prefix[] = {"grt_", NULL};
+
+static void fmt_uses(const json_t *g, char *buf, size_t len)
+{
+	const json_t *u = json_object_get(g, "uses_left");
+
+	if (json_is_integer(u))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(u));
+	else
+		snprintf(buf, len, "unlimited");
+}
+
+static const struct jg_col grant_cols[] = {
+	{"ID", "id", NULL},
+	{"STATE", "state", NULL},
+	{"PRINCIPAL", "principal", NULL},
+	{"RESOURCE", "resource", NULL},
+	{"ACTION", "action", NULL},
+	{"EXPIRES", "expires_at", NULL},
+	{"USES", NULL, fmt_uses},
+	{NULL, NULL, NULL},
+};
+
+int jg_cli_cmd_grants(struct jg_cli *cli, const struct jg_cli_args *a)
+{
+	struct jg_kv q[] = {
+		{"state", jg_cli_opt(a, "state")},
+		{"principal", jg_cli_opt(a, "principal")},
+		{"resource", jg_cli_opt(a, "resource")},
+		{"limit", jg_cli_opt(a, "limit")},
+		{"cursor", jg_cli_opt(a, "cursor")},
+		{NULL, NULL},
+	};
+	json_t *page;
+	int rv;
+
+	if ((rv = jg_cli_check_limit(a, q[3].value)) ||
+	    (rv = jg_cli_check_len(a, "--cursor", q[4].value, 512)))
+		return rv;
+	if (!jg_cli_client(cli))
+		return JG_EXIT_ERR;
+	if ((rv = jg_client_call(jg_cli_client(cli), "GET", "/v1/grants", q,
+	                         NULL, &page)))
+		return rv;
+	rv = jg_out_page(page, grant_cols, cli->json);
+	json_decref(page);
+	return rv;
+}
+
+/* POST /v1/grants/{id}/{verb}; prints "grt_... <state>". */
+static int end_grant(struct jg_cli *cli, const struct jg_cli_args *a,
+                     const char *verb, const char *reason)
+{
+	char path[128], line[256];
+	json_t *body = json_object(), *g = NULL;
+	int rv = body ? JG_EXIT_OK : jg_cli_fail("out of memory");
+
+	if (!rv)
+		rv = jg_cli_check_id(a, a->pos[0], grant_prefix);
+	if (!rv)
+		rv = jg_cli_check_len(a, "--reason", reason, JG_REASON_MAX);
+	if (!rv)
+		rv = jg_cli_json_set(a, body, "reason", "--reason", reason);
+	if (!rv && !jg_cli_client(cli))
+		rv = JG_EXIT_ERR;
+	if (!rv) {
+		snprintf(path, sizeof(path), "/v1/grants/%s/%s", a->pos[0], verb);
+		rv = jg_client_call(jg_cli_client(cli), "POST", path, NULL, body, &g);
+	}
+	if (!rv && cli->json) {
+		rv = jg_out_json(g);
+	} else if (!rv) {
+		snprintf(line, sizeof(line), "%s %s", jg_json_strd(g, "id"),
+		         jg_json_strd(g, "state"));
+		jg_out_clean(line, line, sizeof(line), 0);
+		printf("%s\n", line);
+	}
+	json_decref(body);
+	json_decref(g);
+	return rv;
+}
+
+int jg_cli_cmd_revoke(struct jg_cli *cli, const struct jg_cli_args *a)
+{
+	return end_grant(cli, a, "revoke", jg_cli_opt(a, "reason"));
+}
+
+int jg_cli_cmd_done(struct jg_cli *cli, const struct jg_cli_args *a)
+{
+	return end_grant(cli, a, "done", NULL);
+}
+
+static int print_check(const struct jg_cli *cli, const json_t *ans)
+{
+	const json_t *allow = json_object_get(ans, "allow");
+	char line[1024];
+	int rv = JG_EXIT_OK;
+
+	if (!json_is_boolean(allow))
+		return jg_cli_fail("malformed answer from server: no allow");
+	if (cli->json)
+		rv = jg_out_json(ans);
+	else if (json_is_true(allow))
+		snprintf(line, sizeof(line), "allow %s until %s",
+		         jg_json_strd(ans, "grant_id"), jg_json_strd(ans, "expires_at"));
+	else
+		snprintf(line, sizeof(line), "deny: %s", jg_json_strd(ans, "reason"));
+	if (!cli->json) {
+		jg_out_clean(line, line, sizeof(line), 0);
+		printf("%s\n", line);
+	}
+	if (rv)
+		return rv;
+	return json_is_true(allow) ? JG_EXIT_OK : JG_EXIT_NO;
+}
+
+int jg_cli_cmd_check(struct jg_cli *cli, const struct jg_cli_args *a)
+{
+	json_t *body = json_object(), *ans = NULL;
+	int rv = body ? JG_EXIT_OK : jg_cli_fail("out of memory");
+
+	static const char *const what[] = {"PRINCIPAL", "RESOURCE", "ACTION"};
+	static const char *const key[] = {"principal", "resource", "action"};
+	size_t i;
+
+	for (i = 0; !rv && i < 3; i++) {
+		rv = jg_cli_check_name(a, what[i], a->pos[i]);
+		if (!rv)
+			rv = jg_cli_json_set(a, body, key[i], what[i], a->pos[i]);
+	}
+	if (!rv && !jg_cli_client(cli))
+		rv = JG_EXIT_ERR;
+	if (!rv)
+		rv = jg_client_call(jg_cli_client(cli), "POST", "/v1/check", NULL,
+		                    body, &ans);
+	if (!rv)
+		rv = print_check(cli, ans);
+	json_decref(body);
+	json_decref(ans);
+	return rv;
+}

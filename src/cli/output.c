@@ -1,0 +1,381 @@
+/*
+ * output.c - tables, "key: value" listings and --json output of the CLI.
+ *
+ * All text shown comes from the server and goes through jg_out_clean()
+ * before it is printed (no escape sequences reach the terminal). Cells are
+ * cut at CELL_SHOW characters so one long reason cannot wreck a table;
+ * `show` prints values in full.
+ *
+ * Never prints a token: no API object but the answer of POST /v1/tokens
+ * holds one, and only `token create` prints that.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/output.h"
+
+#define COLS_MAX 12
+#define CELL_MAX 256  /* bytes of one table cell */
+#define CELL_SHOW 48  /* characters of one table cell */
+#define VALUE_MAX 8192 /* bytes of one value in `show` (payload apart) */
+
+const char *jg_json_str(const json_t *o, const char *key)
+{
+	const json_t *v = o ? json_object_get(o, key) : NULL;
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *jg_json_strd(const json_t *o, const char *key)
+{
+	const char *s = jg_json_str(o, key);
+
+	return s && *s ? s : "-";
+}
+
+long long jg_json_int(const json_t *o, const char *key, long long dflt)
+{
+	const json_t *v = o ? json_object_get(o, key) : NULL;
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
+}
+
+/* Bytes in the UTF-8 sequence starting at s, or 0 when it is malformed. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+static int is_control(const unsigned char *s, size_t n, int multiline)
+{
+	if (n == 1 && (s[0] < 0x20 || s[0] == 0x7f))
+		return !(multiline && (s[0] == '\n' || s[0] == '\t'));
+	/* C1 controls (U+0080..U+009F): some terminals obey them too. */
+	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+void jg_out_clean(const char *s, char *buf, size_t len, int multiline)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t o = 0, n;
+
+	if (!len)
+		return;
+	while (*p) {
+		n = utf8_len(p);
+		if (n == 0 || is_control(p, n, multiline)) {
+			if (o + 1 >= len)
+				break;
+			buf[o++] = '?';
+			p += n ? n : 1;
+			continue;
+		}
+		if (o + n >= len)
+			break;
+		memmove(buf + o, p, n); /* buf may be s itself */
+		o += n;
+		p += n;
+	}
+	buf[o] = '\0';
+}
+
+int jg_out_json(const json_t *v)
+{
+	if (json_dumpf(v, stdout, JSON_COMPACT | JSON_ENCODE_ANY) != 0 ||
+	    putchar('\n') == EOF)
+		return jg_cli_fail("cannot write output");
+	return JG_EXIT_OK;
+}
+
+/* Append s to buf at *o, keeping the NUL; stops when full. */
+static void put(char *buf, size_t len, size_t *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*o + 1 >= len)
+		return;
+	if (n > len - *o - 1)
+		n = len - *o - 1;
+	memcpy(buf + *o, s, n);
+	*o += n;
+	buf[*o] = '\0';
+}
+
+static void join_strings(const json_t *arr, char *buf, size_t len)
+{
+	const json_t *v;
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	json_array_foreach (arr, i, v) {
+		if (i)
+			put(buf, len, &o, ", ");
+		put(buf, len, &o, json_is_string(v) ? json_string_value(v) : "?");
+	}
+	if (!o)
+		put(buf, len, &o, "-");
+}
+
+static int all_strings(const json_t *arr)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach (arr, i, v)
+		if (!json_is_string(v))
+			return 0;
+	return 1;
+}
+
+void jg_out_value(const json_t *v, char *buf, size_t len)
+{
+	char *text;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (!v || json_is_null(v))
+		snprintf(buf, len, "-");
+	else if (json_is_string(v))
+		snprintf(buf, len, "%s", *json_string_value(v) ? json_string_value(v) : "-");
+	else if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+	else if (json_is_array(v) && all_strings(v))
+		join_strings(v, buf, len);
+	else if ((text = json_dumps(v, JSON_COMPACT))) {
+		snprintf(buf, len, "%s", text);
+		free(text);
+	}
+}
+
+/* Characters (not bytes) in a UTF-8 string. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* The cleaned, shortened text of one cell. */
+static void cell(const json_t *item, const struct jg_col *col, char *buf,
+                 size_t len)
+{
+	char raw[CELL_MAX];
+	size_t o = 0, chars = 0;
+
+	if (col->fmt)
+		col->fmt(item, raw, sizeof(raw));
+	else
+		jg_out_value(json_object_get(item, col->key), raw, sizeof(raw));
+	jg_out_clean(raw, buf, len, 0);
+	if (width(buf) <= CELL_SHOW)
+		return;
+	while (buf[o] && chars < CELL_SHOW - 3) {
+		o++;
+		while (((unsigned char)buf[o] & 0xc0) == 0x80)
+			o++;
+		chars++;
+	}
+	buf[o] = '\0';
+	put(buf, len, &o, "...");
+}
+
+static void print_row(const json_t *item, const struct jg_col *cols,
+                      const size_t *w, size_t ncols)
+{
+	char buf[CELL_MAX];
+	size_t i;
+
+	for (i = 0; i < ncols; i++) {
+		if (item)
+			cell(item, &cols[i], buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "%s", cols[i].title);
+		if (i + 1 == ncols)
+			printf("%s\n", buf);
+		else
+			printf("%s%*s", buf, (int)(w[i] - width(buf) + 2), "");
+	}
+}
+
+void jg_out_table(const json_t *items, const struct jg_col *cols)
+{
+	size_t w[COLS_MAX], ncols = 0, i, j;
+	char buf[CELL_MAX];
+	const json_t *item;
+
+	while (ncols < COLS_MAX && cols[ncols].title) {
+		w[ncols] = width(cols[ncols].title);
+		ncols++;
+	}
+	json_array_foreach (items, i, item) {
+		for (j = 0; j < ncols; j++) {
+			cell(item, &cols[j], buf, sizeof(buf));
+			if (width(buf) > w[j])
+				w[j] = width(buf);
+		}
+	}
+	print_row(NULL, cols, w, ncols);
+	json_array_foreach (items, i, item)
+		print_row(item, cols, w, ncols);
+}
+
+int jg_out_page(const json_t *page, const struct jg_col *cols, int json)
+{
+	const json_t *items = json_object_get(page, "items");
+	const char *next = jg_json_str(page, "next_cursor");
+	char clean[CELL_MAX];
+	int rv = JG_EXIT_OK;
+
+	if (!json_is_array(items))
+		return jg_cli_fail("malformed answer from server: no items");
+	if (json)
+		rv = jg_out_json(items);
+	else if (json_array_size(items))
+		jg_out_table(items, cols);
+	else
+		fprintf(stderr, "nothing found\n");
+	if (next && *next) {
+		jg_out_clean(next, clean, sizeof(clean), 0);
+		fprintf(stderr, "next page: --cursor %s\n", clean);
+	}
+	return rv;
+}
+
+/* Print text, indenting every line after the first by `indent` spaces. */
+static void print_indented(const char *text, int indent)
+{
+	for (; *text; text++) {
+		putchar(*text);
+		if (*text == '\n' && text[1])
+			printf("%*s", indent, "");
+	}
+	putchar('\n');
+}
+
+static void print_step(size_t i, const json_t *s)
+{
+	char raw[CELL_MAX], who[CELL_MAX], group[CELL_MAX], status[CELL_MAX];
+
+	join_strings(json_object_get(s, "approvals"), raw, sizeof(raw));
+	jg_out_clean(raw, who, sizeof(who), 0);
+	jg_out_clean(jg_json_strd(s, "group"), group, sizeof(group), 0);
+	jg_out_clean(jg_json_strd(s, "status"), status, sizeof(status), 0);
+	printf("  step %zu: %lld of %s, %s", i + 1, jg_json_int(s, "count", 0),
+	       group, status);
+	if (strcmp(who, "-"))
+		printf(" (approved by %s)", who);
+	putchar('\n');
+}
+
+static void print_review(const json_t *r)
+{
+	char buf[VALUE_MAX];
+
+	jg_out_clean(jg_json_strd(r, "at"), buf, sizeof(buf), 0);
+	printf("  %s  ", buf);
+	jg_out_clean(jg_json_strd(r, "reviewer"), buf, sizeof(buf), 0);
+	printf("%s ", buf);
+	jg_out_clean(jg_json_strd(r, "verdict"), buf, sizeof(buf), 0);
+	printf("%s at step %lld", buf, jg_json_int(r, "step", 0) + 1);
+	if (jg_json_str(r, "comment")) {
+		jg_out_clean(jg_json_str(r, "comment"), buf, sizeof(buf), 1);
+		printf(": ");
+		print_indented(buf, 4);
+	} else {
+		putchar('\n');
+	}
+}
+
+/* Members printed by their own code, after the plain ones. */
+static int is_special(const char *key)
+{
+	return !strcmp(key, "steps") || !strcmp(key, "reviews") ||
+	       !strcmp(key, "payload");
+}
+
+static void print_list(const char *key, const json_t *arr,
+                       void (*each)(size_t, const json_t *))
+{
+	const json_t *v;
+	size_t i;
+
+	if (!json_is_array(arr))
+		return;
+	printf("%s:%s\n", key, json_array_size(arr) ? "" : " -");
+	json_array_foreach (arr, i, v)
+		each(i, v);
+}
+
+static void each_review(size_t i, const json_t *r)
+{
+	(void)i;
+	print_review(r);
+}
+
+static void print_payload(const json_t *p)
+{
+	char *buf;
+	size_t n;
+
+	if (!json_is_string(p)) {
+		printf("payload: -\n");
+		return;
+	}
+	n = strlen(json_string_value(p)) + 1;
+	if (!(buf = malloc(n))) {
+		printf("payload: (out of memory)\n");
+		return;
+	}
+	jg_out_clean(json_string_value(p), buf, n, 1);
+	printf("payload:\n  ");
+	print_indented(buf, 2);
+	free(buf);
+}
+
+void jg_out_fields(const json_t *obj)
+{
+	const char *key;
+	const json_t *v;
+	char raw[VALUE_MAX], clean[VALUE_MAX], name[CELL_MAX];
+	int w = 0;
+
+	json_object_foreach ((json_t *)obj, key, v)
+		if (!is_special(key) && (int)strlen(key) > w)
+			w = (int)strlen(key);
+	json_object_foreach ((json_t *)obj, key, v) {
+		if (is_special(key))
+			continue;
+		jg_out_value(v, raw, sizeof(raw));
+		jg_out_clean(raw, clean, sizeof(clean), 1);
+		jg_out_clean(key, name, sizeof(name), 0);
+		printf("%s:%*s ", name, w - (int)strlen(key), "");
+		print_indented(clean, w + 2);
+	}
+	print_list("steps", json_object_get(obj, "steps"), print_step);
+	print_list("reviews", json_object_get(obj, "reviews"), each_review);
+	if (json_object_get(obj, "payload"))
+		print_payload(json_object_get(obj, "payload"));
+}

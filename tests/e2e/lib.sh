@@ -1,0 +1,294 @@
+# tests/e2e/lib.sh - helpers for black-box tests of the real jitgate.
+#
+# Source it from a bash test script. Each test gets its own temp dir
+# ($JG_TMP, removed on exit) holding the database, the policy the test
+# writes, the tokens and the server log; the server runs on a free loopback
+# port (a new random one is tried when binding fails) and is killed on
+# exit. Tokens live in files ($JG_TMP/tok.WHO) and reach the CLI through
+# JITGATE_TOKEN, never through argv, and curl through a header file.
+#
+# Assertions count passes and failures; jg_finish prints the last line
+# "N passed, M failed" that tests/run reads, and sets the exit status.
+#
+# Needs: bash, curl, sed, grep, sqlite3 (for tampering tests).
+
+set -u
+
+: "${JITGATE_BIN:?set JITGATE_BIN to the jitgate binary}"
+case $JITGATE_BIN in
+/*) ;;
+*) JITGATE_BIN=$PWD/$JITGATE_BIN ;;
+esac
+export JITGATE_BIN
+
+JG_PASS=0
+JG_FAIL=0
+JG_PID=
+JG_BG_PIDS=
+JG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/jitgate-e2e.XXXXXX") || exit 2
+unset JITGATE_TOKEN JITGATE_URL
+
+jg_cleanup() {
+	local p
+	for p in $JG_BG_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	if [ -n "$JG_PID" ]; then
+		kill "$JG_PID" 2>/dev/null
+		wait "$JG_PID" 2>/dev/null
+	fi
+	rm -rf "$JG_TMP"
+}
+trap jg_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- reporting -------------------------------------------------------
+
+jg_log_tail() {
+	echo "  --- server log (last 15 lines) ---"
+	tail -n 15 "$JG_TMP/server.log" 2>/dev/null | sed 's/^/  | /'
+}
+
+ok() {
+	JG_PASS=$((JG_PASS + 1))
+	echo "ok - $1"
+}
+
+# not_ok DESC EXPECTED GOT
+not_ok() {
+	JG_FAIL=$((JG_FAIL + 1))
+	echo "not ok - $1"
+	echo "  expected: $2"
+	echo "  got:      $3"
+	if [ -n "${JG_LAST:-}" ]; then
+		echo "  last command: $JG_LAST (exit ${RC:-?})"
+		[ -s "$JG_TMP/out" ] && sed 's/^/  stdout| /' "$JG_TMP/out" | head -n 20
+		[ -s "$JG_TMP/err" ] && sed 's/^/  stderr| /' "$JG_TMP/err" | head -n 20
+	fi
+	jg_log_tail
+}
+
+jg_finish() {
+	echo "$JG_PASS passed, $JG_FAIL failed"
+	[ "$JG_FAIL" -eq 0 ]
+	exit
+}
+
+# Stop the script at once (the server cannot start, setup failed).
+jg_bail() {
+	not_ok "$1" "${2:-setup to work}" "${3:-it did not}"
+	jg_finish
+}
+
+# --- assertions ------------------------------------------------------
+
+expect_eq() { # DESC WANT GOT
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "$2" "$3"; fi
+}
+
+expect_ne() { # DESC UNWANTED GOT
+	if [ "$2" != "$3" ]; then ok "$1"; else not_ok "$1" "not $2" "$3"; fi
+}
+
+expect_match() { # DESC ERE TEXT
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		ok "$1"
+	else
+		not_ok "$1" "text matching /$2/" "$3"
+	fi
+}
+
+expect_no_match() { # DESC ERE TEXT
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		not_ok "$1" "no text matching /$2/" "$3"
+	else
+		ok "$1"
+	fi
+}
+
+expect_rc() { # DESC WANT  (exit status of the last jg_run)
+	expect_eq "$1 (exit $2)" "$2" "$RC"
+}
+
+# One line on stderr, "jitgate: ...", as every CLI error must be.
+expect_one_error_line() { # DESC
+	local n
+	n=$(grep -c '' "$JG_TMP/err")
+	if [ "$n" -ge 1 ] && head -n 1 "$JG_TMP/err" | grep -q '^jitgate: ' &&
+		! grep -v -e '^jitgate: ' -e '^usage: ' "$JG_TMP/err" | grep -q .; then
+		ok "$1"
+	else
+		not_ok "$1" "one 'jitgate: ...' line (and maybe a usage line)" "$ERR"
+	fi
+}
+
+# --- the server ------------------------------------------------------
+
+# Write stdin to the policy file the server will load.
+jg_policy() {
+	cat >"$JG_TMP/policy.yaml"
+}
+
+jg_random_port() {
+	echo $((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+}
+
+# Start the server on a free port; sets JITGATE_URL and the admin token.
+jg_start() {
+	local try i port
+	: >"$JG_TMP/server.log"
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		port=$(jg_random_port)
+		"$JITGATE_BIN" serve --listen "127.0.0.1:$port" --db "$JG_TMP/j.db" \
+			--policy "$JG_TMP/policy.yaml" \
+			--bootstrap-token-file "$JG_TMP/admin.token" \
+			--sweep-interval 1s >>"$JG_TMP/server.log" 2>&1 &
+		JG_PID=$!
+		for i in $(seq 1 100); do
+			kill -0 "$JG_PID" 2>/dev/null || break
+			# Our own log must say so: another server may hold the port.
+			if grep -q "listening on" "$JG_TMP/server.log" &&
+				curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+				JITGATE_URL="http://127.0.0.1:$port"
+				export JITGATE_URL
+				jg_save_token admin "$(cat "$JG_TMP/admin.token")"
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill "$JG_PID" 2>/dev/null
+		wait "$JG_PID" 2>/dev/null
+		JG_PID=
+		echo "# server did not come up on port $port (try $try)"
+	done
+	jg_bail "server starts" "jitgate serve listening and /healthz 200" "no"
+}
+
+# --- the CLI and raw HTTP --------------------------------------------
+
+# Remember WHO's token (file + curl header file).
+jg_save_token() { # WHO TOKEN
+	printf '%s' "$2" >"$JG_TMP/tok.$1"
+	printf 'Authorization: Bearer %s\n' "$2" >"$JG_TMP/hdr.$1"
+}
+
+# Run the CLI as WHO ("-" for no token): sets RC, OUT, ERR.
+jg_run() { # WHO ARGS...
+	local who=$1
+	shift
+	JG_LAST="jitgate $* (as $who)"
+	if [ "$who" = - ]; then
+		"$JITGATE_BIN" "$@" >"$JG_TMP/out" 2>"$JG_TMP/err"
+	else
+		JITGATE_TOKEN=$(cat "$JG_TMP/tok.$who") \
+			"$JITGATE_BIN" "$@" >"$JG_TMP/out" 2>"$JG_TMP/err"
+	fi
+	RC=$?
+	OUT=$(cat "$JG_TMP/out")
+	ERR=$(cat "$JG_TMP/err")
+}
+
+# Run the CLI as WHO in the background: output in $JG_TMP/bg.NAME.*,
+# pid in BG_PID.
+jg_run_bg() { # NAME WHO ARGS...
+	local name=$1 who=$2
+	shift 2
+	JITGATE_TOKEN=$(cat "$JG_TMP/tok.$who") \
+		"$JITGATE_BIN" "$@" >"$JG_TMP/bg.$name.out" 2>"$JG_TMP/bg.$name.err" &
+	BG_PID=$!
+	JG_BG_PIDS="$JG_BG_PIDS $BG_PID"
+}
+
+# Wait (at most ~10 s) for a file to have content.
+jg_wait_file() { # FILE
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Create a token as admin and remember it; fails the test when refused.
+jg_token() { # WHO ARGS...
+	local who=$1
+	shift
+	jg_run admin token create "$who" "$@" -q
+	if [ "$RC" -ne 0 ] || ! printf '%s' "$OUT" | grep -q '^jg_'; then
+		jg_bail "token for $who" "a jg_ token" "exit $RC: $OUT $ERR"
+	fi
+	jg_save_token "$who" "$OUT"
+}
+
+# Raw HTTP as WHO ("-": no token, "bad": a wrong one): sets CODE, BODY.
+# BODY_ARG is the request body, or @FILE.
+jg_http() { # METHOD PATH WHO [BODY_ARG]
+	local method=$1 path=$2 who=$3
+	local args=(-sS -o "$JG_TMP/body" -w '%{http_code}' -X "$method")
+	if [ "$who" = bad ]; then
+		args+=(-H "Authorization: Bearer jg_thisisnotavalidtokenatallxxxxxxxxxxxxxxxxx")
+	elif [ "$who" != - ]; then
+		args+=(-H "@$JG_TMP/hdr.$who")
+	fi
+	if [ $# -ge 4 ]; then
+		args+=(-H 'Content-Type: application/json' --data-binary "$4")
+	fi
+	JG_LAST="curl -X $method $path (as $who)"
+	: >"$JG_TMP/out"
+	: >"$JG_TMP/err"
+	CODE=$(curl "${args[@]}" "$JITGATE_URL$path" 2>"$JG_TMP/err")
+	BODY=$(cat "$JG_TMP/body" 2>/dev/null)
+	cp "$JG_TMP/body" "$JG_TMP/out" 2>/dev/null
+}
+
+# The problem type slug of BODY ("urn:jitgate:problem:SLUG" -> SLUG).
+problem_slug() {
+	printf '%s' "$BODY" | tr -d '\n' |
+		sed -n 's/.*"type"[[:space:]]*:[[:space:]]*"urn:jitgate:problem:\([^"]*\)".*/\1/p'
+}
+
+# expect_problem DESC STATUS SLUG: the last jg_http got that answer.
+expect_problem() {
+	local slug
+	slug=$(problem_slug)
+	if [ "$CODE" = "$2" ] && [ "$slug" = "$3" ]; then
+		ok "$1 ($2 $3)"
+	else
+		not_ok "$1" "HTTP $2 type $3" "HTTP $CODE type '${slug}': $BODY"
+	fi
+}
+
+# First value of a string member in compact JSON text: json_str KEY TEXT.
+json_str() {
+	printf '%s' "$2" | grep -o "\"$1\":\"[^\"]*\"" | head -n 1 |
+		sed "s/^\"$1\":\"//; s/\"\$//"
+}
+
+# First value of a number member: json_num KEY TEXT.
+json_num() {
+	printf '%s' "$2" | grep -o "\"$1\":[0-9-]*" | head -n 1 | sed "s/^\"$1\"://"
+}
+
+# Number of objects with an id of the given prefix in a --json list.
+count_ids() { # PREFIX TEXT
+	printf '%s' "$2" | grep -o "\"id\":\"$1" | wc -l | tr -d ' '
+}
+
+# What a bad input must not change: audit length, requests, grants,
+# tokens, and the reviews of one request (optional).
+jg_snapshot() { # [REQ_ID]
+	local a r g t s=""
+	jg_run admin --json audit verify
+	a=$(json_num count "$OUT")
+	jg_run admin --json list --limit 500
+	r=$(count_ids req_ "$OUT")
+	jg_run admin --json grants --limit 500
+	g=$(count_ids grt_ "$OUT")
+	jg_run admin --json token list
+	t=$(count_ids tok_ "$OUT")
+	if [ $# -ge 1 ]; then
+		jg_run admin --json show "$1"
+		s="$(json_str state "$OUT")/$(json_num current_step "$OUT")/$(printf '%s' "$OUT" | grep -o '"verdict"' | wc -l | tr -d ' ')"
+	fi
+	echo "audit=$a requests=$r grants=$g tokens=$t req=$s"
+}
