@@ -3,6 +3,7 @@
 #   make run       install deps, build, start the server on ./var (SQLite)
 #   make test      install deps, build, run every test
 #   make sanitize  the same suite under ASan+UBSan (separate build dir)
+#   make valgrind  the same suite with the server and unit tests in memcheck
 #
 # On a fresh machine make itself may be missing: `sh scripts/deps` first.
 
@@ -28,7 +29,7 @@ V       ?= 0
 Q        = $(if $(filter 1,$(V)),,@)
 VAR     ?= var
 
-.PHONY: all deps build run test check unit e2e sanitize clean
+.PHONY: all deps build run test check sanitize valgrind clean
 all: build
 
 deps:
@@ -72,6 +73,10 @@ check: build
 
 sanitize: deps
 	@$(MAKE) --no-print-directory check BUILD=build-san SAN=1 CFLAGS="-O1 -g"
+
+valgrind: deps
+	@$(MAKE) --no-print-directory build
+	@BUILD=$(BUILD) VALGRIND=1 sh tests/run
 
 clean:
 	rm -rf build build-san

@@ -391,6 +391,11 @@ enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
 		                     "the requester or an admin may cancel "
 		                     "request %s", id));
 	}
+	if (jg_request_state_at(&r, now) == JG_REQ_EXPIRED) {
+		jg_request_clear(&r);
+		return jg_gate_abort(g, jg_gate_why(JG_ECONFLICT, why, "request "
+		                     "%s expired undecided", id));
+	}
 	snprintf(text, sizeof(text), "cancelled by %s%s%s", who->name,
 	         reason && *reason ? ": " : "", reason ? reason : "");
 	e = jg_request_transition(&r, JG_REQ_CANCELLED, text, now, why);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "store/codec.h"
@@ -395,14 +396,17 @@ static enum jg_err read_request_row(sqlite3_stmt *stmt, void *rec)
 
 static void clear_request(void *rec) { jg_request_clear(rec); }
 
+/* JSON array of the viewer's groups, for json_each(); caller frees. */
 static char *groups_json(const char *const *groups, size_t n)
 {
-	struct jg_principal p = {.ngroups = 0};
-	for (size_t i = 0; i < n && i < JG_GROUPS_MAX; i++) {
-		snprintf(p.groups[i], sizeof(p.groups[i]), "%s", groups[i]);
-		p.ngroups++;
-	}
-	return jg_codec_groups_encode(&p);
+	json_t *a = json_array();
+	char *text;
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(groups[i]));
+	text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return text;
 }
 
 static enum jg_err sq_request_list(struct jg_store *st,

@@ -133,9 +133,12 @@ enum jg_err jg_time_parse(const char *s, int64_t *out)
 		if (h > 23 || mi > 59 || sec > 60)
 			return JG_EINVAL;
 		s += 9;
-		if (*s == '.') /* fractional seconds are accepted, ignored */
+		if (*s == '.') { /* fractional seconds are accepted, ignored */
+			if (!isdigit((unsigned char)s[1]))
+				return JG_EINVAL;
 			while (isdigit((unsigned char)*++s))
 				;
+		}
 		if (*s == 'Z' || *s == 'z') {
 			s++;
 		} else if (*s == '+' || *s == '-') {
