@@ -197,8 +197,9 @@ static enum jg_err expire_request(struct jg_gate *g, const char *id,
 
 	if (e != JG_OK)
 		return e;
+	/* decided by the clock at the deadline, like a grant's ended_at */
 	e = jg_request_transition(&r, JG_REQ_EXPIRED, "expired undecided",
-	                          now, why);
+	                          r.expires_at, why);
 	if (e == JG_OK)
 		e = g->st->ops->request_update(g->st, &r, JG_REQ_PENDING, r.step);
 	jg_request_clear(&r);

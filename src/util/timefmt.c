@@ -84,11 +84,10 @@ void jg_time_format(int64_t t, char buf[JG_TIME_LEN])
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (!gmtime_r(&tt, &tm)) {
-		snprintf(buf, JG_TIME_LEN, "1970-01-01T00:00:00Z");
-		return;
-	}
-	strftime(buf, JG_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* years past 9999 do not fit: never leave buf undefined */
+	if (!gmtime_r(&tt, &tm) ||
+	    strftime(buf, JG_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, JG_TIME_LEN, "9999-12-31T23:59:59Z");
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */

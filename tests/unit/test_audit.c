@@ -1,0 +1,457 @@
+/*
+ * test_audit.c - the audit hash chain (src/audit/audit.c) on a real SQLite
+ * store in a temporary file: append, verify, and tampering done behind the
+ * store's back with sqlite3 directly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "audit/audit.h"
+#include "store/store.h"
+#include "util/crypto.h"
+
+struct fx {
+	char path[64];
+	struct jg_store *st;
+};
+
+/* ---- fixtures and helpers ---------------------------------------------- */
+
+static void remove_db(const char *path)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+	char p[96];
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		unlink(p);
+	}
+}
+
+static struct jg_store *open_ok(const char *path)
+{
+	struct jg_store *st = NULL;
+	char err[256] = "";
+	enum jg_err e = jg_store_open(path, &st, err, sizeof(err));
+	if (e != JG_OK)
+		print_error("open %s: %s\n", path, err);
+	assert_int_equal(e, JG_OK);
+	return st;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	int fd;
+	if (!f)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "/tmp/jg-audit-test-XXXXXX");
+	fd = mkstemp(f->path);
+	if (fd < 0) {
+		free(f);
+		return -1;
+	}
+	close(fd);
+	f->st = open_ok(f->path);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	jg_store_close(f->st);
+	remove_db(f->path);
+	free(f);
+	return 0;
+}
+
+/* Append n events in one write transaction. */
+static void append_n(struct jg_store *st, int n, int64_t ts0)
+{
+	assert_int_equal(st->ops->begin(st, 1), JG_OK);
+	for (int i = 0; i < n; i++) {
+		json_t *d = json_pack("{s:i,s:s}", "n", i, "note", "x");
+		enum jg_err e = jg_audit_append(st, ts0 + i, "alice",
+		                                "request.created", "req_1", d);
+		json_decref(d);
+		assert_int_equal(e, JG_OK);
+	}
+	assert_int_equal(st->ops->commit(st), JG_OK);
+}
+
+static void sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		print_error("%s: %s\n", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+}
+
+static void verify(struct jg_store *st, struct jg_audit_report *rep)
+{
+	memset(rep, 0x5a, sizeof(*rep));
+	assert_int_equal(jg_audit_verify(st, rep), JG_OK);
+}
+
+static void expect_broken(struct jg_store *st, int64_t seq, const char *phrase)
+{
+	struct jg_audit_report rep;
+	verify(st, &rep);
+	if (rep.ok || rep.broken_seq != seq || !strstr(rep.reason, phrase))
+		print_error("ok=%d broken_seq=%lld reason=\"%s\"\n", rep.ok,
+		            (long long)rep.broken_seq, rep.reason);
+	assert_false(rep.ok);
+	assert_int_equal(rep.broken_seq, seq);
+	assert_int_equal(rep.count, seq - 1); /* everything before it is fine */
+	assert_non_null(strstr(rep.reason, phrase));
+}
+
+struct collect {
+	struct jg_event ev[8];
+	char details[8][128];
+	int n;
+};
+
+static int collect_one(const struct jg_event *ev, void *ctx)
+{
+	struct collect *c = ctx;
+	if (c->n >= 8)
+		return 1;
+	c->ev[c->n] = *ev;
+	snprintf(c->details[c->n], sizeof(c->details[0]), "%s", ev->details);
+	c->ev[c->n].details = c->details[c->n];
+	c->n++;
+	return 0;
+}
+
+static void walk_all(struct jg_store *st, struct collect *c)
+{
+	struct jg_filter f = {0};
+	int64_t next = 0;
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(st->ops->begin(st, 0), JG_OK);
+	assert_int_equal(st->ops->audit_walk(st, &f, collect_one, c, &next),
+	                 JG_OK);
+	st->ops->rollback(st);
+}
+
+static struct jg_event base_event(void)
+{
+	struct jg_event ev = {.seq = 1, .ts = 100};
+	snprintf(ev.id, sizeof(ev.id), "evt_1");
+	snprintf(ev.actor, sizeof(ev.actor), "alice");
+	snprintf(ev.type, sizeof(ev.type), "request.created");
+	snprintf(ev.subject, sizeof(ev.subject), "req_1");
+	ev.details = (char *)"{\"a\":1}";
+	memcpy(ev.prev_hash, JG_AUDIT_GENESIS, sizeof(ev.prev_hash));
+	return ev;
+}
+
+static void hash_ok(const struct jg_event *ev, char out[JG_SHA256_HEX])
+{
+	assert_int_equal(jg_audit_hash(ev, out), JG_OK);
+	assert_int_equal(strlen(out), 64);
+}
+
+/* ---- hashing ----------------------------------------------------------- */
+
+static void hash_is_sha256_of_documented_canonical_form(void **state)
+{
+	struct jg_event ev = base_event();
+	const char *canon =
+	        "{\"actor\":\"alice\",\"details\":{\"a\":1},\"id\":\"evt_1\","
+	        "\"prev_hash\":\"" JG_AUDIT_GENESIS "\",\"seq\":1,"
+	        "\"subject\":\"req_1\",\"ts\":100,\"type\":\"request.created\"}";
+	char want[JG_SHA256_HEX], got[JG_SHA256_HEX];
+	(void)state;
+	jg_sha256_hex(canon, strlen(canon), want);
+	hash_ok(&ev, got);
+	assert_string_equal(got, want);
+}
+
+static void hash_is_deterministic_and_ignores_stored_hash(void **state)
+{
+	struct jg_event ev = base_event();
+	char h1[JG_SHA256_HEX], h2[JG_SHA256_HEX];
+	(void)state;
+	hash_ok(&ev, h1);
+	snprintf(ev.hash, sizeof(ev.hash), "%064d", 3);
+	hash_ok(&ev, h2);
+	assert_string_equal(h1, h2);
+	/* details are canonicalised: key order and spacing do not matter */
+	ev.details = (char *)"{ \"b\" : 2, \"a\" : 1 }";
+	hash_ok(&ev, h1);
+	ev.details = (char *)"{\"a\":1,\"b\":2}";
+	hash_ok(&ev, h2);
+	assert_string_equal(h1, h2);
+	/* NULL details mean {} */
+	ev.details = NULL;
+	hash_ok(&ev, h1);
+	ev.details = (char *)"{}";
+	hash_ok(&ev, h2);
+	assert_string_equal(h1, h2);
+}
+
+static void hash_changes_with_every_field(void **state)
+{
+	const struct jg_event base = base_event();
+	char h0[JG_SHA256_HEX], h[JG_SHA256_HEX];
+	struct jg_event ev;
+	(void)state;
+	hash_ok(&base, h0);
+
+	ev = base; ev.seq = 2;
+	hash_ok(&ev, h); assert_string_not_equal(h, h0);
+	ev = base; ev.ts = 101;
+	hash_ok(&ev, h); assert_string_not_equal(h, h0);
+	ev = base; snprintf(ev.id, sizeof(ev.id), "evt_2");
+	hash_ok(&ev, h); assert_string_not_equal(h, h0);
+	ev = base; snprintf(ev.actor, sizeof(ev.actor), "mallory");
+	hash_ok(&ev, h); assert_string_not_equal(h, h0);
+	ev = base; snprintf(ev.type, sizeof(ev.type), "request.denied");
+	hash_ok(&ev, h); assert_string_not_equal(h, h0);
+	ev = base; snprintf(ev.subject, sizeof(ev.subject), "req_2");
+	hash_ok(&ev, h); assert_string_not_equal(h, h0);
+	ev = base; ev.details = (char *)"{\"a\":2}";
+	hash_ok(&ev, h); assert_string_not_equal(h, h0);
+	ev = base; ev.details = (char *)"{\"a\":\"1\"}";
+	hash_ok(&ev, h); assert_string_not_equal(h, h0);
+	ev = base; ev.prev_hash[0] = '1';
+	hash_ok(&ev, h); assert_string_not_equal(h, h0);
+}
+
+static void hash_refuses_non_object_details(void **state)
+{
+	struct jg_event ev = base_event();
+	char h[JG_SHA256_HEX];
+	(void)state;
+	ev.details = (char *)"[1]";
+	assert_int_equal(jg_audit_hash(&ev, h), JG_EINVAL);
+	ev.details = (char *)"not json";
+	assert_int_equal(jg_audit_hash(&ev, h), JG_EINVAL);
+	ev.details = (char *)"{\"a\":1,\"a\":2}"; /* ambiguous */
+	assert_int_equal(jg_audit_hash(&ev, h), JG_EINVAL);
+}
+
+/* ---- append ------------------------------------------------------------ */
+
+static void append_links_events_from_genesis(void **state)
+{
+	struct fx *f = *state;
+	struct collect c;
+	char h[JG_SHA256_HEX];
+
+	assert_int_equal(f->st->ops->begin(f->st, 1), JG_OK);
+	assert_int_equal(jg_audit_append(f->st, 10, "alice", "request.created",
+	                                 "req_1", NULL),
+	                 JG_OK);
+	assert_int_equal(jg_audit_append(f->st, 11, NULL, "server.started",
+	                                 NULL, NULL),
+	                 JG_OK);
+	assert_int_equal(f->st->ops->commit(f->st), JG_OK);
+
+	walk_all(f->st, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ev[0].seq, 1);
+	assert_int_equal(c.ev[1].seq, 2);
+	assert_string_equal(c.ev[0].prev_hash, JG_AUDIT_GENESIS);
+	assert_string_equal(c.ev[1].prev_hash, c.ev[0].hash);
+	assert_string_equal(c.ev[0].details, "{}");
+	assert_string_equal(c.ev[0].actor, "alice");
+	assert_string_equal(c.ev[1].actor, "");
+	assert_string_equal(c.ev[1].subject, "");
+	assert_int_equal(c.ev[1].ts, 11);
+	assert_true(strncmp(c.ev[0].id, "evt_", 4) == 0);
+	assert_string_not_equal(c.ev[0].id, c.ev[1].id);
+	for (int i = 0; i < 2; i++) {
+		hash_ok(&c.ev[i], h);
+		assert_string_equal(h, c.ev[i].hash);
+	}
+}
+
+static void append_rolled_back_leaves_no_event(void **state)
+{
+	struct fx *f = *state;
+	struct jg_audit_report rep;
+
+	append_n(f->st, 2, 100);
+	assert_int_equal(f->st->ops->begin(f->st, 1), JG_OK);
+	assert_int_equal(jg_audit_append(f->st, 200, "bob", "x.y", "", NULL),
+	                 JG_OK);
+	f->st->ops->rollback(f->st);
+	verify(f->st, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 2);
+}
+
+/* ---- verify ------------------------------------------------------------ */
+
+static void verify_empty_trail_ok(void **state)
+{
+	struct fx *f = *state;
+	struct jg_audit_report rep;
+	verify(f->st, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 0);
+	assert_int_equal(rep.broken_seq, 0);
+}
+
+static void verify_intact_trail_counts_events(void **state)
+{
+	struct fx *f = *state;
+	struct jg_audit_report rep;
+	append_n(f->st, 5, 1000);
+	verify(f->st, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 5);
+	assert_int_equal(rep.broken_seq, 0);
+}
+
+static void tampered_details_detected(void **state)
+{
+	struct fx *f = *state;
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "UPDATE audit SET details = '{\"n\":99,\"note\":\"x\"}'"
+	                  " WHERE seq = 3");
+	expect_broken(f->st, 3, "hash mismatch");
+}
+
+static void tampered_actor_detected(void **state)
+{
+	struct fx *f = *state;
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "UPDATE audit SET actor = 'mallory' WHERE seq = 3");
+	expect_broken(f->st, 3, "hash mismatch");
+}
+
+static void tampered_hash_detected(void **state)
+{
+	struct fx *f = *state;
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "UPDATE audit SET hash = '" JG_AUDIT_GENESIS "'"
+	                  " WHERE seq = 3");
+	expect_broken(f->st, 3, "hash mismatch");
+}
+
+static void tampered_time_detected(void **state)
+{
+	struct fx *f = *state;
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "UPDATE audit SET ts = ts + 1 WHERE seq = 4");
+	expect_broken(f->st, 4, "hash mismatch");
+}
+
+static void deleted_event_detected_as_gap(void **state)
+{
+	struct fx *f = *state;
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "DELETE FROM audit WHERE seq = 2");
+	expect_broken(f->st, 2, "sequence gap");
+}
+
+static void non_object_details_detected(void **state)
+{
+	struct fx *f = *state;
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "UPDATE audit SET details = '[]' WHERE seq = 3");
+	expect_broken(f->st, 3, "not a JSON object");
+}
+
+/* Rewriting one event with a fresh, valid hash still breaks the next. */
+static void rehashed_event_breaks_next_link(void **state)
+{
+	struct fx *f = *state;
+	struct collect c;
+	struct jg_event ev;
+	char h[JG_SHA256_HEX], sql[256];
+
+	append_n(f->st, 5, 1000);
+	walk_all(f->st, &c);
+	ev = c.ev[2]; /* seq 3 */
+	ev.details = (char *)"{\"n\":99}";
+	hash_ok(&ev, h);
+	snprintf(sql, sizeof(sql), "UPDATE audit SET details = '%s', "
+	         "hash = '%s' WHERE seq = 3", ev.details, h);
+	sql_exec(f->path, sql);
+	expect_broken(f->st, 4, "prev_hash");
+}
+
+static void more_than_one_page_verifies(void **state)
+{
+	struct fx *f = *state;
+	struct jg_audit_report rep;
+
+	append_n(f->st, 10000, 1); /* exactly one full page */
+	verify(f->st, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 10000);
+
+	append_n(f->st, 2000, 20000);
+	verify(f->st, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 12000);
+	assert_int_equal(rep.broken_seq, 0);
+
+	/* the second page is really checked, chained to the first */
+	sql_exec(f->path, "UPDATE audit SET actor = 'mallory' WHERE seq = 10001");
+	expect_broken(f->st, 10001, "hash mismatch");
+}
+
+static void event_json_shows_fields(void **state)
+{
+	struct jg_event ev = base_event();
+	json_t *o;
+	(void)state;
+	snprintf(ev.hash, sizeof(ev.hash), "%064d", 4);
+	o = jg_audit_event_json(&ev);
+	assert_non_null(o);
+	assert_int_equal(json_integer_value(json_object_get(o, "seq")), 1);
+	assert_string_equal(json_string_value(json_object_get(o, "time")),
+	                    "1970-01-01T00:01:40Z");
+	assert_string_equal(json_string_value(json_object_get(o, "actor")),
+	                    "alice");
+	assert_int_equal(json_integer_value(json_object_get(
+	                         json_object_get(o, "details"), "a")),
+	                 1);
+	assert_string_equal(json_string_value(json_object_get(o, "hash")),
+	                    ev.hash);
+	json_decref(o);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(hash_is_sha256_of_documented_canonical_form),
+	        cmocka_unit_test(hash_is_deterministic_and_ignores_stored_hash),
+	        cmocka_unit_test(hash_changes_with_every_field),
+	        cmocka_unit_test(hash_refuses_non_object_details),
+	        cmocka_unit_test(event_json_shows_fields),
+	        T(append_links_events_from_genesis),
+	        T(append_rolled_back_leaves_no_event),
+	        T(verify_empty_trail_ok),
+	        T(verify_intact_trail_counts_events),
+	        T(tampered_details_detected),
+	        T(tampered_actor_detected),
+	        T(tampered_hash_detected),
+	        T(tampered_time_detected),
+	        T(deleted_event_detected_as_gap),
+	        T(non_object_details_detected),
+	        T(rehashed_event_breaks_next_link),
+	        T(more_than_one_page_verifies),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

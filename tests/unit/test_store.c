@@ -1,0 +1,948 @@
+/*
+ * test_store.c - the SQLite backend of store.h (src/store/sqlite.c) on a
+ * real database in a temporary file: migrations, round trips, conditional
+ * updates, paging, visibility and the live-grant query.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "core/model.h"
+#include "store/store.h"
+
+struct fx {
+	char path[64];
+	struct jg_store *st;
+};
+
+/* ---- fixtures and helpers ---------------------------------------------- */
+
+static void remove_db(const char *path)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+	char p[96];
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		unlink(p);
+	}
+}
+
+static void temp_path(char path[64])
+{
+	int fd;
+	snprintf(path, 64, "/tmp/jg-store-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static struct jg_store *open_ok(const char *path)
+{
+	struct jg_store *st = NULL;
+	char err[256] = "";
+	enum jg_err e = jg_store_open(path, &st, err, sizeof(err));
+	if (e != JG_OK)
+		print_error("open %s: %s\n", path, err);
+	assert_int_equal(e, JG_OK);
+	assert_non_null(st);
+	return st;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	temp_path(f->path);
+	f->st = open_ok(f->path);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	jg_store_close(f->st);
+	remove_db(f->path);
+	free(f);
+	return 0;
+}
+
+/* One integer from SQL run on the file through a separate connection. */
+static int64_t sql_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int64_t v;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return v;
+}
+
+static void sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void begin(struct jg_store *st)
+{
+	assert_int_equal(st->ops->begin(st, 1), JG_OK);
+}
+
+static void commit(struct jg_store *st)
+{
+	assert_int_equal(st->ops->commit(st), JG_OK);
+}
+
+/* A pending request by `who` with one step "1 of group" (payload none). */
+static void make_req(struct jg_request *r, const char *id, const char *who,
+                     const char *group, int64_t at)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	snprintf(r->requester, sizeof(r->requester), "%s", who);
+	snprintf(r->resource, sizeof(r->resource), "prod-db");
+	snprintf(r->action, sizeof(r->action), "sql.read");
+	r->reason = (char *)"because"; /* borrowed: never cleared */
+	r->duration = 600;
+	snprintf(r->rule, sizeof(r->rule), "reads");
+	snprintf(r->steps[0].group, sizeof(r->steps[0].group), "%s", group);
+	r->steps[0].count = 1;
+	r->nsteps = 1;
+	r->state = JG_REQ_PENDING;
+	r->created_at = at;
+	r->expires_at = at + 3600;
+}
+
+static void insert_req(struct jg_store *st, const struct jg_request *r)
+{
+	begin(st);
+	assert_int_equal(st->ops->request_insert(st, r), JG_OK);
+	commit(st);
+}
+
+static void make_grant(struct jg_grant *g, const char *id, int64_t nb,
+                       int64_t exp, int uses)
+{
+	memset(g, 0, sizeof(*g));
+	snprintf(g->id, sizeof(g->id), "%s", id);
+	snprintf(g->request_id, sizeof(g->request_id), "req_%s", id);
+	snprintf(g->principal, sizeof(g->principal), "alice");
+	snprintf(g->resource, sizeof(g->resource), "prod-db");
+	snprintf(g->action, sizeof(g->action), "sql.read");
+	g->not_before = nb;
+	g->expires_at = exp;
+	g->uses_left = uses;
+	g->state = JG_GRANT_ACTIVE;
+	g->created_at = nb;
+}
+
+static void insert_grant(struct jg_store *st, const struct jg_grant *g)
+{
+	begin(st);
+	assert_int_equal(st->ops->grant_insert(st, g), JG_OK);
+	commit(st);
+}
+
+static enum jg_err find_live(struct jg_store *st, int64_t now,
+                             struct jg_grant *out)
+{
+	return st->ops->grant_find_live(st, "alice", "prod-db", "sql.read",
+	                                now, out);
+}
+
+/* ---- open and migrate -------------------------------------------------- */
+
+static void reopen_is_idempotent_one_row_per_migration(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r, got;
+	int64_t rows, maxv, distinct;
+
+	make_req(&r, "req_keep", "alice", "dba", 100);
+	insert_req(f->st, &r);
+	jg_store_close(f->st);
+	f->st = open_ok(f->path);
+	jg_store_close(f->st);
+	f->st = open_ok(f->path);
+	rows = sql_int(f->path, "SELECT count(*) FROM schema_version");
+	maxv = sql_int(f->path, "SELECT max(version) FROM schema_version");
+	distinct = sql_int(f->path, "SELECT count(DISTINCT version) FROM "
+	                            "schema_version");
+	assert_true(rows >= 1);
+	assert_int_equal(rows, maxv);
+	assert_int_equal(rows, distinct);
+	/* the data written before the reopens is still there */
+	assert_int_equal(f->st->ops->request_get(f->st, "req_keep", &got),
+	                 JG_OK);
+	jg_request_clear(&got);
+}
+
+static void newer_schema_refused_with_clear_message(void **state)
+{
+	struct fx *f = *state;
+	struct jg_store *st = (struct jg_store *)&st;
+	char err[256] = "";
+
+	jg_store_close(f->st);
+	f->st = NULL;
+	sql_exec(f->path, "INSERT INTO schema_version VALUES (999)");
+	assert_int_equal(jg_store_open(f->path, &st, err, sizeof(err)),
+	                 JG_ESTORE);
+	assert_null(st);
+	assert_non_null(strstr(err, "999"));
+	assert_non_null(strstr(err, "newer"));
+	assert_non_null(strstr(err, f->path));
+	/* and nothing was written by the refused open */
+	assert_int_equal(sql_int(f->path, "SELECT max(version) FROM "
+	                                  "schema_version"),
+	                 999);
+}
+
+static void open_refuses_postgres_and_empty_path(void **state)
+{
+	struct jg_store *st = (struct jg_store *)&st;
+	char err[256] = "";
+	(void)state;
+	assert_int_equal(jg_store_open("sqlite:", &st, err, sizeof(err)),
+	                 JG_EINVAL);
+	assert_null(st);
+	assert_true(err[0] != '\0');
+	st = (struct jg_store *)&st;
+	assert_int_equal(jg_store_open("postgres://x/y", &st, err, sizeof(err)),
+	                 JG_EINVAL);
+	assert_null(st);
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static void request_round_trip_without_payload(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r, got;
+
+	make_req(&r, "req_a", "alice", "dba", 100);
+	snprintf(r.steps[1].group, sizeof(r.steps[1].group), "security");
+	r.steps[0].count = 2;
+	r.steps[1].count = 1;
+	r.nsteps = 2;
+	snprintf(r.ticket, sizeof(r.ticket), "INC-42");
+	snprintf(r.state_reason, sizeof(r.state_reason), "needs approval");
+	insert_req(f->st, &r);
+
+	assert_int_equal(f->st->ops->request_get(f->st, "req_a", &got), JG_OK);
+	assert_string_equal(got.id, "req_a");
+	assert_string_equal(got.requester, "alice");
+	assert_string_equal(got.resource, "prod-db");
+	assert_string_equal(got.action, "sql.read");
+	assert_null(got.payload);
+	assert_string_equal(got.payload_sha256, "");
+	assert_string_equal(got.reason, "because");
+	assert_string_equal(got.ticket, "INC-42");
+	assert_int_equal(got.duration, 600);
+	assert_string_equal(got.rule, "reads");
+	assert_int_equal(got.nsteps, 2);
+	assert_string_equal(got.steps[0].group, "dba");
+	assert_int_equal(got.steps[0].count, 2);
+	assert_string_equal(got.steps[1].group, "security");
+	assert_int_equal(got.steps[1].count, 1);
+	assert_int_equal(got.step, 0);
+	assert_int_equal(got.state, JG_REQ_PENDING);
+	assert_string_equal(got.state_reason, "needs approval");
+	assert_int_equal(got.created_at, 100);
+	assert_int_equal(got.expires_at, 3700);
+	assert_int_equal(got.decided_at, 0);
+	jg_request_clear(&got);
+}
+
+static void request_round_trip_with_payload(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r, got;
+
+	make_req(&r, "req_p", "alice", "dba", 100);
+	r.payload = (char *)"UPDATE t SET x = 'it''s' -- \xc3\xa9";
+	snprintf(r.payload_sha256, sizeof(r.payload_sha256), "%064d", 1);
+	r.state = JG_REQ_APPROVED;
+	r.decided_at = 101;
+	insert_req(f->st, &r);
+
+	assert_int_equal(f->st->ops->request_get(f->st, "req_p", &got), JG_OK);
+	assert_non_null(got.payload);
+	assert_string_equal(got.payload, r.payload);
+	assert_string_equal(got.payload_sha256, r.payload_sha256);
+	assert_int_equal(got.state, JG_REQ_APPROVED);
+	assert_int_equal(got.decided_at, 101);
+	jg_request_clear(&got);
+}
+
+static void request_get_unknown_not_found(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request got;
+	assert_int_equal(f->st->ops->request_get(f->st, "req_nope", &got),
+	                 JG_ENOTFOUND);
+}
+
+static void request_insert_duplicate_id_refused(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r;
+	make_req(&r, "req_d", "alice", "dba", 100);
+	insert_req(f->st, &r);
+	begin(f->st);
+	assert_int_not_equal(f->st->ops->request_insert(f->st, &r), JG_OK);
+	f->st->ops->rollback(f->st);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM requests"), 1);
+}
+
+static void rollback_discards_writes(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r, got;
+	make_req(&r, "req_rb", "alice", "dba", 100);
+	begin(f->st);
+	assert_int_equal(f->st->ops->request_insert(f->st, &r), JG_OK);
+	f->st->ops->rollback(f->st);
+	assert_int_equal(f->st->ops->request_get(f->st, "req_rb", &got),
+	                 JG_ENOTFOUND);
+}
+
+static void request_update_from_stale_state_or_step_conflicts(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r, got;
+
+	make_req(&r, "req_u", "alice", "dba", 100);
+	insert_req(f->st, &r);
+
+	r.state = JG_REQ_APPROVED;
+	r.step = 1;
+	r.decided_at = 200;
+	snprintf(r.state_reason, sizeof(r.state_reason), "approved");
+	begin(f->st);
+	/* wrong state read */
+	assert_int_equal(f->st->ops->request_update(f->st, &r, JG_REQ_DENIED,
+	                                            0),
+	                 JG_ECONFLICT);
+	/* right state, stale step */
+	assert_int_equal(f->st->ops->request_update(f->st, &r, JG_REQ_PENDING,
+	                                            1),
+	                 JG_ECONFLICT);
+	commit(f->st);
+
+	assert_int_equal(f->st->ops->request_get(f->st, "req_u", &got), JG_OK);
+	assert_int_equal(got.state, JG_REQ_PENDING);
+	assert_int_equal(got.step, 0);
+	assert_int_equal(got.decided_at, 0);
+	assert_string_equal(got.state_reason, "");
+	jg_request_clear(&got);
+
+	begin(f->st);
+	assert_int_equal(f->st->ops->request_update(f->st, &r, JG_REQ_PENDING,
+	                                            0),
+	                 JG_OK);
+	commit(f->st);
+	assert_int_equal(f->st->ops->request_get(f->st, "req_u", &got), JG_OK);
+	assert_int_equal(got.state, JG_REQ_APPROVED);
+	assert_int_equal(got.step, 1);
+	assert_int_equal(got.decided_at, 200);
+	assert_string_equal(got.state_reason, "approved");
+	jg_request_clear(&got);
+
+	/* the same update again is now stale */
+	begin(f->st);
+	assert_int_equal(f->st->ops->request_update(f->st, &r, JG_REQ_PENDING,
+	                                            0),
+	                 JG_ECONFLICT);
+	commit(f->st);
+}
+
+static void request_update_unknown_id_conflicts(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r;
+	make_req(&r, "req_ghost", "alice", "dba", 100);
+	begin(f->st);
+	assert_int_equal(f->st->ops->request_update(f->st, &r, JG_REQ_PENDING,
+	                                            0),
+	                 JG_ECONFLICT);
+	commit(f->st);
+}
+
+static void request_overdue_edges(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r;
+	char ids[4][JG_ID_LEN];
+	size_t n = 99;
+
+	make_req(&r, "req_o", "alice", "dba", 100); /* expires 3700 */
+	insert_req(f->st, &r);
+	make_req(&r, "req_done", "alice", "dba", 100);
+	r.state = JG_REQ_APPROVED;
+	insert_req(f->st, &r);
+	assert_int_equal(f->st->ops->request_overdue(f->st, 3699, ids, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(f->st->ops->request_overdue(f->st, 3700, ids, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(ids[0], "req_o");
+}
+
+/* ---- paging and visibility --------------------------------------------- */
+
+#define NPAGE 7
+
+static void request_list_pages_cover_every_row_once_newest_first(void **state)
+{
+	struct fx *f = *state;
+	int seen[NPAGE] = {0};
+	int64_t cursor = 0, last_created = INT64_MAX;
+	int pages = 0, total = 0;
+
+	for (int i = 0; i < NPAGE; i++) {
+		struct jg_request r;
+		char id[16];
+		snprintf(id, sizeof(id), "req_%d", i);
+		make_req(&r, id, "alice", "dba", 1000 + i);
+		insert_req(f->st, &r);
+	}
+	do {
+		struct jg_filter flt = {.limit = 3, .cursor = cursor};
+		struct jg_request *out = NULL;
+		size_t n = 0;
+		int64_t next = -1;
+		assert_int_equal(f->st->ops->request_list(f->st, &flt, &out, &n,
+		                                          &next),
+		                 JG_OK);
+		assert_true(n <= 3);
+		for (size_t i = 0; i < n; i++) {
+			int k = atoi(out[i].id + 4);
+			assert_true(k >= 0 && k < NPAGE);
+			seen[k]++;
+			assert_true(out[i].created_at < last_created);
+			last_created = out[i].created_at;
+			jg_request_clear(&out[i]);
+		}
+		free(out);
+		total += (int)n;
+		cursor = next;
+		pages++;
+		assert_true(pages <= NPAGE); /* no endless paging */
+	} while (cursor != 0);
+	assert_int_equal(pages, 3);
+	assert_int_equal(total, NPAGE);
+	for (int i = 0; i < NPAGE; i++)
+		assert_int_equal(seen[i], 1);
+}
+
+static void request_list_exact_page_ends_with_no_cursor(void **state)
+{
+	struct fx *f = *state;
+	struct jg_filter flt = {.limit = 2};
+	struct jg_request *out = NULL;
+	size_t n = 0;
+	int64_t next = -1;
+
+	for (int i = 0; i < 2; i++) {
+		struct jg_request r;
+		char id[16];
+		snprintf(id, sizeof(id), "req_%d", i);
+		make_req(&r, id, "alice", "dba", 1000 + i);
+		insert_req(f->st, &r);
+	}
+	assert_int_equal(f->st->ops->request_list(f->st, &flt, &out, &n, &next),
+	                 JG_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(next, 0);
+	for (size_t i = 0; i < n; i++)
+		jg_request_clear(&out[i]);
+	free(out);
+}
+
+/* Which of the ids came back for this filter; returns the count. */
+static size_t list_ids(struct jg_store *st, struct jg_filter *flt,
+                       char *buf, size_t len)
+{
+	struct jg_request *out = NULL;
+	size_t n = 0;
+	int64_t next = 0;
+
+	buf[0] = '\0';
+	flt->limit = 50;
+	assert_int_equal(st->ops->request_list(st, flt, &out, &n, &next),
+	                 JG_OK);
+	for (size_t i = 0; i < n; i++) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, "%s ", out[i].id);
+		jg_request_clear(&out[i]);
+	}
+	free(out);
+	return n;
+}
+
+static void request_list_viewer_sees_own_and_reviewable_only(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r;
+	char ids[256];
+
+	make_req(&r, "req_alice", "alice", "dba", 1); /* reviewed by dba */
+	insert_req(f->st, &r);
+	make_req(&r, "req_bob", "bob", "security", 2);
+	insert_req(f->st, &r);
+	make_req(&r, "req_carol", "carol", "dba", 3); /* dba then security */
+	snprintf(r.steps[1].group, sizeof(r.steps[1].group), "security");
+	r.steps[1].count = 1;
+	r.nsteps = 2;
+	insert_req(f->st, &r);
+	make_req(&r, "req_dave", "dave", "payments", 4);
+	insert_req(f->st, &r);
+
+	{ /* no groups: own requests only */
+		struct jg_filter flt = {.viewer = "alice"};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 1);
+		assert_string_equal(ids, "req_alice ");
+	}
+	{ /* a dba member sees what dba reviews */
+		const char *g[] = {"dba"};
+		struct jg_filter flt = {.viewer = "erin", .viewer_groups = g,
+		                        .nviewer_groups = 1};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 2);
+		assert_string_equal(ids, "req_carol req_alice ");
+	}
+	{ /* own + security's, each once although carol's names both */
+		const char *g[] = {"security", "dba"};
+		struct jg_filter flt = {.viewer = "dave", .viewer_groups = g,
+		                        .nviewer_groups = 2};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 4);
+		assert_string_equal(ids,
+		                    "req_dave req_carol req_bob req_alice ");
+	}
+	{ /* a group that reviews nothing adds nothing */
+		const char *g[] = {"sre"};
+		struct jg_filter flt = {.viewer = "zed", .viewer_groups = g,
+		                        .nviewer_groups = 1};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 0);
+	}
+	{ /* no viewer: everything; plus the requester filter */
+		struct jg_filter flt = {0};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 4);
+		flt = (struct jg_filter){.principal = "bob"};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 1);
+		assert_string_equal(ids, "req_bob ");
+	}
+}
+
+/* The gate passes token groups and policy groups: up to 2 x JG_GROUPS_MAX. */
+static void request_list_viewer_with_many_groups_sees_reviewable(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r;
+	char names[2 * JG_GROUPS_MAX][16], ids[256];
+	const char *g[2 * JG_GROUPS_MAX];
+	size_t n = JG_GROUPS_MAX + 8;
+
+	make_req(&r, "req_dba", "alice", "dba", 1);
+	insert_req(f->st, &r);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof(names[i]), "team%zu", i);
+		g[i] = names[i];
+	}
+	g[n - 1] = "dba"; /* the one that matters comes last */
+	{
+		struct jg_filter flt = {.viewer = "erin", .viewer_groups = g,
+		                        .nviewer_groups = n};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 1);
+		assert_string_equal(ids, "req_dba ");
+	}
+}
+
+static void request_list_state_filter(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r;
+	char ids[256];
+	struct jg_filter flt = {.state = "approved"};
+
+	make_req(&r, "req_p", "alice", "dba", 1);
+	insert_req(f->st, &r);
+	make_req(&r, "req_a", "alice", "dba", 2);
+	r.state = JG_REQ_APPROVED;
+	insert_req(f->st, &r);
+	assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 1);
+	assert_string_equal(ids, "req_a ");
+}
+
+static void request_list_state_filter_uses_state_at_now(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r;
+	char ids[256];
+
+	make_req(&r, "req_due", "alice", "dba", 100); /* deadline 3700 */
+	insert_req(f->st, &r);
+	{
+		struct jg_filter flt = {.state = "pending", .now = 3699};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 1);
+		flt = (struct jg_filter){.state = "expired", .now = 3699};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 0);
+		flt = (struct jg_filter){.state = "pending", .now = 3700};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 0);
+		flt = (struct jg_filter){.state = "expired", .now = 3700};
+		assert_int_equal(list_ids(f->st, &flt, ids, sizeof(ids)), 1);
+		assert_string_equal(ids, "req_due ");
+	}
+}
+
+/* ---- reviews ----------------------------------------------------------- */
+
+static void review_twice_by_same_reviewer_dup(void **state)
+{
+	struct fx *f = *state;
+	struct jg_review rv = {.reviewer = "bob", .step = 0, .approve = 1,
+	                       .comment = (char *)"lgtm", .at = 10};
+	struct jg_review *out = NULL;
+	size_t n = 0;
+
+	begin(f->st);
+	assert_int_equal(f->st->ops->review_insert(f->st, "req_x", &rv), JG_OK);
+	rv.approve = 0;
+	rv.comment = NULL;
+	assert_int_equal(f->st->ops->review_insert(f->st, "req_x", &rv),
+	                 JG_EDUP);
+	/* another reviewer, and the same reviewer on another request, are fine */
+	snprintf(rv.reviewer, sizeof(rv.reviewer), "carol");
+	assert_int_equal(f->st->ops->review_insert(f->st, "req_x", &rv), JG_OK);
+	snprintf(rv.reviewer, sizeof(rv.reviewer), "bob");
+	assert_int_equal(f->st->ops->review_insert(f->st, "req_y", &rv), JG_OK);
+	commit(f->st);
+
+	assert_int_equal(f->st->ops->review_list(f->st, "req_x", &out, &n),
+	                 JG_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0].reviewer, "bob");
+	assert_int_equal(out[0].approve, 1);
+	assert_string_equal(out[0].comment, "lgtm");
+	assert_int_equal(out[0].at, 10);
+	assert_string_equal(out[1].reviewer, "carol");
+	assert_int_equal(out[1].approve, 0);
+	assert_null(out[1].comment);
+	for (size_t i = 0; i < n; i++)
+		jg_review_clear(&out[i]);
+	free(out);
+}
+
+/* ---- grants ------------------------------------------------------------ */
+
+static void grant_round_trip_and_conditional_update(void **state)
+{
+	struct fx *f = *state;
+	struct jg_grant g, got;
+
+	make_grant(&g, "grt_1", 100, 200, 1);
+	snprintf(g.payload_sha256, sizeof(g.payload_sha256), "%064d", 9);
+	insert_grant(f->st, &g);
+	assert_int_equal(f->st->ops->grant_get(f->st, "grt_1", &got), JG_OK);
+	assert_string_equal(got.request_id, "req_grt_1");
+	assert_string_equal(got.payload_sha256, g.payload_sha256);
+	assert_int_equal(got.not_before, 100);
+	assert_int_equal(got.expires_at, 200);
+	assert_int_equal(got.uses_left, 1);
+	assert_int_equal(got.state, JG_GRANT_ACTIVE);
+	assert_int_equal(f->st->ops->grant_by_request(f->st, "req_grt_1", &got),
+	                 JG_OK);
+	assert_string_equal(got.id, "grt_1");
+
+	g.state = JG_GRANT_REVOKED;
+	g.ended_at = 150;
+	snprintf(g.ended_by, sizeof(g.ended_by), "bob");
+	begin(f->st);
+	assert_int_equal(f->st->ops->grant_update(f->st, &g, JG_GRANT_EXPIRED),
+	                 JG_ECONFLICT);
+	assert_int_equal(f->st->ops->grant_update(f->st, &g, JG_GRANT_ACTIVE),
+	                 JG_OK);
+	assert_int_equal(f->st->ops->grant_update(f->st, &g, JG_GRANT_ACTIVE),
+	                 JG_ECONFLICT);
+	commit(f->st);
+	assert_int_equal(f->st->ops->grant_get(f->st, "grt_1", &got), JG_OK);
+	assert_int_equal(got.state, JG_GRANT_REVOKED);
+	assert_string_equal(got.ended_by, "bob");
+	assert_int_equal(got.ended_at, 150);
+}
+
+static void grant_find_live_window_edges(void **state)
+{
+	struct fx *f = *state;
+	struct jg_grant g, got;
+
+	make_grant(&g, "grt_w", 100, 200, -1);
+	insert_grant(f->st, &g);
+	assert_int_equal(find_live(f->st, 99, &got), JG_ENOTFOUND);
+	assert_int_equal(find_live(f->st, 100, &got), JG_OK);
+	assert_string_equal(got.id, "grt_w");
+	assert_int_equal(find_live(f->st, 199, &got), JG_OK);
+	assert_int_equal(find_live(f->st, 200, &got), JG_ENOTFOUND);
+	/* other principal / action / resource never match */
+	assert_int_equal(f->st->ops->grant_find_live(f->st, "bob", "prod-db",
+	                                             "sql.read", 150, &got),
+	                 JG_ENOTFOUND);
+	assert_int_equal(f->st->ops->grant_find_live(f->st, "alice", "prod-db",
+	                                             "sql.write", 150, &got),
+	                 JG_ENOTFOUND);
+	assert_int_equal(f->st->ops->grant_find_live(f->st, "alice", "stage",
+	                                             "sql.read", 150, &got),
+	                 JG_ENOTFOUND);
+}
+
+static void grant_find_live_skips_ended_and_used_up(void **state)
+{
+	struct fx *f = *state;
+	struct jg_grant g, got;
+
+	make_grant(&g, "grt_rev", 100, 900, -1);
+	g.state = JG_GRANT_REVOKED;
+	insert_grant(f->st, &g);
+	make_grant(&g, "grt_used", 100, 900, 0);
+	insert_grant(f->st, &g);
+	make_grant(&g, "grt_done", 100, 900, 1);
+	g.state = JG_GRANT_CONSUMED;
+	insert_grant(f->st, &g);
+	assert_int_equal(find_live(f->st, 150, &got), JG_ENOTFOUND);
+
+	make_grant(&g, "grt_once", 100, 300, 1);
+	insert_grant(f->st, &g);
+	assert_int_equal(find_live(f->st, 150, &got), JG_OK);
+	assert_string_equal(got.id, "grt_once");
+}
+
+static void grant_find_live_prefers_latest_expiry(void **state)
+{
+	struct fx *f = *state;
+	struct jg_grant g, got;
+
+	make_grant(&g, "grt_short", 100, 300, -1);
+	insert_grant(f->st, &g);
+	make_grant(&g, "grt_long", 100, 500, -1);
+	insert_grant(f->st, &g);
+	make_grant(&g, "grt_mid", 100, 400, -1);
+	insert_grant(f->st, &g);
+	assert_int_equal(find_live(f->st, 150, &got), JG_OK);
+	assert_string_equal(got.id, "grt_long");
+	assert_int_equal(find_live(f->st, 450, &got), JG_OK);
+	assert_string_equal(got.id, "grt_long");
+}
+
+static size_t grant_count(struct jg_store *st, const char *state_name,
+                          int64_t now)
+{
+	struct jg_filter flt = {.state = state_name, .now = now, .limit = 50};
+	struct jg_grant *out = NULL;
+	size_t n = 0;
+	int64_t next = -1;
+	assert_int_equal(st->ops->grant_list(st, &flt, &out, &n, &next), JG_OK);
+	assert_int_equal(next, 0);
+	free(out);
+	return n;
+}
+
+static void grant_list_state_filter_uses_state_at_now(void **state)
+{
+	struct fx *f = *state;
+	struct jg_grant g;
+
+	make_grant(&g, "grt_a", 100, 200, -1);
+	insert_grant(f->st, &g);
+	make_grant(&g, "grt_r", 100, 200, -1);
+	g.state = JG_GRANT_REVOKED;
+	insert_grant(f->st, &g);
+	assert_int_equal(grant_count(f->st, "active", 199), 1);
+	assert_int_equal(grant_count(f->st, "expired", 199), 0);
+	assert_int_equal(grant_count(f->st, "active", 200), 0);
+	assert_int_equal(grant_count(f->st, "expired", 200), 1);
+	assert_int_equal(grant_count(f->st, "revoked", 200), 1);
+	assert_int_equal(grant_count(f->st, NULL, 200), 2);
+}
+
+static void grant_list_pages_cover_every_row_once(void **state)
+{
+	struct fx *f = *state;
+	int seen[5] = {0};
+	int64_t cursor = 0;
+	int pages = 0;
+
+	for (int i = 0; i < 5; i++) {
+		struct jg_grant g;
+		char id[16];
+		snprintf(id, sizeof(id), "grt_%d", i);
+		make_grant(&g, id, 100, 200, -1);
+		insert_grant(f->st, &g);
+	}
+	do {
+		struct jg_filter flt = {.limit = 2, .cursor = cursor};
+		struct jg_grant *out = NULL;
+		size_t n = 0;
+		assert_int_equal(f->st->ops->grant_list(f->st, &flt, &out, &n,
+		                                        &cursor),
+		                 JG_OK);
+		for (size_t i = 0; i < n; i++)
+			seen[atoi(out[i].id + 4)]++;
+		if (n >= 2)
+			assert_true(atoi(out[0].id + 4) > atoi(out[1].id + 4));
+		free(out);
+		assert_true(++pages <= 5);
+	} while (cursor != 0);
+	assert_int_equal(pages, 3);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(seen[i], 1);
+}
+
+static void grant_overdue_edges(void **state)
+{
+	struct fx *f = *state;
+	struct jg_grant g;
+	char ids[4][JG_ID_LEN];
+	size_t n = 99;
+
+	make_grant(&g, "grt_a", 100, 200, -1);
+	insert_grant(f->st, &g);
+	make_grant(&g, "grt_b", 100, 200, -1);
+	g.state = JG_GRANT_REVOKED;
+	insert_grant(f->st, &g);
+	assert_int_equal(f->st->ops->grant_overdue(f->st, 199, ids, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(f->st->ops->grant_overdue(f->st, 200, ids, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(ids[0], "grt_a");
+}
+
+/* ---- tokens ------------------------------------------------------------ */
+
+static void token_by_digest_and_revoke(void **state)
+{
+	struct fx *f = *state;
+	struct jg_token t = {0}, got;
+	int64_t count = -1;
+
+	snprintf(t.id, sizeof(t.id), "tok_1");
+	snprintf(t.digest, sizeof(t.digest), "%064d", 5);
+	snprintf(t.who.name, sizeof(t.who.name), "ci-bot");
+	snprintf(t.who.groups[0], sizeof(t.who.groups[0]), "dba");
+	snprintf(t.who.groups[1], sizeof(t.who.groups[1]), "security");
+	t.who.ngroups = 2;
+	t.who.service = 1;
+	t.who.roles = JG_ROLE_CHECKER | JG_ROLE_AUDITOR;
+	snprintf(t.description, sizeof(t.description), "pipeline");
+	snprintf(t.created_by, sizeof(t.created_by), "admin");
+	t.created_at = 50;
+
+	assert_int_equal(f->st->ops->token_count(f->st, &count), JG_OK);
+	assert_int_equal(count, 0);
+	begin(f->st);
+	assert_int_equal(f->st->ops->token_insert(f->st, &t), JG_OK);
+	commit(f->st);
+	assert_int_equal(f->st->ops->token_count(f->st, &count), JG_OK);
+	assert_int_equal(count, 1);
+
+	assert_int_equal(f->st->ops->token_by_digest(f->st, t.digest, &got),
+	                 JG_OK);
+	assert_string_equal(got.id, "tok_1");
+	assert_string_equal(got.who.name, "ci-bot");
+	assert_int_equal(got.who.ngroups, 2);
+	assert_string_equal(got.who.groups[0], "dba");
+	assert_string_equal(got.who.groups[1], "security");
+	assert_int_equal(got.who.service, 1);
+	assert_int_equal(got.who.roles, JG_ROLE_CHECKER | JG_ROLE_AUDITOR);
+	assert_string_equal(got.description, "pipeline");
+	assert_string_equal(got.created_by, "admin");
+	assert_int_equal(got.created_at, 50);
+	assert_int_equal(got.revoked_at, 0);
+
+	assert_int_equal(f->st->ops->token_by_digest(f->st, "ab", &got),
+	                 JG_ENOTFOUND);
+
+	begin(f->st);
+	assert_int_equal(f->st->ops->token_revoke(f->st, "tok_1", 77), JG_OK);
+	assert_int_equal(f->st->ops->token_revoke(f->st, "tok_1", 88),
+	                 JG_ECONFLICT);
+	assert_int_equal(f->st->ops->token_revoke(f->st, "tok_nope", 88),
+	                 JG_ECONFLICT);
+	commit(f->st);
+	assert_int_equal(f->st->ops->token_get(f->st, "tok_1", &got), JG_OK);
+	assert_int_equal(got.revoked_at, 77);
+	assert_int_equal(f->st->ops->token_by_digest(f->st, t.digest, &got),
+	                 JG_OK);
+	assert_int_equal(got.revoked_at, 77);
+}
+
+static void token_digest_unique(void **state)
+{
+	struct fx *f = *state;
+	struct jg_token t = {0};
+
+	snprintf(t.id, sizeof(t.id), "tok_1");
+	snprintf(t.digest, sizeof(t.digest), "%064d", 5);
+	snprintf(t.who.name, sizeof(t.who.name), "a");
+	begin(f->st);
+	assert_int_equal(f->st->ops->token_insert(f->st, &t), JG_OK);
+	snprintf(t.id, sizeof(t.id), "tok_2");
+	assert_int_not_equal(f->st->ops->token_insert(f->st, &t), JG_OK);
+	commit(f->st);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM tokens"), 1);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        T(reopen_is_idempotent_one_row_per_migration),
+	        T(newer_schema_refused_with_clear_message),
+	        cmocka_unit_test(open_refuses_postgres_and_empty_path),
+	        T(request_round_trip_without_payload),
+	        T(request_round_trip_with_payload),
+	        T(request_get_unknown_not_found),
+	        T(request_insert_duplicate_id_refused),
+	        T(rollback_discards_writes),
+	        T(request_update_from_stale_state_or_step_conflicts),
+	        T(request_update_unknown_id_conflicts),
+	        T(request_overdue_edges),
+	        T(request_list_pages_cover_every_row_once_newest_first),
+	        T(request_list_exact_page_ends_with_no_cursor),
+	        T(request_list_viewer_sees_own_and_reviewable_only),
+	        T(request_list_viewer_with_many_groups_sees_reviewable),
+	        T(request_list_state_filter),
+	        T(request_list_state_filter_uses_state_at_now),
+	        T(review_twice_by_same_reviewer_dup),
+	        T(grant_round_trip_and_conditional_update),
+	        T(grant_find_live_window_edges),
+	        T(grant_find_live_skips_ended_and_used_up),
+	        T(grant_find_live_prefers_latest_expiry),
+	        T(grant_list_state_filter_uses_state_at_now),
+	        T(grant_list_pages_cover_every_row_once),
+	        T(grant_overdue_edges),
+	        T(token_by_digest_and_revoke),
+	        T(token_digest_unique),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
