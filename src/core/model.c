@@ -272,6 +272,8 @@ void jg_request_clear(struct jg_request *r)
 		return;
 	free(r->payload);
 	free(r->reason);
+	free(r->context);
+	free(r->screening);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -79,6 +79,13 @@ struct jg_request {
 	int64_t created_at;
 	int64_t expires_at; /* undecided after this: expired */
 	int64_t decided_at; /* 0 while pending */
+	/* screening: what it saw and what it said */
+	char *context;   /* owned JSON object: source_ip, groups, finding */
+	char *screening; /* owned JSON array of {name, result, message} */
+	char decision[16]; /* first decision: deny, auto, review, break-glass */
+	int break_glass;   /* approved by the requester under break-glass */
+	char post_review[16]; /* "", "required" (after break-glass), "done" */
+	char extends[JG_ID_LEN]; /* the grant this asks to extend, or "" */
 };
 
 struct jg_review {
@@ -104,6 +111,7 @@ struct jg_grant {
 	char end_reason[JG_WHY_MAX];
 	int64_t created_at;
 	int64_t ended_at;
+	int extensions; /* times its life was extended */
 };
 
 /* One link of the audit chain. */

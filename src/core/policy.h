@@ -26,6 +26,7 @@ struct jg_resource {
 	struct jg_label *labels; /* owned array */
 	size_t nlabels;
 	char *sensitivity; /* owned; "low", "medium", "high" or "critical" */
+	int level;         /* the same as enum jg_level */
 	char **actions;    /* owned array of owned strings */
 	size_t nactions;
 	int line;          /* where it is defined, for messages */
@@ -44,18 +45,113 @@ enum jg_decision {
 	JG_DECIDE_REVIEW, /* approval steps, in order */
 };
 
+/* Sensitivity levels, ordered; 0 means "not bounded" in a rule. */
+enum jg_level { JG_LOW = 1, JG_MEDIUM, JG_HIGH, JG_CRITICAL };
+
+/*
+ * What a failing check does. ENFORCE denies the request, FLAG lets it go
+ * on to its decision but shows the failure to approvers and the trail,
+ * MATCH makes the rule not apply, so the next rule is tried.
+ */
+enum jg_mode { JG_MODE_ENFORCE, JG_MODE_FLAG, JG_MODE_MATCH };
+
+struct jg_cidr {
+	int family;              /* AF_INET or AF_INET6 */
+	unsigned char addr[16];  /* network order; v4 uses the first 4 */
+	int prefix;              /* 0..32 or 0..128 */
+};
+
+/* A weekly window: the days it opens on, from start to end (minutes of
+ * the local day, end exclusive; end <= start runs past midnight). */
+struct jg_window {
+	unsigned char days; /* bit 0 Sunday … bit 6 Saturday */
+	int start, end;
+};
+
+/*
+ * A time zone from the system tz database, read by the loader: UTC
+ * offsets in force from each transition time on, and a POSIX TZ rule for
+ * times past the last one. Pure lookups in core/tz.c.
+ */
+struct jg_tz;
+
+struct jg_time_check {
+	int set;
+	enum jg_mode mode;
+	struct jg_tz *tz;        /* owned */
+	struct jg_window *windows; /* owned; any one open is enough */
+	size_t nwindows;
+	char *text;              /* owned; "Mon-Fri 08:00-19:00 Europe/Paris" */
+};
+
+struct jg_source_check {
+	int set;
+	enum jg_mode mode;
+	struct jg_cidr *cidrs; /* owned; the source must be in one of them */
+	size_t ncidrs;
+};
+
+struct jg_justification_check {
+	int set;
+	enum jg_mode mode;
+	int min_length; /* bytes of reason, after trimming spaces */
+};
+
+struct jg_ticket_check {
+	int set;
+	enum jg_mode mode;
+	char *pattern;  /* owned; POSIX extended regex, anchored by the loader */
+	void *regex;    /* owned regex_t, compiled by the loader */
+};
+
+struct jg_scanner_check {
+	int set;
+	enum jg_mode mode;
+	int at_least, at_most; /* severities (enum jg_level), 0 unbounded */
+};
+
+struct jg_rate_check {
+	int set;
+	enum jg_mode mode;
+	int per_requester; /* at most this many requests in `window`; 0 off */
+	int per_resource;
+	int64_t window;    /* seconds */
+};
+
 struct jg_rule {
 	char *name;          /* owned */
+	int line;
+	/* --- match: decide whether the rule applies, never deny --- */
 	char *resource_glob; /* owned, NULL matches any resource */
 	struct jg_label *labels; /* owned; all must equal the resource's */
 	size_t nlabels;
 	char *action_glob;   /* owned, NULL matches any action (fnmatch(3)) */
+	char **envs;         /* owned; the resource's `env` label is one */
+	size_t nenvs;
+	int sens_min, sens_max; /* enum jg_level bounds, 0 unbounded */
+	char **users;        /* owned; requester is one of them, or in groups */
+	size_t nusers;
+	char **groups;
+	size_t ngroups;
+	int automation;      /* 1: only requests with scanner context */
+	char **finding_types; /* owned; the finding's type is one of them */
+	size_t nfinding_types;
+	/* --- checks: each yields pass, flag or fail with a sentence --- */
+	struct jg_time_check time;
+	struct jg_source_check source;
+	struct jg_justification_check justification;
+	struct jg_ticket_check ticket;
+	struct jg_scanner_check severity;
+	struct jg_rate_check rate;
+	/* --- outcome --- */
 	enum jg_decision decision;
 	struct jg_step *steps; /* owned, nsteps > 0 iff decision is REVIEW */
 	size_t nsteps;
-	int64_t max_duration; /* seconds */
+	int64_t max_duration; /* seconds; also caps a grant's total life */
 	int64_t request_ttl;  /* seconds */
-	int line;
+	char *break_glass_group; /* owned, NULL: no break-glass on this rule */
+	int64_t break_glass_max; /* seconds a break-glass grant may last */
+	int extensions_auto;  /* extensions granted without review */
 };
 
 struct jg_policy {
@@ -90,27 +186,86 @@ const struct jg_rule *jg_policy_match(const struct jg_policy *p,
 int jg_policy_member(const struct jg_policy *p, const char *group,
                      const struct jg_principal *who);
 
-/* Input of screening: what a principal asks for. */
+/* Context of a request raised by automation (a scanner finding). */
+struct jg_finding {
+	const char *id;       /* borrowed strings, NULL when unknown */
+	const char *type;     /* "sast", "dast", "iast", … */
+	const char *rule;
+	const char *location;
+	const char *recommendation;
+	int severity;         /* enum jg_level, 0 unknown */
+};
+
+/*
+ * Rate counting for the rate check: how many requests were made since
+ * `since` by the requester and on the resource. Supplied by the caller
+ * (the gate counts in the store); screening never does I/O itself.
+ */
+typedef enum jg_err (*jg_count_fn)(void *ctx, int64_t since,
+                                   size_t *by_requester,
+                                   size_t *by_resource);
+
+/* Input of screening: what a principal asks for, and in what context. */
 struct jg_ask {
 	const char *resource;
 	const char *action;
-	int64_t duration; /* seconds; 0 means the rule's maximum */
+	int64_t duration;       /* seconds; 0 means the rule's maximum */
+	const char *reason;     /* NULL or "" when none given */
+	const char *ticket;
+	const char *source_ip;  /* textual IPv4/IPv6, NULL when unknown */
+	int64_t now;
+	const struct jg_finding *finding; /* NULL unless raised by automation */
+	int break_glass;        /* the requester approves it themselves */
+	/* extensions: the grant's life so far (expires_at - not_before) and
+	 * how many times it was extended already; extension=0 otherwise */
+	int extension;
+	int64_t life_so_far;
+	int extensions_so_far;
+	jg_count_fn count;      /* NULL: rate checks pass ("not counted") */
+	void *count_ctx;
+};
+
+enum jg_result { JG_PASS, JG_FLAG, JG_FAIL };
+
+#define JG_CHECKS_MAX 12
+#define JG_CHECK_MSG 200
+
+/* One screening check and the sentence that explains its result. */
+struct jg_check {
+	char name[24]; /* "rule", "duration", "time", "source", … */
+	enum jg_result result;
+	char message[JG_CHECK_MSG];
 };
 
 /* Output of screening. `rule` borrows from the policy (NULL: no rule). */
 struct jg_verdict {
 	enum jg_decision decision;
 	const struct jg_rule *rule;
-	int64_t duration;    /* granted life, after defaults */
+	int64_t duration;    /* granted life (extension: the extra time) */
 	int64_t request_ttl;
-	char reason[JG_WHY_MAX]; /* one human sentence */
+	int break_glass;     /* approved by the requester under break-glass */
+	int flagged;         /* some check flagged */
+	struct jg_check checks[JG_CHECKS_MAX];
+	size_t nchecks;
+	char reason[JG_WHY_MAX]; /* one human sentence for the decision */
 };
 
+/* "pass", "flag", "fail"; "deny", "auto", "review". */
+const char *jg_result_name(enum jg_result r);
+const char *jg_decision_name(enum jg_decision d);
+/* "low"… for enum jg_level; 0 when name is not a level. */
+const char *jg_level_name(int level);
+int jg_level_parse(const char *name);
+
 /*
- * Screen `ask` by `who` under p. JG_EUNKNOWN for an unknown resource or an
- * action the resource does not have, JG_EDURATION for a duration above the
- * rule's maximum (both with `v->reason` naming the values); otherwise JG_OK
- * and a verdict. No rule matching is JG_OK with decision DENY.
+ * Screen `ask` by `who` under p (core/screen.c). The first rule whose
+ * match keys hold and none of whose MATCH-mode checks fail applies;
+ * without one, the request is denied. Errors, with v->reason naming the
+ * values: JG_EUNKNOWN for an unknown resource or action, JG_EDURATION for
+ * a duration (or an extended total life) above the rule's maximum,
+ * JG_EFORBIDDEN for a break-glass the rule does not allow to who,
+ * JG_EINVAL for a negative duration. Otherwise JG_OK and a verdict whose
+ * checks explain it. Pure: the clock is ask->now, counting is ask->count.
  */
 enum jg_err jg_policy_screen(const struct jg_policy *p,
                              const struct jg_principal *who,

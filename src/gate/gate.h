@@ -133,7 +133,7 @@ enum jg_err jg_gate_grant_end(struct jg_gate *g,
                               int64_t now, struct jg_grant *out,
                               char why[JG_WHY_MAX]);
 
-struct jg_check {
+struct jg_answer {
 	int allow;
 	struct jg_grant grant; /* valid when allow */
 	char reason[JG_WHY_MAX];
@@ -144,7 +144,7 @@ struct jg_check {
 enum jg_err jg_gate_check(struct jg_gate *g, const struct jg_principal *who,
                           const char *principal, const char *resource,
                           const char *action, int64_t now,
-                          struct jg_check *out, char why[JG_WHY_MAX]);
+                          struct jg_answer *out, char why[JG_WHY_MAX]);
 
 /* ---- audit and housekeeping ---- */
 

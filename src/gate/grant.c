@@ -152,7 +152,7 @@ enum jg_err jg_gate_grant_end(struct jg_gate *g,
 enum jg_err jg_gate_check(struct jg_gate *g, const struct jg_principal *who,
                           const char *principal, const char *resource,
                           const char *action, int64_t now,
-                          struct jg_check *out, char why[JG_WHY_MAX])
+                          struct jg_answer *out, char why[JG_WHY_MAX])
 {
 	enum jg_err e;
 

@@ -158,7 +158,8 @@ enum jg_err jg_gate_request_create(struct jg_gate *g,
                                    int64_t now, struct jg_request_view *out,
                                    char why[JG_WHY_MAX])
 {
-	struct jg_ask ask = {in->resource, in->action, in->duration};
+	struct jg_ask ask = {.resource = in->resource, .action = in->action,
+	                     .duration = in->duration, .now = now};
 	struct jg_verdict v;
 	struct jg_request r;
 	enum jg_err e;

@@ -78,7 +78,7 @@ void jg_api_check(struct jg_ex *ex)
 	static const char *const fields[] = {"principal", "resource", "action",
 	                                     NULL};
 	const char *principal, *resource, *action;
-	struct jg_check c;
+	struct jg_answer c;
 	char why[JG_WHY_MAX] = "", exp[JG_TIME_LEN];
 	enum jg_err e;
 

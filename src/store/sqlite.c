@@ -70,6 +70,16 @@ static const char *const migrations[] = {
 	"  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
 	"CREATE INDEX audit_subject ON audit(subject);"
 	"CREATE INDEX audit_actor ON audit(actor);",
+	/* 2: screening, break-glass, extensions */
+	"ALTER TABLE requests ADD COLUMN context TEXT NOT NULL DEFAULT '{}';"
+	"ALTER TABLE requests ADD COLUMN screening TEXT NOT NULL DEFAULT '[]';"
+	"ALTER TABLE requests ADD COLUMN decision TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE requests ADD COLUMN break_glass INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE requests ADD COLUMN post_review TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE requests ADD COLUMN extends TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE grants ADD COLUMN extensions INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX requests_by_requester ON requests(requester, created_at);"
+	"CREATE INDEX requests_by_resource ON requests(resource, created_at);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -201,7 +211,9 @@ static void sq_rollback(struct jg_store *st)
 #define REQ_COLS                                                            \
 	"id, requester, resource, action, payload, payload_sha256, reason, " \
 	"ticket, duration, rule, steps, step, state, state_reason, "         \
-	"created_at, expires_at, decided_at, seq"
+	"created_at, expires_at, decided_at, context, screening, decision, " \
+	"break_glass, post_review, extends, seq"
+#define REQ_SEQ 23 /* column of seq in REQ_COLS */
 
 static enum jg_err read_request(sqlite3_stmt *stmt, struct jg_request *r)
 {
@@ -223,6 +235,12 @@ static enum jg_err read_request(sqlite3_stmt *stmt, struct jg_request *r)
 	r->created_at = sqlite3_column_int64(stmt, 14);
 	r->expires_at = sqlite3_column_int64(stmt, 15);
 	r->decided_at = sqlite3_column_int64(stmt, 16);
+	r->context = col_dup(stmt, 17, &oom);
+	r->screening = col_dup(stmt, 18, &oom);
+	col_copy(stmt, 19, r->decision, sizeof(r->decision));
+	r->break_glass = sqlite3_column_int(stmt, 20);
+	col_copy(stmt, 21, r->post_review, sizeof(r->post_review));
+	col_copy(stmt, 22, r->extends, sizeof(r->extends));
 	if (oom) {
 		jg_request_clear(r);
 		return JG_ENOMEM;
@@ -266,7 +284,7 @@ static enum jg_err sq_request_insert(struct jg_store *st,
 		return JG_ENOMEM;
 	stmt = prep(s, "INSERT INTO requests (" REQ_COLS ") VALUES (?1, ?2, "
 	               "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	               "?15, ?16, ?17, NULL)");
+	               "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, NULL)");
 	if (!stmt) {
 		free(steps);
 		return JG_ESTORE;
@@ -288,6 +306,12 @@ static enum jg_err sq_request_insert(struct jg_store *st,
 	sqlite3_bind_int64(stmt, 15, r->created_at);
 	sqlite3_bind_int64(stmt, 16, r->expires_at);
 	sqlite3_bind_int64(stmt, 17, r->decided_at);
+	bind_str(stmt, 18, r->context ? r->context : "{}");
+	bind_str(stmt, 19, r->screening ? r->screening : "[]");
+	bind_str(stmt, 20, r->decision);
+	sqlite3_bind_int(stmt, 21, r->break_glass);
+	bind_str(stmt, 22, r->post_review);
+	bind_str(stmt, 23, r->extends);
 	free(steps);
 	e = run(s, stmt);
 	return e == JG_OK ? insert_request_groups(s, r) : e;
@@ -300,7 +324,8 @@ static enum jg_err sq_request_update(struct jg_store *st,
 	struct sq *s = SQ(st);
 	sqlite3_stmt *stmt = prep(s,
 	        "UPDATE requests SET state = ?1, step = ?2, state_reason = ?3,"
-	        " decided_at = ?4 WHERE id = ?5 AND state = ?6 AND step = ?7");
+	        " decided_at = ?4, post_review = ?8"
+	        " WHERE id = ?5 AND state = ?6 AND step = ?7");
 	if (!stmt)
 		return JG_ESTORE;
 	bind_str(stmt, 1, jg_req_state_name(r->state));
@@ -310,6 +335,7 @@ static enum jg_err sq_request_update(struct jg_store *st,
 	bind_str(stmt, 5, r->id);
 	bind_str(stmt, 6, jg_req_state_name(was));
 	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)was_step);
+	bind_str(stmt, 8, r->post_review);
 	return run_changed(s, stmt);
 }
 
@@ -423,6 +449,7 @@ static enum jg_err sq_request_list(struct jg_store *st,
 	        " AND (?2 IS NULL OR requester = ?2)"
 	        " AND (?3 IS NULL OR resource = ?3)"
 	        " AND (?4 = 0 OR seq < ?4)"
+	        " AND (?9 IS NULL OR post_review = ?9)"
 	        " AND (?5 IS NULL OR requester = ?5 OR id IN"
 	        "  (SELECT request_id FROM request_groups WHERE group_name IN"
 	        "   (SELECT value FROM json_each(?6))))"
@@ -446,8 +473,9 @@ static enum jg_err sq_request_list(struct jg_store *st,
 	bind_str(stmt, 6, groups ? groups : "[]");
 	sqlite3_bind_int(stmt, 7, f->limit + 1);
 	sqlite3_bind_int64(stmt, 8, f->now);
+	bind_opt(stmt, 9, f->post_review);
 	free(groups);
-	e = list_rows(s, stmt, f->limit, 17, read_request_row,
+	e = list_rows(s, stmt, f->limit, REQ_SEQ, read_request_row,
 	              sizeof(struct jg_request), clear_request, (void **)out,
 	              n, next);
 	/* list_rows set *next to the extra row's seq; the cursor is exclusive
@@ -482,6 +510,65 @@ static enum jg_err sq_request_overdue(struct jg_store *st, int64_t now,
 	               "SELECT id FROM requests WHERE state = 'pending'"
 	               " AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
 	               now, ids, max, n);
+}
+
+static enum jg_err sq_request_count(struct jg_store *st,
+                                    const char *requester,
+                                    const char *resource, int64_t since,
+                                    size_t *by_requester,
+                                    size_t *by_resource)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s,
+	        "SELECT (SELECT count(*) FROM requests WHERE requester = ?1"
+	        " AND created_at >= ?3), (SELECT count(*) FROM requests"
+	        " WHERE resource = ?2 AND created_at >= ?3)");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, requester);
+	bind_str(stmt, 2, resource);
+	sqlite3_bind_int64(stmt, 3, since);
+	e = step_one(s, stmt);
+	if (e == JG_OK) {
+		*by_requester = (size_t)sqlite3_column_int64(stmt, 0);
+		*by_resource = (size_t)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+static enum jg_err sq_request_walk(struct jg_store *st, int64_t since,
+                                   int64_t after_seq, int limit,
+                                   jg_request_fn fn, void *ctx,
+                                   int64_t *next)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT " REQ_COLS " FROM requests"
+	                             " WHERE created_at >= ?1 AND seq > ?2"
+	                             " ORDER BY seq LIMIT ?3");
+	enum jg_err e = JG_OK;
+	int rc, stop = 0;
+
+	*next = 0;
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, since);
+	sqlite3_bind_int64(stmt, 2, after_seq);
+	sqlite3_bind_int(stmt, 3, limit > 0 ? limit : -1);
+	while (!stop && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct jg_request r;
+		if ((e = read_request(stmt, &r)) != JG_OK)
+			break;
+		*next = sqlite3_column_int64(stmt, REQ_SEQ);
+		stop = fn(&r, ctx);
+		jg_request_clear(&r);
+	}
+	sqlite3_finalize(stmt);
+	if (e == JG_OK && !stop && rc != SQLITE_DONE)
+		return fail(s, "requests");
+	return e;
 }
 
 /* ---- reviews ---- */
@@ -554,7 +641,8 @@ static enum jg_err sq_review_list(struct jg_store *st, const char *req_id,
 #define GRANT_COLS                                                        \
 	"id, request_id, principal, resource, action, payload_sha256, "   \
 	"not_before, expires_at, uses_left, state, ended_by, end_reason, " \
-	"created_at, ended_at, seq"
+	"created_at, ended_at, extensions, seq"
+#define GRANT_SEQ 15
 
 static enum jg_err read_grant(sqlite3_stmt *stmt, void *rec)
 {
@@ -574,6 +662,7 @@ static enum jg_err read_grant(sqlite3_stmt *stmt, void *rec)
 	col_copy(stmt, 11, g->end_reason, sizeof(g->end_reason));
 	g->created_at = sqlite3_column_int64(stmt, 12);
 	g->ended_at = sqlite3_column_int64(stmt, 13);
+	g->extensions = sqlite3_column_int(stmt, 14);
 	if (jg_grant_state_parse((const char *)sqlite3_column_text(stmt, 9),
 	                         &g->state) != 0)
 		return JG_EINTERNAL;
@@ -588,7 +677,8 @@ static enum jg_err sq_grant_insert(struct jg_store *st,
 	struct sq *s = SQ(st);
 	sqlite3_stmt *stmt = prep(s, "INSERT INTO grants (" GRANT_COLS
 	                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	                             "?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL)");
+	                             "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	                             "NULL)");
 	if (!stmt)
 		return JG_ESTORE;
 	bind_str(stmt, 1, g->id);
@@ -605,6 +695,7 @@ static enum jg_err sq_grant_insert(struct jg_store *st,
 	bind_str(stmt, 12, g->end_reason);
 	sqlite3_bind_int64(stmt, 13, g->created_at);
 	sqlite3_bind_int64(stmt, 14, g->ended_at);
+	sqlite3_bind_int(stmt, 15, g->extensions);
 	return run(s, stmt);
 }
 
@@ -615,7 +706,8 @@ static enum jg_err sq_grant_update(struct jg_store *st,
 	struct sq *s = SQ(st);
 	sqlite3_stmt *stmt = prep(s, "UPDATE grants SET state = ?1, "
 	                             "uses_left = ?2, ended_by = ?3, "
-	                             "end_reason = ?4, ended_at = ?5 "
+	                             "end_reason = ?4, ended_at = ?5, "
+	                             "expires_at = ?8, extensions = ?9 "
 	                             "WHERE id = ?6 AND state = ?7");
 	if (!stmt)
 		return JG_ESTORE;
@@ -626,6 +718,8 @@ static enum jg_err sq_grant_update(struct jg_store *st,
 	sqlite3_bind_int64(stmt, 5, g->ended_at);
 	bind_str(stmt, 6, g->id);
 	bind_str(stmt, 7, jg_grant_state_name(was));
+	sqlite3_bind_int64(stmt, 8, g->expires_at);
+	sqlite3_bind_int(stmt, 9, g->extensions);
 	return run_changed(s, stmt);
 }
 
@@ -685,7 +779,7 @@ static enum jg_err sq_grant_list(struct jg_store *st,
 	sqlite3_bind_int64(stmt, 4, f->cursor);
 	sqlite3_bind_int(stmt, 5, f->limit + 1);
 	sqlite3_bind_int64(stmt, 6, f->now);
-	e = list_rows(s, stmt, f->limit, 14, read_grant,
+	e = list_rows(s, stmt, f->limit, GRANT_SEQ, read_grant,
 	              sizeof(struct jg_grant), clear_grant, (void **)out, n,
 	              next);
 	if (e == JG_OK && *next)
@@ -982,6 +1076,8 @@ static const struct jg_store_ops sqlite_ops = {
 	.request_get = sq_request_get,
 	.request_list = sq_request_list,
 	.request_overdue = sq_request_overdue,
+	.request_count = sq_request_count,
+	.request_walk = sq_request_walk,
 	.review_insert = sq_review_insert,
 	.review_list = sq_review_list,
 	.grant_insert = sq_grant_insert,

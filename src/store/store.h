@@ -33,6 +33,7 @@ struct jg_filter {
 	int64_t cursor;        /* exclusive position from a previous page */
 	int limit;             /* 1..JG_LIST_MAX */
 	int64_t now;           /* state filters use the state at this time */
+	const char *post_review; /* requests: "required" or "done" */
 	/*
 	 * Requests only: when viewer is set, only requests it made or may
 	 * review (any of viewer_groups among the request's step groups).
@@ -43,6 +44,8 @@ struct jg_filter {
 };
 
 typedef int (*jg_event_fn)(const struct jg_event *ev, void *ctx);
+/* r is borrowed for the call; return non-zero to stop the walk. */
+typedef int (*jg_request_fn)(const struct jg_request *r, void *ctx);
 
 struct jg_store;
 
@@ -57,7 +60,8 @@ struct jg_store_ops {
 
 	enum jg_err (*request_insert)(struct jg_store *st,
 	                              const struct jg_request *r);
-	/* Conditional on the state and step r had when read. */
+	/* Sets state, step, state_reason, decided_at and post_review,
+	 * conditional on the state and step r had when read. */
 	enum jg_err (*request_update)(struct jg_store *st,
 	                              const struct jg_request *r,
 	                              enum jg_req_state was, size_t was_step);
@@ -73,6 +77,22 @@ struct jg_store_ops {
 	                               char (*ids)[JG_ID_LEN], size_t max,
 	                               size_t *n);
 
+	/* Requests created at or after since: by requester, on resource. */
+	enum jg_err (*request_count)(struct jg_store *st,
+	                             const char *requester,
+	                             const char *resource, int64_t since,
+	                             size_t *by_requester,
+	                             size_t *by_resource);
+	/*
+	 * Call fn for requests created at or after since, oldest first,
+	 * after position after_seq, at most limit (0: all). *next is the
+	 * position of the last one given, for the next page.
+	 */
+	enum jg_err (*request_walk)(struct jg_store *st, int64_t since,
+	                            int64_t after_seq, int limit,
+	                            jg_request_fn fn, void *ctx,
+	                            int64_t *next);
+
 	/* JG_EDUP when the reviewer already reviewed the request. */
 	enum jg_err (*review_insert)(struct jg_store *st, const char *req_id,
 	                             const struct jg_review *rv);
@@ -82,6 +102,8 @@ struct jg_store_ops {
 
 	enum jg_err (*grant_insert)(struct jg_store *st,
 	                            const struct jg_grant *g);
+	/* Sets state, uses_left, ended_*, expires_at and extensions,
+	 * conditional on the state g had when read. */
 	enum jg_err (*grant_update)(struct jg_store *st,
 	                            const struct jg_grant *g,
 	                            enum jg_grant_state was);

@@ -453,11 +453,11 @@ static void review_ok(struct fx *f, const char *who, const char *id,
 	assert_int_equal(review(f, &p, id, approve, now, NULL), JG_OK);
 }
 
-static struct jg_check check(struct fx *f, const char *principal,
+static struct jg_answer check(struct fx *f, const char *principal,
                              const char *action, int64_t now)
 {
 	struct jg_principal p = user(principal);
-	struct jg_check c;
+	struct jg_answer c;
 	char why[JG_WHY_MAX] = "";
 	assert_int_equal(jg_gate_check(f->g, &p, principal, "prod-db", action,
 	                               now, &c, why),
@@ -494,7 +494,7 @@ static void two_level_approval_yields_grant_and_check_allows(void **state)
 	struct jg_principal alice = user("alice"), bob = user("bob"),
 	                    carol = user("carol"), dave = user("dave");
 	struct jg_request_view v;
-	struct jg_check c;
+	struct jg_answer c;
 	char id[JG_ID_LEN];
 
 	assert_int_equal(create(f, &alice, "prod-db", "sql.write",
@@ -539,7 +539,7 @@ static void auto_rule_approves_at_once(void **state)
 {
 	struct fx *f = *state;
 	struct jg_principal alice = user("alice");
-	struct jg_check c;
+	struct jg_answer c;
 	char why[JG_WHY_MAX] = "";
 
 	assert_int_equal(create(f, &alice, "staging-db", "sql.read", NULL, T0,
@@ -815,7 +815,7 @@ static void sweep_expires_overdue_requests_and_grants(void **state)
 static void check_trusts_clock_over_store(void **state)
 {
 	struct fx *f = *state;
-	struct jg_check c;
+	struct jg_answer c;
 	char rid[JG_ID_LEN], gid[JG_ID_LEN];
 
 	approved_read(f, T0, rid, gid);
@@ -1120,7 +1120,7 @@ static void check_of_other_principal_needs_checker_role(void **state)
 	struct fx *f = *state;
 	struct jg_principal bob = user("bob");
 	struct jg_principal checker = with_roles(user("pep"), JG_ROLE_CHECKER);
-	struct jg_check c;
+	struct jg_answer c;
 	char rid[JG_ID_LEN], gid[JG_ID_LEN], why[JG_WHY_MAX] = "";
 
 	approved_read(f, T0, rid, gid);

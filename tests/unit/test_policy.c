@@ -644,7 +644,8 @@ static enum jg_err screen(const struct jg_policy *p, const char *res,
                           struct jg_verdict *v)
 {
 	struct jg_principal who = user("alice", NULL);
-	struct jg_ask ask = {res, action, duration};
+	struct jg_ask ask = {.resource = res, .action = action,
+	                     .duration = duration};
 	return jg_policy_screen(p, &who, &ask, v);
 }
 
