@@ -15,6 +15,7 @@
 #define JG_NOTE_MAX 200          /* reasons to cancel or end a grant */
 #define JG_TICKET_MAX 128
 #define JG_POLICY_FILE_MAX (4 * 1024 * 1024)
+#define JG_BIG_BODY_MAX (JG_POLICY_FILE_MAX + 64 * 1024) /* policy replay */
 #define JG_LIST_MAX 500         /* page size ceiling */
 #define JG_LIST_DEFAULT 50
 

@@ -1,18 +1,16 @@
 /*
  * policy.c - lookups and screening over a loaded policy.
  *
- * Screening here is the first subset: resource and action must exist, the
- * first rule whose resource glob, labels and action glob all match decides,
- * and the duration must not exceed that rule's maximum. Anything that is
- * not matched by a rule is denied: a policy can never mean "allow" by
- * omission.
+ * Screening, which uses these, is in screen.c.
  */
 #include <fnmatch.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/policy.h"
+#include "core/tz.h"
 #include "util/timefmt.h"
 
 static void labels_free(struct jg_label *l, size_t n)
@@ -54,7 +52,21 @@ void jg_policy_free(struct jg_policy *p)
 		free(r->resource_glob);
 		free(r->action_glob);
 		labels_free(r->labels, r->nlabels);
+		strv_free(r->envs, r->nenvs);
+		strv_free(r->users, r->nusers);
+		strv_free(r->groups, r->ngroups);
+		strv_free(r->finding_types, r->nfinding_types);
+		jg_tz_free(r->time.tz);
+		free(r->time.windows);
+		free(r->time.text);
+		free(r->source.cidrs);
+		free(r->ticket.pattern);
+		if (r->ticket.regex) {
+			regfree(r->ticket.regex);
+			free(r->ticket.regex);
+		}
 		free(r->steps);
+		free(r->break_glass_group);
 	}
 	free(p->rules);
 	free(p);
@@ -94,8 +106,8 @@ static const char *label_value(const struct jg_resource *res, const char *key)
 	return NULL;
 }
 
-static int rule_matches(const struct jg_rule *rule,
-                        const struct jg_resource *res, const char *action)
+int jg_rule_matches(const struct jg_rule *rule, const struct jg_resource *res,
+                    const char *action)
 {
 	if (rule->resource_glob && fnmatch(rule->resource_glob, res->name, 0))
 		return 0;
@@ -114,7 +126,7 @@ const struct jg_rule *jg_policy_match(const struct jg_policy *p,
                                       const char *action)
 {
 	for (size_t i = 0; i < p->nrules; i++)
-		if (rule_matches(&p->rules[i], res, action))
+		if (jg_rule_matches(&p->rules[i], res, action))
 			return &p->rules[i];
 	return NULL;
 }
@@ -132,55 +144,4 @@ int jg_policy_member(const struct jg_policy *p, const char *group,
 		if (strcmp(g->members[i], who->name) == 0)
 			return 1;
 	return 0;
-}
-
-enum jg_err jg_policy_screen(const struct jg_policy *p,
-                             const struct jg_principal *who,
-                             const struct jg_ask *ask, struct jg_verdict *v)
-{
-	const struct jg_resource *res = jg_policy_resource(p, ask->resource);
-	char want[32], max[32];
-
-	(void)who; /* requester conditions arrive with the screening engine */
-	memset(v, 0, sizeof(*v));
-	v->decision = JG_DECIDE_DENY;
-	if (!res) {
-		snprintf(v->reason, sizeof(v->reason),
-		         "unknown resource '%s'", ask->resource);
-		return JG_EUNKNOWN;
-	}
-	if (!jg_resource_has_action(res, ask->action)) {
-		snprintf(v->reason, sizeof(v->reason),
-		         "resource '%s' has no action '%s'", res->name,
-		         ask->action);
-		return JG_EUNKNOWN;
-	}
-	if (ask->duration < 0) {
-		snprintf(v->reason, sizeof(v->reason), "duration is negative");
-		return JG_EINVAL;
-	}
-	v->rule = jg_policy_match(p, res, ask->action);
-	if (!v->rule) {
-		snprintf(v->reason, sizeof(v->reason),
-		         "no rule matches '%s' on '%s': denied by default",
-		         ask->action, res->name);
-		return JG_OK;
-	}
-	v->duration = ask->duration ? ask->duration : v->rule->max_duration;
-	v->request_ttl = v->rule->request_ttl;
-	if (v->duration > v->rule->max_duration) {
-		jg_duration_format(v->duration, want, sizeof(want));
-		jg_duration_format(v->rule->max_duration, max, sizeof(max));
-		snprintf(v->reason, sizeof(v->reason),
-		         "duration %s is above the maximum %s of rule '%s'",
-		         want, max, v->rule->name);
-		return JG_EDURATION;
-	}
-	v->decision = v->rule->decision;
-	snprintf(v->reason, sizeof(v->reason), "%s by rule '%s'",
-	         v->decision == JG_DECIDE_DENY   ? "denied"
-	         : v->decision == JG_DECIDE_AUTO ? "approved automatically"
-	                                          : "needs approval",
-	         v->rule->name);
-	return JG_OK;
 }

@@ -174,7 +174,13 @@ const struct jg_group *jg_policy_group(const struct jg_policy *p,
                                        const char *name);
 int jg_resource_has_action(const struct jg_resource *res, const char *action);
 
-/* The first rule matching res and action; NULL means the implicit deny. */
+/* 1 when rule's resource glob, labels and action glob hold for res. */
+int jg_rule_matches(const struct jg_rule *rule, const struct jg_resource *res,
+                    const char *action);
+
+/* The first rule whose resource glob, labels and action glob hold;
+ * NULL means the implicit deny. Screening also weighs the other match
+ * keys and MATCH-mode checks (jg_policy_screen). */
 const struct jg_rule *jg_policy_match(const struct jg_policy *p,
                                       const struct jg_resource *res,
                                       const char *action);

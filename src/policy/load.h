@@ -11,6 +11,10 @@
  * checked to be 1 to JG_NAME_MAX-1 bytes of [A-Za-z0-9._-]; user names in
  * `members` may also hold '@'. They compare exactly, byte for byte: no case
  * or Unicode folding. The format is described in docs/policy.md.
+ *
+ * Loading reads one more kind of file: the zone of every time check, from
+ * $TZDIR or /usr/share/zoneinfo (jg_tz_load). An unknown zone is an error
+ * at the line that names it, like any other.
  */
 #ifndef JG_POLICY_LOAD_H
 #define JG_POLICY_LOAD_H
