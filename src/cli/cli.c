@@ -13,11 +13,14 @@
  * reports its errors through globals.
  *
  * Never: print the token (it is only handed to the client), or read
- * anything but argv and the JITGATE_URL / JITGATE_TOKEN variables.
+ * anything but argv, the JITGATE_URL / JITGATE_TOKEN variables and the
+ * files named on the command line.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -50,6 +53,8 @@ static const struct jg_cli_opt request_opts[] = {
 	{"duration", 0, JG_OPT_VALUE, "D", "grant lifetime, e.g. 30m (default: the rule's maximum)"},
 	{"wait", 0, JG_OPT_FLAG, NULL, "wait for the decision; exit 0 approved, 1 denied, 3 expired or cancelled"},
 	{"timeout", 0, JG_OPT_VALUE, "D", "with --wait: give up after D (exit 2)"},
+	{"break-glass", 0, JG_OPT_FLAG, NULL, "approve it yourself under the rule's break-glass (reviewed afterwards)"},
+	{"finding", 0, JG_OPT_VALUE, "JSON", "scanner finding {id, type, rule, severity, location, recommendation}, or @FILE (service tokens)"},
 	{"quiet", 'q', JG_OPT_FLAG, NULL, "print only the request id"},
 	OPT_END,
 };
@@ -58,6 +63,7 @@ static const struct jg_cli_opt list_opts[] = {
 	{"state", 0, JG_OPT_VALUE, "S", "pending, approved, denied, cancelled or expired"},
 	{"requester", 0, JG_OPT_VALUE, "U", "requests by U"},
 	{"resource", 0, JG_OPT_VALUE, "R", "requests on R"},
+	{"post-review", 0, JG_OPT_VALUE, "S", "break-glass requests whose review is required or done"},
 	OPT_LIMIT, OPT_CURSOR, OPT_END,
 };
 
@@ -104,14 +110,31 @@ static const struct jg_cli_opt token_create_opts[] = {
 	OPT_END,
 };
 
+static const struct jg_cli_opt extend_opts[] = {
+	{"reason", 0, JG_OPT_VALUE, "R", "why you need more time (required)"},
+	{"duration", 0, JG_OPT_VALUE, "D", "extra time, e.g. 30m (default: up to the rule's maximum life)"},
+	{"ticket", 0, JG_OPT_VALUE, "T", "ticket reference, e.g. INC-42"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt policy_test_opts[] = {
+	{"request", 0, JG_OPT_VALUE, "JSON", "the request: {requester, groups, service, resource, action, duration, reason, ticket, source_ip, time, finding, break_glass}, or @FILE"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt policy_replay_opts[] = {
+	{"since", 0, JG_OPT_VALUE, "T", "only requests made from T on (RFC 3339, date, or a duration ago: 7d)"},
+	OPT_END,
+};
+
 /* --- the command table --------------------------------------------- */
 
 static const struct jg_cli_cmd commands[] = {
 	{"request", NULL, jg_cli_cmd_request, "ask for ACTION on RESOURCE",
-	 "RESOURCE ACTION --reason TEXT [--payload TEXT | --payload-file FILE] [--ticket T] [--duration D] [--wait [--timeout D]] [-q]",
+	 "RESOURCE ACTION --reason TEXT [--payload TEXT | --payload-file FILE] [--ticket T] [--duration D] [--break-glass] [--finding JSON] [--wait [--timeout D]] [-q]",
 	 request_opts, 2, 2},
 	{"list", NULL, jg_cli_cmd_list, "list requests, newest first",
-	 "[--state S] [--requester U] [--resource R] [--limit N] [--cursor C]",
+	 "[--state S] [--requester U] [--resource R] [--post-review required|done] [--limit N] [--cursor C]",
 	 list_opts, 0, 0},
 	{"show", NULL, jg_cli_cmd_show, "show one request (req_...) or grant (grt_...)",
 	 "ID", NULL, 1, 1},
@@ -121,6 +144,8 @@ static const struct jg_cli_cmd commands[] = {
 	 "ID [--comment C]", comment_opts, 1, 1},
 	{"cancel", NULL, jg_cli_cmd_cancel, "cancel your pending request",
 	 "ID [--reason R]", reason_opts, 1, 1},
+	{"post-review", NULL, jg_cli_cmd_post_review, "record the review a break-glass approval requires",
+	 "ID [--comment C]", comment_opts, 1, 1},
 	{"grants", NULL, jg_cli_cmd_grants, "list grants",
 	 "[--state S] [--principal P] [--resource R] [--limit N] [--cursor C]",
 	 grants_opts, 0, 0},
@@ -128,6 +153,8 @@ static const struct jg_cli_cmd commands[] = {
 	 "GRANT_ID [--reason R]", reason_opts, 1, 1},
 	{"done", NULL, jg_cli_cmd_done, "end your grant: the work is finished",
 	 "GRANT_ID", NULL, 1, 1},
+	{"extend", NULL, jg_cli_cmd_extend, "ask for more time on your grant; exit 0 extended or pending, 1 denied",
+	 "GRANT_ID --reason R [--duration D] [--ticket T]", extend_opts, 1, 1},
 	{"check", NULL, jg_cli_cmd_check, "may PRINCIPAL do ACTION on RESOURCE now? exit 0 allow, 1 deny",
 	 "PRINCIPAL RESOURCE ACTION", NULL, 3, 3},
 	{"audit", "list", jg_cli_cmd_audit_list, "list audit events, oldest first",
@@ -146,6 +173,16 @@ static const struct jg_cli_cmd commands[] = {
 	{"token", "revoke", jg_cli_cmd_token_revoke, "revoke a token",
 	 "TOKEN_ID", NULL, 1, 1},
 	{"whoami", NULL, jg_cli_cmd_whoami, "show who your token says you are",
+	 "", NULL, 0, 0},
+	{"policy", "check", jg_cli_cmd_policy_check, "validate a policy file offline; exit 1 when invalid",
+	 "FILE", NULL, 1, 1},
+	{"policy", "test", jg_cli_cmd_policy_test, "decide one request under a policy file offline; exit 1 denied",
+	 "FILE --request JSON|@FILE", policy_test_opts, 1, 1},
+	{"policy", "replay", jg_cli_cmd_policy_replay, "which past requests a policy file would decide differently",
+	 "FILE [--since T]", policy_replay_opts, 1, 1},
+	{"policy", "reload", jg_cli_cmd_policy_reload, "make the server re-read its policy file (admin)",
+	 "", NULL, 0, 0},
+	{"policy", "show", jg_cli_cmd_policy_show, "show the SHA-256 of the policy in force",
 	 "", NULL, 0, 0},
 	{NULL, NULL, NULL, NULL, NULL, NULL, 0, 0},
 };
@@ -232,7 +269,8 @@ void jg_cli_usage(FILE *f)
 	print_opts(f, global_opts);
 	fprintf(f, "\nexit status:\n"
 	           "  0  ok (approved, check allowed, audit intact)\n"
-	           "  1  negative answer (request denied, check denied, audit chain broken)\n"
+	           "  1  negative answer (request denied, check denied, audit chain broken,\n"
+	           "     policy file invalid)\n"
 	           "  2  error (usage, network, refused by the server)\n"
 	           "  3  request expired or cancelled\n");
 }
@@ -567,6 +605,104 @@ int jg_cli_json_set(const struct jg_cli_args *a, json_t *obj, const char *key,
 	if (json_object_set_new(obj, key, v) != 0)
 		return jg_cli_fail("out of memory");
 	return JG_EXIT_OK;
+}
+
+int jg_cli_read_file(const char *what, const char *path, size_t max,
+                     char **out, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *buf;
+	size_t n;
+	int err;
+
+	*out = NULL;
+	*len = 0;
+	if (!f)
+		return jg_cli_fail("cannot open %s '%s': %s", what, path,
+		                   strerror(errno));
+	if (!(buf = malloc(max + 2))) {
+		if (f != stdin)
+			fclose(f);
+		return jg_cli_fail("out of memory");
+	}
+	/* one byte past max tells "exactly max" from "longer" */
+	n = fread(buf, 1, max + 1, f);
+	err = ferror(f) ? errno : 0;
+	if (f != stdin)
+		fclose(f);
+	buf[n] = '\0';
+	if (err || n > max || memchr(buf, '\0', n)) {
+		free(buf);
+		if (err)
+			return jg_cli_fail("cannot read %s '%s': %s", what, path,
+			                   strerror(err));
+		if (n > max)
+			return jg_cli_fail("%s '%s' is longer than %zu bytes", what,
+			                   path, max);
+		return jg_cli_fail("%s '%s' contains a NUL byte", what, path);
+	}
+	*out = buf;
+	*len = n;
+	return JG_EXIT_OK;
+}
+
+int jg_cli_json_arg(const struct jg_cli_args *a, const char *what,
+                    const char *arg, json_t **out)
+{
+	json_error_t jerr;
+	char *text = NULL;
+	size_t len;
+	json_t *v;
+	int rv;
+
+	*out = NULL;
+	if (arg[0] == '@') {
+		char label[64];
+
+		snprintf(label, sizeof(label), "%s file", what);
+		if ((rv = jg_cli_read_file(label, arg + 1, JG_BODY_MAX, &text,
+		                           &len)))
+			return rv;
+		v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	} else {
+		if ((rv = jg_cli_check_len(a, what, arg, JG_BODY_MAX)))
+			return rv;
+		v = json_loads(arg, JSON_REJECT_DUPLICATES, &jerr);
+	}
+	free(text);
+	if (!v)
+		return jg_cli_usage_fail(a, "%s is not valid JSON: %s (line %d, "
+		                            "column %d)", what, jerr.text,
+		                         jerr.line, jerr.column);
+	if (!json_is_object(v)) {
+		json_decref(v);
+		return jg_cli_usage_fail(a, "%s must be a JSON object", what);
+	}
+	*out = v;
+	return JG_EXIT_OK;
+}
+
+int jg_cli_time_arg(const struct jg_cli_args *a, const char *opt,
+                    char out[JG_TIME_LEN])
+{
+	const char *s = jg_cli_opt(a, opt);
+	int64_t t, d;
+
+	out[0] = '\0';
+	if (!s)
+		return JG_EXIT_OK;
+	if (jg_time_parse(s, &t) == JG_OK) {
+		jg_time_format(t, out);
+		return JG_EXIT_OK;
+	}
+	if (jg_duration_parse(s, &d) == JG_OK) {
+		/* "24h": that long ago, the one use of the wall clock here */
+		jg_time_format((int64_t)time(NULL) - d, out);
+		return JG_EXIT_OK;
+	}
+	return jg_cli_usage_fail(a, "invalid --%s '%.40s': expected a time "
+	                            "(2026-01-31T12:00:00Z), a date or a duration "
+	                            "ago (24h)", opt, s);
 }
 
 int jg_cli_print(const struct jg_cli *cli, const json_t *obj)

@@ -1,10 +1,13 @@
 /*
  * cli.h - the jitgate client commands: one table, one option parser.
  *
- * Every command other than `serve` is a thin client of the HTTP API
- * (/v1/..., see docs/). The command table in cli.c names each command, its
- * handler, its options, a one-line summary and its usage; help, usage
- * errors and option parsing are all driven from that table.
+ * Every command other than `serve`, `policy check` and `policy test` is a
+ * thin client of the HTTP API (/v1/..., see docs/); those two read a
+ * policy file and decide offline, with the server's own loader and
+ * screening code, so what they say is what the server would do. The
+ * command table in cli.c names each command, its handler, its options, a
+ * one-line summary and its usage; help, usage errors and option parsing
+ * are all driven from that table.
  *
  * Global options (--url, --token, --json, -h/--help) may appear before or
  * after the command. The token is never printed, logged or put in an error
@@ -12,8 +15,8 @@
  * `token create`, which the server shows once.
  *
  * Exit status: JG_EXIT_OK, JG_EXIT_NO (a negative answer: denied, check
- * deny, audit chain broken), JG_EXIT_ERR (any error, usage errors too),
- * JG_EXIT_ENDED (request expired or cancelled).
+ * deny, audit chain broken, policy file invalid), JG_EXIT_ERR (any error,
+ * usage errors too), JG_EXIT_ENDED (request expired or cancelled).
  */
 #ifndef JG_CLI_H
 #define JG_CLI_H
@@ -22,6 +25,8 @@
 #include <stdio.h>
 
 #include <jansson.h>
+
+#include "util/timefmt.h"
 
 struct jg_client;
 
@@ -135,6 +140,29 @@ int jg_cli_check_limit(const struct jg_cli_args *a, const char *s);
 int jg_cli_json_set(const struct jg_cli_args *a, json_t *obj, const char *key,
                     const char *what, const char *val);
 
+/*
+ * Read the file at path ("-": stdin), at most max bytes, into *out
+ * (malloc'd, NUL-terminated, the caller frees; *len its length). Prints
+ * why naming `what` and returns JG_EXIT_ERR when it cannot be read, is
+ * longer than max or holds a NUL byte (then *out is NULL).
+ */
+int jg_cli_read_file(const char *what, const char *path, size_t max,
+                     char **out, size_t *len);
+
+/*
+ * A JSON object given on the command line as text, or as @FILE: *out
+ * receives a new reference. A usage error naming `what` otherwise.
+ */
+int jg_cli_json_arg(const struct jg_cli_args *a, const char *what,
+                    const char *arg, json_t **out);
+
+/*
+ * The time option `opt` (RFC 3339, a date, or a duration meaning that
+ * long ago) normalized to RFC 3339 UTC in out; "" when not given.
+ */
+int jg_cli_time_arg(const struct jg_cli_args *a, const char *opt,
+                    char out[JG_TIME_LEN]);
+
 /* Print obj: its JSON with --json, else as "key: value" lines. */
 int jg_cli_print(const struct jg_cli *cli, const json_t *obj);
 
@@ -169,5 +197,12 @@ int jg_cli_cmd_token_create(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_list(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_revoke(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_whoami(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_extend(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_post_review(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_policy_check(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_policy_test(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_policy_replay(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_policy_reload(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_policy_show(struct jg_cli *cli, const struct jg_cli_args *a);
 
 #endif

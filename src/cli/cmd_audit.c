@@ -7,14 +7,13 @@
  * exits 1 when the hash chain is broken, naming the first bad seq.
  *
  * --since/--until take RFC 3339, a date, or a duration meaning "that long
- * ago" (the only place the CLI reads the wall clock).
+ * ago" (jg_cli_time_arg).
  *
  * Never: print the token; alter what the server exported.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -29,37 +28,14 @@ struct filters {
 	struct jg_kv q[8];
 };
 
-/* Normalize one time argument into out ("" when absent). */
-static int parse_time(const struct jg_cli_args *a, const char *opt,
-                      char out[JG_TIME_LEN])
-{
-	const char *s = jg_cli_opt(a, opt);
-	int64_t t, d;
-
-	out[0] = '\0';
-	if (!s)
-		return JG_EXIT_OK;
-	if (jg_time_parse(s, &t) == JG_OK) {
-		jg_time_format(t, out);
-		return JG_EXIT_OK;
-	}
-	if (jg_duration_parse(s, &d) == JG_OK) {
-		jg_time_format((int64_t)time(NULL) - d, out);
-		return JG_EXIT_OK;
-	}
-	return jg_cli_usage_fail(a, "invalid --%s '%.40s': expected a time "
-	                            "(2026-01-31T12:00:00Z), a date or a duration "
-	                            "ago (24h)", opt, s);
-}
-
 static int build_filters(const struct jg_cli_args *a, struct filters *f,
                          int paged)
 {
 	int rv;
 	size_t n = 0;
 
-	if ((rv = parse_time(a, "since", f->since)) ||
-	    (rv = parse_time(a, "until", f->until)))
+	if ((rv = jg_cli_time_arg(a, "since", f->since)) ||
+	    (rv = jg_cli_time_arg(a, "until", f->until)))
 		return rv;
 	if (jg_cli_opt(a, "actor") &&
 	    (rv = jg_cli_check_name(a, "--actor", jg_cli_opt(a, "actor"))))

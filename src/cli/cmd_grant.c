@@ -1,5 +1,10 @@
 /*
- * cmd_grant.c - `grants`, `revoke`, `done` and `check`.
+ * cmd_grant.c - `grants`, `revoke`, `done`, `extend` and `check`.
+ *
+ * `extend` asks for more time on one's own grant: the server screens it
+ * like a request and either moves the grant's expiry at once (the grant
+ * keeps its id) or creates a request that names the grant, pending
+ * review or denied; exit 0 extended or pending, 1 denied.
  *
  * `check` is what an enforcement point scripts against: exit 0 allow,
  * 1 deny, 2 error, and one line "allow grt_... until T" or "deny: reason".
@@ -13,6 +18,7 @@
 #include "cli/client.h"
 #include "cli/output.h"
 #include "core/limits.h"
+#include "util/timefmt.h"
 
 static const char *const grant_prefix[] = {"grt_", NULL};
 
@@ -104,6 +110,75 @@ int jg_cli_cmd_revoke(struct jg_cli *cli, const struct jg_cli_args *a)
 int jg_cli_cmd_done(struct jg_cli *cli, const struct jg_cli_args *a)
 {
 	return end_grant(cli, a, "done", NULL);
+}
+
+static int print_extended(const struct jg_cli *cli, const json_t *ans)
+{
+	const json_t *ext = json_object_get(ans, "extended");
+	const json_t *g = json_object_get(ans, "grant");
+	const json_t *req = json_object_get(ans, "request");
+	char line[1024];
+
+	if (!json_is_boolean(ext) || !json_is_object(g) || !json_is_object(req))
+		return jg_cli_fail("malformed answer from server: no extended, "
+		                   "grant or request");
+	if (cli->json) {
+		if (jg_out_json(ans))
+			return JG_EXIT_ERR;
+	} else if (json_is_true(ext)) {
+		snprintf(line, sizeof(line), "extended %s until %s",
+		         jg_json_strd(g, "id"), jg_json_strd(g, "expires_at"));
+		jg_out_clean(line, line, sizeof(line), 0);
+		printf("%s\n", line);
+	} else {
+		jg_cli_request_line(req, line, sizeof(line));
+		printf("%s\n", line);
+	}
+	if (json_is_true(ext))
+		return JG_EXIT_OK;
+	return jg_cli_state_exit(jg_json_str(req, "state"));
+}
+
+int jg_cli_cmd_extend(struct jg_cli *cli, const struct jg_cli_args *a)
+{
+	const char *reason = jg_cli_opt(a, "reason");
+	const char *dur = jg_cli_opt(a, "duration");
+	json_t *body = json_object(), *ans = NULL;
+	char path[128];
+	int64_t secs;
+	int rv = body ? JG_EXIT_OK : jg_cli_fail("out of memory");
+
+	if (!rv)
+		rv = jg_cli_check_id(a, a->pos[0], grant_prefix);
+	if (!rv && (!reason || !*reason))
+		rv = jg_cli_usage_fail(a, "--reason is required");
+	if (!rv)
+		rv = jg_cli_check_len(a, "--reason", reason, JG_REASON_MAX);
+	if (!rv)
+		rv = jg_cli_check_len(a, "--ticket", jg_cli_opt(a, "ticket"),
+		                      JG_TICKET_MAX - 1);
+	if (!rv && dur && jg_duration_parse(dur, &secs) != JG_OK)
+		rv = jg_cli_usage_fail(a, "invalid duration '%.32s' (e.g. 30m, 2h)",
+		                       dur);
+	if (!rv)
+		rv = jg_cli_json_set(a, body, "reason", "--reason", reason);
+	if (!rv)
+		rv = jg_cli_json_set(a, body, "ticket", "--ticket",
+		                     jg_cli_opt(a, "ticket"));
+	if (!rv)
+		rv = jg_cli_json_set(a, body, "duration", "--duration", dur);
+	if (!rv && !jg_cli_client(cli))
+		rv = JG_EXIT_ERR;
+	if (!rv) {
+		snprintf(path, sizeof(path), "/v1/grants/%s/extend", a->pos[0]);
+		rv = jg_client_call(jg_cli_client(cli), "POST", path, NULL, body,
+		                    &ans);
+	}
+	if (!rv)
+		rv = print_extended(cli, ans);
+	json_decref(body);
+	json_decref(ans);
+	return rv;
 }
 
 static int print_check(const struct jg_cli *cli, const json_t *ans)

@@ -87,6 +87,11 @@ void jg_cli_request_line(const json_t *req, char *buf, size_t len)
 	}
 	if (jg_json_str(req, "grant_id"))
 		put(raw, sizeof(raw), &o, "; grant %s", jg_json_str(req, "grant_id"));
+	if (jg_json_str(req, "extends"))
+		put(raw, sizeof(raw), &o, "; extends %s", jg_json_str(req, "extends"));
+	if (jg_json_str(req, "post_review"))
+		put(raw, sizeof(raw), &o, "; post-review %s",
+		    jg_json_str(req, "post_review"));
 	jg_out_clean(raw, buf, len, 0);
 }
 
@@ -196,6 +201,17 @@ static int request_body(const struct jg_cli_args *a, json_t **out)
 	if (!rv)
 		rv = jg_cli_json_set(a, b, "duration", "--duration",
 		                     jg_cli_opt(a, "duration"));
+	if (!rv && jg_cli_opt(a, "finding")) {
+		json_t *f;
+
+		if (!(rv = jg_cli_json_arg(a, "--finding", jg_cli_opt(a, "finding"),
+		                           &f)) &&
+		    json_object_set_new(b, "finding", f) != 0)
+			rv = jg_cli_fail("out of memory");
+	}
+	if (!rv && jg_cli_flag(a, "break-glass") &&
+	    json_object_set_new(b, "break_glass", json_true()) != 0)
+		rv = jg_cli_fail("out of memory");
 	free(payload);
 	if (rv)
 		json_decref(b);
@@ -329,6 +345,7 @@ int jg_cli_cmd_list(struct jg_cli *cli, const struct jg_cli_args *a)
 		{"state", jg_cli_opt(a, "state")},
 		{"requester", jg_cli_opt(a, "requester")},
 		{"resource", jg_cli_opt(a, "resource")},
+		{"post_review", jg_cli_opt(a, "post-review")},
 		{"limit", jg_cli_opt(a, "limit")},
 		{"cursor", jg_cli_opt(a, "cursor")},
 		{NULL, NULL},
@@ -336,9 +353,13 @@ int jg_cli_cmd_list(struct jg_cli *cli, const struct jg_cli_args *a)
 	json_t *page;
 	int rv;
 
-	if ((rv = jg_cli_check_limit(a, q[3].value)) ||
-	    (rv = jg_cli_check_len(a, "--cursor", q[4].value, 512)))
+	if ((rv = jg_cli_check_limit(a, q[4].value)) ||
+	    (rv = jg_cli_check_len(a, "--cursor", q[5].value, 512)))
 		return rv;
+	if (q[3].value && strcmp(q[3].value, "required") &&
+	    strcmp(q[3].value, "done"))
+		return jg_cli_usage_fail(a, "--post-review must be required or "
+		                            "done");
 	if (!jg_cli_client(cli))
 		return JG_EXIT_ERR;
 	if ((rv = jg_client_call(jg_cli_client(cli), "GET", "/v1/requests", q,

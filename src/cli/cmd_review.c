@@ -1,5 +1,6 @@
 /*
- * cmd_review.c - `approve`, `deny` and `cancel` of a request.
+ * cmd_review.c - `approve`, `deny`, `cancel` and `post-review` of a
+ * request.
  *
  * Each is one POST to /v1/requests/{id}/{verb}; the server decides who may
  * (never the requester, one review per approver) and its refusal is
@@ -65,4 +66,10 @@ int jg_cli_cmd_deny(struct jg_cli *cli, const struct jg_cli_args *a)
 int jg_cli_cmd_cancel(struct jg_cli *cli, const struct jg_cli_args *a)
 {
 	return review(cli, a, "cancel", "reason");
+}
+
+/* The review a break-glass approval owes afterwards; never the requester's. */
+int jg_cli_cmd_post_review(struct jg_cli *cli, const struct jg_cli_args *a)
+{
+	return review(cli, a, "post-review", "comment");
 }

@@ -313,7 +313,56 @@ static void print_review(const json_t *r)
 static int is_special(const char *key)
 {
 	return !strcmp(key, "steps") || !strcmp(key, "reviews") ||
-	       !strcmp(key, "payload");
+	       !strcmp(key, "payload") || !strcmp(key, "context") ||
+	       !strcmp(key, "screening");
+}
+
+/* "  [flag] source: source 127.0.0.1 is not in 10.0.0.0/8" */
+static void print_check(const json_t *c)
+{
+	char res[CELL_MAX], name[CELL_MAX], msg[VALUE_MAX];
+
+	jg_out_clean(jg_json_strd(c, "result"), res, sizeof(res), 0);
+	jg_out_clean(jg_json_strd(c, "name"), name, sizeof(name), 0);
+	jg_out_clean(jg_json_strd(c, "message"), msg, sizeof(msg), 0);
+	printf("  [%s] %s: %s\n", res, name, msg);
+}
+
+static void each_check(size_t i, const json_t *c)
+{
+	(void)i;
+	print_check(c);
+}
+
+/* Members of an object, "key: value" indented; objects one level down. */
+static void print_members(const json_t *obj, int indent)
+{
+	char raw[VALUE_MAX], clean[VALUE_MAX], name[CELL_MAX];
+	const char *key;
+	const json_t *v;
+
+	json_object_foreach ((json_t *)obj, key, v) {
+		jg_out_clean(key, name, sizeof(name), 0);
+		if (json_is_object(v) && indent < 8) {
+			printf("%*s%s:%s\n", indent, "", name,
+			       json_object_size(v) ? "" : " -");
+			print_members(v, indent + 2);
+			continue;
+		}
+		jg_out_value(v, raw, sizeof(raw));
+		jg_out_clean(raw, clean, sizeof(clean), 1);
+		printf("%*s%s: ", indent, "", name);
+		print_indented(clean, indent + 2);
+	}
+}
+
+/* What screening saw: source address, groups, the scanner's finding. */
+static void print_context(const json_t *ctx)
+{
+	if (!json_is_object(ctx))
+		return;
+	printf("context:%s\n", json_object_size(ctx) ? "" : " -");
+	print_members(ctx, 2);
 }
 
 static void print_list(const char *key, const json_t *arr,
@@ -374,6 +423,8 @@ void jg_out_fields(const json_t *obj)
 		printf("%s:%*s ", name, w - (int)strlen(key), "");
 		print_indented(clean, w + 2);
 	}
+	print_context(json_object_get(obj, "context"));
+	print_list("screening", json_object_get(obj, "screening"), each_check);
 	print_list("steps", json_object_get(obj, "steps"), print_step);
 	print_list("reviews", json_object_get(obj, "reviews"), each_review);
 	if (json_object_get(obj, "payload"))

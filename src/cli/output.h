@@ -54,8 +54,9 @@ int jg_out_page(const json_t *page, const struct jg_col *cols, int json);
 
 /*
  * Print every member of obj as "key: value", aligned; arrays of strings
- * joined with ", ", "steps" and "reviews" one per line, "payload" last
- * and in full.
+ * joined with ", "; then "context" member by member, the "screening"
+ * checks, "steps" and "reviews" one per line, and "payload" last and in
+ * full.
  */
 void jg_out_fields(const json_t *obj);
 

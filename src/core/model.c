@@ -197,8 +197,9 @@ enum jg_review_outcome jg_review_apply(struct jg_request *r,
 		r->step++;
 		return JG_REVIEW_STEP_ADVANCED;
 	}
-	snprintf(reason, sizeof(reason), "approved: all %zu step%s complete",
-	         r->nsteps, r->nsteps == 1 ? "" : "s");
+	snprintf(reason, sizeof(reason), "approved: %s complete",
+	         r->nsteps == 1 ? "the approval step is"
+	                        : "every approval step is");
 	jg_request_transition(r, JG_REQ_APPROVED, reason, now, why);
 	return JG_REVIEW_APPROVED;
 }
@@ -283,6 +284,14 @@ void jg_review_clear(struct jg_review *rv)
 		return;
 	free(rv->comment);
 	memset(rv, 0, sizeof(*rv));
+}
+
+void jg_delivery_clear(struct jg_delivery *d)
+{
+	if (!d)
+		return;
+	free(d->payload);
+	memset(d, 0, sizeof(*d));
 }
 
 void jg_event_clear(struct jg_event *ev)

@@ -140,6 +140,32 @@ struct jg_token {
 	int64_t revoked_at; /* 0 while valid */
 };
 
+/* A dashboard session: the cookie's SHA-256, never the cookie itself. */
+struct jg_session {
+	char digest[JG_SHA256_HEX];
+	char token_id[JG_ID_LEN]; /* the token it was opened with */
+	char csrf[JG_SHA256_HEX]; /* sent back in X-CSRF-Token on writes */
+	int64_t created_at;
+	int64_t expires_at;
+};
+
+/* One notification on its way to one target (the durable outbox). */
+#define JG_TARGET_MAX 16
+struct jg_delivery {
+	int64_t id;
+	char target[JG_TARGET_MAX]; /* "webhook" or "slack" */
+	char event[JG_EVENT_TYPE_MAX];
+	char subject[JG_ID_LEN];
+	char dedupe[96];  /* unique: the same news is queued once */
+	char *payload;    /* owned JSON text */
+	char state[12];   /* pending, delivered, dead */
+	int attempts;
+	int64_t next_at;
+	int64_t created_at;
+	int64_t delivered_at;
+	char last_error[200];
+};
+
 /* What one review did to its request. */
 enum jg_review_outcome {
 	JG_REVIEW_RECORDED,      /* counted, step still needs more approvals */
@@ -221,5 +247,6 @@ void jg_grant_from_request(struct jg_grant *g, const struct jg_request *r,
 void jg_request_clear(struct jg_request *r);
 void jg_review_clear(struct jg_review *rv);
 void jg_event_clear(struct jg_event *ev);
+void jg_delivery_clear(struct jg_delivery *d);
 
 #endif

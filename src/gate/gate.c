@@ -14,26 +14,53 @@
 
 #include "gate/internal.h"
 
-enum jg_err jg_gate_new(struct jg_store *st, const struct jg_policy *policy,
-                        struct jg_gate **out)
+enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
+                        const char *path, struct jg_gate **out)
 {
 	struct jg_gate *g = calloc(1, sizeof(*g));
-	if (!g)
+
+	*out = NULL;
+	if (!g || (path && !(g->policy_path = strdup(path)))) {
+		free(g);
+		jg_policy_free(policy);
 		return JG_ENOMEM;
+	}
 	g->st = st;
 	g->policy = policy;
+	pthread_rwlock_init(&g->lock, NULL);
 	*out = g;
 	return JG_OK;
 }
 
 void jg_gate_free(struct jg_gate *g)
 {
+	if (!g)
+		return;
+	jg_policy_free(g->policy);
+	free(g->policy_path);
+	pthread_rwlock_destroy(&g->lock);
 	free(g);
 }
 
-const struct jg_policy *jg_gate_policy(const struct jg_gate *g)
+void jg_gate_set_notify(struct jg_gate *g, const struct jg_notify_config *cfg)
 {
-	return g->policy;
+	g->notify = cfg;
+}
+
+enum jg_err jg_gate_notice(struct jg_gate *g, enum jg_notice what,
+                           const struct jg_request *r, int64_t now)
+{
+	return jg_notify_request(g->st, g->notify, g->policy, what, r, now);
+}
+
+void jg_gate_hold(struct jg_gate *g)
+{
+	pthread_rwlock_rdlock(&g->lock);
+}
+
+void jg_gate_release(struct jg_gate *g)
+{
+	pthread_rwlock_unlock(&g->lock);
 }
 
 int jg_gate_is_admin(const struct jg_principal *who)
@@ -61,6 +88,18 @@ enum jg_err jg_gate_abort(struct jg_gate *g, enum jg_err e)
 	return e;
 }
 
+enum jg_err jg_gate_finish(struct jg_gate *g, enum jg_err e,
+                           struct jg_request_view *v)
+{
+	if (e != JG_OK)
+		return jg_gate_abort(g, e);
+	if ((e = g->st->ops->commit(g->st)) != JG_OK) {
+		jg_request_view_clear(v);
+		return jg_gate_abort(g, e);
+	}
+	return JG_OK;
+}
+
 enum jg_err jg_gate_why(enum jg_err e, char why[JG_WHY_MAX], const char *fmt,
                         ...)
 {
@@ -83,27 +122,35 @@ enum jg_err jg_gate_audit(struct jg_gate *g, int64_t now, const char *actor,
 
 /* ---- tokens ---- */
 
+enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,
+                             struct jg_token *t)
+{
+	char digest[JG_SHA256_HEX];
+	enum jg_err e;
+
+	if (!secret || strncmp(secret, "jg_", 3) != 0 ||
+	    strlen(secret) >= JG_TOKEN_LEN)
+		return JG_EAUTH;
+	jg_sha256_hex(secret, strlen(secret), digest);
+	e = g->st->ops->token_by_digest(g->st, digest, t);
+	if (e == JG_ENOTFOUND || (e == JG_OK && t->revoked_at))
+		return JG_EAUTH;
+	return e;
+}
+
 enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
                                  struct jg_principal *out)
 {
-	char digest[JG_SHA256_HEX];
 	struct jg_token t;
 	enum jg_err e;
 
-	if (!token || strncmp(token, "jg_", 3) != 0 ||
-	    strlen(token) >= JG_TOKEN_LEN)
-		return JG_EAUTH;
-	jg_sha256_hex(token, strlen(token), digest);
 	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
 		return e;
-	e = g->st->ops->token_by_digest(g->st, digest, &t);
+	e = jg_gate_token_of(g, token, &t);
 	g->st->ops->rollback(g->st);
-	if (e == JG_ENOTFOUND || (e == JG_OK && t.revoked_at))
-		return JG_EAUTH;
-	if (e != JG_OK)
-		return e;
-	*out = t.who;
-	return JG_OK;
+	if (e == JG_OK)
+		*out = t.who;
+	return e;
 }
 
 static json_t *token_details(const struct jg_token *t)

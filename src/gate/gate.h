@@ -18,11 +18,43 @@
 
 struct jg_gate;
 
-/* Takes ownership of neither: st and policy must outlive the gate. */
-enum jg_err jg_gate_new(struct jg_store *st, const struct jg_policy *policy,
-                        struct jg_gate **out);
+/*
+ * st is borrowed and must outlive the gate; policy is owned by the gate
+ * from now on (also on failure). path, when not NULL, is where reloads
+ * read the policy from (copied).
+ */
+enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
+                        const char *path, struct jg_gate **out);
 void jg_gate_free(struct jg_gate *g);
-const struct jg_policy *jg_gate_policy(const struct jg_gate *g);
+
+/*
+ * Every caller of the use cases below holds the gate shared for the
+ * call (the HTTP server does it per request), so a reload waits for
+ * requests in flight and none sees two policies.
+ */
+void jg_gate_hold(struct jg_gate *g);
+void jg_gate_release(struct jg_gate *g);
+
+/*
+ * Re-read the policy file. who NULL means the operator (SIGHUP); else
+ * admins only. An invalid file is refused (JG_EINVAL, why has
+ * file:line) and the old policy stays; a reload, or a refused one, is
+ * audited with the file's SHA-256. Must be called without holding.
+ */
+enum jg_err jg_gate_reload(struct jg_gate *g, const struct jg_principal *who,
+                           int64_t now, char sha256[JG_SHA256_HEX],
+                           char why[JG_WHY_MAX]);
+
+/* Notifications go where cfg says (borrowed; NULL: none). Call before
+ * serving. */
+struct jg_notify_config;
+void jg_gate_set_notify(struct jg_gate *g, const struct jg_notify_config *cfg);
+
+/* The policy in force; valid while the caller holds the gate. */
+const struct jg_policy *jg_gate_policy(struct jg_gate *g);
+
+/* The SHA-256 of the policy in force (copied, under the hold). */
+void jg_gate_policy_sha256(struct jg_gate *g, char out[JG_SHA256_HEX]);
 
 /* ---- identities ---- */
 
@@ -57,6 +89,31 @@ enum jg_err jg_gate_token_revoke(struct jg_gate *g,
                                  const char *id, int64_t now,
                                  struct jg_token *out, char why[JG_WHY_MAX]);
 
+/* ---- dashboard sessions ---- */
+
+#define JG_SESSION_TTL (12 * 3600)
+
+/*
+ * Sign in with a bearer token: a new session whose cookie value goes to
+ * cookie (shown once, in Set-Cookie) and whose CSRF token to csrf. The
+ * principal is returned in who. Audited as session.opened.
+ */
+enum jg_err jg_gate_session_open(struct jg_gate *g, const char *token,
+                                 int64_t now, char cookie[JG_TOKEN_LEN],
+                                 char csrf[JG_SHA256_HEX],
+                                 struct jg_principal *who);
+
+/* Resolve a session cookie: JG_EAUTH when unknown, expired, or its token
+ * was revoked. csrf receives the session's CSRF token. */
+enum jg_err jg_gate_session_auth(struct jg_gate *g, const char *cookie,
+                                 int64_t now, struct jg_principal *who,
+                                 char csrf[JG_SHA256_HEX]);
+
+/* Sign out: forget the session (and any expired ones). */
+enum jg_err jg_gate_session_close(struct jg_gate *g, const char *cookie,
+                                  const struct jg_principal *who,
+                                  int64_t now);
+
 /* ---- requests ---- */
 
 /* What a requester asks for; strings are borrowed. */
@@ -67,6 +124,10 @@ struct jg_new_request {
 	const char *reason;
 	const char *ticket;  /* NULL when none */
 	int64_t duration;    /* 0: the rule's maximum */
+	const char *source_ip; /* the caller's address, NULL when unknown */
+	const struct jg_finding *finding; /* service principals only */
+	int break_glass;     /* approve it myself, under the rule's break-glass */
+	const struct jg_grant *extends; /* set by jg_gate_grant_extend only */
 };
 
 /* A request with what the API shows beside it. */
@@ -105,6 +166,22 @@ enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
                            int64_t now, struct jg_request_view *out,
                            char why[JG_WHY_MAX]);
 
+/*
+ * After a break-glass approval: a member of one of the request's step
+ * groups (never the requester) or an admin records the mandatory review.
+ * JG_ECONFLICT when none is due.
+ */
+enum jg_err jg_gate_post_review(struct jg_gate *g,
+                                const struct jg_principal *who,
+                                const char *id, const char *comment,
+                                int64_t now, struct jg_request_view *out,
+                                char why[JG_WHY_MAX]);
+
+/* 1 when who may approve or deny v now (for the dashboard's buttons;
+ * jg_gate_review decides for real). */
+int jg_gate_can_review(struct jg_gate *g, const struct jg_principal *who,
+                       const struct jg_request_view *v, int64_t now);
+
 /* The requester (or an admin) withdraws a pending request. */
 enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
                            const char *id, const char *reason, int64_t now,
@@ -133,6 +210,34 @@ enum jg_err jg_gate_grant_end(struct jg_gate *g,
                               int64_t now, struct jg_grant *out,
                               char why[JG_WHY_MAX]);
 
+/* What an extension asks for; strings borrowed. */
+struct jg_extension {
+	int64_t duration;   /* extra seconds; 0: up to the rule's maximum */
+	const char *reason;
+	const char *ticket;
+	const char *source_ip;
+};
+
+/* What came of it: the grant extended at once, or a request created. */
+struct jg_extend_result {
+	int extended;
+	struct jg_grant grant;
+	struct jg_request_view req; /* when !extended: pending or denied */
+};
+
+/*
+ * The holder asks for more time on a live grant. Screened like a request
+ * (the rule's max_duration caps the grant's total life, and its
+ * extensions.auto extensions need no review); reviewed by the same steps
+ * otherwise. The grant keeps its id.
+ */
+enum jg_err jg_gate_grant_extend(struct jg_gate *g,
+                                 const struct jg_principal *who,
+                                 const char *id,
+                                 const struct jg_extension *in, int64_t now,
+                                 struct jg_extend_result *out,
+                                 char why[JG_WHY_MAX]);
+
 struct jg_answer {
 	int allow;
 	struct jg_grant grant; /* valid when allow */
@@ -145,6 +250,46 @@ enum jg_err jg_gate_check(struct jg_gate *g, const struct jg_principal *who,
                           const char *principal, const char *resource,
                           const char *action, int64_t now,
                           struct jg_answer *out, char why[JG_WHY_MAX]);
+
+/* ---- policy replay ---- */
+
+struct jg_replay_item {
+	char id[JG_ID_LEN];
+	char requester[JG_NAME_MAX];
+	char resource[JG_NAME_MAX];
+	char action[JG_NAME_MAX];
+	int64_t created_at;
+	char was[16], was_rule[JG_NAME_MAX];
+	char now[16], now_rule[JG_NAME_MAX];
+	char reason[JG_WHY_MAX];
+};
+
+struct jg_replay {
+	size_t total, same, changed, skipped;
+	struct jg_replay_item *items; /* owned; the first JG_REPLAY_MAX */
+	size_t nitems;
+};
+#define JG_REPLAY_MAX 1000
+
+/*
+ * Admins and auditors: re-decide every request created since `since`
+ * under the candidate policy text (YAML), in the context each was made
+ * in, and list those decided differently. JG_EINVAL with file:line when
+ * the text is not a valid policy. Clear out with jg_replay_clear.
+ */
+enum jg_err jg_gate_replay(struct jg_gate *g, const struct jg_principal *who,
+                           const char *text, size_t len, int64_t since,
+                           struct jg_replay *out, char why[JG_WHY_MAX]);
+void jg_replay_clear(struct jg_replay *r);
+
+/* ---- notifications ---- */
+
+/* Admins: the outbox, newest first (state "pending", "delivered",
+ * "dead" or NULL). *out: malloc'd; clear each, free the array. */
+enum jg_err jg_gate_outbox(struct jg_gate *g, const struct jg_principal *who,
+                           const char *state, int limit,
+                           struct jg_delivery **out, size_t *n,
+                           char why[JG_WHY_MAX]);
 
 /* ---- audit and housekeeping ---- */
 

@@ -228,6 +228,24 @@ static enum jg_err expire_grant(struct jg_gate *g, const char *id,
 	                     json_pack("{s:s}", "expired_at", at));
 }
 
+/* Tell holders their grant ends soon (once per expiry time). */
+static enum jg_err warn_expiring(struct jg_gate *g, int64_t now)
+{
+	char ids[SWEEP_BATCH][JG_ID_LEN];
+	struct jg_grant gr;
+	size_t n = 0;
+	enum jg_err e = g->st->ops->grant_expiring(g->st, now,
+	                                           g->notify->expiring_within,
+	                                           ids, SWEEP_BATCH, &n);
+
+	for (size_t i = 0; e == JG_OK && i < n; i++) {
+		e = g->st->ops->grant_get(g->st, ids[i], &gr);
+		if (e == JG_OK)
+			e = jg_notify_grant(g->st, g->notify, &gr, now);
+	}
+	return e;
+}
+
 enum jg_err jg_gate_sweep(struct jg_gate *g, int64_t now, size_t *changed)
 {
 	char reqs[SWEEP_BATCH][JG_ID_LEN], grants[SWEEP_BATCH][JG_ID_LEN];
@@ -245,6 +263,8 @@ enum jg_err jg_gate_sweep(struct jg_gate *g, int64_t now, size_t *changed)
 		e = expire_request(g, reqs[i], now);
 	for (size_t i = 0; e == JG_OK && i < ng; i++)
 		e = expire_grant(g, grants[i], now);
+	if (e == JG_OK && g->notify)
+		e = warn_expiring(g, now);
 	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK)
 		return jg_gate_abort(g, e);
 	*changed = nr + ng;
@@ -280,4 +300,23 @@ enum jg_err jg_gate_audit_verify(struct jg_gate *g,
 		return jg_gate_why(JG_EFORBIDDEN, why, "the audit trail is for "
 		                   "admins and auditors");
 	return jg_audit_verify(g->st, rep);
+}
+
+/* ---- outbox ---- */
+
+enum jg_err jg_gate_outbox(struct jg_gate *g, const struct jg_principal *who,
+                           const char *state, int limit,
+                           struct jg_delivery **out, size_t *n,
+                           char why[JG_WHY_MAX])
+{
+	enum jg_err e;
+
+	if (!jg_gate_is_admin(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "the outbox is for "
+		                   "admins");
+	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
+		return e;
+	e = g->st->ops->outbox_list(g->st, state, limit, out, n);
+	g->st->ops->rollback(g->st);
+	return e;
 }

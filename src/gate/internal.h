@@ -4,15 +4,27 @@
 #ifndef JG_GATE_INTERNAL_H
 #define JG_GATE_INTERNAL_H
 
+#include <pthread.h>
+
 #include <jansson.h>
 
 #include "audit/audit.h"
+#include "notify/notify.h"
 #include "gate/gate.h"
 
 struct jg_gate {
-	struct jg_store *st;             /* borrowed */
-	const struct jg_policy *policy;  /* borrowed */
+	struct jg_store *st;            /* borrowed */
+	struct jg_policy *policy;       /* owned; replaced by reload */
+	char *policy_path;              /* owned; NULL: no reload */
+	/* held shared by every use case (jg_gate_hold), exclusively by the
+	 * swap in jg_gate_reload, so no use case sees two policies */
+	pthread_rwlock_t lock;
+	const struct jg_notify_config *notify; /* borrowed; NULL: silent */
 };
+
+/* Inside the transaction: queue the notice about r (notify/). */
+enum jg_err jg_gate_notice(struct jg_gate *g, enum jg_notice what,
+                           const struct jg_request *r, int64_t now);
 
 #define JG_ACTOR_SYSTEM "jitgate" /* actor of what the clock decides */
 
@@ -23,8 +35,20 @@ int jg_gate_sees_all(const struct jg_principal *who); /* admin, auditor */
 int jg_gate_reviews(const struct jg_gate *g, const struct jg_principal *who,
                     const struct jg_request *r);
 
+/* Inside a transaction: the valid token behind a presented secret;
+ * JG_EAUTH when unknown or revoked. */
+enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,
+                             struct jg_token *t);
+
 /* Roll back the open transaction and pass e through. */
 enum jg_err jg_gate_abort(struct jg_gate *g, enum jg_err e);
+
+/*
+ * End a use case whose last step filled view v (only when e is OK):
+ * commit; on any failure roll back, leaving v empty.
+ */
+enum jg_err jg_gate_finish(struct jg_gate *g, enum jg_err e,
+                           struct jg_request_view *v);
 
 /* Fill why with a formatted sentence and return e. */
 enum jg_err jg_gate_why(enum jg_err e, char why[JG_WHY_MAX], const char *fmt,
@@ -38,6 +62,42 @@ enum jg_err jg_gate_audit(struct jg_gate *g, int64_t now, const char *actor,
 /* Inside a transaction: a request with its reviews and grant id. */
 enum jg_err jg_gate_load_view(struct jg_gate *g, const char *id,
                               struct jg_request_view *v);
+
+/*
+ * Screening inside the caller's transaction (screening.c): fill ask from
+ * in and who, counting requests in the store for rate checks.
+ */
+struct jg_count_ctx {
+	struct jg_gate *g;
+	const char *requester;
+	const char *resource;
+	int64_t before; /* count only requests created before this */
+};
+enum jg_err jg_gate_count(void *ctx, int64_t since, size_t *by_requester,
+                          size_t *by_resource);
+
+/* JSON text of what screening saw (context) and said (checks); caller
+ * frees. NULL on ENOMEM. */
+char *jg_gate_context_text(const struct jg_principal *who,
+                           const struct jg_new_request *in);
+char *jg_gate_checks_text(const struct jg_verdict *v);
+
+/* Decision name as stored: deny, auto, review, break-glass. */
+const char *jg_gate_decision_name(const struct jg_verdict *v);
+
+/* Inside a write transaction: lengthen grant gr (by extension request
+ * `by`, or "" when automatic) by `extra` seconds, and audit it. */
+enum jg_err jg_gate_extend_grant(struct jg_gate *g, struct jg_grant *gr,
+                                 int64_t extra, const char *actor,
+                                 const char *by, int64_t now,
+                                 char why[JG_WHY_MAX]);
+
+/* Inside a write transaction: screen and record a request (request.c). */
+enum jg_err jg_gate_create_tx(struct jg_gate *g,
+                              const struct jg_principal *who,
+                              const struct jg_new_request *in, int64_t now,
+                              struct jg_request_view *out,
+                              char why[JG_WHY_MAX]);
 
 /* Inside a write transaction: issue the grant of approved request r. */
 enum jg_err jg_gate_issue_grant(struct jg_gate *g, const struct jg_request *r,

@@ -124,16 +124,23 @@ static enum jg_err build(struct jg_request *r, const struct jg_principal *who,
 	return JG_OK;
 }
 
+/* The creation event carries what screening saw and said: flags are
+ * recorded in the trail, not only shown to approvers. */
 static json_t *created_details(const struct jg_request *r)
 {
 	char dur[32];
 
 	jg_duration_format(r->duration, dur, sizeof(dur));
-	return json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:s,s:s?}", "resource",
-	                 r->resource, "action", r->action, "payload_sha256",
-	                 r->payload ? r->payload_sha256 : NULL, "reason",
-	                 r->reason, "ticket", r->ticket[0] ? r->ticket : NULL,
-	                 "duration", dur, "rule", r->rule[0] ? r->rule : NULL);
+	return json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:s,s:s?,s:s,s:o,s:o,s:s?}",
+	                 "resource", r->resource, "action", r->action,
+	                 "payload_sha256", r->payload ? r->payload_sha256 : NULL,
+	                 "reason", r->reason, "ticket",
+	                 r->ticket[0] ? r->ticket : NULL, "duration", dur,
+	                 "rule", r->rule[0] ? r->rule : NULL, "decision",
+	                 r->decision, "context",
+	                 json_loads(r->context, 0, NULL), "screening",
+	                 json_loads(r->screening, 0, NULL), "extends",
+	                 r->extends[0] ? r->extends : NULL);
 }
 
 /*
@@ -141,7 +148,8 @@ static json_t *created_details(const struct jg_request *r)
  * audit the decision and, when approved, issue its grant.
  */
 static enum jg_err announce(struct jg_gate *g, const struct jg_request *r,
-                            const char *by, int64_t now)
+                            const char *by, int64_t now,
+                            char why[JG_WHY_MAX])
 {
 	char grant_id[JG_ID_LEN];
 	int ok = r->state == JG_REQ_APPROVED;
@@ -149,7 +157,107 @@ static enum jg_err announce(struct jg_gate *g, const struct jg_request *r,
 
 	e = jg_gate_audit(g, now, by, ok ? "request.approved" : "request.denied",
 	                  r->id, json_pack("{s:s}", "reason", r->state_reason));
-	return e == JG_OK && ok ? jg_gate_issue_grant(g, r, now, grant_id) : e;
+	if (e == JG_OK)
+		e = jg_gate_notice(g, ok ? JG_NOTICE_APPROVED : JG_NOTICE_DENIED,
+		                   r, now);
+	if (e != JG_OK || !ok)
+		return e;
+	if (!r->extends[0])
+		return jg_gate_issue_grant(g, r, now, grant_id);
+	/* an approved extension lengthens its grant, which keeps its id */
+	struct jg_grant gr;
+	if ((e = g->st->ops->grant_get(g->st, r->extends, &gr)) != JG_OK)
+		return e;
+	return jg_gate_extend_grant(g, &gr, r->duration, by, r->id, now, why);
+}
+
+/* Screen and build r inside the open write transaction. */
+static enum jg_err screen_new(struct jg_gate *g, const struct jg_principal *who,
+                              const struct jg_new_request *in, int64_t now,
+                              struct jg_request *r, struct jg_verdict *v,
+                              char why[JG_WHY_MAX])
+{
+	struct jg_count_ctx cc = {g, who->name, in->resource, 0};
+	struct jg_ask ask = {
+		.resource = in->resource, .action = in->action,
+		.duration = in->duration, .reason = in->reason,
+		.ticket = in->ticket, .source_ip = in->source_ip, .now = now,
+		.finding = in->finding, .break_glass = in->break_glass,
+		.count = jg_gate_count, .count_ctx = &cc,
+	};
+
+	if (in->extends) {
+		ask.extension = 1;
+		ask.life_so_far = in->extends->expires_at - in->extends->not_before;
+		ask.extensions_so_far = in->extends->extensions;
+	}
+	enum jg_err e = jg_policy_screen(g->policy, who, &ask, v);
+
+	if (e != JG_OK)
+		return jg_gate_why(e, why, "%s", v->reason);
+	if ((e = build(r, who, in, v, now)) != JG_OK)
+		return e;
+	if (in->extends)
+		memcpy(r->extends, in->extends->id, sizeof(r->extends));
+	r->context = jg_gate_context_text(who, in);
+	r->screening = jg_gate_checks_text(v);
+	if (!r->context || !r->screening)
+		return JG_ENOMEM;
+	snprintf(r->decision, sizeof(r->decision), "%s",
+	         jg_gate_decision_name(v));
+	r->break_glass = v->break_glass;
+	if (v->break_glass)
+		snprintf(r->post_review, sizeof(r->post_review), "required");
+	if (v->decision == JG_DECIDE_REVIEW)
+		return JG_OK;
+	return jg_request_transition(r, v->decision == JG_DECIDE_AUTO
+	                                        ? JG_REQ_APPROVED
+	                                        : JG_REQ_DENIED,
+	                             v->reason, now, why);
+}
+
+static json_t *break_glass_details(const struct jg_request *r)
+{
+	return json_pack("{s:s,s:s,s:s,s:s}", "requester", r->requester,
+	                 "resource", r->resource, "action", r->action, "reason",
+	                 r->reason);
+}
+
+enum jg_err jg_gate_create_tx(struct jg_gate *g,
+                              const struct jg_principal *who,
+                              const struct jg_new_request *in, int64_t now,
+                              struct jg_request_view *out,
+                              char why[JG_WHY_MAX])
+{
+	struct jg_verdict v;
+	struct jg_request r = {0};
+	enum jg_err e;
+
+	if ((e = check_new(in, why)) != JG_OK)
+		return e;
+	if (in->finding && !who->service)
+		return jg_gate_why(JG_EFORBIDDEN, why, "only service identities "
+		                   "may attach scanner findings");
+	e = screen_new(g, who, in, now, &r, &v, why);
+	if (e == JG_OK)
+		e = g->st->ops->request_insert(g->st, &r);
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, who->name, "request.created", r.id,
+		                  created_details(&r));
+	if (e == JG_OK && r.state == JG_REQ_PENDING)
+		e = jg_gate_notice(g, JG_NOTICE_PENDING, &r, now);
+	if (e == JG_OK && r.break_glass)
+		e = jg_gate_audit(g, now, who->name, "alert.break_glass", r.id,
+		                  break_glass_details(&r));
+	if (e == JG_OK && r.break_glass)
+		e = jg_gate_notice(g, JG_NOTICE_BREAK_GLASS, &r, now);
+	if (e == JG_OK && r.state != JG_REQ_PENDING)
+		e = announce(g, &r, r.break_glass ? who->name : JG_ACTOR_SYSTEM,
+		             now, why);
+	if (e == JG_OK)
+		e = jg_gate_load_view(g, r.id, out);
+	jg_request_clear(&r);
+	return e;
 }
 
 enum jg_err jg_gate_request_create(struct jg_gate *g,
@@ -158,46 +266,15 @@ enum jg_err jg_gate_request_create(struct jg_gate *g,
                                    int64_t now, struct jg_request_view *out,
                                    char why[JG_WHY_MAX])
 {
-	struct jg_ask ask = {.resource = in->resource, .action = in->action,
-	                     .duration = in->duration, .now = now};
-	struct jg_verdict v;
-	struct jg_request r;
 	enum jg_err e;
 
-	if ((e = check_new(in, why)) != JG_OK)
+	if (in->extends)
+		return jg_gate_why(JG_EINVAL, why, "extend a grant through "
+		                   "its extend call");
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
-	e = jg_policy_screen(g->policy, who, &ask, &v);
-	if (e != JG_OK)
-		return jg_gate_why(e, why, "%s", v.reason);
-	e = build(&r, who, in, &v, now);
-	if (e == JG_OK && v.decision != JG_DECIDE_REVIEW)
-		e = jg_request_transition(&r, v.decision == JG_DECIDE_AUTO
-		                                      ? JG_REQ_APPROVED
-		                                      : JG_REQ_DENIED,
-		                          v.reason, now, why);
-	if (e != JG_OK) {
-		jg_request_clear(&r);
-		return e;
-	}
-	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK) {
-		jg_request_clear(&r);
-		return e;
-	}
-	e = g->st->ops->request_insert(g->st, &r);
-	if (e == JG_OK)
-		e = jg_gate_audit(g, now, who->name, "request.created", r.id,
-		                  created_details(&r));
-	if (e == JG_OK && r.state != JG_REQ_PENDING)
-		e = announce(g, &r, JG_ACTOR_SYSTEM, now);
-	if (e == JG_OK)
-		e = jg_gate_load_view(g, r.id, out);
-	jg_request_clear(&r);
-	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
-		if (e == JG_OK)
-			jg_request_view_clear(out);
-		return jg_gate_abort(g, e);
-	}
-	return JG_OK;
+	e = jg_gate_create_tx(g, who, in, now, out, why);
+	return jg_gate_finish(g, e, out);
 }
 
 /* ---- read ---- */
@@ -280,6 +357,18 @@ enum jg_err jg_gate_request_list(struct jg_gate *g,
 
 /* ---- review ---- */
 
+int jg_gate_can_review(struct jg_gate *g, const struct jg_principal *who,
+                       const struct jg_request_view *v, int64_t now)
+{
+	const struct jg_request *r = &v->req;
+	char why[JG_WHY_MAX];
+	int in_group = r->state == JG_REQ_PENDING && r->step < r->nsteps &&
+	               jg_policy_member(g->policy, r->steps[r->step].group, who);
+
+	return jg_review_check(r, v->reviews, v->nreviews, who->name, in_group,
+	                       now, why) == JG_OK;
+}
+
 static json_t *review_details(const struct jg_review *rv)
 {
 	return json_pack("{s:s,s:I,s:s?}", "verdict",
@@ -321,9 +410,11 @@ static enum jg_err review_tx(struct jg_gate *g, const struct jg_principal *who,
 	    JG_REVIEW_RECORDED)
 		return JG_OK;
 	e = g->st->ops->request_update(g->st, r, was, was_step);
-	if (e != JG_OK || r->state == JG_REQ_PENDING)
+	if (e == JG_OK && r->state == JG_REQ_PENDING)
+		return jg_gate_notice(g, JG_NOTICE_STEP, r, now);
+	if (e != JG_OK)
 		return e;
-	return announce(g, r, who->name, now);
+	return announce(g, r, who->name, now, why);
 }
 
 enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
@@ -353,12 +444,7 @@ enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
 	}
 	if (e == JG_OK)
 		e = jg_gate_load_view(g, id, out);
-	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
-		if (e == JG_OK)
-			jg_request_view_clear(out);
-		return jg_gate_abort(g, e);
-	}
-	return JG_OK;
+	return jg_gate_finish(g, e, out);
 }
 
 /* ---- cancel ---- */
@@ -408,10 +494,62 @@ enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
 	jg_request_clear(&r);
 	if (e == JG_OK)
 		e = jg_gate_load_view(g, id, out);
-	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
-		if (e == JG_OK)
-			jg_request_view_clear(out);
-		return jg_gate_abort(g, e);
+	return jg_gate_finish(g, e, out);
+}
+
+/* ---- review after break-glass ---- */
+
+static enum jg_err post_review_tx(struct jg_gate *g,
+                                  const struct jg_principal *who,
+                                  const char *id, const char *comment,
+                                  int64_t now, char why[JG_WHY_MAX])
+{
+	struct jg_request r;
+	enum jg_err e = g->st->ops->request_get(g->st, id, &r);
+
+	if (e == JG_OK && !can_view(g, who, &r)) {
+		jg_request_clear(&r);
+		e = JG_ENOTFOUND;
 	}
-	return JG_OK;
+	if (e == JG_ENOTFOUND)
+		return jg_gate_why(e, why, "request %s not found", id);
+	if (e != JG_OK)
+		return e;
+	if (strcmp(r.post_review, "required") != 0)
+		e = jg_gate_why(JG_ECONFLICT, why, "request %s has no review "
+		                "due", id);
+	else if (strcmp(who->name, r.requester) == 0)
+		e = jg_gate_why(JG_ESELF, why, "the requester cannot review "
+		                "their own break-glass request %s", id);
+	else if (!jg_gate_reviews(g, who, &r) && !jg_gate_is_admin(who))
+		e = jg_gate_why(JG_EFORBIDDEN, why, "'%s' is not an approver "
+		                "of request %s", who->name, id);
+	if (e == JG_OK) {
+		snprintf(r.post_review, sizeof(r.post_review), "done");
+		e = g->st->ops->request_update(g->st, &r, r.state, r.step);
+	}
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, who->name, "request.post_reviewed", id,
+		                  json_pack("{s:s?}", "comment", comment));
+	jg_request_clear(&r);
+	return e;
+}
+
+enum jg_err jg_gate_post_review(struct jg_gate *g,
+                                const struct jg_principal *who,
+                                const char *id, const char *comment,
+                                int64_t now, struct jg_request_view *out,
+                                char why[JG_WHY_MAX])
+{
+	enum jg_err e;
+
+	if (comment && strlen(comment) > JG_REASON_MAX)
+		return jg_gate_why(JG_EINVAL, why, "comment is longer than %d "
+		                   "bytes", JG_REASON_MAX);
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	e = post_review_tx(g, who, id, comment, now, why);
+	if (e == JG_OK)
+		e = jg_gate_load_view(g, id, out);
+	return jg_gate_finish(g, e, out);
 }

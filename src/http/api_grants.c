@@ -104,3 +104,35 @@ void jg_api_check(struct jg_ex *ex)
 	                              "grant_id", c.grant.id, "expires_at", exp,
 	                              "reason", c.reason));
 }
+
+void jg_api_grant_extend(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"duration", "reason", "ticket",
+	                                     NULL};
+	struct jg_extension in = {.source_ip = ex->peer};
+	struct jg_extend_result res;
+	const char *duration;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "reason", 1, &in.reason) ||
+	    jg_ex_str(ex, "ticket", 0, &in.ticket) ||
+	    jg_ex_str(ex, "duration", 0, &duration))
+		return;
+	if (duration && jg_duration_parse(duration, &in.duration) != JG_OK) {
+		jg_ex_fail(ex, JG_EINVAL, "duration must look like 45s, 30m, "
+		                          "2h or 1h30m");
+		return;
+	}
+	e = jg_gate_grant_extend(ex->gate, &ex->who, ex->param, &in, ex->now,
+	                         &res, why);
+	if (e != JG_OK) {
+		jg_ex_fail(ex, e, why);
+		return;
+	}
+	jg_ex_json(ex, res.extended ? 200 : 201,
+	           json_pack("{s:b,s:o,s:o}", "extended", res.extended, "grant",
+	                     jg_render_grant(&res.grant, ex->now), "request",
+	                     jg_render_request(&res.req, ex->now)));
+	jg_request_view_clear(&res.req);
+}

@@ -6,6 +6,17 @@
 #include "http/render.h"
 #include "util/timefmt.h"
 
+/* v as the API shows it to this caller: can_review is theirs alone. */
+static json_t *render_for(struct jg_ex *ex, const struct jg_request_view *v)
+{
+	json_t *o = jg_render_request(v, ex->now);
+	if (o)
+		json_object_set_new(o, "can_review",
+		                    json_boolean(jg_gate_can_review(
+		                            ex->gate, &ex->who, v, ex->now)));
+	return o;
+}
+
 /* Reply with view v (and clear it), or with the problem for e. */
 static void reply_view(struct jg_ex *ex, enum jg_err e, int status,
                        struct jg_request_view *v, const char *why)
@@ -14,22 +25,65 @@ static void reply_view(struct jg_ex *ex, enum jg_err e, int status,
 		jg_ex_fail(ex, e, why);
 		return;
 	}
-	jg_ex_json(ex, status, jg_render_request(v, ex->now));
+	jg_ex_json(ex, status, render_for(ex, v));
 	jg_request_view_clear(v);
+}
+
+/*
+ * The scanner finding a service attaches: {id, type, rule, severity,
+ * location, recommendation}, all strings. 0 when fine or absent.
+ */
+static int read_finding(struct jg_ex *ex, struct jg_finding *f, int *has)
+{
+	static const char *const fields[] = {"id", "type", "rule", "severity",
+	                                     "location", "recommendation",
+	                                     NULL};
+	json_t *o = json_object_get(ex->body, "finding");
+	json_t *body = ex->body;
+	const char *severity;
+	int rc;
+
+	*has = 0;
+	if (!o || json_is_null(o))
+		return 0;
+	if (!json_is_object(o)) {
+		jg_ex_fail(ex, JG_EINVAL, "finding must be an object");
+		return -1;
+	}
+	ex->body = o; /* reuse the field readers on the nested object */
+	rc = jg_ex_fields(ex, fields) || jg_ex_str(ex, "id", 1, &f->id) ||
+	     jg_ex_str(ex, "type", 0, &f->type) ||
+	     jg_ex_str(ex, "rule", 0, &f->rule) ||
+	     jg_ex_str(ex, "severity", 0, &severity) ||
+	     jg_ex_str(ex, "location", 0, &f->location) ||
+	     jg_ex_str(ex, "recommendation", 0, &f->recommendation);
+	ex->body = body;
+	if (rc)
+		return -1;
+	if (severity && !(f->severity = jg_level_parse(severity))) {
+		jg_ex_fail(ex, JG_EINVAL, "finding severity must be low, "
+		                          "medium, high or critical");
+		return -1;
+	}
+	*has = 1;
+	return 0;
 }
 
 void jg_api_request_create(struct jg_ex *ex)
 {
 	static const char *const fields[] = {"resource", "action", "payload",
 	                                     "reason", "ticket", "duration",
-	                                     NULL};
+	                                     "finding", "break_glass", NULL};
 	struct jg_new_request in = {0};
+	struct jg_finding finding = {0};
 	struct jg_request_view v;
 	const char *duration;
 	char why[JG_WHY_MAX] = "";
+	json_t *bg;
+	int has_finding;
 	enum jg_err e;
 
-	if (jg_ex_fields(ex, fields) ||
+	if (jg_ex_fields(ex, fields) || read_finding(ex, &finding, &has_finding) ||
 	    jg_ex_str(ex, "resource", 1, &in.resource) ||
 	    jg_ex_str(ex, "action", 1, &in.action) ||
 	    jg_ex_str(ex, "reason", 1, &in.reason) ||
@@ -42,6 +96,14 @@ void jg_api_request_create(struct jg_ex *ex)
 		                          "2h or 1h30m");
 		return;
 	}
+	bg = json_object_get(ex->body, "break_glass");
+	if (bg && !json_is_boolean(bg)) {
+		jg_ex_fail(ex, JG_EINVAL, "break_glass must be true or false");
+		return;
+	}
+	in.break_glass = json_is_true(bg);
+	in.finding = has_finding ? &finding : NULL;
+	in.source_ip = ex->peer;
 	e = jg_gate_request_create(ex->gate, &ex->who, &in, ex->now, &v, why);
 	reply_view(ex, e, 201, &v, why);
 }
@@ -62,6 +124,12 @@ void jg_api_request_list(struct jg_ex *ex)
 	f.state = jg_ex_query(ex, "state");
 	f.principal = jg_ex_query(ex, "requester");
 	f.resource = jg_ex_query(ex, "resource");
+	f.post_review = jg_ex_query(ex, "post_review");
+	if (f.post_review && strcmp(f.post_review, "required") != 0 &&
+	    strcmp(f.post_review, "done") != 0) {
+		jg_ex_fail(ex, JG_EINVAL, "post_review must be required or done");
+		return;
+	}
 	if (f.state && jg_req_state_parse(f.state, &st) != 0) {
 		jg_ex_fail(ex, JG_EINVAL, "state must be pending, approved, "
 		                          "denied, cancelled or expired");
@@ -75,7 +143,7 @@ void jg_api_request_list(struct jg_ex *ex)
 	}
 	json_t *items = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(items, jg_render_request(&views[i], ex->now));
+		json_array_append_new(items, render_for(ex, &views[i]));
 		jg_request_view_clear(&views[i]);
 	}
 	free(views);
@@ -123,3 +191,18 @@ static void review(struct jg_ex *ex, int approve)
 
 void jg_api_request_approve(struct jg_ex *ex) { review(ex, 1); }
 void jg_api_request_deny(struct jg_ex *ex) { review(ex, 0); }
+
+void jg_api_request_post_review(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"comment", NULL};
+	struct jg_request_view v;
+	const char *comment;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "comment", 0, &comment))
+		return;
+	e = jg_gate_post_review(ex->gate, &ex->who, ex->param, comment,
+	                        ex->now, &v, why);
+	reply_view(ex, e, 200, &v, why);
+}

@@ -18,9 +18,14 @@ struct jg_ex {
 	struct MHD_Connection *conn;
 	struct jg_gate *gate;
 	struct jg_principal who; /* authenticated caller */
+	const char *path;        /* the request path, without query */
 	const char *param;       /* the route's '*' segment, or NULL */
 	json_t *body;            /* request body object (owned), or NULL */
 	int64_t now;
+	const char *peer;        /* the client's address as text */
+	int via_cookie;          /* authenticated by a dashboard session */
+	char csrf[65];           /* that session's CSRF token */
+	char set_cookie[192];    /* a Set-Cookie header to send, or "" */
 	/* response */
 	int status;
 	json_t *reply;              /* owned */
@@ -29,6 +34,8 @@ struct jg_ex {
 };
 
 typedef void (*jg_handler)(struct jg_ex *ex);
+
+#define JG_SESSION_COOKIE "jg_session"
 
 /* Reply with JSON value v (consumed) and status. */
 void jg_ex_json(struct jg_ex *ex, int status, json_t *v);
@@ -65,8 +72,12 @@ struct jg_route {
 	const char *method;
 	const char *pattern; /* '*' matches one path segment */
 	jg_handler fn;
-	int public_;         /* no authentication */
+	int flags;           /* JG_ROUTE_* */
 };
+
+#define JG_ROUTE_PUBLIC 1    /* no authentication */
+#define JG_ROUTE_EXCLUSIVE 2 /* runs without the gate hold (reload) */
+#define JG_ROUTE_BIG_BODY 4  /* takes up to JG_BIG_BODY_MAX (a policy) */
 extern const struct jg_route jg_routes[];
 extern const size_t jg_nroutes;
 

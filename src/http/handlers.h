@@ -11,18 +11,35 @@ void jg_api_request_get(struct jg_ex *ex);
 void jg_api_request_cancel(struct jg_ex *ex);
 void jg_api_request_approve(struct jg_ex *ex);
 void jg_api_request_deny(struct jg_ex *ex);
+void jg_api_request_post_review(struct jg_ex *ex);
 
 /* api_grants.c */
 void jg_api_grant_list(struct jg_ex *ex);
 void jg_api_grant_get(struct jg_ex *ex);
 void jg_api_grant_revoke(struct jg_ex *ex);
 void jg_api_grant_done(struct jg_ex *ex);
+void jg_api_grant_extend(struct jg_ex *ex);
 void jg_api_check(struct jg_ex *ex);
+
+/* api_policy.c */
+void jg_api_policy_get(struct jg_ex *ex);
+void jg_api_resources(struct jg_ex *ex);
+void jg_api_policy_reload(struct jg_ex *ex);
+void jg_api_policy_replay(struct jg_ex *ex);
 
 /* api_audit.c */
 void jg_api_audit_list(struct jg_ex *ex);
 void jg_api_audit_export(struct jg_ex *ex);
 void jg_api_audit_verify(struct jg_ex *ex);
+void jg_api_outbox(struct jg_ex *ex);
+
+/* api_session.c */
+void jg_api_session_open(struct jg_ex *ex);
+void jg_api_session_get(struct jg_ex *ex);
+void jg_api_session_close(struct jg_ex *ex);
+
+/* static.c: the embedded dashboard */
+void jg_api_static(struct jg_ex *ex);
 
 /* api_tokens.c */
 void jg_api_health(struct jg_ex *ex);

@@ -28,8 +28,10 @@ static json_t *render_steps(const struct jg_request_view *v,
 
 	for (size_t i = 0; steps && i < r->nsteps; i++) {
 		json_t *who = json_array();
+		/* break-glass approves without the steps: say so */
 		const char *status =
-		        i < r->step || state == JG_REQ_APPROVED ? "done"
+		        r->break_glass ? "skipped"
+		        : i < r->step || state == JG_REQ_APPROVED ? "done"
 		        : i == r->step && state == JG_REQ_PENDING ? "current"
 		                                                    : "waiting";
 		for (size_t k = 0; k < v->nreviews; k++)
@@ -68,7 +70,7 @@ json_t *jg_render_request(const struct jg_request_view *v, int64_t now)
 	char dur[32];
 
 	jg_duration_format(r->duration, dur, sizeof(dur));
-	return json_pack(
+	json_t *o = json_pack(
 	        "{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:s,s:I,s:o,s:s,s:s,s:o,"
 	        "s:I,s:o,s:o,s:o,s:o,s:o}",
 	        "id", r->id, "requester", r->requester, "resource", r->resource,
@@ -85,12 +87,24 @@ json_t *jg_render_request(const struct jg_request_view *v, int64_t now)
 	        time_or_null(r->expires_at), "decided_at",
 	        time_or_null(r->decided_at), "grant_id",
 	        str_or_null(v->grant_id));
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "context", json_loads(r->context ? r->context
+	                                                        : "{}", 0, NULL));
+	json_object_set_new(o, "screening",
+	                    json_loads(r->screening ? r->screening : "[]", 0,
+	                               NULL));
+	json_object_set_new(o, "decision", str_or_null(r->decision));
+	json_object_set_new(o, "break_glass", json_boolean(r->break_glass));
+	json_object_set_new(o, "post_review", str_or_null(r->post_review));
+	json_object_set_new(o, "extends", str_or_null(r->extends));
+	return o;
 }
 
 json_t *jg_render_grant(const struct jg_grant *g, int64_t now)
 {
 	return json_pack(
-	        "{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o}",
+	        "{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:i}",
 	        "id", g->id, "request_id", g->request_id, "principal",
 	        g->principal, "resource", g->resource, "action", g->action,
 	        "payload_sha256", str_or_null(g->payload_sha256), "not_before",
@@ -104,7 +118,8 @@ json_t *jg_render_grant(const struct jg_grant *g, int64_t now)
 	                     : jg_grant_state_at(g, now) == JG_GRANT_EXPIRED
 	                             ? g->expires_at
 	                             : 0),
-	        "created_at", time_or_null(g->created_at));
+	        "created_at", time_or_null(g->created_at), "extensions",
+	        g->extensions);
 }
 
 json_t *jg_render_roles(int roles)

@@ -4,8 +4,17 @@
  */
 #include "http/handlers.h"
 
+#define PUBLIC JG_ROUTE_PUBLIC
+#define EXCLUSIVE JG_ROUTE_EXCLUSIVE
+#define BIG_BODY JG_ROUTE_BIG_BODY
+
 const struct jg_route jg_routes[] = {
-	{"GET", "/healthz", jg_api_health, 1},
+	{"GET", "/healthz", jg_api_health, PUBLIC},
+	{"GET", "/", jg_api_static, PUBLIC},
+	{"GET", "/assets/*", jg_api_static, PUBLIC},
+	{"POST", "/v1/session", jg_api_session_open, PUBLIC},
+	{"GET", "/v1/session", jg_api_session_get, 0},
+	{"POST", "/v1/session/close", jg_api_session_close, 0},
 	{"GET", "/v1/whoami", jg_api_whoami, 0},
 	{"POST", "/v1/requests", jg_api_request_create, 0},
 	{"GET", "/v1/requests", jg_api_request_list, 0},
@@ -13,14 +22,21 @@ const struct jg_route jg_routes[] = {
 	{"POST", "/v1/requests/*/cancel", jg_api_request_cancel, 0},
 	{"POST", "/v1/requests/*/approve", jg_api_request_approve, 0},
 	{"POST", "/v1/requests/*/deny", jg_api_request_deny, 0},
+	{"POST", "/v1/requests/*/post-review", jg_api_request_post_review, 0},
 	{"GET", "/v1/grants", jg_api_grant_list, 0},
 	{"GET", "/v1/grants/*", jg_api_grant_get, 0},
 	{"POST", "/v1/grants/*/revoke", jg_api_grant_revoke, 0},
 	{"POST", "/v1/grants/*/done", jg_api_grant_done, 0},
+	{"POST", "/v1/grants/*/extend", jg_api_grant_extend, 0},
 	{"POST", "/v1/check", jg_api_check, 0},
+	{"GET", "/v1/policy", jg_api_policy_get, 0},
+	{"GET", "/v1/resources", jg_api_resources, 0},
+	{"POST", "/v1/policy/reload", jg_api_policy_reload, EXCLUSIVE},
+	{"POST", "/v1/policy/replay", jg_api_policy_replay, BIG_BODY},
 	{"GET", "/v1/audit", jg_api_audit_list, 0},
 	{"GET", "/v1/audit/export", jg_api_audit_export, 0},
 	{"GET", "/v1/audit/verify", jg_api_audit_verify, 0},
+	{"GET", "/v1/outbox", jg_api_outbox, 0},
 	{"POST", "/v1/tokens", jg_api_token_create, 0},
 	{"GET", "/v1/tokens", jg_api_token_list, 0},
 	{"POST", "/v1/tokens/*/revoke", jg_api_token_revoke, 0},

@@ -19,9 +19,11 @@
 
 #include <pthread.h>
 
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "http/serve.h"
+#include "notify/worker.h"
 #include "http/server.h"
 #include "policy/load.h"
 #include "util/timefmt.h"
@@ -34,6 +36,9 @@ struct serve_opts {
 	const char *token_file;
 	int64_t sweep; /* seconds */
 	int threads;
+	struct jg_notify_config notify;
+	const char *webhook_secret_file;
+	char secret[256]; /* the webhook HMAC key, read from its file */
 };
 
 static int64_t wall_clock(void)
@@ -44,15 +49,18 @@ static int64_t wall_clock(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: jitgate serve [--listen HOST:PORT] [--db PATH] "
+	        "usage: jitgate serve [--listen HOST:PORT] [--db PATH|URL] "
 	        "[--policy FILE]\n"
 	        "                     [--bootstrap-token-file FILE] "
 	        "[--sweep-interval D] [--threads N]\n"
 	        "\n"
 	        "  --listen HOST:PORT   address to serve on (default "
 	        "127.0.0.1:8080, env JITGATE_LISTEN)\n"
-	        "  --db PATH            SQLite database file (default "
-	        "var/jitgate.db, env JITGATE_DB)\n"
+	        "  --db PATH|URL        SQLite database file, or a "
+	        "postgres:// URL to share one\n"
+	        "                       database among servers (default "
+	        "var/jitgate.db,\n"
+	        "                       env JITGATE_DB or JITGATE_DATABASE)\n"
 	        "  --policy FILE        policy file (default "
 	        "examples/policy.yaml, env JITGATE_POLICY)\n"
 	        "  --bootstrap-token-file FILE\n"
@@ -60,7 +68,18 @@ static void usage(FILE *f)
 	        "here (mode 0600)\n"
 	        "  --sweep-interval D   how often expiries are recorded "
 	        "(default 1s)\n"
-	        "  --threads N          HTTP worker threads (default 4)\n");
+	        "  --threads N          HTTP worker threads (default 4)\n"
+	        "  --webhook-url URL    POST notifications here, signed "
+	        "(env JITGATE_WEBHOOK_URL)\n"
+	        "  --webhook-secret-file FILE\n"
+	        "                       the HMAC-SHA256 key for the webhook "
+	        "(env JITGATE_WEBHOOK_SECRET_FILE)\n"
+	        "  --slack-url URL      a Slack-compatible incoming webhook "
+	        "(env JITGATE_SLACK_URL)\n"
+	        "  --dashboard-url URL  base of links in notifications "
+	        "(env JITGATE_DASHBOARD_URL)\n"
+	        "  --notify-attempts N  dead-letter a notification after N "
+	        "tries (default 10)\n");
 }
 
 static int parse_listen(const char *s, struct serve_opts *o)
@@ -81,6 +100,38 @@ static int parse_listen(const char *s, struct serve_opts *o)
 	return 0;
 }
 
+/* The webhook key comes from a file, never a flag (ps would show it). */
+static int read_secret(struct serve_opts *o)
+{
+	FILE *f;
+	size_t n;
+
+	if (!o->notify.webhook_url)
+		return -1;
+	if (!o->webhook_secret_file) {
+		fprintf(stderr, "jitgate: --webhook-url needs "
+		        "--webhook-secret-file: deliveries are signed\n");
+		return 2;
+	}
+	if (!(f = fopen(o->webhook_secret_file, "r"))) {
+		fprintf(stderr, "jitgate: cannot read %s: %s\n",
+		        o->webhook_secret_file, strerror(errno));
+		return 2;
+	}
+	n = fread(o->secret, 1, sizeof(o->secret) - 1, f);
+	fclose(f);
+	while (n && (o->secret[n - 1] == '\n' || o->secret[n - 1] == '\r'))
+		n--;
+	o->secret[n] = '\0';
+	if (n < 16 || n == sizeof(o->secret) - 1) {
+		fprintf(stderr, "jitgate: the webhook secret in %s must be 16 "
+		        "to 254 bytes\n", o->webhook_secret_file);
+		return 2;
+	}
+	o->notify.webhook_secret = o->secret;
+	return -1;
+}
+
 static const char *env_or(const char *name, const char *def)
 {
 	const char *v = getenv(name);
@@ -96,16 +147,28 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"bootstrap-token-file", required_argument, NULL, 'b'},
 		{"sweep-interval", required_argument, NULL, 's'},
 		{"threads", required_argument, NULL, 't'},
+		{"webhook-url", required_argument, NULL, 'W'},
+		{"webhook-secret-file", required_argument, NULL, 'S'},
+		{"slack-url", required_argument, NULL, 'K'},
+		{"dashboard-url", required_argument, NULL, 'U'},
+		{"notify-attempts", required_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *listen = env_or("JITGATE_LISTEN", "127.0.0.1:8080");
 	int c;
 
-	o->db = env_or("JITGATE_DB", "var/jitgate.db");
+	o->db = env_or("JITGATE_DB",
+	               env_or("JITGATE_DATABASE", "var/jitgate.db"));
 	o->policy = env_or("JITGATE_POLICY", "examples/policy.yaml");
 	o->sweep = 1;
 	o->threads = 4;
+	o->notify.webhook_url = getenv("JITGATE_WEBHOOK_URL");
+	o->notify.slack_url = getenv("JITGATE_SLACK_URL");
+	o->notify.dashboard_url = getenv("JITGATE_DASHBOARD_URL");
+	o->webhook_secret_file = getenv("JITGATE_WEBHOOK_SECRET_FILE");
+	o->notify.max_attempts = 10;
+	o->notify.expiring_within = 300;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -128,6 +191,19 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 				return 2;
 			}
 			break;
+		case 'W': o->notify.webhook_url = optarg; break;
+		case 'S': o->webhook_secret_file = optarg; break;
+		case 'K': o->notify.slack_url = optarg; break;
+		case 'U': o->notify.dashboard_url = optarg; break;
+		case 'A':
+			o->notify.max_attempts = (int)strtol(optarg, NULL, 10);
+			if (o->notify.max_attempts < 1 ||
+			    o->notify.max_attempts > 100) {
+				fprintf(stderr, "jitgate: --notify-attempts must "
+				        "be 1 to 100\n");
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -142,7 +218,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		        "HOST:PORT)\n", listen);
 		return 2;
 	}
-	return -1;
+	return read_secret(o);
 }
 
 static int write_token_file(const char *path, const char *secret)
@@ -186,10 +262,21 @@ static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
 	struct timespec ts = {.tv_sec = (time_t)o->sweep};
 	size_t changed;
 
+	char sha[JG_SHA256_HEX], why[JG_WHY_MAX];
+
 	for (;;) {
 		int sig = sigtimedwait(set, NULL, &ts);
 		if (sig == SIGINT || sig == SIGTERM)
 			return;
+		if (sig == SIGHUP) {
+			if (jg_gate_reload(gate, NULL, wall_clock(), sha, why) ==
+			    JG_OK)
+				fprintf(stderr, "jitgate: policy reloaded "
+				        "(sha256 %s)\n", sha);
+			else
+				fprintf(stderr, "jitgate: %s\n", why);
+			continue;
+		}
 		if (jg_gate_sweep(gate, wall_clock(), &changed) != JG_OK)
 			fprintf(stderr, "jitgate: sweep failed; will retry\n");
 	}
@@ -200,7 +287,8 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 {
 	struct jg_gate *gate = NULL;
 	struct jg_server *srv = NULL;
-	char secret[JG_TOKEN_LEN], err[256];
+	struct jg_notifier *notifier = NULL;
+	char secret[JG_TOKEN_LEN], err[256], where[256];
 	sigset_t set;
 	enum jg_err e;
 
@@ -211,15 +299,26 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 	/* block before threads start so they inherit the mask */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* libcurl (notifications) must be set up before any thread runs */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 
-	if ((e = jg_gate_new(st, policy, &gate)) != JG_OK ||
+	if ((e = jg_gate_new(st, policy, o->policy, &gate)) != JG_OK ||
 	    (e = jg_gate_start(gate, wall_clock(), secret)) != JG_OK) {
 		fprintf(stderr, "jitgate: cannot start: %s (%s)\n",
 		        jg_strerror(e), st->err);
 		jg_gate_free(gate);
 		return 1;
 	}
+	if (o->notify.webhook_url || o->notify.slack_url) {
+		jg_gate_set_notify(gate, &o->notify);
+		if (jg_notifier_start(st, &o->notify, &notifier) != JG_OK) {
+			fprintf(stderr, "jitgate: cannot start notifications\n");
+			jg_gate_free(gate);
+			return 1;
+		}
+	}
 	if (announce_token(o, secret)) {
+		jg_notifier_stop(notifier);
 		jg_gate_free(gate);
 		return 1;
 	}
@@ -227,15 +326,18 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 	                    &srv, err, sizeof(err));
 	if (e != JG_OK) {
 		fprintf(stderr, "jitgate: %s\n", err);
+		jg_notifier_stop(notifier);
 		jg_gate_free(gate);
 		return 1;
 	}
+	jg_store_describe(o->db, where, sizeof(where)); /* no password */
 	printf("jitgate: listening on http://%s:%u (store %s, policy %s)\n",
-	       o->host, jg_server_port(srv), o->db, o->policy);
+	       o->host, jg_server_port(srv), where, o->policy);
 	fflush(stdout);
 	run_until_signal(gate, o, &set);
 	fprintf(stderr, "jitgate: stopping\n");
 	jg_server_stop(srv);
+	jg_notifier_stop(notifier);
 	jg_gate_free(gate);
 	return 0;
 }
@@ -259,8 +361,7 @@ int jg_serve_main(int argc, char **argv)
 		jg_policy_free(policy);
 		return 1;
 	}
-	rc = serve(&o, policy, st);
+	rc = serve(&o, policy, st); /* the gate takes the policy */
 	jg_store_close(st);
-	jg_policy_free(policy);
 	return rc;
 }

@@ -11,8 +11,14 @@
 #include <time.h>
 
 #include "core/limits.h"
+#include "util/crypto.h"
 #include "http/exchange.h"
 #include "http/server.h"
+
+#define JG_CSP                                                              \
+	"default-src 'none'; script-src 'self'; style-src 'self'; "          \
+	"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; " \
+	"base-uri 'none'; form-action 'self'"
 
 struct jg_server {
 	struct MHD_Daemon *mhd;
@@ -25,6 +31,7 @@ struct jg_server {
 struct pending {
 	char *body; /* owned, NUL-terminated */
 	size_t len;
+	size_t max; /* the route's body bound */
 	int too_big;
 };
 
@@ -78,13 +85,38 @@ static const struct jg_route *route(const char *method, const char *url,
 	return NULL;
 }
 
-static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex)
+/*
+ * A bearer token, or else a dashboard session cookie. Writes made with
+ * a cookie must echo the session's CSRF token in X-CSRF-Token: a cookie
+ * alone (which a browser may attach to another site's request) is not
+ * enough to change anything.
+ */
+static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex,
+                                const char *method)
 {
 	const char *h = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
 	                                            "Authorization");
-	if (!h || strncmp(h, "Bearer ", 7) != 0)
+	const char *cookie, *csrf;
+	enum jg_err e;
+
+	if (h) {
+		if (strncmp(h, "Bearer ", 7) != 0)
+			return JG_EAUTH;
+		return jg_gate_authenticate(s->gate, h + 7, &ex->who);
+	}
+	cookie = MHD_lookup_connection_value(ex->conn, MHD_COOKIE_KIND,
+	                                     JG_SESSION_COOKIE);
+	if (!cookie)
 		return JG_EAUTH;
-	return jg_gate_authenticate(s->gate, h + 7, &ex->who);
+	e = jg_gate_session_auth(s->gate, cookie, ex->now, &ex->who, ex->csrf);
+	if (e != JG_OK)
+		return e;
+	ex->via_cookie = 1;
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return JG_OK;
+	csrf = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
+	                                   "X-CSRF-Token");
+	return csrf && jg_secure_equal(csrf, ex->csrf) ? JG_OK : JG_ECSRF;
 }
 
 static int parse_body(struct jg_ex *ex, const struct pending *p)
@@ -127,18 +159,28 @@ static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
 		return;
 	}
 	ex->param = param;
-	if (!r->public_ && (e = authenticate(s, ex)) != JG_OK) {
+	ex->path = url;
+	if (!(r->flags & JG_ROUTE_PUBLIC) &&
+	    (e = authenticate(s, ex, method)) != JG_OK) {
 		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
 		                                  "required" : NULL);
 		return;
 	}
 	if (p->too_big) {
-		jg_ex_fail(ex, JG_ETOOBIG, "the body is larger than 64 KiB");
+		jg_ex_fail(ex, JG_ETOOBIG, p->max == JG_BODY_MAX
+		                                   ? "the body is larger than 64 KiB"
+		                                   : "the body is larger than 4 MiB");
 		return;
 	}
 	if (strcmp(method, "POST") == 0 && parse_body(ex, p))
 		return;
-	r->fn(ex);
+	if (r->flags & JG_ROUTE_EXCLUSIVE) {
+		r->fn(ex);
+	} else {
+		jg_gate_hold(s->gate);
+		r->fn(ex);
+		jg_gate_release(s->gate);
+	}
 	if (!ex->reply && !ex->raw)
 		jg_ex_fail(ex, JG_EINTERNAL, NULL);
 }
@@ -163,6 +205,13 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct jg_ex *ex)
 	}
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	/* the dashboard's rules hold for every answer: nothing inline,
+	 * nothing from elsewhere, never in a frame */
+	MHD_add_response_header(resp, "Content-Security-Policy", JG_CSP);
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	if (ex->set_cookie[0])
+		MHD_add_response_header(resp, "Set-Cookie", ex->set_cookie);
 	if (ex->status == 401)
 		MHD_add_response_header(resp, "WWW-Authenticate",
 		                        "Bearer realm=\"jitgate\"");
@@ -172,10 +221,30 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct jg_ex *ex)
 	return ret;
 }
 
+/*
+ * The peer's address, for source checks. Proxies are not trusted: a
+ * deployment behind one screens the proxy's address.
+ */
+static void peer_text(struct MHD_Connection *conn, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+	        conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	buf[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		          buf, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		          &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
+		          (socklen_t)len);
+}
+
 /* Accumulate up to JG_BODY_MAX bytes; past that, discard and flag. */
 static void take_body(struct pending *p, const char *data, size_t n)
 {
-	if (p->too_big || p->len + n > JG_BODY_MAX) {
+	if (p->too_big || p->len + n > p->max) {
 		p->too_big = 1;
 		return;
 	}
@@ -200,13 +269,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	struct pending *p = *con_cls;
 	struct timespec t0, t1;
 	struct jg_ex ex = {0};
+	char peer[INET6_ADDRSTRLEN] = "";
 	enum MHD_Result ret;
 
 	(void)version;
 	if (!p) {
+		char param[JG_ID_LEN + 32];
+		int known;
+		const struct jg_route *r = route(method, url, param,
+		                                 sizeof(param), &known);
 		p = calloc(1, sizeof(*p));
+		if (!p)
+			return MHD_NO;
+		p->max = r && (r->flags & JG_ROUTE_BIG_BODY) ? JG_BIG_BODY_MAX
+		                                             : JG_BODY_MAX;
 		*con_cls = p;
-		return p ? MHD_YES : MHD_NO;
+		return MHD_YES;
 	}
 	if (*upload_size) {
 		take_body(p, upload_data, *upload_size);
@@ -214,6 +292,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	peer_text(conn, peer, sizeof(peer));
+	ex.peer = peer;
 	ex.conn = conn;
 	ex.gate = s->gate;
 	ex.now = s->clock();

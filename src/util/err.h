@@ -16,6 +16,7 @@
 	X(EDURATION, 400, "duration-too-long", "duration above maximum")     \
 	X(EAUTH, 401, "unauthenticated", "missing or invalid token")         \
 	X(EFORBIDDEN, 403, "forbidden", "not allowed")                       \
+	X(ECSRF, 403, "csrf", "missing or wrong CSRF token")                 \
 	X(ESELF, 403, "self-approval", "requester cannot review own request") \
 	X(ENOTFOUND, 404, "not-found", "not found")                          \
 	X(EMETHOD, 405, "method-not-allowed", "method not allowed")          \

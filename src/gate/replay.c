@@ -1,0 +1,200 @@
+/*
+ * replay.c - what a changed policy would have decided.
+ *
+ * Every stored request is screened again under the candidate policy, in
+ * the context it was made in: its requester's groups at the time, its
+ * source address, its scanner finding, its time (for time windows), and
+ * the requests made before it (for rate limits). Read-only: nothing is
+ * written, not even an audit event.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/internal.h"
+#include "policy/load.h"
+
+#define REPLAY_PAGE 500
+
+struct replay_ctx {
+	struct jg_gate *g;
+	const struct jg_policy *candidate;
+	struct jg_replay *out;
+	enum jg_err err;
+};
+
+void jg_replay_clear(struct jg_replay *r)
+{
+	if (!r)
+		return;
+	free(r->items);
+	memset(r, 0, sizeof(*r));
+}
+
+static const char *str_at(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The principal as it was: name from the request, groups from context. */
+static void principal_of(const struct jg_request *r, json_t *ctx,
+                         struct jg_principal *who)
+{
+	json_t *groups = json_object_get(ctx, "groups"), *v;
+	size_t i;
+
+	memset(who, 0, sizeof(*who));
+	memcpy(who->name, r->requester, sizeof(who->name));
+	who->service = json_is_true(json_object_get(ctx, "service"));
+	json_array_foreach(groups, i, v) {
+		const char *s = json_string_value(v);
+		if (!s || who->ngroups == JG_GROUPS_MAX ||
+		    strlen(s) >= JG_NAME_MAX)
+			continue;
+		memcpy(who->groups[who->ngroups++], s, strlen(s) + 1);
+	}
+}
+
+static void finding_of(json_t *ctx, struct jg_finding *f, int *has)
+{
+	json_t *o = json_object_get(ctx, "finding");
+
+	memset(f, 0, sizeof(*f));
+	*has = json_is_object(o);
+	if (!*has)
+		return;
+	f->id = str_at(o, "id");
+	f->type = str_at(o, "type");
+	f->rule = str_at(o, "rule");
+	f->location = str_at(o, "location");
+	f->recommendation = str_at(o, "recommendation");
+	f->severity = jg_level_parse(str_at(o, "severity"));
+}
+
+/* The decision name a screening result maps to ("refused" for errors). */
+static const char *outcome(enum jg_err e, const struct jg_verdict *v)
+{
+	if (e == JG_EUNKNOWN || e == JG_EDURATION || e == JG_EFORBIDDEN ||
+	    e == JG_EINVAL)
+		return "refused";
+	return jg_gate_decision_name(v);
+}
+
+static void record(struct jg_replay *out, const struct jg_request *r,
+                   const char *now, const struct jg_verdict *v)
+{
+	struct jg_replay_item *it;
+
+	out->changed++;
+	if (out->nitems == JG_REPLAY_MAX)
+		return;
+	it = &out->items[out->nitems++];
+	memset(it, 0, sizeof(*it));
+	memcpy(it->id, r->id, sizeof(it->id));
+	memcpy(it->requester, r->requester, sizeof(it->requester));
+	memcpy(it->resource, r->resource, sizeof(it->resource));
+	memcpy(it->action, r->action, sizeof(it->action));
+	it->created_at = r->created_at;
+	snprintf(it->was, sizeof(it->was), "%s", r->decision);
+	memcpy(it->was_rule, r->rule, sizeof(it->was_rule));
+	snprintf(it->now, sizeof(it->now), "%s", now);
+	snprintf(it->now_rule, sizeof(it->now_rule), "%s",
+	         v->rule ? v->rule->name : "");
+	snprintf(it->reason, sizeof(it->reason), "%s", v->reason);
+}
+
+static int replay_one(const struct jg_request *r, void *arg)
+{
+	struct replay_ctx *c = arg;
+	struct jg_principal who;
+	struct jg_finding f;
+	struct jg_verdict v;
+	json_t *ctx;
+	int has;
+
+	c->out->total++;
+	/* extensions depend on their grant's life then; and rows from
+	 * before screening was recorded have no decision to compare */
+	if (r->extends[0] || !r->decision[0]) {
+		c->out->skipped++;
+		return 0;
+	}
+	ctx = json_loads(r->context ? r->context : "{}", 0, NULL);
+	principal_of(r, ctx, &who);
+	finding_of(ctx, &f, &has);
+	struct jg_count_ctx cc = {c->g, r->requester, r->resource,
+	                          r->created_at};
+	struct jg_ask ask = {
+		.resource = r->resource, .action = r->action,
+		.duration = r->duration, .reason = r->reason,
+		.ticket = r->ticket, .source_ip = str_at(ctx, "source_ip"),
+		.now = r->created_at, .finding = has ? &f : NULL,
+		.break_glass = json_is_true(json_object_get(ctx, "break_glass")),
+		.count = jg_gate_count, .count_ctx = &cc,
+	};
+	enum jg_err e = jg_policy_screen(c->candidate, &who, &ask, &v);
+	const char *now = outcome(e, &v);
+	if (e == JG_ESTORE || e == JG_ENOMEM) {
+		c->err = e;
+		json_decref(ctx);
+		return 1;
+	}
+	if (strcmp(now, r->decision) == 0)
+		c->out->same++;
+	else
+		record(c->out, r, now, &v);
+	json_decref(ctx);
+	return 0;
+}
+
+static enum jg_err walk(struct replay_ctx *c, int64_t since)
+{
+	struct jg_store *st = c->g->st;
+	int64_t after = 0, next;
+	enum jg_err e;
+
+	for (;;) {
+		size_t before = c->out->total;
+		if ((e = st->ops->begin(st, 0)) != JG_OK)
+			return e;
+		e = st->ops->request_walk(st, since, after, REPLAY_PAGE,
+		                          replay_one, c, &next);
+		st->ops->rollback(st);
+		if (e != JG_OK || c->err != JG_OK)
+			return e != JG_OK ? e : c->err;
+		if (c->out->total - before < REPLAY_PAGE)
+			return JG_OK;
+		after = next;
+	}
+}
+
+enum jg_err jg_gate_replay(struct jg_gate *g, const struct jg_principal *who,
+                           const char *text, size_t len, int64_t since,
+                           struct jg_replay *out, char why[JG_WHY_MAX])
+{
+	struct jg_policy *candidate = NULL;
+	struct replay_ctx c = {g, NULL, out, JG_OK};
+	char err[JG_WHY_MAX - 32];
+	enum jg_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (!jg_gate_sees_all(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "replay is for admins "
+		                   "and auditors");
+	e = jg_policy_parse("candidate policy", text, len, &candidate, err,
+	                    sizeof(err));
+	if (e != JG_OK)
+		return jg_gate_why(e == JG_ENOMEM ? e : JG_EINVAL, why, "%s",
+		                   err);
+	out->items = calloc(JG_REPLAY_MAX, sizeof(*out->items));
+	if (!out->items) {
+		jg_policy_free(candidate);
+		return JG_ENOMEM;
+	}
+	c.candidate = candidate;
+	e = walk(&c, since);
+	jg_policy_free(candidate);
+	if (e != JG_OK)
+		jg_replay_clear(out);
+	return e;
+}

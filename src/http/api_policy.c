@@ -1,0 +1,105 @@
+/* api_policy.c - /v1/policy: what is in force, reload, replay. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/gate.h"
+#include "http/handlers.h"
+#include "util/timefmt.h"
+
+void jg_api_policy_get(struct jg_ex *ex)
+{
+	char sha[JG_SHA256_HEX];
+
+	jg_gate_policy_sha256(ex->gate, sha);
+	jg_ex_json(ex, 200, json_pack("{s:s}", "sha256", sha));
+}
+
+/* The resources and their actions, for request forms. Names only: no
+ * rule is shown, so requesters cannot probe the policy's conditions. */
+void jg_api_resources(struct jg_ex *ex)
+{
+	const struct jg_policy *p = jg_gate_policy(ex->gate);
+	json_t *items = json_array();
+
+	for (size_t i = 0; i < p->nresources; i++) {
+		const struct jg_resource *r = &p->resources[i];
+		json_t *labels = json_object(), *actions = json_array();
+		for (size_t k = 0; k < r->nlabels; k++)
+			json_object_set_new(labels, r->labels[k].key,
+			                    json_string(r->labels[k].value));
+		for (size_t k = 0; k < r->nactions; k++)
+			json_array_append_new(actions,
+			                      json_string(r->actions[k]));
+		json_array_append_new(items,
+		                      json_pack("{s:s,s:o,s:s,s:o}", "name",
+		                                r->name, "labels", labels,
+		                                "sensitivity", r->sensitivity,
+		                                "actions", actions));
+	}
+	jg_ex_json(ex, 200, json_pack("{s:o}", "items", items));
+}
+
+/* Runs without the gate hold: the swap waits for requests in flight. */
+void jg_api_policy_reload(struct jg_ex *ex)
+{
+	static const char *const fields[] = {NULL};
+	char sha[JG_SHA256_HEX], why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields))
+		return;
+	e = jg_gate_reload(ex->gate, &ex->who, ex->now, sha, why);
+	if (e != JG_OK)
+		jg_ex_fail(ex, e, why);
+	else
+		jg_ex_json(ex, 200, json_pack("{s:s}", "sha256", sha));
+}
+
+static json_t *replay_item(const struct jg_replay_item *it)
+{
+	char at[JG_TIME_LEN];
+
+	jg_time_format(it->created_at, at);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s?,s:s,s:s?,s:s}", "id",
+	                 it->id, "requester", it->requester, "resource",
+	                 it->resource, "action", it->action, "created_at", at,
+	                 "was", it->was, "was_rule",
+	                 it->was_rule[0] ? it->was_rule : NULL, "now", it->now,
+	                 "now_rule", it->now_rule[0] ? it->now_rule : NULL,
+	                 "reason", it->reason);
+}
+
+void jg_api_policy_replay(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"policy", "since", NULL};
+	const char *text, *since_text;
+	int64_t since = 0;
+	struct jg_replay r;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "policy", 1, &text) ||
+	    jg_ex_str(ex, "since", 0, &since_text))
+		return;
+	if (since_text && jg_time_parse(since_text, &since) != JG_OK) {
+		jg_ex_fail(ex, JG_EINVAL, "since must be an RFC 3339 time or a "
+		                          "date (2026-11-01)");
+		return;
+	}
+	e = jg_gate_replay(ex->gate, &ex->who, text, strlen(text), since, &r,
+	                   why);
+	if (e != JG_OK) {
+		jg_ex_fail(ex, e, why);
+		return;
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; i < r.nitems; i++)
+		json_array_append_new(items, replay_item(&r.items[i]));
+	jg_ex_json(ex, 200, json_pack("{s:I,s:I,s:I,s:I,s:o,s:b}", "total",
+	                              (json_int_t)r.total, "same",
+	                              (json_int_t)r.same, "changed",
+	                              (json_int_t)r.changed, "skipped",
+	                              (json_int_t)r.skipped, "items", items,
+	                              "truncated", r.changed > r.nitems));
+	jg_replay_clear(&r);
+}
