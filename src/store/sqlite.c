@@ -80,6 +80,20 @@ static const char *const migrations[] = {
 	"ALTER TABLE grants ADD COLUMN extensions INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX requests_by_requester ON requests(requester, created_at);"
 	"CREATE INDEX requests_by_resource ON requests(resource, created_at);",
+	/* 3: dashboard sessions */
+	"CREATE TABLE sessions ("
+	"  digest TEXT PRIMARY KEY, token_id TEXT NOT NULL,"
+	"  csrf TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL);",
+	/* 4: the notification outbox */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL,"
+	"  event TEXT NOT NULL, subject TEXT NOT NULL,"
+	"  dedupe TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,"
+	"  state TEXT NOT NULL, attempts INTEGER NOT NULL,"
+	"  next_at INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	"  delivered_at INTEGER NOT NULL, last_error TEXT NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox(state, next_at);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -485,8 +499,10 @@ static enum jg_err sq_request_list(struct jg_store *st,
 	return e;
 }
 
-static enum jg_err overdue(struct sq *s, const char *sql, int64_t now,
-                           char (*ids)[JG_ID_LEN], size_t max, size_t *n)
+/* Ids from a query binding ?1 = a, ?2 = b and ?3 = max rows. */
+static enum jg_err ids_query(struct sq *s, const char *sql, int64_t a,
+                             int64_t b, char (*ids)[JG_ID_LEN], size_t max,
+                             size_t *n)
 {
 	sqlite3_stmt *stmt = prep(s, sql);
 	int rc;
@@ -494,22 +510,23 @@ static enum jg_err overdue(struct sq *s, const char *sql, int64_t now,
 	*n = 0;
 	if (!stmt)
 		return JG_ESTORE;
-	sqlite3_bind_int64(stmt, 1, now);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+	sqlite3_bind_int64(stmt, 1, a);
+	sqlite3_bind_int64(stmt, 2, b);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		col_copy(stmt, 0, ids[(*n)++], JG_ID_LEN);
 	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? JG_OK : fail(s, "overdue");
+	return rc == SQLITE_DONE ? JG_OK : fail(s, "ids");
 }
 
 static enum jg_err sq_request_overdue(struct jg_store *st, int64_t now,
                                       char (*ids)[JG_ID_LEN], size_t max,
                                       size_t *n)
 {
-	return overdue(SQ(st),
-	               "SELECT id FROM requests WHERE state = 'pending'"
-	               " AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
-	               now, ids, max, n);
+	return ids_query(SQ(st),
+	                 "SELECT id FROM requests WHERE state = 'pending'"
+	                 " AND expires_at <= ?1 ORDER BY expires_at LIMIT ?3",
+	                 now, 0, ids, max, n);
 }
 
 static enum jg_err sq_request_count(struct jg_store *st,
@@ -818,10 +835,10 @@ static enum jg_err sq_grant_overdue(struct jg_store *st, int64_t now,
                                     char (*ids)[JG_ID_LEN], size_t max,
                                     size_t *n)
 {
-	return overdue(SQ(st),
-	               "SELECT id FROM grants WHERE state = 'active'"
-	               " AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
-	               now, ids, max, n);
+	return ids_query(SQ(st),
+	                 "SELECT id FROM grants WHERE state = 'active'"
+	                 " AND expires_at <= ?1 ORDER BY expires_at LIMIT ?3",
+	                 now, 0, ids, max, n);
 }
 
 /* ---- audit ---- */
@@ -1055,6 +1072,211 @@ static enum jg_err sq_token_count(struct jg_store *st, int64_t *n)
 	return e;
 }
 
+/* ---- outbox ---- */
+
+#define OUTBOX_COLS                                                     \
+	"id, target, event, subject, dedupe, payload, state, attempts, " \
+	"next_at, created_at, delivered_at, last_error"
+
+static enum jg_err read_delivery(sqlite3_stmt *stmt, struct jg_delivery *d)
+{
+	int oom = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->id = sqlite3_column_int64(stmt, 0);
+	col_copy(stmt, 1, d->target, sizeof(d->target));
+	col_copy(stmt, 2, d->event, sizeof(d->event));
+	col_copy(stmt, 3, d->subject, sizeof(d->subject));
+	col_copy(stmt, 4, d->dedupe, sizeof(d->dedupe));
+	d->payload = col_dup(stmt, 5, &oom);
+	col_copy(stmt, 6, d->state, sizeof(d->state));
+	d->attempts = sqlite3_column_int(stmt, 7);
+	d->next_at = sqlite3_column_int64(stmt, 8);
+	d->created_at = sqlite3_column_int64(stmt, 9);
+	d->delivered_at = sqlite3_column_int64(stmt, 10);
+	col_copy(stmt, 11, d->last_error, sizeof(d->last_error));
+	return oom ? JG_ENOMEM : JG_OK;
+}
+
+static enum jg_err sq_outbox_insert(struct jg_store *st,
+                                    const struct jg_delivery *d)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT INTO outbox (" OUTBOX_COLS ") "
+	                             "VALUES (NULL, ?1, ?2, ?3, ?4, ?5, "
+	                             "'pending', 0, ?6, ?6, 0, '')");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, d->target);
+	bind_str(stmt, 2, d->event);
+	bind_str(stmt, 3, d->subject);
+	bind_str(stmt, 4, d->dedupe);
+	bind_str(stmt, 5, d->payload);
+	sqlite3_bind_int64(stmt, 6, d->created_at);
+	return run(s, stmt);
+}
+
+/* Read every row of stmt into a malloc'd array of deliveries. */
+static enum jg_err read_deliveries(struct sq *s, sqlite3_stmt *stmt,
+                                   struct jg_delivery **out, size_t *n)
+{
+	struct jg_delivery *arr = NULL;
+	size_t count = 0;
+	enum jg_err e = JG_OK;
+	int rc;
+
+	while (e == JG_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct jg_delivery *na = realloc(arr, (count + 1) * sizeof(*na));
+		if (!na) {
+			e = JG_ENOMEM;
+			break;
+		}
+		arr = na;
+		e = read_delivery(stmt, &arr[count++]);
+	}
+	sqlite3_finalize(stmt);
+	if (e == JG_OK && rc != SQLITE_DONE)
+		e = fail(s, "outbox");
+	if (e != JG_OK) {
+		for (size_t i = 0; i < count; i++)
+			jg_delivery_clear(&arr[i]);
+		free(arr);
+		return e;
+	}
+	*out = arr;
+	*n = count;
+	return JG_OK;
+}
+
+static enum jg_err sq_outbox_claim(struct jg_store *st, int64_t now,
+                                   int64_t lease, size_t max,
+                                   struct jg_delivery **out, size_t *n)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT " OUTBOX_COLS " FROM outbox "
+	                             "WHERE state = 'pending' AND next_at <= ?1"
+	                             " ORDER BY next_at, id LIMIT ?2");
+	enum jg_err e;
+
+	*out = NULL;
+	*n = 0;
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+	if ((e = read_deliveries(s, stmt, out, n)) != JG_OK || !*n)
+		return e;
+	stmt = prep(s, "UPDATE outbox SET next_at = ?1 WHERE state = "
+	               "'pending' AND next_at <= ?2 AND id <= ?3");
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, now + lease);
+	sqlite3_bind_int64(stmt, 2, now);
+	sqlite3_bind_int64(stmt, 3, (*out)[*n - 1].id);
+	return run(s, stmt);
+}
+
+static enum jg_err sq_outbox_mark(struct jg_store *st,
+                                  const struct jg_delivery *d)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "UPDATE outbox SET state = ?1, "
+	                             "attempts = ?2, next_at = ?3, "
+	                             "delivered_at = ?4, last_error = ?5 "
+	                             "WHERE id = ?6");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, d->state);
+	sqlite3_bind_int(stmt, 2, d->attempts);
+	sqlite3_bind_int64(stmt, 3, d->next_at);
+	sqlite3_bind_int64(stmt, 4, d->delivered_at);
+	bind_str(stmt, 5, d->last_error);
+	sqlite3_bind_int64(stmt, 6, d->id);
+	return run_changed(s, stmt);
+}
+
+static enum jg_err sq_outbox_list(struct jg_store *st, const char *state,
+                                  int limit, struct jg_delivery **out,
+                                  size_t *n)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT " OUTBOX_COLS " FROM outbox "
+	                             "WHERE (?1 IS NULL OR state = ?1) "
+	                             "ORDER BY id DESC LIMIT ?2");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_opt(stmt, 1, state);
+	sqlite3_bind_int(stmt, 2, limit);
+	return read_deliveries(s, stmt, out, n);
+}
+
+static enum jg_err sq_grant_expiring(struct jg_store *st, int64_t now,
+                                     int64_t within, char (*ids)[JG_ID_LEN],
+                                     size_t max, size_t *n)
+{
+	return ids_query(SQ(st),
+	                 "SELECT id FROM grants WHERE state = 'active' AND"
+	                 " expires_at > ?1 AND expires_at <= ?2"
+	                 " ORDER BY expires_at LIMIT ?3",
+	                 now, now + within, ids, max, n);
+}
+
+/* ---- sessions ---- */
+
+static enum jg_err sq_session_insert(struct jg_store *st,
+                                     const struct jg_session *ss)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT INTO sessions (digest, token_id,"
+	                             " csrf, created_at, expires_at) VALUES"
+	                             " (?1, ?2, ?3, ?4, ?5)");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, ss->digest);
+	bind_str(stmt, 2, ss->token_id);
+	bind_str(stmt, 3, ss->csrf);
+	sqlite3_bind_int64(stmt, 4, ss->created_at);
+	sqlite3_bind_int64(stmt, 5, ss->expires_at);
+	return run(s, stmt);
+}
+
+static enum jg_err sq_session_get(struct jg_store *st, const char *digest,
+                                  struct jg_session *out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT digest, token_id, csrf, "
+	                             "created_at, expires_at FROM sessions "
+	                             "WHERE digest = ?1");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, digest);
+	e = step_one(s, stmt);
+	if (e == JG_OK) {
+		col_copy(stmt, 0, out->digest, sizeof(out->digest));
+		col_copy(stmt, 1, out->token_id, sizeof(out->token_id));
+		col_copy(stmt, 2, out->csrf, sizeof(out->csrf));
+		out->created_at = sqlite3_column_int64(stmt, 3);
+		out->expires_at = sqlite3_column_int64(stmt, 4);
+	}
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+static enum jg_err sq_session_delete(struct jg_store *st, const char *digest,
+                                     int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "DELETE FROM sessions WHERE digest = ?1 "
+	                             "OR expires_at <= ?2");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, digest);
+	sqlite3_bind_int64(stmt, 2, now);
+	return run(s, stmt);
+}
+
 /* ---- open, migrate, close ---- */
 
 static void sq_close(struct jg_store *st)
@@ -1096,6 +1318,14 @@ static const struct jg_store_ops sqlite_ops = {
 	.token_list = sq_token_list,
 	.token_revoke = sq_token_revoke,
 	.token_count = sq_token_count,
+	.outbox_insert = sq_outbox_insert,
+	.outbox_claim = sq_outbox_claim,
+	.outbox_mark = sq_outbox_mark,
+	.outbox_list = sq_outbox_list,
+	.grant_expiring = sq_grant_expiring,
+	.session_insert = sq_session_insert,
+	.session_get = sq_session_get,
+	.session_delete = sq_session_delete,
 };
 
 static enum jg_err schema_version(struct sq *s, int64_t *v)

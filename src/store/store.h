@@ -1,13 +1,14 @@
 /*
  * store.h - durable state behind one function table.
  *
- * Backends (sqlite.c today, a PostgreSQL one next) implement struct
- * jg_store_ops; callers go through st->ops->fn(st, ...). Every use case runs
- * between begin() and commit()/rollback(): a backend holds its writer lock
- * for that span, so a transition and its audit event land together or not
- * at all. Updates of state are conditional on the state the caller read
- * (optimistic concurrency): a row that changed meanwhile yields
- * JG_ECONFLICT and nothing is written.
+ * Backends (sqlite.c, embedded; pg.c, shared by several servers) implement
+ * struct jg_store_ops; callers go through st->ops->fn(st, ...). Every use
+ * case runs between begin() and commit()/rollback(): a backend holds its
+ * writer lock for that span (across servers for PostgreSQL), so a
+ * transition and its audit event land together or not at all. Updates of
+ * state are conditional on the state the caller read (optimistic
+ * concurrency): a row that changed meanwhile yields JG_ECONFLICT and
+ * nothing is written.
  *
  * Ownership: records filled by get/list functions own their heap strings;
  * release them with jg_request_clear/jg_review_clear/jg_event_clear, and
@@ -53,7 +54,8 @@ struct jg_store_ops {
 	const char *name;
 	void (*close)(struct jg_store *st);
 
-	/* write=1 takes the writer lock at once (no upgrade deadlocks). */
+	/* write=1 takes the writer lock at once (no upgrade deadlocks);
+	 * a write=0 transaction only reads (PostgreSQL runs it READ ONLY). */
 	enum jg_err (*begin)(struct jg_store *st, int write);
 	enum jg_err (*commit)(struct jg_store *st);
 	void (*rollback)(struct jg_store *st);
@@ -153,6 +155,38 @@ struct jg_store_ops {
 	enum jg_err (*token_revoke)(struct jg_store *st, const char *id,
 	                            int64_t now);
 	enum jg_err (*token_count)(struct jg_store *st, int64_t *n);
+
+	/*
+	 * The outbox. insert: JG_EDUP when d->dedupe is already queued.
+	 * claim: up to max pending deliveries due at now, each leased until
+	 * now + lease so no other worker takes it meanwhile; *out is a
+	 * malloc'd array (clear each). mark: record an attempt's outcome.
+	 * list: newest first, state NULL for all.
+	 */
+	enum jg_err (*outbox_insert)(struct jg_store *st,
+	                             const struct jg_delivery *d);
+	enum jg_err (*outbox_claim)(struct jg_store *st, int64_t now,
+	                            int64_t lease, size_t max,
+	                            struct jg_delivery **out, size_t *n);
+	enum jg_err (*outbox_mark)(struct jg_store *st,
+	                           const struct jg_delivery *d);
+	enum jg_err (*outbox_list)(struct jg_store *st, const char *state,
+	                           int limit, struct jg_delivery **out,
+	                           size_t *n);
+	/* Active grants expiring in (now, now + within]. */
+	enum jg_err (*grant_expiring)(struct jg_store *st, int64_t now,
+	                              int64_t within,
+	                              char (*ids)[JG_ID_LEN], size_t max,
+	                              size_t *n);
+
+	/* Dashboard sessions, keyed by the SHA-256 of their cookie. */
+	enum jg_err (*session_insert)(struct jg_store *st,
+	                              const struct jg_session *s);
+	enum jg_err (*session_get)(struct jg_store *st, const char *digest,
+	                           struct jg_session *out);
+	/* Also removes sessions expired before now. */
+	enum jg_err (*session_delete)(struct jg_store *st, const char *digest,
+	                              int64_t now);
 };
 
 /* Every backend's handle starts with this. */
@@ -162,11 +196,15 @@ struct jg_store {
 };
 
 /*
- * Open the store named by url: "sqlite:PATH" or a plain PATH (SQLite).
- * Creates and migrates the schema. On failure *out is NULL and err says why.
+ * Open the store named by url: "postgres://…" or "postgresql://…"
+ * (PostgreSQL), "sqlite:PATH" or a plain PATH (SQLite). Creates and
+ * migrates the schema. On failure *out is NULL and err says why.
  */
 enum jg_err jg_store_open(const char *url, struct jg_store **out, char *err,
                           size_t errlen);
+
+/* url as safe to print in logs: a PostgreSQL URL loses its password. */
+void jg_store_describe(const char *url, char *out, size_t len);
 
 /* NULL-safe. */
 void jg_store_close(struct jg_store *st);

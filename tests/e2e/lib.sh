@@ -10,7 +10,13 @@
 # Assertions count passes and failures; jg_finish prints the last line
 # "N passed, M failed" that tests/run reads, and sets the exit status.
 #
-# Needs: bash, curl, sed, grep, sqlite3 (for tampering tests).
+# The backend: SQLite ($JG_TMP/j.db) unless JG_BACKEND=postgres, which
+# tests/run sets together with JG_PG_BASE and JG_PG_BIN from
+# tests/pg/cluster: then each script gets a PostgreSQL database of its own
+# ($JG_DB_URL), dropped on exit. jg_sql runs SQL on either, behind the
+# server's back (tampering tests).
+#
+# Needs: bash, curl, sed, grep, sqlite3 or psql (for tampering tests).
 
 set -u
 
@@ -37,6 +43,7 @@ jg_cleanup() {
 		kill "$JG_PID" 2>/dev/null
 		wait "$JG_PID" 2>/dev/null
 	fi
+	jg_db_drop
 	rm -rf "$JG_TMP"
 }
 trap jg_cleanup EXIT
@@ -164,10 +171,10 @@ jg_start() {
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		port=$(jg_random_port)
 		# JG_SERVER_WRAP: e.g. valgrind, set by tests/run (unquoted: words)
-		${JG_SERVER_WRAP:-} "$JITGATE_BIN" serve --listen "127.0.0.1:$port" --db "$JG_TMP/j.db" \
+		${JG_SERVER_WRAP:-} "$JITGATE_BIN" serve --listen "127.0.0.1:$port" --db "$JG_DB_URL" \
 			--policy "$JG_TMP/policy.yaml" \
 			--bootstrap-token-file "$JG_TMP/admin.token" \
-			--sweep-interval 1s >>"$JG_TMP/server.log" 2>&1 &
+			--sweep-interval 1s ${JG_SERVE_ARGS:-} >>"$JG_TMP/server.log" 2>&1 &
 		JG_PID=$!
 		for i in $(seq 1 300); do
 			kill -0 "$JG_PID" 2>/dev/null || break
@@ -317,3 +324,51 @@ jg_snapshot() { # [REQ_ID]
 	fi
 	echo "audit=$a requests=$r grants=$g tokens=$t req=$s"
 }
+
+# --- the database ----------------------------------------------------
+
+JG_BACKEND=${JG_BACKEND:-sqlite}
+JG_DB_NAME=
+
+# psql on the PostgreSQL database DB of the test cluster: jg_psql DB ARGS...
+jg_psql() {
+	local db=$1
+	shift
+	"${JG_PG_BIN:-/usr/bin}/psql" -qAtX -v ON_ERROR_STOP=1 "$JG_PG_BASE/$db" "$@"
+}
+
+# Run one SQL statement on the server's database behind its back.
+jg_sql() { # SQL
+	if [ "$JG_BACKEND" = postgres ]; then
+		jg_psql "$JG_DB_NAME" -c "$1"
+	else
+		sqlite3 -cmd ".timeout 5000" "$JG_TMP/j.db" "$1"
+	fi
+}
+
+jg_db_drop() {
+	[ -n "$JG_DB_NAME" ] || return 0
+	jg_psql postgres -c "DROP DATABASE IF EXISTS $JG_DB_NAME WITH (FORCE)" \
+		>/dev/null 2>&1
+	JG_DB_NAME=
+}
+
+case $JG_BACKEND in
+sqlite)
+	JG_DB_URL=$JG_TMP/j.db
+	;;
+postgres)
+	: "${JG_PG_BASE:?JG_BACKEND=postgres needs JG_PG_BASE (tests/pg/cluster)}"
+	JG_DB_NAME=jg_e2e_$$_$RANDOM
+	if ! jg_psql postgres -c "CREATE DATABASE $JG_DB_NAME" >"$JG_TMP/err" 2>&1; then
+		JG_DB_NAME=
+		jg_bail "PostgreSQL test database" "CREATE DATABASE to work" \
+			"$(cat "$JG_TMP/err")"
+	fi
+	JG_DB_URL=$JG_PG_BASE/$JG_DB_NAME
+	;;
+*)
+	jg_bail "backend" "JG_BACKEND sqlite or postgres" "$JG_BACKEND"
+	;;
+esac
+export JG_DB_URL

@@ -205,9 +205,8 @@ if [ "$LINES" -ge "$N" ]; then ok "export has every event ($LINES >= $N)"; else 
 jg_run alice audit verify
 expect_rc "a requester may not read the audit trail" 2
 
-sqlite3 -cmd ".timeout 5000" "$JG_TMP/j.db" \
-	"UPDATE audit SET details='{\"x\":1}' WHERE seq=3" ||
-	not_ok "tamper with the audit table" "sqlite3 to succeed" "it failed"
+jg_sql "UPDATE audit SET details='{\"x\":1}' WHERE seq=3" ||
+	not_ok "tamper with the audit table" "the SQL to succeed" "it failed"
 jg_run auditor audit verify
 expect_rc "audit verify catches the edit" 1
 expect_match "and names seq 3" '^audit: BROKEN at seq 3: ' "$OUT"

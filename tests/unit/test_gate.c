@@ -1,10 +1,11 @@
 /*
- * test_gate.c - jitgate's use cases (src/gate/) against a real SQLite store
- * in a temporary file and a policy parsed from a string.
+ * test_gate.c - jitgate's use cases (src/gate/) against a real store and a
+ * policy parsed from a string: SQLite in a temporary file, and again on
+ * PostgreSQL when JITGATE_TEST_PG names a server (see testdb.h).
  *
  * The store is always reached through a fault-injecting wrapper: a struct
  * whose first member is a struct jg_store with its own ops table, which
- * forwards every call to the real SQLite store unless a fault flag says to
+ * forwards every call to the real store unless a fault flag says to
  * fail. With a fault on, every state-changing use case must fail closed:
  * the whole database is compared before and after, byte for byte.
  */
@@ -24,6 +25,7 @@
 #include "gate/gate.h"
 #include "policy/load.h"
 #include "store/store.h"
+#include "testdb.h"
 
 #define T0 1000000LL
 #define HOUR 3600LL
@@ -117,6 +119,14 @@ FWD(request_overdue,
     (struct jg_store * st, int64_t now, char (*ids)[JG_ID_LEN], size_t max,
      size_t *n),
     (r, now, ids, max, n))
+FWD(request_count,
+    (struct jg_store * st, const char *req, const char *res, int64_t since,
+     size_t *a, size_t *b),
+    (r, req, res, since, a, b))
+FWD(request_walk,
+    (struct jg_store * st, int64_t since, int64_t after, int limit,
+     jg_request_fn fn, void *ctx, int64_t *next),
+    (r, since, after, limit, fn, ctx, next))
 FWD(review_insert,
     (struct jg_store * st, const char *id, const struct jg_review *rv),
     (r, id, rv))
@@ -196,6 +206,8 @@ static const struct jg_store_ops fault_ops = {
         .request_get = f_request_get,
         .request_list = f_request_list,
         .request_overdue = f_request_overdue,
+        .request_count = f_request_count,
+        .request_walk = f_request_walk,
         .review_insert = f_review_insert,
         .review_list = f_review_list,
         .grant_insert = f_grant_insert,
@@ -219,34 +231,20 @@ static const struct jg_store_ops fault_ops = {
 /* ---- fixture ----------------------------------------------------------- */
 
 struct fx {
-	char path[64];
+	char path[TDB_NAME_MAX]; /* SQLite file or PostgreSQL URL */
 	struct fault fs;
 	struct jg_policy *pol;
 	struct jg_gate *g;
 };
 
-static void remove_db(const char *path)
-{
-	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
-	char p[96];
-	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char err[256] = "";
-	int fd;
 
 	if (!f)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "/tmp/jg-gate-test-XXXXXX");
-	if ((fd = mkstemp(f->path)) < 0)
-		return -1;
-	close(fd);
+	tdb_new(f->path);
 	if (jg_store_open(f->path, &f->fs.real, err, sizeof(err)) != JG_OK) {
 		print_error("store: %s\n", err);
 		return -1;
@@ -258,7 +256,7 @@ static int setup(void **state)
 		print_error("policy: %s\n", err);
 		return -1;
 	}
-	if (jg_gate_new(&f->fs.base, f->pol, &f->g) != JG_OK)
+	if (jg_gate_new(&f->fs.base, f->pol, NULL, &f->g) != JG_OK)
 		return -1;
 	*state = f;
 	return 0;
@@ -269,8 +267,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	jg_gate_free(f->g);
 	jg_store_close(&f->fs.base);
-	jg_policy_free(f->pol);
-	remove_db(f->path);
+	tdb_remove(f->path); /* the gate owned and freed f->pol */
 	free(f);
 	return 0;
 }
@@ -302,34 +299,13 @@ static struct jg_principal with_roles(struct jg_principal p, int roles)
 
 static int64_t sql_int(const char *path, const char *sql)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *stmt = NULL;
-	int64_t v = -1;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
-	                 SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return v;
+	return tdb_int(path, sql);
 }
 
 static void sql_text(const char *path, const char *sql, char *out,
                      size_t len)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *stmt = NULL;
-	out[0] = '\0';
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
-	                 SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(stmt, 0);
-		snprintf(out, len, "%s", v ? v : "(null)");
-	}
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
+	tdb_text(path, sql, out, len);
 }
 
 #define COUNT(f, table) sql_int((f)->path, "SELECT count(*) FROM " table)
@@ -340,41 +316,7 @@ static char *snapshot(const char *path)
 	static const char *const tables[] = {
 	        "requests", "request_groups", "reviews", "grants", "audit",
 	        "tokens"};
-	sqlite3 *db = NULL;
-	size_t cap = 4096, len = 0;
-	char *s = malloc(cap);
-
-	assert_non_null(s);
-	s[0] = '\0';
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		char sql[96];
-		sqlite3_stmt *stmt = NULL;
-		snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY 1, 2",
-		         tables[t]);
-		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
-		                 SQLITE_OK);
-		while (sqlite3_step(stmt) == SQLITE_ROW) {
-			for (int c = 0; c < sqlite3_column_count(stmt); c++) {
-				const char *v = (const char *)
-				        sqlite3_column_text(stmt, c);
-				size_t need = strlen(tables[t]) +
-				              (v ? strlen(v) : 6) + 4;
-				while (len + need >= cap) {
-					char *ns = realloc(s, cap * 2);
-					assert_non_null(ns);
-					s = ns;
-					cap *= 2;
-				}
-				len += (size_t)snprintf(s + len, cap - len,
-				                        "%s|%s\x1f", tables[t],
-				                        v ? v : "(null)");
-			}
-		}
-		sqlite3_finalize(stmt);
-	}
-	sqlite3_close(db);
-	return s;
+	return tdb_snapshot(path, tables, sizeof(tables) / sizeof(tables[0]));
 }
 
 static void assert_unchanged(const char *path, const char *before)
@@ -1166,5 +1108,12 @@ int main(void)
 	        T(overlong_cancel_reason_refused),
 	        T(check_of_other_principal_needs_checker_role),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests_name("gate on sqlite", tests, NULL,
+	                                     NULL);
+
+	if (tdb_pg_base())
+		rc += cmocka_run_group_tests_name("gate on postgres", tests,
+		                                  tdb_pg_group_setup,
+		                                  tdb_pg_group_teardown);
+	return rc;
 }

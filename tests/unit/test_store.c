@@ -1,7 +1,10 @@
 /*
- * test_store.c - the SQLite backend of store.h (src/store/sqlite.c) on a
- * real database in a temporary file: migrations, round trips, conditional
- * updates, paging, visibility and the live-grant query.
+ * test_store.c - the backends of store.h on real databases: SQLite
+ * (src/store/sqlite.c) in a temporary file, and, when JITGATE_TEST_PG names
+ * a server, PostgreSQL (src/store/pg.c) in a schema of its own; every test
+ * runs on each. Migrations, round trips, conditional updates, paging,
+ * visibility, the live-grant query, and what several handles on one
+ * database (several servers) do to the audit chain.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,36 +16,20 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
+#include "audit/audit.h"
 #include "core/model.h"
 #include "store/store.h"
+#include "testdb.h"
 
 struct fx {
-	char path[64];
+	char path[TDB_NAME_MAX]; /* SQLite file or PostgreSQL URL */
 	struct jg_store *st;
 };
 
 /* ---- fixtures and helpers ---------------------------------------------- */
-
-static void remove_db(const char *path)
-{
-	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
-	char p[96];
-	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-}
-
-static void temp_path(char path[64])
-{
-	int fd;
-	snprintf(path, 64, "/tmp/jg-store-test-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-}
 
 static struct jg_store *open_ok(const char *path)
 {
@@ -61,7 +48,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	temp_path(f->path);
+	tdb_new(f->path);
 	f->st = open_ok(f->path);
 	*state = f;
 	return 0;
@@ -71,33 +58,22 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 	jg_store_close(f->st);
-	remove_db(f->path);
+	tdb_remove(f->path);
 	free(f);
 	return 0;
 }
 
-/* One integer from SQL run on the file through a separate connection. */
+/* One integer from SQL run on the database through a separate connection. */
 static int64_t sql_int(const char *path, const char *sql)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *stmt = NULL;
-	int64_t v;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
+	int64_t v = tdb_int(path, sql);
+	assert_true(v >= 0); /* there was a row */
 	return v;
 }
 
 static void sql_exec(const char *path, const char *sql)
 {
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	tdb_exec(path, sql);
 }
 
 static void begin(struct jg_store *st)
@@ -198,7 +174,7 @@ static void newer_schema_refused_with_clear_message(void **state)
 {
 	struct fx *f = *state;
 	struct jg_store *st = (struct jg_store *)&st;
-	char err[256] = "";
+	char err[256] = "", where[TDB_NAME_MAX];
 
 	jg_store_close(f->st);
 	f->st = NULL;
@@ -208,14 +184,16 @@ static void newer_schema_refused_with_clear_message(void **state)
 	assert_null(st);
 	assert_non_null(strstr(err, "999"));
 	assert_non_null(strstr(err, "newer"));
-	assert_non_null(strstr(err, f->path));
+	/* the file, or the URL as printable (for SQLite: the path itself) */
+	jg_store_describe(f->path, where, sizeof(where));
+	assert_non_null(strstr(err, where));
 	/* and nothing was written by the refused open */
 	assert_int_equal(sql_int(f->path, "SELECT max(version) FROM "
 	                                  "schema_version"),
 	                 999);
 }
 
-static void open_refuses_postgres_and_empty_path(void **state)
+static void open_refuses_empty_path_and_unreachable_postgres(void **state)
 {
 	struct jg_store *st = (struct jg_store *)&st;
 	char err[256] = "";
@@ -224,10 +202,27 @@ static void open_refuses_postgres_and_empty_path(void **state)
 	                 JG_EINVAL);
 	assert_null(st);
 	assert_true(err[0] != '\0');
+	/* a postgres:// URL goes to PostgreSQL: nobody listens on port 1 */
 	st = (struct jg_store *)&st;
-	assert_int_equal(jg_store_open("postgres://x/y", &st, err, sizeof(err)),
-	                 JG_EINVAL);
+	err[0] = '\0';
+	assert_int_equal(jg_store_open("postgres://jg:s3cret@127.0.0.1:1/y",
+	                               &st, err, sizeof(err)),
+	                 JG_ESTORE);
 	assert_null(st);
+	assert_non_null(strstr(err, "127.0.0.1"));
+	assert_null(strstr(err, "s3cret")); /* never the password */
+}
+
+static void describe_never_shows_a_password(void **state)
+{
+	char out[256];
+	(void)state;
+	jg_store_describe("postgresql://jg:s3cret@db.example:5433/jitgate"
+	                  "?sslmode=require&password=other",
+	                  out, sizeof(out));
+	assert_string_equal(out, "postgresql://jg@db.example:5433/jitgate");
+	jg_store_describe("var/jitgate.db", out, sizeof(out));
+	assert_string_equal(out, "var/jitgate.db");
 }
 
 /* ---- requests ---------------------------------------------------------- */
@@ -911,6 +906,244 @@ static void token_digest_unique(void **state)
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM tokens"), 1);
 }
 
+/* ---- the function table ------------------------------------------------ */
+
+/* A backend that forgets an operation would crash the server calling it. */
+static void every_operation_is_implemented(void **state)
+{
+	struct fx *f = *state;
+	const struct jg_store_ops *ops = f->st->ops;
+	const unsigned char *p = (const unsigned char *)&ops->close;
+	const unsigned char *end = (const unsigned char *)(ops + 1);
+	void (*none)(void) = NULL;
+	size_t slot = sizeof(none);
+
+	assert_non_null(ops->name);
+	for (size_t i = 0; p + slot <= end; p += slot, i++) {
+		if (memcmp(p, &none, slot) == 0)
+			print_error("%s: operation %zu of struct jg_store_ops is "
+			            "NULL\n", ops->name, i);
+		assert_true(memcmp(p, &none, slot) != 0);
+	}
+}
+
+/* ---- several handles on one database: several servers --------------- */
+
+static void audit_seq_taken_is_a_conflict(void **state)
+{
+	struct fx *f = *state;
+	struct jg_event ev = {.seq = 1, .id = "evt_1", .ts = 5,
+	                      .actor = "a", .type = "t.x",
+	                      .details = (char *)"{}"};
+
+	begin(f->st);
+	assert_int_equal(f->st->ops->audit_insert(f->st, &ev), JG_OK);
+	snprintf(ev.id, sizeof(ev.id), "evt_2");
+	/* a second event 1 would fork the chain */
+	assert_int_equal(f->st->ops->audit_insert(f->st, &ev), JG_ECONFLICT);
+	commit(f->st);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM audit"), 1);
+}
+
+struct appender {
+	struct jg_store *st;
+	int n, failed;
+};
+
+/* n write transactions, each appending one audit event. */
+static void *append_many(void *arg)
+{
+	struct appender *a = arg;
+
+	for (int i = 0; i < a->n; i++) {
+		enum jg_err e = a->st->ops->begin(a->st, 1);
+		if (e != JG_OK) {
+			a->failed++;
+			continue;
+		}
+		e = jg_audit_append(a->st, 1000 + i, "tester", "test.event", "",
+		                    NULL);
+		if (e == JG_OK)
+			e = a->st->ops->commit(a->st);
+		else
+			a->st->ops->rollback(a->st);
+		if (e != JG_OK)
+			a->failed++;
+	}
+	return NULL;
+}
+
+#define NAPPENDERS 4
+#define NAPPENDS 30
+
+static void two_handles_keep_one_linear_audit_chain(void **state)
+{
+	struct fx *f = *state;
+	struct jg_store *other = open_ok(f->path);
+	struct appender a[NAPPENDERS];
+	pthread_t t[NAPPENDERS];
+	struct jg_audit_report rep;
+
+	/* two "servers", two threads on each */
+	for (int i = 0; i < NAPPENDERS; i++) {
+		a[i] = (struct appender){.st = i % 2 ? other : f->st,
+		                         .n = NAPPENDS};
+		assert_int_equal(
+		        pthread_create(&t[i], NULL, append_many, &a[i]), 0);
+	}
+	for (int i = 0; i < NAPPENDERS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].failed, 0);
+	}
+	jg_store_close(other);
+	assert_int_equal(jg_audit_verify(f->st, &rep), JG_OK);
+	if (!rep.ok)
+		print_error("chain broken at %lld: %s\n",
+		            (long long)rep.broken_seq, rep.reason);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, NAPPENDERS * NAPPENDS);
+	assert_int_equal(sql_int(f->path, "SELECT max(seq) FROM audit"),
+	                 NAPPENDERS * NAPPENDS);
+}
+
+struct opener {
+	const char *path;
+	enum jg_err e;
+	char err[256];
+};
+
+static void *open_one(void *arg)
+{
+	struct opener *o = arg;
+	struct jg_store *st = NULL;
+
+	o->e = jg_store_open(o->path, &st, o->err, sizeof(o->err));
+	jg_store_close(st);
+	return NULL;
+}
+
+static void servers_starting_together_migrate_once(void **state)
+{
+	struct fx *f = *state;
+	struct opener o[3];
+	pthread_t t[3];
+
+	/* an empty database again, then three opens at once */
+	jg_store_close(f->st);
+	f->st = NULL;
+	tdb_remove(f->path);
+	tdb_new(f->path);
+	for (int i = 0; i < 3; i++) {
+		o[i] = (struct opener){.path = f->path};
+		assert_int_equal(
+		        pthread_create(&t[i], NULL, open_one, &o[i]), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		if (o[i].e != JG_OK)
+			print_error("open %d: %s\n", i, o[i].err);
+		assert_int_equal(o[i].e, JG_OK);
+	}
+	assert_int_equal(
+	        sql_int(f->path, "SELECT count(*) FROM schema_version"),
+	        sql_int(f->path, "SELECT max(version) FROM schema_version"));
+	f->st = open_ok(f->path);
+}
+
+/* ---- PostgreSQL only --------------------------------------------------- */
+
+static void pg_synchronous_commit_off_refused(void **state)
+{
+	const char *base = tdb_pg_base();
+	struct jg_store *st = (struct jg_store *)&st;
+	char url[TDB_NAME_MAX], err[256] = "";
+	(void)state;
+
+	snprintf(url, sizeof(url), "%s%soptions=-csynchronous_commit%%3Doff",
+	         base, strchr(base, '?') ? "&" : "?");
+	assert_int_equal(jg_store_open(url, &st, err, sizeof(err)), JG_ESTORE);
+	assert_null(st);
+	assert_non_null(strstr(err, "synchronous_commit is off"));
+}
+
+/* Terminate every session of the store under test, and wait till gone. */
+static void kill_store_sessions(const char *path)
+{
+	tdb_exec(path, "SELECT pg_terminate_backend(pid) FROM "
+	               "pg_stat_activity WHERE application_name = 'jitgate' "
+	               "AND datname = current_database()");
+	for (int i = 0; i < 100; i++) {
+		if (sql_int(path, "SELECT count(*) FROM pg_stat_activity WHERE "
+		                  "application_name = 'jitgate' AND "
+		                  "datname = current_database()") == 0)
+			return;
+		usleep(50 * 1000);
+	}
+	fail_msg("the store's sessions did not end");
+}
+
+static void pg_lost_connection_is_store_error_then_recovers(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r, got;
+
+	begin(f->st);
+	kill_store_sessions(f->path);
+	assert_int_equal(f->st->ops->request_get(f->st, "req_x", &got),
+	                 JG_ESTORE);
+	assert_non_null(strstr(f->st->err, "postgres"));
+	f->st->ops->rollback(f->st);
+	/* a connection known broken is replaced before its next use */
+	assert_int_equal(f->st->ops->request_get(f->st, "req_x", &got),
+	                 JG_ENOTFOUND);
+	/* one that died unnoticed fails the statement outside a transaction */
+	kill_store_sessions(f->path);
+	assert_int_equal(f->st->ops->request_get(f->st, "req_x", &got),
+	                 JG_ESTORE);
+	make_req(&r, "req_after", "alice", "dba", 100);
+	insert_req(f->st, &r);
+	kill_store_sessions(f->path);
+	begin(f->st); /* a pooled connection found dead: begin retries once */
+	assert_int_equal(f->st->ops->request_get(f->st, "req_after", &got),
+	                 JG_OK);
+	jg_request_clear(&got);
+	commit(f->st);
+}
+
+static void pg_overdue_rows_held_by_one_server_skipped_by_another(void **state)
+{
+	struct fx *f = *state;
+	struct jg_store *other = open_ok(f->path);
+	struct jg_request r;
+	struct jg_grant g;
+	char ids[4][JG_ID_LEN];
+	size_t n = 99;
+
+	make_req(&r, "req_due", "alice", "dba", 100); /* deadline 3700 */
+	insert_req(f->st, &r);
+	make_grant(&g, "grt_due", 100, 200, -1);
+	insert_grant(f->st, &g);
+	begin(f->st); /* this server's sweeper holds both rows */
+	assert_int_equal(f->st->ops->request_overdue(f->st, 4000, ids, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->st->ops->grant_overdue(f->st, 4000, ids, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 1);
+	/* the other server's sweeper passes them by */
+	assert_int_equal(other->ops->request_overdue(other, 4000, ids, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(other->ops->grant_overdue(other, 4000, ids, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 0);
+	commit(f->st);
+	assert_int_equal(other->ops->request_overdue(other, 4000, ids, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 1);
+	jg_store_close(other);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -918,7 +1151,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        T(reopen_is_idempotent_one_row_per_migration),
 	        T(newer_schema_refused_with_clear_message),
-	        cmocka_unit_test(open_refuses_postgres_and_empty_path),
+	        cmocka_unit_test(
+	                open_refuses_empty_path_and_unreachable_postgres),
+	        cmocka_unit_test(describe_never_shows_a_password),
 	        T(request_round_trip_without_payload),
 	        T(request_round_trip_with_payload),
 	        T(request_get_unknown_not_found),
@@ -943,6 +1178,26 @@ int main(void)
 	        T(grant_overdue_edges),
 	        T(token_by_digest_and_revoke),
 	        T(token_digest_unique),
+	        T(every_operation_is_implemented),
+	        T(audit_seq_taken_is_a_conflict),
+	        T(two_handles_keep_one_linear_audit_chain),
+	        T(servers_starting_together_migrate_once),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest pg_tests[] = {
+	        cmocka_unit_test(pg_synchronous_commit_off_refused),
+	        T(pg_lost_connection_is_store_error_then_recovers),
+	        T(pg_overdue_rows_held_by_one_server_skipped_by_another),
+	};
+	int rc = cmocka_run_group_tests_name("store on sqlite", tests, NULL,
+	                                     NULL);
+
+	if (!tdb_pg_base())
+		return rc;
+	rc += cmocka_run_group_tests_name("store on postgres", tests,
+	                                  tdb_pg_group_setup,
+	                                  tdb_pg_group_teardown);
+	rc += cmocka_run_group_tests_name("store on postgres only", pg_tests,
+	                                  tdb_pg_group_setup,
+	                                  tdb_pg_group_teardown);
+	return rc;
 }
