@@ -9,7 +9,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS     = libmicrohttpd jansson sqlite3 libcrypto yaml-0.1 libcurl
+PKGS     = libmicrohttpd jansson sqlite3 libpq libcrypto yaml-0.1 libcurl
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 WARN     = -Wall -Wextra -Werror -Wvla -Wwrite-strings -Wshadow -Wformat=2
@@ -20,7 +20,8 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread
 ALL_LDFLAGS = $(LDFLAGS) $(if $(SAN),$(SAN_FLAGS))
 
 LIB_SRC  = $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
+WEB      = $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -42,6 +43,18 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# The dashboard is compiled in: web/ -> byte arrays (scripts/embed.c).
+$(BUILD)/embed: scripts/embed.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O2 -o $@ $<
+
+$(BUILD)/gen/assets.c: $(BUILD)/embed $(WEB)
+	@mkdir -p $(@D)
+	$(Q)$(BUILD)/embed $(WEB) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 $(BUILD)/libjitgate.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -50,7 +63,7 @@ $(BUILD)/jitgate: $(BUILD)/src/main.o $(BUILD)/libjitgate.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjitgate.a
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libjitgate.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libjitgate.a \
@@ -82,3 +95,69 @@ clean:
 	rm -rf build build-san
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- fuzzing ----------------------------------------------------------------
+#
+#   make fuzz                  build every fuzz/fuzz_NAME.c with clang's
+#                              libFuzzer + ASan + UBSan, run each in turn
+#   make fuzz FUZZ_SECONDS=600 run each for ten minutes instead of one
+#   make fuzz-clean            remove build-fuzz/
+#
+# The library sources are compiled again with clang into $(FUZZ_BUILD)/
+# (coverage instrumentation and sanitizers), never mixed with the gcc
+# objects. Each harness runs on a copy of its seed corpus fuzz/corpus/NAME/
+# in $(FUZZ_BUILD)/corpus/NAME/, so the seeds in git stay as they are,
+# with the dictionary fuzz/NAME.dict when there is one. A crash stops the
+# target and leaves $(FUZZ_BUILD)/crash-*; replay it with
+# $(FUZZ_BUILD)/fuzz_NAME FILE, then make it a unit test.
+
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -Isrc \
+                $(shell pkg-config --cflags $(PKGS)) $(FUZZ_SAN)
+FUZZ_SRC      = $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN      = $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+
+.PHONY: fuzz fuzz-build fuzz-clean
+fuzz:
+	@sh scripts/deps fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@set -e; for bin in $(FUZZ_BIN); do \
+		name=$${bin##*/fuzz_}; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+		if [ -d fuzz/corpus/$$name ]; then \
+			cp -R fuzz/corpus/$$name/. $(FUZZ_BUILD)/corpus/$$name/; fi; \
+		dict=; if [ -f fuzz/$$name.dict ]; then \
+			dict=-dict=fuzz/$$name.dict; fi; \
+		echo "  FUZZ    $$name for $(FUZZ_SECONDS)s"; \
+		$$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/ $$dict \
+			$(FUZZ_BUILD)/corpus/$$name; \
+	done
+
+fuzz-build: $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+		-c $< -o $@
+
+# An archive, so that a harness links only the objects it needs.
+$(FUZZ_BUILD)/libjitgate.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libjitgate.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_BUILD)/libjitgate.a $(LDLIBS)
+
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)
+
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

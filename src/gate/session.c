@@ -1,0 +1,98 @@
+/*
+ * session.c - dashboard sessions.
+ *
+ * A session is opened with a bearer token and lives JG_SESSION_TTL at
+ * most; it dies with its token (revoking the token ends every session
+ * opened with it). Only the cookie's SHA-256 is stored. Every write made
+ * with a session must carry its CSRF token (checked by the HTTP layer),
+ * so another site cannot act with the cookie even if a browser sends it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "gate/internal.h"
+
+enum jg_err jg_gate_session_open(struct jg_gate *g, const char *token,
+                                 int64_t now, char cookie[JG_TOKEN_LEN],
+                                 char csrf[JG_SHA256_HEX],
+                                 struct jg_principal *who)
+{
+	struct jg_session s = {.created_at = now,
+	                       .expires_at = now + JG_SESSION_TTL};
+	char rnd[JG_TOKEN_LEN];
+	struct jg_token t;
+	enum jg_err e;
+
+	if ((e = jg_random_token(cookie)) != JG_OK ||
+	    (e = jg_random_token(rnd)) != JG_OK)
+		return e;
+	jg_sha256_hex(cookie, strlen(cookie), s.digest);
+	jg_sha256_hex(rnd, strlen(rnd), s.csrf);
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	if ((e = jg_gate_token_of(g, token, &t)) == JG_OK) {
+		memcpy(s.token_id, t.id, sizeof(s.token_id));
+		e = g->st->ops->session_insert(g->st, &s);
+	}
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, t.who.name, "session.opened", t.id,
+		                  json_pack("{s:s}", "principal", t.who.name));
+	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
+		OPENSSL_cleanse(cookie, JG_TOKEN_LEN);
+		return jg_gate_abort(g, e);
+	}
+	memcpy(csrf, s.csrf, JG_SHA256_HEX);
+	*who = t.who;
+	return JG_OK;
+}
+
+enum jg_err jg_gate_session_auth(struct jg_gate *g, const char *cookie,
+                                 int64_t now, struct jg_principal *who,
+                                 char csrf[JG_SHA256_HEX])
+{
+	char digest[JG_SHA256_HEX];
+	struct jg_session s;
+	struct jg_token t;
+	enum jg_err e;
+
+	if (!cookie || strncmp(cookie, "jg_", 3) != 0 ||
+	    strlen(cookie) >= JG_TOKEN_LEN)
+		return JG_EAUTH;
+	jg_sha256_hex(cookie, strlen(cookie), digest);
+	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
+		return e;
+	e = g->st->ops->session_get(g->st, digest, &s);
+	if (e == JG_OK)
+		e = g->st->ops->token_get(g->st, s.token_id, &t);
+	g->st->ops->rollback(g->st);
+	if (e == JG_ENOTFOUND ||
+	    (e == JG_OK && (t.revoked_at || now >= s.expires_at)))
+		return JG_EAUTH;
+	if (e != JG_OK)
+		return e;
+	*who = t.who;
+	memcpy(csrf, s.csrf, JG_SHA256_HEX);
+	return JG_OK;
+}
+
+enum jg_err jg_gate_session_close(struct jg_gate *g, const char *cookie,
+                                  const struct jg_principal *who,
+                                  int64_t now)
+{
+	char digest[JG_SHA256_HEX];
+	enum jg_err e;
+
+	jg_sha256_hex(cookie, strlen(cookie), digest);
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	e = g->st->ops->session_delete(g->st, digest, now);
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, who->name, "session.closed", "",
+		                  NULL);
+	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK)
+		return jg_gate_abort(g, e);
+	return JG_OK;
+}

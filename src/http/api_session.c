@@ -1,0 +1,72 @@
+/*
+ * api_session.c - /v1/session: the dashboard signs in with a token and
+ * from then on uses an HttpOnly, Secure, SameSite=Strict cookie plus a
+ * CSRF token it keeps in memory. The cookie value is shown only in
+ * Set-Cookie, never in a body or a log.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "http/handlers.h"
+#include "http/render.h"
+
+#define COOKIE_ATTRS "Path=/; HttpOnly; Secure; SameSite=Strict"
+
+static void reply_session(struct jg_ex *ex, int status, const char *csrf)
+{
+	json_t *o = jg_render_principal(&ex->who);
+	if (o)
+		json_object_set_new(o, "csrf_token",
+		                    csrf ? json_string(csrf) : json_null());
+	jg_ex_json(ex, status, o);
+}
+
+void jg_api_session_open(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"token", NULL};
+	char cookie[JG_TOKEN_LEN], csrf[JG_SHA256_HEX];
+	const char *token;
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "token", 1, &token))
+		return;
+	e = jg_gate_session_open(ex->gate, token, ex->now, cookie, csrf,
+	                         &ex->who);
+	if (e != JG_OK) {
+		jg_ex_fail(ex, e, e == JG_EAUTH ? "that token is not valid"
+		                                : NULL);
+		return;
+	}
+	snprintf(ex->set_cookie, sizeof(ex->set_cookie),
+	         JG_SESSION_COOKIE "=%s; " COOKIE_ATTRS "; Max-Age=%d", cookie,
+	         JG_SESSION_TTL);
+	OPENSSL_cleanse(cookie, sizeof(cookie));
+	reply_session(ex, 201, csrf);
+}
+
+void jg_api_session_get(struct jg_ex *ex)
+{
+	reply_session(ex, 200, ex->via_cookie ? ex->csrf : NULL);
+}
+
+void jg_api_session_close(struct jg_ex *ex)
+{
+	const char *cookie = MHD_lookup_connection_value(
+	        ex->conn, MHD_COOKIE_KIND, JG_SESSION_COOKIE);
+	enum jg_err e;
+
+	if (!ex->via_cookie || !cookie) {
+		jg_ex_fail(ex, JG_ECONFLICT, "no dashboard session to close");
+		return;
+	}
+	e = jg_gate_session_close(ex->gate, cookie, &ex->who, ex->now);
+	if (e != JG_OK) {
+		jg_ex_fail(ex, e, NULL);
+		return;
+	}
+	snprintf(ex->set_cookie, sizeof(ex->set_cookie),
+	         JG_SESSION_COOKIE "=; " COOKIE_ATTRS "; Max-Age=0");
+	jg_ex_json(ex, 200, json_pack("{s:b}", "closed", 1));
+}

@@ -1,0 +1,179 @@
+// harness.mjs - what the dashboard tests need around the browser: a real
+// jitgate server on a free loopback port in its own temp dir, tokens made
+// through the API with the bootstrap admin token, Debian's Chromium
+// through playwright-core, and TAP-like reporting that ends with the line
+// "N passed, M failed".
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, "../..");
+export const artifacts = path.join(here, "artifacts");
+
+// ---- reporting ------------------------------------------------------------
+
+let passed = 0;
+let failed = 0;
+
+export function ok(desc) {
+	passed++;
+	console.log(`ok - ${desc}`);
+}
+
+export function notOk(desc, detail) {
+	failed++;
+	console.log(`not ok - ${desc}`);
+	if (detail)
+		for (const line of String(detail).split("\n").slice(0, 25))
+			console.log(`  # ${line}`);
+}
+
+export function check(desc, cond, detail) {
+	if (cond)
+		ok(desc);
+	else
+		notOk(desc, detail);
+	return !!cond;
+}
+
+export function equal(desc, got, want) {
+	return check(desc, got === want, `want: ${JSON.stringify(want)}\ngot:  ${JSON.stringify(got)}`);
+}
+
+// Run one named step: an exception fails the step (and its description
+// says so) without stopping the rest of the run.
+export async function step(desc, fn) {
+	try {
+		await fn();
+	} catch (e) {
+		notOk(desc, e && e.stack ? e.stack : String(e));
+		return false;
+	}
+	return true;
+}
+
+export function summary() {
+	console.log(`${passed} passed, ${failed} failed`);
+	return failed === 0 && passed > 0;
+}
+
+// ---- the server ---------------------------------------------------------------
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const s = net.createServer();
+		s.unref();
+		s.on("error", reject);
+		s.listen(0, "127.0.0.1", () => {
+			const { port } = s.address();
+			s.close(() => resolve(port));
+		});
+	});
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export class Server {
+	constructor(policy) {
+		this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), "jitgate-browser-"));
+		this.policyFile = path.join(this.tmp, "policy.yaml");
+		fs.writeFileSync(this.policyFile, policy);
+		this.bin = process.env.JITGATE_BIN || path.join(root, "build/jitgate");
+		this.proc = null;
+		this.url = null;
+		this.admin = null;
+	}
+
+	async start() {
+		for (let attempt = 0; attempt < 5; attempt++) {
+			const port = await freePort();
+			const log = fs.openSync(path.join(this.tmp, "server.log"), "a");
+			this.proc = spawn(this.bin, ["serve",
+				"--listen", `127.0.0.1:${port}`,
+				"--db", path.join(this.tmp, "j.db"),
+				"--policy", this.policyFile,
+				"--bootstrap-token-file", path.join(this.tmp, "admin.token"),
+				"--sweep-interval", "1s"], { stdio: ["ignore", log, log] });
+			let exited = false;
+			this.proc.on("exit", () => { exited = true; });
+			const url = `http://127.0.0.1:${port}`;
+			for (let i = 0; i < 100 && !exited; i++) {
+				try {
+					const r = await fetch(`${url}/healthz`);
+					if (r.ok && this.log().includes(`127.0.0.1:${port}`)) {
+						this.url = url;
+						this.admin = fs.readFileSync(path.join(this.tmp, "admin.token"), "utf8").trim();
+						return;
+					}
+				} catch { /* not up yet */ }
+				await sleep(100);
+			}
+			this.proc.kill("SIGTERM");
+			await sleep(200);
+		}
+		throw new Error(`jitgate serve did not start:\n${this.log()}`);
+	}
+
+	log() {
+		try {
+			return fs.readFileSync(path.join(this.tmp, "server.log"), "utf8");
+		} catch {
+			return "";
+		}
+	}
+
+	// Call the API with a bearer token: {status, body}.
+	async api(method, p, token, body) {
+		const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+		const init = { method, headers };
+		if (body !== undefined) {
+			headers["Content-Type"] = "application/json";
+			init.body = JSON.stringify(body);
+		}
+		const r = await fetch(this.url + p, init);
+		const text = await r.text();
+		let json = null;
+		try { json = JSON.parse(text); } catch { /* not JSON */ }
+		return { status: r.status, body: json, text };
+	}
+
+	async token(principal, groups = [], roles = []) {
+		const r = await this.api("POST", "/v1/tokens", this.admin, { principal, groups, roles });
+		if (r.status !== 201 || !r.body || !r.body.token)
+			throw new Error(`token for ${principal}: HTTP ${r.status} ${r.text}`);
+		return r.body.token;
+	}
+
+	async stop() {
+		if (this.proc && this.proc.exitCode === null) {
+			const done = new Promise((r) => this.proc.once("exit", (code, sig) => r({ code, sig })));
+			this.proc.kill("SIGTERM");
+			const res = await Promise.race([done, sleep(5000).then(() => null)]);
+			if (!res)
+				this.proc.kill("SIGKILL");
+			return res;
+		}
+		return null;
+	}
+
+	cleanup() {
+		fs.rmSync(this.tmp, { recursive: true, force: true });
+	}
+}
+
+// ---- the browser -------------------------------------------------------------------
+
+export const CHROMIUM = process.env.JG_CHROMIUM || "/usr/bin/chromium";
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+	"--disable-quic", "--no-first-run", "--disable-background-networking",
+	"--disable-component-update", "--disable-sync"];
+
+// A fresh profile directory for this run, removed afterwards.
+export function freshProfile() {
+	return fs.mkdtempSync(path.join(os.tmpdir(), "jitgate-chromium-"));
+}

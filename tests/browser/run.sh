@@ -1,0 +1,57 @@
+#!/bin/sh
+# tests/browser/run.sh - the dashboard in headless Debian Chromium against
+# a real jitgate server. Installs what is missing (Debian chromium, node
+# and npm through `scripts/deps browser`; playwright-core from the npm
+# registry at the version package-lock.json pins; never a browser
+# download), runs the tests, and ends with the line "N passed, M failed".
+#
+# Usage (any directory): sh tests/browser/run.sh
+# Env: JITGATE_BIN (default build/jitgate), JG_CHROMIUM (/usr/bin/chromium).
+# Screenshots and the exported CSV go to tests/browser/artifacts/.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+fail() {
+	echo "browser: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+JITGATE_BIN=${JITGATE_BIN:-$root/build/jitgate}
+case $JITGATE_BIN in
+/*) ;;
+*) JITGATE_BIN=$root/$JITGATE_BIN ;;
+esac
+export JITGATE_BIN
+if [ ! -x "$JITGATE_BIN" ]; then
+	(cd "$root" && make build/jitgate) >&2 || fail "cannot build $JITGATE_BIN"
+fi
+
+if [ ! -x "${JG_CHROMIUM:-/usr/bin/chromium}" ] || ! command -v node >/dev/null 2>&1 ||
+	! command -v npm >/dev/null 2>&1; then
+	sh "$root/scripts/deps" browser >&2 || fail "cannot install chromium/node (scripts/deps browser)"
+fi
+[ -x "${JG_CHROMIUM:-/usr/bin/chromium}" ] || fail "no chromium at ${JG_CHROMIUM:-/usr/bin/chromium}"
+
+cd "$here" || fail "no $here"
+want=$(sed -n 's/.*"playwright-core": *"\([^"]*\)".*/\1/p' package.json | head -n 1)
+have=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' node_modules/playwright-core/package.json 2>/dev/null | head -n 1)
+if [ "$have" != "$want" ]; then
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2 ||
+		fail "npm ci failed"
+fi
+
+mkdir -p artifacts
+out=artifacts/run.log
+node dashboard.test.mjs 2>&1 | tee "$out"
+last=$(tail -n 1 "$out")
+case $last in
+*" passed, "*" failed") ;;
+*) echo "0 passed, 1 failed" ;; # the runner died before its summary
+esac
+case $last in
+*" passed, 0 failed") exit 0 ;;
+esac
+exit 1

@@ -1,0 +1,449 @@
+/*
+ * lib.js - helpers shared by the dashboard pages: DOM building (text only,
+ * never HTML parsing of data), the API client (cookie session + CSRF
+ * header), time formatting against the server's clock, and the SQL
+ * highlighter.
+ *
+ * Rule: data reaches the page only through textContent / text nodes /
+ * setAttribute of non-event attributes. Nothing here touches innerHTML.
+ */
+"use strict";
+
+var JG = window.JG || {};
+window.JG = JG;
+
+/* ---- DOM ------------------------------------------------------------ */
+
+/*
+ * h("div", {class: "x", on: {click: fn}, dataset: {id: 1}}, child, ...)
+ * Children: strings/numbers become text nodes, null/false are skipped,
+ * arrays are flattened. Attributes starting with "on" are refused: events
+ * go through the `on` object only.
+ */
+JG.h = function (tag, attrs) {
+	var el = document.createElement(tag);
+	JG.attrs(el, attrs);
+	for (var i = 2; i < arguments.length; i++)
+		JG.append(el, arguments[i]);
+	return el;
+};
+
+JG.attrs = function (el, attrs) {
+	if (!attrs)
+		return el;
+	Object.keys(attrs).forEach(function (k) {
+		var v = attrs[k];
+		if (v === null || v === undefined || v === false)
+			return;
+		if (k === "on") {
+			Object.keys(v).forEach(function (ev) {
+				el.addEventListener(ev, v[ev]);
+			});
+		} else if (k === "dataset") {
+			Object.keys(v).forEach(function (d) {
+				el.dataset[d] = String(v[d]);
+			});
+		} else if (k === "class") {
+			el.className = Array.isArray(v) ? v.filter(Boolean).join(" ") : v;
+		} else if (k === "value") {
+			el.value = v;
+		} else if (k === "checked" || k === "disabled" || k === "selected") {
+			el[k] = !!v;
+		} else if (/^on/i.test(k)) {
+			throw new Error("event attributes are not allowed: " + k);
+		} else {
+			el.setAttribute(k, v === true ? "" : String(v));
+		}
+	});
+	return el;
+};
+
+JG.append = function (el, c) {
+	if (c === null || c === undefined || c === false)
+		return;
+	if (Array.isArray(c)) {
+		c.forEach(function (x) { JG.append(el, x); });
+		return;
+	}
+	if (typeof c === "string" || typeof c === "number")
+		c = document.createTextNode(String(c));
+	el.appendChild(c);
+};
+
+JG.clear = function (el) {
+	while (el.firstChild)
+		el.removeChild(el.firstChild);
+	return el;
+};
+
+JG.svg = function (tag, attrs) {
+	var el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+	Object.keys(attrs || {}).forEach(function (k) {
+		if (/^on/i.test(k))
+			throw new Error("event attributes are not allowed: " + k);
+		if (attrs[k] !== null && attrs[k] !== undefined)
+			el.setAttribute(k, String(attrs[k]));
+	});
+	for (var i = 2; i < arguments.length; i++) {
+		var c = arguments[i];
+		if (c === null || c === undefined)
+			continue;
+		if (typeof c === "string" || typeof c === "number")
+			c = document.createTextNode(String(c));
+		el.appendChild(c);
+	}
+	return el;
+};
+
+/* Unique ids for label/for pairs. */
+var idSeq = 0;
+JG.uid = function (prefix) {
+	idSeq++;
+	return (prefix || "f") + "-" + idSeq;
+};
+
+/* A labelled form control: returns {wrap, input}. */
+JG.field = function (label, control, hint) {
+	var id = control.id || JG.uid("fld");
+	control.id = id;
+	var hintEl = null;
+	if (hint) {
+		hintEl = JG.h("span", {class: "hint", id: id + "-hint"}, hint);
+		control.setAttribute("aria-describedby", id + "-hint");
+	}
+	return JG.h("div", {class: "field"},
+		JG.h("label", {for: id}, label), control, hintEl);
+};
+
+/* ---- clock and formatting -------------------------------------------- */
+
+/* Server time minus local time, in ms, learnt from Date headers. */
+JG.skew = 0;
+
+JG.now = function () {
+	return Date.now() + JG.skew;
+};
+
+JG.parseTime = function (s) {
+	if (!s)
+		return null;
+	var t = Date.parse(s);
+	return isNaN(t) ? null : t;
+};
+
+function pad(n) {
+	return n < 10 ? "0" + n : String(n);
+}
+
+/* "2026-11-23 10:04:05" in local time; the full UTC time is in a title. */
+JG.fmtTime = function (s) {
+	var t = JG.parseTime(s);
+	if (t === null)
+		return "—";
+	var d = new Date(t);
+	return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" +
+		pad(d.getDate()) + " " + pad(d.getHours()) + ":" +
+		pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+};
+
+JG.timeEl = function (s) {
+	return JG.h("time", {datetime: s || "", title: s || ""}, JG.fmtTime(s));
+};
+
+/* 3725 s -> "1h 2m 5s"; 59 -> "59s". */
+JG.fmtDuration = function (ms) {
+	var s = Math.max(0, Math.floor(ms / 1000));
+	var d = Math.floor(s / 86400);
+	var h = Math.floor((s % 86400) / 3600);
+	var m = Math.floor((s % 3600) / 60);
+	var sec = s % 60;
+	if (d)
+		return d + "d " + h + "h";
+	if (h)
+		return h + "h " + pad(m) + "m";
+	if (m)
+		return m + "m " + pad(sec) + "s";
+	return sec + "s";
+};
+
+JG.ago = function (s) {
+	var t = JG.parseTime(s);
+	if (t === null)
+		return "";
+	var d = JG.now() - t;
+	if (d < 45000)
+		return "just now";
+	return JG.fmtDuration(d) + " ago";
+};
+
+/*
+ * A countdown to an RFC 3339 time: a <span data-until> that tick()
+ * refreshes every second. `label` is what to say once it has passed.
+ */
+JG.countdown = function (until, label) {
+	var el = JG.h("span", {class: "countdown", dataset: {until: until || "",
+		over: label || "expired"}, role: "timer", "aria-live": "off"});
+	JG.tickOne(el);
+	return el;
+};
+
+JG.tickOne = function (el) {
+	var t = JG.parseTime(el.dataset.until);
+	if (t === null) {
+		el.textContent = "—";
+		return;
+	}
+	var left = t - JG.now();
+	el.classList.toggle("over", left <= 0);
+	el.classList.toggle("soon", left > 0 && left < 5 * 60000);
+	el.textContent = left > 0 ? JG.fmtDuration(left) + " left"
+		: el.dataset.over;
+};
+
+JG.tick = function () {
+	var els = document.querySelectorAll("[data-until]");
+	for (var i = 0; i < els.length; i++)
+		JG.tickOne(els[i]);
+};
+
+/* RFC 3339 UTC from a <input type=datetime-local> value (local time). */
+JG.localToUtc = function (v) {
+	if (!v)
+		return "";
+	var t = new Date(v);
+	if (isNaN(t.getTime()))
+		return "";
+	return t.toISOString().replace(/\.\d{3}Z$/, "Z");
+};
+
+/* ---- API --------------------------------------------------------------- */
+
+JG.session = null; /* {principal, kind, groups, roles, csrf_token} */
+
+JG.ApiError = function (status, problem) {
+	this.status = status;
+	this.problem = problem || {};
+	this.type = (this.problem.type || "").replace("urn:jitgate:problem:", "");
+	this.message = this.problem.detail || this.problem.title ||
+		("HTTP " + status);
+};
+JG.ApiError.prototype = Object.create(Error.prototype);
+
+/* Called on any 401 once signed in (set by app.js). */
+JG.onUnauthorized = null;
+
+function learnSkew(res) {
+	var d = res.headers.get("Date");
+	var t = d ? Date.parse(d) : NaN;
+	/* Date has 1 s resolution: only correct skews larger than that */
+	if (!isNaN(t)) {
+		var s = t - Date.now();
+		JG.skew = Math.abs(s) > 1500 ? s : 0;
+	}
+}
+
+/*
+ * JG.api("GET", "/v1/requests", {query: {state: "pending"}})
+ * JG.api("POST", "/v1/requests/ID/approve", {body: {...}})
+ * Resolves with the parsed JSON (or text for non-JSON); rejects with an
+ * ApiError carrying the problem+json.
+ */
+JG.api = function (method, path, opts) {
+	opts = opts || {};
+	var url = path + JG.query(opts.query);
+	var headers = {"Accept": "application/json"};
+	var init = {method: method, headers: headers, credentials: "same-origin",
+		cache: "no-store"};
+	if (method !== "GET") {
+		if (JG.session && JG.session.csrf_token)
+			headers["X-CSRF-Token"] = JG.session.csrf_token;
+		headers["Content-Type"] = "application/json";
+		init.body = JSON.stringify(opts.body || {});
+	}
+	return fetch(url, init).then(function (res) {
+		learnSkew(res);
+		var ct = res.headers.get("Content-Type") || "";
+		var body = ct.indexOf("json") >= 0 && ct.indexOf("ndjson") < 0
+			? res.json().catch(function () { return null; })
+			: res.text();
+		return body.then(function (data) {
+			if (!res.ok) {
+				var err = new JG.ApiError(res.status,
+					data && typeof data === "object" ? data : null);
+				if (res.status === 401 && !opts.quiet401 &&
+				    JG.onUnauthorized)
+					JG.onUnauthorized(err);
+				throw err;
+			}
+			return data;
+		});
+	}, function (e) {
+		throw new JG.ApiError(0, {detail: "the server cannot be reached (" +
+			(e && e.message ? e.message : "network error") + ")"});
+	});
+};
+
+JG.query = function (q) {
+	if (!q)
+		return "";
+	var parts = [];
+	Object.keys(q).forEach(function (k) {
+		if (q[k] !== undefined && q[k] !== null && q[k] !== "")
+			parts.push(encodeURIComponent(k) + "=" +
+				encodeURIComponent(q[k]));
+	});
+	return parts.length ? "?" + parts.join("&") : "";
+};
+
+/* Follow next_cursor up to `max` items. */
+JG.apiAll = function (path, query, max) {
+	var items = [];
+	function page(cursor) {
+		var q = Object.assign({}, query || {}, {limit: 500, cursor: cursor});
+		return JG.api("GET", path, {query: q}).then(function (r) {
+			items = items.concat(r.items || []);
+			if (r.next_cursor && items.length < max)
+				return page(r.next_cursor);
+			return items;
+		});
+	}
+	return page(null);
+};
+
+/* ---- who am I ----------------------------------------------------------- */
+
+JG.me = function () {
+	return JG.session ? JG.session.principal : "";
+};
+
+JG.hasRole = function (r) {
+	return !!(JG.session && (JG.session.roles || []).indexOf(r) >= 0);
+};
+
+JG.seesAll = function () {
+	return JG.hasRole("admin") || JG.hasRole("auditor");
+};
+
+JG.inGroup = function (g) {
+	return !!(JG.session && (JG.session.groups || []).indexOf(g) >= 0);
+};
+
+/* ---- SQL highlighting ---------------------------------------------------- */
+
+var SQL_KEYWORDS = ("select from where and or not insert into values update " +
+	"set delete create alter drop table index view grant revoke truncate " +
+	"join inner left right outer full cross on using group by order having " +
+	"limit offset union all distinct as is null in between like ilike " +
+	"exists case when then else end begin commit rollback returning with " +
+	"primary key foreign references default constraint unique check " +
+	"cascade asc desc true false vacuum analyze explain copy to database " +
+	"schema column add rename if replace function trigger procedure " +
+	"execute do declare language security role user password owner " +
+	"sequence restart identity only lock share mode nowait for").split(" ");
+var KW = {};
+SQL_KEYWORDS.forEach(function (k) { KW[k] = true; });
+
+/*
+ * Split SQL text into [{type, text}] tokens: kw, ident, str, num, comment,
+ * op, punct, space. Total: the concatenation of every text is the input.
+ */
+JG.sqlTokens = function (src) {
+	var out = [];
+	var i = 0, n = src.length;
+	function push(type, j) {
+		out.push({type: type, text: src.slice(i, j)});
+		i = j;
+	}
+	while (i < n) {
+		var c = src[i], j;
+		if (/\s/.test(c)) {
+			j = i + 1;
+			while (j < n && /\s/.test(src[j]))
+				j++;
+			push("space", j);
+		} else if (c === "-" && src[i + 1] === "-") {
+			j = src.indexOf("\n", i);
+			push("comment", j < 0 ? n : j);
+		} else if (c === "/" && src[i + 1] === "*") {
+			j = src.indexOf("*/", i + 2);
+			push("comment", j < 0 ? n : j + 2);
+		} else if (c === "'" || c === "\"" || c === "`") {
+			j = i + 1;
+			while (j < n) {
+				if (src[j] === c) {
+					if (src[j + 1] === c) { /* doubled quote */
+						j += 2;
+						continue;
+					}
+					break;
+				}
+				if (src[j] === "\\" && c !== "\"")
+					j++;
+				j++;
+			}
+			push(c === "'" ? "str" : "ident", Math.min(n, j + 1));
+		} else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(src[i + 1] || ""))) {
+			j = i + 1;
+			while (j < n && /[0-9._eE]/.test(src[j]))
+				j++;
+			push("num", j);
+		} else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
+			j = i + 1;
+			while (j < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(src[j]))
+				j++;
+			var word = src.slice(i, j);
+			push(KW[word.toLowerCase()] ? "kw" : "ident", j);
+		} else if (/[=<>!+\-*\/%|&^~:]/.test(c)) {
+			j = i + 1;
+			while (j < n && /[=<>!|&:]/.test(src[j]))
+				j++;
+			push("op", j);
+		} else {
+			push("punct", i + 1);
+		}
+	}
+	return out;
+};
+
+/* A <pre><code> of the payload: highlighted when it reads as SQL. */
+JG.payloadBlock = function (payload, action) {
+	var code = JG.h("code", {});
+	var isSql = /^sql\./.test(action || "") ||
+		/^\s*(select|insert|update|delete|create|alter|drop|with|grant|truncate)\b/i.test(payload);
+	if (isSql) {
+		code.className = "sql";
+		JG.sqlTokens(payload).forEach(function (t) {
+			if (t.type === "space" || t.type === "punct")
+				code.appendChild(document.createTextNode(t.text));
+			else
+				code.appendChild(JG.h("span", {class: "tok-" + t.type}, t.text));
+		});
+	} else {
+		code.textContent = payload;
+	}
+	return JG.h("pre", {class: "payload", tabindex: "0",
+		"aria-label": "payload"}, code);
+};
+
+/* ---- downloads ------------------------------------------------------------ */
+
+JG.download = function (name, type, text) {
+	var blob = new Blob([text], {type: type});
+	var url = URL.createObjectURL(blob);
+	var a = JG.h("a", {href: url, download: name, class: "hidden"});
+	document.body.appendChild(a);
+	a.click();
+	setTimeout(function () {
+		URL.revokeObjectURL(url);
+		a.remove();
+	}, 1000);
+};
+
+/* One CSV cell: quoted, and defused against spreadsheet formulas. */
+JG.csvCell = function (v) {
+	var s = v === null || v === undefined ? "" :
+		typeof v === "object" ? JSON.stringify(v) : String(v);
+	if (/^[=+\-@\t\r]/.test(s))
+		s = "'" + s;
+	return "\"" + s.replace(/"/g, "\"\"") + "\"";
+};
