@@ -264,3 +264,54 @@ void jg_api_audit_verify(struct jg_ex *ex)
 		                              (json_int_t)rep.broken_seq,
 		                              "reason", rep.reason));
 }
+
+/* ---- outbox ---- */
+
+static json_t *delivery_json(const struct jg_delivery *d)
+{
+	char created[JG_TIME_LEN], next[JG_TIME_LEN], done[JG_TIME_LEN];
+
+	jg_time_format(d->created_at, created);
+	jg_time_format(d->next_at, next);
+	jg_time_format(d->delivered_at, done);
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:s?,s:s?,s:o}", "id",
+	                 (json_int_t)d->id, "target", d->target, "event",
+	                 d->event, "subject", d->subject, "state", d->state,
+	                 "attempts", d->attempts, "created_at", created,
+	                 "next_at", strcmp(d->state, "pending") ? NULL : next,
+	                 "delivered_at", d->delivered_at ? done : NULL,
+	                 "last_error", d->last_error[0]
+	                                       ? json_string(d->last_error)
+	                                       : json_null());
+}
+
+void jg_api_outbox(struct jg_ex *ex)
+{
+	const char *state = jg_ex_query(ex, "state");
+	struct jg_filter f = {0};
+	struct jg_delivery *ds = NULL;
+	size_t n = 0;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_paging(ex, &f))
+		return;
+	if (state && strcmp(state, "pending") && strcmp(state, "delivered") &&
+	    strcmp(state, "dead")) {
+		jg_ex_fail(ex, JG_EINVAL, "state must be pending, delivered or "
+		                          "dead");
+		return;
+	}
+	e = jg_gate_outbox(ex->gate, &ex->who, state, f.limit, &ds, &n, why);
+	if (e != JG_OK) {
+		jg_ex_fail(ex, e, why);
+		return;
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(items, delivery_json(&ds[i]));
+		jg_delivery_clear(&ds[i]);
+	}
+	free(ds);
+	jg_ex_json(ex, 200, json_pack("{s:o}", "items", items));
+}

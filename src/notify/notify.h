@@ -1,0 +1,65 @@
+/*
+ * notify.h - telling people: a durable outbox written in the same
+ * transaction as the change it announces, and a worker that delivers it
+ * to a generic webhook (signed with HMAC-SHA256) and a Slack-compatible
+ * incoming webhook, with retries, back-off and a dead letter.
+ *
+ * Never blocks a decision: enqueueing is a row insert; delivery happens
+ * later, on the worker's thread, with short timeouts.
+ */
+#ifndef JG_NOTIFY_H
+#define JG_NOTIFY_H
+
+#include "core/policy.h"
+#include "store/store.h"
+
+/* Where notifications go; set at start-up, read-only afterwards. */
+struct jg_notify_config {
+	const char *webhook_url;    /* NULL: no generic webhook */
+	const char *webhook_secret; /* HMAC key (from a file, never the API) */
+	const char *slack_url;      /* NULL: no Slack-compatible webhook */
+	const char *dashboard_url;  /* base of links, e.g. https://jg.example */
+	int max_attempts;           /* dead-lettered after this many */
+	int64_t expiring_within;    /* warn grant holders this long before */
+};
+
+/* What happened, as announced. */
+enum jg_notice {
+	JG_NOTICE_PENDING,     /* request created: to the current approvers */
+	JG_NOTICE_STEP,        /* next level: to its approvers */
+	JG_NOTICE_APPROVED,    /* to the requester and the approvers */
+	JG_NOTICE_DENIED,
+	JG_NOTICE_BREAK_GLASS, /* to every approver of the request */
+	JG_NOTICE_EXPIRING,    /* grant ends soon: to its holder */
+};
+
+/*
+ * Inside the caller's write transaction: queue the notice about r for
+ * every configured target. cfg NULL (or no target) queues nothing. The
+ * same notice is queued once, however often this is called.
+ */
+enum jg_err jg_notify_request(struct jg_store *st,
+                              const struct jg_notify_config *cfg,
+                              const struct jg_policy *p, enum jg_notice what,
+                              const struct jg_request *r, int64_t now);
+enum jg_err jg_notify_grant(struct jg_store *st,
+                            const struct jg_notify_config *cfg,
+                            const struct jg_grant *g, int64_t now);
+
+/*
+ * One pass of the worker: claim due deliveries, send them, record each
+ * outcome. Returns how many were attempted; never holds a transaction
+ * while a target is being called.
+ */
+size_t jg_notify_deliver(struct jg_store *st,
+                         const struct jg_notify_config *cfg, int64_t now);
+
+/* "sha256=" + hex HMAC-SHA256(secret, "<ts>.<body>"), what receivers
+ * check against the X-Jitgate-Signature header. out: 72 bytes. */
+void jg_notify_sign(const char *secret, int64_t ts, const char *body,
+                    char out[72]);
+
+/* Seconds to wait before attempt n+1 after n failures: 2^n, capped. */
+int64_t jg_notify_backoff(int attempts);
+
+#endif
