@@ -78,18 +78,21 @@ run: deps
 		--db $(VAR)/jitgate.db --policy examples/policy.yaml \
 		--bootstrap-token-file $(VAR)/admin.token
 
-test: deps
+# the tests need the browser group too: Debian chromium, node and npm
+test:
+	@sh scripts/deps browser
 	@$(MAKE) --no-print-directory check
 
 check: build
 	@BUILD=$(BUILD) sh tests/run
 
-sanitize: deps
+sanitize:
+	@sh scripts/deps browser
 	@$(MAKE) --no-print-directory check BUILD=build-san SAN=1 CFLAGS="-O1 -g"
 
 valgrind: deps
 	@$(MAKE) --no-print-directory build
-	@BUILD=$(BUILD) VALGRIND=1 sh tests/run
+	@BUILD=$(BUILD) VALGRIND=1 JG_BROWSER=0 sh tests/run
 
 clean:
 	rm -rf build build-san
