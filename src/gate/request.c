@@ -425,9 +425,8 @@ enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
 	struct jg_request_view v;
 	enum jg_err e;
 
-	if (comment && strlen(comment) > JG_REASON_MAX)
-		return jg_gate_why(JG_EINVAL, why, "comment is longer than %d "
-		                   "bytes", JG_REASON_MAX);
+	if ((e = check_text("comment", comment, JG_REASON_MAX, 0, why)))
+		return e;
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
 	e = jg_gate_load_view(g, id, &v);
@@ -543,9 +542,8 @@ enum jg_err jg_gate_post_review(struct jg_gate *g,
 {
 	enum jg_err e;
 
-	if (comment && strlen(comment) > JG_REASON_MAX)
-		return jg_gate_why(JG_EINVAL, why, "comment is longer than %d "
-		                   "bytes", JG_REASON_MAX);
+	if ((e = check_text("comment", comment, JG_REASON_MAX, 0, why)))
+		return e;
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
 	e = post_review_tx(g, who, id, comment, now, why);

@@ -111,19 +111,13 @@ void jg_api_grant_extend(struct jg_ex *ex)
 	                                     NULL};
 	struct jg_extension in = {.source_ip = ex->peer};
 	struct jg_extend_result res;
-	const char *duration;
 	char why[JG_WHY_MAX] = "";
 	enum jg_err e;
 
 	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "reason", 1, &in.reason) ||
 	    jg_ex_str(ex, "ticket", 0, &in.ticket) ||
-	    jg_ex_str(ex, "duration", 0, &duration))
+	    jg_ex_duration(ex, "duration", &in.duration))
 		return;
-	if (duration && jg_duration_parse(duration, &in.duration) != JG_OK) {
-		jg_ex_fail(ex, JG_EINVAL, "duration must look like 45s, 30m, "
-		                          "2h or 1h30m");
-		return;
-	}
 	e = jg_gate_grant_extend(ex->gate, &ex->who, ex->param, &in, ex->now,
 	                         &res, why);
 	if (e != JG_OK) {

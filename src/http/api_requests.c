@@ -77,7 +77,6 @@ void jg_api_request_create(struct jg_ex *ex)
 	struct jg_new_request in = {0};
 	struct jg_finding finding = {0};
 	struct jg_request_view v;
-	const char *duration;
 	char why[JG_WHY_MAX] = "";
 	json_t *bg;
 	int has_finding;
@@ -89,13 +88,8 @@ void jg_api_request_create(struct jg_ex *ex)
 	    jg_ex_str(ex, "reason", 1, &in.reason) ||
 	    jg_ex_str(ex, "payload", 0, &in.payload) ||
 	    jg_ex_str(ex, "ticket", 0, &in.ticket) ||
-	    jg_ex_str(ex, "duration", 0, &duration))
+	    jg_ex_duration(ex, "duration", &in.duration))
 		return;
-	if (duration && jg_duration_parse(duration, &in.duration) != JG_OK) {
-		jg_ex_fail(ex, JG_EINVAL, "duration must look like 45s, 30m, "
-		                          "2h or 1h30m");
-		return;
-	}
 	bg = json_object_get(ex->body, "break_glass");
 	if (bg && !json_is_boolean(bg)) {
 		jg_ex_fail(ex, JG_EINVAL, "break_glass must be true or false");

@@ -7,6 +7,7 @@
 #include "core/limits.h"
 #include "http/exchange.h"
 #include "store/store.h"
+#include "util/timefmt.h"
 
 void jg_ex_json(struct jg_ex *ex, int status, json_t *v)
 {
@@ -77,6 +78,23 @@ int jg_ex_str(struct jg_ex *ex, const char *key, int required,
 		return -1;
 	}
 	*out = json_string_value(v);
+	return 0;
+}
+
+int jg_ex_duration(struct jg_ex *ex, const char *key, int64_t *out)
+{
+	const char *text;
+	char msg[96];
+
+	*out = 0;
+	if (jg_ex_str(ex, key, 0, &text))
+		return -1;
+	if (text && jg_duration_parse(text, out) != JG_OK) {
+		snprintf(msg, sizeof(msg), "%s must look like 45s, 30m, 2h or "
+		         "1h30m", key);
+		jg_ex_fail(ex, JG_EINVAL, msg);
+		return -1;
+	}
 	return 0;
 }
 
