@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "core/tz.h"
+#include "util/timefmt.h"
 
 #define DAY 86400
 /* Times are clamped to about +-34000 years: the arithmetic below never
@@ -17,16 +18,6 @@
 #define T_LIMIT ((int64_t)1 << 40)
 
 /* ---- calendar (proleptic Gregorian, H. Hinnant's algorithms) ----------- */
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
 
 static int64_t year_of_days(int64_t z)
 {
@@ -67,7 +58,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 /* Seconds since the epoch of `d` in year y, as a local wall time. */
 static int64_t local_time(const struct jg_tz_date *d, int64_t y)
 {
-	int64_t days = days_from_civil(y, 1, 1);
+	int64_t days = jg_days_from_civil(y, 1, 1);
 
 	switch (d->form) {
 	case 'J': /* Feb 29 is never counted: day 60 is always March 1 */
@@ -77,7 +68,7 @@ static int64_t local_time(const struct jg_tz_date *d, int64_t y)
 		days += d->day;
 		break;
 	default: { /* 'M' */
-		int64_t first = days_from_civil(y, (unsigned)d->month, 1);
+		int64_t first = jg_days_from_civil(y, (unsigned)d->month, 1);
 		int off = (d->wday - weekday(first) + 7) % 7 + 7 * (d->week - 1);
 		while (off >= month_days(y, d->month))
 			off -= 7; /* week 5: the last such day of the month */

@@ -90,8 +90,7 @@ void jg_time_format(int64_t t, char buf[JG_TIME_LEN])
 		snprintf(buf, JG_TIME_LEN, "9999-12-31T23:59:59Z");
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t jg_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -153,7 +152,7 @@ enum jg_err jg_time_parse(const char *s, int64_t *out)
 	}
 	if (*s)
 		return JG_EINVAL;
-	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	*out = jg_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
 	       h * 3600 + mi * 60 + sec - off;
 	return JG_OK;
 }

@@ -25,6 +25,10 @@
  */
 enum jg_err jg_duration_parse(const char *s, int64_t *out);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * algorithm; any year, no time zone involved). */
+int64_t jg_days_from_civil(int64_t y, unsigned m, unsigned d);
+
 /* Write the shortest form of secs ("1h30m", "45s") into buf. */
 void jg_duration_format(int64_t secs, char *buf, size_t len);
 
