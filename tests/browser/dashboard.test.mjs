@@ -153,7 +153,7 @@ async function main() {
 	await step("alice signs in", async () => {
 		await signIn(alice, tokens.alice);
 		equal("the top bar names alice", await alice.page.locator(".who-name").textContent(), "alice");
-		const cookies = await alice.ctx.cookies(server.url);
+		const cookies = await alice.ctx.cookies(); // all: older versions drop Secure ones for http URLs
 		const c = cookies.find((x) => x.name === "jg_session");
 		check("the session cookie is HttpOnly, Secure and SameSite=Strict",
 			c && c.httpOnly && c.secure && c.sameSite === "Strict", JSON.stringify(c));
@@ -473,7 +473,7 @@ async function main() {
 		// time filter: nothing before 2000
 		await p.getByLabel("Type", { exact: true }).selectOption("");
 		await p.getByLabel("Actor", { exact: true }).fill("");
-		await p.getByLabel("Until", { exact: true }).fill("2000-01-01T00:00:00");
+		await p.getByLabel("Until", { exact: true }).fill("2000-01-01T00:00");
 		await p.getByRole("button", { name: "Search" }).click();
 		await p.waitForFunction(() => document.querySelectorAll(".audit-table tbody tr").length === 0, null, { timeout: 10000 });
 		ok("a time range before any event finds nothing");

@@ -4,6 +4,8 @@
 # and npm through `scripts/deps browser`; playwright-core from the npm
 # registry at the version package-lock.json pins; never a browser
 # download), runs the tests, and ends with the line "N passed, M failed".
+# playwright-core is pinned to 1.61.x, the newest that still runs on
+# Debian 12's Node 18 (1.62 and later need Node 20).
 #
 # Usage (any directory): sh tests/browser/run.sh
 # Env: JITGATE_BIN (default build/jitgate), JG_CHROMIUM (/usr/bin/chromium).
