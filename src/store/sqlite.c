@@ -94,6 +94,19 @@ static const char *const migrations[] = {
 	"  next_at INTEGER NOT NULL, created_at INTEGER NOT NULL,"
 	"  delivered_at INTEGER NOT NULL, last_error TEXT NOT NULL);"
 	"CREATE INDEX outbox_due ON outbox(state, next_at);",
+	/* 5: request params, gateway executions, idempotency keys */
+	"ALTER TABLE requests ADD COLUMN params TEXT;"
+	"CREATE TABLE executions ("
+	"  id TEXT PRIMARY KEY, request_id TEXT NOT NULL UNIQUE,"
+	"  grant_id TEXT NOT NULL, connector TEXT NOT NULL,"
+	"  state TEXT NOT NULL, exit_code INTEGER NOT NULL, output TEXT,"
+	"  error TEXT NOT NULL, started_by TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL, deadline_at INTEGER NOT NULL,"
+	"  finished_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL);"
+	"CREATE INDEX executions_unfinished ON executions(state, deadline_at);"
+	"CREATE TABLE request_keys ("
+	"  key TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -226,8 +239,8 @@ static void sq_rollback(struct jg_store *st)
 	"id, requester, resource, action, payload, payload_sha256, reason, " \
 	"ticket, duration, rule, steps, step, state, state_reason, "         \
 	"created_at, expires_at, decided_at, context, screening, decision, " \
-	"break_glass, post_review, extends, seq"
-#define REQ_SEQ 23 /* column of seq in REQ_COLS */
+	"break_glass, post_review, extends, params, seq"
+#define REQ_SEQ 24 /* column of seq in REQ_COLS */
 
 static enum jg_err read_request(sqlite3_stmt *stmt, struct jg_request *r)
 {
@@ -255,6 +268,7 @@ static enum jg_err read_request(sqlite3_stmt *stmt, struct jg_request *r)
 	r->break_glass = sqlite3_column_int(stmt, 20);
 	col_copy(stmt, 21, r->post_review, sizeof(r->post_review));
 	col_copy(stmt, 22, r->extends, sizeof(r->extends));
+	r->params = col_dup(stmt, 23, &oom);
 	if (oom) {
 		jg_request_clear(r);
 		return JG_ENOMEM;
@@ -298,7 +312,8 @@ static enum jg_err sq_request_insert(struct jg_store *st,
 		return JG_ENOMEM;
 	stmt = prep(s, "INSERT INTO requests (" REQ_COLS ") VALUES (?1, ?2, "
 	               "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	               "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, NULL)");
+	               "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+	               "NULL)");
 	if (!stmt) {
 		free(steps);
 		return JG_ESTORE;
@@ -326,6 +341,7 @@ static enum jg_err sq_request_insert(struct jg_store *st,
 	sqlite3_bind_int(stmt, 21, r->break_glass);
 	bind_str(stmt, 22, r->post_review);
 	bind_str(stmt, 23, r->extends);
+	bind_opt(stmt, 24, r->params);
 	free(steps);
 	e = run(s, stmt);
 	return e == JG_OK ? insert_request_groups(s, r) : e;
@@ -812,7 +828,10 @@ static enum jg_err sq_grant_find_live(struct jg_store *st,
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *stmt = prep(s,
-	        "SELECT " GRANT_COLS " FROM grants WHERE principal = ?1"
+	        /* the planner prefers grants_expiry, which scans every
+	         * active grant; the key lookup is what check needs */
+	        "SELECT " GRANT_COLS " FROM grants INDEXED BY grants_live"
+	        " WHERE principal = ?1"
 	        " AND resource = ?2 AND action = ?3 AND state = 'active'"
 	        " AND not_before <= ?4 AND expires_at > ?4 AND uses_left != 0"
 	        " ORDER BY expires_at DESC LIMIT 1");
@@ -1277,6 +1296,153 @@ static enum jg_err sq_session_delete(struct jg_store *st, const char *digest,
 	return run(s, stmt);
 }
 
+/* ---- executions ---- */
+
+#define EXEC_COLS                                                        \
+	"id, request_id, grant_id, connector, state, exit_code, output, " \
+	"error, started_by, started_at, deadline_at, finished_at, "       \
+	"duration_ms"
+
+static enum jg_err read_execution(sqlite3_stmt *stmt, struct jg_execution *x)
+{
+	int oom = 0;
+
+	memset(x, 0, sizeof(*x));
+	col_copy(stmt, 0, x->id, sizeof(x->id));
+	col_copy(stmt, 1, x->request_id, sizeof(x->request_id));
+	col_copy(stmt, 2, x->grant_id, sizeof(x->grant_id));
+	col_copy(stmt, 3, x->connector, sizeof(x->connector));
+	x->exit_code = sqlite3_column_int(stmt, 5);
+	x->output = col_dup(stmt, 6, &oom);
+	col_copy(stmt, 7, x->error, sizeof(x->error));
+	col_copy(stmt, 8, x->started_by, sizeof(x->started_by));
+	x->started_at = sqlite3_column_int64(stmt, 9);
+	x->deadline_at = sqlite3_column_int64(stmt, 10);
+	x->finished_at = sqlite3_column_int64(stmt, 11);
+	x->duration_ms = sqlite3_column_int64(stmt, 12);
+	if (oom) {
+		jg_execution_clear(x);
+		return JG_ENOMEM;
+	}
+	if (jg_exec_state_parse((const char *)sqlite3_column_text(stmt, 4),
+	                        &x->state) != 0) {
+		jg_execution_clear(x);
+		return JG_EINTERNAL;
+	}
+	return JG_OK;
+}
+
+static enum jg_err sq_execution_insert(struct jg_store *st,
+                                       const struct jg_execution *x)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT INTO executions (" EXEC_COLS
+	                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	                             " ?8, ?9, ?10, ?11, ?12, ?13)");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, x->id);
+	bind_str(stmt, 2, x->request_id);
+	bind_str(stmt, 3, x->grant_id);
+	bind_str(stmt, 4, x->connector);
+	bind_str(stmt, 5, jg_exec_state_name(x->state));
+	sqlite3_bind_int(stmt, 6, x->exit_code);
+	bind_opt(stmt, 7, x->output);
+	bind_str(stmt, 8, x->error);
+	bind_str(stmt, 9, x->started_by);
+	sqlite3_bind_int64(stmt, 10, x->started_at);
+	sqlite3_bind_int64(stmt, 11, x->deadline_at);
+	sqlite3_bind_int64(stmt, 12, x->finished_at);
+	sqlite3_bind_int64(stmt, 13, x->duration_ms);
+	return run(s, stmt);
+}
+
+static enum jg_err sq_execution_finish(struct jg_store *st,
+                                       const struct jg_execution *x)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "UPDATE executions SET state = ?1,"
+	                             " exit_code = ?2, output = ?3, error = ?4,"
+	                             " finished_at = ?5, duration_ms = ?6"
+	                             " WHERE request_id = ?7 AND id = ?8"
+	                             " AND state = 'started'");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, jg_exec_state_name(x->state));
+	sqlite3_bind_int(stmt, 2, x->exit_code);
+	bind_opt(stmt, 3, x->output);
+	bind_str(stmt, 4, x->error);
+	sqlite3_bind_int64(stmt, 5, x->finished_at);
+	sqlite3_bind_int64(stmt, 6, x->duration_ms);
+	bind_str(stmt, 7, x->request_id);
+	bind_str(stmt, 8, x->id);
+	return run_changed(s, stmt);
+}
+
+static enum jg_err sq_execution_get(struct jg_store *st, const char *req_id,
+                                    struct jg_execution *out)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT " EXEC_COLS " FROM executions"
+	                             " WHERE request_id = ?1");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, req_id);
+	e = step_one(s, stmt);
+	if (e == JG_OK)
+		e = read_execution(stmt, out);
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+static enum jg_err sq_execution_unfinished(struct jg_store *st, int64_t now,
+                                           char (*ids)[JG_ID_LEN],
+                                           size_t max, size_t *n)
+{
+	return ids_query(SQ(st),
+	                 "SELECT request_id FROM executions WHERE"
+	                 " state = 'started' AND deadline_at <= ?1"
+	                 " ORDER BY deadline_at LIMIT ?3",
+	                 now, 0, ids, max, n);
+}
+
+/* ---- idempotency keys ---- */
+
+static enum jg_err sq_request_key_get(struct jg_store *st, const char *key,
+                                      char request_id[JG_ID_LEN])
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT request_id FROM request_keys"
+	                             " WHERE key = ?1");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, key);
+	e = step_one(s, stmt);
+	if (e == JG_OK)
+		col_copy(stmt, 0, request_id, JG_ID_LEN);
+	sqlite3_finalize(stmt);
+	return e;
+}
+
+static enum jg_err sq_request_key_put(struct jg_store *st, const char *key,
+                                      const char *request_id, int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT INTO request_keys (key,"
+	                             " request_id, created_at) VALUES"
+	                             " (?1, ?2, ?3)");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, key);
+	bind_str(stmt, 2, request_id);
+	sqlite3_bind_int64(stmt, 3, now);
+	return run(s, stmt);
+}
+
 /* ---- open, migrate, close ---- */
 
 static void sq_close(struct jg_store *st)
@@ -1326,6 +1492,12 @@ static const struct jg_store_ops sqlite_ops = {
 	.session_insert = sq_session_insert,
 	.session_get = sq_session_get,
 	.session_delete = sq_session_delete,
+	.execution_insert = sq_execution_insert,
+	.execution_finish = sq_execution_finish,
+	.execution_get = sq_execution_get,
+	.execution_unfinished = sq_execution_unfinished,
+	.request_key_get = sq_request_key_get,
+	.request_key_put = sq_request_key_put,
 };
 
 static enum jg_err schema_version(struct sq *s, int64_t *v)
