@@ -658,7 +658,7 @@
 		"request.denied", "request.cancelled", "request.expired",
 		"request.post_reviewed", "grant.issued", "grant.revoked",
 		"grant.completed", "grant.expired", "grant.extended",
-		"alert.break_glass", "session.opened", "session.closed",
+		"grant.token_issued", "keys.rotated", "alert.break_glass", "session.opened", "session.closed",
 		"token.created", "token.revoked", "server.started"];
 
 	function detailsSummary(d) {

@@ -110,6 +110,29 @@ static const struct jg_cli_opt token_create_opts[] = {
 	OPT_END,
 };
 
+static const struct jg_cli_opt token_fetch_opts[] = {
+	{"aud", 0, JG_OPT_VALUE, "NAME", "the audience the token is for (its aud claim)"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt token_verify_opts[] = {
+	{"jwks", 0, JG_OPT_VALUE, "FILE|URL", "the server's public keys (default $JITGATE_URL/.well-known/jwks.json)"},
+	{"skew", 0, JG_OPT_VALUE, "D", "clock skew allowed on exp and nbf (default 60s)"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt exec_opts[] = {
+	{"reason", 0, JG_OPT_VALUE, "TEXT", "why you need it (required)"},
+	{"param", 0, JG_OPT_LIST, "K=V", "a value for the connector's {K} slot (repeatable)"},
+	{"payload", 0, JG_OPT_VALUE, "TEXT", "the exact payload, e.g. the SQL to run"},
+	{"payload-file", 0, JG_OPT_VALUE, "FILE", "read the payload from FILE ('-': stdin)"},
+	{"ticket", 0, JG_OPT_VALUE, "T", "ticket reference, e.g. INC-42"},
+	{"duration", 0, JG_OPT_VALUE, "D", "how long the approval stays usable (default: the rule's maximum)"},
+	{"timeout", 0, JG_OPT_VALUE, "D", "give up waiting for the decision after D (exit 2; the request stays)"},
+	{"idempotency-key", 0, JG_OPT_VALUE, "K", "a retried step with the same K reuses its request (and its outcome)"},
+	OPT_END,
+};
+
 static const struct jg_cli_opt extend_opts[] = {
 	{"reason", 0, JG_OPT_VALUE, "R", "why you need more time (required)"},
 	{"duration", 0, JG_OPT_VALUE, "D", "extra time, e.g. 30m (default: up to the rule's maximum life)"},
@@ -155,6 +178,9 @@ static const struct jg_cli_cmd commands[] = {
 	 "GRANT_ID", NULL, 1, 1},
 	{"extend", NULL, jg_cli_cmd_extend, "ask for more time on your grant; exit 0 extended or pending, 1 denied",
 	 "GRANT_ID --reason R [--duration D] [--ticket T]", extend_opts, 1, 1},
+	{"exec", NULL, jg_cli_cmd_exec, "request ACTION on RESOURCE, wait, have the gateway run it; exit with its status",
+	 "RESOURCE ACTION --reason TEXT [--param K=V]... [--payload TEXT | --payload-file FILE] [--ticket T] [--duration D] [--timeout D] [--idempotency-key K]",
+	 exec_opts, 2, 2},
 	{"check", NULL, jg_cli_cmd_check, "may PRINCIPAL do ACTION on RESOURCE now? exit 0 allow, 1 deny",
 	 "PRINCIPAL RESOURCE ACTION", NULL, 3, 3},
 	{"audit", "list", jg_cli_cmd_audit_list, "list audit events, oldest first",
@@ -172,6 +198,12 @@ static const struct jg_cli_cmd commands[] = {
 	 "", NULL, 0, 0},
 	{"token", "revoke", jg_cli_cmd_token_revoke, "revoke a token",
 	 "TOKEN_ID", NULL, 1, 1},
+	{"token", "fetch", jg_cli_cmd_token_fetch, "fetch a signed token (JWT) for your live grant",
+	 "GRANT_ID [--aud NAME]", token_fetch_opts, 1, 1},
+	{"token", "verify", jg_cli_cmd_token_verify, "verify a grant token offline against the public keys; exit 1 when invalid",
+	 "TOKEN|- [--jwks FILE|URL] [--skew D]", token_verify_opts, 1, 1},
+	{"keys", "rotate", jg_cli_cmd_keys_rotate, "make a new grant token signing key current (admin)",
+	 "", NULL, 0, 0},
 	{"whoami", NULL, jg_cli_cmd_whoami, "show who your token says you are",
 	 "", NULL, 0, 0},
 	{"policy", "check", jg_cli_cmd_policy_check, "validate a policy file offline; exit 1 when invalid",
@@ -272,7 +304,9 @@ void jg_cli_usage(FILE *f)
 	           "  1  negative answer (request denied, check denied, audit chain broken,\n"
 	           "     policy file invalid)\n"
 	           "  2  error (usage, network, refused by the server)\n"
-	           "  3  request expired or cancelled\n");
+	           "  3  request expired or cancelled\n"
+	           "  exec also: 4 the action failed, 124 its timeout stopped it, 125 its\n"
+	           "     outcome is unknown, N the program's own exit status\n");
 }
 
 int jg_cli_help(const char *name, const char *sub)

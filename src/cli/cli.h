@@ -1,10 +1,12 @@
 /*
  * cli.h - the jitgate client commands: one table, one option parser.
  *
- * Every command other than `serve`, `policy check` and `policy test` is a
- * thin client of the HTTP API (/v1/..., see docs/); those two read a
- * policy file and decide offline, with the server's own loader and
- * screening code, so what they say is what the server would do. The
+ * Every command other than `serve`, `policy check`, `policy test` and
+ * `token verify` is a thin client of the HTTP API (/v1/..., see docs/);
+ * the policy commands read a policy file and decide offline, with the
+ * server's own loader and screening code, so what they say is what the
+ * server would do; `token verify` checks a grant token with the server's
+ * own JWT code against its public keys (a file, or the public JWKS URL). The
  * command table in cli.c names each command, its handler, its options, a
  * one-line summary and its usage; help, usage errors and option parsing
  * are all driven from that table.
@@ -196,8 +198,12 @@ int jg_cli_cmd_audit_verify(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_create(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_list(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_revoke(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_token_fetch(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_token_verify(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_keys_rotate(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_whoami(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_extend(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_exec(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_post_review(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_policy_check(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_policy_test(struct jg_cli *cli, const struct jg_cli_args *a);

@@ -28,6 +28,7 @@ struct jg_client {
 	CURL *h;
 	char *base;  /* owned; no trailing '/' */
 	char *token; /* owned; wiped on free */
+	long timeout; /* seconds for one whole call; 0: JG_CLIENT_TIMEOUT */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -73,6 +74,11 @@ struct jg_client *jg_client_new(const char *url, const char *token)
 	while (n > 0 && c->base[n - 1] == '/')
 		c->base[--n] = '\0';
 	return c;
+}
+
+void jg_client_set_timeout(struct jg_client *c, long seconds)
+{
+	c->timeout = seconds > 0 ? seconds : 0;
 }
 
 void jg_client_free(struct jg_client *c)
@@ -202,7 +208,8 @@ static void setup(struct jg_client *c, const char *url, struct resp *r,
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)JG_CLIENT_TIMEOUT);
 	} else {
-		curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)JG_CLIENT_TIMEOUT);
+		curl_easy_setopt(h, CURLOPT_TIMEOUT,
+		                 c->timeout ? c->timeout : (long)JG_CLIENT_TIMEOUT);
 		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
 		                 (curl_off_t)JG_CLIENT_BODY_MAX);
 	}

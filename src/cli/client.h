@@ -37,6 +37,10 @@ struct jg_kv {
 struct jg_client *jg_client_new(const char *url, const char *token);
 void jg_client_free(struct jg_client *c);
 
+/* Allow calls up to seconds (0: back to JG_CLIENT_TIMEOUT), for a call
+ * the server may take long to answer (an execution). */
+void jg_client_set_timeout(struct jg_client *c, long seconds);
+
 /*
  * Call `method` on `path` ("/v1/requests"; already safe: ids are checked
  * by the caller) with optional `query` and JSON `body` (NULL sends none

@@ -314,7 +314,7 @@ static int is_special(const char *key)
 {
 	return !strcmp(key, "steps") || !strcmp(key, "reviews") ||
 	       !strcmp(key, "payload") || !strcmp(key, "context") ||
-	       !strcmp(key, "screening");
+	       !strcmp(key, "screening") || !strcmp(key, "execution");
 }
 
 /* "  [flag] source: source 127.0.0.1 is not in 10.0.0.0/8" */
@@ -404,6 +404,48 @@ static void print_payload(const json_t *p)
 	free(buf);
 }
 
+/* A multi-line text member, cleaned, each line indented. */
+static void print_text(const char *key, const json_t *t, int indent)
+{
+	char *buf;
+	size_t n;
+
+	if (!json_is_string(t)) {
+		printf("%*s%s: -\n", indent, "", key);
+		return;
+	}
+	n = strlen(json_string_value(t)) + 1;
+	if (!(buf = malloc(n))) {
+		printf("%*s%s: (out of memory)\n", indent, "", key);
+		return;
+	}
+	jg_out_clean(json_string_value(t), buf, n, 1);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0'; /* print_indented ends the line */
+	printf("%*s%s:\n%*s", indent, "", key, indent + 2, "");
+	print_indented(buf, indent + 2);
+	free(buf);
+}
+
+/* What the gateway ran: its fields, then its output in full. */
+static void print_execution(const json_t *x)
+{
+	json_t *rest;
+
+	if (!json_is_object(x)) {
+		printf("execution: -\n");
+		return;
+	}
+	printf("execution:\n");
+	if ((rest = json_deep_copy(x))) {
+		json_object_del(rest, "output");
+		print_members(rest, 2);
+		json_decref(rest);
+	}
+	print_text("output", json_object_get(x, "output"), 2);
+}
+
 void jg_out_fields(const json_t *obj)
 {
 	const char *key;
@@ -429,4 +471,6 @@ void jg_out_fields(const json_t *obj)
 	print_list("reviews", json_object_get(obj, "reviews"), each_review);
 	if (json_object_get(obj, "payload"))
 		print_payload(json_object_get(obj, "payload"));
+	if (json_object_get(obj, "execution"))
+		print_execution(json_object_get(obj, "execution"));
 }

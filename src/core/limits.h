@@ -16,6 +16,10 @@
 #define JG_TICKET_MAX 128
 #define JG_POLICY_FILE_MAX (4 * 1024 * 1024)
 #define JG_BIG_BODY_MAX (JG_POLICY_FILE_MAX + 64 * 1024) /* policy replay */
+#define JG_PARAMS_MAX 32        /* request params (connector template slots) */
+#define JG_PARAM_VALUE_MAX 4096 /* bytes of one param value */
+#define JG_IDEM_KEY_MAX 128     /* bytes of a client's idempotency key */
+#define JG_REQUEST_KEY_MAX 256  /* a stored (namespaced) idempotency key, incl. NUL */
 #define JG_LIST_MAX 500         /* page size ceiling */
 #define JG_LIST_DEFAULT 50
 

@@ -30,6 +30,10 @@ static const unsigned char grant_next[JG_GRANT_NSTATES][JG_GRANT_NSTATES] = {
 	                     [JG_GRANT_CONSUMED] = 1, [JG_GRANT_COMPLETED] = 1},
 };
 
+static const char *const exec_names[JG_EXEC_NSTATES] = {
+	"started", "succeeded", "failed", "unknown",
+};
+
 static const char *const role_names[JG_NROLES] = {"admin", "auditor",
                                                   "checker"};
 
@@ -96,6 +100,20 @@ int jg_grant_state_parse(const char *name, enum jg_grant_state *out)
 	if (i < 0)
 		return -1;
 	*out = (enum jg_grant_state)i;
+	return 0;
+}
+
+const char *jg_exec_state_name(enum jg_exec_state s)
+{
+	return (unsigned)s < JG_EXEC_NSTATES ? exec_names[s] : "invalid";
+}
+
+int jg_exec_state_parse(const char *name, enum jg_exec_state *out)
+{
+	int i = parse_name(exec_names, JG_EXEC_NSTATES, name);
+	if (i < 0)
+		return -1;
+	*out = (enum jg_exec_state)i;
 	return 0;
 }
 
@@ -261,8 +279,9 @@ void jg_grant_from_request(struct jg_grant *g, const struct jg_request *r,
 	memcpy(g->payload_sha256, r->payload_sha256, sizeof(g->payload_sha256));
 	g->not_before = now;
 	g->expires_at = now + r->duration;
-	/* A bound payload runs once; plain access lasts until expiry. */
-	g->uses_left = r->payload ? 1 : -1;
+	/* A bound payload (payload and/or params) runs once; plain access
+	 * lasts until expiry. */
+	g->uses_left = r->payload_sha256[0] ? 1 : -1;
 	g->state = JG_GRANT_ACTIVE;
 	g->created_at = now;
 }
@@ -275,7 +294,16 @@ void jg_request_clear(struct jg_request *r)
 	free(r->reason);
 	free(r->context);
 	free(r->screening);
+	free(r->params);
 	memset(r, 0, sizeof(*r));
+}
+
+void jg_execution_clear(struct jg_execution *x)
+{
+	if (!x)
+		return;
+	free(x->output);
+	memset(x, 0, sizeof(*x));
 }
 
 void jg_review_clear(struct jg_review *rv)

@@ -86,6 +86,9 @@ struct jg_request {
 	int break_glass;   /* approved by the requester under break-glass */
 	char post_review[16]; /* "", "required" (after break-glass), "done" */
 	char extends[JG_ID_LEN]; /* the grant this asks to extend, or "" */
+	/* owned canonical JSON object {name: value} of string parameters
+	 * (they fill a connector's template slots); NULL when none */
+	char *params;
 };
 
 struct jg_review {
@@ -165,6 +168,42 @@ struct jg_delivery {
 	int64_t delivered_at;
 	char last_error[200];
 };
+
+/*
+ * One run of a request's bound payload through its resource's connector
+ * (at most one per request). Recorded `started` before it runs, then
+ * `succeeded` or `failed`; `unknown` when the gateway lost track (a crash
+ * between start and finish): never run again, left for a human.
+ */
+enum jg_exec_state {
+	JG_EXEC_STARTED,
+	JG_EXEC_SUCCEEDED,
+	JG_EXEC_FAILED,
+	JG_EXEC_UNKNOWN,
+	JG_EXEC_NSTATES
+};
+
+#define JG_CONNECTOR_KIND_MAX 16
+#define JG_EXEC_ERROR_MAX 256
+struct jg_execution {
+	char id[JG_ID_LEN];          /* exe_… */
+	char request_id[JG_ID_LEN];
+	char grant_id[JG_ID_LEN];    /* the one-time grant it consumed */
+	char connector[JG_CONNECTOR_KIND_MAX]; /* command, postgres, http */
+	enum jg_exec_state state;
+	int exit_code;     /* program status, HTTP status, 0/1 for SQL; -1 none */
+	char *output;      /* owned, bounded, secrets masked; NULL until done */
+	char error[JG_EXEC_ERROR_MAX]; /* why the connector failed, or "" */
+	char started_by[JG_NAME_MAX];
+	int64_t started_at;
+	int64_t deadline_at; /* past this, a `started` one cannot be running */
+	int64_t finished_at; /* 0 while started */
+	int64_t duration_ms;
+};
+
+const char *jg_exec_state_name(enum jg_exec_state s);
+int jg_exec_state_parse(const char *name, enum jg_exec_state *out);
+void jg_execution_clear(struct jg_execution *x);
 
 /* What one review did to its request. */
 enum jg_review_outcome {

@@ -69,6 +69,16 @@ void jg_policy_free(struct jg_policy *p)
 		free(r->break_glass_group);
 	}
 	free(p->rules);
+	for (size_t i = 0; i < p->nfindings; i++) {
+		struct jg_finding_map *m = &p->findings[i];
+		strv_free(m->types, m->ntypes);
+		free(m->rule_glob);
+		free(m->target_glob);
+		free(m->resource);
+		free(m->action);
+		free(m->reason);
+	}
+	free(p->findings);
 	free(p);
 }
 

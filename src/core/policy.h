@@ -152,6 +152,27 @@ struct jg_rule {
 	char *break_glass_group; /* owned, NULL: no break-glass on this rule */
 	int64_t break_glass_max; /* seconds a break-glass grant may last */
 	int extensions_auto;  /* extensions granted without review */
+	int execute_auto;     /* `execute: auto`: the gateway runs it once
+	                       * approved, through the resource's connector */
+};
+
+/*
+ * One entry of the policy's `findings` list (docs/findings.md): which
+ * scanner findings it takes and the request it raises for each. The
+ * first entry whose match holds wins, like rules.
+ */
+#define JG_FINDING_TARGET "{target}" /* resource: the finding's target */
+struct jg_finding_map {
+	int line;
+	char **types;        /* owned; the finding's type is one (none: any) */
+	size_t ntypes;
+	char *rule_glob;     /* owned fnmatch(3) pattern, NULL: any rule */
+	char *target_glob;   /* owned, NULL: any target (or none) */
+	int at_least, at_most; /* severity bounds (enum jg_level), 0: none */
+	char *resource;      /* owned name, or JG_FINDING_TARGET */
+	char *action;        /* owned name */
+	int64_t duration;    /* seconds; 0: the rule's maximum */
+	char *reason;        /* owned template; NULL: JG_FINDING_REASON */
 };
 
 struct jg_policy {
@@ -162,6 +183,8 @@ struct jg_policy {
 	size_t ngroups;
 	struct jg_rule *rules; /* in file order: the first match wins */
 	size_t nrules;
+	struct jg_finding_map *findings; /* in file order, first match wins */
+	size_t nfindings;
 };
 
 /* Free everything p owns, then p itself. NULL-safe. */
@@ -201,6 +224,32 @@ struct jg_finding {
 	const char *recommendation;
 	int severity;         /* enum jg_level, 0 unknown */
 };
+
+/*
+ * Findings (core/findings.c). The entry of p->findings that takes finding
+ * f reported about target (NULL: none), or NULL. An entry with severity
+ * bounds never takes a finding of unknown severity.
+ */
+const struct jg_finding_map *jg_policy_finding_map(const struct jg_policy *p,
+                                                   const struct jg_finding *f,
+                                                   const char *target);
+
+/* The default reason template of a findings entry. */
+#define JG_FINDING_REASON "{type} finding {id}: {rule} ({severity}) at " \
+                          "{location}"
+
+/* 1 when name is a placeholder of reason templates ("id", "type",
+ * "rule", "severity", "location", "target", "recommendation"). */
+int jg_finding_placeholder(const char *name, size_t len);
+
+/*
+ * The reason of the request m raises for f: its template with each
+ * {placeholder} replaced by the finding's value ("-" when unknown) and
+ * control characters dropped, cut at a character boundary to fit len.
+ */
+void jg_finding_reason(const struct jg_finding_map *m,
+                       const struct jg_finding *f, const char *target,
+                       char *out, size_t len);
 
 /*
  * Rate counting for the rate check: how many requests were made since

@@ -128,6 +128,12 @@ struct jg_new_request {
 	const struct jg_finding *finding; /* service principals only */
 	int break_glass;     /* approve it myself, under the rule's break-glass */
 	const struct jg_grant *extends; /* set by jg_gate_grant_extend only */
+	/* params for the connector's template slots: a JSON object of
+	 * strings (jansson), NULL when none; bound with the payload */
+	const struct json_t *params;
+	/* a client's idempotency key: the same key (per requester) returns
+	 * the request it first created instead of a new one; NULL: none */
+	const char *idempotency_key;
 };
 
 /* A request with what the API shows beside it. */
@@ -136,6 +142,9 @@ struct jg_request_view {
 	struct jg_review *reviews; /* owned array */
 	size_t nreviews;
 	char grant_id[JG_ID_LEN];  /* "" until approved */
+	struct jg_execution exec;  /* owned output; valid when has_exec */
+	int has_exec;
+	int reused; /* create: an earlier request of the idempotency key */
 };
 
 void jg_request_view_clear(struct jg_request_view *v);
@@ -250,6 +259,114 @@ enum jg_err jg_gate_check(struct jg_gate *g, const struct jg_principal *who,
                           const char *principal, const char *resource,
                           const char *action, int64_t now,
                           struct jg_answer *out, char why[JG_WHY_MAX]);
+
+/* ---- scanner findings (findings.c) ---- */
+
+/* What became of one finding of a report. */
+struct jg_finding_result {
+	char finding_id[129];         /* "" when it had none */
+	char type[JG_NAME_MAX];
+	char request_id[JG_ID_LEN];   /* "" on error */
+	char state[16];               /* the request's state */
+	int duplicate;                /* raised before: request_id is that one */
+	char error[JG_WHY_MAX];       /* not "": why it raised nothing */
+};
+
+/*
+ * Service identities: turn each finding of scan (see scan/scan.h) into a
+ * request through the policy's `findings` list, once per finding (a
+ * finding seen before answers with its request). out has room for
+ * scan->n results, in the report's order. One transaction: a store
+ * failure raises nothing.
+ */
+struct jg_scan;
+enum jg_err jg_gate_findings(struct jg_gate *g, const struct jg_principal *who,
+                             const struct jg_scan *scan,
+                             const char *source_ip, int64_t now,
+                             struct jg_finding_result *out,
+                             char why[JG_WHY_MAX]);
+
+/* ---- signed grant tokens (token.c) ---- */
+
+/* Grant tokens are signed with keys (borrowed; NULL: none). Call before
+ * serving. */
+struct jg_keys;
+void jg_gate_set_keys(struct jg_gate *g, struct jg_keys *keys);
+
+/*
+ * The holder of live grant id fetches a JWT describing it (see
+ * docs/tokens.md), bound to audience aud (NULL: none) and living until
+ * *exp: the grant's expiry or JG_TOKEN_TTL_MAX from now, whichever comes
+ * first. *token is malloc'd; the caller frees it. Audited as
+ * grant.token_issued.
+ */
+enum jg_err jg_gate_grant_token(struct jg_gate *g,
+                                const struct jg_principal *who,
+                                const char *id, const char *aud, int64_t now,
+                                char **token, int64_t *exp,
+                                char why[JG_WHY_MAX]);
+
+/*
+ * /v1/check with a grant token: verify it, then look its grant up, so a
+ * revoked or ended grant is denied with that reason. resource and action
+ * (NULL: not asked) must be the token's. Callers other than the token's
+ * subject need the checker or admin role. On allow, out->grant.expires_at
+ * is when the token or the grant ends, whichever comes first.
+ */
+enum jg_err jg_gate_check_token(struct jg_gate *g,
+                                const struct jg_principal *who,
+                                const char *token, const char *resource,
+                                const char *action, int64_t now,
+                                struct jg_answer *out, char why[JG_WHY_MAX]);
+
+/* Admins: a new signing key becomes current (audited as keys.rotated);
+ * kid receives its id, prev the previous one's (48 bytes each). */
+enum jg_err jg_gate_keys_rotate(struct jg_gate *g,
+                                const struct jg_principal *who, int64_t now,
+                                char kid[48], char prev[48],
+                                char why[JG_WHY_MAX]);
+
+/* The published keys as JWKS JSON text, malloc'd; NULL without keys. */
+char *jg_gate_jwks(struct jg_gate *g, int64_t now);
+
+/* ---- gateway execution (execute.c) ---- */
+
+/*
+ * Actions run through the connectors of cs (borrowed, NULL: none),
+ * finishing times read from clock (wall-clock seconds). Call before
+ * serving; the gate never runs anything without it.
+ */
+struct jg_connectors;
+void jg_gate_set_connectors(struct jg_gate *g, const struct jg_connectors *cs,
+                            int64_t (*clock)(void));
+
+/*
+ * The requester has the bound payload of approved request id run through
+ * its resource's connector, exactly once. In one transaction: the grant
+ * must be live, one-time (uses_left > 0) and bound to the hash of the
+ * request's payload and params (and to expect_sha256 when not NULL); it
+ * is consumed and the execution recorded `started` (audited
+ * grant.consumed, execution.started). Then the connector runs outside
+ * any transaction, and a second transaction records the outcome
+ * (execution.succeeded or execution.failed). Refused, with nothing run:
+ * another caller (EFORBIDDEN), no connector (EINVAL), not approved or a
+ * grant no longer live (ECONFLICT), a second execute (EEXECUTED), a hash
+ * that differs (EMISMATCH). A connector that fails is not an error: out
+ * holds the request with its execution either way.
+ */
+enum jg_err jg_gate_execute(struct jg_gate *g, const struct jg_principal *who,
+                            const char *id, const char *expect_sha256,
+                            int64_t now, struct jg_request_view *out,
+                            char why[JG_WHY_MAX]);
+
+/*
+ * Executions still `started` past their deadline (their connector's
+ * timeout and a grace period after the start: none can still be running
+ * on any server) become `unknown`, audited execution.unknown, for a human
+ * to look at; they are never run again. *n counts them. Run at start-up
+ * and with each sweep.
+ */
+enum jg_err jg_gate_exec_recover(struct jg_gate *g, int64_t now, size_t *n);
 
 /* ---- policy replay ---- */
 

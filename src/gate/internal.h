@@ -20,6 +20,9 @@ struct jg_gate {
 	 * swap in jg_gate_reload, so no use case sees two policies */
 	pthread_rwlock_t lock;
 	const struct jg_notify_config *notify; /* borrowed; NULL: silent */
+	struct jg_keys *keys; /* borrowed; NULL: no grant tokens */
+	const struct jg_connectors *connectors; /* borrowed; NULL: none */
+	int64_t (*clock)(void); /* wall clock for execution results */
 };
 
 /* Inside the transaction: queue the notice about r (notify/). */
@@ -98,6 +101,47 @@ enum jg_err jg_gate_create_tx(struct jg_gate *g,
                               const struct jg_new_request *in, int64_t now,
                               struct jg_request_view *out,
                               char why[JG_WHY_MAX]);
+
+/* ---- execution (execute.c, idem.c) ---- */
+
+/*
+ * Inside a transaction, for a new request r built from in: set r->params
+ * (canonical JSON, NULL when none) and r->payload_sha256, the hash of the
+ * bound payload, when there is a payload or params or the action runs
+ * through a connector ("" otherwise: plain access). Checks the params
+ * (names, values, count) and that they fit the connector. JG_EINVAL with
+ * why.
+ */
+enum jg_err jg_gate_bind(struct jg_gate *g, const struct jg_new_request *in,
+                         struct jg_request *r, char why[JG_WHY_MAX]);
+
+/* Inside a transaction: the execution of request v into v->exec. */
+enum jg_err jg_gate_load_exec(struct jg_gate *g, struct jg_request_view *v);
+
+/* Hide an execution's output from who unless it made the request or sees
+ * everything (admin, auditor). */
+void jg_gate_exec_redact(const struct jg_principal *who,
+                         struct jg_request_view *v);
+
+/* After a commit that approved v: run it now when its rule says
+ * `execute: auto` (v is reloaded with the execution). */
+void jg_gate_execute_auto(struct jg_gate *g, struct jg_request_view *v,
+                          int64_t now);
+
+/*
+ * Inside the create transaction: the request in->idempotency_key made
+ * earlier for who, into out (out->reused set): JG_OK; JG_ENOTFOUND when
+ * the key is new; JG_ECONFLICT when it made a different request; JG_EINVAL
+ * for a malformed key.
+ */
+enum jg_err jg_gate_idem_find(struct jg_gate *g, const struct jg_principal *who,
+                              const struct jg_new_request *in,
+                              struct jg_request_view *out,
+                              char why[JG_WHY_MAX]);
+/* Inside the create transaction: remember that key made request_id. */
+enum jg_err jg_gate_idem_put(struct jg_gate *g, const struct jg_principal *who,
+                             const char *key, const char *request_id,
+                             int64_t now);
 
 /* Inside a write transaction: issue the grant of approved request r. */
 enum jg_err jg_gate_issue_grant(struct jg_gate *g, const struct jg_request *r,

@@ -20,6 +20,7 @@ void jg_request_view_clear(struct jg_request_view *v)
 	for (size_t i = 0; i < v->nreviews; i++)
 		jg_review_clear(&v->reviews[i]);
 	free(v->reviews);
+	jg_execution_clear(&v->exec);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -40,6 +41,8 @@ enum jg_err jg_gate_load_view(struct jg_gate *g, const char *id,
 		else if (e == JG_ENOTFOUND)
 			e = JG_OK;
 	}
+	if (e == JG_OK)
+		e = jg_gate_load_exec(g, v);
 	if (e != JG_OK)
 		jg_request_view_clear(v);
 	return e;
@@ -102,11 +105,8 @@ static enum jg_err build(struct jg_request *r, const struct jg_principal *who,
 	snprintf(r->action, sizeof(r->action), "%s", in->action);
 	snprintf(r->ticket, sizeof(r->ticket), "%s", in->ticket ? in->ticket : "");
 	r->reason = strdup(in->reason);
-	if (in->payload && *in->payload) {
-		r->payload = strdup(in->payload);
-		jg_sha256_hex(in->payload, strlen(in->payload),
-		              r->payload_sha256);
-	}
+	if (in->payload && *in->payload)
+		r->payload = strdup(in->payload); /* bound by jg_gate_bind */
 	if (!r->reason || (in->payload && *in->payload && !r->payload))
 		return JG_ENOMEM;
 	r->duration = v->duration;
@@ -195,7 +195,8 @@ static enum jg_err screen_new(struct jg_gate *g, const struct jg_principal *who,
 
 	if (e != JG_OK)
 		return jg_gate_why(e, why, "%s", v->reason);
-	if ((e = build(r, who, in, v, now)) != JG_OK)
+	if ((e = build(r, who, in, v, now)) != JG_OK ||
+	    (e = jg_gate_bind(g, in, r, why)) != JG_OK)
 		return e;
 	if (in->extends)
 		memcpy(r->extends, in->extends->id, sizeof(r->extends));
@@ -273,8 +274,17 @@ enum jg_err jg_gate_request_create(struct jg_gate *g,
 		                   "its extend call");
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
+	if (in->idempotency_key &&
+	    (e = jg_gate_idem_find(g, who, in, out, why)) != JG_ENOTFOUND)
+		return jg_gate_finish(g, e, out); /* the same request, or why not */
 	e = jg_gate_create_tx(g, who, in, now, out, why);
-	return jg_gate_finish(g, e, out);
+	if (e == JG_OK && in->idempotency_key &&
+	    (e = jg_gate_idem_put(g, who, in->idempotency_key, out->req.id,
+	                          now)) != JG_OK)
+		jg_request_view_clear(out);
+	if ((e = jg_gate_finish(g, e, out)) == JG_OK)
+		jg_gate_execute_auto(g, out, now);
+	return e;
 }
 
 /* ---- read ---- */
@@ -294,6 +304,8 @@ enum jg_err jg_gate_request_get(struct jg_gate *g,
 		jg_request_view_clear(out);
 		e = JG_ENOTFOUND; /* do not reveal that it exists */
 	}
+	if (e == JG_OK)
+		jg_gate_exec_redact(who, out);
 	if (e == JG_ENOTFOUND)
 		jg_gate_why(e, why, "request %s not found", id);
 	return e;
@@ -350,6 +362,8 @@ enum jg_err jg_gate_request_list(struct jg_gate *g,
 		free(views);
 		return e;
 	}
+	for (size_t i = 0; i < count; i++)
+		jg_gate_exec_redact(who, &views[i]);
 	*out = views;
 	*n = count;
 	return JG_OK;
@@ -443,7 +457,11 @@ enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
 	}
 	if (e == JG_OK)
 		e = jg_gate_load_view(g, id, out);
-	return jg_gate_finish(g, e, out);
+	if ((e = jg_gate_finish(g, e, out)) == JG_OK) {
+		jg_gate_execute_auto(g, out, now); /* when approved, if asked */
+		jg_gate_exec_redact(who, out);
+	}
+	return e;
 }
 
 /* ---- cancel ---- */
@@ -549,5 +567,7 @@ enum jg_err jg_gate_post_review(struct jg_gate *g,
 	e = post_review_tx(g, who, id, comment, now, why);
 	if (e == JG_OK)
 		e = jg_gate_load_view(g, id, out);
-	return jg_gate_finish(g, e, out);
+	if ((e = jg_gate_finish(g, e, out)) == JG_OK)
+		jg_gate_exec_redact(who, out);
+	return e;
 }

@@ -76,19 +76,30 @@ void jg_api_grant_done(struct jg_ex *ex) { end(ex, JG_GRANT_COMPLETED); }
 void jg_api_check(struct jg_ex *ex)
 {
 	static const char *const fields[] = {"principal", "resource", "action",
-	                                     NULL};
-	const char *principal, *resource, *action;
+	                                     "token", NULL};
+	const char *principal, *resource, *action, *token;
 	struct jg_answer c;
 	char why[JG_WHY_MAX] = "", exp[JG_TIME_LEN];
 	enum jg_err e;
 
-	if (jg_ex_fields(ex, fields) ||
-	    jg_ex_str(ex, "principal", 1, &principal) ||
-	    jg_ex_str(ex, "resource", 1, &resource) ||
-	    jg_ex_str(ex, "action", 1, &action))
+	/* a signed grant token names its principal (and, unless asked,
+	 * its resource and action) */
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "token", 0, &token) ||
+	    jg_ex_str(ex, "principal", !token, &principal) ||
+	    jg_ex_str(ex, "resource", !token, &resource) ||
+	    jg_ex_str(ex, "action", !token, &action))
 		return;
-	e = jg_gate_check(ex->gate, &ex->who, principal, resource, action,
-	                  ex->now, &c, why);
+	if (token && principal) {
+		jg_ex_fail(ex, JG_EINVAL, "give either a token or a principal: "
+		                          "the token names its principal");
+		return;
+	}
+	if (token)
+		e = jg_gate_check_token(ex->gate, &ex->who, token, resource,
+		                        action, ex->now, &c, why);
+	else
+		e = jg_gate_check(ex->gate, &ex->who, principal, resource,
+		                  action, ex->now, &c, why);
 	if (e != JG_OK) {
 		jg_ex_fail(ex, e, why);
 		return;

@@ -69,11 +69,27 @@ static int read_finding(struct jg_ex *ex, struct jg_finding *f, int *has)
 	return 0;
 }
 
+/* params: an object of strings (the gate checks names and bounds). */
+static int read_params(struct jg_ex *ex, struct jg_new_request *in)
+{
+	json_t *p = json_object_get(ex->body, "params");
+
+	if (!p || json_is_null(p))
+		return 0;
+	if (!json_is_object(p)) {
+		jg_ex_fail(ex, JG_EINVAL, "params must be an object of strings");
+		return -1;
+	}
+	in->params = p; /* borrowed from the body */
+	return 0;
+}
+
 void jg_api_request_create(struct jg_ex *ex)
 {
 	static const char *const fields[] = {"resource", "action", "payload",
 	                                     "reason", "ticket", "duration",
-	                                     "finding", "break_glass", NULL};
+	                                     "finding", "break_glass", "params",
+	                                     "idempotency_key", NULL};
 	struct jg_new_request in = {0};
 	struct jg_finding finding = {0};
 	struct jg_request_view v;
@@ -88,7 +104,9 @@ void jg_api_request_create(struct jg_ex *ex)
 	    jg_ex_str(ex, "reason", 1, &in.reason) ||
 	    jg_ex_str(ex, "payload", 0, &in.payload) ||
 	    jg_ex_str(ex, "ticket", 0, &in.ticket) ||
-	    jg_ex_duration(ex, "duration", &in.duration))
+	    jg_ex_duration(ex, "duration", &in.duration) ||
+	    jg_ex_str(ex, "idempotency_key", 0, &in.idempotency_key) ||
+	    read_params(ex, &in))
 		return;
 	bg = json_object_get(ex->body, "break_glass");
 	if (bg && !json_is_boolean(bg)) {
@@ -99,7 +117,8 @@ void jg_api_request_create(struct jg_ex *ex)
 	in.finding = has_finding ? &finding : NULL;
 	in.source_ip = ex->peer;
 	e = jg_gate_request_create(ex->gate, &ex->who, &in, ex->now, &v, why);
-	reply_view(ex, e, 201, &v, why);
+	/* an idempotency key's earlier request: 200, not created again */
+	reply_view(ex, e, e == JG_OK && v.reused ? 200 : 201, &v, why);
 }
 
 void jg_api_request_list(struct jg_ex *ex)
@@ -198,5 +217,21 @@ void jg_api_request_post_review(struct jg_ex *ex)
 		return;
 	e = jg_gate_post_review(ex->gate, &ex->who, ex->param, comment,
 	                        ex->now, &v, why);
+	reply_view(ex, e, 200, &v, why);
+}
+
+/* POST /v1/requests/{id}/execute: run the bound payload, once. */
+void jg_api_request_execute(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"payload_sha256", NULL};
+	struct jg_request_view v;
+	const char *sha;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "payload_sha256", 0, &sha))
+		return;
+	e = jg_gate_execute(ex->gate, &ex->who, ex->param, sha, ex->now, &v,
+	                    why);
 	reply_view(ex, e, 200, &v, why);
 }

@@ -17,16 +17,56 @@ void jg_ex_json(struct jg_ex *ex, int status, json_t *v)
 	ex->problem = 0;
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2
+	         : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+
+	if (n == 2 && s[0] < 0xc2)
+		return 0; /* overlong */
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * Copy text into out (size len) with every byte that is not part of
+ * valid UTF-8 replaced by '?': details quote what clients sent (ids from
+ * the path, field names cut at a bound), and JSON strings must be UTF-8.
+ */
+static void utf8_clean(const char *text, char *out, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t o = 0;
+
+	while (*s && o + 5 < len) {
+		size_t n = utf8_len(s);
+		if (n == 0) {
+			out[o++] = '?';
+			s++;
+			continue;
+		}
+		memcpy(out + o, s, n);
+		o += n;
+		s += n;
+	}
+	out[o] = '\0';
+}
+
 void jg_ex_fail(struct jg_ex *ex, enum jg_err e, const char *detail)
 {
-	char type[96];
+	char type[96], clean[JG_WHY_MAX + 64];
 
 	snprintf(type, sizeof(type), "urn:jitgate:problem:%s", jg_err_slug(e));
+	utf8_clean(detail && *detail ? detail : jg_strerror(e), clean,
+	           sizeof(clean));
 	json_decref(ex->reply);
 	ex->status = jg_err_status(e);
 	ex->reply = json_pack("{s:s,s:s,s:i,s:s}", "type", type, "title",
 	                      jg_strerror(e), "status", ex->status, "detail",
-	                      detail && *detail ? detail : jg_strerror(e));
+	                      clean);
 	ex->problem = 1;
 }
 

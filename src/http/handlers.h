@@ -12,6 +12,7 @@ void jg_api_request_cancel(struct jg_ex *ex);
 void jg_api_request_approve(struct jg_ex *ex);
 void jg_api_request_deny(struct jg_ex *ex);
 void jg_api_request_post_review(struct jg_ex *ex);
+void jg_api_request_execute(struct jg_ex *ex);
 
 /* api_grants.c */
 void jg_api_grant_list(struct jg_ex *ex);
@@ -20,6 +21,14 @@ void jg_api_grant_revoke(struct jg_ex *ex);
 void jg_api_grant_done(struct jg_ex *ex);
 void jg_api_grant_extend(struct jg_ex *ex);
 void jg_api_check(struct jg_ex *ex);
+
+/* api_findings.c: scanner reports */
+void jg_api_findings(struct jg_ex *ex);
+
+/* api_sign.c: signed grant tokens */
+void jg_api_jwks(struct jg_ex *ex);
+void jg_api_grant_token(struct jg_ex *ex);
+void jg_api_keys_rotate(struct jg_ex *ex);
 
 /* api_policy.c */
 void jg_api_policy_get(struct jg_ex *ex);

@@ -98,6 +98,32 @@ json_t *jg_render_request(const struct jg_request_view *v, int64_t now)
 	json_object_set_new(o, "break_glass", json_boolean(r->break_glass));
 	json_object_set_new(o, "post_review", str_or_null(r->post_review));
 	json_object_set_new(o, "extends", str_or_null(r->extends));
+	json_object_set_new(o, "params", r->params ? json_loads(r->params, 0,
+	                                                        NULL)
+	                                           : json_null());
+	json_object_set_new(o, "execution", v->has_exec
+	                                            ? jg_render_execution(&v->exec)
+	                                            : json_null());
+	return o;
+}
+
+json_t *jg_render_execution(const struct jg_execution *x)
+{
+	json_t *o = json_pack(
+	        "{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:I}", "id", x->id,
+	        "grant_id", x->grant_id, "connector", x->connector, "state",
+	        jg_exec_state_name(x->state), "exit_code",
+	        x->exit_code < 0 ? json_null() : json_integer(x->exit_code),
+	        "error", str_or_null(x->error), "started_by", x->started_by,
+	        "started_at", time_or_null(x->started_at), "deadline_at",
+	        time_or_null(x->deadline_at), "finished_at",
+	        time_or_null(x->finished_at), "duration_ms",
+	        (json_int_t)x->duration_ms);
+
+	/* null while it runs, or when the caller may not see it */
+	if (o)
+		json_object_set_new(o, "output", x->output ? json_string(x->output)
+		                                           : json_null());
 	return o;
 }
 

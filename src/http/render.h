@@ -12,6 +12,8 @@
 
 json_t *jg_render_request(const struct jg_request_view *v, int64_t now);
 json_t *jg_render_grant(const struct jg_grant *g, int64_t now);
+/* An execution (the "execution" member of a request). */
+json_t *jg_render_execution(const struct jg_execution *x);
 json_t *jg_render_token(const struct jg_token *t);
 /* ["admin", …] for role bits. */
 json_t *jg_render_roles(int roles);

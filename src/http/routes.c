@@ -10,6 +10,7 @@
 
 const struct jg_route jg_routes[] = {
 	{"GET", "/healthz", jg_api_health, PUBLIC},
+	{"GET", "/.well-known/jwks.json", jg_api_jwks, PUBLIC},
 	{"GET", "/", jg_api_static, PUBLIC},
 	{"GET", "/assets/*", jg_api_static, PUBLIC},
 	{"POST", "/v1/session", jg_api_session_open, PUBLIC},
@@ -23,12 +24,15 @@ const struct jg_route jg_routes[] = {
 	{"POST", "/v1/requests/*/approve", jg_api_request_approve, 0},
 	{"POST", "/v1/requests/*/deny", jg_api_request_deny, 0},
 	{"POST", "/v1/requests/*/post-review", jg_api_request_post_review, 0},
+	{"POST", "/v1/requests/*/execute", jg_api_request_execute, 0},
 	{"GET", "/v1/grants", jg_api_grant_list, 0},
 	{"GET", "/v1/grants/*", jg_api_grant_get, 0},
 	{"POST", "/v1/grants/*/revoke", jg_api_grant_revoke, 0},
 	{"POST", "/v1/grants/*/done", jg_api_grant_done, 0},
 	{"POST", "/v1/grants/*/extend", jg_api_grant_extend, 0},
+	{"GET", "/v1/grants/*/token", jg_api_grant_token, 0},
 	{"POST", "/v1/check", jg_api_check, 0},
+	{"POST", "/v1/findings", jg_api_findings, BIG_BODY},
 	{"GET", "/v1/policy", jg_api_policy_get, 0},
 	{"GET", "/v1/resources", jg_api_resources, 0},
 	{"POST", "/v1/policy/reload", jg_api_policy_reload, EXCLUSIVE},
@@ -40,6 +44,7 @@ const struct jg_route jg_routes[] = {
 	{"POST", "/v1/tokens", jg_api_token_create, 0},
 	{"GET", "/v1/tokens", jg_api_token_list, 0},
 	{"POST", "/v1/tokens/*/revoke", jg_api_token_revoke, 0},
+	{"POST", "/v1/keys/rotate", jg_api_keys_rotate, 0},
 };
 
 const size_t jg_nroutes = sizeof(jg_routes) / sizeof(jg_routes[0]);

@@ -25,7 +25,9 @@
 #include "http/serve.h"
 #include "notify/worker.h"
 #include "http/server.h"
+#include "exec/exec.h"
 #include "policy/load.h"
+#include "sign/keys.h"
 #include "util/timefmt.h"
 
 struct serve_opts {
@@ -34,6 +36,9 @@ struct serve_opts {
 	const char *db;
 	const char *policy;
 	const char *token_file;
+	const char *keys_dir; /* NULL: beside the SQLite file, or var/keys */
+	const char *connectors_file; /* NULL: the gateway executes nothing */
+	struct jg_connectors *connectors; /* loaded from it */
 	int64_t sweep; /* seconds */
 	int threads;
 	struct jg_notify_config notify;
@@ -79,7 +84,15 @@ static void usage(FILE *f)
 	        "  --dashboard-url URL  base of links in notifications "
 	        "(env JITGATE_DASHBOARD_URL)\n"
 	        "  --notify-attempts N  dead-letter a notification after N "
-	        "tries (default 10)\n");
+	        "tries (default 10)\n"
+	        "  --keys-dir DIR       grant token signing keys (default keys/ "
+	        "beside the SQLite\n"
+	        "                       database, var/keys with PostgreSQL; "
+	        "env JITGATE_KEYS_DIR)\n"
+	        "  --connectors FILE    how the gateway executes approved "
+	        "actions, per resource\n"
+	        "                       (docs/connectors.md; env "
+	        "JITGATE_CONNECTORS)\n");
 }
 
 static int parse_listen(const char *s, struct serve_opts *o)
@@ -152,6 +165,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"slack-url", required_argument, NULL, 'K'},
 		{"dashboard-url", required_argument, NULL, 'U'},
 		{"notify-attempts", required_argument, NULL, 'A'},
+		{"keys-dir", required_argument, NULL, 'k'},
+		{"connectors", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -169,6 +184,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->webhook_secret_file = getenv("JITGATE_WEBHOOK_SECRET_FILE");
 	o->notify.max_attempts = 10;
 	o->notify.expiring_within = 300;
+	o->keys_dir = env_or("JITGATE_KEYS_DIR", NULL);
+	o->connectors_file = env_or("JITGATE_CONNECTORS", NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -204,6 +221,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 				return 2;
 			}
 			break;
+		case 'k': o->keys_dir = optarg; break;
+		case 'C': o->connectors_file = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -255,6 +274,19 @@ static int announce_token(const struct serve_opts *o, char *secret)
 	return 0;
 }
 
+/* Executions a crash interrupted become `unknown` (never run again). */
+static void recover_executions(struct jg_gate *gate)
+{
+	size_t n = 0;
+
+	if (jg_gate_exec_recover(gate, wall_clock(), &n) != JG_OK)
+		fprintf(stderr, "jitgate: execution recovery failed; will "
+		        "retry\n");
+	else if (n)
+		fprintf(stderr, "jitgate: %zu interrupted execution%s marked "
+		        "unknown: check the targets\n", n, n == 1 ? "" : "s");
+}
+
 /* Wait for a stop signal, sweeping every o->sweep seconds meanwhile. */
 static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
                              const sigset_t *set)
@@ -279,11 +311,12 @@ static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
 		}
 		if (jg_gate_sweep(gate, wall_clock(), &changed) != JG_OK)
 			fprintf(stderr, "jitgate: sweep failed; will retry\n");
+		recover_executions(gate);
 	}
 }
 
 static int serve(const struct serve_opts *o, struct jg_policy *policy,
-                 struct jg_store *st)
+                 struct jg_store *st, struct jg_keys *keys)
 {
 	struct jg_gate *gate = NULL;
 	struct jg_server *srv = NULL;
@@ -309,6 +342,9 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 		jg_gate_free(gate);
 		return 1;
 	}
+	jg_gate_set_keys(gate, keys);
+	jg_gate_set_connectors(gate, o->connectors, wall_clock);
+	recover_executions(gate);
 	if (o->notify.webhook_url || o->notify.slack_url) {
 		jg_gate_set_notify(gate, &o->notify);
 		if (jg_notifier_start(st, &o->notify, &notifier) != JG_OK) {
@@ -342,11 +378,66 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 	return 0;
 }
 
+/*
+ * The grant token signing keys: --keys-dir, else keys/ beside the SQLite
+ * database (var/keys for the default one), else var/keys. The first key
+ * is made on first start.
+ */
+static int open_keys(const struct serve_opts *o, struct jg_keys **out)
+{
+	const char *db = o->db, *slash;
+	char dir[4096], err[512];
+
+	if (o->keys_dir) {
+		snprintf(dir, sizeof(dir), "%s", o->keys_dir);
+	} else if (strncmp(db, "postgres", 8) == 0) {
+		snprintf(dir, sizeof(dir), "var/keys");
+	} else {
+		if (strncmp(db, "sqlite:", 7) == 0)
+			db += 7;
+		slash = strrchr(db, '/');
+		snprintf(dir, sizeof(dir), "%.*skeys",
+		         slash ? (int)(slash - db + 1) : 0, db);
+	}
+	if (jg_keys_open(dir, wall_clock(), out, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The connectors file, when one is named: file:line errors stop the
+ * start; a connector for a resource the policy lacks is only a warning
+ * (a later policy may add it).
+ */
+static int load_connectors(struct serve_opts *o,
+                           const struct jg_policy *policy)
+{
+	char err[512];
+
+	if (!o->connectors_file)
+		return 0;
+	if (jg_connectors_load(o->connectors_file, &o->connectors, err,
+	                       sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s\n", err);
+		return -1;
+	}
+	for (size_t i = 0; i < jg_connectors_count(o->connectors); i++) {
+		const char *r = jg_connectors_resource(o->connectors, i);
+		if (!jg_policy_resource(policy, r))
+			fprintf(stderr, "jitgate: warning: %s: resource '%s' is "
+			        "not in the policy\n", o->connectors_file, r);
+	}
+	return 0;
+}
+
 int jg_serve_main(int argc, char **argv)
 {
 	struct serve_opts o = {0};
 	struct jg_policy *policy = NULL;
 	struct jg_store *st = NULL;
+	struct jg_keys *keys = NULL;
 	char err[512];
 	int rc = parse_opts(argc, argv, &o);
 
@@ -361,7 +452,19 @@ int jg_serve_main(int argc, char **argv)
 		jg_policy_free(policy);
 		return 1;
 	}
-	rc = serve(&o, policy, st); /* the gate takes the policy */
+	if (open_keys(&o, &keys)) {
+		jg_policy_free(policy);
+		jg_store_close(st);
+		return 1;
+	}
+	if (load_connectors(&o, policy) == 0) {
+		rc = serve(&o, policy, st, keys); /* the gate takes the policy */
+	} else {
+		jg_policy_free(policy);
+		rc = 1;
+	}
+	jg_connectors_free(o.connectors);
+	jg_keys_free(keys);
 	jg_store_close(st);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -323,6 +324,38 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	}
 }
 
+/*
+ * How many connections libmicrohttpd holds at once. A connection that
+ * sends nothing, or a byte now and then, keeps its slot until the
+ * connection timeout; at the limit, new clients wait in the listen queue
+ * behind them. So the limit sits far above what real clients open
+ * (tests/e2e/test_load.sh holds 2,000 idle and 200 slow connections and
+ * measures the others' latency), bounded by the descriptors the process
+ * may open, whose soft limit (often 1024) is raised to the hard one for
+ * that. A few descriptors stay for the store, the log and notifications.
+ */
+#define JG_CONNECTIONS_MAX 16384u
+#define JG_FD_RESERVE 128u
+
+static unsigned connection_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)JG_CONNECTIONS_MAX + JG_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1000u;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= want)
+		return JG_CONNECTIONS_MAX;
+	return rl.rlim_cur > 2 * JG_FD_RESERVE
+	               ? (unsigned)(rl.rlim_cur - JG_FD_RESERVE)
+	               : JG_FD_RESERVE;
+}
+
 enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
                             uint16_t port, int threads, jg_clock_fn clock,
                             struct jg_server **out, char *err,
@@ -349,7 +382,7 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	        NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 	        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
 	        (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-	        MHD_OPTION_CONNECTION_LIMIT, 1000u,
+	        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(err, errlen, "cannot listen on %s:%u (in use, or not "

@@ -1637,10 +1637,23 @@ static int rule_extensions(struct ld *ld, yaml_node_t *n, void *obj)
 	return 0;
 }
 
+/* `execute: auto`: the gateway runs an approved request at once
+ * (docs/connectors.md); `manual`, the default, waits for its requester. */
+static int rule_execute(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	static const char *const names[] = {"manual", "auto"};
+	size_t i;
+
+	if (get_choice(ld, n, "execute", names, NKEYS(names), &i))
+		return -1;
+	((struct jg_rule *)obj)->execute_auto = i == 1;
+	return 0;
+}
+
 /* In load order: break_glass needs max_duration. */
 enum { RK_NAME, RK_MATCH, RK_CHECKS, RK_DECISION, RK_STEPS,
        RK_MAX_DURATION, RK_REQUEST_TTL, RK_BREAK_GLASS, RK_EXTENSIONS,
-       RK_N };
+       RK_EXECUTE, RK_N };
 
 static const struct key_spec rule_keys[RK_N] = {
 	[RK_NAME] = {"name", rule_name, 1},
@@ -1652,6 +1665,7 @@ static const struct key_spec rule_keys[RK_N] = {
 	[RK_REQUEST_TTL] = {"request_ttl", rule_request_ttl, 0},
 	[RK_BREAK_GLASS] = {"break_glass", rule_break_glass, 0},
 	[RK_EXTENSIONS] = {"extensions", rule_extensions, 0},
+	[RK_EXECUTE] = {"execute", rule_execute, 0},
 };
 
 static int load_rule(struct ld *ld, yaml_node_t *n, size_t idx,
@@ -1806,6 +1820,8 @@ static int top_rules(struct ld *ld, yaml_node_t *n, void *obj)
 	return rule_names_unique(ld, p);
 }
 
+static int top_findings(struct ld *ld, yaml_node_t *n, void *obj);
+
 /* In dependency order: rules need the defaults and the groups. */
 static const struct key_spec top_keys[] = {
 	{"version", top_version, 1},
@@ -1813,6 +1829,7 @@ static const struct key_spec top_keys[] = {
 	{"groups", top_groups, 0},
 	{"resources", top_resources, 0},
 	{"rules", top_rules, 0},
+	{"findings", top_findings, 0}, /* needs the resources */
 };
 
 _Static_assert(NKEYS(top_keys) <= KEYS_MAX && RK_N <= KEYS_MAX &&
@@ -1977,4 +1994,184 @@ enum jg_err jg_policy_load(const char *path, struct jg_policy **out,
 	rc = jg_policy_parse(path, buf, len, out, err, errlen);
 	free(buf);
 	return rc;
+}
+
+/* ---- findings: scanner findings to requests (docs/findings.md) --------- */
+
+#define FINDING_RULE_MAX 255 /* bytes of a rule pattern */
+#define FINDING_REASON_MAX 512 /* bytes of a reason template */
+
+static int fm_type(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	struct jg_finding_map *m = obj;
+
+	return get_name_list(ld, n, "type", "finding type", &m->types,
+	                     &m->ntypes);
+}
+
+/* Printable ASCII, space included, and nothing else. */
+static int printable(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* Scanner rule ids hold '/' and ':' ("js/sql-injection"), so the rule
+ * pattern is any printable ASCII, matched with fnmatch(3). */
+static int fm_rule(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	struct jg_finding_map *m = obj;
+	char buf[SHOW_MAX];
+
+	if (expect(ld, n, YAML_SCALAR_NODE, "rule"))
+		return -1;
+	if (slen(n) == 0 || slen(n) > FINDING_RULE_MAX ||
+	    !printable(str(n), slen(n)))
+		return fail(ld, n, "rule '%s' is not a valid pattern (1 to %d "
+		            "printable ASCII characters)", show(n, buf),
+		            FINDING_RULE_MAX);
+	if (!(m->rule_glob = strndup(str(n), slen(n))))
+		return nomem(ld, n);
+	return 0;
+}
+
+static int fm_target(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	return get_glob(ld, n, "target",
+	                &((struct jg_finding_map *)obj)->target_glob);
+}
+
+static int fm_severity(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	struct jg_finding_map *m = obj;
+	struct bounds b = {0, 0};
+
+	if (walk_map(ld, n, "'severity'", bounds_keys, NKEYS(bounds_keys), &b,
+	             NULL) ||
+	    bounds_ok(ld, n, "'severity'", &b))
+		return -1;
+	m->at_least = b.min;
+	m->at_most = b.max;
+	return 0;
+}
+
+static const struct key_spec fm_match_keys[] = {
+	{"type", fm_type, 0},
+	{"rule", fm_rule, 0},
+	{"target", fm_target, 0},
+	{"severity", fm_severity, 0},
+};
+
+static int fm_match(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	return walk_map(ld, n, "'match'", fm_match_keys, NKEYS(fm_match_keys),
+	                obj, NULL);
+}
+
+static int fm_resource(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	struct jg_finding_map *m = obj;
+
+	if (n->type == YAML_SCALAR_NODE && is(n, JG_FINDING_TARGET)) {
+		if (!(m->resource = strdup(JG_FINDING_TARGET)))
+			return nomem(ld, n);
+		return 0;
+	}
+	return get_name(ld, n, "resource", 0, &m->resource);
+}
+
+static int fm_action(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	return get_name(ld, n, "action", 0,
+	                &((struct jg_finding_map *)obj)->action);
+}
+
+static int fm_duration(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	return get_duration(ld, n, "duration",
+	                    &((struct jg_finding_map *)obj)->duration);
+}
+
+/* A reason template: text with {placeholder}s (core/findings.c). */
+static int fm_reason(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	struct jg_finding_map *m = obj;
+	const char *s, *close;
+	char buf[SHOW_MAX];
+
+	if (expect(ld, n, YAML_SCALAR_NODE, "reason"))
+		return -1;
+	s = str(n);
+	if (slen(n) == 0 || slen(n) > FINDING_REASON_MAX ||
+	    strlen(s) != slen(n))
+		return fail(ld, n, "reason must be 1 to %d bytes",
+		            FINDING_REASON_MAX);
+	for (size_t i = 0; i < slen(n); i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return fail(ld, n, "reason holds a control character");
+	for (s = strchr(s, '{'); s; s = strchr(close + 1, '{')) {
+		close = strchr(s, '}');
+		if (!close || !jg_finding_placeholder(s + 1,
+		                                      (size_t)(close - s - 1)))
+			return fail(ld, n, "reason '%s': '{' must start one of "
+			            "{id}, {type}, {rule}, {severity}, {location}, "
+			            "{target}, {recommendation}", show(n, buf));
+	}
+	if (!(m->reason = strndup(str(n), slen(n))))
+		return nomem(ld, n);
+	return 0;
+}
+
+static const struct key_spec fm_keys[] = {
+	{"match", fm_match, 0},
+	{"resource", fm_resource, 1},
+	{"action", fm_action, 1},
+	{"duration", fm_duration, 0},
+	{"reason", fm_reason, 0},
+};
+
+/* A named resource must exist and have the action; {target} is looked
+ * up when a finding names one. */
+static int fm_resource_ok(struct ld *ld, yaml_node_t *n,
+                          const struct jg_finding_map *m)
+{
+	const struct jg_resource *res;
+
+	if (strcmp(m->resource, JG_FINDING_TARGET) == 0)
+		return 0;
+	if (!(res = jg_policy_resource(ld->p, m->resource)))
+		return fail(ld, n, "resource '%s' is not defined", m->resource);
+	if (!jg_resource_has_action(res, m->action))
+		return fail(ld, n, "resource '%s' has no action '%s'",
+		            m->resource, m->action);
+	return 0;
+}
+
+static int top_findings(struct ld *ld, yaml_node_t *n, void *obj)
+{
+	struct jg_policy *p = obj;
+	size_t cnt;
+
+	if (expect(ld, n, YAML_SEQUENCE_NODE, "'findings'"))
+		return -1;
+	if (!(cnt = seq_len(n)))
+		return 0;
+	if (!(p->findings = calloc(cnt, sizeof(*p->findings))))
+		return nomem(ld, n);
+	p->nfindings = cnt;
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *item = node(ld, n->data.sequence.items.start[i]);
+		struct jg_finding_map *m = &p->findings[i];
+
+		where_set(ld, "findings entry %zu", i + 1);
+		m->line = line_of(item);
+		if (walk_map(ld, item, "the entry", fm_keys, NKEYS(fm_keys), m,
+		             NULL) ||
+		    fm_resource_ok(ld, item, m))
+			return -1;
+	}
+	ld->where[0] = '\0';
+	return 0;
 }

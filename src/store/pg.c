@@ -34,7 +34,7 @@
 #include "store/pg.h"
 
 #define POOL_MAX 16    /* connections per server */
-#define PARAMS_MAX 24  /* bound values in one statement */
+#define PARAMS_MAX 32  /* bound values in one statement */
 #define WALK_PAGE 1000 /* rows fetched per page by the walks */
 #define PG_MIN_VERSION 110000
 
@@ -132,6 +132,19 @@ static const char *const migrations[] = {
 	"  next_at BIGINT NOT NULL, created_at BIGINT NOT NULL,"
 	"  delivered_at BIGINT NOT NULL, last_error TEXT NOT NULL);"
 	"CREATE INDEX outbox_due ON outbox(state, next_at);",
+	/* 5: request params, gateway executions, idempotency keys */
+	"ALTER TABLE requests ADD COLUMN params TEXT;"
+	"CREATE TABLE executions ("
+	"  id TEXT PRIMARY KEY, request_id TEXT NOT NULL UNIQUE,"
+	"  grant_id TEXT NOT NULL, connector TEXT NOT NULL,"
+	"  state TEXT NOT NULL, exit_code INTEGER NOT NULL, output TEXT,"
+	"  error TEXT NOT NULL, started_by TEXT NOT NULL,"
+	"  started_at BIGINT NOT NULL, deadline_at BIGINT NOT NULL,"
+	"  finished_at BIGINT NOT NULL, duration_ms BIGINT NOT NULL);"
+	"CREATE INDEX executions_unfinished ON executions(state, deadline_at);"
+	"CREATE TABLE request_keys ("
+	"  key TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
+	"  created_at BIGINT NOT NULL);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -569,9 +582,9 @@ static void pg_rollback(struct jg_store *st)
 	"id, requester, resource, action, payload, payload_sha256, reason, " \
 	"ticket, duration, rule, steps, step, state, state_reason, "         \
 	"created_at, expires_at, decided_at, context, screening, decision, " \
-	"break_glass, post_review, extends"
+	"break_glass, post_review, extends, params"
 #define REQ_COLS REQ_FIELDS ", seq"
-#define REQ_SEQ 23 /* column of seq in REQ_COLS */
+#define REQ_SEQ 24 /* column of seq in REQ_COLS */
 
 static enum jg_err read_request(const PGresult *res, int i,
                                 struct jg_request *r)
@@ -600,6 +613,7 @@ static enum jg_err read_request(const PGresult *res, int i,
 	r->break_glass = (int)col_int(res, i, 20);
 	col_copy(res, i, 21, r->post_review, sizeof(r->post_review));
 	col_copy(res, i, 22, r->extends, sizeof(r->extends));
+	r->params = col_dup(res, i, 23, &oom);
 	if (oom) {
 		jg_request_clear(r);
 		return JG_ENOMEM;
@@ -657,6 +671,7 @@ static void request_params(struct params *ps, const struct jg_request *r,
 	p_int(ps, r->break_glass);
 	p_str(ps, r->post_review);
 	p_str(ps, r->extends);
+	p_opt(ps, r->params);
 }
 
 static enum jg_err pg_request_insert(struct jg_store *st,
@@ -673,7 +688,7 @@ static enum jg_err pg_request_insert(struct jg_store *st,
 	e = insert_once(p, "INSERT INTO requests (" REQ_FIELDS ") VALUES ($1,"
 	                   " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 	                   " $13, $14, $15, $16, $17, $18, $19, $20, $21,"
-	                   " $22, $23) ON CONFLICT DO NOTHING", &ps);
+	                   " $22, $23, $24) ON CONFLICT DO NOTHING", &ps);
 	free(steps);
 	return e == JG_OK ? insert_request_groups(p, r) : e;
 }
@@ -1628,6 +1643,147 @@ static enum jg_err pg_session_delete(struct jg_store *st, const char *digest,
 	                          " OR expires_at <= $2::bigint", &ps, &n);
 }
 
+/* ---- executions ---- */
+
+#define EXEC_COLS                                                        \
+	"id, request_id, grant_id, connector, state, exit_code, output, " \
+	"error, started_by, started_at, deadline_at, finished_at, "       \
+	"duration_ms"
+
+static enum jg_err read_execution(const PGresult *r, int i,
+                                  struct jg_execution *x)
+{
+	int oom = 0;
+
+	memset(x, 0, sizeof(*x));
+	col_copy(r, i, 0, x->id, sizeof(x->id));
+	col_copy(r, i, 1, x->request_id, sizeof(x->request_id));
+	col_copy(r, i, 2, x->grant_id, sizeof(x->grant_id));
+	col_copy(r, i, 3, x->connector, sizeof(x->connector));
+	x->exit_code = (int)col_int(r, i, 5);
+	x->output = col_dup(r, i, 6, &oom);
+	col_copy(r, i, 7, x->error, sizeof(x->error));
+	col_copy(r, i, 8, x->started_by, sizeof(x->started_by));
+	x->started_at = col_int(r, i, 9);
+	x->deadline_at = col_int(r, i, 10);
+	x->finished_at = col_int(r, i, 11);
+	x->duration_ms = col_int(r, i, 12);
+	if (oom) {
+		jg_execution_clear(x);
+		return JG_ENOMEM;
+	}
+	if (jg_exec_state_parse(PQgetvalue(r, i, 4), &x->state) != 0) {
+		jg_execution_clear(x);
+		return JG_EINTERNAL;
+	}
+	return JG_OK;
+}
+
+static enum jg_err pg_execution_insert(struct jg_store *st,
+                                       const struct jg_execution *x)
+{
+	struct params ps = {0};
+
+	p_str(&ps, x->id);
+	p_str(&ps, x->request_id);
+	p_str(&ps, x->grant_id);
+	p_str(&ps, x->connector);
+	p_str(&ps, jg_exec_state_name(x->state));
+	p_int(&ps, x->exit_code);
+	p_opt(&ps, x->output);
+	p_str(&ps, x->error);
+	p_str(&ps, x->started_by);
+	p_int(&ps, x->started_at);
+	p_int(&ps, x->deadline_at);
+	p_int(&ps, x->finished_at);
+	p_int(&ps, x->duration_ms);
+	return insert_once(PG(st), "INSERT INTO executions (" EXEC_COLS ")"
+	                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+	                           " $9, $10, $11, $12, $13)"
+	                           " ON CONFLICT DO NOTHING", &ps);
+}
+
+static enum jg_err pg_execution_finish(struct jg_store *st,
+                                       const struct jg_execution *x)
+{
+	struct params ps = {0};
+
+	p_str(&ps, jg_exec_state_name(x->state));
+	p_int(&ps, x->exit_code);
+	p_opt(&ps, x->output);
+	p_str(&ps, x->error);
+	p_int(&ps, x->finished_at);
+	p_int(&ps, x->duration_ms);
+	p_str(&ps, x->request_id);
+	p_str(&ps, x->id);
+	return update_one(PG(st), "UPDATE executions SET state = $1,"
+	                          " exit_code = $2, output = $3, error = $4,"
+	                          " finished_at = $5, duration_ms = $6"
+	                          " WHERE request_id = $7 AND id = $8"
+	                          " AND state = 'started'", &ps);
+}
+
+static enum jg_err pg_execution_get(struct jg_store *st, const char *req_id,
+                                    struct jg_execution *out)
+{
+	struct params ps = {0};
+	PGresult *r;
+	enum jg_err e;
+
+	p_str(&ps, req_id);
+	e = query_one(PG(st), "SELECT " EXEC_COLS " FROM executions"
+	                      " WHERE request_id = $1", &ps, &r);
+	if (e == JG_OK) {
+		e = read_execution(r, 0, out);
+		PQclear(r);
+	}
+	return e;
+}
+
+static enum jg_err pg_execution_unfinished(struct jg_store *st, int64_t now,
+                                           char (*ids)[JG_ID_LEN],
+                                           size_t max, size_t *n)
+{
+	return overdue(PG(st),
+	               "SELECT request_id FROM executions WHERE"
+	               " state = 'started' AND deadline_at <= $1::bigint"
+	               " ORDER BY deadline_at LIMIT $2::bigint"
+	               " FOR UPDATE SKIP LOCKED",
+	               now, ids, max, n);
+}
+
+/* ---- idempotency keys ---- */
+
+static enum jg_err pg_request_key_get(struct jg_store *st, const char *key,
+                                      char request_id[JG_ID_LEN])
+{
+	struct params ps = {0};
+	PGresult *r;
+	enum jg_err e;
+
+	p_str(&ps, key);
+	e = query_one(PG(st), "SELECT request_id FROM request_keys"
+	                      " WHERE key = $1", &ps, &r);
+	if (e == JG_OK) {
+		col_copy(r, 0, 0, request_id, JG_ID_LEN);
+		PQclear(r);
+	}
+	return e;
+}
+
+static enum jg_err pg_request_key_put(struct jg_store *st, const char *key,
+                                      const char *request_id, int64_t now)
+{
+	struct params ps = {0};
+
+	p_str(&ps, key);
+	p_str(&ps, request_id);
+	p_int(&ps, now);
+	return insert_once(PG(st), "INSERT INTO request_keys (key, request_id,"
+	                           " created_at) VALUES ($1, $2, $3)"
+	                           " ON CONFLICT DO NOTHING", &ps);
+}
+
 /* ---- open, migrate, close ---- */
 
 static void pg_close(struct jg_store *st)
@@ -1685,6 +1841,12 @@ static const struct jg_store_ops pg_ops = {
 	.session_insert = pg_session_insert,
 	.session_get = pg_session_get,
 	.session_delete = pg_session_delete,
+	.execution_insert = pg_execution_insert,
+	.execution_finish = pg_execution_finish,
+	.execution_get = pg_execution_get,
+	.execution_unfinished = pg_execution_unfinished,
+	.request_key_get = pg_request_key_get,
+	.request_key_put = pg_request_key_put,
 };
 
 static enum jg_err schema_version(struct pg *p, struct pgconn *c,

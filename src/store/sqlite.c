@@ -195,6 +195,14 @@ static enum jg_err run_changed(struct sq *s, sqlite3_stmt *stmt)
 
 /* ---- transactions ---- */
 
+/*
+ * The store this thread holds a transaction on. rollback() after a
+ * failed commit() must not touch the connection: commit already released
+ * it, and another thread may hold it now. Thread-local, so the check
+ * needs no lock; a thread holds one SQLite transaction at a time.
+ */
+static _Thread_local const struct sq *held;
+
 static enum jg_err sq_begin(struct jg_store *st, int write)
 {
 	struct sq *s = SQ(st);
@@ -207,6 +215,7 @@ static enum jg_err sq_begin(struct jg_store *st, int write)
 		return e;
 	}
 	s->in_tx = 1;
+	held = s;
 	return JG_OK;
 }
 
@@ -218,6 +227,7 @@ static enum jg_err sq_commit(struct jg_store *st)
 	if (e != JG_OK)
 		exec(s, "ROLLBACK");
 	s->in_tx = 0;
+	held = NULL;
 	pthread_mutex_unlock(&s->lock);
 	return e;
 }
@@ -226,10 +236,11 @@ static void sq_rollback(struct jg_store *st)
 {
 	struct sq *s = SQ(st);
 
-	if (!s->in_tx)
-		return;
+	if (held != s)
+		return; /* not ours: already ended, or another thread's */
 	exec(s, "ROLLBACK");
 	s->in_tx = 0;
+	held = NULL;
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -11,8 +11,8 @@
  * nothing is written.
  *
  * Ownership: records filled by get/list functions own their heap strings;
- * release them with jg_request_clear/jg_review_clear/jg_event_clear, and
- * arrays with free().
+ * release them with jg_request_clear/jg_review_clear/jg_event_clear/
+ * jg_execution_clear, and arrays with free().
  */
 #ifndef JG_STORE_H
 #define JG_STORE_H
@@ -187,6 +187,35 @@ struct jg_store_ops {
 	/* Also removes sessions expired before now. */
 	enum jg_err (*session_delete)(struct jg_store *st, const char *digest,
 	                              int64_t now);
+
+	/*
+	 * Executions: at most one per request. insert: JG_EDUP when the
+	 * request has one already. finish: record x's state, exit_code,
+	 * output, error, finished_at and duration_ms, conditional on the
+	 * stored one still being `started` (JG_ECONFLICT otherwise). get: by
+	 * request id, JG_ENOTFOUND when none; out->output is owned (clear
+	 * with jg_execution_clear). unfinished: request ids of executions
+	 * still `started` whose deadline_at is at or before now, up to max.
+	 */
+	enum jg_err (*execution_insert)(struct jg_store *st,
+	                                const struct jg_execution *x);
+	enum jg_err (*execution_finish)(struct jg_store *st,
+	                                const struct jg_execution *x);
+	enum jg_err (*execution_get)(struct jg_store *st, const char *req_id,
+	                             struct jg_execution *out);
+	enum jg_err (*execution_unfinished)(struct jg_store *st, int64_t now,
+	                                    char (*ids)[JG_ID_LEN], size_t max,
+	                                    size_t *n);
+
+	/*
+	 * Idempotency keys (at most JG_REQUEST_KEY_MAX - 1 bytes; callers
+	 * namespace them, e.g. "request:PRINCIPAL:KEY"): the request a key
+	 * created. get: JG_ENOTFOUND when unknown. put: JG_EDUP when taken.
+	 */
+	enum jg_err (*request_key_get)(struct jg_store *st, const char *key,
+	                               char request_id[JG_ID_LEN]);
+	enum jg_err (*request_key_put)(struct jg_store *st, const char *key,
+	                               const char *request_id, int64_t now);
 };
 
 /* Every backend's handle starts with this. */

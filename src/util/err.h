@@ -22,6 +22,8 @@
 	X(EMETHOD, 405, "method-not-allowed", "method not allowed")          \
 	X(ECONFLICT, 409, "conflict", "conflicting state")                   \
 	X(EDUP, 409, "duplicate-review", "already reviewed")                 \
+	X(EEXECUTED, 409, "already-executed", "already executed")            \
+	X(EMISMATCH, 409, "payload-mismatch", "not the approved payload")    \
 	X(ETOOBIG, 413, "payload-too-large", "input too large")              \
 	X(ESTORE, 503, "store-unavailable", "store or audit unavailable")    \
 	X(ENOMEM, 500, "internal", "out of memory")                          \

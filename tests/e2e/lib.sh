@@ -32,6 +32,9 @@ JG_FAIL=0
 JG_PID=
 JG_BG_PIDS=
 JG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/jitgate-e2e.XXXXXX") || exit 2
+# grant token signing keys: the test's own, for either backend
+JITGATE_KEYS_DIR=$JG_TMP/keys
+export JITGATE_KEYS_DIR
 unset JITGATE_TOKEN JITGATE_URL
 
 jg_cleanup() {

@@ -165,6 +165,22 @@ FWD(token_list, (struct jg_store * st, struct jg_token **o, size_t *n),
 FWD(token_revoke, (struct jg_store * st, const char *id, int64_t now),
     (r, id, now))
 FWD(token_count, (struct jg_store * st, int64_t *n), (r, n))
+FWD(execution_insert, (struct jg_store * st, const struct jg_execution *x),
+    (r, x))
+FWD(execution_finish, (struct jg_store * st, const struct jg_execution *x),
+    (r, x))
+FWD(execution_get,
+    (struct jg_store * st, const char *id, struct jg_execution *o),
+    (r, id, o))
+FWD(execution_unfinished,
+    (struct jg_store * st, int64_t now, char (*ids)[JG_ID_LEN], size_t max,
+     size_t *n),
+    (r, now, ids, max, n))
+FWD(request_key_get, (struct jg_store * st, const char *k, char id[JG_ID_LEN]),
+    (r, k, id))
+FWD(request_key_put,
+    (struct jg_store * st, const char *k, const char *id, int64_t now),
+    (r, k, id, now))
 
 static enum jg_err f_audit_insert(struct jg_store *st,
                                   const struct jg_event *ev)
@@ -226,6 +242,12 @@ static const struct jg_store_ops fault_ops = {
         .token_list = f_token_list,
         .token_revoke = f_token_revoke,
         .token_count = f_token_count,
+        .execution_insert = f_execution_insert,
+        .execution_finish = f_execution_finish,
+        .execution_get = f_execution_get,
+        .execution_unfinished = f_execution_unfinished,
+        .request_key_get = f_request_key_get,
+        .request_key_put = f_request_key_put,
 };
 
 /* ---- fixture ----------------------------------------------------------- */

@@ -254,6 +254,21 @@ static void minimal_policy_denies_all(void **state)
 	jg_policy_free(p);
 }
 
+static void rule_execute_auto_or_manual(void **state)
+{
+	struct jg_policy *p = parse_ok("version: 1\n"
+	                               "rules:\n"
+	                               "  - {name: a, decision: auto, execute: auto}\n"
+	                               "  - {name: m, decision: auto, execute: manual}\n"
+	                               "  - {name: d, decision: auto}\n");
+
+	(void)state;
+	assert_int_equal(p->rules[0].execute_auto, 1);
+	assert_int_equal(p->rules[1].execute_auto, 0);
+	assert_int_equal(p->rules[2].execute_auto, 0);
+	jg_policy_free(p);
+}
+
 static void defaults_apply_and_rules_override(void **state)
 {
 	struct jg_policy *p = parse_ok(
@@ -1152,7 +1167,12 @@ static const struct bad bad[] = {
 	 "unknown key 'manual' (expected one of: auto)"},
 	{"rule unknown key lists all", V1 R1 "    break_glas: {}\n", 5,
 	 "unknown key 'break_glas' (expected one of: name, match, checks, "
-	 "decision, steps, max_duration, request_ttl, break_glass, extensions)"},
+	 "decision, steps, max_duration, request_ttl, break_glass, extensions, "
+	 "execute)"},
+	{"execute value", V1 R1 "    execute: always\n", 5,
+	 "execute 'always' is not one of: manual, auto"},
+	{"execute is a single value", V1 R1 "    execute: [auto]\n", 5,
+	 "execute must be a single value, not a list"},
 
 	/* steps */
 	{"steps is a map", V1 GRP "rules:\n  - name: a\n    steps: {group: dba}\n",
@@ -1697,6 +1717,7 @@ int main(void)
 		cmocka_unit_test(example_groups_and_rules),
 		cmocka_unit_test(example_sha256),
 		cmocka_unit_test(minimal_policy_denies_all),
+		cmocka_unit_test(rule_execute_auto_or_manual),
 		cmocka_unit_test(defaults_apply_and_rules_override),
 		cmocka_unit_test(builtin_defaults),
 		cmocka_unit_test(groups_edge_cases),

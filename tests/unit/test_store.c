@@ -906,6 +906,197 @@ static void token_digest_unique(void **state)
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM tokens"), 1);
 }
 
+/* ---- executions and idempotency keys (migration 5) --------------------- */
+
+static void request_params_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r, got;
+
+	make_req(&r, "req_params", "alice", "dba", 100);
+	r.params = (char *)"{\"service\":\"a; rm -rf /\",\"x\":\"\xc3\xa9\"}";
+	insert_req(f->st, &r);
+	assert_int_equal(f->st->ops->request_get(f->st, "req_params", &got),
+	                 JG_OK);
+	assert_non_null(got.params);
+	assert_string_equal(got.params, r.params);
+	jg_request_clear(&got);
+	make_req(&r, "req_noparams", "alice", "dba", 100);
+	insert_req(f->st, &r);
+	assert_int_equal(f->st->ops->request_get(f->st, "req_noparams", &got),
+	                 JG_OK);
+	assert_null(got.params);
+	jg_request_clear(&got);
+}
+
+static void make_exec(struct jg_execution *x, const char *id,
+                      const char *req, int64_t at, int64_t deadline)
+{
+	memset(x, 0, sizeof(*x));
+	snprintf(x->id, sizeof(x->id), "%s", id);
+	snprintf(x->request_id, sizeof(x->request_id), "%s", req);
+	snprintf(x->grant_id, sizeof(x->grant_id), "grt_%s", id);
+	snprintf(x->connector, sizeof(x->connector), "command");
+	snprintf(x->started_by, sizeof(x->started_by), "alice");
+	x->state = JG_EXEC_STARTED;
+	x->exit_code = -1;
+	x->started_at = at;
+	x->deadline_at = deadline;
+}
+
+static void insert_exec(struct jg_store *st, const struct jg_execution *x,
+                        enum jg_err want)
+{
+	begin(st);
+	assert_int_equal(st->ops->execution_insert(st, x), want);
+	if (want == JG_OK)
+		commit(st);
+	else
+		st->ops->rollback(st);
+}
+
+static void execution_round_trip_and_finish_once(void **state)
+{
+	struct fx *f = *state;
+	struct jg_execution x, got;
+
+	make_exec(&x, "exe_1", "req_1", 100, 160);
+	insert_exec(f->st, &x, JG_OK);
+	assert_int_equal(f->st->ops->execution_get(f->st, "req_1", &got),
+	                 JG_OK);
+	assert_string_equal(got.id, "exe_1");
+	assert_string_equal(got.grant_id, "grt_exe_1");
+	assert_string_equal(got.connector, "command");
+	assert_int_equal(got.state, JG_EXEC_STARTED);
+	assert_int_equal(got.exit_code, -1);
+	assert_null(got.output);
+	assert_string_equal(got.error, "");
+	assert_int_equal(got.started_at, 100);
+	assert_int_equal(got.deadline_at, 160);
+	assert_int_equal(got.finished_at, 0);
+	jg_execution_clear(&got);
+
+	x.state = JG_EXEC_SUCCEEDED;
+	x.exit_code = 0;
+	x.output = (char *)"a; rm -rf /\n\xc3\xa9\n";
+	x.finished_at = 102;
+	x.duration_ms = 1500;
+	begin(f->st);
+	assert_int_equal(f->st->ops->execution_finish(f->st, &x), JG_OK);
+	commit(f->st);
+	/* finished once: a second outcome (or unknown) conflicts */
+	x.state = JG_EXEC_UNKNOWN;
+	begin(f->st);
+	assert_int_equal(f->st->ops->execution_finish(f->st, &x),
+	                 JG_ECONFLICT);
+	f->st->ops->rollback(f->st);
+
+	assert_int_equal(f->st->ops->execution_get(f->st, "req_1", &got),
+	                 JG_OK);
+	assert_int_equal(got.state, JG_EXEC_SUCCEEDED);
+	assert_int_equal(got.exit_code, 0);
+	assert_string_equal(got.output, "a; rm -rf /\n\xc3\xa9\n");
+	assert_int_equal(got.finished_at, 102);
+	assert_int_equal(got.duration_ms, 1500);
+	jg_execution_clear(&got);
+}
+
+static void execution_second_for_request_dup(void **state)
+{
+	struct fx *f = *state;
+	struct jg_execution x;
+
+	make_exec(&x, "exe_a", "req_1", 100, 160);
+	insert_exec(f->st, &x, JG_OK);
+	make_exec(&x, "exe_b", "req_1", 101, 161);
+	insert_exec(f->st, &x, JG_EDUP);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM executions"),
+	                 1);
+}
+
+static void execution_get_unknown_not_found(void **state)
+{
+	struct fx *f = *state;
+	struct jg_execution got;
+	assert_int_equal(f->st->ops->execution_get(f->st, "req_none", &got),
+	                 JG_ENOTFOUND);
+}
+
+static void execution_finish_unknown_id_conflicts(void **state)
+{
+	struct fx *f = *state;
+	struct jg_execution x;
+
+	make_exec(&x, "exe_1", "req_1", 100, 160);
+	insert_exec(f->st, &x, JG_OK);
+	snprintf(x.id, sizeof(x.id), "exe_other");
+	x.state = JG_EXEC_FAILED;
+	begin(f->st);
+	assert_int_equal(f->st->ops->execution_finish(f->st, &x),
+	                 JG_ECONFLICT);
+	f->st->ops->rollback(f->st);
+}
+
+static void execution_unfinished_past_deadline_only(void **state)
+{
+	struct fx *f = *state;
+	struct jg_execution x;
+	char ids[4][JG_ID_LEN];
+	size_t n = 9;
+
+	make_exec(&x, "exe_late", "req_late", 100, 150);
+	insert_exec(f->st, &x, JG_OK);
+	make_exec(&x, "exe_now", "req_now", 100, 200);
+	insert_exec(f->st, &x, JG_OK);
+	make_exec(&x, "exe_done", "req_done", 100, 120);
+	insert_exec(f->st, &x, JG_OK);
+	x.state = JG_EXEC_FAILED;
+	begin(f->st);
+	assert_int_equal(f->st->ops->execution_finish(f->st, &x), JG_OK);
+	commit(f->st);
+
+	assert_int_equal(f->st->ops->execution_unfinished(f->st, 149, ids, 4,
+	                                                  &n), JG_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(f->st->ops->execution_unfinished(f->st, 150, ids, 4,
+	                                                  &n), JG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(ids[0], "req_late");
+	assert_int_equal(f->st->ops->execution_unfinished(f->st, 500, ids, 4,
+	                                                  &n), JG_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(ids[0], "req_late");
+	assert_string_equal(ids[1], "req_now");
+	assert_int_equal(f->st->ops->execution_unfinished(f->st, 500, ids, 1,
+	                                                  &n), JG_OK);
+	assert_int_equal(n, 1);
+}
+
+static void request_key_put_get_and_taken(void **state)
+{
+	struct fx *f = *state;
+	char id[JG_ID_LEN] = "unchanged";
+
+	assert_int_equal(f->st->ops->request_key_get(f->st, "request:alice:k1",
+	                                             id), JG_ENOTFOUND);
+	begin(f->st);
+	assert_int_equal(f->st->ops->request_key_put(f->st, "request:alice:k1",
+	                                             "req_1", 100), JG_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(f->st->ops->request_key_put(f->st, "request:alice:k1",
+	                                             "req_2", 101), JG_EDUP);
+	f->st->ops->rollback(f->st);
+	assert_int_equal(f->st->ops->request_key_get(f->st, "request:alice:k1",
+	                                             id), JG_OK);
+	assert_string_equal(id, "req_1");
+	/* keys are exact: another namespace or case is another key */
+	assert_int_equal(f->st->ops->request_key_get(f->st, "request:bob:k1",
+	                                             id), JG_ENOTFOUND);
+	assert_int_equal(f->st->ops->request_key_get(f->st, "request:alice:K1",
+	                                             id), JG_ENOTFOUND);
+}
+
 /* ---- the function table ------------------------------------------------ */
 
 /* A backend that forgets an operation would crash the server calling it. */
@@ -1178,6 +1369,13 @@ int main(void)
 	        T(grant_overdue_edges),
 	        T(token_by_digest_and_revoke),
 	        T(token_digest_unique),
+	        T(request_params_round_trip),
+	        T(execution_round_trip_and_finish_once),
+	        T(execution_second_for_request_dup),
+	        T(execution_get_unknown_not_found),
+	        T(execution_finish_unknown_id_conflicts),
+	        T(execution_unfinished_past_deadline_only),
+	        T(request_key_put_get_and_taken),
 	        T(every_operation_is_implemented),
 	        T(audit_seq_taken_is_a_conflict),
 	        T(two_handles_keep_one_linear_audit_chain),

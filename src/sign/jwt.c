@@ -1,0 +1,538 @@
+/*
+ * jwt.c - ES256 compact JWS and P-256 JWKs over OpenSSL 3 (EVP).
+ *
+ * OpenSSL signs ECDSA in DER (SEQUENCE of two INTEGERs); JOSE wants the
+ * two 32-byte integers side by side. ECDSA_SIG converts both ways. Every
+ * failure path clears OpenSSL's per-thread error queue, so one bad token
+ * leaves nothing behind for the next call on the thread to trip over.
+ *
+ * Verification order matters: form and header first (alg pinned to ES256
+ * before any key is used), then the signature, and only then is the
+ * payload parsed and its times judged.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/param_build.h>
+
+#include "sign/jwt.h"
+#include "util/b64url.h"
+#include "util/timefmt.h"
+
+#define HEADER_MAX 512 /* decoded header bytes */
+#define COORD 32       /* bytes of a P-256 coordinate, and of r and s */
+
+static enum jg_err fail(char why[JG_WHY_MAX], const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static enum jg_err fail(char why[JG_WHY_MAX], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, JG_WHY_MAX, fmt, ap);
+	va_end(ap);
+	ERR_clear_error();
+	return JG_EINVAL;
+}
+
+int jg_jwt_key_ok(EVP_PKEY *pkey)
+{
+	char group[32];
+
+	return pkey && EVP_PKEY_is_a(pkey, "EC") &&
+	       EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+	                                      group, sizeof(group), NULL) &&
+	       strcmp(group, "prime256v1") == 0;
+}
+
+/* ---- signatures -------------------------------------------------------- */
+
+static enum jg_err es256_sign(EVP_PKEY *pkey, const char *msg, size_t len,
+                              unsigned char rs[2 * COORD])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char der[96];
+	const unsigned char *p = der;
+	size_t dlen = sizeof(der);
+	ECDSA_SIG *sig = NULL;
+	int ok;
+
+	ok = md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+	     EVP_DigestSign(md, der, &dlen, (const unsigned char *)msg, len) == 1 &&
+	     (sig = d2i_ECDSA_SIG(NULL, &p, (long)dlen)) != NULL &&
+	     BN_bn2binpad(ECDSA_SIG_get0_r(sig), rs, COORD) == COORD &&
+	     BN_bn2binpad(ECDSA_SIG_get0_s(sig), rs + COORD, COORD) == COORD;
+	ECDSA_SIG_free(sig);
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		ERR_clear_error();
+	return ok ? JG_OK : JG_EINTERNAL;
+}
+
+/* 1 when rs (r||s) is pkey's signature of msg. */
+static int es256_verify(EVP_PKEY *pkey, const char *msg, size_t len,
+                        const unsigned char rs[2 * COORD])
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(rs, COORD, NULL);
+	BIGNUM *s = BN_bin2bn(rs + COORD, COORD, NULL);
+	EVP_MD_CTX *md = NULL;
+	unsigned char *der = NULL;
+	int dlen = 0, ok = 0;
+
+	if (sig && r && s && ECDSA_SIG_set0(sig, r, s) == 1) {
+		r = s = NULL; /* sig owns them now */
+		dlen = i2d_ECDSA_SIG(sig, &der);
+		md = EVP_MD_CTX_new();
+		ok = dlen > 0 && md &&
+		     EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+		     EVP_DigestVerify(md, der, (size_t)dlen,
+		                      (const unsigned char *)msg, len) == 1;
+	}
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(sig);
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return ok;
+}
+
+/* ---- signing ----------------------------------------------------------- */
+
+enum jg_err jg_jwt_sign(EVP_PKEY *pkey, const char *kid, const json_t *claims,
+                        char **out)
+{
+	json_t *hdr = json_pack("{s:s,s:s,s:s}", "alg", "ES256", "typ", "JWT",
+	                        "kid", kid);
+	char *h = hdr ? json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *c = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
+	unsigned char rs[2 * COORD];
+	char *tok = NULL;
+	enum jg_err e = JG_ENOMEM;
+
+	*out = NULL;
+	if (h && c) {
+		size_t hl = strlen(h), cl = strlen(c), n;
+		size_t cap = JG_B64URL_LEN(hl) + JG_B64URL_LEN(cl) +
+		             JG_B64URL_LEN(sizeof(rs)) + 3;
+		if (cap > JG_JWT_MAX + 1) {
+			e = JG_EINVAL; /* the claims are too large for a token */
+		} else if ((tok = malloc(cap))) {
+			n = jg_b64url_encode(h, hl, tok);
+			tok[n++] = '.';
+			n += jg_b64url_encode(c, cl, tok + n);
+			e = es256_sign(pkey, tok, n, rs);
+			tok[n++] = '.';
+			jg_b64url_encode(rs, sizeof(rs), tok + n);
+		}
+	}
+	json_decref(hdr);
+	free(h);
+	free(c);
+	if (e != JG_OK) {
+		free(tok);
+		return e;
+	}
+	*out = tok;
+	return JG_OK;
+}
+
+/* ---- verification ------------------------------------------------------ */
+
+/* Decode part [p, p+len) as a JSON object; NULL with why when not. */
+static json_t *part_json(const char *p, size_t len, size_t max,
+                         const char *what, char why[JG_WHY_MAX])
+{
+	unsigned char *buf = malloc(max + 1);
+	long n = buf ? jg_b64url_decode(p, len, buf, max) : -1;
+	json_t *v = NULL;
+
+	if (!buf)
+		snprintf(why, JG_WHY_MAX, "out of memory");
+	else if (n < 0)
+		fail(why, "malformed token: the %s is not base64url", what);
+	else if (!(v = json_loadb((const char *)buf, (size_t)n,
+	                          JSON_REJECT_DUPLICATES, NULL)))
+		fail(why, "malformed token: the %s is not JSON", what);
+	else if (!json_is_object(v)) {
+		fail(why, "malformed token: the %s is not a JSON object", what);
+		json_decref(v);
+		v = NULL;
+	}
+	free(buf);
+	return v;
+}
+
+static const char *str_of(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* Check the header: alg ES256, typ JWT if any, a kid, nothing else. */
+static enum jg_err check_header(const json_t *h, char kid[JG_KID_LEN],
+                                char why[JG_WHY_MAX])
+{
+	const char *alg = str_of(h, "alg"), *typ = str_of(h, "typ");
+	const char *k = str_of(h, "kid"), *key;
+	json_t *v;
+
+	if (!json_object_get(h, "alg"))
+		return fail(why, "the token header has no alg");
+	if (!alg || strcmp(alg, "ES256") != 0)
+		return fail(why, "alg '%.32s' is not accepted (only ES256)",
+		            alg ? alg : "(not a string)");
+	json_object_foreach((json_t *)h, key, v) {
+		if (strcmp(key, "alg") && strcmp(key, "typ") && strcmp(key, "kid"))
+			return fail(why, "the token header has an unexpected "
+			            "member '%.32s'", key);
+	}
+	if (json_object_get(h, "typ") && (!typ || strcmp(typ, "JWT") != 0))
+		return fail(why, "typ must be JWT");
+	if (!k || !*k || strlen(k) >= JG_KID_LEN)
+		return fail(why, "the token header has no usable kid");
+	for (const char *c = k; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return fail(why, "the kid holds control characters");
+	snprintf(kid, JG_KID_LEN, "%s", k);
+	return JG_OK;
+}
+
+/* An optional NumericDate claim: 0 when fine (absent: *set = 0). */
+static int num_claim(const json_t *c, const char *name, int64_t *out,
+                     int *set)
+{
+	json_t *v = json_object_get(c, name);
+
+	*set = v != NULL;
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v))
+		return -1;
+	*out = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+static enum jg_err check_times(const json_t *c, int64_t now, int64_t skew,
+                               char why[JG_WHY_MAX])
+{
+	int64_t exp, nbf, iat;
+	int has_exp, has_nbf, has_iat;
+	char at[JG_TIME_LEN];
+
+	if (num_claim(c, "exp", &exp, &has_exp) ||
+	    num_claim(c, "nbf", &nbf, &has_nbf) ||
+	    num_claim(c, "iat", &iat, &has_iat))
+		return fail(why, "exp, nbf and iat must be whole seconds");
+	if (!has_exp)
+		return fail(why, "the token has no exp: it would never expire");
+	if (now - skew >= exp) { /* (exp + skew could overflow) */
+		jg_time_format(exp, at);
+		return fail(why, "the token expired at %s", at);
+	}
+	if (has_nbf && now + skew < nbf) {
+		jg_time_format(nbf, at);
+		return fail(why, "the token is not valid before %s", at);
+	}
+	if (has_iat && now + skew < iat) {
+		jg_time_format(iat, at);
+		return fail(why, "the token was issued in the future (%s)", at);
+	}
+	return JG_OK;
+}
+
+enum jg_err jg_jwt_verify(const char *token, jg_jwt_key_fn find, void *ctx,
+                          int64_t now, int64_t skew, json_t **claims,
+                          char kid[JG_KID_LEN], char why[JG_WHY_MAX])
+{
+	size_t len = token ? strnlen(token, JG_JWT_MAX + 1) : 0;
+	const char *d1, *d2;
+	unsigned char rs[2 * COORD];
+	char k[JG_KID_LEN];
+	json_t *h, *c;
+	EVP_PKEY *pkey;
+	enum jg_err e;
+
+	*claims = NULL;
+	if (len == 0)
+		return fail(why, "the token is empty");
+	if (len > JG_JWT_MAX)
+		return fail(why, "the token is longer than %d bytes", JG_JWT_MAX);
+	d1 = memchr(token, '.', len);
+	d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
+	if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)))
+		return fail(why, "malformed token: not three parts separated "
+		            "by '.'");
+	if (d2 + 1 == token + len)
+		return fail(why, "the token is not signed");
+	if (!(h = part_json(token, (size_t)(d1 - token), HEADER_MAX, "header",
+	                    why)))
+		return JG_EINVAL;
+	e = check_header(h, k, why);
+	json_decref(h);
+	if (e != JG_OK)
+		return e;
+	if (!(pkey = find(ctx, k)))
+		return fail(why, "unknown key id '%s' (not in the key set)", k);
+	if (jg_b64url_decode(d2 + 1, len - (size_t)(d2 + 1 - token), rs,
+	                     sizeof(rs)) != (long)sizeof(rs))
+		return fail(why, "the signature is not 64 bytes of base64url "
+		            "(ES256 r||s)");
+	if (!es256_verify(pkey, token, (size_t)(d2 - token), rs))
+		return fail(why, "the signature does not verify");
+	if (!(c = part_json(d1 + 1, (size_t)(d2 - d1 - 1), JG_JWT_MAX, "payload",
+	                    why)))
+		return JG_EINVAL;
+	if ((e = check_times(c, now, skew, why)) != JG_OK) {
+		json_decref(c);
+		return e;
+	}
+	if (kid)
+		memcpy(kid, k, JG_KID_LEN);
+	*claims = c;
+	return JG_OK;
+}
+
+/* ---- JWK --------------------------------------------------------------- */
+
+static int ec_xy(EVP_PKEY *pkey, unsigned char x[COORD],
+                 unsigned char y[COORD])
+{
+	BIGNUM *bx = NULL, *by = NULL;
+	int ok = jg_jwt_key_ok(pkey) &&
+	         EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &bx) &&
+	         EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &by) &&
+	         BN_bn2binpad(bx, x, COORD) == COORD &&
+	         BN_bn2binpad(by, y, COORD) == COORD;
+
+	BN_free(bx);
+	BN_free(by);
+	if (!ok)
+		ERR_clear_error();
+	return ok;
+}
+
+/* The thumbprint of the JWK with coordinates x and y (base64url). */
+static void thumbprint(const char *x, const char *y, char kid[JG_KID_LEN])
+{
+	char canon[160];
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	/* RFC 7638: the required members, sorted, no white space */
+	snprintf(canon, sizeof(canon),
+	         "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+	         x, y);
+	EVP_Digest(canon, strlen(canon), md, &n, EVP_sha256(), NULL);
+	jg_b64url_encode(md, sizeof(md), kid);
+}
+
+enum jg_err jg_jwk_kid(EVP_PKEY *pkey, char kid[JG_KID_LEN])
+{
+	unsigned char x[COORD], y[COORD];
+	char bx[JG_B64URL_LEN(COORD) + 1], by[JG_B64URL_LEN(COORD) + 1];
+
+	if (!ec_xy(pkey, x, y))
+		return JG_EINVAL;
+	jg_b64url_encode(x, COORD, bx);
+	jg_b64url_encode(y, COORD, by);
+	thumbprint(bx, by, kid);
+	return JG_OK;
+}
+
+json_t *jg_jwk_from_key(EVP_PKEY *pkey, const char *kid)
+{
+	unsigned char x[COORD], y[COORD];
+	char bx[JG_B64URL_LEN(COORD) + 1], by[JG_B64URL_LEN(COORD) + 1];
+
+	if (!ec_xy(pkey, x, y))
+		return NULL;
+	jg_b64url_encode(x, COORD, bx);
+	jg_b64url_encode(y, COORD, by);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "kty", "EC", "crv",
+	                 "P-256", "x", bx, "y", by, "kid", kid, "use", "sig",
+	                 "alg", "ES256");
+}
+
+/* The public P-256 key at the uncompressed point 04||x||y. */
+static EVP_PKEY *key_of_point(const unsigned char pt[1 + 2 * COORD])
+{
+	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	EVP_PKEY_CTX *chk = NULL;
+	EVP_PKEY *pkey = NULL;
+	int ok;
+
+	ok = b && ctx &&
+	     OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
+	                                     "prime256v1", 0) &&
+	     OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pt,
+	                                      1 + 2 * COORD) &&
+	     (params = OSSL_PARAM_BLD_to_param(b)) != NULL &&
+	     EVP_PKEY_fromdata_init(ctx) == 1 &&
+	     EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1 &&
+	     (chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) != NULL &&
+	     EVP_PKEY_public_check(chk) == 1;
+	EVP_PKEY_CTX_free(chk);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(b);
+	if (!ok) {
+		EVP_PKEY_free(pkey);
+		ERR_clear_error();
+		return NULL;
+	}
+	return pkey;
+}
+
+static int member_is(const json_t *o, const char *key, const char *want)
+{
+	json_t *v = json_object_get(o, key);
+	return !v || (json_is_string(v) && strcmp(json_string_value(v), want) == 0);
+}
+
+enum jg_err jg_jwk_to_key(const json_t *jwk, EVP_PKEY **out,
+                          char kid[JG_KID_LEN], char why[JG_WHY_MAX])
+{
+	unsigned char pt[1 + 2 * COORD];
+	const char *x = str_of(jwk, "x"), *y = str_of(jwk, "y");
+	json_t *k = json_object_get(jwk, "kid");
+
+	*out = NULL;
+	if (!json_is_object(jwk))
+		return fail(why, "a key is not a JSON object");
+	if (!json_object_get(jwk, "kty") || !member_is(jwk, "kty", "EC") ||
+	    !json_object_get(jwk, "crv") || !member_is(jwk, "crv", "P-256"))
+		return fail(why, "not an EC P-256 key");
+	if (!member_is(jwk, "alg", "ES256") || !member_is(jwk, "use", "sig"))
+		return fail(why, "not a key for ES256 signatures");
+	if (k && (!json_is_string(k) || !json_string_length(k) ||
+	          json_string_length(k) >= JG_KID_LEN ||
+	          strlen(json_string_value(k)) != json_string_length(k)))
+		return fail(why, "kid must be a string of 1 to %d bytes",
+		            JG_KID_LEN - 1);
+	pt[0] = 4;
+	if (!x || !y ||
+	    jg_b64url_decode(x, strlen(x), pt + 1, COORD) != COORD ||
+	    jg_b64url_decode(y, strlen(y), pt + 1 + COORD, COORD) != COORD)
+		return fail(why, "x and y must be 32 bytes each, base64url");
+	if (!(*out = key_of_point(pt)))
+		return fail(why, "the point (x, y) is not on P-256");
+	if (k)
+		snprintf(kid, JG_KID_LEN, "%s", json_string_value(k));
+	else
+		thumbprint(x, y, kid);
+	return JG_OK;
+}
+
+/* ---- key sets ---------------------------------------------------------- */
+
+struct jg_jwks {
+	size_t n;
+	struct {
+		char kid[JG_KID_LEN];
+		EVP_PKEY *pkey;
+	} keys[JG_JWKS_KEYS_MAX];
+};
+
+void jg_jwks_free(struct jg_jwks *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		EVP_PKEY_free(s->keys[i].pkey);
+	free(s);
+}
+
+size_t jg_jwks_count(const struct jg_jwks *s)
+{
+	return s ? s->n : 0;
+}
+
+EVP_PKEY *jg_jwks_find(void *ctx, const char *kid)
+{
+	struct jg_jwks *s = ctx;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->keys[i].kid, kid) == 0)
+			return s->keys[i].pkey;
+	return NULL;
+}
+
+/* Keys other than EC P-256 signature keys are not ours to judge. */
+static int foreign(const json_t *jwk)
+{
+	return !member_is(jwk, "kty", "EC") || !member_is(jwk, "crv", "P-256") ||
+	       !member_is(jwk, "use", "sig") || !member_is(jwk, "alg", "ES256");
+}
+
+static enum jg_err add_keys(struct jg_jwks *s, const json_t *arr,
+                            char why[JG_WHY_MAX])
+{
+	char w[JG_WHY_MAX], kid[JG_KID_LEN];
+	EVP_PKEY *pkey;
+	size_t i;
+	json_t *jwk;
+
+	if (json_array_size(arr) > JG_JWKS_KEYS_MAX)
+		return fail(why, "the key set has more than %d keys",
+		            JG_JWKS_KEYS_MAX);
+	json_array_foreach(arr, i, jwk) {
+		if (json_is_object(jwk) && foreign(jwk))
+			continue;
+		if (jg_jwk_to_key(jwk, &pkey, kid, w) != JG_OK)
+			return fail(why, "key %zu of the key set: %s", i + 1, w);
+		if (jg_jwks_find(s, kid)) {
+			EVP_PKEY_free(pkey);
+			return fail(why, "the key set has kid '%s' twice", kid);
+		}
+		memcpy(s->keys[s->n].kid, kid, JG_KID_LEN);
+		s->keys[s->n++].pkey = pkey;
+	}
+	if (!s->n)
+		return fail(why, "the key set has no ES256 P-256 signing key");
+	return JG_OK;
+}
+
+enum jg_err jg_jwks_parse(const char *text, size_t len, struct jg_jwks **out,
+                          char why[JG_WHY_MAX])
+{
+	json_error_t jerr;
+	struct jg_jwks *s;
+	json_t *doc, *arr;
+	enum jg_err e;
+
+	*out = NULL;
+	if (len > JG_JWKS_MAX)
+		return fail(why, "the key set is larger than %d bytes",
+		            JG_JWKS_MAX);
+	if (!(doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)))
+		return fail(why, "the key set is not JSON: %s (line %d)",
+		            jerr.text, jerr.line);
+	arr = json_object_get(doc, "keys");
+	if (!json_is_array(arr)) {
+		json_decref(doc);
+		return fail(why, "the key set has no \"keys\" array");
+	}
+	if (!(s = calloc(1, sizeof(*s)))) {
+		json_decref(doc);
+		return JG_ENOMEM;
+	}
+	e = add_keys(s, arr, why);
+	json_decref(doc);
+	if (e != JG_OK) {
+		jg_jwks_free(s);
+		return e;
+	}
+	*out = s;
+	return JG_OK;
+}
