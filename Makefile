@@ -164,3 +164,89 @@ fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
 
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+
+# ---- reliability harness ------------------------------------------------------
+#
+#   make fuzz-ci     every fuzz/fuzz_NAME.c for FUZZ_CI_SECONDS (20) each
+#                    under ASan+UBSan, on a copy of its seeds; fails on the
+#                    first crash, leak, hang or broken promise (needs clang:
+#                    sh scripts/deps fuzz). Not part of make test.
+#   make soak        the long forms of the reliability tests (tests/README.md):
+#                    crash consistency for JG_CRASH_ROUNDS (10000) rounds on
+#                    SQLite and PostgreSQL, the load test for SOAK_LOAD_SECONDS
+#                    (600), the fault tests; then fuzz-ci for FUZZ_SOAK_SECONDS.
+#
+# The API harnesses run the real server in process, so the fuzz library
+# also holds the embedded dashboard files; fuzz/inproc.h is their shared
+# client. tests/faults/faultstore.c wraps jg_store_open (ld --wrap) into a
+# test-only binary, $(BUILD)/tests/jitgate-faults, that fails audit and
+# grant writes on request (tests/e2e/test_faults.sh); the jitgate binary
+# itself has no test hook.
+
+FUZZ_CI_SECONDS   ?= 20
+FUZZ_SOAK_SECONDS ?= 300
+SOAK_LOAD_SECONDS ?= 600
+SOAK_CRASH_ROUNDS ?= 10000
+
+$(FUZZ_BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/libjitgate.a: $(FUZZ_BUILD)/gen/assets.o
+$(FUZZ_BUILD)/fuzz_api $(FUZZ_BUILD)/fuzz_query $(FUZZ_BUILD)/fuzz_auth: \
+	fuzz/inproc.h
+
+.PHONY: fuzz-ci soak
+fuzz-ci:
+	@sh scripts/deps fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) \
+		sh tests/fuzz-ci $(FUZZ_CI_SECONDS) $(FUZZ_BIN)
+
+$(BUILD)/tests/faultstore.o: tests/faults/faultstore.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/jitgate-faults: $(BUILD)/src/main.o $(BUILD)/tests/faultstore.o \
+		$(BUILD)/libjitgate.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--wrap=jg_store_open -o $@ $^ $(LDLIBS)
+
+build: $(BUILD)/tests/jitgate-faults
+
+soak: deps
+	@$(MAKE) --no-print-directory build
+	@BUILD=$(BUILD) JG_SOAK=1 JG_CRASH_ROUNDS=$(SOAK_CRASH_ROUNDS) \
+		JG_CRASH_FULL_EVERY=250 JG_LOAD_SECONDS=$(SOAK_LOAD_SECONDS) \
+		JG_TEST_TIMEOUT=0 JG_ONLY='test_crash test_load test_faults' \
+		sh tests/run
+	@$(MAKE) --no-print-directory fuzz-ci FUZZ_CI_SECONDS=$(FUZZ_SOAK_SECONDS)
+
+# ---- benchmarks ---------------------------------------------------------------
+#
+#   make bench                 install what it needs (scripts/deps bench: wrk,
+#                              nginx, node/npm; the peers with npm ci in bench/),
+#                              build bench/bench_*.c against the library, run
+#                              bench/run: every figure from one run, peers side
+#                              by side, saved to bench/results/DATE-HOST.md
+#   make bench BENCH_QUICK=1   smaller sizes, shorter runs (~2 minutes)
+#
+# See bench/README.md. Figures, never assertions: a benchmark fails only on a
+# wrong answer.
+
+BENCH_SRC = $(wildcard bench/bench_*.c)
+BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: bench bench-build
+bench:
+	@sh scripts/deps bench
+	@$(MAKE) --no-print-directory bench-build
+	@BUILD=$(BUILD) BENCH_QUICK=$(BENCH_QUICK) bash bench/run
+
+bench-build: $(BUILD)/jitgate $(BENCH_BIN)
+
+$(BUILD)/bench/%: bench/%.c bench/common.h $(BUILD)/libjitgate.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libjitgate.a \
+		$(LDLIBS)

@@ -168,6 +168,14 @@ static void record(struct jg_store *st, const struct jg_notify_config *cfg,
 size_t jg_notify_deliver(struct jg_store *st,
                          const struct jg_notify_config *cfg, int64_t now)
 {
+	return jg_notify_deliver_until(st, cfg, now, NULL, NULL);
+}
+
+size_t jg_notify_deliver_until(struct jg_store *st,
+                               const struct jg_notify_config *cfg,
+                               int64_t now, int (*stop)(void *ctx),
+                               void *ctx)
+{
 	struct jg_delivery *due = NULL;
 	size_t n = 0;
 	char why[200];
@@ -184,8 +192,10 @@ size_t jg_notify_deliver(struct jg_store *st,
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int ok = post(cfg, &due[i], now, why, sizeof(why)) == 0;
-		record(st, cfg, &due[i], ok, why, now);
+		if (!stop || !stop(ctx)) {
+			int ok = post(cfg, &due[i], now, why, sizeof(why)) == 0;
+			record(st, cfg, &due[i], ok, why, now);
+		}
 		jg_delivery_clear(&due[i]);
 	}
 	free(due);

@@ -54,6 +54,13 @@ enum jg_err jg_notify_grant(struct jg_store *st,
 size_t jg_notify_deliver(struct jg_store *st,
                          const struct jg_notify_config *cfg, int64_t now);
 
+/* The same, stopping before the next POST once stop(ctx) says so; the
+ * deliveries it leaves are offered again when their lease runs out. */
+size_t jg_notify_deliver_until(struct jg_store *st,
+                               const struct jg_notify_config *cfg,
+                               int64_t now, int (*stop)(void *ctx),
+                               void *ctx);
+
 /* "sha256=" + hex HMAC-SHA256(secret, "<ts>.<body>"), what receivers
  * check against the X-Jitgate-Signature header. out: 72 bytes. */
 void jg_notify_sign(const char *secret, int64_t ts, const char *body,

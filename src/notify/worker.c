@@ -18,6 +18,12 @@ struct jg_notifier {
 	int stop;
 };
 
+static int stopping(void *arg)
+{
+	struct jg_notifier *n = arg;
+	return __atomic_load_n(&n->stop, __ATOMIC_ACQUIRE);
+}
+
 static void *run(void *arg)
 {
 	struct jg_notifier *n = arg;
@@ -26,7 +32,8 @@ static void *run(void *arg)
 	pthread_mutex_lock(&n->lock);
 	while (!n->stop) {
 		pthread_mutex_unlock(&n->lock);
-		jg_notify_deliver(n->st, n->cfg, (int64_t)time(NULL));
+		jg_notify_deliver_until(n->st, n->cfg, (int64_t)time(NULL),
+		                        stopping, n);
 		pthread_mutex_lock(&n->lock);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
@@ -65,7 +72,7 @@ void jg_notifier_stop(struct jg_notifier *n)
 	if (!n)
 		return;
 	pthread_mutex_lock(&n->lock);
-	n->stop = 1;
+	__atomic_store_n(&n->stop, 1, __ATOMIC_RELEASE);
 	pthread_cond_signal(&n->wake);
 	pthread_mutex_unlock(&n->lock);
 	pthread_join(n->thread, NULL);

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""A webhook receiver that hangs: it accepts every connection, reads what
+comes, and never answers (test_faults.sh). One line per accepted
+connection goes to LOG.
+
+usage: hung_listener.py PORT LOG
+"""
+import socket
+import sys
+import threading
+
+PORT, LOG = int(sys.argv[1]), sys.argv[2]
+
+
+def hold(conn):
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+
+
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", PORT))
+srv.listen(64)
+while True:
+    c, _ = srv.accept()
+    with open(LOG, "a") as f:
+        f.write("accepted\n")
+    threading.Thread(target=hold, args=(c,), daemon=True).start()
