@@ -1291,6 +1291,64 @@ static const struct key_spec justification_keys[] = {
  * wrapped in and match any ticket starting with x. Bracket expressions
  * ("[)]", "[[:alpha:]]") and escapes ("\)") are skipped as regcomp does.
  */
+/* Index just past the bracket expression whose '[' was at i - 1. */
+static size_t skip_bracket(const char *s, size_t len, size_t i)
+{
+	if (i < len && s[i] == '^')
+		i++;
+	if (i < len && s[i] == ']')
+		i++;
+	while (i < len && s[i] != ']') {
+		if (s[i] == '[' && i + 1 < len &&
+		    (s[i + 1] == ':' || s[i + 1] == '=' || s[i + 1] == '.')) {
+			char d = s[i + 1];
+			i += 2;
+			while (i + 1 < len && !(s[i] == d && s[i + 1] == ']'))
+				i++;
+			i += 2;
+		} else {
+			i++;
+		}
+	}
+	return i + 1;
+}
+
+/*
+ * 1 when a quantifier follows a quantifier ("C++", "a*{3}", "x{9}{9}")
+ * or a bound exceeds 50: glibc's regcomp needs memory exponential in
+ * such stacks, so one short pattern in a reloaded or replayed policy
+ * could exhaust the server.
+ */
+static int stacked_quantifier(const char *s, size_t len)
+{
+	size_t i = 0;
+	int quantified = 0;
+
+	while (i < len) {
+		char c = s[i++];
+		int q = c == '*' || c == '+' || c == '?' || c == '{';
+		if (q && quantified)
+			return 1;
+		if (c == '{') {
+			char *end;
+			long lo = strtol(s + i, &end, 10), hi = lo;
+			if (*end == ',')
+				hi = end[1] == '}' ? lo : strtol(end + 1, &end, 10);
+			if (lo > 50 || hi > 50)
+				return 1;
+			while (i < len && s[i] != '}')
+				i++;
+			i++;
+		} else if (c == '\\') {
+			i++;
+		} else if (c == '[') {
+			i = skip_bracket(s, len, i);
+		}
+		quantified = q;
+	}
+	return 0;
+}
+
 static int stray_paren(const char *s, size_t len)
 {
 	size_t i = 0, depth = 0;
@@ -1300,24 +1358,7 @@ static int stray_paren(const char *s, size_t len)
 		if (c == '\\') {
 			i++;
 		} else if (c == '[') {
-			if (i < len && s[i] == '^')
-				i++;
-			if (i < len && s[i] == ']')
-				i++;
-			while (i < len && s[i] != ']') {
-				if (s[i] == '[' && i + 1 < len &&
-				    (s[i + 1] == ':' || s[i + 1] == '=' ||
-				     s[i + 1] == '.')) {
-					char d = s[i + 1];
-					i += 2;
-					while (i + 1 < len && !(s[i] == d && s[i + 1] == ']'))
-						i++;
-					i += 2;
-				} else {
-					i++;
-				}
-			}
-			i++;
+			i = skip_bracket(s, len, i);
 		} else if (c == '(') {
 			depth++;
 		} else if (c == ')') {
@@ -1347,6 +1388,10 @@ static int ticket_pattern(struct ld *ld, yaml_node_t *n, void *obj)
 		return fail(ld, n, "pattern '%s' has a ')' that closes no '(' "
 		                   "(write \\) for a literal parenthesis)",
 		            show(n, buf));
+	if (stacked_quantifier(str(n), len))
+		return fail(ld, n, "pattern '%s' stacks quantifiers or repeats "
+		                   "more than 50 times, which regcomp cannot "
+		                   "compile in bounded memory", show(n, buf));
 	if (!(t->pattern = strndup(str(n), len)) ||
 	    !(wrapped = malloc(len + 5)))
 		return nomem(ld, n);
