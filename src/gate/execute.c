@@ -242,8 +242,8 @@ static json_t *finish_details(const struct jg_execution *x, int timed_out)
 	return o;
 }
 
-static enum jg_err finish_tx(struct jg_gate *g, const struct jg_execution *x,
-                             int timed_out)
+static enum jg_err finish_tx(struct jg_gate *g, const struct jg_request *q,
+                             const struct jg_execution *x, int timed_out)
 {
 	enum jg_err e = g->st->ops->begin(g->st, 1);
 
@@ -256,6 +256,8 @@ static enum jg_err finish_tx(struct jg_gate *g, const struct jg_execution *x,
 		                          ? "execution.succeeded"
 		                          : "execution.failed",
 		                  x->request_id, finish_details(x, timed_out));
+	if (e == JG_OK && x->state != JG_EXEC_SUCCEEDED)
+		e = jg_gate_notice_exec(g, q, x, x->finished_at);
 	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK)
 		return jg_gate_abort(g, e);
 	return JG_OK;
@@ -290,7 +292,7 @@ static enum jg_err run_and_record(struct jg_gate *g, struct run *r,
 	for (int i = 0; i < FINISH_TRIES && e != JG_OK; i++) {
 		if (i)
 			pause_ms(500L * i);
-		e = finish_tx(g, &r->x, res.timed_out);
+		e = finish_tx(g, q, &r->x, res.timed_out);
 	}
 	jg_exec_result_clear(&res);
 	return e;
@@ -380,10 +382,15 @@ static enum jg_err mark_unknown(struct jg_gate *g, const char *req_id,
                                 int64_t now)
 {
 	struct jg_execution x;
+	struct jg_request r = {0};
 	enum jg_err e = g->st->ops->execution_get(g->st, req_id, &x);
 
 	if (e != JG_OK)
 		return e;
+	if ((e = g->st->ops->request_get(g->st, req_id, &r)) != JG_OK) {
+		jg_execution_clear(&x);
+		return e;
+	}
 	x.state = JG_EXEC_UNKNOWN;
 	x.finished_at = now;
 	snprintf(x.error, sizeof(x.error), "the gateway lost track of it (a "
@@ -396,6 +403,9 @@ static enum jg_err mark_unknown(struct jg_gate *g, const char *req_id,
 		                                    "execution_id", x.id,
 		                                    "connector", x.connector,
 		                                    "started_by", x.started_by));
+	if (e == JG_OK)
+		e = jg_gate_notice_exec(g, &r, &x, now);
+	jg_request_clear(&r);
 	jg_execution_clear(&x);
 	return e;
 }

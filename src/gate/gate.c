@@ -53,6 +53,12 @@ enum jg_err jg_gate_notice(struct jg_gate *g, enum jg_notice what,
 	return jg_notify_request(g->st, g->notify, g->policy, what, r, now);
 }
 
+enum jg_err jg_gate_notice_exec(struct jg_gate *g, const struct jg_request *r,
+                                const struct jg_execution *x, int64_t now)
+{
+	return jg_notify_execution(g->st, g->notify, g->policy, r, x, now);
+}
+
 void jg_gate_hold(struct jg_gate *g)
 {
 	pthread_rwlock_rdlock(&g->lock);

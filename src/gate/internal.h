@@ -28,6 +28,10 @@ struct jg_gate {
 /* Inside the transaction: queue the notice about r (notify/). */
 enum jg_err jg_gate_notice(struct jg_gate *g, enum jg_notice what,
                            const struct jg_request *r, int64_t now);
+/* Inside a write transaction: tell the requester and approvers that
+ * execution x of r did not succeed. */
+enum jg_err jg_gate_notice_exec(struct jg_gate *g, const struct jg_request *r,
+                                const struct jg_execution *x, int64_t now);
 
 #define JG_ACTOR_SYSTEM "jitgate" /* actor of what the clock decides */
 

@@ -278,8 +278,12 @@ static int announce_token(const struct serve_opts *o, char *secret)
 static void recover_executions(struct jg_gate *gate)
 {
 	size_t n = 0;
+	enum jg_err e;
 
-	if (jg_gate_exec_recover(gate, wall_clock(), &n) != JG_OK)
+	jg_gate_hold(gate); /* its notices read the policy */
+	e = jg_gate_exec_recover(gate, wall_clock(), &n);
+	jg_gate_release(gate);
+	if (e != JG_OK)
 		fprintf(stderr, "jitgate: execution recovery failed; will "
 		        "retry\n");
 	else if (n)
@@ -293,8 +297,8 @@ static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
 {
 	struct timespec ts = {.tv_sec = (time_t)o->sweep};
 	size_t changed;
-
 	char sha[JG_SHA256_HEX], why[JG_WHY_MAX];
+	enum jg_err e;
 
 	for (;;) {
 		int sig = sigtimedwait(set, NULL, &ts);
@@ -309,7 +313,10 @@ static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
 				fprintf(stderr, "jitgate: %s\n", why);
 			continue;
 		}
-		if (jg_gate_sweep(gate, wall_clock(), &changed) != JG_OK)
+		jg_gate_hold(gate);
+		e = jg_gate_sweep(gate, wall_clock(), &changed);
+		jg_gate_release(gate);
+		if (e != JG_OK)
 			fprintf(stderr, "jitgate: sweep failed; will retry\n");
 		recover_executions(gate);
 	}
@@ -344,7 +351,6 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 	}
 	jg_gate_set_keys(gate, keys);
 	jg_gate_set_connectors(gate, o->connectors, wall_clock);
-	recover_executions(gate);
 	if (o->notify.webhook_url || o->notify.slack_url) {
 		jg_gate_set_notify(gate, &o->notify);
 		if (jg_notifier_start(st, &o->notify, &notifier) != JG_OK) {
@@ -353,6 +359,7 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 			return 1;
 		}
 	}
+	recover_executions(gate); /* after notify: its notices go out */
 	if (announce_token(o, secret)) {
 		jg_notifier_stop(notifier);
 		jg_gate_free(gate);

@@ -31,6 +31,8 @@ enum jg_notice {
 	JG_NOTICE_DENIED,
 	JG_NOTICE_BREAK_GLASS, /* to every approver of the request */
 	JG_NOTICE_EXPIRING,    /* grant ends soon: to its holder */
+	JG_NOTICE_EXEC_FAILED, /* an approved action failed or was lost:
+	                          to the requester and the approvers */
 };
 
 /*
@@ -42,6 +44,14 @@ enum jg_err jg_notify_request(struct jg_store *st,
                               const struct jg_notify_config *cfg,
                               const struct jg_policy *p, enum jg_notice what,
                               const struct jg_request *r, int64_t now);
+/* The same for an execution x of r that did not succeed (failed, or
+ * unknown after a crash): the notice names its exit code and error, never
+ * its output, which may hold data the recipients should not see. */
+enum jg_err jg_notify_execution(struct jg_store *st,
+                                const struct jg_notify_config *cfg,
+                                const struct jg_policy *p,
+                                const struct jg_request *r,
+                                const struct jg_execution *x, int64_t now);
 enum jg_err jg_notify_grant(struct jg_store *st,
                             const struct jg_notify_config *cfg,
                             const struct jg_grant *g, int64_t now);

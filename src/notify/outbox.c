@@ -15,6 +15,7 @@
 static const char *const notice_names[] = {
 	"request.pending", "request.step", "request.approved",
 	"request.denied", "alert.break_glass", "grant.expiring",
+	"execution.failed",
 };
 
 static void add_group(json_t *users, json_t *groups,
@@ -41,6 +42,7 @@ static json_t *recipients(const struct jg_policy *p, enum jg_notice what,
 		break;
 	case JG_NOTICE_APPROVED:
 	case JG_NOTICE_DENIED:
+	case JG_NOTICE_EXEC_FAILED:
 		json_array_append_new(users, json_string(r->requester));
 		/* the approvers learn the outcome too */
 		__attribute__((fallthrough));
@@ -63,22 +65,36 @@ static void link_to(const struct jg_notify_config *cfg, const char *id,
 		buf[0] = '\0';
 }
 
+/* What an execution that did not succeed came to (x NULL: nothing). */
+static json_t *execution_payload(const struct jg_execution *x)
+{
+	if (!x)
+		return NULL;
+	return json_pack("{s:s,s:s,s:s,s:i,s:s?,s:I}", "id", x->id,
+	                 "connector", x->connector, "state",
+	                 jg_exec_state_name(x->state), "exit_code",
+	                 x->exit_code, "error", x->error[0] ? x->error : NULL,
+	                 "duration_ms", (json_int_t)x->duration_ms);
+}
+
 static json_t *request_payload(const struct jg_notify_config *cfg,
                                const struct jg_policy *p, enum jg_notice what,
-                               const struct jg_request *r, int64_t now)
+                               const struct jg_request *r,
+                               const struct jg_execution *x, int64_t now)
 {
 	char at[JG_TIME_LEN], url[512];
 
 	jg_time_format(now, at);
 	link_to(cfg, r->id, url, sizeof(url));
 	return json_pack(
-	        "{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s?},s:o,s:s?}",
+	        "{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s?},s:o,s:s?,s:o*}",
 	        "event", notice_names[what], "time", at, "request", "id", r->id,
 	        "requester", r->requester, "resource", r->resource, "action",
 	        r->action, "reason", r->reason ? r->reason : "", "state",
 	        jg_req_state_name(r->state), "step", (json_int_t)r->step,
 	        "rule", r->rule[0] ? r->rule : NULL, "recipients",
-	        recipients(p, what, r), "url", url[0] ? url : NULL);
+	        recipients(p, what, r), "url", url[0] ? url : NULL,
+	        "execution", execution_payload(x));
 }
 
 /* Slack mrkdwn: &, < and > must be escaped in any text we did not write. */
@@ -100,18 +116,29 @@ static void slack_escape(const char *in, char *out, size_t len)
 }
 
 static json_t *slack_payload(const struct jg_notify_config *cfg,
-                             enum jg_notice what, const struct jg_request *r)
+                             enum jg_notice what, const struct jg_request *r,
+                             const struct jg_execution *x)
 {
 	static const char *const verbs[] = {
 		"asks for", "needs the next approval for", "was approved for",
-		"was denied", "used break-glass for", "",
+		"was denied", "used break-glass for", "", "",
 	};
 	char text[1400], reason[400], url[512], link[600] = "";
 
-	slack_escape(r->reason ? r->reason : "", reason, sizeof(reason));
 	link_to(cfg, r->id, url, sizeof(url));
 	if (url[0])
 		snprintf(link, sizeof(link), " <%s|Open in jitgate>", url);
+	if (x) { /* what went wrong matters more than why it was asked */
+		slack_escape(x->error[0] ? x->error : "no error message",
+		             reason, sizeof(reason));
+		snprintf(text, sizeof(text), "*%s*'s approved `%s` on *%s* "
+		         "%s (exit %d): %s%s", r->requester, r->action,
+		         r->resource, x->state == JG_EXEC_UNKNOWN
+		         ? "may or may not have run" : "failed",
+		         x->exit_code, reason, link);
+		return json_pack("{s:s}", "text", text);
+	}
+	slack_escape(r->reason ? r->reason : "", reason, sizeof(reason));
 	snprintf(text, sizeof(text), "*%s* %s `%s` on *%s*: %s%s",
 	         r->requester, verbs[what], r->action, r->resource, reason,
 	         link);
@@ -141,25 +168,47 @@ static enum jg_err queue(struct jg_store *st, const char *target,
 	return e == JG_EDUP ? JG_OK : e;
 }
 
-enum jg_err jg_notify_request(struct jg_store *st,
-                              const struct jg_notify_config *cfg,
-                              const struct jg_policy *p, enum jg_notice what,
-                              const struct jg_request *r, int64_t now)
+/* A notice about r (and its execution x, or NULL), once per key. */
+static enum jg_err notify(struct jg_store *st,
+                          const struct jg_notify_config *cfg,
+                          const struct jg_policy *p, enum jg_notice what,
+                          const struct jg_request *r,
+                          const struct jg_execution *x, int64_t now)
 {
 	char key[80];
 	enum jg_err e = JG_OK;
 
 	if (!cfg)
 		return JG_OK;
-	snprintf(key, sizeof(key), "%s:%s:%zu", notice_names[what], r->id,
-	         r->step);
+	if (x)
+		snprintf(key, sizeof(key), "%s:%s", notice_names[what], x->id);
+	else
+		snprintf(key, sizeof(key), "%s:%s:%zu", notice_names[what],
+		         r->id, r->step);
 	if (cfg->webhook_url)
 		e = queue(st, "webhook", notice_names[what], r->id, key,
-		          request_payload(cfg, p, what, r, now), now);
+		          request_payload(cfg, p, what, r, x, now), now);
 	if (e == JG_OK && cfg->slack_url)
 		e = queue(st, "slack", notice_names[what], r->id, key,
-		          slack_payload(cfg, what, r), now);
+		          slack_payload(cfg, what, r, x), now);
 	return e;
+}
+
+enum jg_err jg_notify_request(struct jg_store *st,
+                              const struct jg_notify_config *cfg,
+                              const struct jg_policy *p, enum jg_notice what,
+                              const struct jg_request *r, int64_t now)
+{
+	return notify(st, cfg, p, what, r, NULL, now);
+}
+
+enum jg_err jg_notify_execution(struct jg_store *st,
+                                const struct jg_notify_config *cfg,
+                                const struct jg_policy *p,
+                                const struct jg_request *r,
+                                const struct jg_execution *x, int64_t now)
+{
+	return notify(st, cfg, p, JG_NOTICE_EXEC_FAILED, r, x, now);
 }
 
 enum jg_err jg_notify_grant(struct jg_store *st,

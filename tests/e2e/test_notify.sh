@@ -40,13 +40,26 @@ groups:
   dba: {members: [bob]}
 resources:
   prod-db: {labels: {env: prod}, actions: [sql.write]}
+  job: {actions: [run]}
 rules:
+  - name: job
+    match: {resource: job}
+    decision: auto
+    max_duration: 10m
   - name: prod
     match: {labels: {env: prod}}
     steps: [{group: dba, count: 1}]
     max_duration: 1h
 YAML
-JG_SERVE_ARGS="--webhook-url http://127.0.0.1:$HOOK_PORT/hook --webhook-secret-file $SECRET --dashboard-url https://jitgate.example --notify-attempts 20"
+cat >"$JG_TMP/connectors.yaml" <<'YAML'
+version: 1
+resources:
+  job:
+    type: command
+    program: /bin/sh
+    args: [-c, 'echo secret-output; exit 7']
+YAML
+JG_SERVE_ARGS="--connectors $JG_TMP/connectors.yaml --webhook-url http://127.0.0.1:$HOOK_PORT/hook --webhook-secret-file $SECRET --dashboard-url https://jitgate.example --notify-attempts 20"
 hook_up
 jg_start
 jg_token alice
@@ -83,6 +96,15 @@ ids=$(cut -d' ' -f1 "$HOOK_LOG" | sort | uniq -d)
 if grep -q BADSIG "$HOOK_LOG"; then not_ok "every signature verifies" "ok" "$(grep BADSIG "$HOOK_LOG")"; else ok "every signature verifies"; fi
 jg_http GET "/v1/outbox?state=delivered" admin
 case $BODY in *'"request.pending"'*'"request.approved"'*|*'"request.approved"'*'"request.pending"'*) ok "the outbox shows both delivered" ;; *) not_ok "outbox delivered" "both events" "$BODY" ;; esac
+
+# a gateway-run action that fails: requester and approvers hear of it
+jg_run alice exec job run --reason "nightly job"
+expect_eq "the failing action: jitgate exec exits with its status" 7 "$RC"
+if wait_lines 1 "execution.failed"; then ok "execution.failed delivered"; else not_ok "execution.failed delivered" "a line" "$(cat "$HOOK_LOG")"; fi
+line=$(grep "execution.failed" "$HOOK_LOG" | head -n 1)
+expect_match "execution.failed: to the requester" '"users":\["alice"' "$line"
+expect_match "execution.failed: with the exit code and error" '"exit_code":7,' "$line"
+case $line in *secret-output*) not_ok "execution.failed: without the output" "no output" "$line" ;; *) ok "execution.failed: without the output" ;; esac
 
 # the outbox is for admins
 jg_http GET /v1/outbox alice

@@ -26,6 +26,7 @@
 #include "audit/audit.h"
 #include "exec/exec.h"
 #include "gate/gate.h"
+#include "notify/notify.h"
 #include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
@@ -188,6 +189,29 @@ static int64_t events(struct fx *f, const char *type)
 	return count(f, sql);
 }
 
+/* The execution.failed notice queued (webhook target), or NULL; owned. */
+static char *failed_notice(struct fx *f)
+{
+	struct jg_delivery *ds = NULL;
+	size_t n = 0;
+	char *payload = NULL;
+
+	assert_int_equal(f->st->ops->begin(f->st, 0), JG_OK);
+	assert_int_equal(f->st->ops->outbox_list(f->st, NULL, 100, &ds, &n),
+	                 JG_OK);
+	f->st->ops->rollback(f->st);
+	for (size_t i = 0; i < n; i++) {
+		if (!payload && strcmp(ds[i].event, "execution.failed") == 0)
+			payload = strdup(ds[i].payload);
+		jg_delivery_clear(&ds[i]);
+	}
+	free(ds);
+	return payload;
+}
+
+static const struct jg_notify_config notify_cfg = {
+	.webhook_url = "http://127.0.0.1:1/", .max_attempts = 3};
+
 /* ---- binding ----------------------------------------------------------- */
 
 static void approval_binds_payload_and_params_one_time(void **state)
@@ -249,9 +273,11 @@ static void execute_runs_once_and_records_everything(void **state)
 	struct jg_request_view v;
 	char id[JG_ID_LEN], sql[200];
 
+	jg_gate_set_notify(f->g, &notify_cfg);
 	assert_int_equal(ask(f, "run", "a; rm -rf /", NULL, NULL, T0, id, NULL),
 	                 JG_OK);
 	assert_int_equal(run(f, "alice", id, NULL, T0 + 5, &v), JG_OK);
+	assert_null(failed_notice(f)); /* success is no news */
 	assert_true(v.has_exec);
 	assert_int_equal(v.exec.state, JG_EXEC_SUCCEEDED);
 	assert_int_equal(v.exec.exit_code, 0);
@@ -282,7 +308,8 @@ static void failing_program_is_a_recorded_failure(void **state)
 	struct fx *f = *state;
 	struct jg_connectors *cs = NULL;
 	struct jg_request_view v;
-	char id[JG_ID_LEN], err[256];
+	struct jg_principal bob = user("bob");
+	char id[JG_ID_LEN], err[256], why[JG_WHY_MAX], *notice;
 	static const char yaml[] = "version: 1\nresources:\n  box:\n"
 	                           "    type: command\n"
 	                           "    program: /bin/sh\n"
@@ -291,7 +318,13 @@ static void failing_program_is_a_recorded_failure(void **state)
 	assert_int_equal(jg_connectors_parse("c.yaml", yaml, sizeof(yaml) - 1,
 	                                     &cs, err, sizeof(err)), JG_OK);
 	jg_gate_set_connectors(f->g, cs, test_clock);
-	assert_int_equal(ask(f, "run", NULL, NULL, NULL, T0, id, NULL), JG_OK);
+	jg_gate_set_notify(f->g, &notify_cfg);
+	/* deploy needs bob's approval, so there are approvers to tell */
+	assert_int_equal(ask(f, "deploy", NULL, NULL, NULL, T0, id, NULL),
+	                 JG_OK);
+	assert_int_equal(jg_gate_review(f->g, &bob, id, 1, "ok", T0, &v, why),
+	                 JG_OK);
+	jg_request_view_clear(&v);
 	assert_int_equal(run(f, "alice", id, NULL, T0 + 1, &v), JG_OK);
 	assert_int_equal(v.exec.state, JG_EXEC_FAILED);
 	assert_int_equal(v.exec.exit_code, 3);
@@ -299,6 +332,15 @@ static void failing_program_is_a_recorded_failure(void **state)
 	assert_string_equal(v.exec.error, "exited with status 3");
 	jg_request_view_clear(&v);
 	assert_int_equal(events(f, "execution.failed"), 1);
+	/* the requester and the approvers hear of it, without the output */
+	notice = failed_notice(f);
+	assert_non_null(notice);
+	assert_non_null(strstr(notice, "\"users\":[\"alice\",\"bob\"]"));
+	assert_non_null(strstr(notice, "\"error\":\"exited with status 3\""));
+	assert_non_null(strstr(notice, "\"exit_code\":3"));
+	assert_non_null(strstr(notice, "\"state\":\"failed\""));
+	assert_null(strstr(notice, "oops"));
+	free(notice);
 	assert_int_equal(run(f, "alice", id, NULL, T0 + 2, NULL), JG_EEXECUTED);
 	jg_gate_set_connectors(f->g, f->cs, test_clock);
 	jg_connectors_free(cs);
@@ -477,10 +519,11 @@ static void recovery_marks_started_unknown_past_deadline(void **state)
 	                         .exit_code = -1, .started_at = T0,
 	                         .deadline_at = T0 + 60};
 	struct jg_request_view v;
-	char id[JG_ID_LEN], why[JG_WHY_MAX];
+	char id[JG_ID_LEN], why[JG_WHY_MAX], *notice;
 	size_t n = 9;
 	struct jg_principal alice = user("alice");
 
+	jg_gate_set_notify(f->g, &notify_cfg);
 	assert_int_equal(ask(f, "run", "api", NULL, NULL, T0, id, NULL), JG_OK);
 	/* as if a server crashed after step 1 */
 	snprintf(x.request_id, sizeof(x.request_id), "%s", id);
@@ -497,6 +540,11 @@ static void recovery_marks_started_unknown_past_deadline(void **state)
 	assert_int_equal(jg_gate_exec_recover(f->g, T0 + 61, &n), JG_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(events(f, "execution.unknown"), 1);
+	notice = failed_notice(f); /* lost track: a human must look */
+	assert_non_null(notice);
+	assert_non_null(strstr(notice, "\"state\":\"unknown\""));
+	assert_non_null(strstr(notice, "lost track"));
+	free(notice);
 	assert_int_equal(jg_gate_request_get(f->g, &alice, id, &v, why), JG_OK);
 	assert_int_equal(v.exec.state, JG_EXEC_UNKNOWN);
 	assert_non_null(strstr(v.exec.error, "lost track"));
