@@ -17,10 +17,12 @@
 
 #include "store/codec.h"
 #include "store/sqlite.h"
+#include "store/sqlite_stmt.h"
 
 struct sq {
 	struct jg_store base; /* first: a struct sq * is a struct jg_store * */
 	sqlite3 *db;
+	struct jg_stmt_cache *stmts; /* owned; every prep() goes through it */
 	pthread_mutex_t lock;
 	int in_tx;
 };
@@ -126,14 +128,21 @@ static enum jg_err exec(struct sq *s, const char *sql)
 	return JG_OK;
 }
 
+/*
+ * The statement for sql, which must be a string literal (the cache is
+ * keyed by its address), lent until release().
+ */
 static sqlite3_stmt *prep(struct sq *s, const char *sql)
 {
-	sqlite3_stmt *stmt = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+	sqlite3_stmt *stmt = jg_stmt_get(s->stmts, sql);
+	if (!stmt)
 		fail(s, "prepare");
-		return NULL;
-	}
 	return stmt;
+}
+
+static void release(struct sq *s, sqlite3_stmt *stmt)
+{
+	jg_stmt_put(s->stmts, stmt);
 }
 
 /* Bind NULL for a NULL or empty string, so "?N IS NULL" filters work. */
@@ -169,14 +178,14 @@ static char *col_dup(sqlite3_stmt *stmt, int i, int *oom)
 	return d;
 }
 
-/* Step a write statement to completion, then finalize it. */
+/* Step a write statement to completion, then release it. */
 static enum jg_err run(struct sq *s, sqlite3_stmt *stmt)
 {
 	int rc;
 	if (!stmt)
 		return JG_ESTORE;
 	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	if (rc == SQLITE_CONSTRAINT)
 		return JG_EDUP;
 	if (rc != SQLITE_DONE)
@@ -405,7 +414,7 @@ static enum jg_err sq_request_get(struct jg_store *st, const char *id,
 	e = step_one(s, stmt);
 	if (e == JG_OK)
 		e = read_request(stmt, out);
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -429,7 +438,7 @@ static enum jg_err list_rows(struct sq *s, sqlite3_stmt *stmt, int limit,
 
 	*next = 0;
 	if (!arr) {
-		sqlite3_finalize(stmt);
+		release(s, stmt);
 		return JG_ENOMEM;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -444,7 +453,7 @@ static enum jg_err list_rows(struct sq *s, sqlite3_stmt *stmt, int limit,
 	}
 	if (e == JG_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		e = fail(s, "list");
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	if (e != JG_OK) {
 		for (size_t i = 0; i < count; i++)
 			clear(arr + i * size);
@@ -502,7 +511,7 @@ static enum jg_err sq_request_list(struct jg_store *st,
 	if (f->viewer) {
 		groups = groups_json(f->viewer_groups, f->nviewer_groups);
 		if (!groups) {
-			sqlite3_finalize(stmt);
+			release(s, stmt);
 			return JG_ENOMEM;
 		}
 	}
@@ -542,7 +551,7 @@ static enum jg_err ids_query(struct sq *s, const char *sql, int64_t a,
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		col_copy(stmt, 0, ids[(*n)++], JG_ID_LEN);
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return rc == SQLITE_DONE ? JG_OK : fail(s, "ids");
 }
 
@@ -579,7 +588,7 @@ static enum jg_err sq_request_count(struct jg_store *st,
 		*by_requester = (size_t)sqlite3_column_int64(stmt, 0);
 		*by_resource = (size_t)sqlite3_column_int64(stmt, 1);
 	}
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -609,7 +618,7 @@ static enum jg_err sq_request_walk(struct jg_store *st, int64_t since,
 		stop = fn(&r, ctx);
 		jg_request_clear(&r);
 	}
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	if (e == JG_OK && !stop && rc != SQLITE_DONE)
 		return fail(s, "requests");
 	return e;
@@ -668,7 +677,7 @@ static enum jg_err sq_review_list(struct jg_store *st, const char *req_id,
 		rv->comment = col_dup(stmt, 3, &oom);
 		rv->at = sqlite3_column_int64(stmt, 4);
 	}
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	if (oom || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
 		for (size_t i = 0; i < count; i++)
 			jg_review_clear(&arr[i]);
@@ -779,7 +788,7 @@ static enum jg_err grant_one(struct sq *s, const char *sql, const char *key,
 	e = step_one(s, stmt);
 	if (e == JG_OK)
 		e = read_grant(stmt, out);
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -857,7 +866,7 @@ static enum jg_err sq_grant_find_live(struct jg_store *st,
 	e = step_one(s, stmt);
 	if (e == JG_OK)
 		e = read_grant(stmt, out);
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -890,7 +899,7 @@ static enum jg_err sq_audit_last(struct jg_store *st, int64_t *seq,
 		*seq = sqlite3_column_int64(stmt, 0);
 		col_copy(stmt, 1, hash, JG_SHA256_HEX);
 	}
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e == JG_ENOTFOUND ? JG_OK : e;
 }
 
@@ -957,7 +966,7 @@ static enum jg_err sq_audit_walk(struct jg_store *st,
 		*next = ev.seq;
 		stop = fn(&ev, ctx);
 	}
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	if (!stop && rc != SQLITE_DONE)
 		return fail(s, "audit");
 	return JG_OK;
@@ -1025,7 +1034,7 @@ static enum jg_err token_one(struct sq *s, const char *sql, const char *key,
 	e = step_one(s, stmt);
 	if (e == JG_OK)
 		e = read_token(stmt, out);
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -1059,13 +1068,13 @@ static enum jg_err sq_token_list(struct jg_store *st, struct jg_token **out,
 		struct jg_token *na = realloc(arr, (count + 1) * sizeof(*na));
 		if (!na) {
 			free(arr);
-			sqlite3_finalize(stmt);
+			release(s, stmt);
 			return JG_ENOMEM;
 		}
 		arr = na;
 		read_token(stmt, &arr[count++]);
 	}
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	if (rc != SQLITE_DONE) {
 		free(arr);
 		return fail(s, "tokens");
@@ -1098,7 +1107,7 @@ static enum jg_err sq_token_count(struct jg_store *st, int64_t *n)
 		return JG_ESTORE;
 	e = step_one(s, stmt);
 	*n = e == JG_OK ? sqlite3_column_int64(stmt, 0) : 0;
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -1164,7 +1173,7 @@ static enum jg_err read_deliveries(struct sq *s, sqlite3_stmt *stmt,
 		arr = na;
 		e = read_delivery(stmt, &arr[count++]);
 	}
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	if (e == JG_OK && rc != SQLITE_DONE)
 		e = fail(s, "outbox");
 	if (e != JG_OK) {
@@ -1290,7 +1299,7 @@ static enum jg_err sq_session_get(struct jg_store *st, const char *digest,
 		out->created_at = sqlite3_column_int64(stmt, 3);
 		out->expires_at = sqlite3_column_int64(stmt, 4);
 	}
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -1404,7 +1413,7 @@ static enum jg_err sq_execution_get(struct jg_store *st, const char *req_id,
 	e = step_one(s, stmt);
 	if (e == JG_OK)
 		e = read_execution(stmt, out);
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -1435,7 +1444,7 @@ static enum jg_err sq_request_key_get(struct jg_store *st, const char *key,
 	e = step_one(s, stmt);
 	if (e == JG_OK)
 		col_copy(stmt, 0, request_id, JG_ID_LEN);
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -1459,6 +1468,7 @@ static enum jg_err sq_request_key_put(struct jg_store *st, const char *key,
 static void sq_close(struct jg_store *st)
 {
 	struct sq *s = SQ(st);
+	jg_stmt_cache_free(s->stmts); /* before close: it finalizes */
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -1523,7 +1533,7 @@ static enum jg_err schema_version(struct sq *s, int64_t *v)
 		return JG_ESTORE;
 	e = step_one(s, stmt);
 	*v = e == JG_OK ? sqlite3_column_int64(stmt, 0) : 0;
-	sqlite3_finalize(stmt);
+	release(s, stmt);
 	return e;
 }
 
@@ -1577,6 +1587,11 @@ enum jg_err jg_store_sqlite_open(const char *path, struct jg_store **out,
 		         s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		sq_close(&s->base);
 		return JG_ESTORE;
+	}
+	if (!(s->stmts = jg_stmt_cache_new(s->db))) {
+		snprintf(err, errlen, "database '%s': out of memory", path);
+		sq_close(&s->base);
+		return JG_ENOMEM;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	e = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
