@@ -17,15 +17,37 @@ void jg_ex_json(struct jg_ex *ex, int status, json_t *v)
 	ex->problem = 0;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+/*
+ * Length of the valid UTF-8 sequence at s, or 0 when it is not one: the
+ * well-formed sequences of RFC 3629 (no overlong forms, no surrogates,
+ * nothing past U+10FFFF), exactly what jansson accepts in a string.
+ */
 static size_t utf8_len(const unsigned char *s)
 {
-	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2
-	         : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
+	size_t n;
 
-	if (n == 2 && s[0] < 0xc2)
-		return 0; /* overlong */
-	for (size_t i = 1; i < n; i++)
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0; /* overlong below U+0800 */
+	else if (s[0] == 0xed)
+		hi = 0x9f; /* U+D800..DFFF are surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90; /* overlong below U+10000 */
+	else if (s[0] == 0xf4)
+		hi = 0x8f; /* past U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;

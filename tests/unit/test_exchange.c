@@ -43,6 +43,44 @@ static void fail_with_detail_not_utf8(void **state)
 	json_decref(ex.reply);
 }
 
+/* Sequences that look like UTF-8 by their bit patterns but are not well
+ * formed: overlong, surrogates, past U+10FFFF, a lone lead at the end
+ * (GET /v1/requests/req_aa%A8%9E%9E%9E%9E%E0%9E%9Eaaa..., fuzz_query). */
+static void fail_with_detail_ill_formed_utf8(void **state)
+{
+	static const char *const bad[] = {
+		"x\xe0\x9e\x9ey",     /* overlong 3-byte */
+		"x\xc0\xafy",         /* overlong 2-byte */
+		"x\xed\xa0\x80y",     /* surrogate U+D800 */
+		"x\xf0\x8f\xbf\xbfy", /* overlong 4-byte */
+		"x\xf4\x90\x80\x80y", /* U+110000 */
+		"x\xf5\x80\x80\x80y", /* no such lead */
+		"x\xe2\x82",          /* cut at the end */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct jg_ex ex = {0};
+		jg_ex_fail(&ex, JG_ENOTFOUND, bad[i]);
+		assert_problem(&ex, 404, "not-found");
+		json_decref(ex.reply);
+	}
+}
+
+/* Well-formed characters of every length pass through unchanged. */
+static void fail_keeps_well_formed_utf8(void **state)
+{
+	static const char text[] = "\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91 "
+	                           "\xed\x9f\xbf \xf4\x8f\xbf\xbf";
+	struct jg_ex ex = {0};
+
+	(void)state;
+	jg_ex_fail(&ex, JG_ENOTFOUND, text);
+	assert_problem(&ex, 404, "not-found");
+	assert_string_equal(json_string_value(json_object_get(ex.reply,
+	                                                      "detail")), text);
+	json_decref(ex.reply);
+}
+
 /* A 63-byte name then "é": "%.64s" cuts the character (fuzz_api). */
 static void unknown_field_cut_inside_a_character(void **state)
 {
@@ -84,6 +122,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(ascii_details_work),
 	        cmocka_unit_test(fail_with_detail_not_utf8),
+	        cmocka_unit_test(fail_with_detail_ill_formed_utf8),
+	        cmocka_unit_test(fail_keeps_well_formed_utf8),
 	        cmocka_unit_test(unknown_field_cut_inside_a_character),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
