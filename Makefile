@@ -168,9 +168,10 @@ fuzz-clean:
 # ---- reliability harness ------------------------------------------------------
 #
 #   make fuzz-ci     every fuzz/fuzz_NAME.c for FUZZ_CI_SECONDS (20) each
-#                    under ASan+UBSan, on a copy of its seeds; fails on the
-#                    first crash, leak, hang or broken promise (needs clang:
-#                    sh scripts/deps fuzz). Not part of make test.
+#                    under ASan+UBSan, seeded from fuzz/corpus/NAME/; fails
+#                    on a crash, leak, hang or broken promise (tests/fuzz-ci;
+#                    needs clang: sh scripts/deps fuzz). Not part of make
+#                    test; .ci/run calls it after make test.
 #   make soak        the long forms of the reliability tests (tests/README.md):
 #                    crash consistency for JG_CRASH_ROUNDS (10000) rounds on
 #                    SQLite and PostgreSQL, the load test for SOAK_LOAD_SECONDS
@@ -179,9 +180,9 @@ fuzz-clean:
 # The API harnesses run the real server in process, so the fuzz library
 # also holds the embedded dashboard files; fuzz/inproc.h is their shared
 # client. tests/faults/faultstore.c wraps jg_store_open (ld --wrap) into a
-# test-only binary, $(BUILD)/tests/jitgate-faults, that fails audit and
-# grant writes on request (tests/e2e/test_faults.sh); the jitgate binary
-# itself has no test hook.
+# test-only binary, $(BUILD)/tests/jitgate-faults, whose store writes
+# (audit, grant, request, review, token, commit) fail on request
+# (tests/e2e/test_faults.sh); the jitgate binary itself has no test hook.
 
 FUZZ_CI_SECONDS   ?= 20
 FUZZ_SOAK_SECONDS ?= 300
@@ -216,7 +217,7 @@ build: $(BUILD)/tests/jitgate-faults
 
 soak: deps
 	@$(MAKE) --no-print-directory build
-	@BUILD=$(BUILD) JG_SOAK=1 JG_CRASH_ROUNDS=$(SOAK_CRASH_ROUNDS) \
+	@BUILD=$(BUILD) JG_CRASH_ROUNDS=$(SOAK_CRASH_ROUNDS) \
 		JG_CRASH_FULL_EVERY=250 JG_LOAD_SECONDS=$(SOAK_LOAD_SECONDS) \
 		JG_TEST_TIMEOUT=0 JG_ONLY='test_crash test_load test_faults' \
 		sh tests/run

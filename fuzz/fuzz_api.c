@@ -8,13 +8,16 @@
  * field checks and, when those pass, the use case:
  *
  *   /v1/requests                  as the scanner or as alice (by size)
- *   /v1/requests/R/approve, deny, post-review, cancel
+ *   /v1/requests/R/approve, deny, post-review, execute, cancel
  *                                 R pending, made by alice for this input
  *   /v1/grants/G/extend, done, revoke
  *                                 G alice's, auto-approved for this input
  *   /v1/check, /v1/tokens, /v1/tokens/T/revoke, /v1/policy/reload,
- *   /v1/policy/replay, /v1/session/close    as the admin
+ *   /v1/policy/replay, /v1/keys/rotate, /v1/session/close    as the admin
  *   /v1/session                   (public: the body holds the token)
+ *
+ * Not here: /v1/findings, whose scanner reports fuzz/fuzz_findings.c
+ * covers.
  *
  * Each input first makes its own pending request and live grant, so what
  * one input does (approve, revoke) does not shape the next; the store
@@ -119,6 +122,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_decref(post(ip, path, ip->carol, data, size, &status));
 	snprintf(path, sizeof(path), "/v1/requests/%s/post-review", req);
 	json_decref(post(ip, path, ip->bob, data, size, &status));
+	snprintf(path, sizeof(path), "/v1/requests/%s/execute", req);
+	json_decref(post(ip, path, ip->alice, data, size, &status));
 	snprintf(path, sizeof(path), "/v1/requests/%s/cancel", req);
 	json_decref(post(ip, path, ip->alice, data, size, &status));
 
@@ -141,6 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_decref(post(ip, "/v1/policy/reload", ip->admin, data, size,
 	                 &status));
 	json_decref(post(ip, "/v1/policy/replay", ip->admin, data, size,
+	                 &status));
+	json_decref(post(ip, "/v1/keys/rotate", ip->admin, data, size,
 	                 &status));
 	return 0;
 }

@@ -7,7 +7,8 @@
  *
  * The input is used as the query string of every GET route that reads
  * one, as the admin and (for the lists whose answer depends on who asks)
- * as alice, who sees only her own requests and grants; and its first
+ * as alice, who sees only her own requests and grants, and of alice's
+ * GET /v1/grants/{id}/token (its audience, aud); and its first
  * line as the id of a request and of a grant. It goes through the real
  * server in this process (inproc.h), so libmicrohttpd splits and
  * unescapes it exactly as it would for a client; bytes a client could
@@ -49,6 +50,8 @@ static json_t *post(struct inproc *ip, const char *secret, const char *path,
 	                               strlen(body)), 0);
 }
 
+static char alice_grant[JG_ID_LEN]; /* a live grant of alice's */
+
 /* Some history for the filters to find: every state, several pages. */
 static void populate(struct inproc *ip)
 {
@@ -75,13 +78,15 @@ static void populate(struct inproc *ip)
 		if (i % 3 == 0) { /* pending: approve, deny or leave it */
 			snprintf(path, sizeof(path), "/v1/requests/%s/%s", id,
 			         i % 2 ? "deny" : "approve");
-			json_decref(post(ip, who == ip->bob ? ip->carol : ip->bob,
-			                 path, "{}"));
+			const char *by = who == ip->bob ? ip->carol : ip->bob;
+			json_decref(post(ip, by, path, "{}"));
 		}
 		if (grant && grant[0] && i % 2) {
 			snprintf(path, sizeof(path), "/v1/grants/%s/revoke",
 			         grant);
 			json_decref(post(ip, ip->admin, path, "{}"));
+		} else if (grant && grant[0] && who == ip->alice) {
+			snprintf(alice_grant, sizeof(alice_grant), "%s", grant);
 		}
 		json_decref(v);
 	}
@@ -94,6 +99,7 @@ static struct inproc *server(void)
 
 	if (!populated) {
 		populate(ip);
+		CHECK(alice_grant[0] != '\0');
 		populated = 1;
 	}
 	return ip;
@@ -206,6 +212,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* not paged: the answer is the whole list, whatever the query */
 	json_decref(inproc_sane(inproc_call(ip, "GET", "/v1/tokens",
 	                                    hdr_admin(ip), NULL, 0), 0));
+
+	/* a signed token for alice's grant, for the audience asked (aud) */
+	snprintf(path, sizeof(path), "/v1/grants/%s/token", alice_grant);
+	get(ip, ip->alice, path, q, 0, NULL, NULL);
 
 	if (seg[0]) {
 		hdr[0] = inproc_bearer(auth, ip->admin);
