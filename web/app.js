@@ -25,7 +25,9 @@
 	var STATE_CLASS = {
 		pending: "st-pending", approved: "st-approved", denied: "st-denied",
 		cancelled: "st-cancelled", expired: "st-expired", active: "st-active",
-		revoked: "st-denied", consumed: "st-cancelled", completed: "st-cancelled"
+		revoked: "st-denied", consumed: "st-cancelled", completed: "st-cancelled",
+		started: "st-pending", succeeded: "st-approved", failed: "st-denied",
+		unknown: "st-expired"
 	};
 
 	function badge(state) {
@@ -250,6 +252,52 @@
 	 * The full card of one request: what an approver needs to decide.
 	 * opts.review: offer Approve/Deny; opts.after: called after a review.
 	 */
+	/* What the gateway's run of the approved action came to. */
+	function executionView(r) {
+		var x = r.execution;
+		if (!x)
+			return null;
+		return h("div", {class: "execution-block", "aria-label": "execution"},
+			h("h4", {}, "Execution ", badge(x.state)),
+			kv([["Connector", x.connector], ["Exit code", x.exit_code === null ? null : String(x.exit_code)],
+				["Duration", x.finished_at ? x.duration_ms + " ms" : null],
+				["Run by", x.started_by], ["Started", x.started_at], ["Error", x.error]]),
+			x.output !== null && x.output !== undefined
+				? h("pre", {class: "exec-output", tabindex: "0", "aria-label": "output"}, x.output)
+				: null);
+	}
+
+	/* Whether r is the caller's, approved, bound to a connector, not yet run. */
+	function canRun(r) {
+		return mine(r) && r.state === "approved" && !!r.payload_sha256 && !r.execution;
+	}
+
+	/* Run the approved action through the gateway: once, what was approved. */
+	function runControl(r, after) {
+		var btn = h("button", {type: "button", class: "btn btn-primary"}, "Run");
+		var note = h("span", {class: "muted small"},
+			"Runs once, through the gateway, exactly as approved (sha256 " +
+			r.payload_sha256.slice(0, 12) + "…).");
+		btn.addEventListener("click", function () {
+			btn.disabled = true;
+			btn.textContent = "Running…";
+			JG.api("POST", "/v1/requests/" + encodeURIComponent(r.id) + "/execute",
+				{body: {payload_sha256: r.payload_sha256}}).then(function (res) {
+				var x = res.execution || {};
+				toast("Execution " + (x.state || "recorded") + (x.exit_code !== null &&
+					x.exit_code !== undefined ? " (exit " + x.exit_code + ")" : ""),
+					x.state === "succeeded" ? "ok" : "error");
+				after();
+			}, function (err) {
+				btn.disabled = false;
+				btn.textContent = "Run";
+				toast(err.message, "error");
+				after();
+			});
+		});
+		return h("div", {class: "btn-row run-row"}, btn, note);
+	}
+
 	function requestCard(r, opts) {
 		opts = opts || {};
 		var ctx = r.context || {};
@@ -277,6 +325,10 @@
 					title: "SHA-256 of the payload: the grant binds to it"},
 					r.payload_sha256 ? "sha256 " + r.payload_sha256.slice(0, 12) + "…" : "")),
 				JG.payloadBlock(r.payload, r.action)) : null,
+			r.params ? h("div", {class: "params-block"}, h("h4", {}, "Parameters"),
+				kv(Object.keys(r.params).map(function (k) { return [k, h("code", {}, String(r.params[k]))]; })))
+				: null,
+			executionView(r),
 			findingView(ctx.finding),
 			h("div", {class: "screening"}, h("h4", {}, "Screening"), screeningView(r)),
 			r.steps && r.steps.length ? h("div", {}, h("h4", {}, "Approvals"), stepsView(r)) : null,
@@ -286,6 +338,8 @@
 			foot = reviewForm(r, opts.after);
 		else if (opts.review && r.state === "pending" && mine(r))
 			foot = h("p", {class: "muted own-note"}, "This is your own request: someone else must approve it.");
+		else if (opts.run && canRun(r))
+			foot = runControl(r, opts.after);
 		return h("article", {class: "card request-card", dataset: {id: r.id},
 			"aria-label": "request " + r.id}, head, body, foot);
 	}
@@ -490,6 +544,12 @@
 							});
 							row.querySelector(".row-side").appendChild(cancel);
 						}
+						if (canRun(r))
+							row.querySelector(".row-side").appendChild(h("a", {href: "#/request/" +
+								encodeURIComponent(r.id), class: "btn btn-small btn-primary run-link"}, "Run…"));
+						else if (r.execution)
+							row.querySelector(".row-side").appendChild(h("span", {class: "small"},
+								"execution ", badge(r.execution.state)));
 						return row;
 					});
 					if (!items.length && !list.querySelector(".empty-state"))
@@ -627,7 +687,7 @@
 		function refresh() {
 			return JG.api("GET", "/v1/requests/" + encodeURIComponent(id)).then(function (r) {
 				reconcile(slot, [r], function (x) {
-					return requestCard(x, {review: true, after: refresh});
+					return requestCard(x, {review: true, run: true, after: refresh});
 				});
 				if (!r.grant_id) {
 					JG.clear(grantSlot);

@@ -37,6 +37,9 @@ resources:
   web-staging:
     labels: {env: staging}
     actions: [fix.deploy]
+  build-box:
+    labels: {env: staging}
+    actions: [job.run, job.break]
 rules:
   # the scanner's fixes: one person from security, severity flagged
   - name: scanner-fixes
@@ -65,6 +68,16 @@ rules:
     decision: auto
 `;
 
+// build-box's actions run through the gateway: job.run prints markup (it
+// must show as text), job.break fails with status 4.
+const CONNECTORS = `version: 1
+resources:
+  build-box:
+    type: command
+    program: /bin/sh
+    args: [-c, 'if [ "$0" = job.break ]; then echo broken >&2; exit 4; fi; echo "<img src=x onerror=alert(5)> built"', '{action}']
+`;
+
 const XSS_REASON = `INC-4242 unfreeze <script>alert(1)</script><img src=x onerror="alert(2)"> "quotes" & <b>bold</b>`;
 const SQL = "UPDATE accounts SET frozen = false -- unfreeze\nWHERE id = 42 AND name = 'O''Brien';";
 
@@ -72,7 +85,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 fs.mkdirSync(artifacts, { recursive: true });
 
-const server = new Server(POLICY);
+const server = new Server(POLICY, CONNECTORS);
 const profiles = [];
 const users = [];
 
@@ -338,6 +351,49 @@ async function main() {
 		equal("the server has the grant revoked", r.body.state, "revoked");
 	});
 
+	// An approved action that the gateway runs: from My requests to its result.
+	await step("alice runs an approved action through the gateway", async () => {
+		const ran = await server.api("POST", "/v1/requests", tokens.alice, {
+			resource: "build-box", action: "job.run", reason: "nightly build" });
+		equal("the staging job is approved at once (201)", ran.status, 201);
+		const broke = await server.api("POST", "/v1/requests", tokens.alice, {
+			resource: "build-box", action: "job.break", reason: "try the broken job" });
+		equal("the broken job is approved at once (201)", broke.status, 201);
+		await go(alice, "#/mine");
+		const row = alice.page.locator(`.row-item[data-id="${ran.body.id}"]`);
+		await row.locator(".run-link").click();
+		const card = alice.page.locator(`article.request-card[data-id="${ran.body.id}"]`);
+		await card.waitFor();
+		await card.getByRole("button", { name: "Run" }).click();
+		const exec = card.locator(".execution-block");
+		await exec.waitFor({ timeout: 15000 });
+		check("the execution succeeded", /succeeded/.test(await exec.locator("h4").textContent()),
+			await exec.textContent());
+		equal("its output shows as text, markup and all",
+			(await exec.locator(".exec-output").textContent()), "<img src=x onerror=alert(5)> built\n");
+		equal("no image was made of the output", await exec.locator("img").count(), 0);
+		equal("the Run button is gone once it ran",
+			await card.getByRole("button", { name: "Run" }).count(), 0);
+		await shot(alice, "07b-executed");
+		const again = await server.api("POST", `/v1/requests/${ran.body.id}/execute`, tokens.alice, {});
+		equal("a second run is refused (409)", again.status, 409);
+
+		await go(alice, `#/request/${broke.body.id}`);
+		const bcard = alice.page.locator(`article.request-card[data-id="${broke.body.id}"]`);
+		await bcard.getByRole("button", { name: "Run" }).click();
+		const bexec = bcard.locator(".execution-block");
+		await bexec.waitFor({ timeout: 15000 });
+		const text = await bexec.textContent();
+		check("the failed run shows failed, exit code 4 and the error",
+			/failed/.test(text) && /Exit code\s*4/.test(text) && /status 4/.test(text), text);
+		await alice.page.locator(".toast").filter({ hasText: "exit 4" }).first().waitFor();
+		ok("a toast says it failed with exit 4");
+		const other = await server.api("GET", `/v1/requests/${broke.body.id}`, tokens.bob);
+		check("bob (not the requester) is not shown the run's output",
+			other.status !== 200 || !other.body.execution || other.body.execution.output === null,
+			JSON.stringify(other.body && other.body.execution));
+	});
+
 	// Two steps: dba first, then security, who uses only the keyboard.
 	let twoStep = null;
 	const dave = await user("dave");
@@ -512,14 +568,15 @@ async function main() {
 		const bars = await p.locator("svg.chart").first().locator("rect.bar").count();
 		check("requests per day has bars for today's outcomes", bars >= 3, `${bars} bars`);
 		const hist = await p.locator("svg.chart").nth(1).locator("text.value").allTextContents();
+		// 3 by people and the 2 build-box jobs by policy
 		check("time-to-approve counts the approved requests",
-			hist.map(Number).reduce((a, b) => a + b, 0) === 3, hist.join(","));
+			hist.map(Number).reduce((a, b) => a + b, 0) === 5, hist.join(","));
 		const top = await p.locator("svg.chart").nth(2).locator("text.ylabel").allTextContents();
 		equal("the most requested resource is first", top[0], "prod-db");
 		check("active grants over time is drawn", await p.locator("svg.chart").nth(3).locator("path.line").count() === 1);
 		const tiles = await p.locator(".tile").allTextContents();
 		check("the tiles count pending and approved", tiles.some((t) => /^1Pending now/.test(t)) &&
-			tiles.some((t) => /^3Approved/.test(t)), tiles.join(" | "));
+			tiles.some((t) => /^5Approved/.test(t)), tiles.join(" | "));
 		await shot(admin, "10-overview");
 		await p.setViewportSize({ width: 390, height: 844 });
 		await shot(admin, "11-overview-phone");

@@ -79,10 +79,17 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class Server {
-	constructor(policy) {
+	// connectors: YAML for --connectors (docs/connectors.md), or none.
+	constructor(policy, connectors) {
 		this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), "jitgate-browser-"));
 		this.policyFile = path.join(this.tmp, "policy.yaml");
 		fs.writeFileSync(this.policyFile, policy);
+		this.extraArgs = [];
+		if (connectors) {
+			const file = path.join(this.tmp, "connectors.yaml");
+			fs.writeFileSync(file, connectors);
+			this.extraArgs = ["--connectors", file];
+		}
 		this.bin = process.env.JITGATE_BIN || path.join(root, "build/jitgate");
 		this.proc = null;
 		this.url = null;
@@ -98,7 +105,8 @@ export class Server {
 				"--db", path.join(this.tmp, "j.db"),
 				"--policy", this.policyFile,
 				"--bootstrap-token-file", path.join(this.tmp, "admin.token"),
-				"--sweep-interval", "1s"], { stdio: ["ignore", log, log] });
+				"--sweep-interval", "1s", ...this.extraArgs],
+				{ stdio: ["ignore", log, log] });
 			let exited = false;
 			this.proc.on("exit", () => { exited = true; });
 			const url = `http://127.0.0.1:${port}`;
