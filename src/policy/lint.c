@@ -174,10 +174,12 @@ static void no_effect(const struct jg_rule *r, struct out *o)
 		    r->name, jg_decision_name(r->decision));
 }
 
-/* Rule r matches some request on res, as far as a policy can tell. */
-static int reaches(const struct jg_rule *r, const struct jg_resource *res)
+/* Rule r matches a request for action on res (NULL: some action of res),
+ * as far as the policy can tell without the requester. */
+static int reaches(const struct jg_rule *r, const struct jg_resource *res,
+                   const char *action)
 {
-	int action = 0;
+	int hit = 0;
 
 	if (r->resource_glob && fnmatch(r->resource_glob, res->name, 0) != 0)
 		return 0;
@@ -192,10 +194,75 @@ static int reaches(const struct jg_rule *r, const struct jg_resource *res)
 	if ((r->sens_min && res->level < r->sens_min) ||
 	    (r->sens_max && res->level > r->sens_max))
 		return 0;
-	for (size_t i = 0; !action && i < res->nactions; i++)
-		action = !r->action_glob ||
-		         fnmatch(r->action_glob, res->actions[i], 0) == 0;
-	return action;
+	for (size_t i = 0; !hit && i < res->nactions; i++)
+		hit = (!action || strcmp(action, res->actions[i]) == 0) &&
+		      (!r->action_glob ||
+		       fnmatch(r->action_glob, res->actions[i], 0) == 0);
+	return hit;
+}
+
+/* Some rule matches a request for action on res. */
+static int any_rule_reaches(const struct jg_policy *p,
+                            const struct jg_resource *res, const char *action)
+{
+	for (size_t j = 0; j < p->nrules; j++)
+		if (reaches(&p->rules[j], res, action))
+			return 1;
+	return 0;
+}
+
+/* ---- the findings list ---- */
+
+/* 1 when every finding entry l takes, entry e takes too. */
+static int finding_covers(const struct jg_finding_map *e,
+                          const struct jg_finding_map *l)
+{
+	if (e->ntypes && (!l->ntypes || !subset(l->types, l->ntypes, e->types,
+	                                        e->ntypes)))
+		return 0;
+	if (!glob_covers(e->rule_glob, l->rule_glob) ||
+	    !glob_covers(e->target_glob, l->target_glob))
+		return 0;
+	return (!e->at_least || (l->at_least && l->at_least >= e->at_least)) &&
+	       (!e->at_most || (l->at_most && l->at_most <= e->at_most));
+}
+
+static void finding_unused(const struct jg_policy *p, size_t j,
+                           struct out *o)
+{
+	for (size_t i = 0; i < j; i++) {
+		if (finding_covers(&p->findings[i], &p->findings[j])) {
+			say(o, p->findings[j].line, "findings entry %zu is never "
+			    "used: entry %zu (line %d) takes every finding it "
+			    "would", j + 1, i + 1, p->findings[i].line);
+			return;
+		}
+	}
+}
+
+/* The request an entry raises must be one some rule matches, or every
+ * finding it takes is denied: say so. */
+static void finding_denied(const struct jg_policy *p, size_t j,
+                           struct out *o)
+{
+	const struct jg_finding_map *m = &p->findings[j];
+	int named = strcmp(m->resource, JG_FINDING_TARGET) != 0;
+
+	for (size_t k = 0; k < p->nresources; k++) {
+		const struct jg_resource *res = &p->resources[k];
+		if (named && strcmp(res->name, m->resource) != 0)
+			continue;
+		if (any_rule_reaches(p, res, m->action))
+			return;
+	}
+	if (named)
+		say(o, m->line, "findings entry %zu: no rule matches '%s' on "
+		    "'%s', so every finding it takes is denied", j + 1,
+		    m->action, m->resource);
+	else
+		say(o, m->line, "findings entry %zu: no rule matches '%s' on "
+		    "any resource, so every finding it takes is denied", j + 1,
+		    m->action);
 }
 
 size_t jg_policy_lint(const struct jg_policy *p,
@@ -211,15 +278,16 @@ size_t jg_policy_lint(const struct jg_policy *p,
 	}
 	for (size_t k = 0; k < p->nresources; k++) {
 		const struct jg_resource *res = &p->resources[k];
-		int hit = 0;
 
-		for (size_t j = 0; !hit && j < p->nrules; j++)
-			hit = reaches(&p->rules[j], res);
-		if (!hit)
+		if (!any_rule_reaches(p, res, NULL))
 			say(&o, res->line,
 			    "resource '%s' is matched by no rule, so every request "
 			    "on it is denied",
 			    res->name);
+	}
+	for (size_t j = 0; j < p->nfindings; j++) {
+		finding_unused(p, j, &o);
+		finding_denied(p, j, &o);
 	}
 	return o.count;
 }

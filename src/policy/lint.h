@@ -10,7 +10,10 @@
  *     tokens carrying the group can fill it);
  *   - break_glass or extensions.auto on a rule that decides at once
  *     (deny or auto), where they change nothing;
- *   - a resource that no rule matches (every request on it is denied).
+ *   - a resource that no rule matches (every request on it is denied);
+ *   - a findings entry that an earlier one shadows (it takes every finding
+ *     the later one would), or whose request no rule matches (every
+ *     finding it takes is denied).
  * Lint is static: it knows nothing of tokens, sources or clocks, so
  * "matches everything" is judged on match keys only.
  */
@@ -23,7 +26,7 @@
 
 /*
  * Call warn(ctx, line, msg) once per warning, in file order of the rules,
- * then of the resources; line is where the rule or resource is defined,
+ * then of the resources, then of the findings entries; line is where the rule or resource is defined,
  * msg one line such as "rule 'x' is unreachable: rule 'y' (line 12)
  * matches everything it does" (borrowed for the call only). warn may be
  * NULL to only count. Returns the number of warnings.

@@ -1671,6 +1671,57 @@ static void lint_steps_and_resources(void **state)
 	assert_non_null(strstr(w.msg[2], "resource 'lab'"));
 }
 
+static void lint_findings(void **state)
+{
+	struct warnings w = lint(
+	        "version: 1\n"
+	        "resources:\n"
+	        "  web: {labels: {env: staging}, actions: [fix.deploy, alert.silence]}\n"
+	        "  db: {actions: [sql.read]}\n"
+	        "rules:\n"
+	        "  - name: fixes\n"
+	        "    match: {action: fix.deploy, automation: true}\n"
+	        "    decision: auto\n"
+	        "  - name: reads\n"
+	        "    match: {resource: db}\n"
+	        "    decision: auto\n"
+	        "findings:\n"
+	        "  - match: {type: [zap, codeql], severity: {at_least: low}}\n" /* 13 */
+	        "    resource: web\n"
+	        "    action: fix.deploy\n"
+	        "  - match: {type: zap, rule: 'x*', severity: {at_least: high}}\n" /* 16 */
+	        "    resource: web\n"
+	        "    action: fix.deploy\n"
+	        "  - match: {type: sarif}\n"                          /* 19 */
+	        "    resource: web\n"
+	        "    action: alert.silence\n"
+	        "  - match: {type: semgrep}\n"                        /* 22 */
+	        "    resource: '{target}'\n"
+	        "    action: alert.silence\n"
+	        "  - match: {type: trivy}\n"                          /* 25 */
+	        "    resource: '{target}'\n"
+	        "    action: fix.deploy\n"
+	        "  - match: {type: zap}\n"                            /* 28 */
+	        "    resource: web\n"
+	        "    action: fix.deploy\n");
+
+	(void)state;
+	assert_int_equal(w.n, 3);
+	assert_int_equal(w.line[0], 16);
+	assert_string_equal(w.msg[0], "findings entry 2 is never used: entry 1 "
+	                              "(line 13) takes every finding it would");
+	assert_int_equal(w.line[1], 19);
+	assert_string_equal(w.msg[1], "findings entry 3: no rule matches "
+	                              "'alert.silence' on 'web', so every "
+	                              "finding it takes is denied");
+	assert_int_equal(w.line[2], 22);
+	assert_string_equal(w.msg[2], "findings entry 4: no rule matches "
+	                              "'alert.silence' on any resource, so every "
+	                              "finding it takes is denied");
+	/* entry 5 ({target}, fix.deploy) can reach web; entry 6 takes zap
+	 * findings of unknown severity, which entry 1 (at least low) does not */
+}
+
 static void lint_no_effect(void **state)
 {
 	struct warnings w = lint(
@@ -1746,6 +1797,7 @@ int main(void)
 		cmocka_unit_test(lint_example_is_clean),
 		cmocka_unit_test(lint_unreachable),
 		cmocka_unit_test(lint_reachable),
+		cmocka_unit_test(lint_findings),
 		cmocka_unit_test(lint_shadowed_by_wider_keys),
 		cmocka_unit_test(lint_steps_and_resources),
 		cmocka_unit_test(lint_no_effect),
