@@ -54,7 +54,8 @@ static void fixtures(struct inproc *ip)
 	struct jg_token t;
 	char id[JG_ID_LEN], csrf[JG_SHA256_HEX], why[JG_WHY_MAX];
 
-	CHECK(jg_gate_authenticate(ip->gate, ip->admin, &admin) == JG_OK);
+	CHECK(jg_gate_authenticate(ip->gate, ip->admin, inproc_clock(),
+	                           &admin) == JG_OK);
 	inproc_token(ip, &admin, "mallory", "ops", 0, JG_ROLE_ADMIN,
 	             sec.revoked, id);
 	CHECK(jg_gate_session_open(ip->gate, sec.revoked, inproc_clock(),
@@ -156,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line(data, size, 2, ip, csrf);
 
 	/* the gate itself */
-	e = jg_gate_authenticate(ip->gate, auth, &who);
+	e = jg_gate_authenticate(ip->gate, auth, inproc_clock(), &who);
 	CHECK((e == JG_OK) == is_token(ip, auth));
 	CHECK(e == JG_OK || e == JG_EAUTH);
 	e = jg_gate_session_auth(ip->gate, cookie, inproc_clock(), &who, x2);

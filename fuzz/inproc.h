@@ -236,7 +236,8 @@ static inline void inproc_up(struct inproc *ip)
 	    !ip->admin[0])
 		inproc_die("gate", ip->st->err);
 	jg_gate_set_keys(ip->gate, ip->keys); /* as jitgate serve does */
-	if (jg_gate_authenticate(ip->gate, ip->admin, &admin) != JG_OK)
+	if (jg_gate_authenticate(ip->gate, ip->admin, inproc_clock(),
+	                         &admin) != JG_OK)
 		inproc_die("gate", "the bootstrap token does not work");
 	inproc_token(ip, &admin, "alice", NULL, 0, 0, ip->alice, NULL);
 	inproc_token(ip, &admin, "bob", "ops", 0, 0, ip->bob, NULL);

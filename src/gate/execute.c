@@ -308,8 +308,9 @@ static enum jg_err execute(struct jg_gate *g, const struct jg_principal *who,
 
 	if (e != JG_OK)
 		return e;
+	/* jg_gate_commit: the grant it consumed leaves the index */
 	if ((e = start_tx(g, who, id, expect, now, &r, why)) != JG_OK ||
-	    (e = g->st->ops->commit(g->st)) != JG_OK) {
+	    (e = jg_gate_commit(g)) != JG_OK) {
 		run_clear(&r);
 		return jg_gate_abort(g, e);
 	}

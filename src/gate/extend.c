@@ -114,7 +114,7 @@ enum jg_err jg_gate_grant_extend(struct jg_gate *g,
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
 	e = extend_tx(g, who, id, in, now, out, why);
-	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK) {
 		jg_request_view_clear(&out->req);
 		return jg_gate_abort(g, e);
 	}

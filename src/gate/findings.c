@@ -142,7 +142,7 @@ enum jg_err jg_gate_findings(struct jg_gate *g, const struct jg_principal *who,
 		e = raise_one(g, who, it, source_ip, now, &out[i]);
 	}
 	if (e == JG_OK)
-		e = g->st->ops->commit(g->st);
+		e = jg_gate_commit(g);
 	if (e != JG_OK) {
 		memset(out, 0, scan->n * sizeof(*out));
 		return jg_gate_abort(g, e);

@@ -12,6 +12,8 @@
 
 #include <openssl/crypto.h>
 
+#include "gate/authcache.h"
+#include "gate/index.h"
 #include "gate/internal.h"
 
 enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
@@ -28,6 +30,7 @@ enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
 	g->st = st;
 	g->policy = policy;
 	pthread_rwlock_init(&g->lock, NULL);
+	pthread_mutex_init(&g->sync_lock, NULL);
 	*out = g;
 	return JG_OK;
 }
@@ -36,6 +39,10 @@ void jg_gate_free(struct jg_gate *g)
 {
 	if (!g)
 		return;
+	jg_gate_sync_stop(g);
+	jg_index_free(g->index);
+	jg_authcache_free(g->auth);
+	pthread_mutex_destroy(&g->sync_lock);
 	jg_policy_free(g->policy);
 	free(g->policy_path);
 	pthread_rwlock_destroy(&g->lock);
@@ -94,12 +101,23 @@ enum jg_err jg_gate_abort(struct jg_gate *g, enum jg_err e)
 	return e;
 }
 
+enum jg_err jg_gate_commit(struct jg_gate *g)
+{
+	enum jg_err e = g->st->ops->commit(g->st);
+
+	/* a failed step turns the caches off until one succeeds: the
+	 * commit stands either way */
+	if (e == JG_OK)
+		jg_gate_sync(g);
+	return e;
+}
+
 enum jg_err jg_gate_finish(struct jg_gate *g, enum jg_err e,
                            struct jg_request_view *v)
 {
 	if (e != JG_OK)
 		return jg_gate_abort(g, e);
-	if ((e = g->st->ops->commit(g->st)) != JG_OK) {
+	if ((e = jg_gate_commit(g)) != JG_OK) {
 		jg_request_view_clear(v);
 		return jg_gate_abort(g, e);
 	}
@@ -128,35 +146,62 @@ enum jg_err jg_gate_audit(struct jg_gate *g, int64_t now, const char *actor,
 
 /* ---- tokens ---- */
 
-enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,
-                             struct jg_token *t)
+/* The store keeps a token's digest; -1 for what cannot be a token. */
+static int digest_of(const char *secret, char digest[JG_SHA256_HEX])
 {
-	char digest[JG_SHA256_HEX];
-	enum jg_err e;
-
 	if (!secret || strncmp(secret, "jg_", 3) != 0 ||
 	    strlen(secret) >= JG_TOKEN_LEN)
-		return JG_EAUTH;
+		return -1;
 	jg_sha256_hex(secret, strlen(secret), digest);
-	e = g->st->ops->token_by_digest(g->st, digest, t);
+	return 0;
+}
+
+/* Inside a transaction: the valid token of digest, or JG_EAUTH. */
+static enum jg_err token_by_digest(struct jg_gate *g, const char *digest,
+                                   struct jg_token *t)
+{
+	enum jg_err e = g->st->ops->token_by_digest(g->st, digest, t);
+
 	if (e == JG_ENOTFOUND || (e == JG_OK && t->revoked_at))
 		return JG_EAUTH;
 	return e;
 }
 
-enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
-                                 struct jg_principal *out)
+enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,
+                             struct jg_token *t)
 {
+	char digest[JG_SHA256_HEX];
+
+	if (digest_of(secret, digest))
+		return JG_EAUTH;
+	return token_by_digest(g, digest, t);
+}
+
+enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
+                                 int64_t now, struct jg_principal *out)
+{
+	char digest[JG_SHA256_HEX];
 	struct jg_token t;
+	int cache = jg_gate_cached(g);
+	uint64_t gen;
 	enum jg_err e;
 
+	if (digest_of(token, digest))
+		return JG_EAUTH;
+	if (cache && jg_authcache_get(g->auth, digest, now, out))
+		return JG_OK;
+	/* read before the store is asked: see authcache.h */
+	gen = cache ? jg_authcache_gen(g->auth) : 0;
 	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
 		return e;
-	e = jg_gate_token_of(g, token, &t);
+	e = token_by_digest(g, digest, &t);
 	g->st->ops->rollback(g->st);
-	if (e == JG_OK)
-		*out = t.who;
-	return e;
+	if (e != JG_OK)
+		return e;
+	if (cache)
+		jg_authcache_put(g->auth, gen, digest, t.id, &t.who, now);
+	*out = t.who;
+	return JG_OK;
 }
 
 static json_t *token_details(const struct jg_token *t)
@@ -213,7 +258,7 @@ enum jg_err jg_gate_start(struct jg_gate *g, int64_t now,
 	e = jg_gate_audit(g, now, JG_ACTOR_SYSTEM, "server.started", "",
 	                  json_pack("{s:s}", "policy_sha256",
 	                            g->policy->sha256));
-	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK) {
 		OPENSSL_cleanse(secret, JG_TOKEN_LEN);
 		return jg_gate_abort(g, e);
 	}
@@ -255,7 +300,7 @@ enum jg_err jg_gate_token_create(struct jg_gate *g,
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
 	if ((e = mint(g, who->name, out, now, secret)) != JG_OK ||
-	    (e = g->st->ops->commit(g->st)) != JG_OK) {
+	    (e = jg_gate_commit(g)) != JG_OK) {
 		OPENSSL_cleanse(secret, JG_TOKEN_LEN);
 		return jg_gate_abort(g, e);
 	}
@@ -305,7 +350,7 @@ enum jg_err jg_gate_token_revoke(struct jg_gate *g,
 		e = jg_gate_audit(g, now, who->name, "token.revoked", id,
 		                  json_pack("{s:s}", "principal",
 		                            out->who.name));
-	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK)
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
 		return jg_gate_abort(g, e);
 	out->revoked_at = now;
 	return JG_OK;

@@ -58,10 +58,12 @@ void jg_gate_policy_sha256(struct jg_gate *g, char out[JG_SHA256_HEX]);
 
 /* ---- identities ---- */
 
-/* Resolve a presented bearer token to its principal. JG_EAUTH if unknown
- * or revoked. */
+/* Resolve a presented bearer token to its principal at now. JG_EAUTH if
+ * unknown or revoked. Once the caches are loaded (jg_gate_index_load), a
+ * valid token is remembered for JG_AUTHCACHE_TTL seconds at most and
+ * forgotten as soon as a sync step sees it revoked. */
 enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
-                                 struct jg_principal *out);
+                                 int64_t now, struct jg_principal *out);
 
 /*
  * With no token in the store, mint an admin token for principal "admin"
@@ -247,18 +249,63 @@ enum jg_err jg_gate_grant_extend(struct jg_gate *g,
                                  struct jg_extend_result *out,
                                  char why[JG_WHY_MAX]);
 
+/* What /v1/check answers: only what it shows, so that the index of
+ * live grants (index.h) need keep no more. */
 struct jg_answer {
 	int allow;
-	struct jg_grant grant; /* valid when allow */
+	char grant_id[JG_ID_LEN]; /* the grant judged; "" when none */
+	int64_t expires_at;       /* when allow: the answer holds until then */
 	char reason[JG_WHY_MAX];
 };
 
-/* May `principal` do `action` on `resource` at now? Callers other than
- * the principal itself need the checker or admin role. */
+/*
+ * May `principal` do `action` on `resource` at now? Callers other than
+ * the principal itself need the checker or admin role. Answers from the
+ * index of live grants when it is loaded and in step (jg_gate_sync),
+ * from the store otherwise; either way a grant is live only while
+ * not_before <= now < expires_at, by this clock.
+ */
 enum jg_err jg_gate_check(struct jg_gate *g, const struct jg_principal *who,
                           const char *principal, const char *resource,
                           const char *action, int64_t now,
                           struct jg_answer *out, char why[JG_WHY_MAX]);
+
+/* ---- keeping the caches in step (sync.c) ---- */
+
+/*
+ * Several servers may share one store (PostgreSQL), and each keeps an
+ * index of the live grants and a token cache in memory. They learn of
+ * each other's changes from the audit trail, where every grant and token
+ * change lands in the transaction that made it: a sync step reads the
+ * events after the last one applied and, for each grant.* event, reads
+ * that grant and puts it in or takes it out of the index; for each
+ * token.revoked, drops the token from the cache. Every commit of this
+ * server runs a step before its use case returns; the background thread
+ * runs one every JG_SYNC_MS. So a change made on another server is
+ * honoured here within JG_SYNC_MS plus one step's duration, and one made
+ * here, as soon as its use case returns.
+ */
+#define JG_SYNC_MS 100
+
+/*
+ * Turn the caches on: build the index from every grant the store marks
+ * active and start following the audit trail from its last event. Call
+ * once, before serving. On failure the caches stay off (check and
+ * authenticate ask the store) until a later sync step manages the load.
+ */
+enum jg_err jg_gate_index_load(struct jg_gate *g);
+
+/*
+ * One sync step (a no-op before jg_gate_index_load). While steps fail,
+ * check and authenticate ask the store; the next step that succeeds
+ * picks up where the last good one stopped.
+ */
+enum jg_err jg_gate_sync(struct jg_gate *g);
+
+/* A thread that runs jg_gate_sync every period_ms until
+ * jg_gate_sync_stop (or jg_gate_free). */
+enum jg_err jg_gate_sync_start(struct jg_gate *g, int period_ms);
+void jg_gate_sync_stop(struct jg_gate *g); /* waits for the thread */
 
 /* ---- scanner findings (findings.c) ---- */
 
@@ -310,8 +357,8 @@ enum jg_err jg_gate_grant_token(struct jg_gate *g,
  * /v1/check with a grant token: verify it, then look its grant up, so a
  * revoked or ended grant is denied with that reason. resource and action
  * (NULL: not asked) must be the token's. Callers other than the token's
- * subject need the checker or admin role. On allow, out->grant.expires_at
- * is when the token or the grant ends, whichever comes first.
+ * subject need the checker or admin role. On allow, out->expires_at is
+ * when the token or the grant ends, whichever comes first.
  */
 enum jg_err jg_gate_check_token(struct jg_gate *g,
                                 const struct jg_principal *who,

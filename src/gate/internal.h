@@ -23,6 +23,18 @@ struct jg_gate {
 	struct jg_keys *keys; /* borrowed; NULL: no grant tokens */
 	const struct jg_connectors *connectors; /* borrowed; NULL: none */
 	int64_t (*clock)(void); /* wall clock for execution results */
+
+	/* What check and authenticate answer from, kept in step with the
+	 * store by sync.c; both NULL until jg_gate_index_load. */
+	struct jg_index *index;    /* owned */
+	struct jg_authcache *auth; /* owned */
+	pthread_mutex_t sync_lock; /* one sync step at a time */
+	int loaded;       /* under sync_lock: index built, sync_seq valid */
+	int64_t sync_seq; /* under sync_lock: audit events applied so far */
+	/* atomic: the last sync step succeeded, so the caches may answer;
+	 * 0 sends check and authenticate to the store */
+	int fresh;
+	struct jg_syncer *syncer; /* owned; the background thread or NULL */
 };
 
 /* Inside the transaction: queue the notice about r (notify/). */
@@ -46,6 +58,16 @@ int jg_gate_reviews(const struct jg_gate *g, const struct jg_principal *who,
  * JG_EAUTH when unknown or revoked. */
 enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,
                              struct jg_token *t);
+
+/*
+ * Commit the open transaction, then (after a successful commit, never
+ * otherwise) bring the caches in step with it (jg_gate_sync), so that
+ * what this use case changed is what this server's next check sees.
+ */
+enum jg_err jg_gate_commit(struct jg_gate *g);
+
+/* 1 when the caches are loaded and the last sync step succeeded. */
+int jg_gate_cached(struct jg_gate *g);
 
 /* Roll back the open transaction and pass e through. */
 enum jg_err jg_gate_abort(struct jg_gate *g, enum jg_err e);

@@ -35,7 +35,7 @@ static enum jg_err audit_alone(struct jg_gate *g, int64_t now,
 		return e;
 	}
 	e = jg_gate_audit(g, now, actor, type, "", details);
-	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK)
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
 		return jg_gate_abort(g, e);
 	return JG_OK;
 }

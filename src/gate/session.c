@@ -40,7 +40,7 @@ enum jg_err jg_gate_session_open(struct jg_gate *g, const char *token,
 	if (e == JG_OK)
 		e = jg_gate_audit(g, now, t.who.name, "session.opened", t.id,
 		                  json_pack("{s:s}", "principal", t.who.name));
-	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK) {
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK) {
 		OPENSSL_cleanse(cookie, JG_TOKEN_LEN);
 		return jg_gate_abort(g, e);
 	}
@@ -92,7 +92,7 @@ enum jg_err jg_gate_session_close(struct jg_gate *g, const char *cookie,
 	if (e == JG_OK)
 		e = jg_gate_audit(g, now, who->name, "session.closed", "",
 		                  NULL);
-	if (e != JG_OK || (e = g->st->ops->commit(g->st)) != JG_OK)
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
 		return jg_gate_abort(g, e);
 	return JG_OK;
 }

@@ -153,7 +153,7 @@ enum jg_err jg_gate_grant_token(struct jg_gate *g,
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
 	e = token_tx(g, who, id, aud, now, token, exp, why);
-	if (e == JG_OK && (e = g->st->ops->commit(g->st)) != JG_OK) {
+	if (e == JG_OK && (e = jg_gate_commit(g)) != JG_OK) {
 		free(*token);
 		*token = NULL;
 	}
@@ -234,10 +234,9 @@ static void judge(const struct token_claims *t, const struct jg_grant *gr,
 	}
 	memset(out, 0, sizeof(*out));
 	out->allow = 1;
-	out->grant = *gr;
+	memcpy(out->grant_id, gr->id, JG_ID_LEN);
 	/* the answer holds while both the grant and the token do */
-	if (t->exp < out->grant.expires_at)
-		out->grant.expires_at = t->exp;
+	out->expires_at = t->exp < gr->expires_at ? t->exp : gr->expires_at;
 	snprintf(out->reason, sizeof(out->reason), "active grant (signed "
 	         "token)");
 }
@@ -312,7 +311,7 @@ enum jg_err jg_gate_keys_rotate(struct jg_gate *g,
 	                  json_pack("{s:s,s:s}", "kid", kid, "previous_kid",
 	                            prev));
 	if (e == JG_OK)
-		e = g->st->ops->commit(g->st);
+		e = jg_gate_commit(g);
 	if (e != JG_OK) {
 		jg_keys_remove(g->keys, kid);
 		return jg_gate_abort(g, e);

@@ -110,9 +110,9 @@ void jg_api_check(struct jg_ex *ex)
 		                              c.reason));
 		return;
 	}
-	jg_time_format(c.grant.expires_at, exp);
+	jg_time_format(c.expires_at, exp);
 	jg_ex_json(ex, 200, json_pack("{s:b,s:s,s:s,s:s}", "allow", 1,
-	                              "grant_id", c.grant.id, "expires_at", exp,
+	                              "grant_id", c.grant_id, "expires_at", exp,
 	                              "reason", c.reason));
 }
 

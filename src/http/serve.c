@@ -1,6 +1,7 @@
 /*
  * serve.c - `jitgate serve`: parse flags, open the store, load the policy,
- * mint the bootstrap token on first start, run the HTTP server, and sweep
+ * mint the bootstrap token on first start, load the index of live grants
+ * and keep it in step (a sync thread), run the HTTP server, and sweep
  * expired records until SIGINT or SIGTERM.
  *
  * Fatal errors are only possible here, at start-up; once serving, a bad
@@ -291,6 +292,28 @@ static void recover_executions(struct jg_gate *gate)
 		        "unknown: check the targets\n", n, n == 1 ? "" : "s");
 }
 
+/*
+ * check answers from the index of live grants, which the sync thread
+ * keeps in step with the store (and so with the other servers on it).
+ * A store that fails the first load is no reason not to serve: check
+ * asks the store until the thread manages it.
+ */
+static int start_index(struct jg_gate *gate)
+{
+	enum jg_err e = jg_gate_index_load(gate);
+
+	if (e != JG_OK)
+		fprintf(stderr, "jitgate: cannot load the grant index yet "
+		        "(%s); check answers from the store meanwhile\n",
+		        jg_strerror(e));
+	if ((e = jg_gate_sync_start(gate, JG_SYNC_MS)) != JG_OK) {
+		fprintf(stderr, "jitgate: cannot start the index sync: %s\n",
+		        jg_strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
 /* Wait for a stop signal, sweeping every o->sweep seconds meanwhile. */
 static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
                              const sigset_t *set)
@@ -360,7 +383,7 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 		}
 	}
 	recover_executions(gate); /* after notify: its notices go out */
-	if (announce_token(o, secret)) {
+	if (announce_token(o, secret) || start_index(gate)) {
 		jg_notifier_stop(notifier);
 		jg_gate_free(gate);
 		return 1;
@@ -380,6 +403,7 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 	run_until_signal(gate, o, &set);
 	fprintf(stderr, "jitgate: stopping\n");
 	jg_server_stop(srv);
+	jg_gate_sync_stop(gate);
 	jg_notifier_stop(notifier);
 	jg_gate_free(gate);
 	return 0;

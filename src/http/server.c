@@ -103,7 +103,7 @@ static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex,
 	if (h) {
 		if (strncmp(h, "Bearer ", 7) != 0)
 			return JG_EAUTH;
-		return jg_gate_authenticate(s->gate, h + 7, &ex->who);
+		return jg_gate_authenticate(s->gate, h + 7, ex->now, &ex->who);
 	}
 	cookie = MHD_lookup_connection_value(ex->conn, MHD_COOKIE_KIND,
 	                                     JG_SESSION_COOKIE);

@@ -90,7 +90,8 @@ static int setup(void **state)
 	    jg_connectors_parse("c.yaml", connectors_yaml,
 	                        sizeof(connectors_yaml) - 1, &f->cs, err,
 	                        sizeof(err)) != JG_OK ||
-	    jg_gate_new(f->st, f->pol, NULL, &f->g) != JG_OK) {
+	    jg_gate_new(f->st, f->pol, NULL, &f->g) != JG_OK ||
+	    jg_gate_index_load(f->g) != JG_OK) { /* as jitgate serve */
 		print_error("setup: %s\n", err);
 		return -1;
 	}
@@ -168,6 +169,19 @@ static enum jg_err run(struct fx *f, const char *who, const char *id,
 	else if (e == JG_OK)
 		jg_request_view_clear(&v);
 	return e;
+}
+
+/* May alice `action` box at now, says check? */
+static int allowed(struct fx *f, const char *action, int64_t now)
+{
+	struct jg_principal alice = user("alice");
+	struct jg_answer c;
+	char why[JG_WHY_MAX] = "";
+
+	assert_int_equal(jg_gate_check(f->g, &alice, "alice", "box", action,
+	                               now, &c, why),
+	                 JG_OK);
+	return c.allow;
 }
 
 static void audit_intact(struct fx *f)
@@ -276,7 +290,9 @@ static void execute_runs_once_and_records_everything(void **state)
 	jg_gate_set_notify(f->g, &notify_cfg);
 	assert_int_equal(ask(f, "run", "a; rm -rf /", NULL, NULL, T0, id, NULL),
 	                 JG_OK);
+	assert_true(allowed(f, "run", T0 + 5));
 	assert_int_equal(run(f, "alice", id, NULL, T0 + 5, &v), JG_OK);
+	assert_false(allowed(f, "run", T0 + 5)); /* one use, now consumed */
 	assert_null(failed_notice(f)); /* success is no news */
 	assert_true(v.has_exec);
 	assert_int_equal(v.exec.state, JG_EXEC_SUCCEEDED);

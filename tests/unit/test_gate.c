@@ -76,6 +76,7 @@ struct fault {
 	int fail_audit;        /* audit_insert returns JG_ESTORE */
 	int fail_grant_insert; /* grant_insert returns JG_ESTORE */
 	int64_t stale_now;     /* non-zero: grant_find_live looks at this time */
+	int fail_walk;         /* audit_walk returns JG_ESTORE (sync fails) */
 };
 
 static struct jg_store *real_of(struct jg_store *st)
@@ -151,10 +152,6 @@ FWD(grant_overdue,
 FWD(audit_last,
     (struct jg_store * st, int64_t *seq, char hash[JG_SHA256_HEX]),
     (r, seq, hash))
-FWD(audit_walk,
-    (struct jg_store * st, const struct jg_filter *fl, jg_event_fn fn,
-     void *ctx, int64_t *next),
-    (r, fl, fn, ctx, next))
 FWD(token_insert, (struct jg_store * st, const struct jg_token *t), (r, t))
 FWD(token_by_digest,
     (struct jg_store * st, const char *d, struct jg_token *o), (r, d, o))
@@ -189,6 +186,16 @@ static enum jg_err f_audit_insert(struct jg_store *st,
 	if (f->fail_audit)
 		return JG_ESTORE;
 	return f->real->ops->audit_insert(f->real, ev);
+}
+
+static enum jg_err f_audit_walk(struct jg_store *st,
+                                const struct jg_filter *fl, jg_event_fn fn,
+                                void *ctx, int64_t *next)
+{
+	struct fault *f = (struct fault *)st;
+	if (f->fail_walk)
+		return JG_ESTORE;
+	return f->real->ops->audit_walk(f->real, fl, fn, ctx, next);
 }
 
 static enum jg_err f_grant_insert(struct jg_store *st,
@@ -280,8 +287,27 @@ static int setup(void **state)
 	}
 	if (jg_gate_new(&f->fs.base, f->pol, NULL, &f->g) != JG_OK)
 		return -1;
+	/* check answers from the index, as when serving */
+	if (jg_gate_index_load(f->g) != JG_OK)
+		return -1;
 	*state = f;
 	return 0;
+}
+
+/* Another gate on f's store, without the index: check asks the store.
+ * The caller frees it. */
+static struct jg_gate *plain_gate(struct fx *f)
+{
+	struct jg_policy *pol;
+	struct jg_gate *g;
+	char err[256] = "";
+
+	assert_int_equal(jg_policy_parse("gate-test.yaml", policy_yaml,
+	                                 sizeof(policy_yaml) - 1, &pol, err,
+	                                 sizeof(err)),
+	                 JG_OK);
+	assert_int_equal(jg_gate_new(&f->fs.base, pol, NULL, &g), JG_OK);
+	return g;
 }
 
 static int teardown(void **state)
@@ -417,16 +443,32 @@ static void review_ok(struct fx *f, const char *who, const char *id,
 	assert_int_equal(review(f, &p, id, approve, now, NULL), JG_OK);
 }
 
-static struct jg_answer check(struct fx *f, const char *principal,
-                             const char *action, int64_t now)
+static struct jg_answer check_on(struct jg_gate *g, const char *principal,
+                                const char *action, int64_t now)
 {
 	struct jg_principal p = user(principal);
 	struct jg_answer c;
 	char why[JG_WHY_MAX] = "";
-	assert_int_equal(jg_gate_check(f->g, &p, principal, "prod-db", action,
+	assert_int_equal(jg_gate_check(g, &p, principal, "prod-db", action,
 	                               now, &c, why),
 	                 JG_OK);
 	return c;
+}
+
+static struct jg_answer check(struct fx *f, const char *principal,
+                             const char *action, int64_t now)
+{
+	return check_on(f->g, principal, action, now);
+}
+
+/* Grant id as the store has it, read as an admin. */
+static struct jg_grant grant_of(struct fx *f, const char *id)
+{
+	struct jg_principal admin = with_roles(user("admin"), JG_ROLE_ADMIN);
+	struct jg_grant gr;
+	char why[JG_WHY_MAX] = "";
+	assert_int_equal(jg_gate_grant_get(f->g, &admin, id, &gr, why), JG_OK);
+	return gr;
 }
 
 static void request_state(struct fx *f, const char *id, char *out, size_t len)
@@ -459,6 +501,7 @@ static void two_level_approval_yields_grant_and_check_allows(void **state)
 	                    carol = user("carol"), dave = user("dave");
 	struct jg_request_view v;
 	struct jg_answer c;
+	struct jg_grant gr;
 	char id[JG_ID_LEN];
 
 	assert_int_equal(create(f, &alice, "prod-db", "sql.write",
@@ -486,10 +529,11 @@ static void two_level_approval_yields_grant_and_check_allows(void **state)
 
 	c = check(f, "alice", "sql.write", T0 + 30);
 	assert_true(c.allow);
-	assert_string_equal(c.grant.id, v.grant_id);
-	assert_int_equal(c.grant.uses_left, 1); /* bound payload: runs once */
-	assert_int_equal(c.grant.expires_at, T0 + 30 + HOUR);
-	assert_string_equal(c.grant.payload_sha256, v.req.payload_sha256);
+	assert_string_equal(c.grant_id, v.grant_id);
+	assert_int_equal(c.expires_at, T0 + 30 + HOUR);
+	gr = grant_of(f, c.grant_id);
+	assert_int_equal(gr.uses_left, 1); /* bound payload: runs once */
+	assert_string_equal(gr.payload_sha256, v.req.payload_sha256);
 	jg_request_view_clear(&v);
 	/* the grant is for that action only, and for alice only */
 	assert_false(check(f, "alice", "sql.read", T0 + 30).allow);
@@ -513,7 +557,7 @@ static void auto_rule_approves_at_once(void **state)
 	                               "sql.read", T0, &c, why),
 	                 JG_OK);
 	assert_true(c.allow);
-	assert_int_equal(c.grant.uses_left, -1);
+	assert_int_equal(grant_of(f, c.grant_id).uses_left, -1);
 	audit_ok(f, 3); /* created, approved, grant issued */
 }
 
@@ -782,14 +826,23 @@ static void check_trusts_clock_over_store(void **state)
 	struct jg_answer c;
 	char rid[JG_ID_LEN], gid[JG_ID_LEN];
 
+	struct jg_gate *gates[2];
+
 	approved_read(f, T0, rid, gid);
 	f->fs.stale_now = T0; /* the store still finds the grant live */
-	c = check(f, "alice", "sql.read", T0 + HOUR);
-	assert_string_equal(c.grant.id, gid);
-	assert_false(c.allow);
-	assert_true(c.reason[0] != '\0');
-	c = check(f, "alice", "sql.read", T0 + HOUR - 1);
-	assert_true(c.allow);
+	/* nothing swept it: the index still holds it, too */
+	gates[0] = f->g;
+	gates[1] = plain_gate(f);
+	for (int i = 0; i < 2; i++) {
+		c = check_on(gates[i], "alice", "sql.read", T0 + HOUR);
+		assert_string_equal(c.grant_id, gid);
+		assert_false(c.allow);
+		assert_string_equal(c.reason, "grant is no longer live");
+		c = check_on(gates[i], "alice", "sql.read", T0 + HOUR - 1);
+		assert_true(c.allow);
+		assert_int_equal(c.expires_at, T0 + HOUR);
+	}
+	jg_gate_free(gates[1]);
 }
 
 /* ---- fail closed ------------------------------------------------------- */
@@ -910,6 +963,7 @@ static void audit_fault_fails_revoke_and_changes_nothing(void **state)
 	                 JG_ESTORE);
 	assert_unchanged(f->path, before);
 	free(before);
+	/* rolled back: the index was not told either */
 	assert_true(check(f, "alice", "sql.read", T0 + 5).allow);
 
 	f->fs.fail_audit = 0;
@@ -918,6 +972,42 @@ static void audit_fault_fails_revoke_and_changes_nothing(void **state)
 	                 JG_OK);
 	assert_int_equal(gr.state, JG_GRANT_REVOKED);
 	assert_false(check(f, "alice", "sql.read", T0 + 5).allow);
+}
+
+/*
+ * A revoke commits, but the sync step after it cannot read the trail: the
+ * index may not answer (it would still allow), so check asks the store
+ * until a step succeeds.
+ */
+static void check_asks_the_store_while_sync_fails(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal alice = user("alice");
+	struct jg_grant gr;
+	char rid[JG_ID_LEN], gid[JG_ID_LEN], gid2[JG_ID_LEN];
+	char why[JG_WHY_MAX] = "";
+
+	approved_read(f, T0, rid, gid);
+	f->fs.fail_walk = 1;
+	assert_int_equal(jg_gate_grant_end(f->g, &alice, gid, JG_GRANT_REVOKED,
+	                                   "lost laptop", T0 + 5, &gr, why),
+	                 JG_OK);
+	assert_false(check(f, "alice", "sql.read", T0 + 5).allow);
+	assert_int_equal(jg_gate_sync(f->g), JG_ESTORE);
+	/* a grant issued meanwhile is allowed, from the store too */
+	approved_read(f, T0 + 6, rid, gid2);
+	assert_string_equal(check(f, "alice", "sql.read", T0 + 6).grant_id,
+	                    gid2);
+
+	f->fs.fail_walk = 0;
+	assert_int_equal(jg_gate_sync(f->g), JG_OK);
+	assert_string_equal(check(f, "alice", "sql.read", T0 + 6).grant_id,
+	                    gid2);
+	assert_int_equal(jg_gate_grant_end(f->g, &alice, gid2,
+	                                   JG_GRANT_REVOKED, NULL, T0 + 7, &gr,
+	                                   why),
+	                 JG_OK);
+	assert_false(check(f, "alice", "sql.read", T0 + 7).allow);
 }
 
 static void audit_fault_fails_cancel_and_sweep(void **state)
@@ -964,7 +1054,7 @@ static void audit_fault_fails_start_and_mints_no_token(void **state)
 	f->fs.fail_audit = 0;
 	assert_int_equal(jg_gate_start(f->g, T0, secret), JG_OK);
 	assert_true(strncmp(secret, "jg_", 3) == 0);
-	assert_int_equal(jg_gate_authenticate(f->g, secret, &p), JG_OK);
+	assert_int_equal(jg_gate_authenticate(f->g, secret, T0, &p), JG_OK);
 	assert_string_equal(p.name, "admin");
 	assert_true(p.roles & JG_ROLE_ADMIN);
 	/* a second start mints nothing, but is recorded */
@@ -1125,6 +1215,7 @@ int main(void)
 	        T(audit_fault_fails_cancel_and_sweep),
 	        T(audit_fault_fails_start_and_mints_no_token),
 	        T(revoke_by_stranger_and_after_expiry_refused),
+	        T(check_asks_the_store_while_sync_fails),
 	        T(list_shows_reviewable_to_member_with_many_token_groups),
 	        T(auditor_sees_but_cannot_revoke),
 	        T(overlong_cancel_reason_refused),

@@ -771,8 +771,8 @@ static void check_with_token_reports_revocation(void **state)
 	assert_int_equal(jg_gate_check_token(f->g, &pep, tok, "prod-db",
 	                                     "sql.read", T0 + 1, &a, why), JG_OK);
 	assert_true(a.allow);
-	assert_string_equal(a.grant.id, gid);
-	assert_int_equal(a.grant.expires_at, exp);
+	assert_string_equal(a.grant_id, gid);
+	assert_int_equal(a.expires_at, exp);
 	assert_int_equal(jg_gate_check_token(f->g, &alice, tok, NULL, NULL,
 	                                     T0 + 1, &a, why), JG_OK);
 	assert_true(a.allow);

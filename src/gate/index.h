@@ -1,0 +1,64 @@
+/*
+ * index.h - the in-memory index of live grants that `check` answers from.
+ *
+ * A hash table keyed by (principal, resource, action). Each entry holds
+ * only what an answer needs: the grant's id, not_before and expires_at,
+ * packed with its key into one allocation (about 100 bytes for typical
+ * names). Several grants may share a key.
+ *
+ * The index never decides alone: jg_index_find compares not_before and
+ * expires_at with the caller's clock on every call, so an entry whose
+ * grant has expired is never an allow, whether or not anything removed it
+ * yet. What the index must be told is every other way a grant stops being
+ * live (revoked, consumed, completed) and every change of its expiry;
+ * src/gate/sync.c does that from the audit trail.
+ *
+ * Threads: any number of jg_index_find calls run at once (a read lock,
+ * no allocation); jg_index_apply and jg_index_clear take the write lock.
+ * The index knows nothing of the store.
+ */
+#ifndef JG_GATE_INDEX_H
+#define JG_GATE_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/model.h"
+
+struct jg_index;
+
+/* *out is owned by the caller (jg_index_free). JG_ENOMEM. */
+enum jg_err jg_index_new(struct jg_index **out);
+void jg_index_free(struct jg_index *ix); /* NULL-safe */
+
+/*
+ * Make the index agree with grant gr as the store now has it: an active
+ * grant with uses left is put (the entry of the same id is updated, so a
+ * new expiry takes effect), any other is removed. Idempotent. JG_ENOMEM
+ * leaves the index as it was (the caller must then not trust it).
+ */
+enum jg_err jg_index_apply(struct jg_index *ix, const struct jg_grant *gr);
+
+/* Forget every entry. */
+void jg_index_clear(struct jg_index *ix);
+
+/* What the index found for a key. */
+struct jg_hit {
+	char grant_id[JG_ID_LEN];
+	int64_t expires_at;
+};
+
+/*
+ * The entries of (principal, resource, action), judged at `now`. 1: one
+ * is live (not_before <= now < expires_at); *hit is the live one that
+ * expires last. 0: none is live but one has expired by the clock; *hit is
+ * the one that expired last. -1: nothing (*hit untouched).
+ */
+int jg_index_find(struct jg_index *ix, const char *principal,
+                  const char *resource, const char *action, int64_t now,
+                  struct jg_hit *hit);
+
+/* How many entries it holds. */
+size_t jg_index_count(struct jg_index *ix);
+
+#endif

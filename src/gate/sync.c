@@ -1,0 +1,253 @@
+/*
+ * sync.c - keeping the index of live grants and the token cache in step
+ * with the store (see "keeping the caches in step" in gate.h).
+ *
+ * Why the audit trail and not a message bus: every grant or token change
+ * appends its event in the same transaction, and the trail's seq runs
+ * 1, 2, 3... in commit order on every backend (writers are serialised),
+ * so "the events after seq N" is exactly what this server has not seen,
+ * whichever server or tool made it. A step reads the grant itself rather
+ * than trusting the event's details, so applying an event twice, or late,
+ * leaves the index as the store is.
+ *
+ * Why steps never overlap: sync_lock makes them run one after another,
+ * each in a read transaction begun after the previous one ended, so each
+ * sees the store at least as new as the one before and the index only
+ * ever moves forward. A use case's own commit runs a step too (instead
+ * of putting what it wrote straight into the index) so that no write can
+ * race a step reading an older snapshot.
+ *
+ * Lock order: sync_lock, then the store's transaction, then the index or
+ * cache lock. Nothing takes them the other way round: check takes only
+ * the index lock.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gate/authcache.h"
+#include "gate/index.h"
+#include "gate/internal.h"
+
+#define SYNC_PAGE 256 /* events read per audit_walk */
+
+/* What a step needs of one event. */
+enum seen_kind { SEEN_OTHER, SEEN_GRANT, SEEN_TOKEN_REVOKED };
+struct seen {
+	int64_t seq;
+	enum seen_kind kind;
+	char subject[JG_ID_LEN];
+};
+
+struct page {
+	struct seen ev[SYNC_PAGE];
+	size_t n;
+};
+
+/* audit_walk callback: copy the event out (the walk's rows are
+ * borrowed), to be applied once the walk is over. */
+static int collect(const struct jg_event *ev, void *ctx)
+{
+	struct page *p = ctx;
+	struct seen *s = &p->ev[p->n++];
+
+	s->seq = ev->seq;
+	s->kind = strncmp(ev->type, "grant.", 6) == 0 ? SEEN_GRANT
+	          : strcmp(ev->type, "token.revoked") == 0 ? SEEN_TOKEN_REVOKED
+	                                                   : SEEN_OTHER;
+	memcpy(s->subject, ev->subject, JG_ID_LEN);
+	return p->n == SYNC_PAGE;
+}
+
+/* Inside the step's read transaction. */
+static enum jg_err apply(struct jg_gate *g, const struct seen *s)
+{
+	struct jg_grant gr;
+	enum jg_err e;
+
+	if (s->kind == SEEN_TOKEN_REVOKED)
+		jg_authcache_drop(g->auth, s->subject);
+	if (s->kind != SEEN_GRANT)
+		return JG_OK;
+	e = g->st->ops->grant_get(g->st, s->subject, &gr);
+	if (e == JG_ENOTFOUND)
+		return JG_OK; /* nothing of it can be in the index */
+	return e == JG_OK ? jg_index_apply(g->index, &gr) : e;
+}
+
+/* Inside a read transaction: the events after sync_seq, page by page. */
+static enum jg_err follow(struct jg_gate *g)
+{
+	struct page *p = malloc(sizeof(*p)); /* 12 KiB: not on the stack */
+	enum jg_err e = p ? JG_OK : JG_ENOMEM;
+	int64_t next;
+
+	while (e == JG_OK) {
+		struct jg_filter f = {.cursor = g->sync_seq,
+		                      .limit = SYNC_PAGE};
+		p->n = 0;
+		e = g->st->ops->audit_walk(g->st, &f, collect, p, &next);
+		for (size_t i = 0; e == JG_OK && i < p->n; i++)
+			if ((e = apply(g, &p->ev[i])) == JG_OK)
+				g->sync_seq = p->ev[i].seq;
+		if (p->n < SYNC_PAGE)
+			break;
+	}
+	free(p);
+	return e;
+}
+
+/*
+ * Inside a read transaction: every grant the store marks active, and the
+ * seq of the last event, from one snapshot. f.now = 0: grants the clock
+ * has expired but no sweeper has recorded yet are loaded too (check
+ * judges them by the clock; their grant.expired event removes them).
+ */
+static enum jg_err load(struct jg_gate *g)
+{
+	struct jg_filter f = {.state = "active", .limit = JG_LIST_MAX};
+	char hash[JG_SHA256_HEX];
+	struct jg_grant *gs;
+	size_t n;
+	int64_t next = 0;
+	enum jg_err e = g->st->ops->audit_last(g->st, &g->sync_seq, hash);
+
+	jg_index_clear(g->index);
+	do {
+		gs = NULL;
+		n = 0;
+		f.cursor = next;
+		if (e == JG_OK)
+			e = g->st->ops->grant_list(g->st, &f, &gs, &n, &next);
+		for (size_t i = 0; e == JG_OK && i < n; i++)
+			e = jg_index_apply(g->index, &gs[i]);
+		free(gs);
+	} while (e == JG_OK && next);
+	g->loaded = e == JG_OK;
+	return e;
+}
+
+enum jg_err jg_gate_sync(struct jg_gate *g)
+{
+	enum jg_err e;
+
+	if (!g->index)
+		return JG_OK;
+	pthread_mutex_lock(&g->sync_lock);
+	if ((e = g->st->ops->begin(g->st, 0)) == JG_OK) {
+		e = g->loaded ? follow(g) : load(g);
+		g->st->ops->rollback(g->st);
+	}
+	__atomic_store_n(&g->fresh, e == JG_OK, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&g->sync_lock);
+	return e;
+}
+
+int jg_gate_cached(struct jg_gate *g)
+{
+	return g->index && __atomic_load_n(&g->fresh, __ATOMIC_ACQUIRE);
+}
+
+enum jg_err jg_gate_index_load(struct jg_gate *g)
+{
+	if (!g->index && jg_index_new(&g->index) != JG_OK)
+		return JG_ENOMEM;
+	if (!g->auth && jg_authcache_new(&g->auth) != JG_OK) {
+		jg_index_free(g->index);
+		g->index = NULL;
+		return JG_ENOMEM;
+	}
+	return jg_gate_sync(g);
+}
+
+/* ---- the background thread ------------------------------------------- */
+
+struct jg_syncer {
+	struct jg_gate *g; /* borrowed */
+	int period_ms;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* on CLOCK_MONOTONIC: wall clock steps */
+	int stop;            /* under lock */
+};
+
+/* Tell the operator when steps start and stop failing (not each one). */
+static void report(int *failing, enum jg_err e)
+{
+	if ((e != JG_OK) == *failing)
+		return;
+	*failing = e != JG_OK;
+	if (*failing)
+		fprintf(stderr, "jitgate: sync of the grant index failed (%s); "
+		        "check answers from the store until it recovers\n",
+		        jg_strerror(e));
+	else
+		fprintf(stderr, "jitgate: sync of the grant index recovered\n");
+}
+
+static void *run(void *arg)
+{
+	struct jg_syncer *s = arg;
+	struct timespec until;
+	int failing = 0;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		pthread_mutex_unlock(&s->lock);
+		report(&failing, jg_gate_sync(s->g));
+		pthread_mutex_lock(&s->lock);
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += (long)s->period_ms * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!s->stop && pthread_cond_timedwait(&s->wake, &s->lock,
+		                                          &until) == 0)
+			; /* woken early without stop: wait out the period */
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+enum jg_err jg_gate_sync_start(struct jg_gate *g, int period_ms)
+{
+	struct jg_syncer *s;
+	pthread_condattr_t attr;
+
+	if (g->syncer || period_ms < 1)
+		return JG_EINVAL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return JG_ENOMEM;
+	s->g = g;
+	s->period_ms = period_ms;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&s->thread, NULL, run, s) != 0) {
+		pthread_cond_destroy(&s->wake);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return JG_EINTERNAL;
+	}
+	g->syncer = s;
+	return JG_OK;
+}
+
+void jg_gate_sync_stop(struct jg_gate *g)
+{
+	struct jg_syncer *s = g->syncer;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = 1;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	g->syncer = NULL;
+}
