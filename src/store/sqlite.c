@@ -1,11 +1,15 @@
 /*
- * sqlite.c - the embedded store: one SQLite database in WAL mode with
- * synchronous=FULL, so an acknowledged change survives power loss.
+ * sqlite.c - the embedded store: one SQLite database in WAL mode, where
+ * an acknowledged change survives power loss.
  *
  * One connection, serialised by a mutex held from begin() to commit() or
  * rollback(): SQLite allows one writer anyway, and this keeps every use
- * case a single transaction without busy retries. This file must never
- * build SQL from caller strings: every value is a bound parameter.
+ * case a single transaction without busy retries. COMMIT runs with
+ * synchronous=NORMAL (no sync); commit() then releases the mutex and
+ * waits for group commit (sqlite_sync.c) to fdatasync the WAL, which is
+ * as durable as synchronous=FULL while many threads share each sync.
+ * This file must never build SQL from caller strings: every value is a
+ * bound parameter.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,13 +22,16 @@
 #include "store/codec.h"
 #include "store/sqlite.h"
 #include "store/sqlite_stmt.h"
+#include "store/sqlite_sync.h"
 
 struct sq {
 	struct jg_store base; /* first: a struct sq * is a struct jg_store * */
 	sqlite3 *db;
 	struct jg_stmt_cache *stmts; /* owned; every prep() goes through it */
+	struct jg_wal_sync *sync;    /* owned; makes commits durable */
 	pthread_mutex_t lock;
 	int in_tx;
+	int tx_write; /* the transaction began with write=1 */
 };
 
 /* Schema migrations, applied in order; never edit one that has shipped. */
@@ -212,33 +219,76 @@ static enum jg_err run_changed(struct sq *s, sqlite3_stmt *stmt)
  */
 static _Thread_local const struct sq *held;
 
+/* Report a group-commit failure; s->lock held (err is shared). */
+static enum jg_err sync_fail(struct sq *s, const char *why)
+{
+	snprintf(s->base.err, sizeof(s->base.err), "%s", why);
+	return JG_ESTORE;
+}
+
 static enum jg_err sq_begin(struct jg_store *st, int write)
 {
 	struct sq *s = SQ(st);
+	char why[sizeof(s->base.err)];
 	enum jg_err e;
 
 	pthread_mutex_lock(&s->lock);
-	e = exec(s, write ? "BEGIN IMMEDIATE" : "BEGIN");
+	/* fail closed: after a failed sync, what we wrote may be gone */
+	if (write && jg_wal_sync_failed(s->sync, why, sizeof(why)))
+		e = sync_fail(s, why);
+	else
+		e = exec(s, write ? "BEGIN IMMEDIATE" : "BEGIN");
 	if (e != JG_OK) {
 		pthread_mutex_unlock(&s->lock);
 		return e;
 	}
 	s->in_tx = 1;
+	s->tx_write = write;
 	held = s;
 	return JG_OK;
 }
 
+static void end_tx(struct sq *s)
+{
+	s->in_tx = 0;
+	held = NULL;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Wait, without the store lock, until the commit behind ticket is on
+ * disk: the caller is answered only then (group commit, sqlite_sync.c).
+ */
+static enum jg_err wait_durable(struct sq *s, uint64_t ticket)
+{
+	char why[sizeof(s->base.err)];
+	enum jg_err e = jg_wal_sync_wait(s->sync, ticket, why, sizeof(why));
+
+	if (e != JG_OK) {
+		pthread_mutex_lock(&s->lock);
+		sync_fail(s, why);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return e;
+}
+
+/*
+ * A write transaction waits for its sync even when it changed nothing:
+ * it may have read another thread's change that is not durable yet and
+ * answered on it.
+ */
 static enum jg_err sq_commit(struct jg_store *st)
 {
 	struct sq *s = SQ(st);
 	enum jg_err e = exec(s, "COMMIT");
+	uint64_t ticket = 0;
 
 	if (e != JG_OK)
 		exec(s, "ROLLBACK");
-	s->in_tx = 0;
-	held = NULL;
-	pthread_mutex_unlock(&s->lock);
-	return e;
+	else if (s->tx_write)
+		ticket = jg_wal_sync_ticket(s->sync);
+	end_tx(s);
+	return ticket ? wait_durable(s, ticket) : e;
 }
 
 static void sq_rollback(struct jg_store *st)
@@ -248,9 +298,7 @@ static void sq_rollback(struct jg_store *st)
 	if (held != s)
 		return; /* not ours: already ended, or another thread's */
 	exec(s, "ROLLBACK");
-	s->in_tx = 0;
-	held = NULL;
-	pthread_mutex_unlock(&s->lock);
+	end_tx(s);
 }
 
 /* ---- requests ---- */
@@ -1470,6 +1518,7 @@ static void sq_close(struct jg_store *st)
 	struct sq *s = SQ(st);
 	jg_stmt_cache_free(s->stmts); /* before close: it finalizes */
 	sqlite3_close(s->db);
+	jg_wal_sync_close(s->sync);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -1568,6 +1617,53 @@ out:
 	return e;
 }
 
+/*
+ * WAL mode, or an error: group commit relies on it (with a rollback
+ * journal, synchronous=NORMAL would not be made whole by syncing a WAL).
+ */
+static enum jg_err use_wal(struct sq *s)
+{
+	sqlite3_stmt *stmt = prep(s, "PRAGMA journal_mode = WAL");
+	enum jg_err e = stmt ? step_one(s, stmt) : JG_ESTORE;
+	const char *mode;
+
+	if (e == JG_OK) {
+		mode = (const char *)sqlite3_column_text(stmt, 0);
+		if (sqlite3_stricmp(mode ? mode : "", "wal") != 0) {
+			snprintf(s->base.err, sizeof(s->base.err),
+			         "sqlite: cannot use WAL mode (journal mode "
+			         "is '%s')", mode ? mode : "");
+			e = JG_ESTORE;
+		}
+	}
+	if (stmt)
+		release(s, stmt);
+	return e;
+}
+
+/* Once the -wal file exists (after migrate): start group commit, which
+ * also makes the migrations durable. */
+static enum jg_err start_sync(struct sq *s)
+{
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(s->db,
+	                                                           "main"));
+	char why[sizeof(s->base.err)];
+
+	if (jg_wal_sync_open(wal, &s->sync, why, sizeof(why)) != JG_OK)
+		return sync_fail(s, why);
+	return JG_OK;
+}
+
+uint64_t jg_store_sqlite_syncs(struct jg_store *st)
+{
+	return st->ops == &sqlite_ops ? jg_wal_sync_count(SQ(st)->sync) : 0;
+}
+
+int jg_store_sqlite_wal_fd(struct jg_store *st)
+{
+	return st->ops == &sqlite_ops ? jg_wal_sync_fd(SQ(st)->sync) : -1;
+}
+
 enum jg_err jg_store_sqlite_open(const char *path, struct jg_store **out,
                                  char *err, size_t errlen)
 {
@@ -1594,10 +1690,15 @@ enum jg_err jg_store_sqlite_open(const char *path, struct jg_store **out,
 		return JG_ENOMEM;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	e = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	            " PRAGMA foreign_keys = ON;");
+	/* NORMAL: COMMIT does not sync; sq_commit waits for group commit */
+	e = use_wal(s);
+	if (e == JG_OK)
+		e = exec(s, "PRAGMA synchronous = NORMAL;"
+		            " PRAGMA foreign_keys = ON;");
 	if (e == JG_OK)
 		e = migrate(s);
+	if (e == JG_OK)
+		e = start_sync(s);
 	if (e != JG_OK) {
 		snprintf(err, errlen, "database '%s': %s", path, s->base.err);
 		sq_close(&s->base);
