@@ -1618,15 +1618,16 @@ out:
 }
 
 /*
- * WAL mode, or an error: group commit relies on it (with a rollback
- * journal, synchronous=NORMAL would not be made whole by syncing a WAL).
+ * One try at WAL mode: JG_OK, or an error with *busy set when another
+ * connection held the file.
  */
-static enum jg_err use_wal(struct sq *s)
+static enum jg_err try_wal(struct sq *s, int *busy)
 {
 	sqlite3_stmt *stmt = prep(s, "PRAGMA journal_mode = WAL");
 	enum jg_err e = stmt ? step_one(s, stmt) : JG_ESTORE;
 	const char *mode;
 
+	*busy = e != JG_OK && sqlite3_errcode(s->db) == SQLITE_BUSY;
 	if (e == JG_OK) {
 		mode = (const char *)sqlite3_column_text(stmt, 0);
 		if (sqlite3_stricmp(mode ? mode : "", "wal") != 0) {
@@ -1639,6 +1640,30 @@ static enum jg_err use_wal(struct sq *s)
 	if (stmt)
 		release(s, stmt);
 	return e;
+}
+
+/* How long opening retries a busy switch to WAL, and how often. */
+#define WAL_RETRY_MS 5000
+#define WAL_RETRY_STEP_MS 5
+
+/*
+ * WAL mode, or an error: group commit relies on it (with a rollback
+ * journal, synchronous=NORMAL would not be made whole by syncing a WAL).
+ * The busy timeout does not cover this pragma: when several servers open
+ * a new file at once, one is converting it while SQLite answers the
+ * others SQLITE_BUSY at once, so they retry here for a bounded time.
+ */
+static enum jg_err use_wal(struct sq *s)
+{
+	enum jg_err e;
+	int busy;
+
+	for (int waited = 0;; waited += WAL_RETRY_STEP_MS) {
+		e = try_wal(s, &busy);
+		if (e == JG_OK || !busy || waited >= WAL_RETRY_MS)
+			return e;
+		sqlite3_sleep(WAL_RETRY_STEP_MS);
+	}
 }
 
 /* Once the -wal file exists (after migrate): start group commit, which

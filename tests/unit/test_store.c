@@ -1218,6 +1218,7 @@ static void servers_starting_together_migrate_once(void **state)
 	struct fx *f = *state;
 	struct opener o[3];
 	pthread_t t[3];
+	int started[3];
 
 	/* an empty database again, then three opens at once */
 	jg_store_close(f->st);
@@ -1226,11 +1227,15 @@ static void servers_starting_together_migrate_once(void **state)
 	tdb_new(f->path);
 	for (int i = 0; i < 3; i++) {
 		o[i] = (struct opener){.path = f->path};
-		assert_int_equal(
-		        pthread_create(&t[i], NULL, open_one, &o[i]), 0);
+		started[i] = pthread_create(&t[i], NULL, open_one, &o[i]) == 0;
 	}
+	/* join every thread before any assertion: a failing one returns
+	 * from this function, and the threads read o and f->path */
+	for (int i = 0; i < 3; i++)
+		if (started[i])
+			pthread_join(t[i], NULL);
 	for (int i = 0; i < 3; i++) {
-		pthread_join(t[i], NULL);
+		assert_true(started[i]);
 		if (o[i].e != JG_OK)
 			print_error("open %d: %s\n", i, o[i].err);
 		assert_int_equal(o[i].e, JG_OK);
