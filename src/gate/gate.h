@@ -302,6 +302,10 @@ enum jg_err jg_gate_index_load(struct jg_gate *g);
  */
 enum jg_err jg_gate_sync(struct jg_gate *g);
 
+/* How many grants the index holds and the bytes it uses for them (see
+ * jg_index_bytes); 0 and 0 before jg_gate_index_load. */
+void jg_gate_index_size(struct jg_gate *g, size_t *grants, size_t *bytes);
+
 /* A thread that runs jg_gate_sync every period_ms until
  * jg_gate_sync_stop (or jg_gate_free). */
 enum jg_err jg_gate_sync_start(struct jg_gate *g, int period_ms);

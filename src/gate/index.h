@@ -3,8 +3,8 @@
  *
  * A hash table keyed by (principal, resource, action). Each entry holds
  * only what an answer needs: the grant's id, not_before and expires_at,
- * packed with its key into one allocation (about 100 bytes for typical
- * names). Several grants may share a key.
+ * packed with its key (about 80 bytes for typical names, plus 16 to 43
+ * bytes of table). Several grants may share a key.
  *
  * The index never decides alone: jg_index_find compares not_before and
  * expires_at with the caller's clock on every call, so an entry whose
@@ -60,5 +60,9 @@ int jg_index_find(struct jg_index *ix, const char *principal,
 
 /* How many entries it holds. */
 size_t jg_index_count(struct jg_index *ix);
+
+/* Bytes it uses for them: its slot array and live entries (not the free
+ * room in its storage, nor the allocator's). */
+size_t jg_index_bytes(struct jg_index *ix);
 
 #endif

@@ -21,6 +21,7 @@
  * cache lock. Nothing takes them the other way round: check takes only
  * the index lock.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,12 @@
 #include "gate/internal.h"
 
 #define SYNC_PAGE 256 /* events read per audit_walk */
+/* Grants read per grant_list page when loading. Large because each page
+ * costs the SQLite store a scan from the newest grant down to the cursor
+ * (its cursor test is not a range it can seek to), so small pages make
+ * the load quadratic: 20,000 (about 19 MiB of records, freed after each
+ * page) load 1M grants in a few seconds. */
+#define LOAD_PAGE 20000
 
 /* What a step needs of one event. */
 enum seen_kind { SEEN_OTHER, SEEN_GRANT, SEEN_TOKEN_REVOKED };
@@ -106,7 +113,7 @@ static enum jg_err follow(struct jg_gate *g)
  */
 static enum jg_err load(struct jg_gate *g)
 {
-	struct jg_filter f = {.state = "active", .limit = JG_LIST_MAX};
+	struct jg_filter f = {.state = "active", .limit = LOAD_PAGE};
 	char hash[JG_SHA256_HEX];
 	struct jg_grant *gs;
 	size_t n;
@@ -124,6 +131,9 @@ static enum jg_err load(struct jg_gate *g)
 			e = jg_index_apply(g->index, &gs[i]);
 		free(gs);
 	} while (e == JG_OK && next);
+	/* glibc keeps freed big buffers like the pages' for reuse; a server
+	 * that loads once has no use for them */
+	malloc_trim(0);
 	g->loaded = e == JG_OK;
 	return e;
 }
@@ -159,6 +169,12 @@ enum jg_err jg_gate_index_load(struct jg_gate *g)
 		return JG_ENOMEM;
 	}
 	return jg_gate_sync(g);
+}
+
+void jg_gate_index_size(struct jg_gate *g, size_t *grants, size_t *bytes)
+{
+	*grants = g->index ? jg_index_count(g->index) : 0;
+	*bytes = g->index ? jg_index_bytes(g->index) : 0;
 }
 
 /* ---- the background thread ------------------------------------------- */

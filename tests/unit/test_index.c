@@ -209,10 +209,59 @@ static void many_grants_grow_the_table(void **state)
 		assert_string_equal(hit.grant_id, id);
 		assert_int_equal(hit.expires_at, T0 + i + 1);
 	}
+	/* take out every third: runs close up behind them, and the rest
+	 * stay reachable */
+	for (int i = 0; i < N; i += 3) {
+		snprintf(id, sizeof(id), "grt_%d", i);
+		snprintf(p, sizeof(p), "user%d", i);
+		struct jg_grant g = grant(id, p, "db", "read", T0, T0 + i + 1);
+		g.state = JG_GRANT_REVOKED;
+		assert_int_equal(jg_index_apply(ix, &g), JG_OK);
+	}
+	assert_int_equal(jg_index_count(ix), N - (N + 2) / 3);
+	for (int i = 0; i < N; i++) {
+		snprintf(p, sizeof(p), "user%d", i);
+		assert_int_equal(jg_index_find(ix, p, "db", "read", T0, &hit),
+		                 i % 3 ? 1 : -1);
+	}
+	assert_true(jg_index_bytes(ix) > (size_t)jg_index_count(ix) * 40);
 	jg_index_clear(ix);
 	assert_int_equal(jg_index_count(ix), 0);
 	assert_int_equal(jg_index_find(ix, "user1", "db", "read", T0, &hit),
 	                 -1);
+	jg_index_free(ix);
+}
+
+/* Many grants of one key share one run of slots; taking some out of the
+ * middle must leave the others, and entries of other keys, reachable. */
+static void one_long_run(void **state)
+{
+	struct jg_index *ix = index_new();
+	char id[32];
+	struct jg_hit hit;
+	enum { N = 500 }; /* under 3/4 of the first table: no growth */
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "grt_%d", i);
+		struct jg_grant g = grant(id, i % 2 ? "alice" : "bob", "db",
+		                          "read", T0, T0 + 10 + i);
+		assert_int_equal(jg_index_apply(ix, &g), JG_OK);
+	}
+	for (int i = N - 1; i >= 0; i -= 2) { /* alice's, latest first */
+		snprintf(id, sizeof(id), "grt_%d", i);
+		assert_int_equal(find(ix, T0, &hit), 1);
+		assert_string_equal(hit.grant_id, id);
+		struct jg_grant g = grant(id, "alice", "db", "read", T0,
+		                          T0 + 10 + i);
+		g.state = JG_GRANT_COMPLETED;
+		assert_int_equal(jg_index_apply(ix, &g), JG_OK);
+	}
+	assert_int_equal(find(ix, T0, &hit), -1);
+	assert_int_equal(jg_index_find(ix, "bob", "db", "read", T0, &hit), 1);
+	snprintf(id, sizeof(id), "grt_%d", N - 2);
+	assert_string_equal(hit.grant_id, id);
+	assert_int_equal(jg_index_count(ix), N / 2);
 	jg_index_free(ix);
 }
 
@@ -608,6 +657,7 @@ int main(void)
 	        UNIT(several_grants_one_key),
 	        UNIT(keys_do_not_run_together),
 	        UNIT(many_grants_grow_the_table),
+	        UNIT(one_long_run),
 	        UNIT(readers_never_see_a_revoked_grant),
 	        UNIT(token_cache_ttl_and_drop),
 	        UNIT(token_cache_refuses_a_put_older_than_a_drop),
