@@ -9,40 +9,26 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "audit/canon.h"
 #include "util/crypto.h"
 #include "util/timefmt.h"
 
-/* Canonical text of ev with details parsed from ev->details; caller frees. */
-static char *canonical(const struct jg_event *ev)
+/* Hash ev's canonical text, built in c (reused by the caller). */
+static enum jg_err hash_in(struct jg_canon *c, const struct jg_event *ev,
+                           char out[JG_SHA256_HEX])
 {
-	json_t *details = json_loads(ev->details ? ev->details : "{}",
-	                             JSON_REJECT_DUPLICATES, NULL);
-	json_t *o;
-	char *text;
-
-	if (!json_is_object(details)) {
-		json_decref(details);
-		return NULL;
-	}
-	o = json_pack("{s:s,s:o,s:s,s:s,s:I,s:s,s:I,s:s}", "actor", ev->actor,
-	              "details", details, "id", ev->id, "prev_hash",
-	              ev->prev_hash, "seq", (json_int_t)ev->seq, "subject",
-	              ev->subject, "ts", (json_int_t)ev->ts, "type", ev->type);
-	if (!o)
-		return NULL;
-	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	return text;
+	enum jg_err e = jg_canon_event(c, ev);
+	if (e == JG_OK)
+		jg_sha256_hex(c->text, c->len, out);
+	return e;
 }
 
 enum jg_err jg_audit_hash(const struct jg_event *ev, char out[JG_SHA256_HEX])
 {
-	char *text = canonical(ev);
-	if (!text)
-		return JG_EINVAL;
-	jg_sha256_hex(text, strlen(text), out);
-	free(text);
-	return JG_OK;
+	struct jg_canon c = {0};
+	enum jg_err e = hash_in(&c, ev, out);
+	jg_canon_release(&c);
+	return e;
 }
 
 enum jg_err jg_audit_append(struct jg_store *st, int64_t now,
@@ -75,9 +61,18 @@ enum jg_err jg_audit_append(struct jg_store *st, int64_t now,
 	return e;
 }
 
+/*
+ * Events per read transaction. The SQLite walk streams rows; PostgreSQL
+ * holds a whole page in memory (about 5 MB at this size), so larger pages
+ * would buy little time and cost memory.
+ */
+#define VERIFY_PAGE 10000
+
 struct verify_state {
 	struct jg_audit_report *rep;
 	char prev[JG_SHA256_HEX];
+	struct jg_canon canon; /* one buffer for the whole walk */
+	enum jg_err err;       /* set when verifying itself failed */
 };
 
 static int broken(struct jg_audit_report *rep, int64_t seq, const char *why)
@@ -94,6 +89,7 @@ static int verify_one(const struct jg_event *ev, void *ctx)
 	struct jg_audit_report *rep = vs->rep;
 	char hash[JG_SHA256_HEX], why[160];
 	int64_t want = rep->count + 1;
+	enum jg_err e;
 
 	if (ev->seq != want) {
 		snprintf(why, sizeof(why), "sequence gap: expected %lld, found "
@@ -103,8 +99,13 @@ static int verify_one(const struct jg_event *ev, void *ctx)
 	if (strcmp(ev->prev_hash, vs->prev) != 0)
 		return broken(rep, ev->seq, "prev_hash does not match the hash "
 		                            "of the event before it");
-	if (jg_audit_hash(ev, hash) != JG_OK)
-		return broken(rep, ev->seq, "details are not a JSON object");
+	if ((e = hash_in(&vs->canon, ev, hash)) == JG_ENOMEM) {
+		vs->err = e;
+		return 1;
+	}
+	if (e != JG_OK)
+		return broken(rep, ev->seq, "details are not a JSON object "
+		                            "(or a field is not UTF-8)");
 	if (strcmp(hash, ev->hash) != 0)
 		return broken(rep, ev->seq, "hash mismatch: the event was "
 		                            "altered after it was written");
@@ -113,28 +114,39 @@ static int verify_one(const struct jg_event *ev, void *ctx)
 	return 0;
 }
 
+/* Verify page after page until the end, a break or a failure. */
+static enum jg_err verify_pages(struct jg_store *st, struct verify_state *vs)
+{
+	struct jg_filter f = {.limit = VERIFY_PAGE};
+	enum jg_err e;
+
+	/* Page through in short read transactions so writers keep going. */
+	for (;;) {
+		int64_t next = 0, before = vs->rep->count;
+		if ((e = st->ops->begin(st, 0)) != JG_OK)
+			return e;
+		e = st->ops->audit_walk(st, &f, verify_one, vs, &next);
+		st->ops->rollback(st);
+		if (e == JG_OK)
+			e = vs->err;
+		if (e != JG_OK || !vs->rep->ok ||
+		    vs->rep->count - before < f.limit)
+			return e;
+		f.cursor = next;
+	}
+}
+
 enum jg_err jg_audit_verify(struct jg_store *st, struct jg_audit_report *rep)
 {
 	struct verify_state vs = {.rep = rep};
-	struct jg_filter f = {.limit = 10000};
 	enum jg_err e;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->ok = 1;
 	memcpy(vs.prev, JG_AUDIT_GENESIS, sizeof(vs.prev));
-	/* Page through in short read transactions so writers keep going. */
-	for (;;) {
-		int64_t next = 0, before = rep->count;
-		if ((e = st->ops->begin(st, 0)) != JG_OK)
-			return e;
-		e = st->ops->audit_walk(st, &f, verify_one, &vs, &next);
-		st->ops->rollback(st);
-		if (e != JG_OK)
-			return e;
-		if (!rep->ok || rep->count - before < f.limit)
-			return JG_OK;
-		f.cursor = next;
-	}
+	e = verify_pages(st, &vs);
+	jg_canon_release(&vs.canon);
+	return e;
 }
 
 json_t *jg_audit_event_json(const struct jg_event *ev)

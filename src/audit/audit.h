@@ -3,9 +3,10 @@
  *
  * Each event's hash is SHA-256 over its canonical encoding: the JSON object
  * {actor, details, id, prev_hash, seq, subject, ts, type} with sorted keys,
- * no white space, integers as integers. prev_hash of event 1 is 64 zeros,
- * of event N the hash of event N-1, so changing, removing or reordering any
- * event breaks every hash after it. Appends happen inside the caller's
+ * no white space, integers as integers, details as parsed from the stored
+ * text (see audit/canon.h). prev_hash of event 1 is 64 zeros, of event N
+ * the hash of event N-1, so changing, removing or reordering any event
+ * breaks every hash after it. Appends happen inside the caller's
  * write transaction: an append that fails must make the caller roll back
  * (fail closed: no state change without its audit record).
  */
@@ -28,8 +29,9 @@ enum jg_err jg_audit_append(struct jg_store *st, int64_t now,
                             const char *subject, json_t *details);
 
 /*
- * Hash of ev from its fields (ev->hash is ignored). JG_EINVAL when
- * ev->details is not a JSON object.
+ * Hash of ev from its fields (ev->hash is ignored): SHA-256 of the text
+ * audit/canon.h builds. JG_EINVAL when ev->details is not a JSON object or
+ * a string field is not valid UTF-8, JG_ENOMEM when out of memory.
  */
 enum jg_err jg_audit_hash(const struct jg_event *ev, char out[JG_SHA256_HEX]);
 
@@ -40,7 +42,10 @@ struct jg_audit_report {
 	char reason[256];
 };
 
-/* Walk the whole chain; fills rep. Non-OK only when the store fails. */
+/*
+ * Walk the whole chain; fills rep. Non-OK only when the store fails or
+ * memory runs out, never for a broken chain.
+ */
 enum jg_err jg_audit_verify(struct jg_store *st,
                             struct jg_audit_report *rep);
 

@@ -1,4 +1,5 @@
 /* crypto.c - thin wrappers over OpenSSL's libcrypto. */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -7,13 +8,31 @@
 
 #include "util/crypto.h"
 
+/*
+ * SHA-256 fetched from the provider once per process: with EVP_sha256()
+ * OpenSSL 3 looks the algorithm up, under a lock, on every digest, which
+ * made hashing a 400-byte audit event 1.6 times as slow (audit verify
+ * hashes a million). Process-wide but constant once set; never freed
+ * (still reachable at exit). NULL when the fetch failed: the implicit
+ * lookup is used then.
+ */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void jg_sha256_hex(const void *data, size_t len, char out[JG_SHA256_HEX])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	pthread_once(&sha256_once, sha256_fetch);
+	EVP_Digest(data, len, md, &mdlen,
+	           sha256_md ? sha256_md : EVP_sha256(), NULL);
 	for (unsigned i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];

@@ -120,7 +120,7 @@ static void expect_broken(struct jg_store *st, int64_t seq, const char *phrase)
 
 struct collect {
 	struct jg_event ev[8];
-	char details[8][128];
+	char details[8][512];
 	int n;
 };
 
@@ -369,6 +369,155 @@ static void non_object_details_detected(void **state)
 	expect_broken(f->st, 3, "not a JSON object");
 }
 
+static void garbage_details_detected(void **state)
+{
+	static const char *const garbage[] = {
+	        "not json", "", "{\"n\":1", "{\"n\":1,\"n\":2}", "null",
+	        "{\"n\":1}{}", "{\"s\":\"\xff\"}",
+	};
+	struct fx *f = *state;
+	char sql[128];
+
+	append_n(f->st, 5, 1000);
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+		snprintf(sql, sizeof(sql), "UPDATE audit SET details = '%s' "
+		         "WHERE seq = 3", garbage[i]);
+		sql_exec(f->path, sql);
+		expect_broken(f->st, 3, "not a JSON object");
+	}
+}
+
+static void field_not_utf8_detected(void **state)
+{
+	struct fx *f = *state;
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "UPDATE audit SET actor = 'mall' || "
+	                  "CAST(x'ff' AS TEXT) || 'ry'"
+	                  " WHERE seq = 2");
+	expect_broken(f->st, 2, "not UTF-8");
+}
+
+/* Values the fast path copies and values jansson re-encodes alike. */
+static void tampered_fields_detected(void **state)
+{
+	static const char *const edits[] = {
+	        "details = '{\"n\":2,\"note\":\"y\"}'",
+	        "details = '{\"n\":2,\"note\":\"x\",\"z\":1}'",
+	        "details = '{\"n\":2}'", "details = '{}'",
+	        "details = '{\"n\":2.0,\"note\":\"x\"}'",
+	        "details = '{\"n\":2,\"note\":\"x\\u00e9\"}'",
+	        "actor = 'alice '", "actor = 'al\"ice'", "actor = 'ALICE'",
+	        "actor = 'alic' || char(233)", "type = 'request.approved'",
+	        "subject = 'req_2'", "id = 'evt_forged'", "ts = -ts",
+	};
+	struct fx *f = *state;
+	char sql[160];
+
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		jg_store_close(f->st);
+		remove_db(f->path);
+		f->st = open_ok(f->path);
+		append_n(f->st, 4, 1000); /* seq 3 holds {"n":2,"note":"x"} */
+		snprintf(sql, sizeof(sql), "UPDATE audit SET %s WHERE seq = 3",
+		         edits[i]);
+		sql_exec(f->path, sql);
+		expect_broken(f->st, 3, "hash mismatch");
+	}
+}
+
+static void tampered_prev_hash_detected(void **state)
+{
+	struct fx *f = *state;
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "UPDATE audit SET prev_hash = '" JG_AUDIT_GENESIS "'"
+	                  " WHERE seq = 4");
+	expect_broken(f->st, 4, "prev_hash");
+}
+
+static void renumbered_event_detected_as_gap(void **state)
+{
+	struct fx *f = *state;
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "UPDATE audit SET seq = 9 WHERE seq = 5");
+	expect_broken(f->st, 5, "sequence gap");
+}
+
+/*
+ * The hash covers the details as parsed, not their spelling: stored text
+ * re-encoded without changing any value (spacing, key order, escapes)
+ * verifies as it always did: the API shows details re-encoded anyway, so
+ * everything it shows is covered. See docs/security.md.
+ */
+static void reformatted_details_still_verify(void **state)
+{
+	struct fx *f = *state;
+	struct jg_audit_report rep;
+
+	append_n(f->st, 5, 1000);
+	sql_exec(f->path, "UPDATE audit SET details = "
+	                  "'{ \"note\": \"\\u0078\", \"n\": 2 }' WHERE seq = 3");
+	verify(f->st, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 5);
+	/* but not a value changed in passing */
+	sql_exec(f->path, "UPDATE audit SET details = "
+	                  "'{ \"note\": \"x\", \"n\": 3 }' WHERE seq = 3");
+	expect_broken(f->st, 3, "hash mismatch");
+}
+
+/* The first tricky event's hash, over its canonical text spelled out. */
+static void expect_first_tricky(const struct jg_event *ev)
+{
+	const char *details =
+	        "{\"big\":9223372036854775807,\"empty\":{},\"neg\":-42,"
+	        "\"nest\":{\"a\":[1,\"\xc3\xa9\",true,null,{}]},"
+	        "\"q\":\"o\\\"brien\\\\\",\"real\":0.5,"
+	        "\"z\\n\":\"\xe2\x82\xac \\\"\\\\/\"}";
+	char canon[512], h[JG_SHA256_HEX];
+
+	assert_string_equal(ev->details, details);
+	snprintf(canon, sizeof(canon),
+	         "{\"actor\":\"o\\\"brien\\\\\",\"details\":%s,\"id\":\"%s\","
+	         "\"prev_hash\":\"%s\",\"seq\":1,"
+	         "\"subject\":\"o\\\"brien\\\\\",\"ts\":50,"
+	         "\"type\":\"test.tricky\"}",
+	         details, ev->id, JG_AUDIT_GENESIS);
+	jg_sha256_hex(canon, strlen(canon), h);
+	assert_string_equal(h, ev->hash);
+}
+
+/* Strings jansson escapes, UTF-8, nesting and numbers, end to end. */
+static void tricky_events_chain_and_verify(void **state)
+{
+	static const char *const actors[] = {
+	        "o\"brien\\", "tab\there", "\x01ctl", "j\xc3\xbcrgen", "a/b", "",
+	};
+	struct fx *f = *state;
+	struct jg_audit_report rep;
+	struct collect c;
+
+	assert_int_equal(f->st->ops->begin(f->st, 1), JG_OK);
+	for (size_t i = 0; i < sizeof(actors) / sizeof(actors[0]); i++) {
+		json_t *d = json_pack(
+		        "{s:s,s:I,s:I,s:f,s:{s:[i,s,b,n,{}]},s:{},s:s}", "q",
+		        actors[i], "big", (json_int_t)INT64_MAX, "neg",
+		        (json_int_t)-42, "real", 0.5, "nest", "a", 1, "\xc3\xa9",
+		        1, "empty", "z\n", "\xe2\x82\xac \"\\/");
+		assert_non_null(d);
+		assert_int_equal(jg_audit_append(f->st, 50 + (int64_t)i,
+		                                 actors[i], "test.tricky",
+		                                 actors[i], d),
+		                 JG_OK);
+		json_decref(d);
+	}
+	assert_int_equal(f->st->ops->commit(f->st), JG_OK);
+	verify(f->st, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 6);
+	walk_all(f->st, &c);
+	expect_first_tricky(&c.ev[0]);
+}
+
 /* Rewriting one event with a fresh, valid hash still breaks the next. */
 static void rehashed_event_breaks_next_link(void **state)
 {
@@ -450,6 +599,13 @@ int main(void)
 	        T(tampered_time_detected),
 	        T(deleted_event_detected_as_gap),
 	        T(non_object_details_detected),
+	        T(garbage_details_detected),
+	        T(field_not_utf8_detected),
+	        T(tampered_fields_detected),
+	        T(tampered_prev_hash_detected),
+	        T(renumbered_event_detected_as_gap),
+	        T(reformatted_details_still_verify),
+	        T(tricky_events_chain_and_verify),
 	        T(rehashed_event_breaks_next_link),
 	        T(more_than_one_page_verifies),
 	};
