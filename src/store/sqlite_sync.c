@@ -62,21 +62,22 @@
 #include "store/sqlite_sync.h"
 
 struct jg_wal_sync {
-	pthread_mutex_t mu;
+	char *path;           /* owned: the -wal file */
+	int fd;               /* owned: O_RDONLY on path; the leader's */
+	dev_t dev;            /* what fd is, to notice a replaced file */
+	ino_t ino;
+
+	pthread_mutex_t mu;   /* guards everything below */
+	uint64_t issued;      /* tickets handed out: 1, 2, 3… */
+	uint64_t synced;      /* every ticket up to this one is durable */
+	int syncing;          /* a thread is in fdatasync for the others */
+	uint64_t gen;         /* syncs begun */
+	uint64_t upto;        /* tickets the sync in flight covers */
 	/* waiters sleep on done[gen & 1] when the sync in flight covers
 	 * them, else on done[(gen + 1) & 1] for the next one; nwait counts
 	 * the sleepers on each */
 	pthread_cond_t done[2];
 	int nwait[2];
-	uint64_t gen;         /* syncs begun */
-	uint64_t upto;        /* tickets the sync in flight covers */
-	char *path;           /* owned: the -wal file */
-	int fd;               /* owned: O_RDONLY on path */
-	dev_t dev;            /* what fd is, to notice a replaced file */
-	ino_t ino;
-	uint64_t issued;      /* tickets handed out: 1, 2, 3… */
-	uint64_t synced;      /* every ticket up to this one is durable */
-	int syncing;          /* a thread is in fdatasync for the others */
 	int failed;           /* sticky: why is in why */
 	char why[200];
 	uint64_t calls;       /* fdatasync calls, for tests */
@@ -230,8 +231,8 @@ static void lead(struct jg_wal_sync *w)
 	else if (!w->failed) {
 		w->failed = 1;
 		snprintf(w->why, sizeof(w->why),
-		         "fdatasync of '%s' failed: %s; writes are refused "
-		         "until restart, check the disk", w->path,
+		         "syncing '%s' failed: %s; writes are refused "
+		         "until restart: check the disk", w->path,
 		         strerror(rc));
 	}
 	pthread_cond_broadcast(&w->done[cur]);
