@@ -22,30 +22,7 @@
 #include "audit/canon.h"
 #include "util/crypto.h"
 
-/* ---- the reference ------------------------------------------------------ */
-
-/* The canonical text as audit.c built it before canon.c; caller frees. */
-static char *reference(const struct jg_event *ev)
-{
-	json_t *details = json_loads(ev->details ? ev->details : "{}",
-	                             JSON_REJECT_DUPLICATES, NULL);
-	json_t *o;
-	char *text;
-
-	if (!json_is_object(details)) {
-		json_decref(details);
-		return NULL;
-	}
-	o = json_pack("{s:s,s:o,s:s,s:s,s:I,s:s,s:I,s:s}", "actor", ev->actor,
-	              "details", details, "id", ev->id, "prev_hash",
-	              ev->prev_hash, "seq", (json_int_t)ev->seq, "subject",
-	              ev->subject, "ts", (json_int_t)ev->ts, "type", ev->type);
-	if (!o)
-		return NULL;
-	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	return text;
-}
+#include "canon_ref.h"
 
 /* The canonical text of ev equals the reference, or both refuse ev. */
 static void same_as_reference(struct jg_canon *c, const struct jg_event *ev)
