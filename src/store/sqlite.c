@@ -546,7 +546,10 @@ static enum jg_err sq_request_list(struct jg_store *st,
 	        "  expires_at <= ?8 THEN 'expired' ELSE state END) = ?1)"
 	        " AND (?2 IS NULL OR requester = ?2)"
 	        " AND (?3 IS NULL OR resource = ?3)"
-	        " AND (?4 = 0 OR seq < ?4)"
+	        /* a bound SQLite can seek to: "?4 = 0 OR seq < ?4" made it
+	         * scan from the newest row on every page */
+	        " AND seq < (CASE WHEN ?4 = 0 THEN 9223372036854775807"
+	        "  ELSE ?4 END)"
 	        " AND (?9 IS NULL OR post_review = ?9)"
 	        " AND (?5 IS NULL OR requester = ?5 OR id IN"
 	        "  (SELECT request_id FROM request_groups WHERE group_name IN"
@@ -868,7 +871,10 @@ static enum jg_err sq_grant_list(struct jg_store *st,
 	        "  expires_at <= ?6 THEN 'expired' ELSE state END) = ?1)"
 	        " AND (?2 IS NULL OR principal = ?2)"
 	        " AND (?3 IS NULL OR resource = ?3)"
-	        " AND (?4 = 0 OR seq < ?4)"
+	        /* a bound SQLite can seek to: "?4 = 0 OR seq < ?4" made it
+	         * scan from the newest row on every page */
+	        " AND seq < (CASE WHEN ?4 = 0 THEN 9223372036854775807"
+	        "  ELSE ?4 END)"
 	        " ORDER BY seq DESC LIMIT ?5");
 	enum jg_err e;
 
