@@ -119,6 +119,30 @@ static enum jg_err raise_one(struct jg_gate *g, const struct jg_principal *who,
 	return g->st->ops->request_key_put(g->st, key, res->request_id, now);
 }
 
+/* After the commit: the requests just raised and approved at once run
+ * now when their rule says `execute: auto`, as a request made through
+ * the API would. A run that fails leaves the request approved. */
+static void execute_raised(struct jg_gate *g,
+                           const struct jg_finding_result *out, size_t n,
+                           int64_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct jg_request_view v;
+		enum jg_err e;
+
+		if (!out[i].request_id[0] || out[i].duplicate ||
+		    strcmp(out[i].state, "approved") != 0 ||
+		    g->st->ops->begin(g->st, 0) != JG_OK)
+			continue;
+		e = jg_gate_load_view(g, out[i].request_id, &v);
+		g->st->ops->rollback(g->st);
+		if (e != JG_OK)
+			continue;
+		jg_gate_execute_auto(g, &v, now);
+		jg_request_view_clear(&v);
+	}
+}
+
 enum jg_err jg_gate_findings(struct jg_gate *g, const struct jg_principal *who,
                              const struct jg_scan *scan,
                              const char *source_ip, int64_t now,
@@ -147,5 +171,6 @@ enum jg_err jg_gate_findings(struct jg_gate *g, const struct jg_principal *who,
 		memset(out, 0, scan->n * sizeof(*out));
 		return jg_gate_abort(g, e);
 	}
+	execute_raised(g, out, scan->n, now);
 	return JG_OK;
 }

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "exec/exec.h"
 #include "gate/gate.h"
 #include "policy/load.h"
 #include "scan/scan.h"
@@ -603,6 +604,49 @@ static void sarif_report_through_the_gate(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM requests"), 2);
 }
 
+/* A finding approved at once by an `execute: auto` rule runs through the
+ * resource's connector, like a request made through the API. */
+static void execute_auto_runs_raised_requests(void **state)
+{
+	struct fx *f = *state;
+	struct jg_finding_result r[8];
+	struct jg_connectors *cs = NULL;
+	char why[JG_WHY_MAX] = "", err[256], sql[160], out[64];
+	static const char yaml[] = "version: 1\nresources:\n  stage-app:\n"
+	                           "    type: command\n"
+	                           "    program: /usr/bin/printf\n"
+	                           "    args: ['fixed %s', '{requester}']\n";
+	const struct jg_policy *p = jg_gate_policy(f->g);
+	size_t n;
+
+	assert_int_equal(jg_connectors_parse("c.yaml", yaml, sizeof(yaml) - 1,
+	                                     &cs, err, sizeof(err)), JG_OK);
+	jg_gate_set_connectors(f->g, cs, NULL);
+	for (size_t i = 0; i < p->nrules; i++) /* as `execute: auto` would */
+		((struct jg_rule *)&p->rules[i])->execute_auto = 1;
+	assert_int_equal(post(f, "{\"findings\":["
+	                         "{\"id\":\"7\",\"type\":\"zap\",\"severity\":"
+	                         "\"low\",\"target\":\"stage-app\"},"
+	                         "{\"id\":\"8\",\"type\":\"zap\",\"severity\":"
+	                         "\"medium\",\"target\":\"stage-app\"}]}",
+	                      NULL, r, &n, why), JG_OK);
+	assert_string_equal(r[0].state, "approved");
+	assert_string_equal(r[1].state, "pending"); /* medium: for review */
+	assert_int_equal(count(f, "SELECT count(*) FROM executions"), 1);
+	snprintf(sql, sizeof(sql), "SELECT output FROM executions WHERE "
+	         "request_id = '%s' AND state = 'succeeded'", r[0].request_id);
+	tdb_text(f->path, sql, out, sizeof(out));
+	assert_string_equal(out, "fixed zap");
+	/* the same finding again: a duplicate, nothing runs twice */
+	assert_int_equal(post(f, "{\"id\":\"7\",\"type\":\"zap\",\"severity\":"
+	                         "\"low\",\"target\":\"stage-app\"}", NULL, r,
+	                      &n, why), JG_OK);
+	assert_true(r[0].duplicate);
+	assert_int_equal(count(f, "SELECT count(*) FROM executions"), 1);
+	jg_gate_set_connectors(f->g, NULL, NULL);
+	jg_connectors_free(cs);
+}
+
 #define T(fn) cmocka_unit_test(fn)
 #define G(fn) cmocka_unit_test_setup_teardown(fn, gate_setup, gate_teardown)
 
@@ -622,6 +666,7 @@ int main(void)
 	        G(findings_raise_requests_once),
 	        G(only_service_identities_post_findings),
 	        G(sarif_report_through_the_gate),
+	        G(execute_auto_runs_raised_requests),
 	};
 	int rc = cmocka_run_group_tests_name("findings", pure, NULL, NULL);
 
