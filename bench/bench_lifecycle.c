@@ -3,8 +3,8 @@
  *
  *   bench_lifecycle CLIENTS [SECONDS]
  *
- * A real gate on a SQLite store (WAL, synchronous=FULL, as `jitgate serve`
- * opens it) in a scratch directory under $BENCH_TMP. CLIENTS threads each
+ * A real gate on a SQLite store (WAL with group commit, as durable as
+ * synchronous=FULL; as `jitgate serve` opens it) in a scratch directory under $BENCH_TMP. CLIENTS threads each
  * loop: jg_gate_request_create (a rule with one approval step, so the
  * request is pending; one transaction with its audit event), then
  * jg_gate_review approving it by a member of the step's group (one

@@ -69,7 +69,7 @@ if (run.load) p(`| load average (1, 5, 15 min) | ${run.load} at the start, ${run
 p(`| OS | ${sh('. /etc/os-release && echo "$PRETTY_NAME"')} |`);
 p(`| disk of the databases | ${sh(`df -hT ${tmp} | tail -n 1 | awk '{print $1" ("$2")"}'`)} |`);
 p(`| jitgate | ${sh('git rev-parse --short HEAD')}${sh('git status --porcelain -- src') ? ' + uncommitted changes in src/' : ''}, built with ${sh('cc --version | head -n 1')} -O2 |`);
-p(`| SQLite | ${sh('pkg-config --modversion sqlite3')} (WAL, synchronous=FULL) |`);
+p(`| SQLite | ${sh('pkg-config --modversion sqlite3')} (WAL, group commit: durable as synchronous=FULL) |`);
 p(`| peers | casbin ${pkgVersion('casbin')}, @cedar-policy/cedar-wasm ${pkgVersion('@cedar-policy/cedar-wasm')}, @cerbos/cerbos-linux-x64 ${pkgVersion('@cerbos/cerbos-linux-x64')}; Node ${process.version} |`);
 p(`| load tools | ${sh('wrk -v 2>&1 | head -n 1 | cut -d" " -f1,2')}, ${sh('nginx -v 2>&1 | sed "s/.*: //"')} |`);
 p();
@@ -199,7 +199,7 @@ const l32 = l32s.length ? { tx_rate: 2 * agg(l32s, (r) => r.lifecycles), rate: a
 const pct = (a, b) => (a != null && b ? `${(100 * a / b).toFixed(0)}%` : '—');
 p('## 4. Durable lifecycle');
 p();
-p('Through the gate directly (no HTTP): `jg_gate_request_create` (a rule with one approval step: pending) then `jg_gate_review` by a member of the step\'s group (approved, grant issued), both audited, SQLite WAL with synchronous=FULL, a fresh database in a temp dir on the same disk as the fsync test. ' +
+p('Through the gate directly (no HTTP): `jg_gate_request_create` (a rule with one approval step: pending) then `jg_gate_review` by a member of the step\'s group (approved, grant issued), both audited, SQLite WAL with group commit (each commit acknowledged only after an fdatasync of the WAL that began after it), a fresh database in a temp dir on the same disk as the fsync test. ' +
   'Each lifecycle is two committed transactions (state changes): create, and approve + grant. The limit: one writer appending a 512-byte record and calling fsync(2) after each, same disk. ' +
   `The three ran in ${fss.length} interleaved rounds (fsync, 1 client, 32 clients) so that a drifting disk weighs on all alike; "all rounds" adds up counts and times.`);
 p();
