@@ -236,6 +236,8 @@ static inline void inproc_up(struct inproc *ip)
 	    !ip->admin[0])
 		inproc_die("gate", ip->st->err);
 	jg_gate_set_keys(ip->gate, ip->keys); /* as jitgate serve does */
+	if (jg_gate_index_load(ip->gate) != JG_OK) /* check answers from it */
+		inproc_die("gate", "cannot load the index of live grants");
 	if (jg_gate_authenticate(ip->gate, ip->admin, inproc_clock(),
 	                         &admin) != JG_OK)
 		inproc_die("gate", "the bootstrap token does not work");
