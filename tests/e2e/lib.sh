@@ -167,6 +167,33 @@ jg_random_port() {
 	echo $((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 }
 
+# Start a local helper server, `python3 SCRIPT PORT ARGS...`, on a free
+# loopback port (JG_HELPER_PORT_WANT: that one): wait until it accepts
+# connections, and try another port when it does not come up (a random
+# port may be taken). Sets JG_HELPER_PORT and JG_HELPER_PID; ERRFILE
+# collects its stderr; bails out with it when five tries fail.
+jg_start_helper() { # ERRFILE SCRIPT ARGS...
+	local err=$1 script=$2 port i try
+	shift 2
+	for try in 1 2 3 4 5; do
+		port=${JG_HELPER_PORT_WANT:-$(jg_random_port)}
+		python3 "$script" "$port" "$@" 2>>"$err" &
+		JG_HELPER_PID=$!
+		JG_BG_PIDS="$JG_BG_PIDS $JG_HELPER_PID"
+		for i in $(seq 1 100); do
+			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+				JG_HELPER_PORT=$port
+				return 0
+			fi
+			kill -0 "$JG_HELPER_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill "$JG_HELPER_PID" 2>/dev/null
+		wait "$JG_HELPER_PID" 2>/dev/null
+	done
+	jg_bail "helper $(basename "$script") listens" "a loopback port" "$(tail -n 5 "$err")"
+}
+
 # Start the server on a free port; sets JITGATE_URL and the admin token.
 jg_start() {
 	local try i port

@@ -43,18 +43,11 @@ target_n() { jg_psql "$TARGET_DB" -c "SELECT n FROM t WHERE id = $1"; }
 
 # --- the HTTP target ----------------------------------------------------
 
-HTTP_PORT=$(jg_random_port)
 HTTP_LOG=$JG_TMP/http.log
 : >"$HTTP_LOG"
 printf 'api-s3cret-token-value\n' >"$JG_TMP/api.token"
-python3 "$HERE/exec_listener.py" "$HTTP_PORT" "$JG_TMP/api.token" "$HTTP_LOG" \
-	2>"$JG_TMP/http.err" &
-JG_BG_PIDS="$JG_BG_PIDS $!"
-for _ in $(seq 1 50); do
-	curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/" && break
-	sleep 0.1
-done
-: >"$HTTP_LOG"
+jg_start_helper "$JG_TMP/http.err" "$HERE/exec_listener.py" "$JG_TMP/api.token" "$HTTP_LOG"
+HTTP_PORT=$JG_HELPER_PORT
 
 # --- programs, policy, connectors ---------------------------------------
 

@@ -4,22 +4,18 @@
 # deliveries wait and retry, and when it is back each arrives exactly once.
 . "$(dirname "$0")/lib.sh"
 
-HOOK_PORT=$(jg_random_port)
+HOOK_PORT=
 HOOK_LOG=$JG_TMP/hook.log
 SECRET=$JG_TMP/hook.secret
 printf 'a-test-secret-of-enough-length\n' >"$SECRET"
 : >"$HOOK_LOG"
 HOOK_PID=
 
-hook_up() {
-	python3 "$(dirname "$0")/webhook_listener.py" "$HOOK_PORT" "$SECRET" \
-		"$HOOK_LOG" 2>>"$JG_TMP/hook.err" &
-	HOOK_PID=$!
-	JG_BG_PIDS="$JG_BG_PIDS $HOOK_PID"
-	for _ in $(seq 1 50); do
-		curl -s -o /dev/null "http://127.0.0.1:$HOOK_PORT/" && return
-		sleep 0.1
-	done
+hook_up() { # on a free port the first time, on the same one after
+	JG_HELPER_PORT_WANT=$HOOK_PORT jg_start_helper "$JG_TMP/hook.err" \
+		"$(dirname "$0")/webhook_listener.py" "$SECRET" "$HOOK_LOG"
+	HOOK_PORT=$JG_HELPER_PORT
+	HOOK_PID=$JG_HELPER_PID
 }
 hook_down() {
 	kill "$HOOK_PID" 2>/dev/null
@@ -59,8 +55,8 @@ resources:
     program: /bin/sh
     args: [-c, 'echo secret-output; exit 7']
 YAML
-JG_SERVE_ARGS="--connectors $JG_TMP/connectors.yaml --webhook-url http://127.0.0.1:$HOOK_PORT/hook --webhook-secret-file $SECRET --dashboard-url https://jitgate.example --notify-attempts 20"
 hook_up
+JG_SERVE_ARGS="--connectors $JG_TMP/connectors.yaml --webhook-url http://127.0.0.1:$HOOK_PORT/hook --webhook-secret-file $SECRET --dashboard-url https://jitgate.example --notify-attempts 20"
 jg_start
 jg_token alice
 jg_token bob
