@@ -195,6 +195,18 @@ expect_rc "cli: unknown command" 2
 
 unchanged "cli refusals" "$before"
 
+# A path with an encoded newline: answered, and logged on one line (a
+# client cannot forge access log lines).
+jg_http GET "/v1/requests/req_x%0A2026-01-01T00:00:00Z%20GET%20/forged%20200%20admin%200.1ms" alice
+expect_problem "a path with a newline: not found" 404 not-found
+if grep -q "^2026-01-01T00:00:00Z GET /forged" "$JG_TMP/server.log"; then
+	not_ok "the access log cannot be forged" "one line per request" "$(grep -n forged "$JG_TMP/server.log")"
+else
+	expect_match "the access log cannot be forged: the newline shows as ?" \
+		"GET /v1/requests/req_x\\?2026-01-01T00:00:00Z GET /forged 200 admin 0.1ms 404 - " \
+		"$(cat "$JG_TMP/server.log")"
+fi
+
 # Nothing listens here: the CLI says so and exits 2.
 jg_run alice --url "http://127.0.0.1:1" list
 expect_rc "cli: server unreachable" 2
