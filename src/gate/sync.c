@@ -32,11 +32,9 @@
 #include "gate/internal.h"
 
 #define SYNC_PAGE 256 /* events read per audit_walk */
-/* Grants read per grant_list page when loading. Large because each page
- * costs the SQLite store a scan from the newest grant down to the cursor
- * (its cursor test is not a range it can seek to), so small pages make
- * the load quadratic: 20,000 (about 19 MiB of records, freed after each
- * page) load 1M grants in a few seconds. */
+/* Grants read per grant_list page when loading: large, so that a million
+ * grants take few read transactions; 20,000 records are about 19 MiB,
+ * freed after each page. */
 #define LOAD_PAGE 20000
 
 /* What a step needs of one event. */
