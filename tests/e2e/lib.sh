@@ -167,6 +167,36 @@ jg_random_port() {
 	echo $((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 }
 
+# The policy the mixed-load clients (crash_client.py) expect: lab is
+# approved at once, db needs one of ops, svc two. MEMBERS: ops's members,
+# comma-separated.
+jg_mixed_load_policy() { # MEMBERS
+	jg_policy <<EOF
+version: 1
+groups:
+  ops: {members: [$1]}
+resources:
+  lab: {labels: {env: lab}, actions: [read]}
+  db: {labels: {env: prod}, actions: [write]}
+  svc: {labels: {env: prod}, actions: [restart]}
+rules:
+  - name: lab
+    match: {resource: lab}
+    decision: auto
+    max_duration: 1h
+  - name: db
+    match: {resource: db}
+    steps: [{group: ops, count: 1}]
+    max_duration: 1h
+    request_ttl: 1h
+  - name: svc
+    match: {resource: svc}
+    steps: [{group: ops, count: 2}]
+    max_duration: 1h
+    request_ttl: 1h
+EOF
+}
+
 # Start a local helper server, `python3 SCRIPT PORT ARGS...`, on a free
 # loopback port (JG_HELPER_PORT_WANT: that one): wait until it accepts
 # connections, and try another port when it does not come up (a random

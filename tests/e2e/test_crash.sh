@@ -32,30 +32,7 @@ echo "# $ROUNDS rounds, $CLIENTS clients, seed $SEED (JG_CRASH_SEED=$SEED to rep
 
 approvers=
 for i in $(seq 1 "$CLIENTS"); do approvers="$approvers${approvers:+, }a$i, b$i"; done
-jg_policy <<EOF
-version: 1
-groups:
-  ops: {members: [$approvers]}
-resources:
-  lab: {labels: {env: lab}, actions: [read]}
-  db: {labels: {env: prod}, actions: [write]}
-  svc: {labels: {env: prod}, actions: [restart]}
-rules:
-  - name: lab
-    match: {resource: lab}
-    decision: auto
-    max_duration: 1h
-  - name: db
-    match: {resource: db}
-    steps: [{group: ops, count: 1}]
-    max_duration: 1h
-    request_ttl: 1h
-  - name: svc
-    match: {resource: svc}
-    steps: [{group: ops, count: 2}]
-    max_duration: 1h
-    request_ttl: 1h
-EOF
+jg_mixed_load_policy "$approvers"
 
 jg_start
 PORT=${JITGATE_URL##*:}

@@ -66,30 +66,7 @@ small_cleanup() {
 }
 trap 'jg_cleanup; small_cleanup' EXIT
 
-jg_policy <<'EOF'
-version: 1
-groups:
-  ops: {members: [bob, carol, a1, b1, a2, b2]}
-resources:
-  lab: {labels: {env: lab}, actions: [read]}
-  db: {labels: {env: prod}, actions: [write]}
-  svc: {labels: {env: prod}, actions: [restart]}
-rules:
-  - name: lab
-    match: {resource: lab}
-    decision: auto
-    max_duration: 1h
-  - name: db
-    match: {resource: db}
-    steps: [{group: ops, count: 1}]
-    max_duration: 1h
-    request_ttl: 1h
-  - name: svc
-    match: {resource: svc}
-    steps: [{group: ops, count: 2}]
-    max_duration: 1h
-    request_ttl: 1h
-EOF
+jg_mixed_load_policy "bob, carol, a1, b1, a2, b2"
 
 # --- 1. injected I/O errors ------------------------------------------------
 
