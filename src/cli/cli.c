@@ -641,6 +641,22 @@ int jg_cli_json_set(const struct jg_cli_args *a, json_t *obj, const char *key,
 	return JG_EXIT_OK;
 }
 
+int64_t jg_cli_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+void jg_cli_sleep_1s(void)
+{
+	struct timespec ts = {1, 0};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 int jg_cli_read_file(const char *what, const char *path, size_t max,
                      char **out, size_t *len)
 {

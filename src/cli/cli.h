@@ -127,6 +127,10 @@ int jg_cli_check_name(const struct jg_cli_args *a, const char *what,
 /* At most max bytes (max excludes the NUL); NULL passes. */
 int jg_cli_check_len(const struct jg_cli_args *a, const char *what,
                      const char *s, size_t max);
+/* The options of a new request (request, exec): RESOURCE and ACTION,
+ * --reason (required), the lengths of --reason, --payload and --ticket,
+ * --payload or --payload-file, the forms of --duration and --timeout. */
+int jg_cli_check_ask(const struct jg_cli_args *a);
 /* 1 when s is an id with one of the prefixes, safe in a URL path. */
 int jg_cli_id_ok(const char *s, const char *const *prefixes);
 /* An id with one of the prefixes ("req_", "grt_"...; NULL ends the list). */
@@ -141,6 +145,11 @@ int jg_cli_check_limit(const struct jg_cli_args *a, const char *s);
  */
 int jg_cli_json_set(const struct jg_cli_args *a, json_t *obj, const char *key,
                     const char *what, const char *val);
+
+/* Seconds on the monotonic clock, for waits a clock step cannot cut. */
+int64_t jg_cli_mono(void);
+/* Sleep one second, resumed after signals. */
+void jg_cli_sleep_1s(void);
 
 /*
  * Read the file at path ("-": stdin), at most max bytes, into *out

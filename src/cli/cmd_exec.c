@@ -86,37 +86,13 @@ static int params_of(const struct jg_cli_args *a, json_t **out)
 
 static int check_args(const struct jg_cli_args *a)
 {
-	const char *reason = jg_cli_opt(a, "reason"), *key;
-	int64_t secs;
-	int rv;
+	const char *key = jg_cli_opt(a, "idempotency-key");
+	int rv = jg_cli_check_ask(a);
 
-	if ((rv = jg_cli_check_name(a, "RESOURCE", a->pos[0])) ||
-	    (rv = jg_cli_check_name(a, "ACTION", a->pos[1])))
-		return rv;
-	if (!reason || !*reason)
-		return jg_cli_usage_fail(a, "--reason is required");
-	if ((rv = jg_cli_check_len(a, "--reason", reason, JG_REASON_MAX)) ||
-	    (rv = jg_cli_check_len(a, "--payload", jg_cli_opt(a, "payload"),
-	                           JG_PAYLOAD_MAX)) ||
-	    (rv = jg_cli_check_len(a, "--ticket", jg_cli_opt(a, "ticket"),
-	                           JG_TICKET_MAX - 1)))
-		return rv;
-	if (jg_cli_opt(a, "payload") && jg_cli_opt(a, "payload-file"))
-		return jg_cli_usage_fail(a, "--payload and --payload-file exclude "
-		                            "each other");
-	if (jg_cli_opt(a, "duration") &&
-	    jg_duration_parse(jg_cli_opt(a, "duration"), &secs) != JG_OK)
-		return jg_cli_usage_fail(a, "invalid duration '%.32s' (e.g. 30m)",
-		                         jg_cli_opt(a, "duration"));
-	if (jg_cli_opt(a, "timeout") &&
-	    jg_duration_parse(jg_cli_opt(a, "timeout"), &secs) != JG_OK)
-		return jg_cli_usage_fail(a, "invalid timeout '%.32s' (e.g. 10m)",
-		                         jg_cli_opt(a, "timeout"));
-	key = jg_cli_opt(a, "idempotency-key");
-	if (key && (!*key || strlen(key) > JG_IDEM_KEY_MAX))
+	if (!rv && key && (!*key || strlen(key) > JG_IDEM_KEY_MAX))
 		return jg_cli_usage_fail(a, "--idempotency-key must be 1 to %d "
 		                            "bytes", JG_IDEM_KEY_MAX);
-	return JG_EXIT_OK;
+	return rv;
 }
 
 /* What the request asks for, and the SHA-256 of its bound payload. */
@@ -181,22 +157,6 @@ static void progress(const json_t *req)
 	fprintf(stderr, "jitgate: %s\n", line);
 }
 
-static void sleep_1s(void)
-{
-	struct timespec ts = {1, 0};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static int64_t mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
 /* GET the request again into *req. */
 static int refresh(struct jg_cli *cli, json_t **req)
 {
@@ -225,7 +185,7 @@ static const char *exec_state(const json_t *req)
 static int wait_for(struct jg_cli *cli, json_t **req, int64_t timeout)
 {
 	char last[LINE_MAX_], line[LINE_MAX_], d[32];
-	int64_t start = mono();
+	int64_t start = jg_cli_mono();
 	int rv;
 
 	jg_cli_request_line(*req, last, sizeof(last));
@@ -234,12 +194,12 @@ static int wait_for(struct jg_cli *cli, json_t **req, int64_t timeout)
 		if (strcmp(st, "pending") && (!x || strcmp(x, "started")))
 			return JG_EXIT_OK;
 		if (!strcmp(st, "pending") && timeout &&
-		    mono() - start >= timeout) {
+		    jg_cli_mono() - start >= timeout) {
 			jg_duration_format(timeout, d, sizeof(d));
 			return jg_cli_fail("timed out after %s waiting for the "
 			                   "decision: %s", d, last);
 		}
-		sleep_1s();
+		jg_cli_sleep_1s();
 		if ((rv = refresh(cli, req)))
 			return rv;
 		jg_cli_request_line(*req, line, sizeof(line));

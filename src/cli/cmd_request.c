@@ -112,40 +112,7 @@ int jg_cli_state_exit(const char *state)
 
 /* --- request ------------------------------------------------------- */
 
-/* Read at most JG_PAYLOAD_MAX bytes of path ("-": stdin) into *out. */
-static int read_payload(const struct jg_cli_args *a, const char *path,
-                        char **out)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	char *buf;
-	size_t n;
-	int err;
-
-	if (!f)
-		return jg_cli_fail("cannot open '%s': %s", path, strerror(errno));
-	if (!(buf = malloc(JG_PAYLOAD_MAX + 2))) {
-		if (f != stdin)
-			fclose(f);
-		return jg_cli_fail("out of memory");
-	}
-	n = fread(buf, 1, JG_PAYLOAD_MAX + 1, f);
-	err = ferror(f) ? errno : 0;
-	if (f != stdin)
-		fclose(f);
-	buf[n] = '\0';
-	*out = buf;
-	if (err)
-		return jg_cli_fail("cannot read '%s': %s", path, strerror(err));
-	if (n > JG_PAYLOAD_MAX)
-		return jg_cli_usage_fail(a, "payload file '%s' is longer than %d bytes",
-		                         path, JG_PAYLOAD_MAX);
-	if (memchr(buf, '\0', n))
-		return jg_cli_usage_fail(a, "payload file '%s' contains a NUL byte",
-		                         path);
-	return JG_EXIT_OK;
-}
-
-static int check_request_args(const struct jg_cli_args *a)
+int jg_cli_check_ask(const struct jg_cli_args *a)
 {
 	const char *reason = jg_cli_opt(a, "reason");
 	const char *dur = jg_cli_opt(a, "duration");
@@ -170,11 +137,18 @@ static int check_request_args(const struct jg_cli_args *a)
 	if (dur && jg_duration_parse(dur, &secs) != JG_OK)
 		return jg_cli_usage_fail(a, "invalid duration '%.32s' (e.g. 30m, 2h)",
 		                         dur);
-	if (tmo && !jg_cli_flag(a, "wait"))
-		return jg_cli_usage_fail(a, "--timeout needs --wait");
 	if (tmo && jg_duration_parse(tmo, &secs) != JG_OK)
 		return jg_cli_usage_fail(a, "invalid timeout '%.32s' (e.g. 10m)", tmo);
 	return JG_EXIT_OK;
+}
+
+static int check_request_args(const struct jg_cli_args *a)
+{
+	int rv = jg_cli_check_ask(a);
+
+	if (!rv && jg_cli_opt(a, "timeout") && !jg_cli_flag(a, "wait"))
+		return jg_cli_usage_fail(a, "--timeout needs --wait");
+	return rv;
 }
 
 /* The body of POST /v1/requests; *out is a new reference. */
@@ -182,11 +156,13 @@ static int request_body(const struct jg_cli_args *a, json_t **out)
 {
 	const char *file = jg_cli_opt(a, "payload-file");
 	char *payload = NULL;
+	size_t len;
 	json_t *b = json_object();
 	int rv = b ? JG_EXIT_OK : jg_cli_fail("out of memory");
 
 	if (!rv && file)
-		rv = read_payload(a, file, &payload);
+		rv = jg_cli_read_file("payload file", file, JG_PAYLOAD_MAX,
+		                      &payload, &len);
 	if (!rv)
 		rv = jg_cli_json_set(a, b, "resource", "RESOURCE", a->pos[0]);
 	if (!rv)
@@ -220,22 +196,6 @@ static int request_body(const struct jg_cli_args *a, json_t **out)
 	return rv;
 }
 
-static int64_t now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
-static void sleep_1s(void)
-{
-	struct timespec ts = {1, 0};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /*
  * Poll the request until it leaves `pending` or `timeout` seconds (0: no
  * limit) pass. *req is replaced by the latest answer.
@@ -243,18 +203,18 @@ static void sleep_1s(void)
 static int wait_decision(struct jg_cli *cli, json_t **req, int64_t timeout)
 {
 	char path[PATH_MAX_], last[LINE_MAX_], line[LINE_MAX_], d[32];
-	int64_t start = now_mono();
+	int64_t start = jg_cli_mono();
 	json_t *next;
 	int rv;
 
 	snprintf(path, sizeof(path), "/v1/requests/%s", jg_json_strd(*req, "id"));
 	jg_cli_request_line(*req, last, sizeof(last));
 	while (!strcmp(jg_json_strd(*req, "state"), "pending")) {
-		if (timeout && now_mono() - start >= timeout) {
+		if (timeout && jg_cli_mono() - start >= timeout) {
 			jg_duration_format(timeout, d, sizeof(d));
 			return jg_cli_fail("timed out after %s: %s", d, last);
 		}
-		sleep_1s();
+		jg_cli_sleep_1s();
 		if ((rv = jg_client_call(jg_cli_client(cli), "GET", path, NULL,
 		                         NULL, &next)))
 			return rv;
