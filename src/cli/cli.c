@@ -117,6 +117,9 @@ static const struct jg_cli_opt token_fetch_opts[] = {
 
 static const struct jg_cli_opt token_verify_opts[] = {
 	{"jwks", 0, JG_OPT_VALUE, "FILE|URL", "the server's public keys (default $JITGATE_URL/.well-known/jwks.json)"},
+	{"payload", 0, JG_OPT_VALUE, "TEXT", "the payload about to run: a token bound to one is valid only for it"},
+	{"payload-file", 0, JG_OPT_VALUE, "FILE", "read that payload from FILE ('-': stdin)"},
+	{"payload-sha256", 0, JG_OPT_VALUE, "HEX", "or give its bound hash"},
 	{"skew", 0, JG_OPT_VALUE, "D", "clock skew allowed on exp and nbf (default 60s)"},
 	OPT_END,
 };
@@ -130,6 +133,14 @@ static const struct jg_cli_opt exec_opts[] = {
 	{"duration", 0, JG_OPT_VALUE, "D", "how long the approval stays usable (default: the rule's maximum)"},
 	{"timeout", 0, JG_OPT_VALUE, "D", "give up waiting for the decision after D (exit 2; the request stays)"},
 	{"idempotency-key", 0, JG_OPT_VALUE, "K", "a retried step with the same K reuses its request (and its outcome)"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt check_opts[] = {
+	{"payload", 0, JG_OPT_VALUE, "TEXT", "the exact payload about to run (a grant bound to one allows only it)"},
+	{"payload-file", 0, JG_OPT_VALUE, "FILE", "read that payload from FILE ('-': stdin)"},
+	{"payload-sha256", 0, JG_OPT_VALUE, "HEX", "or give its bound hash, as `jitgate show` prints it"},
+	{"consume", 0, JG_OPT_FLAG, NULL, "take one use of the grant (for an enforcement point that runs it)"},
 	OPT_END,
 };
 
@@ -182,7 +193,8 @@ static const struct jg_cli_cmd commands[] = {
 	 "RESOURCE ACTION --reason TEXT [--param K=V]... [--payload TEXT | --payload-file FILE] [--ticket T] [--duration D] [--timeout D] [--idempotency-key K]",
 	 exec_opts, 2, 2},
 	{"check", NULL, jg_cli_cmd_check, "may PRINCIPAL do ACTION on RESOURCE now? exit 0 allow, 1 deny",
-	 "PRINCIPAL RESOURCE ACTION", NULL, 3, 3},
+	 "PRINCIPAL RESOURCE ACTION [--payload TEXT | --payload-file FILE | --payload-sha256 HEX] [--consume]",
+	 check_opts, 3, 3},
 	{"audit", "list", jg_cli_cmd_audit_list, "list audit events, oldest first",
 	 "[--actor A] [--type T] [--subject S] [--since T] [--until T] [--limit N] [--cursor C]",
 	 audit_list_opts, 0, 0},
@@ -201,7 +213,7 @@ static const struct jg_cli_cmd commands[] = {
 	{"token", "fetch", jg_cli_cmd_token_fetch, "fetch a signed token (JWT) for your live grant",
 	 "GRANT_ID [--aud NAME]", token_fetch_opts, 1, 1},
 	{"token", "verify", jg_cli_cmd_token_verify, "verify a grant token offline against the public keys; exit 1 when invalid",
-	 "TOKEN|- [--jwks FILE|URL] [--skew D]", token_verify_opts, 1, 1},
+	 "TOKEN|- [--jwks FILE|URL] [--skew D] [--payload TEXT | --payload-file FILE | --payload-sha256 HEX]", token_verify_opts, 1, 1},
 	{"keys", "rotate", jg_cli_cmd_keys_rotate, "make a new grant token signing key current (admin)",
 	 "", NULL, 0, 0},
 	{"whoami", NULL, jg_cli_cmd_whoami, "show who your token says you are",

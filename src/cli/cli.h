@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "util/crypto.h"
 #include "util/timefmt.h"
 
 struct jg_client;
@@ -191,6 +192,15 @@ int jg_cli_state_exit(const char *state);
 struct jg_client *jg_cli_client(struct jg_cli *cli);
 
 /* Handlers, one file per group of commands. */
+/*
+ * The SHA-256 of the payload an enforcement point is about to run, from
+ * --payload TEXT or --payload-file FILE (hashed as the server binds a
+ * payload without params) or --payload-sha256 HEX, into hex ("" when
+ * none was given). Non-zero (a usage error, said) on bad input.
+ */
+int jg_cli_payload_sha256(const struct jg_cli_args *a,
+                          char hex[JG_SHA256_HEX]);
+
 int jg_cli_cmd_request(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_list(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_show(struct jg_cli *cli, const struct jg_cli_args *a);

@@ -12,12 +12,14 @@
  * Never: print the token; turn an error into a deny or an allow (an error
  * is always exit 2, so a script cannot mistake it for an answer).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/output.h"
 #include "core/limits.h"
+#include "exec/exec.h"
 #include "util/timefmt.h"
 
 static const char *const grant_prefix[] = {"grt_", NULL};
@@ -184,16 +186,25 @@ int jg_cli_cmd_extend(struct jg_cli *cli, const struct jg_cli_args *a)
 static int print_check(const struct jg_cli *cli, const json_t *ans)
 {
 	const json_t *allow = json_object_get(ans, "allow");
-	char line[1024];
+	const json_t *uses = json_object_get(ans, "uses_left");
+	char line[1024], left[48] = "";
 	int rv = JG_EXIT_OK;
 
 	if (!json_is_boolean(allow))
 		return jg_cli_fail("malformed answer from server: no allow");
+	if (json_is_integer(uses))
+		snprintf(left, sizeof(left), " (%s%lld use%s left)",
+		         json_is_true(json_object_get(ans, "consumed"))
+		                 ? "used one, "
+		                 : "",
+		         (long long)json_integer_value(uses),
+		         json_integer_value(uses) == 1 ? "" : "s");
 	if (cli->json)
 		rv = jg_out_json(ans);
 	else if (json_is_true(allow))
-		snprintf(line, sizeof(line), "allow %s until %s",
-		         jg_json_strd(ans, "grant_id"), jg_json_strd(ans, "expires_at"));
+		snprintf(line, sizeof(line), "allow %s until %s%s",
+		         jg_json_strd(ans, "grant_id"),
+		         jg_json_strd(ans, "expires_at"), left);
 	else
 		snprintf(line, sizeof(line), "deny: %s", jg_json_strd(ans, "reason"));
 	if (!cli->json) {
@@ -203,6 +214,53 @@ static int print_check(const struct jg_cli *cli, const json_t *ans)
 	if (rv)
 		return rv;
 	return json_is_true(allow) ? JG_EXIT_OK : JG_EXIT_NO;
+}
+
+int jg_cli_payload_sha256(const struct jg_cli_args *a, char hex[JG_SHA256_HEX])
+{
+	const char *text = jg_cli_opt(a, "payload");
+	const char *file = jg_cli_opt(a, "payload-file");
+	const char *sha = jg_cli_opt(a, "payload-sha256");
+	char *payload = NULL;
+	size_t len;
+	int rv;
+
+	hex[0] = '\0';
+	if (!!text + !!file + !!sha > 1)
+		return jg_cli_usage_fail(a, "--payload, --payload-file and "
+		                            "--payload-sha256 exclude each other");
+	if (sha && (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64))
+		return jg_cli_usage_fail(a, "--payload-sha256 wants 64 lowercase "
+		                            "hex digits");
+	if (sha) {
+		memcpy(hex, sha, JG_SHA256_HEX);
+		return JG_EXIT_OK;
+	}
+	if ((rv = jg_cli_check_len(a, "--payload", text, JG_PAYLOAD_MAX)))
+		return rv;
+	if (file && (rv = jg_cli_read_file("payload file", file,
+	                                   JG_PAYLOAD_MAX, &payload, &len)))
+		return rv;
+	if ((payload || text) &&
+	    jg_bound_sha256(payload ? payload : text, NULL, hex) != JG_OK)
+		rv = jg_cli_fail("out of memory");
+	free(payload);
+	return rv;
+}
+
+/* The payload and consume parts of a check's body. */
+static int check_payload(const struct jg_cli_args *a, json_t *body)
+{
+	char hex[JG_SHA256_HEX];
+	int rv = jg_cli_payload_sha256(a, hex);
+
+	if (!rv && hex[0])
+		rv = jg_cli_json_set(a, body, "payload_sha256", "the payload hash",
+		                     hex);
+	if (!rv && jg_cli_flag(a, "consume") &&
+	    json_object_set_new(body, "consume", json_true()) != 0)
+		rv = jg_cli_fail("out of memory");
+	return rv;
 }
 
 int jg_cli_cmd_check(struct jg_cli *cli, const struct jg_cli_args *a)
@@ -219,6 +277,8 @@ int jg_cli_cmd_check(struct jg_cli *cli, const struct jg_cli_args *a)
 		if (!rv)
 			rv = jg_cli_json_set(a, body, key[i], what[i], a->pos[i]);
 	}
+	if (!rv)
+		rv = check_payload(a, body);
 	if (!rv && !jg_cli_client(cli))
 		rv = JG_EXIT_ERR;
 	if (!rv)

@@ -110,8 +110,29 @@ static int token_arg(const struct jg_cli_args *a, char **buf)
 	return JG_EXIT_OK;
 }
 
+/* A token bound to a payload is valid only for that payload (sha, ""
+ * when none was given): 1 when it fits, else 0 with why. */
+static int payload_fits(const json_t *claims, const char *sha,
+                        char why[JG_WHY_MAX])
+{
+	const char *bound = json_string_value(json_object_get(claims,
+	                                                      "payload_sha256"));
+
+	if (!bound || strcmp(bound, sha) == 0)
+		return 1;
+	if (!sha[0])
+		snprintf(why, JG_WHY_MAX, "the token's grant is bound to one "
+		         "payload (sha256 %.12s…): give --payload, --payload-file "
+		         "or --payload-sha256 of what is about to run", bound);
+	else
+		snprintf(why, JG_WHY_MAX, "the token's grant is bound to another "
+		         "payload (sha256 %.12s…), not %.12s…", bound, sha);
+	return 0;
+}
+
 int jg_cli_cmd_token_verify(struct jg_cli *cli, const struct jg_cli_args *a)
 {
+	char sha[JG_SHA256_HEX];
 	const char *skew_s = jg_cli_opt(a, "skew");
 	int64_t skew = JG_KEYS_SKEW;
 	char why[JG_WHY_MAX], kid[JG_KID_LEN], line[JG_WHY_MAX + 64];
@@ -122,12 +143,15 @@ int jg_cli_cmd_token_verify(struct jg_cli *cli, const struct jg_cli_args *a)
 
 	if (skew_s && jg_duration_parse(skew_s, &skew) != JG_OK)
 		return jg_cli_usage_fail(a, "--skew must look like 30s or 2m");
+	if ((rv = jg_cli_payload_sha256(a, sha)))
+		return rv;
 	if ((rv = token_arg(a, &token)) || (rv = load_jwks(cli, a, &set))) {
 		free(token);
 		return rv;
 	}
 	if (jg_jwt_verify(token, jg_jwks_find, set, (int64_t)time(NULL), skew,
-	                  &claims, kid, why) != JG_OK) {
+	                  &claims, kid, why) != JG_OK ||
+	    !payload_fits(claims, sha, why)) {
 		jg_out_clean(why, line, sizeof(line), 0);
 		if (cli->json) {
 			o = json_pack("{s:b,s:s}", "valid", 0, "error", why);
@@ -150,6 +174,10 @@ int jg_cli_cmd_token_verify(struct jg_cli *cli, const struct jg_cli_args *a)
 		printf("token valid: signed by key %s, expires %s\n", line, at);
 		jg_out_fields(claims);
 	}
+	if (rv == JG_EXIT_OK && json_integer_value(json_object_get(claims,
+	                                                           "uses_left")) > 0)
+		fprintf(stderr, "jitgate: note: a one-time grant: spend its use "
+		        "online (jitgate check --consume) before acting on it\n");
 	json_decref(claims);
 	jg_jwks_free(set);
 	explicit_bzero(token, strlen(token));

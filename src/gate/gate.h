@@ -255,16 +255,53 @@ struct jg_answer {
 	int allow;
 	char grant_id[JG_ID_LEN]; /* the grant judged; "" when none */
 	int64_t expires_at;       /* when allow: the answer holds until then */
+	/* when allow: the payload the grant is bound to ("" none: plain
+	 * access), its uses left (-1 unlimited; after this check's use when
+	 * it consumed one) and whether this check took a use */
+	char payload_sha256[JG_SHA256_HEX];
+	int uses_left;
+	int consumed;
 	char reason[JG_WHY_MAX];
 };
 
+/* What an enforcement point asks; strings borrowed. */
+struct jg_check_query {
+	/* whose grant; NULL with a token (its subject) */
+	const char *principal;
+	/* what is to be done; with a token NULL means "the token's" */
+	const char *resource;
+	const char *action;
+	/* a signed grant token (token.c) instead of principal; NULL: none */
+	const char *token;
+	/* the SHA-256 (64 lowercase hex digits) of the payload about to run,
+	 * NULL: none. A grant bound to a payload allows only a check that
+	 * names exactly that payload; an unbound grant allows any. */
+	const char *payload_sha256;
+	/* take one use of the grant that allows, atomically (once across
+	 * every server sharing the store): for enforcement points that run
+	 * the action themselves */
+	int consume;
+};
+
 /*
- * May `principal` do `action` on `resource` at now? Callers other than
- * the principal itself need the checker or admin role. Answers from the
- * index of live grants when it is loaded and in step (jg_gate_sync),
- * from the store otherwise; either way a grant is live only while
- * not_before <= now < expires_at, by this clock.
+ * May the principal (or the token's holder) do q's action on q's
+ * resource at now, with q's payload? Callers other than the principal
+ * itself need the checker or admin role. Answers from the index of live
+ * grants when it is loaded and in step (jg_gate_sync), from the store
+ * otherwise; either way a grant is live only while not_before <= now <
+ * expires_at, by this clock, and uses are left. A denial is an answer
+ * (allow 0, with the reason), not an error; errors are bad input
+ * (EINVAL), authorisation (EFORBIDDEN) and the store's. A consuming check
+ * that allows has recorded grant.used (and grant.consumed on the last
+ * use) before it returns.
  */
+enum jg_err jg_gate_authorize(struct jg_gate *g,
+                              const struct jg_principal *who,
+                              const struct jg_check_query *q, int64_t now,
+                              struct jg_answer *out, char why[JG_WHY_MAX]);
+
+/* jg_gate_authorize with a bare question: no payload, no consumption.
+ * A grant bound to a payload never allows it. */
 enum jg_err jg_gate_check(struct jg_gate *g, const struct jg_principal *who,
                           const char *principal, const char *resource,
                           const char *action, int64_t now,
@@ -357,13 +394,7 @@ enum jg_err jg_gate_grant_token(struct jg_gate *g,
                                 char **token, int64_t *exp,
                                 char why[JG_WHY_MAX]);
 
-/*
- * /v1/check with a grant token: verify it, then look its grant up, so a
- * revoked or ended grant is denied with that reason. resource and action
- * (NULL: not asked) must be the token's. Callers other than the token's
- * subject need the checker or admin role. On allow, out->expires_at is
- * when the token or the grant ends, whichever comes first.
- */
+/* jg_gate_authorize with a grant token and no payload nor consumption. */
 enum jg_err jg_gate_check_token(struct jg_gate *g,
                                 const struct jg_principal *who,
                                 const char *token, const char *resource,

@@ -1,17 +1,14 @@
 /*
- * grant.c - grant use cases: issue, show, list, revoke, done, check, and
- * the sweeper.
+ * grant.c - grant use cases: issue, show, list, revoke, done, and the
+ * sweeper (check is check.c).
  *
  * A grant is dead the moment expires_at passes: check compares with the
  * clock on every call. The sweeper only records what the clock decided.
- * check answers from the index of live grants (index.h) while it is in
- * step with the store (sync.c), and from the store when it is not.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gate/index.h"
 #include "gate/internal.h"
 #include "util/timefmt.h"
 
@@ -150,78 +147,6 @@ enum jg_err jg_gate_grant_end(struct jg_gate *g,
 	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
 		return jg_gate_abort(g, e);
 	return JG_OK;
-}
-
-/* Fill out from what a lookup found (see jg_index_find: 1 live, 0
- * expired by the clock, -1 nothing), whichever answered. */
-static void answer(struct jg_answer *out, int found, const struct jg_hit *hit,
-                   const char *principal, const char *resource,
-                   const char *action)
-{
-	if (found < 0) {
-		snprintf(out->reason, sizeof(out->reason), "no active grant "
-		         "for %s to %s on %s", principal, action, resource);
-		return;
-	}
-	out->allow = found > 0;
-	memcpy(out->grant_id, hit->grant_id, JG_ID_LEN);
-	out->expires_at = hit->expires_at;
-	snprintf(out->reason, sizeof(out->reason), "%s",
-	         out->allow ? "active grant" : "grant is no longer live");
-}
-
-/* Without the index (not loaded, or out of step): ask the store. */
-static enum jg_err find_in_store(struct jg_gate *g, const char *principal,
-                                 const char *resource, const char *action,
-                                 int64_t now, int *found, struct jg_hit *hit)
-{
-	struct jg_grant gr;
-	enum jg_err e;
-
-	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
-		return e;
-	e = g->st->ops->grant_find_live(g->st, principal, resource, action,
-	                                now, &gr);
-	g->st->ops->rollback(g->st);
-	*found = -1;
-	if (e == JG_ENOTFOUND)
-		return JG_OK;
-	if (e != JG_OK)
-		return e;
-	/* the store filtered on time too; the clock has the last word */
-	*found = jg_grant_live(&gr, now);
-	memcpy(hit->grant_id, gr.id, JG_ID_LEN);
-	hit->expires_at = gr.expires_at;
-	return JG_OK;
-}
-
-enum jg_err jg_gate_check(struct jg_gate *g, const struct jg_principal *who,
-                          const char *principal, const char *resource,
-                          const char *action, int64_t now,
-                          struct jg_answer *out, char why[JG_WHY_MAX])
-{
-	struct jg_hit hit;
-	int found;
-	enum jg_err e = JG_OK;
-
-	memset(out, 0, sizeof(*out));
-	if (!jg_name_valid(principal, 1) || !jg_name_valid(resource, 0) ||
-	    !jg_name_valid(action, 0))
-		return jg_gate_why(JG_EINVAL, why, "principal, resource and "
-		                   "action must be valid names");
-	if (strcmp(principal, who->name) != 0 &&
-	    !(who->roles & (JG_ROLE_CHECKER | JG_ROLE_ADMIN)))
-		return jg_gate_why(JG_EFORBIDDEN, why, "checking another "
-		                   "principal needs the checker role");
-	if (jg_gate_cached(g))
-		found = jg_index_find(g->index, principal, resource, action,
-		                      now, &hit);
-	else
-		e = find_in_store(g, principal, resource, action, now, &found,
-		                  &hit);
-	if (e == JG_OK)
-		answer(out, found, &hit, principal, resource, action);
-	return e;
 }
 
 /* ---- sweeper ---- */

@@ -11,9 +11,10 @@
  *   cache line) and follows a pointer only when the hash matches, so it
  *   usually touches one slot line and one entry. Deletion shifts the
  *   following slots back (no tombstones), so runs stay short.
- * - Entries hold the grant's not_before and expires_at, then principal,
- *   resource, action and grant id as NUL-ended strings (about 80 bytes for
- *   typical names). They live in 2 MiB chunks of their own, carved in
+ * - Entries hold the grant's not_before, expires_at and uses left, then
+ *   principal, resource, action and grant id as NUL-ended strings (about
+ *   80 bytes for typical names), then, for a grant bound to one payload,
+ *   that payload's SHA-256 (32 bytes). They live in 2 MiB chunks of their own, carved in
  *   16-byte size classes with a free list per class. Once the index is
  *   big (HUGE_FROM), new chunks and the slot array ask the kernel for
  *   transparent huge pages: a lookup then costs no page-table walks,
@@ -30,20 +31,25 @@
 #include <sys/mman.h>
 
 #include "gate/index.h"
+#include "util/crypto.h"
 
 #define MIN_SLOTS 1024
 #define LEN_MAX 255                   /* names (63) and ids (31) fit a byte */
 #define CHUNK ((size_t)2 << 20)       /* entry storage, one huge page */
 #define CLASS 16                      /* entry sizes round up to this */
-#define NCLASSES ((offsetof(struct ent, text) + 4 * LEN_MAX + 4) / CLASS + 1)
+#define HASH_LEN 32                   /* a bound payload's SHA-256, raw */
+#define NCLASSES ((offsetof(struct ent, text) + 4 * LEN_MAX + 4 + HASH_LEN) \
+                  / CLASS + 1)
 /* Below this many bytes in use, no huge pages: a small index (and an idle
  * server) must not pay 2 MiB per chunk. */
 #define HUGE_FROM ((size_t)8 << 20)
 
 struct ent {
 	int64_t not_before, expires_at;
+	int32_t uses_left; /* -1: unlimited until expiry */
 	uint8_t plen, rlen, alen, idlen;
-	char text[]; /* principal\0resource\0action\0id\0 */
+	uint8_t bound; /* 1: HASH_LEN bytes of payload SHA-256 follow the id */
+	char text[]; /* principal\0resource\0action\0id\0[sha256] */
 };
 
 struct slot {
@@ -147,10 +153,17 @@ static struct ent *ent_alloc(struct jg_index *ix, size_t size)
 	return p;
 }
 
+/* The bytes of text an entry with these lengths holds. */
+static size_t text_len(size_t plen, size_t rlen, size_t alen, size_t idlen,
+                       int bound)
+{
+	return plen + rlen + alen + idlen + 4 + (bound ? HASH_LEN : 0);
+}
+
 static void ent_free(struct jg_index *ix, struct ent *e)
 {
-	size_t size = ent_size((size_t)e->plen + e->rlen + e->alen +
-	                       e->idlen + 4);
+	size_t size = ent_size(text_len(e->plen, e->rlen, e->alen, e->idlen,
+	                                e->bound));
 	void **head = &ix->free[size / CLASS];
 
 	*(void **)e = *head;
@@ -213,6 +226,12 @@ static const char *ent_id(const struct ent *e)
 	return ent_action(e) + e->alen + 1;
 }
 
+/* The bound payload's raw SHA-256; only when e->bound. */
+static const unsigned char *ent_hash(const struct ent *e)
+{
+	return (const unsigned char *)ent_id(e) + e->idlen + 1;
+}
+
 /* Does slot s hold an entry of key k? */
 static int slot_is(const struct slot *s, const struct key *k)
 {
@@ -230,21 +249,27 @@ static struct ent *ent_new(struct jg_index *ix, const struct key *k,
                            const struct jg_grant *gr)
 {
 	size_t idlen = strnlen(gr->id, JG_ID_LEN - 1);
-	struct ent *e = ent_alloc(ix, ent_size(k->plen + k->rlen + k->alen +
-	                                       idlen + 4));
+	unsigned char hash[HASH_LEN];
+	int bound = jg_sha256_unhex(gr->payload_sha256, hash) == 0;
+	struct ent *e = ent_alloc(ix, ent_size(text_len(k->plen, k->rlen,
+	                                                k->alen, idlen, bound)));
 	char *t;
 
 	if (!e)
 		return NULL;
 	e->not_before = gr->not_before;
 	e->expires_at = gr->expires_at;
+	e->uses_left = gr->uses_left;
 	e->plen = (uint8_t)k->plen, e->rlen = (uint8_t)k->rlen;
 	e->alen = (uint8_t)k->alen, e->idlen = (uint8_t)idlen;
+	e->bound = (uint8_t)bound;
 	t = e->text;
 	memcpy(t, k->p, k->plen + 1), t += k->plen + 1;
 	memcpy(t, k->r, k->rlen + 1), t += k->rlen + 1;
 	memcpy(t, k->a, k->alen + 1), t += k->alen + 1;
-	memcpy(t, gr->id, idlen), t[idlen] = '\0';
+	memcpy(t, gr->id, idlen), t[idlen] = '\0', t += idlen + 1;
+	if (bound)
+		memcpy(t, hash, HASH_LEN);
 	return e;
 }
 
@@ -386,6 +411,7 @@ enum jg_err jg_index_apply(struct jg_index *ix, const struct jg_grant *gr)
 	if (ix->slots[i].e && live) {
 		ix->slots[i].e->not_before = gr->not_before;
 		ix->slots[i].e->expires_at = gr->expires_at;
+		ix->slots[i].e->uses_left = gr->uses_left;
 	} else if (ix->slots[i].e) {
 		ent_free(ix, ix->slots[i].e);
 		remove_at(ix, i);
@@ -403,16 +429,51 @@ static const struct ent *later(const struct ent *a, const struct ent *b)
 	return !a || (b && b->expires_at > a->expires_at) ? b : a;
 }
 
+/* Of live entries a and b that both fit the ask: a bound one before an
+ * unbound one (the narrowest grant answers, and is the one a consuming
+ * check uses up), then the one expiring last. */
+static const struct ent *better(const struct ent *a, const struct ent *b)
+{
+	if (a && b && a->bound != b->bound)
+		return a->bound ? a : b;
+	return later(a, b);
+}
+
+/* Does a live entry e allow a check that asks about payload hash
+ * `sha` (NULL: none)? An unbound grant allows any; a bound one only
+ * its own payload. */
+static int fits(const struct ent *e, const unsigned char *sha)
+{
+	return !e->bound || (sha && memcmp(ent_hash(e), sha, HASH_LEN) == 0);
+}
+
+static void hit_fill(struct jg_hit *hit, const struct ent *e)
+{
+	memcpy(hit->grant_id, ent_id(e), e->idlen + 1u);
+	hit->expires_at = e->expires_at;
+	hit->uses_left = e->uses_left;
+	if (e->bound)
+		jg_sha256_tohex(ent_hash(e), hit->payload_sha256);
+	else
+		hit->payload_sha256[0] = '\0';
+}
+
 int jg_index_find(struct jg_index *ix, const char *principal,
-                  const char *resource, const char *action, int64_t now,
+                  const char *resource, const char *action,
+                  const char *payload_sha256, int64_t now,
                   struct jg_hit *hit)
 {
-	const struct ent *live = NULL, *dead = NULL, *best;
+	const struct ent *live = NULL, *bound = NULL, *dead = NULL, *best;
+	unsigned char sha[HASH_LEN];
+	const unsigned char *asked = NULL;
 	struct key k;
 	size_t mask, i;
+	int found;
 
 	if (!key_make(&k, principal, resource, action))
-		return -1;
+		return JG_FOUND_NONE;
+	if (payload_sha256 && jg_sha256_unhex(payload_sha256, sha) == 0)
+		asked = sha;
 	pthread_rwlock_rdlock(&ix->lock);
 	mask = ix->nslots - 1;
 	for (i = k.hash & mask; ix->slots[i].e; i = (i + 1) & mask) {
@@ -421,16 +482,20 @@ int jg_index_find(struct jg_index *ix, const char *principal,
 			continue;
 		if (now >= e->expires_at)
 			dead = later(dead, e);
-		else if (now >= e->not_before)
-			live = later(live, e);
+		else if (now < e->not_before)
+			continue;
+		else if (fits(e, asked))
+			live = better(live, e);
+		else
+			bound = later(bound, e);
 	}
-	best = live ? live : dead;
-	if (best) {
-		memcpy(hit->grant_id, ent_id(best), best->idlen + 1u);
-		hit->expires_at = best->expires_at;
-	}
+	found = live ? JG_FOUND_LIVE : bound ? JG_FOUND_BOUND
+	        : dead ? JG_FOUND_EXPIRED : JG_FOUND_NONE;
+	best = live ? live : bound ? bound : dead;
+	if (best)
+		hit_fill(hit, best);
 	pthread_rwlock_unlock(&ix->lock);
-	return live ? 1 : dead ? 0 : -1;
+	return found;
 }
 
 size_t jg_index_count(struct jg_index *ix)

@@ -2,9 +2,10 @@
  * index.h - the in-memory index of live grants that `check` answers from.
  *
  * A hash table keyed by (principal, resource, action). Each entry holds
- * only what an answer needs: the grant's id, not_before and expires_at,
- * packed with its key (about 80 bytes for typical names, plus 16 to 43
- * bytes of table). Several grants may share a key.
+ * only what an answer needs: the grant's id, not_before, expires_at, uses
+ * left and, for a grant bound to one payload, that payload's SHA-256,
+ * packed with its key (about 90 bytes for typical names, 32 more when
+ * bound, plus 16 to 43 bytes of table). Several grants may share a key.
  *
  * The index never decides alone: jg_index_find compares not_before and
  * expires_at with the caller's clock on every call, so an entry whose
@@ -46,16 +47,32 @@ void jg_index_clear(struct jg_index *ix);
 struct jg_hit {
 	char grant_id[JG_ID_LEN];
 	int64_t expires_at;
+	int uses_left;                      /* -1: unlimited */
+	char payload_sha256[JG_SHA256_HEX]; /* "" when not bound */
+};
+
+/* What jg_index_find (and the store fallback) found. */
+enum {
+	JG_FOUND_NONE = -1,   /* no grant of that key at all */
+	JG_FOUND_EXPIRED = 0, /* none live; one expired by the clock */
+	JG_FOUND_LIVE = 1,    /* a live grant allows what was asked */
+	JG_FOUND_BOUND = 2,   /* live grants, each bound to another payload */
 };
 
 /*
- * The entries of (principal, resource, action), judged at `now`. 1: one
- * is live (not_before <= now < expires_at); *hit is the live one that
- * expires last. 0: none is live but one has expired by the clock; *hit is
- * the one that expired last. -1: nothing (*hit untouched).
+ * The entries of (principal, resource, action), judged at `now` for a
+ * check about payload hash payload_sha256 (64 hex digits; NULL or
+ * malformed: none). A grant is live while not_before <= now <
+ * expires_at; it fits the check when it binds no payload, or binds
+ * exactly that one. JG_FOUND_LIVE: *hit is the fitting live grant, a
+ * bound one before an unbound one, then the one expiring last.
+ * JG_FOUND_BOUND: *hit is the live bound grant expiring last.
+ * JG_FOUND_EXPIRED: *hit is the one that expired last. JG_FOUND_NONE:
+ * *hit untouched.
  */
 int jg_index_find(struct jg_index *ix, const char *principal,
-                  const char *resource, const char *action, int64_t now,
+                  const char *resource, const char *action,
+                  const char *payload_sha256, int64_t now,
                   struct jg_hit *hit);
 
 /* How many entries it holds. */

@@ -169,6 +169,25 @@ enum jg_err jg_gate_idem_put(struct jg_gate *g, const struct jg_principal *who,
                              const char *key, const char *request_id,
                              int64_t now);
 
+/* ---- checking (check.c, token.c) ---- */
+
+/* Why gr does not allow its action at now ("was revoked", "expired",
+ * …), for messages. */
+const char *jg_gate_dead_because(const struct jg_grant *gr, int64_t now);
+
+/*
+ * The grant q->token names, verified and matched to the token's claims
+ * (and to q's resource and action when given), into gr with *exp the
+ * token's expiry; the caller judges it. A token that is refused leaves
+ * gr->id "" and says why in reason (JG_OK: a refusal is an answer).
+ * JG_EFORBIDDEN when who may not ask about the token's holder.
+ */
+enum jg_err jg_gate_token_grant(struct jg_gate *g,
+                                const struct jg_principal *who,
+                                const struct jg_check_query *q, int64_t now,
+                                struct jg_grant *gr, int64_t *exp,
+                                char reason[JG_WHY_MAX], char why[JG_WHY_MAX]);
+
 /* Inside a write transaction: issue the grant of approved request r. */
 enum jg_err jg_gate_issue_grant(struct jg_gate *g, const struct jg_request *r,
                                 int64_t now, char grant_id[JG_ID_LEN]);

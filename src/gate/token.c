@@ -60,19 +60,6 @@ static int sees_grant(struct jg_gate *g, const struct jg_principal *who,
 	return ok;
 }
 
-/* Why gr does not allow its action at now, for messages. */
-static const char *dead_because(const struct jg_grant *gr, int64_t now)
-{
-	switch (jg_grant_state_at(gr, now)) {
-	case JG_GRANT_REVOKED: return "was revoked";
-	case JG_GRANT_EXPIRED: return "expired";
-	case JG_GRANT_CONSUMED: return "was used up";
-	case JG_GRANT_COMPLETED: return "was marked done";
-	default: break;
-	}
-	return now < gr->not_before ? "is not valid yet" : "has no uses left";
-}
-
 static json_t *claims_of(const struct jg_grant *gr, const char *aud,
                          int64_t now, int64_t exp)
 {
@@ -89,6 +76,12 @@ static json_t *claims_of(const struct jg_grant *gr, const char *aud,
 	if (c && gr->payload_sha256[0] &&
 	    json_object_set_new(c, "payload_sha256",
 	                        json_string(gr->payload_sha256))) {
+		json_decref(c);
+		return NULL;
+	}
+	/* a one-time grant says so: no offline verifier can spend its use */
+	if (c && gr->uses_left > 0 &&
+	    json_object_set_new(c, "uses_left", json_integer(gr->uses_left))) {
 		json_decref(c);
 		return NULL;
 	}
@@ -116,7 +109,7 @@ static enum jg_err token_tx(struct jg_gate *g, const struct jg_principal *who,
 		                   "%s may fetch its token", id);
 	if (!jg_grant_live(&gr, now))
 		return jg_gate_why(JG_ECONFLICT, why, "grant %s %s", id,
-		                   dead_because(&gr, now));
+		                   jg_gate_dead_because(&gr, now));
 	*exp = gr.expires_at < now + JG_TOKEN_TTL_MAX ? gr.expires_at
 	                                              : now + JG_TOKEN_TTL_MAX;
 	if (!(claims = claims_of(&gr, aud, now, *exp)))
@@ -164,21 +157,6 @@ enum jg_err jg_gate_grant_token(struct jg_gate *g,
 
 /* ---- checking ---------------------------------------------------------- */
 
-/* Deny with a reason: the answer, not an error. */
-static enum jg_err deny(struct jg_answer *out, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-
-static enum jg_err deny(struct jg_answer *out, const char *fmt, ...)
-{
-	va_list ap;
-
-	memset(out, 0, sizeof(*out));
-	va_start(ap, fmt);
-	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
-	va_end(ap);
-	return JG_OK;
-}
-
 /* The claims a grant token must carry, copied out of c. */
 struct token_claims {
 	char sub[JG_NAME_MAX], grant_id[JG_ID_LEN];
@@ -217,73 +195,72 @@ static int read_claims(const json_t *c, struct token_claims *t)
 	                  sizeof(t->payload_sha256), 0);
 }
 
-/* Judge grant gr (looked up by the token's grant_id) for token t. */
-static void judge(const struct token_claims *t, const struct jg_grant *gr,
-                  int64_t now, struct jg_answer *out)
+/* Refuse: reason says why; no grant to judge. */
+static enum jg_err refuse(char reason[JG_WHY_MAX], const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static enum jg_err refuse(char reason[JG_WHY_MAX], const char *fmt, ...)
 {
-	if (strcmp(gr->principal, t->sub) != 0 ||
-	    strcmp(gr->resource, t->resource) != 0 ||
-	    strcmp(gr->action, t->action) != 0 ||
-	    strcmp(gr->payload_sha256, t->payload_sha256) != 0) {
-		deny(out, "the token does not match grant %s", gr->id);
-		return;
-	}
-	if (!jg_grant_live(gr, now)) {
-		deny(out, "grant %s %s", gr->id, dead_because(gr, now));
-		return;
-	}
-	memset(out, 0, sizeof(*out));
-	out->allow = 1;
-	memcpy(out->grant_id, gr->id, JG_ID_LEN);
-	/* the answer holds while both the grant and the token do */
-	out->expires_at = t->exp < gr->expires_at ? t->exp : gr->expires_at;
-	snprintf(out->reason, sizeof(out->reason), "active grant (signed "
-	         "token)");
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, JG_WHY_MAX, fmt, ap);
+	va_end(ap);
+	return JG_OK;
 }
 
-enum jg_err jg_gate_check_token(struct jg_gate *g,
+enum jg_err jg_gate_token_grant(struct jg_gate *g,
                                 const struct jg_principal *who,
-                                const char *token, const char *resource,
-                                const char *action, int64_t now,
-                                struct jg_answer *out, char why[JG_WHY_MAX])
+                                const struct jg_check_query *q, int64_t now,
+                                struct jg_grant *gr, int64_t *exp,
+                                char reason[JG_WHY_MAX], char why[JG_WHY_MAX])
 {
 	struct token_claims t;
-	struct jg_grant gr;
 	char kid[JG_KID_LEN], bad[JG_WHY_MAX];
 	json_t *claims;
 	enum jg_err e;
 	int unusable;
 
-	memset(out, 0, sizeof(*out));
+	gr->id[0] = '\0';
 	if (!g->keys)
 		return no_keys(why);
-	e = jg_keys_verify(g->keys, token, now, &claims, kid, bad);
+	e = jg_keys_verify(g->keys, q->token, now, &claims, kid, bad);
 	if (e == JG_EINVAL)
-		return deny(out, "token refused: %s", bad);
+		return refuse(reason, "token refused: %s", bad);
 	if (e != JG_OK)
 		return e;
 	unusable = read_claims(claims, &t);
 	json_decref(claims);
 	if (unusable)
-		return deny(out, "token refused: it is not a jitgate grant "
-		            "token (iss, sub, grant_id, resource, action)");
+		return refuse(reason, "token refused: it is not a jitgate grant "
+		              "token (iss, sub, grant_id, resource, action)");
 	if (strcmp(t.sub, who->name) != 0 &&
 	    !(who->roles & (JG_ROLE_CHECKER | JG_ROLE_ADMIN)))
 		return jg_gate_why(JG_EFORBIDDEN, why, "checking another "
 		                   "principal's token needs the checker role");
-	if ((resource && strcmp(resource, t.resource) != 0) ||
-	    (action && strcmp(action, t.action) != 0))
-		return deny(out, "the token is for %s on %s", t.action,
-		            t.resource);
+	if ((q->resource && strcmp(q->resource, t.resource) != 0) ||
+	    (q->action && strcmp(q->action, t.action) != 0))
+		return refuse(reason, "the token is for %s on %s", t.action,
+		              t.resource);
 	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
 		return e;
-	e = g->st->ops->grant_get(g->st, t.grant_id, &gr);
+	e = g->st->ops->grant_get(g->st, t.grant_id, gr);
 	g->st->ops->rollback(g->st);
-	if (e == JG_ENOTFOUND)
-		return deny(out, "grant %s not found", t.grant_id);
+	if (e == JG_ENOTFOUND) {
+		gr->id[0] = '\0';
+		return refuse(reason, "grant %s not found", t.grant_id);
+	}
 	if (e != JG_OK)
 		return e;
-	judge(&t, &gr, now, out);
+	if (strcmp(gr->principal, t.sub) != 0 ||
+	    strcmp(gr->resource, t.resource) != 0 ||
+	    strcmp(gr->action, t.action) != 0 ||
+	    strcmp(gr->payload_sha256, t.payload_sha256) != 0) {
+		refuse(reason, "the token does not match grant %s", gr->id);
+		gr->id[0] = '\0';
+		return JG_OK;
+	}
+	*exp = t.exp; /* the answer holds while both the grant and token do */
 	return JG_OK;
 }
 

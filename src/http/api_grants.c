@@ -73,47 +73,60 @@ static void end(struct jg_ex *ex, enum jg_grant_state to)
 void jg_api_grant_revoke(struct jg_ex *ex) { end(ex, JG_GRANT_REVOKED); }
 void jg_api_grant_done(struct jg_ex *ex) { end(ex, JG_GRANT_COMPLETED); }
 
+/* The answer to a check, as JSON. */
+static json_t *check_json(const struct jg_answer *c)
+{
+	char exp[JG_TIME_LEN];
+
+	if (!c->allow)
+		return json_pack("{s:b,s:n,s:n,s:s}", "allow", 0, "grant_id",
+		                 "expires_at", "reason", c->reason);
+	jg_time_format(c->expires_at, exp);
+	return json_pack("{s:b,s:s,s:s,s:o,s:o,s:b,s:s}", "allow", 1,
+	                 "grant_id", c->grant_id, "expires_at", exp,
+	                 "payload_sha256",
+	                 c->payload_sha256[0] ? json_string(c->payload_sha256)
+	                                      : json_null(),
+	                 "uses_left",
+	                 c->uses_left < 0 ? json_null()
+	                                  : json_integer(c->uses_left),
+	                 "consumed", c->consumed, "reason", c->reason);
+}
+
 void jg_api_check(struct jg_ex *ex)
 {
 	static const char *const fields[] = {"principal", "resource", "action",
-	                                     "token", NULL};
-	const char *principal, *resource, *action, *token;
+	                                     "token", "payload_sha256",
+	                                     "consume", NULL};
+	struct jg_check_query q = {0};
+	json_t *consume = json_object_get(ex->body, "consume");
 	struct jg_answer c;
-	char why[JG_WHY_MAX] = "", exp[JG_TIME_LEN];
+	char why[JG_WHY_MAX] = "";
 	enum jg_err e;
 
 	/* a signed grant token names its principal (and, unless asked,
 	 * its resource and action) */
-	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "token", 0, &token) ||
-	    jg_ex_str(ex, "principal", !token, &principal) ||
-	    jg_ex_str(ex, "resource", !token, &resource) ||
-	    jg_ex_str(ex, "action", !token, &action))
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "token", 0, &q.token) ||
+	    jg_ex_str(ex, "principal", !q.token, &q.principal) ||
+	    jg_ex_str(ex, "resource", !q.token, &q.resource) ||
+	    jg_ex_str(ex, "action", !q.token, &q.action) ||
+	    jg_ex_str(ex, "payload_sha256", 0, &q.payload_sha256))
 		return;
-	if (token && principal) {
+	if (q.token && q.principal) {
 		jg_ex_fail(ex, JG_EINVAL, "give either a token or a principal: "
 		                          "the token names its principal");
 		return;
 	}
-	if (token)
-		e = jg_gate_check_token(ex->gate, &ex->who, token, resource,
-		                        action, ex->now, &c, why);
-	else
-		e = jg_gate_check(ex->gate, &ex->who, principal, resource,
-		                  action, ex->now, &c, why);
-	if (e != JG_OK) {
+	if (consume && !json_is_boolean(consume)) {
+		jg_ex_fail(ex, JG_EINVAL, "consume must be true or false");
+		return;
+	}
+	q.consume = json_is_true(consume);
+	e = jg_gate_authorize(ex->gate, &ex->who, &q, ex->now, &c, why);
+	if (e != JG_OK)
 		jg_ex_fail(ex, e, why);
-		return;
-	}
-	if (!c.allow) {
-		jg_ex_json(ex, 200, json_pack("{s:b,s:n,s:n,s:s}", "allow", 0,
-		                              "grant_id", "expires_at", "reason",
-		                              c.reason));
-		return;
-	}
-	jg_time_format(c.expires_at, exp);
-	jg_ex_json(ex, 200, json_pack("{s:b,s:s,s:s,s:s}", "allow", 1,
-	                              "grant_id", c.grant_id, "expires_at", exp,
-	                              "reason", c.reason));
+	else
+		jg_ex_json(ex, 200, check_json(&c));
 }
 
 void jg_api_grant_extend(struct jg_ex *ex)

@@ -1164,8 +1164,8 @@ static enum jg_err pg_grant_list(struct jg_store *st,
 static enum jg_err pg_grant_find_live(struct jg_store *st,
                                       const char *principal,
                                       const char *resource,
-                                      const char *action, int64_t now,
-                                      struct jg_grant *out)
+                                      const char *action, const char *fit,
+                                      int64_t now, struct jg_grant *out)
 {
 	struct params ps = {0};
 	PGresult *r;
@@ -1175,12 +1175,16 @@ static enum jg_err pg_grant_find_live(struct jg_store *st,
 	p_str(&ps, resource);
 	p_str(&ps, action);
 	p_int(&ps, now);
+	p_int(&ps, fit == NULL);
+	p_str(&ps, fit ? fit : "");
 	e = query_one(PG(st),
 	              "SELECT " GRANT_COLS " FROM grants WHERE principal = $1"
 	              " AND resource = $2 AND action = $3 AND state = 'active'"
 	              " AND not_before <= $4::bigint"
 	              " AND expires_at > $4::bigint AND uses_left != 0"
-	              " ORDER BY expires_at DESC LIMIT 1",
+	              " AND ($5::bigint = 1 OR payload_sha256 = ''"
+	              "      OR payload_sha256 = $6)"
+	              " ORDER BY payload_sha256 = '', expires_at DESC LIMIT 1",
 	              &ps, &r);
 	if (e == JG_OK) {
 		e = read_grant(r, 0, out);

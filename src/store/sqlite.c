@@ -897,8 +897,8 @@ static enum jg_err sq_grant_list(struct jg_store *st,
 static enum jg_err sq_grant_find_live(struct jg_store *st,
                                       const char *principal,
                                       const char *resource,
-                                      const char *action, int64_t now,
-                                      struct jg_grant *out)
+                                      const char *action, const char *fit,
+                                      int64_t now, struct jg_grant *out)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *stmt = prep(s,
@@ -908,7 +908,8 @@ static enum jg_err sq_grant_find_live(struct jg_store *st,
 	        " WHERE principal = ?1"
 	        " AND resource = ?2 AND action = ?3 AND state = 'active'"
 	        " AND not_before <= ?4 AND expires_at > ?4 AND uses_left != 0"
-	        " ORDER BY expires_at DESC LIMIT 1");
+	        " AND (?5 OR payload_sha256 = '' OR payload_sha256 = ?6)"
+	        " ORDER BY payload_sha256 = '', expires_at DESC LIMIT 1");
 	enum jg_err e;
 
 	if (!stmt)
@@ -917,6 +918,8 @@ static enum jg_err sq_grant_find_live(struct jg_store *st,
 	bind_str(stmt, 2, resource);
 	bind_str(stmt, 3, action);
 	sqlite3_bind_int64(stmt, 4, now);
+	sqlite3_bind_int(stmt, 5, fit == NULL);
+	bind_str(stmt, 6, fit);
 	e = step_one(s, stmt);
 	if (e == JG_OK)
 		e = read_grant(stmt, out);

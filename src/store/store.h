@@ -118,12 +118,17 @@ struct jg_store_ops {
 	                          const struct jg_filter *f,
 	                          struct jg_grant **out, size_t *n,
 	                          int64_t *next);
-	/* The live grant for (principal, resource, action) expiring last. */
+	/*
+	 * The live grant for (principal, resource, action) that fits `fit`,
+	 * one bound to a payload before an unbound one, then the one
+	 * expiring last. fit NULL: any live grant; "": unbound ones only;
+	 * a payload SHA-256 (hex): unbound ones and those bound to it.
+	 */
 	enum jg_err (*grant_find_live)(struct jg_store *st,
 	                               const char *principal,
 	                               const char *resource,
-	                               const char *action, int64_t now,
-	                               struct jg_grant *out);
+	                               const char *action, const char *fit,
+	                               int64_t now, struct jg_grant *out);
 	/* Grants still marked active whose expiry is at or before now. */
 	enum jg_err (*grant_overdue)(struct jg_store *st, int64_t now,
 	                             char (*ids)[JG_ID_LEN], size_t max,

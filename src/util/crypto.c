@@ -24,20 +24,46 @@ static void sha256_fetch(void)
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-void jg_sha256_hex(const void *data, size_t len, char out[JG_SHA256_HEX])
+void jg_sha256_tohex(const unsigned char md[32], char out[JG_SHA256_HEX])
 {
 	static const char hex[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int jg_sha256_unhex(const char *hex, unsigned char md[32])
+{
+	for (unsigned i = 0; i < 32; i++) {
+		int hi = nibble(hex[2 * i]), lo = hi < 0 ? -1 : nibble(hex[2 * i + 1]);
+		if (lo < 0)
+			return -1;
+		md[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return hex[64] == '\0' ? 0 : -1;
+}
+
+void jg_sha256_hex(const void *data, size_t len, char out[JG_SHA256_HEX])
+{
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 
 	pthread_once(&sha256_once, sha256_fetch);
 	EVP_Digest(data, len, md, &mdlen,
 	           sha256_md ? sha256_md : EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	jg_sha256_tohex(md, out);
 }
 
 enum jg_err jg_random_id(const char *prefix, char out[JG_ID_LEN])

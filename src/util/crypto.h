@@ -16,6 +16,14 @@
 /* out receives the lowercase hex SHA-256 of data[0..len). */
 void jg_sha256_hex(const void *data, size_t len, char out[JG_SHA256_HEX]);
 
+/* out receives the 32 bytes of md as 64 lowercase hex digits. */
+void jg_sha256_tohex(const unsigned char md[32], char out[JG_SHA256_HEX]);
+
+/* The 32 bytes that exactly 64 lowercase hex digits stand for, into md:
+ * 0; -1 for anything else (md then undefined). hex may be shorter (it is
+ * read up to its first bad character). */
+int jg_sha256_unhex(const char *hex, unsigned char md[32]);
+
 /*
  * out receives prefix + "_" + 26 random base32 characters (130 bits), e.g.
  * "req_3k2…". prefix is at most 4 characters. JG_EINTERNAL when the system

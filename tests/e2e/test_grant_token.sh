@@ -169,7 +169,7 @@ expect_rc "a missing key set is an error, not a verdict" 2
 
 jg_http POST /v1/check pep "{\"token\":\"$TOKEN\"}"
 expect_match "check with the token: allow" \
-	"^\{\"allow\":true,\"grant_id\":\"$GRANT\",\"expires_at\":\"[^\"]+\",\"reason\":\"active grant \(signed token\)\"\}$" \
+	"^\{\"allow\":true,\"grant_id\":\"$GRANT\",\"expires_at\":\"[^\"]+\",\"payload_sha256\":null,\"uses_left\":null,\"consumed\":false,\"reason\":\"active grant \(signed token\)\"\}$" \
 	"$BODY"
 jg_http POST /v1/check pep "{\"token\":\"$TOKEN\",\"resource\":\"prod-db\",\"action\":\"sql.write\"}"
 expect_match "asked about another action: deny" '"allow":false.*the token is for sql.read on prod-db' "$BODY"
@@ -188,6 +188,40 @@ expect_match "after the revoke: deny, the grant was revoked" \
 	"$BODY"
 jg_http GET "/v1/grants/$GRANT/token" alice
 expect_problem "no token for a revoked grant" 409 conflict
+
+# --- a token of a payload-bound, one-time grant ---------------------------
+
+SQL="UPDATE t SET x = 1 WHERE id = 3"
+jg_run alice --json request prod-db sql.write --reason "INC-3 fix" --payload "$SQL"
+BREQ=$(json_str id "$OUT")
+BSHA=$(json_str payload_sha256 "$OUT")
+jg_run bob approve "$BREQ"
+expect_rc "bob approves the bound write" 0
+BGRANT=$(printf '%s' "$OUT" | grep -o 'grt_[A-Za-z0-9]*' | head -n 1)
+jg_run alice token fetch "$BGRANT"
+BTOKEN=$OUT
+BCLAIMS=$(b64url_decode "$(part 2 "$BTOKEN")")
+expect_eq "the claims name the bound payload" "$BSHA" "$(json_str payload_sha256 "$BCLAIMS")"
+expect_eq "and its one use" 1 "$(json_num uses_left "$BCLAIMS")"
+jg_run - token verify "$BTOKEN" --jwks "$JG_TMP/jwks1.json"
+expect_rc "offline, a bound token without the payload is invalid" 1
+expect_match "saying which payload it wants" 'bound to one payload.*--payload' "$ERR"
+jg_run - token verify "$BTOKEN" --jwks "$JG_TMP/jwks1.json" --payload "DROP TABLE t"
+expect_rc "another payload is invalid" 1
+jg_run - token verify "$BTOKEN" --jwks "$JG_TMP/jwks1.json" --payload "$SQL"
+expect_rc "the approved payload verifies" 0
+expect_match "with a note that its use is spent online" 'one-time grant' "$ERR"
+jg_http POST /v1/check pep "{\"token\":\"$BTOKEN\"}"
+expect_match "a bare check with the token denies" '"allow":false.*bound to one payload' "$BODY"
+jg_http POST /v1/check pep "{\"token\":\"$BTOKEN\",\"payload_sha256\":\"$BSHA\",\"consume\":true}"
+expect_match "with the hash and consume: allowed, the use taken" \
+	"\"allow\":true,\"grant_id\":\"$BGRANT\".*\"payload_sha256\":\"$BSHA\",\"uses_left\":0,\"consumed\":true" "$BODY"
+jg_http POST /v1/check pep "{\"token\":\"$BTOKEN\",\"payload_sha256\":\"$BSHA\",\"consume\":true}"
+expect_match "a second consume: denied, used up" "\"allow\":false.*grant $BGRANT was used up" "$BODY"
+jg_http POST /v1/check pep "{\"token\":\"$BTOKEN\",\"consume\":\"yes\"}"
+expect_problem "consume must be a boolean" 400 invalid-request
+jg_http POST /v1/check pep "{\"token\":\"$BTOKEN\",\"payload_sha256\":\"XYZ\"}"
+expect_problem "a malformed hash is refused" 400 invalid-request
 
 # --- rotation ------------------------------------------------------------
 
@@ -235,7 +269,7 @@ jg_http GET /.well-known/jwks.json -
 expect_eq "and the same key set is published" "$(cat "$JG_TMP/jwks2.json")" "$BODY"
 
 jg_run admin --json audit list --type grant.token_issued --limit 500
-expect_eq "each issued token is audited" 5 "$(count_ids evt_ "$OUT")"
+expect_eq "each issued token is audited" 6 "$(count_ids evt_ "$OUT")"
 jg_run admin --json audit list --type keys.rotated
 expect_match "the rotation is audited with both key ids" \
 	"\"kid\":\"$KID2\".*\"previous_kid\":\"$KID1\"|\"previous_kid\":\"$KID1\".*\"kid\":\"$KID2\"" "$OUT"

@@ -93,12 +93,27 @@ expect_rc "dave approves" 0
 expect_match "approved with a grant" "^$REQ approved.*grant grt_" "$OUT"
 GRANT=$(printf '%s' "$OUT" | grep -o 'grt_[A-Za-z0-9]*' | head -n 1)
 
+# the grant binds the payload: a bare check is denied, saying why
 jg_run enforcer check alice prod-db sql.write
-expect_rc "check allows" 0
-expect_match "check names the grant" "^allow $GRANT until [0-9]{4}-" "$OUT"
-jg_run alice check alice prod-db sql.write
-expect_rc "alice may check herself" 0
-jg_run enforcer check alice prod-db sql.read
+expect_rc "a bare check of a payload-bound grant denies" 1
+expect_match "saying the check must name the payload" \
+	"^deny: grant $GRANT is bound to one payload .*payload_sha256" "$OUT"
+jg_run enforcer check alice prod-db sql.write --payload "DROP TABLE accounts"
+expect_rc "another payload is denied" 1
+expect_match "as another payload" 'bound to another payload' "$OUT"
+jg_run enforcer check alice prod-db sql.write --payload "$PAYLOAD"
+expect_rc "check allows the approved payload" 0
+expect_match "check names the grant and its one use" \
+	"^allow $GRANT until [0-9]{4}-.* \\(1 use left\\)$" "$OUT"
+jg_run alice --json show "$REQ"
+SHA=$(json_str payload_sha256 "$OUT")
+jg_run alice --json check alice prod-db sql.write --payload-sha256 "$SHA"
+expect_rc "alice may check herself, by the bound hash" 0
+expect_eq "the answer names the bound hash" "$SHA" "$(json_str payload_sha256 "$OUT")"
+expect_eq "and the uses left" 1 "$(json_num uses_left "$OUT")"
+jg_run enforcer check alice prod-db sql.write --payload-sha256 "${SHA%?}"
+expect_rc "a malformed hash is a usage error" 2
+jg_run enforcer check alice prod-db sql.read --payload "$PAYLOAD"
 expect_rc "the grant covers only its action" 1
 
 jg_run alice show "$REQ"
@@ -112,7 +127,7 @@ expect_match "grants lists it" "^$GRANT +active +alice +prod-db +sql.write" "$OU
 jg_run bob revoke "$GRANT" --reason "work is over"
 expect_rc "bob revokes the grant" 0
 expect_eq "revoke prints the new state" "$GRANT revoked" "$OUT"
-jg_run enforcer check alice prod-db sql.write
+jg_run enforcer check alice prod-db sql.write --payload "$PAYLOAD"
 expect_rc "check denies at once after revoke" 1
 expect_match "deny with a reason" '^deny: .+' "$OUT"
 jg_run alice done "$GRANT"
@@ -131,6 +146,23 @@ jg_run enforcer check alice staging-db sql.write
 expect_rc "check denies once expired" 1
 jg_run alice --json show "$GRANT2"
 expect_eq "the grant reads expired" expired "$(json_str state "$OUT")"
+
+# an enforcement point that runs the action itself takes the one use
+jg_run alice request staging-db sql.write --reason "fix one row" \
+	--payload "UPDATE t SET x = 1 WHERE id = 9"
+expect_match "a bound staging write is approved at once" '^req_[A-Za-z0-9]+ approved' "$OUT"
+jg_run enforcer check alice staging-db sql.write \
+	--payload "UPDATE t SET x = 1 WHERE id = 9" --consume
+expect_rc "a consuming check allows once" 0
+expect_match "and says it took the last use" '\(used one, 0 uses left\)$' "$OUT"
+jg_run enforcer check alice staging-db sql.write \
+	--payload "UPDATE t SET x = 1 WHERE id = 9" --consume
+expect_rc "a second consuming check denies" 1
+jg_run enforcer check alice staging-db sql.write \
+	--payload "UPDATE t SET x = 1 WHERE id = 9"
+expect_rc "so does a plain one: the grant is used up" 1
+jg_run admin --json audit list --type grant.consumed
+expect_match "the use is audited, by the enforcement point" '"actor": *"enforcer"' "$OUT"
 
 jg_run alice request staging-db sql.read --reason "look around" -q
 expect_rc "-q request" 0

@@ -171,15 +171,18 @@ static enum jg_err run(struct fx *f, const char *who, const char *id,
 	return e;
 }
 
-/* May alice `action` box at now, says check? */
-static int allowed(struct fx *f, const char *action, int64_t now)
+/* May alice `action` box with payload hash sha (NULL: none) at now,
+ * says check? */
+static int allowed(struct fx *f, const char *action, const char *sha,
+                   int64_t now)
 {
 	struct jg_principal alice = user("alice");
+	struct jg_check_query q = {.principal = "alice", .resource = "box",
+	                           .action = action, .payload_sha256 = sha};
 	struct jg_answer c;
 	char why[JG_WHY_MAX] = "";
 
-	assert_int_equal(jg_gate_check(f->g, &alice, "alice", "box", action,
-	                               now, &c, why),
+	assert_int_equal(jg_gate_authorize(f->g, &alice, &q, now, &c, why),
 	                 JG_OK);
 	return c.allow;
 }
@@ -285,14 +288,17 @@ static void execute_runs_once_and_records_everything(void **state)
 {
 	struct fx *f = *state;
 	struct jg_request_view v;
-	char id[JG_ID_LEN], sql[200];
+	char id[JG_ID_LEN], sql[200], sha[JG_SHA256_HEX];
 
 	jg_gate_set_notify(f->g, &notify_cfg);
-	assert_int_equal(ask(f, "run", "a; rm -rf /", NULL, NULL, T0, id, NULL),
+	assert_int_equal(ask(f, "run", "a; rm -rf /", NULL, NULL, T0, id, &v),
 	                 JG_OK);
-	assert_true(allowed(f, "run", T0 + 5));
+	snprintf(sha, sizeof(sha), "%s", v.req.payload_sha256);
+	jg_request_view_clear(&v);
+	assert_false(allowed(f, "run", NULL, T0 + 5)); /* bound: name it */
+	assert_true(allowed(f, "run", sha, T0 + 5));
 	assert_int_equal(run(f, "alice", id, NULL, T0 + 5, &v), JG_OK);
-	assert_false(allowed(f, "run", T0 + 5)); /* one use, now consumed */
+	assert_false(allowed(f, "run", sha, T0 + 5)); /* one use, consumed */
 	assert_null(failed_notice(f)); /* success is no news */
 	assert_true(v.has_exec);
 	assert_int_equal(v.exec.state, JG_EXEC_SUCCEEDED);

@@ -210,10 +210,11 @@ static enum jg_err f_grant_insert(struct jg_store *st,
 /* A store whose idea of "now" lags behind, as a cache or replica might. */
 static enum jg_err f_grant_find_live(struct jg_store *st, const char *p,
                                      const char *res, const char *a,
-                                     int64_t now, struct jg_grant *o)
+                                     const char *fit, int64_t now,
+                                     struct jg_grant *o)
 {
 	struct fault *f = (struct fault *)st;
-	return f->real->ops->grant_find_live(f->real, p, res, a,
+	return f->real->ops->grant_find_live(f->real, p, res, a, fit,
 	                                     f->stale_now ? f->stale_now : now,
 	                                     o);
 }
@@ -461,6 +462,22 @@ static struct jg_answer check(struct fx *f, const char *principal,
 	return check_on(f->g, principal, action, now);
 }
 
+/* A check on prod-db that names the payload about to run. */
+static struct jg_answer check_sha(struct fx *f, const char *principal,
+                                  const char *action, const char *sha,
+                                  int64_t now)
+{
+	struct jg_principal p = user(principal);
+	struct jg_check_query q = {.principal = principal,
+	                           .resource = "prod-db",
+	                           .action = action,
+	                           .payload_sha256 = sha};
+	struct jg_answer c;
+	char why[JG_WHY_MAX] = "";
+	assert_int_equal(jg_gate_authorize(f->g, &p, &q, now, &c, why), JG_OK);
+	return c;
+}
+
 /* Grant id as the store has it, read as an admin. */
 static struct jg_grant grant_of(struct fx *f, const char *id)
 {
@@ -527,10 +544,17 @@ static void two_level_approval_yields_grant_and_check_allows(void **state)
 	assert_int_equal(v.nreviews, 3);
 	assert_true(v.grant_id[0] != '\0');
 
+	/* the grant binds the payload: a bare check is denied, saying why */
 	c = check(f, "alice", "sql.write", T0 + 30);
+	assert_false(c.allow);
+	assert_non_null(strstr(c.reason, "bound to one payload"));
+	c = check_sha(f, "alice", "sql.write", v.req.payload_sha256, T0 + 30);
 	assert_true(c.allow);
 	assert_string_equal(c.grant_id, v.grant_id);
 	assert_int_equal(c.expires_at, T0 + 30 + HOUR);
+	assert_string_equal(c.payload_sha256, v.req.payload_sha256);
+	assert_int_equal(c.uses_left, 1);
+	assert_false(c.consumed);
 	gr = grant_of(f, c.grant_id);
 	assert_int_equal(gr.uses_left, 1); /* bound payload: runs once */
 	assert_string_equal(gr.payload_sha256, v.req.payload_sha256);

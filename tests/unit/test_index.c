@@ -27,6 +27,7 @@
 #include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
+#include "util/crypto.h"
 
 #define T0 3000000LL
 #define HOUR 3600LL
@@ -59,14 +60,14 @@ static struct jg_index *index_new(void)
 /* What the index says of alice reading db at now; id into hit. */
 static int find(struct jg_index *ix, int64_t now, struct jg_hit *hit)
 {
-	return jg_index_find(ix, "alice", "db", "read", now, hit);
+	return jg_index_find(ix, "alice", "db", "read", NULL, now, hit);
 }
 
 static void put_find_remove(void **state)
 {
 	struct jg_index *ix = index_new();
 	struct jg_grant g = grant("grt_1", "alice", "db", "read", T0, T0 + HOUR);
-	struct jg_hit hit = {"", 0};
+	struct jg_hit hit = {.grant_id = ""};
 
 	(void)state;
 	assert_int_equal(find(ix, T0, &hit), -1);
@@ -76,10 +77,10 @@ static void put_find_remove(void **state)
 	assert_string_equal(hit.grant_id, "grt_1");
 	assert_int_equal(hit.expires_at, T0 + HOUR);
 	/* only that key */
-	assert_int_equal(jg_index_find(ix, "bob", "db", "read", T0, &hit), -1);
-	assert_int_equal(jg_index_find(ix, "alice", "db", "write", T0, &hit),
+	assert_int_equal(jg_index_find(ix, "bob", "db", "read", NULL, T0, &hit), -1);
+	assert_int_equal(jg_index_find(ix, "alice", "db", "write", NULL, T0, &hit),
 	                 -1);
-	assert_int_equal(jg_index_find(ix, "alice", "db2", "read", T0, &hit),
+	assert_int_equal(jg_index_find(ix, "alice", "db2", "read", NULL, T0, &hit),
 	                 -1);
 	/* revoked: out */
 	g.state = JG_GRANT_REVOKED;
@@ -121,7 +122,7 @@ static void clock_has_the_last_word(void **state)
 {
 	struct jg_index *ix = index_new();
 	struct jg_grant g = grant("grt_1", "alice", "db", "read", T0, T0 + HOUR);
-	struct jg_hit hit = {"", 0};
+	struct jg_hit hit = {.grant_id = ""};
 
 	(void)state;
 	assert_int_equal(jg_index_apply(ix, &g), JG_OK);
@@ -172,6 +173,62 @@ static void several_grants_one_key(void **state)
 	jg_index_free(ix);
 }
 
+/* A bound grant fits only a lookup for its own payload hash; among
+ * fitting grants the bound one answers; its uses left come along. */
+static void bound_grants_fit_their_payload_only(void **state)
+{
+	struct jg_index *ix = index_new();
+	struct jg_grant b = grant("grt_b", "alice", "db", "write", T0,
+	                          T0 + HOUR);
+	struct jg_grant u = grant("grt_u", "alice", "db", "write", T0,
+	                          T0 + 2 * HOUR);
+	char other[JG_SHA256_HEX];
+	struct jg_hit hit = {.grant_id = ""};
+	size_t plain;
+
+	(void)state;
+	jg_sha256_hex("UPDATE t", 8, b.payload_sha256);
+	jg_sha256_hex("DROP t", 6, other);
+	b.uses_left = 1;
+	assert_int_equal(jg_index_apply(ix, &u), JG_OK);
+	plain = jg_index_bytes(ix);
+	assert_int_equal(jg_index_apply(ix, &u), JG_OK);
+	assert_int_equal(jg_index_find(ix, "alice", "db", "write", NULL, T0,
+	                               &hit), JG_FOUND_LIVE);
+	jg_index_apply(ix, &(struct jg_grant){.id = "grt_u", .principal = "alice",
+	                                      .resource = "db", .action = "write",
+	                                      .state = JG_GRANT_REVOKED});
+	assert_int_equal(jg_index_apply(ix, &b), JG_OK);
+	/* the hash is kept: 32 bytes more than an unbound entry at most */
+	assert_true(jg_index_bytes(ix) <= plain + 32 + 16);
+	assert_int_equal(jg_index_find(ix, "alice", "db", "write", NULL, T0,
+	                               &hit), JG_FOUND_BOUND);
+	assert_string_equal(hit.grant_id, "grt_b");
+	assert_string_equal(hit.payload_sha256, b.payload_sha256);
+	assert_int_equal(jg_index_find(ix, "alice", "db", "write", other, T0,
+	                               &hit), JG_FOUND_BOUND);
+	assert_int_equal(jg_index_find(ix, "alice", "db", "write",
+	                               b.payload_sha256, T0, &hit),
+	                 JG_FOUND_LIVE);
+	assert_int_equal(hit.uses_left, 1);
+	/* with plain access beside it, both fit; the bound one answers */
+	assert_int_equal(jg_index_apply(ix, &u), JG_OK);
+	assert_int_equal(jg_index_find(ix, "alice", "db", "write",
+	                               b.payload_sha256, T0, &hit),
+	                 JG_FOUND_LIVE);
+	assert_string_equal(hit.grant_id, "grt_b");
+	assert_int_equal(jg_index_find(ix, "alice", "db", "write", other, T0,
+	                               &hit), JG_FOUND_LIVE);
+	assert_string_equal(hit.grant_id, "grt_u");
+	assert_string_equal(hit.payload_sha256, "");
+	assert_int_equal(hit.uses_left, -1);
+	/* used up: out of the index */
+	b.uses_left = 0;
+	assert_int_equal(jg_index_apply(ix, &b), JG_OK);
+	assert_int_equal(jg_index_count(ix), 1);
+	jg_index_free(ix);
+}
+
 static void keys_do_not_run_together(void **state)
 {
 	struct jg_index *ix = index_new();
@@ -180,9 +237,9 @@ static void keys_do_not_run_together(void **state)
 
 	(void)state;
 	assert_int_equal(jg_index_apply(ix, &g), JG_OK);
-	assert_int_equal(jg_index_find(ix, "a", "bc", "x", T0, &hit), -1);
-	assert_int_equal(jg_index_find(ix, "ab", "cx", "", T0, &hit), -1);
-	assert_int_equal(jg_index_find(ix, "ab", "c", "x", T0, &hit), 1);
+	assert_int_equal(jg_index_find(ix, "a", "bc", "x", NULL, T0, &hit), -1);
+	assert_int_equal(jg_index_find(ix, "ab", "cx", "", NULL, T0, &hit), -1);
+	assert_int_equal(jg_index_find(ix, "ab", "c", "x", NULL, T0, &hit), 1);
 	jg_index_free(ix);
 }
 
@@ -203,7 +260,7 @@ static void many_grants_grow_the_table(void **state)
 	assert_int_equal(jg_index_count(ix), N);
 	for (int i = 0; i < N; i++) {
 		snprintf(p, sizeof(p), "user%d", i);
-		assert_int_equal(jg_index_find(ix, p, "db", "read", T0, &hit),
+		assert_int_equal(jg_index_find(ix, p, "db", "read", NULL, T0, &hit),
 		                 1);
 		snprintf(id, sizeof(id), "grt_%d", i);
 		assert_string_equal(hit.grant_id, id);
@@ -221,13 +278,13 @@ static void many_grants_grow_the_table(void **state)
 	assert_int_equal(jg_index_count(ix), N - (N + 2) / 3);
 	for (int i = 0; i < N; i++) {
 		snprintf(p, sizeof(p), "user%d", i);
-		assert_int_equal(jg_index_find(ix, p, "db", "read", T0, &hit),
+		assert_int_equal(jg_index_find(ix, p, "db", "read", NULL, T0, &hit),
 		                 i % 3 ? 1 : -1);
 	}
 	assert_true(jg_index_bytes(ix) > (size_t)jg_index_count(ix) * 40);
 	jg_index_clear(ix);
 	assert_int_equal(jg_index_count(ix), 0);
-	assert_int_equal(jg_index_find(ix, "user1", "db", "read", T0, &hit),
+	assert_int_equal(jg_index_find(ix, "user1", "db", "read", NULL, T0, &hit),
 	                 -1);
 	jg_index_free(ix);
 }
@@ -258,7 +315,7 @@ static void one_long_run(void **state)
 		assert_int_equal(jg_index_apply(ix, &g), JG_OK);
 	}
 	assert_int_equal(find(ix, T0, &hit), -1);
-	assert_int_equal(jg_index_find(ix, "bob", "db", "read", T0, &hit), 1);
+	assert_int_equal(jg_index_find(ix, "bob", "db", "read", NULL, T0, &hit), 1);
 	snprintf(id, sizeof(id), "grt_%d", N - 2);
 	assert_string_equal(hit.grant_id, id);
 	assert_int_equal(jg_index_count(ix), N / 2);
@@ -295,7 +352,7 @@ static void *race_reader(void *arg)
 		if (done == 0)
 			continue;
 		race_key(done - 1, p);
-		if (jg_index_find(r->ix, p, "db", "read", T0, &hit) == 1)
+		if (jg_index_find(r->ix, p, "db", "read", NULL, T0, &hit) == 1)
 			__atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -655,6 +712,7 @@ int main(void)
 	        UNIT(apply_is_idempotent_and_updates_expiry),
 	        UNIT(clock_has_the_last_word),
 	        UNIT(several_grants_one_key),
+	        UNIT(bound_grants_fit_their_payload_only),
 	        UNIT(keys_do_not_run_together),
 	        UNIT(many_grants_grow_the_table),
 	        UNIT(one_long_run),

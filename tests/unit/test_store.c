@@ -140,7 +140,7 @@ static enum jg_err find_live(struct jg_store *st, int64_t now,
                              struct jg_grant *out)
 {
 	return st->ops->grant_find_live(st, "alice", "prod-db", "sql.read",
-	                                now, out);
+	                                NULL, now, out);
 }
 
 /* ---- open and migrate -------------------------------------------------- */
@@ -698,13 +698,13 @@ static void grant_find_live_window_edges(void **state)
 	assert_int_equal(find_live(f->st, 200, &got), JG_ENOTFOUND);
 	/* other principal / action / resource never match */
 	assert_int_equal(f->st->ops->grant_find_live(f->st, "bob", "prod-db",
-	                                             "sql.read", 150, &got),
+	                                             "sql.read", NULL, 150, &got),
 	                 JG_ENOTFOUND);
 	assert_int_equal(f->st->ops->grant_find_live(f->st, "alice", "prod-db",
-	                                             "sql.write", 150, &got),
+	                                             "sql.write", NULL, 150, &got),
 	                 JG_ENOTFOUND);
 	assert_int_equal(f->st->ops->grant_find_live(f->st, "alice", "stage",
-	                                             "sql.read", 150, &got),
+	                                             "sql.read", NULL, 150, &got),
 	                 JG_ENOTFOUND);
 }
 
