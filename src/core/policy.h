@@ -276,6 +276,9 @@ struct jg_ask {
 	int extension;
 	int64_t life_so_far;
 	int extensions_so_far;
+	/* the grant extended came from break-glass: its extensions.auto
+	 * never applies (a self-approved grant must not grow unreviewed) */
+	int extends_break_glass;
 	jg_count_fn count;      /* NULL: rate checks pass ("not counted") */
 	void *count_ctx;
 };

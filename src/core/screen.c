@@ -452,6 +452,7 @@ static void decide(const struct jg_ask *ask, struct jg_verdict *v)
 		v->break_glass = 1;
 	}
 	if (v->decision == JG_DECIDE_REVIEW && ask->extension &&
+	    !ask->extends_break_glass &&
 	    ask->extensions_so_far < rule->extensions_auto) {
 		v->decision = JG_DECIDE_AUTO;
 		add(v, "extension", JG_PASS, "extension %d of %d allowed "

@@ -171,6 +171,41 @@ static enum jg_err announce(struct jg_gate *g, const struct jg_request *r,
 	return jg_gate_extend_grant(g, &gr, r->duration, by, r->id, now, why);
 }
 
+/* Did grant gr come from a break-glass request? Into *bg. */
+static enum jg_err extends_break_glass(struct jg_gate *g,
+                                       const struct jg_grant *gr, int *bg)
+{
+	struct jg_request r = {0};
+	enum jg_err e = g->st->ops->request_get(g->st, gr->request_id, &r);
+
+	*bg = e == JG_OK && r.break_glass;
+	jg_request_clear(&r);
+	return e;
+}
+
+/*
+ * Screen ask. An extension of a break-glass grant is break-glass again:
+ * self-approved (alerted, noticed, reviewed afterwards) while its whole
+ * life stays within the rule's break-glass maximum and the holder is still
+ * in the break-glass group; past that it needs the rule's reviewers, like
+ * any request, and extensions.auto never applies to it.
+ */
+static enum jg_err screen_ask(struct jg_gate *g,
+                              const struct jg_principal *who,
+                              struct jg_ask *ask, struct jg_verdict *v)
+{
+	enum jg_err e;
+
+	if (!ask->extends_break_glass)
+		return jg_policy_screen(g->policy, who, ask, v);
+	ask->break_glass = 1;
+	e = jg_policy_screen(g->policy, who, ask, v);
+	if (e != JG_EDURATION && e != JG_EFORBIDDEN)
+		return e;
+	ask->break_glass = 0;
+	return jg_policy_screen(g->policy, who, ask, v);
+}
+
 /* Screen and build r inside the open write transaction. */
 static enum jg_err screen_new(struct jg_gate *g, const struct jg_principal *who,
                               const struct jg_new_request *in, int64_t now,
@@ -186,13 +221,16 @@ static enum jg_err screen_new(struct jg_gate *g, const struct jg_principal *who,
 		.count = jg_gate_count, .count_ctx = &cc,
 	};
 
+	enum jg_err e = JG_OK;
+
 	if (in->extends) {
 		ask.extension = 1;
 		ask.life_so_far = in->extends->expires_at - in->extends->not_before;
 		ask.extensions_so_far = in->extends->extensions;
+		e = extends_break_glass(g, in->extends, &ask.extends_break_glass);
 	}
-	enum jg_err e = jg_policy_screen(g->policy, who, &ask, v);
-
+	if (e == JG_OK)
+		e = screen_ask(g, who, &ask, v);
 	if (e != JG_OK)
 		return jg_gate_why(e, why, "%s", v->reason);
 	if ((e = build(r, who, in, v, now)) != JG_OK ||

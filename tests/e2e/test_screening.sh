@@ -224,6 +224,31 @@ expect_no_match "no longer listed as required" "^$BG " "$OUT"
 jg_run bob list --post-review done
 expect_match "listed as done" "^$BG " "$OUT"
 
+# An extension of a break-glass grant is break-glass again: within the
+# break-glass maximum (15m) it is self-approved, alerted and owes a
+# review; past it, the rule's reviewers decide (extensions.auto never
+# lets it grow unreviewed).
+jg_run olga --json show "$BG"
+BGG=$(json_str grant_id "$OUT")
+jg_run olga --json show "$BGG"
+BGEXP=$(json_str expires_at "$OUT")
+jg_run olga extend "$BGG" --duration 40m --reason "INC-7 still down"
+expect_rc "extending break-glass past its maximum is filed" 0
+expect_match "for review, not approved by extensions.auto" \
+	"^req_[A-Za-z0-9]+ pending: needs 2 of dba; extends $BGG\$" "$OUT"
+BGX=${OUT%% *}
+jg_run olga --json show "$BGG"
+expect_eq "the break-glass grant did not grow" "$BGEXP" "$(json_str expires_at "$OUT")"
+jg_run olga cancel "$BGX"
+jg_run olga extend "$BGG" --duration 4m --reason "INC-7 five more minutes"
+expect_rc "within the break-glass maximum" 0
+expect_match "extended at once" "^extended $BGG until " "$OUT"
+jg_run auditor --json audit list --type alert.break_glass
+expect_eq "the extension raised alert.break_glass too" 2 \
+	"$(printf '%s' "$OUT" | grep -o '"type":"alert.break_glass"' | wc -l | tr -d ' ')"
+jg_run bob --json list --post-review required
+expect_match "and owes an after-the-fact review" '"extends":"'"$BGG"'"' "$OUT"
+
 # --- reload ----------------------------------------------------------------
 
 jg_run admin policy show
@@ -321,7 +346,7 @@ NSTAGING=$(echo $STAGING_REQS | wc -w)
 write_policy "$JG_TMP/strict.yaml" "$STEPS2" "steps: [{group: dba, count: 1}]"
 jg_run auditor policy replay "$JG_TMP/strict.yaml"
 expect_rc "policy replay" 0
-expect_match "the counts" "^replayed [0-9]+ requests: [0-9]+ same, $NSTAGING changed, 2 skipped$" "$OUT"
+expect_match "the counts (the four extensions skipped)" "^replayed [0-9]+ requests: [0-9]+ same, $NSTAGING changed, 4 skipped$" "$OUT"
 expect_match "a table of the changes" '^ID +REQUESTER +RESOURCE +ACTION +WAS +NOW +NOW RULE$' "$OUT"
 GOT=$(printf '%s\n' "$OUT" | sed -n 's/^\(req_[A-Za-z0-9]*\) .*/\1/p' | sort | tr '\n' ' ')
 WANT=$(printf '%s\n' $STAGING_REQS | sort | tr '\n' ' ')

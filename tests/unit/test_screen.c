@@ -1736,6 +1736,27 @@ static void test_extension_huge_duration(void **state)
 	assert_int_equal(screen(p, &who, &a, &v), JG_EDURATION);
 }
 
+/* A break-glass grant never grows by extensions.auto. */
+static void test_extension_of_break_glass_is_never_auto(void **state)
+{
+	struct jg_rule rules[] = {rule("extendable", JG_DECIDE_REVIEW)};
+	const struct jg_policy *p = policy(rules, 1);
+	struct jg_principal who = person("alice", NULL, NULL);
+	struct jg_ask a = ask_for("prod-db", "sql.write");
+	struct jg_verdict v;
+
+	(void)state;
+	rules[0].extensions_auto = 2;
+	a.extension = 1;
+	a.life_so_far = 600;
+	a.duration = 600;
+	a.extends_break_glass = 1;
+	expect_decision(p, &who, &a, JG_DECIDE_REVIEW, &v);
+	assert_null(find_check(&v, "extension"));
+	a.extends_break_glass = 0;
+	expect_decision(p, &who, &a, JG_DECIDE_AUTO, &v);
+}
+
 static void test_extension_auto_count(void **state)
 {
 	struct jg_rule rules[] = {rule("extendable", JG_DECIDE_REVIEW)};
@@ -1947,6 +1968,7 @@ int main(void)
 	    cmocka_unit_test(test_break_glass_never_bypasses_enforce),
 	    cmocka_unit_test(test_extension_total_life),
 	    cmocka_unit_test(test_extension_auto_count),
+	    cmocka_unit_test(test_extension_of_break_glass_is_never_auto),
 	    cmocka_unit_test(test_extension_nothing_left_reason),
 	    cmocka_unit_test(test_extension_huge_duration),
 	    cmocka_unit_test(test_loaded_policy),
