@@ -241,15 +241,20 @@ enum jg_err jg_gate_start(struct jg_gate *g, int64_t now,
                           char secret[JG_TOKEN_LEN])
 {
 	struct jg_token t = {.who = {.name = "admin", .roles = JG_ROLE_ADMIN}};
-	int64_t count = 0;
+	int64_t count = 0, seq;
+	char head[JG_SHA256_HEX];
 	enum jg_err e;
 
 	secret[0] = '\0';
 	snprintf(t.description, sizeof(t.description), "bootstrap admin token");
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
-	if ((e = g->st->ops->token_count(g->st, &count)) != JG_OK)
+	/* a restart remembers the latest time the trail has seen */
+	if ((e = g->st->ops->audit_last(g->st, &seq, head)) != JG_OK ||
+	    (e = jg_gate_clock_from_trail(g, seq)) != JG_OK ||
+	    (e = g->st->ops->token_count(g->st, &count)) != JG_OK)
 		return jg_gate_abort(g, e);
+	now = jg_gate_now(g, now);
 	if (count == 0 &&
 	    (e = mint(g, JG_ACTOR_SYSTEM, &t, now, secret)) != JG_OK) {
 		OPENSSL_cleanse(secret, JG_TOKEN_LEN);

@@ -50,6 +50,16 @@ enum jg_err jg_gate_reload(struct jg_gate *g, const struct jg_principal *who,
 struct jg_notify_config;
 void jg_gate_set_notify(struct jg_gate *g, const struct jg_notify_config *cfg);
 
+/*
+ * The time a decision made now must use: the wall clock `wall`, but
+ * never earlier than any time this gate has returned before, nor than
+ * the newest audit event it has seen (its own, or, sharing a store,
+ * another server's). A wall clock that steps back cannot revive a grant
+ * already judged expired. Callers that serve (the HTTP server, the
+ * sweeper) ask this for every use case's `now`; tests pass their own.
+ */
+int64_t jg_gate_now(struct jg_gate *g, int64_t wall);
+
 /* The policy in force; valid while the caller holds the gate. */
 const struct jg_policy *jg_gate_policy(struct jg_gate *g);
 

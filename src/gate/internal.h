@@ -35,7 +35,13 @@ struct jg_gate {
 	 * 0 sends check and authenticate to the store */
 	int fresh;
 	struct jg_syncer *syncer; /* owned; the background thread or NULL */
+	/* atomic: no decision is made at an earlier time (clock.c) */
+	int64_t clock_floor;
 };
+
+/* Inside a read transaction: raise the decision clock to the time of
+ * audit event last_seq, the trail's newest (clock.c). */
+enum jg_err jg_gate_clock_from_trail(struct jg_gate *g, int64_t last_seq);
 
 /* Inside the transaction: queue the notice about r (notify/). */
 enum jg_err jg_gate_notice(struct jg_gate *g, enum jg_notice what,

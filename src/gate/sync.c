@@ -40,7 +40,7 @@
 /* What a step needs of one event. */
 enum seen_kind { SEEN_OTHER, SEEN_GRANT, SEEN_TOKEN_REVOKED };
 struct seen {
-	int64_t seq;
+	int64_t seq, ts;
 	enum seen_kind kind;
 	char subject[JG_ID_LEN];
 };
@@ -58,6 +58,7 @@ static int collect(const struct jg_event *ev, void *ctx)
 	struct seen *s = &p->ev[p->n++];
 
 	s->seq = ev->seq;
+	s->ts = ev->ts;
 	s->kind = strncmp(ev->type, "grant.", 6) == 0 ? SEEN_GRANT
 	          : strcmp(ev->type, "token.revoked") == 0 ? SEEN_TOKEN_REVOKED
 	                                                   : SEEN_OTHER;
@@ -71,6 +72,7 @@ static enum jg_err apply(struct jg_gate *g, const struct seen *s)
 	struct jg_grant gr;
 	enum jg_err e;
 
+	jg_gate_now(g, s->ts); /* another server's time is a floor too */
 	if (s->kind == SEEN_TOKEN_REVOKED)
 		jg_authcache_drop(g->auth, s->subject);
 	if (s->kind != SEEN_GRANT)
@@ -118,6 +120,8 @@ static enum jg_err load(struct jg_gate *g)
 	int64_t next = 0;
 	enum jg_err e = g->st->ops->audit_last(g->st, &g->sync_seq, hash);
 
+	if (e == JG_OK)
+		e = jg_gate_clock_from_trail(g, g->sync_seq);
 	jg_index_clear(g->index);
 	do {
 		gs = NULL;

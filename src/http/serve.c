@@ -52,6 +52,12 @@ static int64_t wall_clock(void)
 	return (int64_t)time(NULL);
 }
 
+/* The time for a decision: the wall clock, never back in time. */
+static int64_t decision_now(struct jg_gate *g)
+{
+	return jg_gate_now(g, wall_clock());
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -282,7 +288,7 @@ static void recover_executions(struct jg_gate *gate)
 	enum jg_err e;
 
 	jg_gate_hold(gate); /* its notices read the policy */
-	e = jg_gate_exec_recover(gate, wall_clock(), &n);
+	e = jg_gate_exec_recover(gate, decision_now(gate), &n);
 	jg_gate_release(gate);
 	if (e != JG_OK)
 		fprintf(stderr, "jitgate: execution recovery failed; will "
@@ -328,7 +334,8 @@ static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
 		if (sig == SIGINT || sig == SIGTERM)
 			return;
 		if (sig == SIGHUP) {
-			if (jg_gate_reload(gate, NULL, wall_clock(), sha, why) ==
+			if (jg_gate_reload(gate, NULL, decision_now(gate), sha,
+			                   why) ==
 			    JG_OK)
 				fprintf(stderr, "jitgate: policy reloaded "
 				        "(sha256 %s)\n", sha);
@@ -337,7 +344,7 @@ static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
 			continue;
 		}
 		jg_gate_hold(gate);
-		e = jg_gate_sweep(gate, wall_clock(), &changed);
+		e = jg_gate_sweep(gate, decision_now(gate), &changed);
 		jg_gate_release(gate);
 		if (e != JG_OK)
 			fprintf(stderr, "jitgate: sweep failed; will retry\n");
@@ -366,7 +373,7 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	if ((e = jg_gate_new(st, policy, o->policy, &gate)) != JG_OK ||
-	    (e = jg_gate_start(gate, wall_clock(), secret)) != JG_OK) {
+	    (e = jg_gate_start(gate, decision_now(gate), secret)) != JG_OK) {
 		fprintf(stderr, "jitgate: cannot start: %s (%s)\n",
 		        jg_strerror(e), st->err);
 		jg_gate_free(gate);

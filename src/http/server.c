@@ -321,7 +321,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	ex.peer = peer;
 	ex.conn = conn;
 	ex.gate = s->gate;
-	ex.now = s->clock();
+	ex.now = jg_gate_now(s->gate, s->clock()); /* never back in time */
 	dispatch(s, &ex, url, method, p);
 	ret = respond(conn, &ex);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -6,6 +6,7 @@
 #     bootstrap token;
 #   * many approvals of one request race on both: exactly one outcome;
 #   * the same user reviews on both at once: one wins, the other gets 409;
+#   * a one-time grant consumed by check on both at once: one use, once;
 #   * a grant revoked on A is denied on B within the documented bound
 #     (the delay is measured over several tries and printed);
 #   * both sweepers run: an expiry is recorded once;
@@ -180,6 +181,36 @@ expect_eq "two reviews recorded, one each" "a1 a2" \
 	"$(jg_sql "SELECT string_agg(reviewer, ' ' ORDER BY reviewer) FROM reviews WHERE request_id = '$REQ2'")"
 on B alice --json show "$REQ2"
 expect_eq "still pending: one more of dba" pending "$(json_str state "$OUT")"
+
+# --- one use, consumed on both servers at once: exactly one allows -------
+
+NCONSUME=6
+for i in $(seq 1 "$NCONSUME"); do
+	on A alice --json request prod-db sql.read --reason "one read" \
+		--payload "SELECT * FROM t WHERE id = $i"
+	r=$(json_str id "$OUT")
+	json_str payload_sha256 "$OUT" >"$JG_TMP/sha.$i"
+	on B a1 approve "$r"
+done
+for i in $(seq 1 "$NCONSUME"); do
+	body="{\"principal\":\"alice\",\"resource\":\"prod-db\",\"action\":\"sql.read\",\"payload_sha256\":\"$(cat "$JG_TMP/sha.$i")\",\"consume\":true}"
+	pids=""
+	for srv in A B; do
+		url_var="URL_$srv"
+		curl -sS -X POST -H "@$JG_TMP/hdr.enforcer" \
+			-H 'Content-Type: application/json' --data-binary "$body" \
+			"${!url_var}/v1/check" >"$JG_TMP/consume.$i.$srv" 2>/dev/null &
+		pids="$pids $!"
+	done
+	# shellcheck disable=SC2086 # one word per pid
+	wait $pids
+done
+wins=$(grep -l '"consumed":true' "$JG_TMP"/consume.*.* | wc -l)
+denials=$(grep -l '"allow":false' "$JG_TMP"/consume.*.* | wc -l)
+expect_eq "$NCONSUME one-time grants consumed on A and B at once: one use each" \
+	"$NCONSUME $NCONSUME" "$wins $denials"
+expect_eq "one grant.consumed event per grant" "$NCONSUME" \
+	"$(jg_sql "SELECT count(*) FROM audit WHERE type = 'grant.consumed'")"
 
 # --- revoke on A, check on B -----------------------------------------------
 #

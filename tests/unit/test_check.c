@@ -409,6 +409,48 @@ static void a_token_is_as_narrow_as_its_grant(void **state)
 	free(tok);
 }
 
+/* ---- the decision clock ------------------------------------------------ */
+
+static void a_clock_stepped_back_revives_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal alice = user("alice", 0);
+	struct jg_gate *again;
+	struct jg_answer c;
+	char gid[JG_ID_LEN], why[JG_WHY_MAX] = "", *tok = NULL;
+	int64_t exp;
+	size_t n;
+
+	granted(f, "sql.read", NULL, gid, NULL); /* T0 .. T0 + 10m */
+	assert_int_equal(jg_gate_check(f->ix, &alice, "alice", "db", "sql.read",
+	                               jg_gate_now(f->ix, T0 + 600), &c, why),
+	                 JG_OK);
+	assert_false(c.allow);
+	/* the wall clock steps back ten minutes: time stands still */
+	assert_int_equal(jg_gate_now(f->ix, T0 + 1), T0 + 600);
+	assert_int_equal(jg_gate_check(f->ix, &alice, "alice", "db", "sql.read",
+	                               jg_gate_now(f->ix, T0 + 1), &c, why),
+	                 JG_OK);
+	assert_false(c.allow);
+	assert_int_equal(jg_gate_grant_token(f->ix, &alice, gid, NULL,
+	                                     jg_gate_now(f->ix, T0 + 1), &tok,
+	                                     &exp, why),
+	                 JG_ECONFLICT);
+	assert_null(tok);
+	/* and moves again once the wall clock passes the floor */
+	assert_int_equal(jg_gate_now(f->ix, T0 + 700), T0 + 700);
+
+	/* a restart starts from the newest time in the trail */
+	assert_int_equal(jg_gate_sweep(f->ix, T0 + 700, &n), JG_OK);
+	again = gate_new(f, 1);
+	assert_int_equal(jg_gate_now(again, T0 + 1), T0 + 700);
+	jg_gate_free(again);
+	again = gate_new(f, 0); /* no index: starting the server seeds it */
+	assert_int_equal(jg_gate_start(again, T0 + 1, why), JG_OK);
+	assert_int_equal(jg_gate_now(again, T0 + 1), T0 + 700);
+	jg_gate_free(again);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -424,6 +466,7 @@ int main(void)
 	        T(consuming_an_unlimited_grant_takes_nothing),
 	        T(consuming_for_another_needs_the_checker_role),
 	        T(a_token_is_as_narrow_as_its_grant),
+	        T(a_clock_stepped_back_revives_nothing),
 	};
 	int rc = cmocka_run_group_tests_name("check on sqlite", tests, NULL,
 	                                     NULL);
