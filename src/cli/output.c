@@ -2,9 +2,11 @@
  * output.c - tables, "key: value" listings and --json output of the CLI.
  *
  * All text shown comes from the server and goes through jg_out_clean()
- * before it is printed (no escape sequences reach the terminal). Cells are
- * cut at CELL_SHOW characters so one long reason cannot wreck a table;
- * `show` prints values in full.
+ * before it is printed: no escape sequence reaches the terminal, and every
+ * hidden character (bidi controls, zero-width and control characters,
+ * util/visible.h) shows as "<U+202E>". Cells are cut at CELL_SHOW
+ * characters, never inside such a marker, so one long reason cannot wreck
+ * a table; `show` prints values in full.
  *
  * Never prints a token: no API object but the answer of POST /v1/tokens
  * holds one, and only `token create` prints that.
@@ -177,6 +179,11 @@ static void cell(const json_t *item, const struct jg_col *col, char *buf,
 			o++;
 		chars++;
 	}
+	/* never half a marker: "<U+20..." would not say which it was */
+	const char *lt = memrchr(buf, '<', o);
+	if (lt && !memchr(lt, '>', (size_t)(buf + o - lt)) &&
+	    (!strncmp(lt, "<U+", 3) || !strncmp(lt, "<0x", 3)))
+		o = (size_t)(lt - buf);
 	buf[o] = '\0';
 	put(buf, len, &o, "...");
 }

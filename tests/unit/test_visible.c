@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "cli/output.h"
 #include "util/visible.h"
@@ -220,6 +222,47 @@ static void cli_clean_shows_markers(void **state)
 	free(dup);
 }
 
+/* What jg_out_table prints for items, captured from stdout. */
+static void table_of(const char *json, char *out, size_t len)
+{
+	static const struct jg_col cols[] = {{"REASON", "reason", NULL},
+	                                     {NULL, NULL, NULL}};
+	json_t *items = json_loads(json, 0, NULL);
+	FILE *f = tmpfile();
+	int saved = dup(STDOUT_FILENO);
+	size_t n;
+
+	assert_non_null(items);
+	assert_non_null(f);
+	fflush(stdout);
+	dup2(fileno(f), STDOUT_FILENO);
+	jg_out_table(items, cols);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	json_decref(items);
+}
+
+/* A long cell is cut at 48 characters, never inside a marker. */
+static void cli_table_cuts_before_a_marker(void **state)
+{
+	char out[512];
+	(void)state;
+
+	/* 43 characters, then a marker that would straddle the cut at 45 */
+	table_of("[{\"reason\":\"0123456789012345678901234567890123456789012"
+	         "\\u202e and more text after it\"}]",
+	         out, sizeof(out));
+	assert_non_null(strstr(out, "\n0123456789012345678901234567890123456789012"
+	                            "...\n"));
+	table_of("[{\"reason\":\"short \\u200b\"}]", out, sizeof(out));
+	assert_non_null(strstr(out, "\nshort <U+200B>\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +276,7 @@ int main(void)
 	        cmocka_unit_test(render_cuts_whole_pieces),
 	        cmocka_unit_test(find_walks_every_hit),
 	        cmocka_unit_test(cli_clean_shows_markers),
+	        cmocka_unit_test(cli_table_cuts_before_a_marker),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
