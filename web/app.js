@@ -298,6 +298,33 @@
 		return h("div", {class: "btn-row run-row"}, btn, note);
 	}
 
+	/*
+	 * Where r carries hidden characters (bidi controls, zero-width or
+	 * control characters): they are shown as <U+…> markers wherever the
+	 * text appears, and this names the places, so the approver knows the
+	 * text that runs is not what a plain view of it would show.
+	 */
+	var HIDDEN_PLACES = [["payload", "the payload"], ["params", "the parameters"],
+		["reason", "the reason"], ["ticket", "the ticket"],
+		["requester", "the requester's name"], ["state_reason", "the state reason"]];
+
+	function hiddenWarning(r) {
+		var where = HIDDEN_PLACES.filter(function (p) {
+			return JG.hasHidden(r[p[0]]);
+		}).map(function (p) { return p[1]; });
+		if ((r.reviews || []).some(function (v) { return JG.hasHidden(v.comment); }))
+			where.push("a review comment");
+		if (!where.length)
+			return null;
+		return h("div", {class: "alert alert-warn hidden-chars-warning", role: "note"},
+			h("strong", {}, "Hidden characters. "),
+			"This request contains characters that do not show on screen, in " +
+			where.join(", ") + ". Each is shown as a marked ",
+			JG.hiddenMark(0x202E, "RIGHT-TO-LEFT OVERRIDE"),
+			" in its place. Bidi controls can make text read differently from what runs: " +
+			"read it with the markers before you approve.");
+	}
+
 	function requestCard(r, opts) {
 		opts = opts || {};
 		var ctx = r.context || {};
@@ -314,6 +341,7 @@
 				r.state === "pending" ? JG.attrs(JG.countdown(r.expires_at, "expired"),
 					{title: "time left to decide; then the request expires"}) : null));
 		var body = h("div", {class: "card-body"},
+			hiddenWarning(r),
 			h("div", {class: "reason-block"},
 				h("h4", {}, "Reason"), h("p", {class: "reason"}, r.reason || "—")),
 			kv([["Ticket", r.ticket], ["Duration", r.duration], ["Rule", r.rule],
@@ -473,9 +501,9 @@
 			(r ? r.actions : []).forEach(function (a) {
 				actSel.appendChild(h("option", {value: a}, a));
 			});
-			sens.textContent = r ? r.sensitivity + (r.labels && Object.keys(r.labels).length
+			JG.append(JG.clear(sens), r ? r.sensitivity + (r.labels && Object.keys(r.labels).length
 				? " · " + Object.keys(r.labels).map(function (k) {
-					return k + "=" + r.labels[k]; }).join(", ") : "") : "";
+					return k + "=" + r.labels[k]; }).join(", ") : "") : "");
 			sens.className = "small badge sev-" + (r ? r.sensitivity : "");
 		}
 		resSel.addEventListener("change", fillActions);
@@ -683,7 +711,7 @@
 		});
 		el.append(pageHead("Request", null, back),
 			slot, grantSlot);
-		el.querySelector("h1").textContent = "Request " + id;
+		JG.append(JG.clear(el.querySelector("h1")), "Request " + id);
 		function refresh() {
 			return JG.api("GET", "/v1/requests/" + encodeURIComponent(id)).then(function (r) {
 				reconcile(slot, [r], function (x) {

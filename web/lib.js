@@ -6,6 +6,8 @@
  *
  * Rule: data reaches the page only through textContent / text nodes /
  * setAttribute of non-event attributes. Nothing here touches innerHTML.
+ * Text goes through JG.visible, so hidden characters (bidi controls,
+ * zero-width and control characters) show as marked "<U+202E>".
  */
 "use strict";
 
@@ -58,6 +60,7 @@ JG.attrs = function (el, attrs) {
 	return el;
 };
 
+/* Strings are appended through JG.visible: hidden characters show. */
 JG.append = function (el, c) {
 	if (c === null || c === undefined || c === false)
 		return;
@@ -66,8 +69,154 @@ JG.append = function (el, c) {
 		return;
 	}
 	if (typeof c === "string" || typeof c === "number")
-		c = document.createTextNode(String(c));
+		c = JG.visible(String(c));
 	el.appendChild(c);
+};
+
+/* ---- hidden characters ------------------------------------------------ */
+
+/*
+ * What the approver sees must be what runs. A bidi control (Trojan
+ * Source, CVE-2021-42574) reorders the text around it, and a zero-width
+ * or control character is not seen at all, so every one of them is shown
+ * as a marked "<U+202E>" in its place. The set is the same as the table
+ * in src/util/visible.c (the CLI and screening use that one): keep the
+ * two equal. Sorted, disjoint [first, last, name]; newline and tab are
+ * not in it.
+ */
+var HIDDEN_RANGES = [
+	[0x0000, 0x0008, "CONTROL"],
+	[0x000B, 0x000C, "CONTROL"],
+	[0x000D, 0x000D, "CARRIAGE RETURN"],
+	[0x000E, 0x001A, "CONTROL"],
+	[0x001B, 0x001B, "ESCAPE"],
+	[0x001C, 0x001F, "CONTROL"],
+	[0x007F, 0x007F, "DELETE"],
+	[0x0080, 0x009F, "C1 CONTROL"],
+	[0x00AD, 0x00AD, "SOFT HYPHEN"],
+	[0x034F, 0x034F, "COMBINING GRAPHEME JOINER"],
+	[0x0600, 0x0605, "ARABIC FORMAT CHARACTER"],
+	[0x061C, 0x061C, "ARABIC LETTER MARK"],
+	[0x06DD, 0x06DD, "ARABIC END OF AYAH"],
+	[0x070F, 0x070F, "SYRIAC ABBREVIATION MARK"],
+	[0x115F, 0x1160, "HANGUL FILLER"],
+	[0x17B4, 0x17B5, "KHMER INVISIBLE VOWEL"],
+	[0x180B, 0x180D, "MONGOLIAN FREE VARIATION SELECTOR"],
+	[0x180E, 0x180E, "MONGOLIAN VOWEL SEPARATOR"],
+	[0x180F, 0x180F, "MONGOLIAN FREE VARIATION SELECTOR"],
+	[0x200B, 0x200B, "ZERO WIDTH SPACE"],
+	[0x200C, 0x200C, "ZERO WIDTH NON-JOINER"],
+	[0x200D, 0x200D, "ZERO WIDTH JOINER"],
+	[0x200E, 0x200E, "LEFT-TO-RIGHT MARK"],
+	[0x200F, 0x200F, "RIGHT-TO-LEFT MARK"],
+	[0x2028, 0x2028, "LINE SEPARATOR"],
+	[0x2029, 0x2029, "PARAGRAPH SEPARATOR"],
+	[0x202A, 0x202A, "LEFT-TO-RIGHT EMBEDDING"],
+	[0x202B, 0x202B, "RIGHT-TO-LEFT EMBEDDING"],
+	[0x202C, 0x202C, "POP DIRECTIONAL FORMATTING"],
+	[0x202D, 0x202D, "LEFT-TO-RIGHT OVERRIDE"],
+	[0x202E, 0x202E, "RIGHT-TO-LEFT OVERRIDE"],
+	[0x2060, 0x2060, "WORD JOINER"],
+	[0x2061, 0x2061, "FUNCTION APPLICATION"],
+	[0x2062, 0x2062, "INVISIBLE TIMES"],
+	[0x2063, 0x2063, "INVISIBLE SEPARATOR"],
+	[0x2064, 0x2064, "INVISIBLE PLUS"],
+	[0x2065, 0x2065, "INVISIBLE FORMAT CHARACTER"],
+	[0x2066, 0x2066, "LEFT-TO-RIGHT ISOLATE"],
+	[0x2067, 0x2067, "RIGHT-TO-LEFT ISOLATE"],
+	[0x2068, 0x2068, "FIRST STRONG ISOLATE"],
+	[0x2069, 0x2069, "POP DIRECTIONAL ISOLATE"],
+	[0x206A, 0x206F, "DEPRECATED FORMAT CHARACTER"],
+	[0x3164, 0x3164, "HANGUL FILLER"],
+	[0xFE00, 0xFE0F, "VARIATION SELECTOR"],
+	[0xFEFF, 0xFEFF, "ZERO WIDTH NO-BREAK SPACE"],
+	[0xFFA0, 0xFFA0, "HALFWIDTH HANGUL FILLER"],
+	[0xFFF9, 0xFFFB, "INTERLINEAR ANNOTATION"],
+	[0x1D173, 0x1D17A, "MUSICAL FORMAT CHARACTER"],
+	[0xE0000, 0xE007F, "TAG"],
+	[0xE0100, 0xE01EF, "VARIATION SELECTOR"]
+];
+
+/* The name of hidden code point cp, or null. A lone surrogate (text that
+ * was not well-formed) is hidden too. */
+JG.hiddenName = function (cp) {
+	var lo = 0, hi = HIDDEN_RANGES.length;
+	if (cp >= 0xD800 && cp <= 0xDFFF)
+		return "LONE SURROGATE (ill-formed text)";
+	while (lo < hi) {
+		var mid = (lo + hi) >> 1, r = HIDDEN_RANGES[mid];
+		if (cp < r[0])
+			hi = mid;
+		else if (cp > r[1])
+			lo = mid + 1;
+		else
+			return r[2];
+	}
+	return null;
+};
+
+function hexCp(cp) {
+	var x = cp.toString(16).toUpperCase();
+	return "U+" + ("0000" + x).slice(-Math.max(4, x.length));
+}
+
+/* s split into text runs and hidden characters: [{text}|{cp, name}]. */
+JG.splitHidden = function (s) {
+	var out = [], run = "";
+	s = String(s);
+	for (var i = 0; i < s.length;) {
+		var cp = s.codePointAt(i);
+		var len = cp > 0xFFFF ? 2 : 1;
+		var name = JG.hiddenName(cp);
+		if (name) {
+			if (run)
+				out.push({text: run});
+			run = "";
+			out.push({cp: cp, name: name});
+		} else {
+			run += s.slice(i, i + len);
+		}
+		i += len;
+	}
+	if (run)
+		out.push({text: run});
+	return out;
+};
+
+/* 1 when s (a string, or an object's keys and values) has any hidden
+ * character. */
+JG.hasHidden = function (s) {
+	if (s === null || s === undefined)
+		return false;
+	if (typeof s === "object")
+		return Object.keys(s).some(function (k) {
+			return JG.hasHidden(k) || JG.hasHidden(s[k]);
+		});
+	return JG.splitHidden(s).some(function (p) { return p.name; });
+};
+
+/* "<U+202E>" in a marked span, titled with the character's name. */
+JG.hiddenMark = function (cp, name) {
+	var code = hexCp(cp);
+	var el = document.createElement("span");
+	el.className = "invisible-char";
+	el.title = code + " " + name + ": a hidden character, shown here in its place";
+	el.dataset.cp = code;
+	el.appendChild(document.createTextNode("<" + code + ">"));
+	return el;
+};
+
+/* A fragment of text nodes with each hidden character of s marked. */
+JG.visible = function (s) {
+	var parts = JG.splitHidden(s);
+	if (parts.length === 1 && parts[0].text !== undefined)
+		return document.createTextNode(parts[0].text);
+	var frag = document.createDocumentFragment();
+	parts.forEach(function (p) {
+		frag.appendChild(p.name ? JG.hiddenMark(p.cp, p.name)
+			: document.createTextNode(p.text));
+	});
+	return frag;
 };
 
 JG.clear = function (el) {
@@ -414,12 +563,12 @@ JG.payloadBlock = function (payload, action) {
 		code.className = "sql";
 		JG.sqlTokens(payload).forEach(function (t) {
 			if (t.type === "space" || t.type === "punct")
-				code.appendChild(document.createTextNode(t.text));
+				JG.append(code, t.text);
 			else
 				code.appendChild(JG.h("span", {class: "tok-" + t.type}, t.text));
 		});
 	} else {
-		code.textContent = payload;
+		JG.append(code, payload);
 	}
 	return JG.h("pre", {class: "payload", tabindex: "0",
 		"aria-label": "payload"}, code);

@@ -121,7 +121,7 @@ int jg_cli_cmd_policy_check(struct jg_cli *cli, const struct jg_cli_args *a)
 static const char *const ask_keys[] = {
 	"requester", "groups", "service", "resource", "action", "duration",
 	"reason", "ticket", "source_ip", "time", "finding", "break_glass",
-	NULL,
+	"payload", "params", NULL,
 };
 
 static const char *const finding_keys[] = {
@@ -133,7 +133,15 @@ struct trial {
 	struct jg_principal who;
 	struct jg_ask ask;
 	struct jg_finding finding;
+	char *params; /* owned JSON text that ask.params borrows, or NULL */
 };
+
+static void trial_free(struct trial *t)
+{
+	if (t)
+		free(t->params);
+	free(t);
+}
 
 static int refuse_keys(const struct jg_cli_args *a, const json_t *o,
                        const char *what, const char *const *keys)
@@ -272,6 +280,30 @@ static int get_finding(const struct jg_cli_args *a, const json_t *o,
 	return JG_EXIT_OK;
 }
 
+/* params: an object of strings, as the server takes it; screened as
+ * its JSON text, as the server keeps it. */
+static int get_params(const struct jg_cli_args *a, const json_t *o,
+                      struct trial *t)
+{
+	const json_t *obj = json_object_get(o, "params"), *v;
+	const char *key;
+
+	if (!obj || json_is_null(obj))
+		return JG_EXIT_OK;
+	if (!json_is_object(obj) || json_object_size(obj) > JG_PARAMS_MAX)
+		return jg_cli_usage_fail(a, "--request: 'params' must be an "
+		                            "object of at most %d strings",
+		                         JG_PARAMS_MAX);
+	json_object_foreach ((json_t *)obj, key, v)
+		if (!json_is_string(v))
+			return jg_cli_usage_fail(a, "--request: 'params' must be "
+			                            "an object of strings");
+	if (!(t->params = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS)))
+		return jg_cli_fail("out of memory");
+	t->ask.params = t->params;
+	return JG_EXIT_OK;
+}
+
 static int parse_trial(const struct jg_cli_args *a, const json_t *o,
                        struct trial *t)
 {
@@ -296,7 +328,9 @@ static int parse_trial(const struct jg_cli_args *a, const json_t *o,
 	                  &t->ask.source_ip)) ||
 	    (rv = get_str(a, o, "--request", "time", 0, 64, &when)) ||
 	    (rv = get_bool(a, o, "break_glass", &t->ask.break_glass)) ||
-	    (rv = get_finding(a, o, t)))
+	    (rv = get_str(a, o, "--request", "payload", 0, JG_PAYLOAD_MAX,
+	                  &t->ask.payload)) ||
+	    (rv = get_params(a, o, t)) || (rv = get_finding(a, o, t)))
 		return rv;
 	if (dur && jg_duration_parse(dur, &t->ask.duration) != JG_OK)
 		return jg_cli_usage_fail(a, "--request: invalid duration '%.32s' "
@@ -428,12 +462,12 @@ int jg_cli_cmd_policy_test(struct jg_cli *cli, const struct jg_cli_args *a)
 	if ((rv = jg_cli_json_arg(a, "--request", arg, &in)) ||
 	    (rv = parse_trial(a, in, t))) {
 		json_decref(in);
-		free(t);
+		trial_free(t);
 		return rv;
 	}
 	if ((rv = load(a->pos[0], &p))) {
 		json_decref(in);
-		free(t);
+		trial_free(t);
 		return rv == JG_EXIT_NO ? JG_EXIT_ERR : rv;
 	}
 	/* no store offline: count is NULL, so rate checks say "not counted" */
@@ -452,7 +486,7 @@ int jg_cli_cmd_policy_test(struct jg_cli *cli, const struct jg_cli_args *a)
 		rv = JG_EXIT_NO;
 	jg_policy_free(p);
 	json_decref(in);
-	free(t);
+	trial_free(t);
 	return rv;
 }
 

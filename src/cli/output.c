@@ -2,9 +2,11 @@
  * output.c - tables, "key: value" listings and --json output of the CLI.
  *
  * All text shown comes from the server and goes through jg_out_clean()
- * before it is printed (no escape sequences reach the terminal). Cells are
- * cut at CELL_SHOW characters so one long reason cannot wreck a table;
- * `show` prints values in full.
+ * before it is printed: no escape sequence reaches the terminal, and every
+ * hidden character (bidi controls, zero-width and control characters,
+ * util/visible.h) shows as "<U+202E>". Cells are cut at CELL_SHOW
+ * characters, never inside such a marker, so one long reason cannot wreck
+ * a table; `show` prints values in full.
  *
  * Never prints a token: no API object but the answer of POST /v1/tokens
  * holds one, and only `token create` prints that.
@@ -14,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "util/visible.h"
 
 #define COLS_MAX 12
 #define CELL_MAX 256  /* bytes of one table cell */
@@ -41,58 +44,36 @@ long long jg_json_int(const json_t *o, const char *key, long long dflt)
 	return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
 }
 
-/* Bytes in the UTF-8 sequence starting at s, or 0 when it is malformed. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-static int is_control(const unsigned char *s, size_t n, int multiline)
-{
-	if (n == 1 && (s[0] < 0x20 || s[0] == 0x7f))
-		return !(multiline && (s[0] == '\n' || s[0] == '\t'));
-	/* C1 controls (U+0080..U+009F): some terminals obey them too. */
-	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
-}
-
 void jg_out_clean(const char *s, char *buf, size_t len, int multiline)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t o = 0, n;
+	unsigned flags = multiline ? JG_VIS_MULTILINE : 0;
+	size_t n;
+	char *copy;
 
 	if (!len)
 		return;
-	while (*p) {
-		n = utf8_len(p);
-		if (n == 0 || is_control(p, n, multiline)) {
-			if (o + 1 >= len)
-				break;
-			buf[o++] = '?';
-			p += n ? n : 1;
-			continue;
+	s = s ? s : "";
+	n = strlen(s);
+	if (!(s + n < buf || buf + len <= s)) { /* buf may be s itself */
+		if ((copy = strndup(s, n))) {
+			jg_vis_render(copy, n, buf, len, flags);
+			free(copy);
+		} else {
+			buf[0] = '\0'; /* show nothing rather than hide something */
 		}
-		if (o + n >= len)
-			break;
-		memmove(buf + o, p, n); /* buf may be s itself */
-		o += n;
-		p += n;
+		return;
 	}
-	buf[o] = '\0';
+	jg_vis_render(s, n, buf, len, flags);
+}
+
+char *jg_out_clean_dup(const char *s, int multiline)
+{
+	size_t n = strlen(s ? s : ""), len = n * JG_VIS_GROWTH + 1;
+	char *buf = malloc(len);
+
+	if (buf)
+		jg_vis_render(s, n, buf, len, multiline ? JG_VIS_MULTILINE : 0);
+	return buf;
 }
 
 int jg_out_json(const json_t *v)
@@ -198,6 +179,11 @@ static void cell(const json_t *item, const struct jg_col *col, char *buf,
 			o++;
 		chars++;
 	}
+	/* never half a marker: "<U+20..." would not say which it was */
+	const char *lt = memrchr(buf, '<', o);
+	if (lt && !memchr(lt, '>', (size_t)(buf + o - lt)) &&
+	    (!strncmp(lt, "<U+", 3) || !strncmp(lt, "<0x", 3)))
+		o = (size_t)(lt - buf);
 	buf[o] = '\0';
 	put(buf, len, &o, "...");
 }
@@ -275,6 +261,20 @@ static void print_indented(const char *text, int indent)
 	putchar('\n');
 }
 
+/* Print value v cleaned in full, lines after the first indented. */
+static void print_value(const json_t *v, int indent)
+{
+	char raw[VALUE_MAX], *clean;
+
+	jg_out_value(v, raw, sizeof(raw));
+	if (!(clean = jg_out_clean_dup(raw, 1))) {
+		printf("(out of memory)\n");
+		return;
+	}
+	print_indented(clean, indent);
+	free(clean);
+}
+
 static void print_step(size_t i, const json_t *s)
 {
 	char raw[CELL_MAX], who[CELL_MAX], group[CELL_MAX], status[CELL_MAX];
@@ -301,9 +301,8 @@ static void print_review(const json_t *r)
 	jg_out_clean(jg_json_strd(r, "verdict"), buf, sizeof(buf), 0);
 	printf("%s at step %lld", buf, jg_json_int(r, "step", 0) + 1);
 	if (jg_json_str(r, "comment")) {
-		jg_out_clean(jg_json_str(r, "comment"), buf, sizeof(buf), 1);
 		printf(": ");
-		print_indented(buf, 4);
+		print_value(json_object_get(r, "comment"), 4);
 	} else {
 		putchar('\n');
 	}
@@ -337,7 +336,7 @@ static void each_check(size_t i, const json_t *c)
 /* Members of an object, "key: value" indented; objects one level down. */
 static void print_members(const json_t *obj, int indent)
 {
-	char raw[VALUE_MAX], clean[VALUE_MAX], name[CELL_MAX];
+	char name[CELL_MAX];
 	const char *key;
 	const json_t *v;
 
@@ -349,10 +348,8 @@ static void print_members(const json_t *obj, int indent)
 			print_members(v, indent + 2);
 			continue;
 		}
-		jg_out_value(v, raw, sizeof(raw));
-		jg_out_clean(raw, clean, sizeof(clean), 1);
 		printf("%*s%s: ", indent, "", name);
-		print_indented(clean, indent + 2);
+		print_value(v, indent + 2);
 	}
 }
 
@@ -387,18 +384,15 @@ static void each_review(size_t i, const json_t *r)
 static void print_payload(const json_t *p)
 {
 	char *buf;
-	size_t n;
 
 	if (!json_is_string(p)) {
 		printf("payload: -\n");
 		return;
 	}
-	n = strlen(json_string_value(p)) + 1;
-	if (!(buf = malloc(n))) {
+	if (!(buf = jg_out_clean_dup(json_string_value(p), 1))) {
 		printf("payload: (out of memory)\n");
 		return;
 	}
-	jg_out_clean(json_string_value(p), buf, n, 1);
 	printf("payload:\n  ");
 	print_indented(buf, 2);
 	free(buf);
@@ -414,12 +408,10 @@ static void print_text(const char *key, const json_t *t, int indent)
 		printf("%*s%s: -\n", indent, "", key);
 		return;
 	}
-	n = strlen(json_string_value(t)) + 1;
-	if (!(buf = malloc(n))) {
+	if (!(buf = jg_out_clean_dup(json_string_value(t), 1))) {
 		printf("%*s%s: (out of memory)\n", indent, "", key);
 		return;
 	}
-	jg_out_clean(json_string_value(t), buf, n, 1);
 	n = strlen(buf);
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = '\0'; /* print_indented ends the line */
@@ -450,7 +442,7 @@ void jg_out_fields(const json_t *obj)
 {
 	const char *key;
 	const json_t *v;
-	char raw[VALUE_MAX], clean[VALUE_MAX], name[CELL_MAX];
+	char name[CELL_MAX];
 	int w = 0;
 
 	json_object_foreach ((json_t *)obj, key, v)
@@ -459,11 +451,9 @@ void jg_out_fields(const json_t *obj)
 	json_object_foreach ((json_t *)obj, key, v) {
 		if (is_special(key))
 			continue;
-		jg_out_value(v, raw, sizeof(raw));
-		jg_out_clean(raw, clean, sizeof(clean), 1);
 		jg_out_clean(key, name, sizeof(name), 0);
 		printf("%s:%*s ", name, w - (int)strlen(key), "");
-		print_indented(clean, w + 2);
+		print_value(v, w + 2);
 	}
 	print_context(json_object_get(obj, "context"));
 	print_list("screening", json_object_get(obj, "screening"), each_check);

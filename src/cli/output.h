@@ -3,9 +3,10 @@
  * and the server's JSON for scripts (--json).
  *
  * Everything printed here comes from the server, so none of it reaches
- * the terminal without its control characters replaced: a request's
- * payload or reason must not be able to move the cursor or retitle the
- * window of the approver reading it.
+ * the terminal without its hidden characters shown as markers: a
+ * request's payload or reason must not be able to move the cursor,
+ * retitle the window of the approver reading it, or reorder what the
+ * approver reads with bidi controls (what they see is what runs).
  */
 #ifndef JG_CLI_OUTPUT_H
 #define JG_CLI_OUTPUT_H
@@ -23,11 +24,17 @@ const char *jg_json_strd(const json_t *o, const char *key);
 long long jg_json_int(const json_t *o, const char *key, long long dflt);
 
 /*
- * Copy s into buf (always NUL-terminated, truncated to fit at a character
- * boundary) with control characters replaced by '?'. With multiline,
- * newlines and tabs are kept.
+ * Copy s into buf (always NUL-terminated, cut to fit before a character
+ * or marker) with every hidden character shown as "<U+202E>" and every
+ * ill-formed UTF-8 byte as "<0xFF>" (util/visible.h: controls, bidi and
+ * zero-width characters). With multiline, newlines and tabs are kept.
+ * buf may be s itself.
  */
 void jg_out_clean(const char *s, char *buf, size_t len, int multiline);
+
+/* The same into a new string that always holds all of s; NULL when out
+ * of memory. The caller frees it. */
+char *jg_out_clean_dup(const char *s, int multiline);
 
 /* Print v compactly on one line of stdout. JG_EXIT_OK or JG_EXIT_ERR. */
 int jg_out_json(const json_t *v);

@@ -118,6 +118,17 @@ struct jg_rate_check {
 	int64_t window;    /* seconds */
 };
 
+/*
+ * The hidden_chars check (util/visible.h): payload, params, reason or
+ * ticket holds a character the approver cannot see, such as a bidi
+ * override. On for every rule, flagging, unless the rule says otherwise:
+ * a zeroed struct is that default.
+ */
+struct jg_hidden_check {
+	int off;     /* `mode: off` */
+	int enforce; /* `mode: enforce` denies; otherwise it flags */
+};
+
 struct jg_rule {
 	char *name;          /* owned */
 	int line;
@@ -143,6 +154,7 @@ struct jg_rule {
 	struct jg_ticket_check ticket;
 	struct jg_scanner_check severity;
 	struct jg_rate_check rate;
+	struct jg_hidden_check hidden;
 	/* --- outcome --- */
 	enum jg_decision decision;
 	struct jg_step *steps; /* owned, nsteps > 0 iff decision is REVIEW */
@@ -268,6 +280,8 @@ struct jg_ask {
 	const char *reason;     /* NULL or "" when none given */
 	const char *ticket;
 	const char *source_ip;  /* textual IPv4/IPv6, NULL when unknown */
+	const char *payload;    /* NULL when none; for the hidden_chars check */
+	const char *params;     /* JSON text of the params object, or NULL */
 	int64_t now;
 	const struct jg_finding *finding; /* NULL unless raised by automation */
 	int break_glass;        /* the requester approves it themselves */

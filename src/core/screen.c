@@ -17,6 +17,7 @@
 #include "core/policy.h"
 #include "core/tz.h"
 #include "util/timefmt.h"
+#include "util/visible.h"
 
 static const char *const result_names[] = {"pass", "flag", "fail"};
 static const char *const decision_names[] = {"deny", "auto", "review"};
@@ -311,6 +312,105 @@ static enum jg_err check_rate(struct trial *t, const struct jg_rate_check *c,
 	return JG_OK;
 }
 
+/* ---- hidden characters ---- */
+
+static int hex4(const char *s, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (d < 0)
+			return 0;
+		v = v << 4 | (uint32_t)d;
+	}
+	*out = v;
+	return 1;
+}
+
+/*
+ * The first hidden character of JSON text s, raw or written as an escape
+ * (a JSON encoder writes controls as \r or \u0001, and may write any
+ * character as \uXXXX); hit->at is the byte offset of the escape.
+ */
+static int json_hidden(const char *s, struct jg_vis_hit *hit)
+{
+	static const char shorts[] = "b\bf\fr\r";
+	size_t n = strlen(s), i = 0;
+	uint32_t cp, lo;
+	const char *sh;
+
+	while (i < n) {
+		size_t next = strcspn(s + i, "\\") + i;
+		if (jg_vis_find(s, next, i, hit))
+			return 1;
+		if (next + 1 >= n)
+			return 0;
+		i = next + 2;
+		cp = 0;
+		if ((sh = strchr(shorts, s[next + 1])) && (sh - shorts) % 2 == 0)
+			cp = (unsigned char)sh[1];
+		else if (s[next + 1] == 'u' && next + 6 <= n &&
+		         hex4(s + next + 2, &cp)) {
+			i = next + 6;
+			if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= n &&
+			    s[i] == '\\' && s[i + 1] == 'u' &&
+			    hex4(s + i + 2, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				i += 6;
+			}
+		}
+		if (cp && jg_vis_hidden(cp)) {
+			*hit = (struct jg_vis_hit){.at = next, .len = i - next,
+			                           .cp = cp};
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * hidden_chars: what the approver reads must be what runs, so a payload,
+ * params, reason or ticket with characters that do not show (a bidi
+ * override reorders the text around it) is flagged, or denied. Silent
+ * when all is clean, like a check the rule does not have.
+ */
+static void check_hidden(struct trial *t, const struct jg_hidden_check *c,
+                         const struct jg_ask *ask)
+{
+	const char *names[] = {"payload", "params", "reason", "ticket"};
+	const char *texts[] = {ask->payload, ask->params, ask->reason,
+	                       ask->ticket};
+	char msg[JG_CHECK_MSG] = "", what[80];
+	struct jg_vis_hit hit;
+	size_t used = 0;
+	int found;
+
+	if (c->off)
+		return;
+	for (size_t i = 0; i < 4; i++) {
+		if (!texts[i])
+			continue;
+		found = i == 1 ? json_hidden(texts[i], &hit)
+		               : jg_vis_find(texts[i], strlen(texts[i]), 0, &hit);
+		if (!found)
+			continue;
+		jg_vis_describe(&hit, what, sizeof(what));
+		if (used < sizeof(msg))
+			used += (size_t)snprintf(msg + used, sizeof(msg) - used,
+			                         "%s%s contains %s at byte %zu",
+			                         used ? "; " : "", names[i],
+			                         what, hit.at);
+	}
+	if (msg[0])
+		note(t, "hidden_chars",
+		     c->enforce ? JG_MODE_ENFORCE : JG_MODE_FLAG, 0, "%s", msg);
+}
+
 /* Run the checks of rule into t. */
 static enum jg_err try_rule(const struct jg_rule *rule,
                             const struct jg_principal *who,
@@ -329,6 +429,7 @@ static enum jg_err try_rule(const struct jg_rule *rule,
 		check_ticket(t, &rule->ticket, ask->ticket);
 	if (rule->severity.set)
 		check_severity(t, &rule->severity, ask->finding);
+	check_hidden(t, &rule->hidden, ask);
 	if (rule->rate.set)
 		return check_rate(t, &rule->rate, who, ask);
 	return JG_OK;

@@ -1,6 +1,7 @@
 /*
  * load_checks.c - the `checks` of a rule: source networks, justification,
- * ticket, scanner severity and rate (the time check is load_time.c).
+ * ticket, scanner severity, rate and hidden characters (the time check
+ * is load_time.c).
  *
  * Each check is a map loaded under the subject "checks.NAME", and each
  * is prepared here for screening to stay pure: networks are parsed to
@@ -335,6 +336,27 @@ static const struct jg_ld_key rate_keys[] = {
 	{"mode", rate_mode, 0},
 };
 
+/* ---- hidden_chars ------------------------------------------------------ */
+
+/* off, flag or enforce: the check is on for every rule, so it can be
+ * turned off, and it has no `match` (hidden characters choose no rule). */
+static int hidden_mode(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	static const char *const names[] = {"off", "flag", "enforce"};
+	struct jg_hidden_check *c = obj;
+	size_t i;
+
+	if (jg_ld_get_choice(ld, n, "mode", names, JG_LD_NKEYS(names), &i))
+		return -1;
+	c->off = i == 0;
+	c->enforce = i == 2;
+	return 0;
+}
+
+static const struct jg_ld_key hidden_keys[] = {
+	{"mode", hidden_mode, 1},
+};
+
 /* ---- the checks map ---------------------------------------------------- */
 
 /* Load check map n into chk under the subject "checks.NAME". */
@@ -402,6 +424,13 @@ static int check_rate(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	return 0;
 }
 
+static int check_hidden(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	return check_map(ld, n, "hidden_chars", hidden_keys,
+	                 JG_LD_NKEYS(hidden_keys),
+	                 &((struct jg_rule *)obj)->hidden);
+}
+
 static const struct jg_ld_key check_keys[] = {
 	{"time", jg_ld_check_time, 0},
 	{"source", check_source, 0},
@@ -409,6 +438,7 @@ static const struct jg_ld_key check_keys[] = {
 	{"ticket", check_ticket, 0},
 	{"severity", check_severity, 0},
 	{"rate", check_rate, 0},
+	{"hidden_chars", check_hidden, 0},
 };
 
 _Static_assert(JG_LD_NKEYS(check_keys) <= JG_LD_KEYS_MAX,

@@ -8,8 +8,10 @@
 // revokes the grant. bob's own request offers him no Approve button; a
 // POST without the CSRF header is refused. A two-step request goes from
 // bob (dba) to dave (security), who approves with the keyboard only.
-// The admin checks the audit trail, verifies the chain and exports it,
-// and looks at the overview charts. Screenshots land in artifacts/.
+// A payload with a bidi override and a zero-width space shows them as
+// marked <U+…>, with a warning at the top of its card. The admin checks
+// the audit trail, verifies the chain and exports it, and looks at the
+// overview charts. Screenshots land in artifacts/.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -470,6 +472,55 @@ async function main() {
 		await card.waitFor({ state: "detached", timeout: 10000 });
 		const r = await server.api("GET", `/v1/requests/${toDeny.body.id}`, tokens.admin);
 		equal("the request is denied", r.body.state, "denied");
+	});
+
+	// Trojan Source (CVE-2021-42574): a right-to-left override and a
+	// zero-width space in the payload must show as marked <U+…>, never
+	// act on the text, and the card must say so at its top.
+	await step("hidden characters show as marked <U+…>", async () => {
+		const payload = "UPDATE accounts SET frozen = false WHERE owner = 'alice\u202e; DROP TABLE accounts --'\u200b;";
+		const r = await server.api("POST", "/v1/requests", tokens.alice, {
+			resource: "prod-db", action: "sql.write", ticket: "INC-77",
+			reason: "unfreeze INC-77\u200b", payload });
+		equal("the request with hidden characters is created (201)", r.status, 201);
+		await go(bob, "#/inbox");
+		const card = bob.page.locator(`article.request-card[data-id="${r.body.id}"]`);
+		await card.waitFor({ timeout: 10000 });
+		const shown = await card.locator(".payload").textContent();
+		equal("the payload shows each hidden character as its marker", shown,
+			payload.replace("\u202e", "<U+202E>").replace("\u200b", "<U+200B>"));
+		const rendered = await card.evaluate((el) => el.innerText);
+		check("the rendered card text has <U+202E> and <U+200B>",
+			rendered.includes("<U+202E>") && rendered.includes("<U+200B>"), rendered);
+		check("no raw bidi or zero-width character is left in the card's text",
+			!/[\u202a-\u202e\u2066-\u2069\u200b]/.test(await card.textContent()));
+		const marks = card.locator(".payload .invisible-char");
+		equal("the payload has two marked hidden characters", await marks.count(), 2);
+		check("a marker's title names the character",
+			/U\+202E RIGHT-TO-LEFT OVERRIDE/.test(await marks.first().getAttribute("title")),
+			await marks.first().getAttribute("title"));
+		const style = await marks.first().evaluate((el) => {
+			const cs = getComputedStyle(el);
+			return cs.borderTopStyle + " " + cs.backgroundColor;
+		});
+		check("a marker has its own style (a border and a background)",
+			/^solid /.test(style) && !/rgba\(0, 0, 0, 0\)/.test(style), style);
+		equal("the reason shows its zero-width space", await card.locator(".reason").textContent(),
+			"unfreeze INC-77<U+200B>");
+		const warn = card.locator(".hidden-chars-warning");
+		check("the top of the card warns of hidden characters in the payload and the reason",
+			/the payload/.test(await warn.textContent()) && /the reason/.test(await warn.textContent()),
+			await warn.textContent());
+		equal("the warning comes first in the card's body",
+			await card.locator(".card-body > :first-child").getAttribute("class"),
+			"alert alert-warn hidden-chars-warning");
+		check("the hidden_chars screening check is flagged",
+			/hidden_chars.*U\+200B ZERO WIDTH SPACE/.test(
+				(await card.locator(".check-flag").allTextContents()).join(" ")),
+			await card.locator(".checks").textContent());
+		await shot(bob, "16-hidden-chars");
+		await card.getByRole("button", { name: "Deny" }).click();
+		await card.waitFor({ state: "detached", timeout: 10000 });
 	});
 
 	await step("sign out", async () => {

@@ -525,8 +525,34 @@ static void every_new_key_parsed(void **state)
 	assert_int_equal(r->nusers + r->ngroups, 0);
 	assert_false(r->time.set || r->source.set || r->justification.set ||
 	             r->ticket.set || r->severity.set || r->rate.set);
+	/* hidden_chars needs no word: on, flagging */
+	assert_false(r->hidden.off || r->hidden.enforce);
 	assert_null(r->break_glass_group);
 	assert_int_equal(r->extensions_auto, 0);
+	jg_policy_free(p);
+}
+
+/* hidden_chars: off, flag (the default, also when the rule is silent)
+ * or enforce. */
+static void hidden_chars_modes(void **state)
+{
+	static const char yaml[] =
+	        "version: 1\n"
+	        "resources:\n  db: {actions: [read]}\n"
+	        "rules:\n"
+	        "  - {name: off, decision: auto, checks: {hidden_chars: {mode: off}}}\n"
+	        "  - {name: flag, decision: auto, checks: {hidden_chars: {mode: flag}}}\n"
+	        "  - {name: deny, decision: auto, checks: {hidden_chars: {mode: enforce}}}\n"
+	        "  - {name: silent, decision: auto}\n";
+	struct jg_policy *p = parse_ok(yaml);
+
+	(void)state;
+	assert_true(p->rules[0].hidden.off);
+	assert_false(p->rules[0].hidden.enforce);
+	assert_false(p->rules[1].hidden.off || p->rules[1].hidden.enforce);
+	assert_false(p->rules[2].hidden.off);
+	assert_true(p->rules[2].hidden.enforce);
+	assert_false(p->rules[3].hidden.off || p->rules[3].hidden.enforce);
 	jg_policy_free(p);
 }
 
@@ -937,7 +963,7 @@ static const struct bad bad[] = {
 	 "rule 'r': 'checks' must be a map, not a list"},
 	{"checks unknown key", V1 R1 "    checks:\n      tme: {}\n", 6,
 	 "rule 'r' checks: unknown key 'tme' (expected one of: time, source, "
-	 "justification, ticket, severity, rate)"},
+	 "justification, ticket, severity, rate, hidden_chars)"},
 	{"mode unknown", V1 R1 "    checks:\n"
 	                       "      justification: {min_length: 3, mode: warn}\n",
 	 6, "rule 'r' checks.justification: mode 'warn' is not one of: enforce, "
@@ -1124,6 +1150,14 @@ static const struct bad bad[] = {
 	                             "      severity: {at_most: severe}\n", 6,
 	 "rule 'r' checks.severity: at_most 'severe' is not one of: low, "
 	 "medium, high, critical"},
+	{"hidden_chars match", V1 R1 "    checks:\n"
+	                             "      hidden_chars: {mode: match}\n", 6,
+	 "rule 'r' checks.hidden_chars: mode 'match' is not one of: off, flag, "
+	 "enforce"},
+	{"hidden_chars no mode", V1 R1 "    checks:\n      hidden_chars: {}\n",
+	 6, "rule 'r' checks.hidden_chars: missing key 'mode'"},
+	{"hidden_chars scalar", V1 R1 "    checks:\n      hidden_chars: off\n",
+	 6, "'hidden_chars' must be a map"},
 	{"rate no count", V1 R1 "    checks:\n      rate: {window: 1h}\n", 6,
 	 "'rate' needs at least one of 'per_requester' or 'per_resource'"},
 	{"rate no window", V1 R1 "    checks:\n      rate: {per_requester: 5}\n",
@@ -1801,6 +1835,7 @@ int main(void)
 		cmocka_unit_test(lint_shadowed_by_wider_keys),
 		cmocka_unit_test(lint_steps_and_resources),
 		cmocka_unit_test(lint_no_effect),
+		cmocka_unit_test(hidden_chars_modes),
 	};
 	/* One named test per refusal, so a failure says which one. */
 	struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + NBAD];

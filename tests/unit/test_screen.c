@@ -1847,6 +1847,125 @@ static const char loaded_yaml[] =
     "    max_duration: 30m\n"
     "    break_glass: {group: sre, max_duration: 15m}\n";
 
+/* ---- hidden characters ------------------------------------------------- */
+
+#define RLO "\xe2\x80\xae" /* U+202E RIGHT-TO-LEFT OVERRIDE */
+#define ZWSP "\xe2\x80\x8b" /* U+200B ZERO WIDTH SPACE */
+
+/* On for every rule without a word in the policy: flags, names the code
+ * point and the byte, and an auto rule still approves. */
+static void test_hidden_chars_flag_by_default(void **state)
+{
+	struct jg_rule rules[] = {rule("staging", JG_DECIDE_AUTO)};
+	const struct jg_policy *p = policy(rules, 1);
+	struct jg_principal who = person("alice", NULL, NULL);
+	struct jg_ask a = ask_for("staging-db", "sql.write");
+	struct jg_verdict v;
+
+	(void)state;
+	a.payload = "UPDATE orders SET x = 1; -- " RLO " ;DROP";
+	expect_decision(p, &who, &a, JG_DECIDE_AUTO, &v);
+	has_check(&v, "hidden_chars", JG_FLAG,
+	          "payload contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 28");
+	assert_int_equal(v.flagged, 1);
+	expect_reason(&v, "with flags");
+
+	/* every place it looks, each named with its first hidden character */
+	a.payload = "SELECT 1";
+	a.reason = "INC-42" ZWSP;
+	a.ticket = "\x01";
+	expect_decision(p, &who, &a, JG_DECIDE_AUTO, &v);
+	has_check(&v, "hidden_chars", JG_FLAG,
+	          "reason contains U+200B ZERO WIDTH SPACE at byte 6; ticket "
+	          "contains U+0001 CONTROL at byte 0");
+
+	/* ill-formed UTF-8 is named by its byte */
+	a.reason = "INC-42";
+	a.ticket = NULL;
+	a.payload = "SELECT \xff";
+	expect_decision(p, &who, &a, JG_DECIDE_AUTO, &v);
+	has_check(&v, "hidden_chars", JG_FLAG,
+	          "payload contains ill-formed UTF-8 byte 0xFF at byte 7");
+}
+
+/* Clean text, newlines and tabs included, leaves no trace in the
+ * verdict. */
+static void test_hidden_chars_silent_when_clean(void **state)
+{
+	struct jg_rule rules[] = {rule("staging", JG_DECIDE_AUTO)};
+	const struct jg_policy *p = policy(rules, 1);
+	struct jg_principal who = person("alice", NULL, NULL);
+	struct jg_ask a = ask_for("staging-db", "sql.write");
+	struct jg_verdict v;
+
+	(void)state;
+	a.payload = "UPDATE orders\n\tSET note = 'café ☕'\nWHERE id = 7;";
+	a.params = "{\"id\":\"7\",\"note\":\"line\\none\\ttab\"}";
+	expect_decision(p, &who, &a, JG_DECIDE_AUTO, &v);
+	assert_null(find_check(&v, "hidden_chars"));
+	assert_int_equal(v.flagged, 0);
+}
+
+/* params are JSON text: a hidden character may be raw or escaped. */
+static void test_hidden_chars_params_escapes(void **state)
+{
+	static const struct {
+		const char *params;
+		const char *phrase;
+	} cases[] = {
+		{"{\"a\":\"x" RLO "\"}",
+		 "params contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 7"},
+		{"{\"a\":\"x\\u202e\"}",
+		 "params contains U+202E RIGHT-TO-LEFT OVERRIDE at byte 7"},
+		{"{\"a\":\"x\\u202E\"}", "U+202E"},
+		{"{\"a\":\"\\r\"}", "params contains U+000D CARRIAGE RETURN at "
+		                    "byte 6"},
+		{"{\"a\":\"\\u0007\"}", "U+0007 CONTROL"},
+		{"{\"a\":\"\\udb40\\udc41\"}", "params contains U+E0041 TAG"},
+		{"{\"a\":\"\\\\u202e\"}", NULL}, /* an escaped backslash */
+		{"{\"a\":\"\\u00e9\\n\\t\\\"\\/\"}", NULL},
+	};
+	struct jg_rule rules[] = {rule("staging", JG_DECIDE_AUTO)};
+	const struct jg_policy *p = policy(rules, 1);
+	struct jg_principal who = person("alice", NULL, NULL);
+	struct jg_ask a = ask_for("staging-db", "sql.write");
+	struct jg_verdict v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		a.params = cases[i].params;
+		expect_decision(p, &who, &a, JG_DECIDE_AUTO, &v);
+		if (cases[i].phrase)
+			has_check(&v, "hidden_chars", JG_FLAG, cases[i].phrase);
+		else
+			assert_null(find_check(&v, "hidden_chars"));
+	}
+}
+
+/* mode: enforce denies, naming the character; mode: off says nothing. */
+static void test_hidden_chars_enforce_and_off(void **state)
+{
+	struct jg_rule rules[] = {rule("staging", JG_DECIDE_AUTO)};
+	const struct jg_policy *p = policy(rules, 1);
+	struct jg_principal who = person("alice", NULL, NULL);
+	struct jg_ask a = ask_for("staging-db", "sql.write");
+	struct jg_verdict v;
+
+	(void)state;
+	a.payload = "SELECT 1" RLO;
+	rules[0].hidden.enforce = 1;
+	expect_decision(p, &who, &a, JG_DECIDE_DENY, &v);
+	has_check(&v, "hidden_chars", JG_FAIL, "payload contains U+202E");
+	expect_reason(&v, "denied by rule 'staging': payload contains U+202E "
+	                  "RIGHT-TO-LEFT OVERRIDE at byte 8");
+
+	rules[0].hidden.enforce = 0;
+	rules[0].hidden.off = 1;
+	expect_decision(p, &who, &a, JG_DECIDE_AUTO, &v);
+	assert_null(find_check(&v, "hidden_chars"));
+	assert_int_equal(v.flagged, 0);
+}
+
 static void test_loaded_policy(void **state)
 {
 	struct jg_policy *p = NULL;
@@ -1971,6 +2090,10 @@ int main(void)
 	    cmocka_unit_test(test_extension_of_break_glass_is_never_auto),
 	    cmocka_unit_test(test_extension_nothing_left_reason),
 	    cmocka_unit_test(test_extension_huge_duration),
+	    cmocka_unit_test(test_hidden_chars_flag_by_default),
+	    cmocka_unit_test(test_hidden_chars_silent_when_clean),
+	    cmocka_unit_test(test_hidden_chars_params_escapes),
+	    cmocka_unit_test(test_hidden_chars_enforce_and_off),
 	    cmocka_unit_test(test_loaded_policy),
 	};
 
