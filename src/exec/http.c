@@ -10,15 +10,18 @@
  *     body: '{"enabled": "{enabled}", "by": "{requester}"}'
  *     body_escape: json                      # json (default), url, none
  *     allow_hosts: [flags.internal]          # required; "*.x" for subdomains
- *     max_redirects: 3                       # same-host only
+ *     max_redirects: 3                       # same origin only
  *     timeout: 10s
  *
  * The host of the expanded URL must be in allow_hosts, or nothing is sent:
  * the check happens before any connection. Redirects are not left to
- * libcurl: a redirect to the same host is followed (up to max_redirects),
- * one to any other host is refused and reported. Only http and https are
- * spoken, no proxy from the environment is used. Success is a 2xx answer;
- * the answer's body is the output. This file must never send a request
+ * libcurl: a redirect to the same origin (scheme, host and port) is
+ * followed (up to max_redirects), any other is refused and reported, so
+ * https is never downgraded. A param placed in the URL's path must stay
+ * one path segment: ".", "..", "" and separators are refused when the
+ * request is made (validate). Only http and https are spoken, no proxy
+ * from the environment is used. Success is a 2xx answer; the answer's
+ * body is the output. This file must never send a request
  * to a host outside the list, put a header value with a line break on the
  * wire, or quote a secret header in a message.
  */
@@ -275,31 +278,44 @@ static int host_allowed(const struct http_conf *hc, const char *host)
 	return 0;
 }
 
-/* The host of url (http or https only) into host; -1 with res->error. */
-static int url_host(const char *url, char *host, size_t len,
-                    struct jg_exec_result *res)
+/* Where a URL goes: what a redirect must keep. */
+struct origin {
+	char scheme[8]; /* "http" or "https" */
+	char host[256];
+	char port[8];   /* explicit, or the scheme's default */
+};
+
+/* The origin of url (http or https only); -1 with why. */
+static int url_origin(const char *url, struct origin *o, char *why,
+                      size_t whylen)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, *h = NULL;
+	char *scheme = NULL, *h = NULL, *port = NULL;
 	int rc = -1;
 
 	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	            CURLUE_OK) {
 		if (strcmp(scheme, "http") && strcmp(scheme, "https"))
-			jg_exec_fail(res, "scheme %.20s is not http or https",
-			             scheme);
-		else if (strlen(h) >= len)
-			jg_exec_fail(res, "host name too long");
+			snprintf(why, whylen, "scheme %.20s is not http or https",
+			         scheme);
+		else if (strlen(h) >= sizeof(o->host) ||
+		         strlen(port) >= sizeof(o->port))
+			snprintf(why, whylen, "host name too long");
 		else {
-			snprintf(host, len, "%s", h);
+			snprintf(o->scheme, sizeof(o->scheme), "%s", scheme);
+			snprintf(o->host, sizeof(o->host), "%s", h);
+			snprintf(o->port, sizeof(o->port), "%s", port);
 			rc = 0;
 		}
 	} else {
-		jg_exec_fail(res, "the URL does not parse");
+		snprintf(why, whylen, "the URL does not parse");
 	}
 	curl_free(scheme);
 	curl_free(h);
+	curl_free(port);
 	curl_url_cleanup(u);
 	return rc;
 }
@@ -308,16 +324,113 @@ static int url_host(const char *url, char *host, size_t len,
 static int url_allowed(const struct jg_connector *k, const char *url,
                        struct jg_exec_result *res)
 {
-	char host[256];
+	struct origin o;
 
-	if (url_host(url, host, sizeof(host), res))
+	if (url_origin(url, &o, res->error, sizeof(res->error))) {
+		res->ok = 0;
 		return -1;
-	if (!host_allowed(k->conf, host)) {
+	}
+	if (!host_allowed(k->conf, o.host)) {
 		jg_exec_fail(res, "host '%.200s' is not in allow_hosts: "
-		             "nothing was sent", host);
+		             "nothing was sent", o.host);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A redirect keeps the scheme (so https is never downgraded, and http is
+ * not upgraded to a service the allow-list did not mean), the host and
+ * the port: another port on the same host is another service.
+ */
+int jg_http_same_origin(const char *from, const char *to, char *why,
+                        size_t whylen)
+{
+	struct origin a, b;
+
+	if (url_origin(from, &a, why, whylen) || url_origin(to, &b, why, whylen))
+		return -1;
+	if (strcmp(a.scheme, b.scheme))
+		snprintf(why, whylen, "redirect from %s to %s refused", a.scheme,
+		         b.scheme);
+	else if (strcasecmp(a.host, b.host))
+		snprintf(why, whylen, "redirect to another host '%.200s' "
+		         "refused", b.host);
+	else if (strcmp(a.port, b.port))
+		snprintf(why, whylen, "redirect to another port %s of '%.200s' "
+		         "refused", b.port, b.host);
+	else
+		return 0;
+	return -1;
+}
+
+/* ---- params in the URL's path ---- */
+
+struct path_check {
+	const json_t *params;
+	const char *payload;
+	char *why;
+	size_t whylen;
+};
+
+/*
+ * 1 when v, placed in the URL's path, could change which path it names:
+ * a dot segment or an empty one, or a separator ('/', '\', '?', '#'),
+ * as given or once percent-decoded (for servers that decode twice).
+ * Escaping alone does not help: '.' is never escaped, and libcurl would
+ * resolve "/flags/.." to "/".
+ */
+static int moves_path(const char *v)
+{
+	char *d = curl_easy_unescape(NULL, v, 0, NULL);
+	int bad = !d || !*v;
+
+	for (int pass = 0; !bad && pass < 2; pass++) {
+		const char *t = pass ? d : v;
+		bad = !strcmp(t, ".") || !strcmp(t, "..") ||
+		      strpbrk(t, "/\\?#") != NULL;
+	}
+	curl_free(d);
+	return bad;
+}
+
+static int check_path_slot(const char *name, size_t len, void *ctx)
+{
+	struct path_check *pc = ctx;
+	char key[JG_NAME_MAX];
+	const char *v = NULL;
+	json_t *j;
+
+	snprintf(key, sizeof(key), "%.*s", (int)len, name);
+	if (!strcmp(key, "payload"))
+		v = pc->payload;
+	else if (pc->params && (j = json_object_get(pc->params, key)))
+		v = json_string_value(j);
+	if (!v || !moves_path(v)) /* built-ins are names the gate checked */
+		return 0;
+	snprintf(pc->why, pc->whylen, "param '%s' may not be empty, '.' or "
+	         "'..', nor hold '/', '\\', '?' or '#' (even percent-encoded):"
+	         " it would change the path of the URL", key);
+	return -1;
+}
+
+/* The params placed in the URL before its query must stay one segment. */
+static enum jg_err validate(const struct jg_connector *k, const char *payload,
+                            const json_t *params, char *why, size_t whylen)
+{
+	const struct http_conf *hc = k->conf;
+	struct path_check pc = {params, payload, why, whylen};
+	size_t n = strcspn(hc->url, "?#");
+	char *path = strndup(hc->url, n);
+	int rc;
+
+	if (!path) {
+		snprintf(why, whylen, "out of memory");
+		return JG_ENOMEM;
+	}
+	rc = jg_template_slots(path, check_path_slot, &pc);
+	free(path);
+	return rc ? JG_EINVAL : JG_OK;
 }
 
 /* ---- one call ---- */
@@ -444,6 +557,7 @@ static int hop(const struct jg_connector *k, struct call *c,
 {
 	char *loc = NULL;
 	long code = 0;
+	size_t max;
 	CURLcode rc;
 
 	if (url_allowed(k, url, res))
@@ -451,8 +565,11 @@ static int hop(const struct jg_connector *k, struct call *c,
 	curl_easy_reset(c->h);
 	setup(k, c, hdrs, out, (long)(deadline - jg_exec_ms()));
 	curl_easy_setopt(c->h, CURLOPT_URL, url);
+	/* only the last hop's body is kept, within exec.c's bound (the limit
+	 * and room for a secret that crosses it) */
+	max = out->max;
 	jg_buf_free(out);
-	out->max = k->output_limit;
+	out->max = max;
 	rc = curl_easy_perform(c->h);
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
 	res->exit_code = rc == CURLE_OK ? (int)code : -1;
@@ -472,22 +589,6 @@ static int hop(const struct jg_connector *k, struct call *c,
 	return 0;
 }
 
-/* Same host as before, or refused with res->error. */
-static int same_host(const char *from, const char *to,
-                     struct jg_exec_result *res)
-{
-	char a[256], b[256];
-
-	if (url_host(from, a, sizeof(a), res) || url_host(to, b, sizeof(b), res))
-		return -1;
-	if (strcasecmp(a, b)) {
-		jg_exec_fail(res, "redirect to another host '%.200s' refused",
-		             b);
-		return -1;
-	}
-	return 0;
-}
-
 static void follow(const struct jg_connector *k, struct call *c,
                    struct curl_slist *hdrs, char *url, struct jg_buf *out,
                    struct jg_exec_result *res)
@@ -504,8 +605,11 @@ static void follow(const struct jg_connector *k, struct call *c,
 			             res->exit_code);
 			break;
 		}
-		if (same_host(url, next, res))
+		if (jg_http_same_origin(url, next, res->error,
+		                        sizeof(res->error))) {
+			res->ok = 0;
 			break;
+		}
 		if (res->exit_code != 307 && res->exit_code != 308) {
 			c->method = "GET"; /* as browsers do for 301/302/303 */
 			c->body = NULL;
@@ -555,5 +659,6 @@ const struct jg_connector_ops jg_http_ops = {
 	.nkeys = sizeof(keys) / sizeof(keys[0]),
 	.check = check,
 	.run = run,
+	.validate = validate,
 	.free_conf = free_conf,
 };

@@ -459,6 +459,236 @@ static void http_param_cannot_change_the_host(void **state)
 	jg_connectors_free(cs);
 }
 
+/*
+ * Masking a long secret shortens the text, so bytes from past the limit
+ * move into what is returned: a secret cut by the bound at the end of the
+ * buffer must not come back in part.
+ */
+static void secret_cut_at_the_buffer_end_never_leaks(void **state)
+{
+	struct jg_connectors *cs;
+	struct jg_exec_result res;
+	json_t *p;
+
+	(void)state;
+	setenv("JG_T_LONG2", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 1);
+	/* limit 40, buffer 40 + 36: the second copy is cut after "ABCDEFGHIJ" */
+	cs = load_ok("version: 1\n"
+	             "resources:\n"
+	             "  box:\n"
+	             "    type: command\n"
+	             "    program: /usr/bin/printf\n"
+	             "    args: ['%s%s%s', '{v}', '{dashes}', '{v}']\n"
+	             "    output_limit: 40\n"
+	             "    secret_env: {X: {env: JG_T_LONG2}}\n");
+	p = json_pack("{s:s,s:s}", "v", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+	              "dashes", "------------------------------");
+	run(cs, "box", NULL, p, &res);
+	assert_true(res.ok);
+	assert_string_equal(res.output, "[masked]------------------------------"
+	                                "\n[jitgate: output truncated]");
+	jg_exec_result_clear(&res);
+	json_decref(p);
+	jg_connectors_free(cs);
+}
+
+static void secret_tail_is_the_longest_prefix_at_the_end(void **state)
+{
+	struct jg_connectors *cs;
+	const struct jg_connector *k;
+
+	(void)state;
+	setenv("JG_T_TAIL", "secret", 1);
+	cs = load_ok("version: 1\nresources:\n  box:\n    type: command\n"
+	             "    program: /bin/true\n"
+	             "    secret_env: {X: {env: JG_T_TAIL}}\n");
+	k = jg_connector_find(cs, "box", "run");
+	assert_int_equal(jg_exec_secret_tail(k, "xx sec", 6), 3);
+	assert_int_equal(jg_exec_secret_tail(k, "xx s", 4), 1);
+	assert_int_equal(jg_exec_secret_tail(k, "secre", 5), 5);
+	assert_int_equal(jg_exec_secret_tail(k, "xx secret", 9), 0);
+	assert_int_equal(jg_exec_secret_tail(k, "xx ecret", 8), 0);
+	assert_int_equal(jg_exec_secret_tail(k, "", 0), 0);
+	jg_connectors_free(cs);
+}
+
+/* ---- the postgres connector's statement check ------------------------- */
+
+static void pg_refuses(const char *sql, const char *phrase)
+{
+	char why[512] = "";
+	enum jg_err e = jg_pg_sql_check(sql, why, sizeof(why));
+
+	if (e != JG_EINVAL || !strstr(why, phrase))
+		print_error("%s\n  got %d \"%s\", want \"%s\"\n", sql, e, why,
+		            phrase);
+	assert_int_equal(e, JG_EINVAL);
+	assert_non_null(strstr(why, phrase));
+}
+
+static void pg_accepts(const char *sql)
+{
+	char why[512] = "";
+	enum jg_err e = jg_pg_sql_check(sql, why, sizeof(why));
+
+	if (e != JG_OK)
+		print_error("%s\n  refused: %s\n", sql, why);
+	assert_int_equal(e, JG_OK);
+}
+
+static void pg_transaction_control_and_copy_are_refused(void **state)
+{
+	(void)state;
+	pg_refuses("COMMIT", "statement 1 is COMMIT");
+	pg_refuses("update t set n = 1; commit; update t set n = 2",
+	           "statement 2 is COMMIT");
+	pg_refuses("SELECT 1;\n  -- note\n  Begin", "statement 2 is BEGIN");
+	pg_refuses("start transaction", "statement 1 is START");
+	pg_refuses("SELECT 1; END", "statement 2 is END");
+	pg_refuses("rollback", "ROLLBACK");
+	pg_refuses("ROLLBACK PREPARED 'x'", "ROLLBACK");
+	pg_refuses("COMMIT PREPARED 'x'", "COMMIT");
+	pg_refuses("abort", "ABORT");
+	pg_refuses("SAVEPOINT a", "SAVEPOINT");
+	pg_refuses("RELEASE SAVEPOINT a", "RELEASE");
+	pg_refuses("PREPARE TRANSACTION 'x'", "PREPARE TRANSACTION");
+	pg_refuses("/* c */ COPY t FROM STDIN", "statement 1 is COPY");
+	pg_refuses("SELECT 1;copy t to stdout", "statement 2 is COPY");
+	pg_refuses("SELECT 1;;;COMMIT", "statement 2 is COMMIT");
+	/* a string ends where PostgreSQL ends it */
+	pg_refuses("SELECT 'it''s'; COMMIT", "statement 2 is COMMIT");
+	pg_refuses("SELECT 'a\\'; COMMIT; --'", "statement 2 is COMMIT");
+	pg_refuses("SELECT E'\\\\'; COMMIT; --'", "statement 2 is COMMIT");
+	pg_refuses("SELECT 1E'x'; COMMIT", "statement 2 is COMMIT");
+	pg_refuses("SELECT $$x$$; COMMIT", "statement 2 is COMMIT");
+	pg_refuses("SELECT $a$ $b$ ; $a$; COMMIT", "statement 2 is COMMIT");
+	pg_refuses("SELECT x$y$; COMMIT; SELECT $y$", "statement 2 is COMMIT");
+	pg_refuses("SELECT $1; COMMIT; SELECT $1", "statement 2 is COMMIT");
+	pg_refuses("SELECT \"a\"\"b\"; COMMIT", "statement 2 is COMMIT");
+	pg_refuses("SELECT 1 /* /* nested */ still */; COMMIT",
+	           "statement 2 is COMMIT");
+	pg_refuses("SELECT 1 --; \n; COMMIT", "statement 2 is COMMIT");
+	/* a BEGIN ATOMIC body is split at its ';': refused, never let through */
+	pg_refuses("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC "
+	           "SELECT 1; END", "statement 2 is END");
+}
+
+static void pg_commit_as_text_is_not_a_statement(void **state)
+{
+	(void)state;
+	pg_accepts("SELECT 'COMMIT; ROLLBACK'");
+	pg_accepts("SELECT E'\\'; COMMIT; --'");
+	pg_accepts("SELECT 1 -- ; COMMIT");
+	pg_accepts("SELECT 1 /* ; COMMIT; /* nested */ ; COPY */");
+	pg_accepts("SELECT $$; COMMIT;$$");
+	pg_accepts("SELECT $body$ $$; COMMIT; $$ $body$");
+	pg_accepts("SELECT 1 AS \"commit\"; SELECT \"x;COMMIT\"");
+	pg_accepts("UPDATE t SET commit = 1 WHERE begin = 2");
+	pg_accepts("SELECT count(*) FROM copy");
+	pg_accepts("DO $$BEGIN UPDATE t SET n = 1; COMMIT; END$$");
+	pg_accepts("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS "
+	           "$f$ BEGIN ROLLBACK; END $f$; SELECT f()");
+	pg_accepts("PREPARE q AS SELECT 1; EXECUTE q");
+	pg_accepts("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+	pg_accepts("beginning");
+	pg_accepts("");
+	pg_accepts(" ; ;\n");
+	pg_accepts("SELECT 'unterminated; COMMIT");
+}
+
+static void pg_payload_refused_when_the_request_is_made(void **state)
+{
+	struct jg_connectors *cs = load_ok(
+	        "version: 1\nresources:\n  db:\n    type: postgres\n"
+	        "    dsn: 'host=127.0.0.1 port=1 dbname=x'\n");
+	const struct jg_connector *k = jg_connector_find(cs, "db", "run");
+	struct jg_exec_result res;
+	char why[512];
+
+	(void)state;
+	assert_int_equal(jg_connector_accepts(k, "UPDATE t SET n = 1; COMMIT",
+	                                      NULL, why, sizeof(why)),
+	                 JG_EINVAL);
+	assert_non_null(strstr(why, "statement 2 is COMMIT"));
+	assert_int_equal(jg_connector_accepts(k, "SELECT 'COMMIT'", NULL, why,
+	                                      sizeof(why)), JG_OK);
+	/* and at run time, before connecting (nothing listens on port 1) */
+	run(cs, "db", "COPY t FROM STDIN", NULL, &res);
+	assert_false(res.ok);
+	assert_int_equal(res.exit_code, -1);
+	assert_non_null(strstr(res.error, "statement 1 is COPY"));
+	jg_exec_result_clear(&res);
+	jg_connectors_free(cs);
+}
+
+/* ---- http: redirects and params in the path --------------------------- */
+
+static void http_redirects_keep_scheme_host_and_port(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_int_equal(jg_http_same_origin("http://a.x/p", "http://A.x:80/q",
+	                                     why, sizeof(why)), 0);
+	assert_int_equal(jg_http_same_origin("https://a.x/p",
+	                                     "https://a.x:443/q", why,
+	                                     sizeof(why)), 0);
+	assert_int_equal(jg_http_same_origin("https://a.x/p", "http://a.x/p",
+	                                     why, sizeof(why)), -1);
+	assert_string_equal(why, "redirect from https to http refused");
+	assert_int_equal(jg_http_same_origin("http://a.x/p", "https://a.x/p",
+	                                     why, sizeof(why)), -1);
+	assert_string_equal(why, "redirect from http to https refused");
+	assert_int_equal(jg_http_same_origin("http://127.0.0.1:8000/",
+	                                     "http://127.0.0.1:8001/", why,
+	                                     sizeof(why)), -1);
+	assert_string_equal(why, "redirect to another port 8001 of "
+	                         "'127.0.0.1' refused");
+	assert_int_equal(jg_http_same_origin("http://127.0.0.1:8000/",
+	                                     "http://127.0.0.2:8000/", why,
+	                                     sizeof(why)), -1);
+	assert_string_equal(why, "redirect to another host '127.0.0.2' refused");
+	assert_int_equal(jg_http_same_origin("http://a.x/", "ftp://a.x/", why,
+	                                     sizeof(why)), -1);
+}
+
+static void http_path_params_stay_one_segment(void **state)
+{
+	static const char *const bad[] = {".", "..", "", "a/b", "a\\b", "a?x",
+	                                  "a#x", "%2e%2e", "%2E", ".%2e",
+	                                  "%2f", "a%2Fb", "%3f", "%23", "%5c"};
+	static const char *const good[] = {"beta", "v1.2", "...", ".hidden",
+	                                   "a..b", "on off", "%41"};
+	struct jg_connectors *cs = load_ok(
+	        "version: 1\nresources:\n  api:\n    type: http\n"
+	        "    url: 'http://127.0.0.1:1/flags/{flag}?by={who}'\n"
+	        "    allow_hosts: [127.0.0.1]\n");
+	const struct jg_connector *k = jg_connector_find(cs, "api", "run");
+	json_t *p = json_pack("{s:s,s:s}", "flag", "x", "who", "a/b?c#..");
+	char why[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_object_set_new(p, "flag", json_string(bad[i]));
+		if (jg_connector_accepts(k, NULL, p, why, sizeof(why)) !=
+		    JG_EINVAL)
+			print_error("accepted flag '%s'\n", bad[i]);
+		assert_int_equal(jg_connector_accepts(k, NULL, p, why,
+		                                      sizeof(why)), JG_EINVAL);
+		assert_non_null(strstr(why, "param 'flag' may not be"));
+	}
+	/* the query is escaped and cannot change the path: anything goes */
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		json_object_set_new(p, "flag", json_string(good[i]));
+		if (jg_connector_accepts(k, NULL, p, why, sizeof(why)) != JG_OK)
+			print_error("refused flag '%s': %s\n", good[i], why);
+		assert_int_equal(jg_connector_accepts(k, NULL, p, why,
+		                                      sizeof(why)), JG_OK);
+	}
+	json_decref(p);
+	jg_connectors_free(cs);
+}
+
 /* ---- the connectors file ----------------------------------------------- */
 
 static void config_errors_name_file_and_line(void **state)
@@ -579,6 +809,13 @@ int main(void)
 	        cmocka_unit_test(timeout_kills_the_process_group),
 	        cmocka_unit_test(http_host_outside_allow_list_refused_before_sending),
 	        cmocka_unit_test(http_param_cannot_change_the_host),
+	        cmocka_unit_test(secret_cut_at_the_buffer_end_never_leaks),
+	        cmocka_unit_test(secret_tail_is_the_longest_prefix_at_the_end),
+	        cmocka_unit_test(pg_transaction_control_and_copy_are_refused),
+	        cmocka_unit_test(pg_commit_as_text_is_not_a_statement),
+	        cmocka_unit_test(pg_payload_refused_when_the_request_is_made),
+	        cmocka_unit_test(http_redirects_keep_scheme_host_and_port),
+	        cmocka_unit_test(http_path_params_stay_one_segment),
 	        cmocka_unit_test(config_errors_name_file_and_line),
 	        cmocka_unit_test(secret_never_in_a_message),
 	        cmocka_unit_test(example_file_loads),
