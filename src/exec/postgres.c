@@ -364,6 +364,15 @@ static int in_transaction(PGconn *conn)
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
+/* -1, with a timeout's error sentence ending in what came of it. */
+static int timed_out(const struct jg_connector *k, struct jg_exec_result *res,
+                     const char *outcome)
+{
+	jg_exec_fail(res, "timed out after %llds: the query was cancelled; %s",
+	             (long long)k->timeout, outcome);
+	return -1;
+}
+
 /*
  * BEGIN, the session settings, the payload, COMMIT: 0 when committed.
  * On -1, res->error says what happened, truthfully: "rolled back" only
@@ -375,34 +384,32 @@ static int transact(PGconn *conn, const struct jg_connector *k,
                     struct jg_exec_result *res)
 {
 	const struct pg_conf *pc = k->conf;
-	char begin[160];
+	char begin[160], was[sizeof(res->error)];
+	int rc;
 
 	/* standard_conforming_strings: the server splits the payload into
 	 * statements as pg_sql.c did when it was checked */
 	snprintf(begin, sizeof(begin), "BEGIN; SET LOCAL statement_timeout = "
 	         "%lld; SET LOCAL standard_conforming_strings = on",
 	         (long long)pc->statement_timeout * 1000);
-	if (run_sql(conn, begin, deadline, k, NULL, res) ||
-	    run_sql(conn, sql, deadline, k, stmts, res)) {
-		if (res->timed_out)
-			jg_exec_fail(res, "timed out after %llds: the query was "
-			             "cancelled and nothing was committed",
-			             (long long)k->timeout);
-		return -1;
-	}
-	if (!in_transaction(conn)) { /* what the checks should have refused */
+	if (run_sql(conn, begin, deadline, k, NULL, res))
+		return timed_out(k, res, "nothing was committed");
+	rc = run_sql(conn, sql, deadline, k, stmts, res);
+	if (res->timed_out)
+		return timed_out(k, res, "nothing was committed");
+	/* a COMMIT or ROLLBACK the checks should have refused */
+	if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
+		snprintf(was, sizeof(was), "%s", res->error);
 		jg_exec_fail(res, "the payload ended the connector's "
 		             "transaction: what ran before that may have been "
-		             "committed");
+		             "committed%s%s", was[0] ? "; then: " : "", was);
 		return -1;
 	}
-	if (run_sql(conn, "COMMIT", deadline, k, NULL, res)) {
-		if (res->timed_out)
-			jg_exec_fail(res, "timed out after %llds waiting for "
-			             "COMMIT: whether it committed is unknown",
-			             (long long)k->timeout);
+	if (rc)
 		return -1;
-	}
+	if (run_sql(conn, "COMMIT", deadline, k, NULL, res))
+		return res->timed_out ? timed_out(k, res, "whether COMMIT "
+		                                  "committed is unknown") : -1;
 	return 0;
 }
 

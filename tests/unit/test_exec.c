@@ -621,6 +621,74 @@ static void pg_payload_refused_when_the_request_is_made(void **state)
 	jg_connectors_free(cs);
 }
 
+/*
+ * Against a real PostgreSQL (JITGATE_TEST_PG, else skipped), with the
+ * request-time check bypassed (jg_pg_ops.run called directly): a COPY
+ * still ends, past it nothing is committed, and a COMMIT in the payload
+ * is reported as what it is, never as "nothing was committed".
+ */
+static void pg_run_time_copy_ends_and_commit_is_told(void **state)
+{
+	struct jg_connectors *cs;
+	const struct jg_connector *k;
+	struct jg_exec_result res;
+	struct jg_exec_input in = {.request_id = "req_t", .requester = "alice",
+	                           .resource = "db", .action = "run"};
+	char sql[256], table[40];
+	static const char *const copies[] = {"FROM STDIN", "TO STDOUT"};
+
+	(void)state;
+	if (!getenv("JITGATE_TEST_PG") || !*getenv("JITGATE_TEST_PG"))
+		skip();
+	cs = load_ok("version: 1\nresources:\n  db:\n    type: postgres\n"
+	             "    dsn_env: JITGATE_TEST_PG\n    timeout: 5s\n");
+	k = jg_connector_find(cs, "db", "run");
+	snprintf(table, sizeof(table), "jg_exec_rt_%ld", (long)getpid());
+	snprintf(sql, sizeof(sql), "CREATE TABLE %s (n int)", table);
+	run(cs, "db", sql, NULL, &res);
+	assert_true(res.ok);
+	jg_exec_result_clear(&res);
+	for (size_t i = 0; i < 2; i++) {
+		struct jg_buf out = {.max = 4096};
+		char copy[80];
+		snprintf(copy, sizeof(copy), "COPY %s %s", table, copies[i]);
+		snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (1); %s",
+		         table, copy);
+		in.payload = sql;
+		memset(&res, 0, sizeof(res));
+		jg_pg_ops.run(k, &in, &out, &res);
+		assert_false(res.ok);
+		assert_false(res.timed_out);
+		assert_non_null(strstr(res.error, "COPY is not run"));
+		jg_buf_free(&out);
+	}
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	run(cs, "db", sql, NULL, &res);
+	assert_non_null(strstr(res.output, "\"rows\":[[\"0\"]]"));
+	jg_exec_result_clear(&res);
+	{
+		struct jg_buf out = {.max = 4096};
+		snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (2); COMMIT; "
+		         "SELECT 1/0", table);
+		in.payload = sql;
+		memset(&res, 0, sizeof(res));
+		jg_pg_ops.run(k, &in, &out, &res);
+		assert_false(res.ok);
+		assert_non_null(strstr(res.error, "may have been committed"));
+		assert_null(strstr(res.error, "nothing was committed"));
+		jg_buf_free(&out);
+	}
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	run(cs, "db", sql, NULL, &res);
+	assert_non_null(strstr(res.output, "\"rows\":[[\"1\"]]"));
+	jg_exec_result_clear(&res);
+	snprintf(sql, sizeof(sql), "DROP TABLE %s", table);
+	run(cs, "db", sql, NULL, &res);
+	assert_true(res.ok);
+	jg_exec_result_clear(&res);
+	jg_connectors_free(cs);
+}
+
 /* ---- http: redirects and params in the path --------------------------- */
 
 static void http_redirects_keep_scheme_host_and_port(void **state)
@@ -814,6 +882,7 @@ int main(void)
 	        cmocka_unit_test(pg_transaction_control_and_copy_are_refused),
 	        cmocka_unit_test(pg_commit_as_text_is_not_a_statement),
 	        cmocka_unit_test(pg_payload_refused_when_the_request_is_made),
+	        cmocka_unit_test(pg_run_time_copy_ends_and_commit_is_told),
 	        cmocka_unit_test(http_redirects_keep_scheme_host_and_port),
 	        cmocka_unit_test(http_path_params_stay_one_segment),
 	        cmocka_unit_test(config_errors_name_file_and_line),
