@@ -373,23 +373,31 @@ struct path_check {
 	size_t whylen;
 };
 
+/* 1 when s[0..n) is a dot segment or holds a separator or a NUL. */
+static int bad_segment(const char *s, size_t n)
+{
+	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0' || s[i] == '/' || s[i] == '\\' || s[i] == '?' ||
+		    s[i] == '#')
+			return 1;
+	return 0;
+}
+
 /*
  * 1 when v, placed in the URL's path, could change which path it names:
- * a dot segment or an empty one, or a separator ('/', '\', '?', '#'),
- * as given or once percent-decoded (for servers that decode twice).
- * Escaping alone does not help: '.' is never escaped, and libcurl would
- * resolve "/flags/.." to "/".
+ * empty, a dot segment, or a separator, as given or once percent-decoded
+ * (for servers that decode twice). Escaping alone does not help: '.' is
+ * never escaped, and libcurl would resolve "/flags/.." to "/".
  */
 static int moves_path(const char *v)
 {
-	char *d = curl_easy_unescape(NULL, v, 0, NULL);
-	int bad = !d || !*v;
+	int n = 0;
+	char *d = curl_easy_unescape(NULL, v, 0, &n);
+	int bad = !d || !*v || bad_segment(v, strlen(v)) ||
+	          bad_segment(d, (size_t)n);
 
-	for (int pass = 0; !bad && pass < 2; pass++) {
-		const char *t = pass ? d : v;
-		bad = !strcmp(t, ".") || !strcmp(t, "..") ||
-		      strpbrk(t, "/\\?#") != NULL;
-	}
 	curl_free(d);
 	return bad;
 }

@@ -1,8 +1,9 @@
 /*
  * test_exec.c - the connectors (src/exec/): the connectors file with its
  * file:line errors, templates (a param fills one argv element, whatever
- * it holds), the bound payload hash, masking of secrets, output bounds,
- * (a secret cut at the end of what was read never comes back in part),
+ * it holds), the bound payload hash, masking of secrets and output
+ * bounds (a secret cut at the end of what was read never comes back in
+ * part),
  * the environment allow-list, the timeout that kills the process group,
  * the http host allow-list checked before anything is sent, redirects
  * kept to one origin, and params that must stay one path segment. The
@@ -525,7 +526,8 @@ static void http_path_params_stay_one_segment(void **state)
 {
 	static const char *const bad[] = {".", "..", "", "a/b", "a\\b", "a?x",
 	                                  "a#x", "%2e%2e", "%2E", ".%2e",
-	                                  "%2f", "a%2Fb", "%3f", "%23", "%5c"};
+	                                  "%2f", "a%2Fb", "%3f", "%23", "%5c",
+	                                  "a%00%2f"};
 	static const char *const good[] = {"beta", "v1.2", "...", ".hidden",
 	                                   "a..b", "on off", "%41"};
 	struct jg_connectors *cs = load_ok(
