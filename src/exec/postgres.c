@@ -375,9 +375,10 @@ static int timed_out(const struct jg_connector *k, struct jg_exec_result *res,
 
 /*
  * BEGIN, the session settings, the payload, COMMIT: 0 when committed.
- * On -1, res->error says what happened, truthfully: "rolled back" only
- * when the transaction was still open, "unknown" when COMMIT was sent
- * and no answer came.
+ * On -1, res->error says what happened, truthfully: PostgreSQL's error
+ * while the transaction is still the connector's (the caller rolls it
+ * back), "may have been committed" when the payload ended it, "unknown"
+ * when COMMIT got no answer in time.
  */
 static int transact(PGconn *conn, const struct jg_connector *k,
                     const char *sql, int64_t deadline, json_t *stmts,
@@ -393,7 +394,8 @@ static int transact(PGconn *conn, const struct jg_connector *k,
 	         "%lld; SET LOCAL standard_conforming_strings = on",
 	         (long long)pc->statement_timeout * 1000);
 	if (run_sql(conn, begin, deadline, k, NULL, res))
-		return timed_out(k, res, "nothing was committed");
+		return res->timed_out ? timed_out(k, res, "nothing was committed")
+		                      : -1;
 	rc = run_sql(conn, sql, deadline, k, stmts, res);
 	if (res->timed_out)
 		return timed_out(k, res, "nothing was committed");
@@ -407,9 +409,14 @@ static int transact(PGconn *conn, const struct jg_connector *k,
 	}
 	if (rc)
 		return -1;
-	if (run_sql(conn, "COMMIT", deadline, k, NULL, res))
-		return res->timed_out ? timed_out(k, res, "whether COMMIT "
-		                                  "committed is unknown") : -1;
+	if (run_sql(conn, "COMMIT", deadline, k, NULL, res)) {
+		if (res->timed_out)
+			return timed_out(k, res, "whether COMMIT committed is "
+			                 "unknown");
+		snprintf(was, sizeof(was), "%s", res->error);
+		jg_exec_fail(res, "COMMIT failed, nothing was committed: %s", was);
+		return -1;
+	}
 	return 0;
 }
 

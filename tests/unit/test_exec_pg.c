@@ -132,7 +132,8 @@ static void pg_payload_refused_when_the_request_is_made(void **state)
  * Against a real PostgreSQL (JITGATE_TEST_PG, else skipped), with the
  * request-time check bypassed (jg_pg_ops.run called directly): a COPY
  * still ends, past it nothing is committed, and a COMMIT in the payload
- * is reported as what it is, never as "nothing was committed".
+ * is reported as what it is, never as "nothing was committed"; a COMMIT
+ * that fails says nothing was.
  */
 static void pg_run_time_copy_ends_and_commit_is_told(void **state)
 {
@@ -151,7 +152,8 @@ static void pg_run_time_copy_ends_and_commit_is_told(void **state)
 	             "    dsn_env: JITGATE_TEST_PG\n    timeout: 5s\n");
 	k = jg_connector_find(cs, "db", "run");
 	snprintf(table, sizeof(table), "jg_exec_rt_%ld", (long)getpid());
-	snprintf(sql, sizeof(sql), "CREATE TABLE %s (n int)", table);
+	snprintf(sql, sizeof(sql), "CREATE TABLE %s (n int UNIQUE DEFERRABLE "
+	         "INITIALLY DEFERRED)", table);
 	run(cs, "db", sql, NULL, &res);
 	assert_true(res.ok);
 	jg_exec_result_clear(&res);
@@ -185,6 +187,15 @@ static void pg_run_time_copy_ends_and_commit_is_told(void **state)
 		assert_null(strstr(res.error, "nothing was committed"));
 		jg_buf_free(&out);
 	}
+	/* a COMMIT that fails (a deferred constraint) commits nothing */
+	snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (7), (7)", table);
+	run(cs, "db", sql, NULL, &res);
+	assert_false(res.ok);
+	assert_int_equal(res.exit_code, 1);
+	assert_non_null(strstr(res.error, "COMMIT failed, nothing was "
+	                                  "committed: "));
+	assert_non_null(strstr(res.error, "duplicate key"));
+	jg_exec_result_clear(&res);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
 	run(cs, "db", sql, NULL, &res);
 	assert_non_null(strstr(res.output, "\"rows\":[[\"1\"]]"));
