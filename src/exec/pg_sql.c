@@ -16,7 +16,8 @@
  * transaction control or COPY. When in doubt it refuses: a function body
  * written as BEGIN ATOMIC ... END is split at its ';' and refused for its
  * END (a dollar-quoted body is fine). DO blocks and CALL are fine: inside
- * the connector's transaction block PostgreSQL refuses their COMMIT.
+ * the connector's transaction block PostgreSQL refuses their COMMIT. So
+ * is SET TRANSACTION: it changes the transaction, it cannot end it.
  */
 #include <stdio.h>
 #include <string.h>
