@@ -363,8 +363,7 @@ int jg_template_slots(const char *tmpl,
 	return 0;
 }
 
-/* The value of slot name[0..n), or NULL when it has none. */
-static const char *slot_value(const struct jg_exec_input *in,
+const char *jg_template_value(const struct jg_exec_input *in,
                               const char *name, size_t n)
 {
 	char key[JG_NAME_MAX];
@@ -426,7 +425,7 @@ int jg_template_expand(const char *tmpl, const struct jg_exec_input *in,
 			rc = jg_buf_add(&b, "{", 1);
 			p += 2;
 		} else if (p[0] == '{' && (n = slot_len(p + 1))) {
-			if (!(v = slot_value(in, p + 1, n))) {
+			if (!(v = jg_template_value(in, p + 1, n))) {
 				snprintf(err, errlen, "param '%.*s' is missing",
 				         (int)n, p + 1);
 				jg_buf_free(&b);

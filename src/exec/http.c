@@ -367,8 +367,7 @@ int jg_http_same_origin(const char *from, const char *to, char *why,
 /* ---- params in the URL's path ---- */
 
 struct path_check {
-	const json_t *params;
-	const char *payload;
+	const struct jg_exec_input *in;
 	char *why;
 	size_t whylen;
 };
@@ -405,29 +404,25 @@ static int moves_path(const char *v)
 static int check_path_slot(const char *name, size_t len, void *ctx)
 {
 	struct path_check *pc = ctx;
+	const char *v = jg_template_value(pc->in, name, len);
 	char key[JG_NAME_MAX];
-	const char *v = NULL;
-	json_t *j;
 
-	snprintf(key, sizeof(key), "%.*s", (int)len, name);
-	if (!strcmp(key, "payload"))
-		v = pc->payload;
-	else if (pc->params && (j = json_object_get(pc->params, key)))
-		v = json_string_value(j);
-	if (!v || !moves_path(v)) /* built-ins are names the gate checked */
+	if (!v || !moves_path(v))
 		return 0;
-	snprintf(pc->why, pc->whylen, "param '%s' may not be empty, '.' or "
-	         "'..', nor hold '/', '\\', '?' or '#' (even percent-encoded):"
-	         " it would change the path of the URL", key);
+	snprintf(key, sizeof(key), "%.*s", (int)len, name);
+	snprintf(pc->why, pc->whylen, "%s '%s' may not be empty, '.' or '..', "
+	         "nor hold '/', '\\', '?' or '#' (even percent-encoded): it "
+	         "would change the path of the URL",
+	         jg_param_name_valid(key) ? "param" : "slot", key);
 	return -1;
 }
 
-/* The params placed in the URL before its query must stay one segment. */
-static enum jg_err validate(const struct jg_connector *k, const char *payload,
-                            const json_t *params, char *why, size_t whylen)
+/* The slots placed in the URL before its query must stay one segment. */
+static enum jg_err path_check(const struct http_conf *hc,
+                              const struct jg_exec_input *in, char *why,
+                              size_t whylen)
 {
-	const struct http_conf *hc = k->conf;
-	struct path_check pc = {params, payload, why, whylen};
+	struct path_check pc = {in, why, whylen};
 	size_t n = strcspn(hc->url, "?#");
 	char *path = strndup(hc->url, n);
 	int rc;
@@ -439,6 +434,15 @@ static enum jg_err validate(const struct jg_connector *k, const char *payload,
 	rc = jg_template_slots(path, check_path_slot, &pc);
 	free(path);
 	return rc ? JG_EINVAL : JG_OK;
+}
+
+/* When a request is made: its params (and payload). */
+static enum jg_err validate(const struct jg_connector *k, const char *payload,
+                            const json_t *params, char *why, size_t whylen)
+{
+	struct jg_exec_input in = {.payload = payload, .params = params};
+
+	return path_check(k->conf, &in, why, whylen);
 }
 
 /* ---- one call ---- */
@@ -640,9 +644,13 @@ static void run(const struct jg_connector *k, const struct jg_exec_input *in,
 	struct curl_slist *hdrs = NULL;
 	char err[160], *url = NULL, *body = NULL;
 
-	if (jg_template_expand(hc->url, in, JG_ESC_URL, &url, err, sizeof(err)) ||
-	    (hc->body && jg_template_expand(hc->body, in, hc->body_escape, &body,
-	                                    err, sizeof(err)))) {
+	/* the built-in slots too: a principal may be named ".." */
+	if (path_check(hc, in, res->error, sizeof(res->error)) != JG_OK)
+		res->ok = 0;
+	else if (jg_template_expand(hc->url, in, JG_ESC_URL, &url, err,
+	                            sizeof(err)) ||
+	         (hc->body && jg_template_expand(hc->body, in, hc->body_escape,
+	                                         &body, err, sizeof(err)))) {
 		jg_exec_fail(res, "%s", err);
 	} else if (!(hdrs = build_headers(hc, in, res))) {
 		/* res->error says why */

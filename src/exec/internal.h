@@ -176,6 +176,10 @@ int jg_template_expand(const char *tmpl, const struct jg_exec_input *in,
                        enum jg_escape esc, char **out, char *err,
                        size_t errlen);
 
+/* The value of slot name[0..n) for in, or NULL when it has none. */
+const char *jg_template_value(const struct jg_exec_input *in,
+                              const char *name, size_t n);
+
 /* Call fn for each slot name (len bytes at name) of tmpl; stops at -1. */
 int jg_template_slots(const char *tmpl,
                       int (*fn)(const char *name, size_t len, void *ctx),

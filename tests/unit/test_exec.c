@@ -560,6 +560,27 @@ static void http_path_params_stay_one_segment(void **state)
 	jg_connectors_free(cs);
 }
 
+/* A built-in slot is checked when it runs: a principal may be named "..". */
+static void http_builtin_path_slot_checked_at_run_time(void **state)
+{
+	struct jg_connectors *cs = load_ok(
+	        "version: 1\nresources:\n  api:\n    type: http\n"
+	        "    url: 'http://127.0.0.1:1/users/{requester}'\n"
+	        "    allow_hosts: [127.0.0.1]\n");
+	const struct jg_connector *k = jg_connector_find(cs, "api", "run");
+	struct jg_exec_input in = {.request_id = "req_t", .requester = "..",
+	                           .resource = "api", .action = "run"};
+	struct jg_exec_result res;
+
+	(void)state;
+	jg_connector_run(k, &in, &res);
+	assert_false(res.ok);
+	assert_int_equal(res.exit_code, -1);
+	assert_non_null(strstr(res.error, "slot 'requester' may not be"));
+	jg_exec_result_clear(&res);
+	jg_connectors_free(cs);
+}
+
 /* ---- the connectors file ----------------------------------------------- */
 
 static void config_errors_name_file_and_line(void **state)
@@ -684,6 +705,7 @@ int main(void)
 	        cmocka_unit_test(secret_tail_is_the_longest_prefix_at_the_end),
 	        cmocka_unit_test(http_redirects_keep_scheme_host_and_port),
 	        cmocka_unit_test(http_path_params_stay_one_segment),
+	        cmocka_unit_test(http_builtin_path_slot_checked_at_run_time),
 	        cmocka_unit_test(config_errors_name_file_and_line),
 	        cmocka_unit_test(secret_never_in_a_message),
 	        cmocka_unit_test(example_file_loads),
