@@ -129,6 +129,37 @@ static void pg_payload_refused_when_the_request_is_made(void **state)
 }
 
 /*
+ * The server reads '...' as the check did, with no backslash escapes,
+ * even on a connection whose default says otherwise (options in the
+ * connection string: nothing shared with other tests is changed).
+ */
+static void pg_server_reads_strings_as_the_check_does(void **state)
+{
+	const char *base = getenv("JITGATE_TEST_PG");
+	struct jg_connectors *cs;
+	struct jg_exec_result res;
+	char url[600];
+
+	(void)state;
+	if (!base || !*base)
+		skip();
+	snprintf(url, sizeof(url), "%s%soptions=-c%%20standard_conforming_"
+	         "strings%%3Doff", base, strchr(base, '?') ? "&" : "?");
+	setenv("JG_T_PG_SCS_OFF", url, 1);
+	cs = load_ok("version: 1\nresources:\n  db:\n    type: postgres\n"
+	             "    dsn_env: JG_T_PG_SCS_OFF\n    timeout: 5s\n");
+	run(cs, "db", "SELECT current_setting('standard_conforming_strings') "
+	    "AS s, 'a\\' AS v, E'b\\'' AS w", NULL, &res);
+	if (!res.ok)
+		print_error("%s\n", res.error);
+	assert_true(res.ok);
+	assert_non_null(strstr(res.output,
+	                       "\"rows\":[[\"on\",\"a\\\\\",\"b'\"]]"));
+	jg_exec_result_clear(&res);
+	jg_connectors_free(cs);
+}
+
+/*
  * Against a real PostgreSQL (JITGATE_TEST_PG, else skipped), with the
  * request-time check bypassed (jg_pg_ops.run called directly): a COPY
  * still ends, past it nothing is committed, and a COMMIT in the payload
@@ -214,6 +245,7 @@ int main(void)
 	        cmocka_unit_test(pg_commit_as_text_is_not_a_statement),
 	        cmocka_unit_test(pg_payload_refused_when_the_request_is_made),
 	        cmocka_unit_test(pg_run_time_copy_ends_and_commit_is_told),
+	        cmocka_unit_test(pg_server_reads_strings_as_the_check_does),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
