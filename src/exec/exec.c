@@ -5,9 +5,13 @@
  *
  * Whatever a kind produced goes through jg_connector_run before anyone
  * sees it: secrets are replaced by "[masked]" first (in a buffer that
- * holds a little more than the limit, so a secret cut by the bound cannot
- * leak its first half), then the text is made valid UTF-8 and cut to the
- * connector's output_limit. This file must never return or log output
+ * holds a little more than the limit, so a secret near the bound is seen
+ * whole; and when the bound cut the output, whatever is left at the end
+ * that could be the start of a secret is dropped first), then the text is
+ * made valid UTF-8 and cut to the connector's output_limit. Masking may
+ * shorten the text and pull bytes from past the limit into it: hence the
+ * tail is dropped at the cut the kind's buffer made, not only at the
+ * limit. This file must never return or log output
  * that skipped that path.
  */
 #include <stdarg.h>
@@ -124,6 +128,25 @@ char *jg_exec_mask(const struct jg_connector *k, const char *s, size_t len,
 	return b.data;
 }
 
+size_t jg_exec_secret_tail(const struct jg_connector *k, const char *s,
+                           size_t len)
+{
+	size_t tail = 0;
+
+	for (size_t i = 0; i < k->nsecrets; i++) {
+		size_t sl = strlen(k->secrets[i]);
+		if (!sl)
+			continue;
+		/* a whole secret at the end is masked: only shorter tails */
+		for (size_t j = sl - 1 < len ? sl - 1 : len; j > tail; j--)
+			if (memcmp(s + len - j, k->secrets[i], j) == 0) {
+				tail = j;
+				break;
+			}
+	}
+	return tail;
+}
+
 /* Length of the valid UTF-8 character at s (RFC 3629), 0 when invalid. */
 static size_t utf8_char(const unsigned char *s, size_t left)
 {
@@ -195,12 +218,20 @@ static size_t longest_secret(const struct jg_connector *k)
 
 /* ---- running ---- */
 
-/* The error sentence masked and made valid UTF-8, in place. */
+/*
+ * The error sentence masked and made valid UTF-8, in place. A sentence
+ * that fills the buffer may have been cut in the middle of a secret:
+ * what is left of it goes.
+ */
 static void clean_error(const struct jg_connector *k, char *error,
                         size_t size)
 {
-	size_t n;
-	char *masked = jg_exec_mask(k, error, strlen(error), &n);
+	size_t n = strlen(error);
+	char *masked;
+
+	if (n == size - 1)
+		n -= jg_exec_secret_tail(k, error, n);
+	masked = jg_exec_mask(k, error, n, &n);
 	char *clean = masked ? utf8_bounded(masked, n, size - 1, 0) : NULL;
 
 	if (clean)
@@ -222,8 +253,17 @@ void jg_connector_run(const struct jg_connector *k,
 
 	memset(out, 0, sizeof(*out));
 	out->exit_code = -1;
-	k->ops->run(k, in, &b, out);
+	/* a grant made before a rule existed is held to it all the same */
+	if (k->ops->validate &&
+	    k->ops->validate(k, in->payload, in->params, out->error,
+	                     sizeof(out->error)) != JG_OK)
+		out->ok = 0;
+	else
+		k->ops->run(k, in, &b, out);
 	out->duration_ms = jg_exec_ms() - t0;
+	/* b ends where the bound cut it: never in the middle of a secret */
+	if (b.truncated && b.data)
+		b.len -= jg_exec_secret_tail(k, b.data, b.len);
 	masked = jg_exec_mask(k, b.data ? b.data : "", b.len, &n);
 	if (masked)
 		out->output = utf8_bounded(masked, n, k->output_limit,
@@ -289,6 +329,8 @@ enum jg_err jg_connector_accepts(const struct jg_connector *k,
 			return JG_EINVAL;
 		}
 	}
+	if (k->ops->validate)
+		return k->ops->validate(k, payload, params, why, whylen);
 	return JG_OK;
 }
 
@@ -321,8 +363,7 @@ int jg_template_slots(const char *tmpl,
 	return 0;
 }
 
-/* The value of slot name[0..n), or NULL when it has none. */
-static const char *slot_value(const struct jg_exec_input *in,
+const char *jg_template_value(const struct jg_exec_input *in,
                               const char *name, size_t n)
 {
 	char key[JG_NAME_MAX];
@@ -384,7 +425,7 @@ int jg_template_expand(const char *tmpl, const struct jg_exec_input *in,
 			rc = jg_buf_add(&b, "{", 1);
 			p += 2;
 		} else if (p[0] == '{' && (n = slot_len(p + 1))) {
-			if (!(v = slot_value(in, p + 1, n))) {
+			if (!(v = jg_template_value(in, p + 1, n))) {
 				snprintf(err, errlen, "param '%.*s' is missing",
 				         (int)n, p + 1);
 				jg_buf_free(&b);

@@ -10,15 +10,18 @@
  *     body: '{"enabled": "{enabled}", "by": "{requester}"}'
  *     body_escape: json                      # json (default), url, none
  *     allow_hosts: [flags.internal]          # required; "*.x" for subdomains
- *     max_redirects: 3                       # same-host only
+ *     max_redirects: 3                       # same origin only
  *     timeout: 10s
  *
  * The host of the expanded URL must be in allow_hosts, or nothing is sent:
  * the check happens before any connection. Redirects are not left to
- * libcurl: a redirect to the same host is followed (up to max_redirects),
- * one to any other host is refused and reported. Only http and https are
- * spoken, no proxy from the environment is used. Success is a 2xx answer;
- * the answer's body is the output. This file must never send a request
+ * libcurl: a redirect to the same origin (scheme, host and port) is
+ * followed (up to max_redirects), any other is refused and reported, so
+ * https is never downgraded. A param placed in the URL's path must stay
+ * one path segment: ".", "..", "" and separators are refused when the
+ * request is made (validate). Only http and https are spoken, no proxy
+ * from the environment is used. Success is a 2xx answer; the answer's
+ * body is the output. This file must never send a request
  * to a host outside the list, put a header value with a line break on the
  * wire, or quote a secret header in a message.
  */
@@ -275,31 +278,44 @@ static int host_allowed(const struct http_conf *hc, const char *host)
 	return 0;
 }
 
-/* The host of url (http or https only) into host; -1 with res->error. */
-static int url_host(const char *url, char *host, size_t len,
-                    struct jg_exec_result *res)
+/* Where a URL goes: what a redirect must keep. */
+struct origin {
+	char scheme[8]; /* "http" or "https" */
+	char host[256];
+	char port[8];   /* explicit, or the scheme's default */
+};
+
+/* The origin of url (http or https only); -1 with why. */
+static int url_origin(const char *url, struct origin *o, char *why,
+                      size_t whylen)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, *h = NULL;
+	char *scheme = NULL, *h = NULL, *port = NULL;
 	int rc = -1;
 
 	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	            CURLUE_OK) {
 		if (strcmp(scheme, "http") && strcmp(scheme, "https"))
-			jg_exec_fail(res, "scheme %.20s is not http or https",
-			             scheme);
-		else if (strlen(h) >= len)
-			jg_exec_fail(res, "host name too long");
+			snprintf(why, whylen, "scheme %.20s is not http or https",
+			         scheme);
+		else if (strlen(h) >= sizeof(o->host) ||
+		         strlen(port) >= sizeof(o->port))
+			snprintf(why, whylen, "host name too long");
 		else {
-			snprintf(host, len, "%s", h);
+			snprintf(o->scheme, sizeof(o->scheme), "%s", scheme);
+			snprintf(o->host, sizeof(o->host), "%s", h);
+			snprintf(o->port, sizeof(o->port), "%s", port);
 			rc = 0;
 		}
 	} else {
-		jg_exec_fail(res, "the URL does not parse");
+		snprintf(why, whylen, "the URL does not parse");
 	}
 	curl_free(scheme);
 	curl_free(h);
+	curl_free(port);
 	curl_url_cleanup(u);
 	return rc;
 }
@@ -308,16 +324,125 @@ static int url_host(const char *url, char *host, size_t len,
 static int url_allowed(const struct jg_connector *k, const char *url,
                        struct jg_exec_result *res)
 {
-	char host[256];
+	struct origin o;
 
-	if (url_host(url, host, sizeof(host), res))
+	if (url_origin(url, &o, res->error, sizeof(res->error))) {
+		res->ok = 0;
 		return -1;
-	if (!host_allowed(k->conf, host)) {
+	}
+	if (!host_allowed(k->conf, o.host)) {
 		jg_exec_fail(res, "host '%.200s' is not in allow_hosts: "
-		             "nothing was sent", host);
+		             "nothing was sent", o.host);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A redirect keeps the scheme (so https is never downgraded, and http is
+ * not upgraded to a service the allow-list did not mean), the host and
+ * the port: another port on the same host is another service.
+ */
+int jg_http_same_origin(const char *from, const char *to, char *why,
+                        size_t whylen)
+{
+	struct origin a, b;
+
+	if (url_origin(from, &a, why, whylen) || url_origin(to, &b, why, whylen))
+		return -1;
+	if (strcmp(a.scheme, b.scheme))
+		snprintf(why, whylen, "redirect from %s to %s refused", a.scheme,
+		         b.scheme);
+	else if (strcasecmp(a.host, b.host))
+		snprintf(why, whylen, "redirect to another host '%.200s' "
+		         "refused", b.host);
+	else if (strcmp(a.port, b.port))
+		snprintf(why, whylen, "redirect to another port %s of '%.200s' "
+		         "refused", b.port, b.host);
+	else
+		return 0;
+	return -1;
+}
+
+/* ---- params in the URL's path ---- */
+
+struct path_check {
+	const struct jg_exec_input *in;
+	char *why;
+	size_t whylen;
+};
+
+/* 1 when s[0..n) is a dot segment or holds a separator or a NUL. */
+static int bad_segment(const char *s, size_t n)
+{
+	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0' || s[i] == '/' || s[i] == '\\' || s[i] == '?' ||
+		    s[i] == '#')
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 when v, placed in the URL's path, could change which path it names:
+ * empty, a dot segment, or a separator, as given or once percent-decoded
+ * (for servers that decode twice). Escaping alone does not help: '.' is
+ * never escaped, and libcurl would resolve "/flags/.." to "/".
+ */
+static int moves_path(const char *v)
+{
+	int n = 0;
+	char *d = curl_easy_unescape(NULL, v, 0, &n);
+	int bad = !d || !*v || bad_segment(v, strlen(v)) ||
+	          bad_segment(d, (size_t)n);
+
+	curl_free(d);
+	return bad;
+}
+
+static int check_path_slot(const char *name, size_t len, void *ctx)
+{
+	struct path_check *pc = ctx;
+	const char *v = jg_template_value(pc->in, name, len);
+	char key[JG_NAME_MAX];
+
+	if (!v || !moves_path(v))
+		return 0;
+	snprintf(key, sizeof(key), "%.*s", (int)len, name);
+	snprintf(pc->why, pc->whylen, "%s '%s' may not be empty, '.' or '..', "
+	         "nor hold '/', '\\', '?' or '#' (even percent-encoded): it "
+	         "would change the path of the URL",
+	         jg_param_name_valid(key) ? "param" : "slot", key);
+	return -1;
+}
+
+/* The slots placed in the URL before its query must stay one segment. */
+static enum jg_err path_check(const struct http_conf *hc,
+                              const struct jg_exec_input *in, char *why,
+                              size_t whylen)
+{
+	struct path_check pc = {in, why, whylen};
+	size_t n = strcspn(hc->url, "?#");
+	char *path = strndup(hc->url, n);
+	int rc;
+
+	if (!path) {
+		snprintf(why, whylen, "out of memory");
+		return JG_ENOMEM;
+	}
+	rc = jg_template_slots(path, check_path_slot, &pc);
+	free(path);
+	return rc ? JG_EINVAL : JG_OK;
+}
+
+/* When a request is made: its params (and payload). */
+static enum jg_err validate(const struct jg_connector *k, const char *payload,
+                            const json_t *params, char *why, size_t whylen)
+{
+	struct jg_exec_input in = {.payload = payload, .params = params};
+
+	return path_check(k->conf, &in, why, whylen);
 }
 
 /* ---- one call ---- */
@@ -444,6 +569,7 @@ static int hop(const struct jg_connector *k, struct call *c,
 {
 	char *loc = NULL;
 	long code = 0;
+	size_t max;
 	CURLcode rc;
 
 	if (url_allowed(k, url, res))
@@ -451,8 +577,11 @@ static int hop(const struct jg_connector *k, struct call *c,
 	curl_easy_reset(c->h);
 	setup(k, c, hdrs, out, (long)(deadline - jg_exec_ms()));
 	curl_easy_setopt(c->h, CURLOPT_URL, url);
+	/* only the last hop's body is kept, within exec.c's bound (the limit
+	 * and room for a secret that crosses it) */
+	max = out->max;
 	jg_buf_free(out);
-	out->max = k->output_limit;
+	out->max = max;
 	rc = curl_easy_perform(c->h);
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
 	res->exit_code = rc == CURLE_OK ? (int)code : -1;
@@ -472,22 +601,6 @@ static int hop(const struct jg_connector *k, struct call *c,
 	return 0;
 }
 
-/* Same host as before, or refused with res->error. */
-static int same_host(const char *from, const char *to,
-                     struct jg_exec_result *res)
-{
-	char a[256], b[256];
-
-	if (url_host(from, a, sizeof(a), res) || url_host(to, b, sizeof(b), res))
-		return -1;
-	if (strcasecmp(a, b)) {
-		jg_exec_fail(res, "redirect to another host '%.200s' refused",
-		             b);
-		return -1;
-	}
-	return 0;
-}
-
 static void follow(const struct jg_connector *k, struct call *c,
                    struct curl_slist *hdrs, char *url, struct jg_buf *out,
                    struct jg_exec_result *res)
@@ -504,8 +617,11 @@ static void follow(const struct jg_connector *k, struct call *c,
 			             res->exit_code);
 			break;
 		}
-		if (same_host(url, next, res))
+		if (jg_http_same_origin(url, next, res->error,
+		                        sizeof(res->error))) {
+			res->ok = 0;
 			break;
+		}
 		if (res->exit_code != 307 && res->exit_code != 308) {
 			c->method = "GET"; /* as browsers do for 301/302/303 */
 			c->body = NULL;
@@ -528,9 +644,13 @@ static void run(const struct jg_connector *k, const struct jg_exec_input *in,
 	struct curl_slist *hdrs = NULL;
 	char err[160], *url = NULL, *body = NULL;
 
-	if (jg_template_expand(hc->url, in, JG_ESC_URL, &url, err, sizeof(err)) ||
-	    (hc->body && jg_template_expand(hc->body, in, hc->body_escape, &body,
-	                                    err, sizeof(err)))) {
+	/* the built-in slots too: a principal may be named ".." */
+	if (path_check(hc, in, res->error, sizeof(res->error)) != JG_OK)
+		res->ok = 0;
+	else if (jg_template_expand(hc->url, in, JG_ESC_URL, &url, err,
+	                            sizeof(err)) ||
+	         (hc->body && jg_template_expand(hc->body, in, hc->body_escape,
+	                                         &body, err, sizeof(err)))) {
 		jg_exec_fail(res, "%s", err);
 	} else if (!(hdrs = build_headers(hc, in, res))) {
 		/* res->error says why */
@@ -555,5 +675,6 @@ const struct jg_connector_ops jg_http_ops = {
 	.nkeys = sizeof(keys) / sizeof(keys[0]),
 	.check = check,
 	.run = run,
+	.validate = validate,
 	.free_conf = free_conf,
 };

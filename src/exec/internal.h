@@ -8,7 +8,8 @@
  * function for its own configuration. config.c loads the keys every kind
  * shares (type, actions, timeout, output_limit) and hands the others to
  * the kind's table; exec.c wraps run() with the clock, the output bound
- * and the masking of the connector's secrets.
+ * and the masking of the connector's secrets, and asks validate() (when
+ * the kind has one) both when a request is made and before it runs.
  */
 #ifndef JG_EXEC_INTERNAL_H
 #define JG_EXEC_INTERNAL_H
@@ -80,6 +81,15 @@ struct jg_connector_ops {
 	 */
 	void (*run)(const struct jg_connector *k, const struct jg_exec_input *in,
 	            struct jg_buf *out, struct jg_exec_result *res);
+	/*
+	 * What this kind cannot run safely, refused when a request is made
+	 * (jg_connector_accepts) and again before each run: JG_EINVAL with a
+	 * sentence in why (never quoting a secret). NULL: nothing more than
+	 * the slots is checked.
+	 */
+	enum jg_err (*validate)(const struct jg_connector *k,
+	                        const char *payload, const json_t *params,
+	                        char *why, size_t whylen);
 	void (*free_conf)(void *conf); /* what conf owns, not conf itself */
 };
 
@@ -166,6 +176,10 @@ int jg_template_expand(const char *tmpl, const struct jg_exec_input *in,
                        enum jg_escape esc, char **out, char *err,
                        size_t errlen);
 
+/* The value of slot name[0..n) for in, or NULL when it has none. */
+const char *jg_template_value(const struct jg_exec_input *in,
+                              const char *name, size_t n);
+
 /* Call fn for each slot name (len bytes at name) of tmpl; stops at -1. */
 int jg_template_slots(const char *tmpl,
                       int (*fn)(const char *name, size_t len, void *ctx),
@@ -185,5 +199,30 @@ void jg_exec_fail(struct jg_exec_result *res, const char *fmt, ...)
  */
 char *jg_exec_mask(const struct jg_connector *k, const char *s, size_t len,
                    size_t *outlen);
+
+/*
+ * Bytes at the end of s[0..len) that are the start of one of k's secrets
+ * (the longest such tail; 0 when none): what is left of a secret split by
+ * a cut, dropped before the rest is masked.
+ */
+size_t jg_exec_secret_tail(const struct jg_connector *k, const char *s,
+                           size_t len);
+
+/* ---- kind helpers shared with the unit tests ---- */
+
+/*
+ * http.c: may a redirect from URL from go to URL to? Only to the same
+ * scheme, host and port. 0, or -1 with why.
+ */
+int jg_http_same_origin(const char *from, const char *to, char *why,
+                        size_t whylen);
+
+/*
+ * pg_sql.c: JG_EINVAL with why when sql holds a statement the postgres
+ * connector refuses (transaction control or COPY), naming it and its
+ * position; JG_OK otherwise. Statements are split on ';' outside string
+ * literals, quoted identifiers, dollar quotes and comments.
+ */
+enum jg_err jg_pg_sql_check(const char *sql, char *why, size_t whylen);
 
 #endif

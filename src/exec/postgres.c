@@ -10,13 +10,17 @@
  *     max_rows: 100            # rows kept per statement
  *     timeout: 60s
  *
- * BEGIN, SET LOCAL statement_timeout, the payload (it may hold several
- * statements), COMMIT; any error rolls everything back. What each
- * statement returned is kept as JSON: its command tag and affected rows,
- * or its columns and (bounded) rows as text. This file must never put a
- * password or secret connection string in a message (libpq's own errors
- * are masked by exec.c as well), never retry, and never wait past the
- * timeout: the client side cancels the query when the server does not.
+ * BEGIN, SET LOCAL statement_timeout (and standard_conforming_strings),
+ * the payload (it may hold several statements), COMMIT; any error rolls
+ * everything back. The payload may not hold transaction control or COPY
+ * (pg_sql.c refuses them when the request is made), so the transaction
+ * is the connector's alone. What each statement returned is kept as
+ * JSON: its command tag and affected rows, or its columns and (bounded)
+ * rows as text. This file must never put a password or secret
+ * connection string in a message (libpq's own errors are masked by
+ * exec.c as well), never retry, never wait past the timeout (the client
+ * side cancels the query and drops the connection when the server does
+ * not stop), and never say "nothing was committed" unless that is so.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -244,30 +248,62 @@ static json_t *statement_json(const PGresult *r, long max_rows,
 	return o;
 }
 
-/* Wait for the query's answer until deadline (ms); cancel past it. */
+/* Ask the server to stop what it runs; the answer is not waited for. */
+static void cancel(PGconn *conn)
+{
+	PGcancel *cc = PQgetCancel(conn);
+	char buf[256];
+
+	if (cc) {
+		PQcancel(cc, buf, sizeof(buf));
+		PQfreeCancel(cc);
+	}
+}
+
+/*
+ * Wait until libpq has a result to hand out, but never past deadline
+ * (ms): then the query is cancelled and -1 returned with timed_out set.
+ * Checked on every call, busy or not, so no loop of results outlives it.
+ */
 static int await(PGconn *conn, int64_t deadline, struct jg_exec_result *res)
 {
-	while (PQisBusy(conn)) {
-		struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+	for (;;) {
 		int64_t left = deadline - jg_exec_ms();
 		if (left <= 0) {
-			PGcancel *cc = PQgetCancel(conn);
-			char buf[256];
-			if (cc) {
-				PQcancel(cc, buf, sizeof(buf));
-				PQfreeCancel(cc);
-			}
+			cancel(conn);
 			res->timed_out = 1;
 			return -1;
 		}
+		if (!PQisBusy(conn))
+			return 0;
+		struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
 		poll(&p, 1, left > 1000 ? 1000 : (int)left);
 		if (!PQconsumeInput(conn))
 			return -1;
 	}
-	return 0;
 }
 
-/* Run sql; every result goes into stmts. 0, or -1 with res->error. */
+/*
+ * A COPY state the checks let through: COPY FROM STDIN is ended with an
+ * error (the server then fails the statement), COPY TO STDOUT cannot be
+ * ended without reading it all: -1, and the caller drops the connection.
+ */
+static int end_copy(PGconn *conn, ExecStatusType st, int failed,
+                    struct jg_exec_result *res)
+{
+	if (!failed)
+		jg_exec_fail(res, "COPY is not run by the postgres connector");
+	if (st == PGRES_COPY_IN &&
+	    PQputCopyEnd(conn, "COPY is not run by jitgate") == 1)
+		return 0;
+	return -1;
+}
+
+/*
+ * Send sql and read all its results, until deadline. Those of the
+ * statements that ran go into stmts (when not NULL). 0, or -1 with
+ * res->error (or timed_out).
+ */
 static int run_sql(PGconn *conn, const char *sql, int64_t deadline,
                    const struct jg_connector *k, json_t *stmts,
                    struct jg_exec_result *res)
@@ -282,34 +318,33 @@ static int run_sql(PGconn *conn, const char *sql, int64_t deadline,
 		return -1;
 	}
 	for (;;) {
-		if (await(conn, deadline, res) && !res->timed_out) {
-			jg_exec_fail(res, "%s", PQerrorMessage(conn));
+		if (await(conn, deadline, res)) {
+			if (!res->timed_out)
+				jg_exec_fail(res, "%s", PQerrorMessage(conn));
 			return -1;
 		}
 		if (!(r = PQgetResult(conn)))
 			break;
 		ExecStatusType st = PQresultStatus(r);
-		if (!failed && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
-			json_array_append_new(stmts, statement_json(
-			        r, pc->max_rows, k->output_limit, &used));
-		else if (!failed) {
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT ||
+		    st == PGRES_COPY_BOTH) {
+			PQclear(r);
+			if (end_copy(conn, st, failed, res))
+				return -1;
+			failed = 1;
+			continue;
+		}
+		if (!failed && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+			if (stmts)
+				json_array_append_new(stmts, statement_json(
+				        r, pc->max_rows, k->output_limit, &used));
+		} else if (!failed) {
 			failed = 1;
 			jg_exec_fail(res, "%s", PQresultErrorMessage(r));
 		}
 		PQclear(r);
 	}
-	return failed || res->timed_out ? -1 : 0;
-}
-
-static int simple(PGconn *conn, const char *sql, struct jg_exec_result *res)
-{
-	PGresult *r = PQexec(conn, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		jg_exec_fail(res, "%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-	return ok ? 0 : -1;
+	return failed ? -1 : 0;
 }
 
 /* Cut libpq's trailing newline from the error sentence. */
@@ -321,32 +356,90 @@ static void tidy(struct jg_exec_result *res)
 		res->error[--n] = '\0';
 }
 
+/* Is the connector's transaction still open (and so not committed)? */
+static int in_transaction(PGconn *conn)
+{
+	PGTransactionStatusType t = PQtransactionStatus(conn);
+
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+/* -1, with a timeout's error sentence ending in what came of it. */
+static int timed_out(const struct jg_connector *k, struct jg_exec_result *res,
+                     const char *outcome)
+{
+	jg_exec_fail(res, "timed out after %llds: the query was cancelled; %s",
+	             (long long)k->timeout, outcome);
+	return -1;
+}
+
+/*
+ * BEGIN, the session settings, the payload, COMMIT: 0 when committed.
+ * On -1, res->error says what happened, truthfully: PostgreSQL's error
+ * while the transaction is still the connector's (the caller rolls it
+ * back), "may have been committed" when the payload ended it, "unknown"
+ * when COMMIT got no answer in time.
+ */
+static int transact(PGconn *conn, const struct jg_connector *k,
+                    const char *sql, int64_t deadline, json_t *stmts,
+                    struct jg_exec_result *res)
+{
+	const struct pg_conf *pc = k->conf;
+	char begin[160], was[sizeof(res->error)];
+	int rc;
+
+	/* standard_conforming_strings: the server splits the payload into
+	 * statements as pg_sql.c did when it was checked */
+	snprintf(begin, sizeof(begin), "BEGIN; SET LOCAL statement_timeout = "
+	         "%lld; SET LOCAL standard_conforming_strings = on",
+	         (long long)pc->statement_timeout * 1000);
+	if (run_sql(conn, begin, deadline, k, NULL, res))
+		return res->timed_out ? timed_out(k, res, "nothing was committed")
+		                      : -1;
+	rc = run_sql(conn, sql, deadline, k, stmts, res);
+	if (res->timed_out)
+		return timed_out(k, res, "nothing was committed");
+	/* a COMMIT or ROLLBACK the checks should have refused */
+	if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
+		snprintf(was, sizeof(was), "%s", res->error);
+		jg_exec_fail(res, "the payload ended the connector's "
+		             "transaction: what ran before that may have been "
+		             "committed%s%s", was[0] ? "; then: " : "", was);
+		return -1;
+	}
+	if (rc)
+		return -1;
+	if (run_sql(conn, "COMMIT", deadline, k, NULL, res)) {
+		if (res->timed_out)
+			return timed_out(k, res, "whether COMMIT committed is "
+			                 "unknown");
+		snprintf(was, sizeof(was), "%s", res->error);
+		jg_exec_fail(res, "COMMIT failed, nothing was committed: %s", was);
+		return -1;
+	}
+	return 0;
+}
+
 static void run(const struct jg_connector *k, const struct jg_exec_input *in,
                 struct jg_buf *out, struct jg_exec_result *res)
 {
 	const struct pg_conf *pc = k->conf;
 	int64_t deadline = jg_exec_ms() + k->timeout * 1000;
 	json_t *stmts = json_array();
-	char set[80], *text;
+	char *text;
 	PGconn *conn = connect_db(pc, k->timeout, res);
 	int rc = conn && stmts ? 0 : -1;
 
-	snprintf(set, sizeof(set), "SET LOCAL statement_timeout = %lld",
-	         (long long)pc->statement_timeout * 1000);
 	if (!rc)
-		rc = simple(conn, "BEGIN", res);
-	if (!rc)
-		rc = simple(conn, set, res);
-	if (!rc)
-		rc = run_sql(conn, in->payload ? in->payload : "", deadline, k,
-		             stmts, res);
-	if (!rc)
-		rc = simple(conn, "COMMIT", res);
-	else if (conn && PQstatus(conn) == CONNECTION_OK)
-		PQclear(PQexec(conn, "ROLLBACK"));
-	if (res->timed_out)
-		jg_exec_fail(res, "timed out after %llds: the query was "
-		             "cancelled and rolled back", (long long)k->timeout);
+		rc = transact(conn, k, in->payload ? in->payload : "", deadline,
+		              stmts, res);
+	/* an open transaction is rolled back; past the deadline, or with the
+	 * connection mid-COPY, closing it does that on the server's side */
+	if (rc && conn && !res->timed_out && in_transaction(conn) &&
+	    PQstatus(conn) == CONNECTION_OK) {
+		struct jg_exec_result ignored = {0};
+		run_sql(conn, "ROLLBACK", deadline, k, NULL, &ignored);
+	}
 	res->ok = rc == 0;
 	res->exit_code = conn ? (rc == 0 ? 0 : 1) : -1;
 	if (stmts && (text = json_dumps(stmts, JSON_COMPACT))) {
@@ -358,6 +451,14 @@ static void run(const struct jg_connector *k, const struct jg_exec_input *in,
 	tidy(res);
 }
 
+static enum jg_err validate(const struct jg_connector *k, const char *payload,
+                            const json_t *params, char *why, size_t whylen)
+{
+	(void)k;
+	(void)params;
+	return jg_pg_sql_check(payload ? payload : "", why, whylen);
+}
+
 const struct jg_connector_ops jg_pg_ops = {
 	.kind = "postgres",
 	.conf_size = sizeof(struct pg_conf),
@@ -365,5 +466,6 @@ const struct jg_connector_ops jg_pg_ops = {
 	.nkeys = sizeof(keys) / sizeof(keys[0]),
 	.check = check,
 	.run = run,
+	.validate = validate,
 	.free_conf = free_conf,
 };

@@ -3,17 +3,30 @@
 
 Appends one line per request to LOG:
     <method> <path> <auth ok|BADAUTH|none> <body>
-and answers 200 with {"ok": true, "path": …}, except /redirect-away
-(302 to the same port on another host name, localhost) and
-/redirect-here (302 to /flags/landed on this host).
-usage: exec_listener.py PORT TOKEN_FILE LOG
+and answers 200 with {"ok": true, "path": …}, except for paths ending in
+  /redirect-away    302 to the same port on another host name, localhost
+  /redirect-here    302 to /flags/landed on this host
+  /redirect-port    302 to 127.0.0.1 on OTHER_PORT (another service)
+  /redirect-ip      302 to 127.0.0.2 on this port
+  /secret-edge      200 with 10 bytes, then the token, then more: the
+                    token crosses a 20-byte output limit
+  /redirect-secret  302 to /flags/secret-edge
+usage: exec_listener.py PORT TOKEN_FILE LOG [OTHER_PORT]
 """
 import http.server
 import json
 import sys
 
 PORT, TOKEN_FILE, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+OTHER_PORT = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 TOKEN = open(TOKEN_FILE).read().strip()
+REDIRECTS = {
+    "/redirect-away": "http://localhost:%d/flags/stolen" % PORT,
+    "/redirect-here": "/flags/landed",
+    "/redirect-port": "http://127.0.0.1:%d/flags/stolen" % OTHER_PORT,
+    "/redirect-ip": "http://127.0.0.2:%d/flags/stolen" % PORT,
+    "/redirect-secret": "/flags/secret-edge",
+}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -25,18 +38,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "ok" if auth == "Bearer " + TOKEN else "BADAUTH")
         with open(LOG, "a") as f:
             f.write("%s %s %s %s\n" % (self.command, self.path, state, body))
-        if self.path.endswith("/redirect-away"):
+        tail = self.path[self.path.rfind("/"):]
+        if tail in REDIRECTS:
             self.send_response(302)
-            self.send_header("Location",
-                             "http://localhost:%d/flags/stolen" % PORT)
+            self.send_header("Location", REDIRECTS[tail])
             self.end_headers()
             return
-        if self.path.endswith("/redirect-here"):
-            self.send_response(302)
-            self.send_header("Location", "/flags/landed")
-            self.end_headers()
-            return
-        out = json.dumps({"ok": True, "path": self.path}).encode()
+        if tail == "/secret-edge":
+            out = ("0123456789" + TOKEN + " and more text").encode()
+        else:
+            out = json.dumps({"ok": True, "path": self.path}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))

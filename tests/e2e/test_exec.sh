@@ -7,7 +7,11 @@
 # execute, and an execute after expiry or revocation are refused and run
 # nothing; that "a; rm -rf /" in a param reaches the program as one
 # literal argument; that a host outside the allow-list is refused before
-# anything is sent; that `jitgate exec` works from a shell script as a
+# anything is sent, and a redirect to another port or host is not
+# followed; that a param that would move the URL's path ("..") and a SQL
+# payload with COMMIT or COPY are refused with 400 before anything is
+# stored; that a secret crossing the output limit never comes back in
+# part; that `jitgate exec` works from a shell script as a
 # pipeline uses it (exit codes, an idempotency key retry returns the same
 # request and never runs twice); and that a server killed between start
 # and finish marks the execution unknown after its restart, never
@@ -44,9 +48,14 @@ target_n() { jg_psql "$TARGET_DB" -c "SELECT n FROM t WHERE id = $1"; }
 # --- the HTTP target ----------------------------------------------------
 
 HTTP_LOG=$JG_TMP/http.log
+OTHER_LOG=$JG_TMP/other.log
 : >"$HTTP_LOG"
+: >"$OTHER_LOG"
 printf 'api-s3cret-token-value\n' >"$JG_TMP/api.token"
-jg_start_helper "$JG_TMP/http.err" "$HERE/exec_listener.py" "$JG_TMP/api.token" "$HTTP_LOG"
+# another service on the same host, where a redirect must not lead
+jg_start_helper "$JG_TMP/http.err" "$HERE/exec_listener.py" "$JG_TMP/api.token" "$OTHER_LOG"
+OTHER_PORT=$JG_HELPER_PORT
+jg_start_helper "$JG_TMP/http.err" "$HERE/exec_listener.py" "$JG_TMP/api.token" "$HTTP_LOG" "$OTHER_PORT"
 HTTP_PORT=$JG_HELPER_PORT
 
 # --- programs, policy, connectors ---------------------------------------
@@ -77,6 +86,7 @@ resources:
   db: {actions: [sql.read, sql.write]}
   api: {actions: [flag.set]}
   api-evil: {actions: [ping]}
+  api-small: {actions: [flag.get]}
 rules:
   - name: box-deploy
     match: {resource: box, action: deploy}
@@ -145,6 +155,13 @@ resources:
     type: http
     url: "http://{host}:$HTTP_PORT/ping"
     allow_hosts: [127.0.0.1]
+    timeout: 5s
+  api-small:
+    type: http
+    url: "http://127.0.0.1:$HTTP_PORT/flags/{flag}"
+    bearer_token_file: $JG_TMP/api.token
+    allow_hosts: [127.0.0.1]
+    output_limit: 20
     timeout: 5s
 YAML
 
@@ -248,6 +265,24 @@ jg_run alice exec db sql.read --payload "SELECT id, n, 'pg-s3cret-password' AS l
 expect_rc "a read runs" 0
 expect_match "rows come back as JSON" '"columns":\["id","n","leak"\],"rows":\[\["1","1","\[masked\]"\],\["2","0","\[masked\]"\]\]' "$OUT"
 expect_no_match "the password is masked" 'pg-s3cret' "$OUT"
+# what would break the connector's one transaction is refused with 400,
+# before anything is stored: COMMIT (work before it would stay committed
+# while the run reports a failure) and COPY (it streams, past any timeout)
+N_REQ=$(jg_sql "SELECT count(*) FROM requests")
+jg_http POST /v1/requests alice '{"resource":"db","action":"sql.write","reason":"INC-5 commit","payload":"UPDATE t SET n = n + 100 WHERE id = 2; COMMIT; SELECT 1/0"}'
+expect_problem "a payload with COMMIT is refused" 400 invalid-request
+expect_match "naming the statement" "statement 2 is COMMIT, which the postgres connector refuses" "$BODY"
+jg_http POST /v1/requests alice '{"resource":"db","action":"sql.read","reason":"INC-5 copy","payload":"COPY t FROM STDIN"}'
+expect_problem "a COPY payload is refused" 400 invalid-request
+expect_match "naming it" "statement 1 is COPY" "$BODY"
+jg_run alice exec db sql.read --payload "SELECT 1; copy t TO STDOUT" --reason "INC-5 copy out"
+expect_rc "jitgate exec with COPY is a usage error" 2
+expect_match "and says why" "statement 2 is COPY" "$ERR"
+expect_eq "no request was stored" "$N_REQ" "$(jg_sql "SELECT count(*) FROM requests")"
+jg_run alice exec db sql.read --payload "SELECT 'COMMIT; COPY' AS \"commit\", \$\$;COMMIT;\$\$ AS body -- ; COMMIT" --reason "INC-5 words"
+expect_rc "the words in a string, an identifier, a dollar body, a comment are fine" 0
+expect_match "and run" '"columns":\["commit","body"\],"rows":\[\["COMMIT; COPY",";COMMIT;"\]\]' "$OUT"
+expect_eq "the target was never touched" 0 "$(target_n 2)"
 jg_run alice exec db sql.read --payload "SELECT nope FROM t" --reason "INC-5 typo"
 expect_rc "a SQL error exits 4" 4
 expect_match "and says why" 'column "nope" does not exist' "$ERR"
@@ -272,6 +307,32 @@ expect_eq "only the first hop was sent" 1 "$(grep -c '' "$HTTP_LOG")"
 jg_run alice exec api flag.set --param flag=redirect-here --param value=1 --reason "INC-9 redirect"
 expect_rc "a redirect on the same host is followed" 0
 expect_match "to its target" '"path": "/flags/landed"' "$OUT"
+
+jg_run alice exec api flag.set --param flag=redirect-port --param value=1 --reason "INC-9 port"
+expect_rc "a redirect to another port of the same host: exit 4" 4
+expect_match "is refused" "redirect to another port $OTHER_PORT of '127.0.0.1' refused" "$ERR"
+expect_eq "the other service got nothing" "" "$(cat "$OTHER_LOG")"
+jg_run alice exec api flag.set --param flag=redirect-ip --param value=1 --reason "INC-9 ip"
+expect_rc "a redirect to 127.0.0.2: exit 4" 4
+expect_match "is refused" "redirect to another host '127.0.0.2' refused" "$ERR"
+: >"$HTTP_LOG"
+# a param in the URL's path stays one segment: refused before anything is stored
+N_REQ=$(jg_sql "SELECT count(*) FROM requests")
+for v in .. . %2e%2e a/b 'x?y' '%2F'; do
+	jg_http POST /v1/requests alice "{\"resource\":\"api\",\"action\":\"flag.set\",\"reason\":\"INC-9 dots\",\"params\":{\"flag\":\"$v\",\"value\":\"1\"}}"
+	expect_problem "a path param '$v' is refused" 400 invalid-request
+	expect_match "and says why ('$v')" "param 'flag' may not be empty, '.' or '..'" "$BODY"
+done
+expect_eq "no request was stored" "$N_REQ" "$(jg_sql "SELECT count(*) FROM requests")"
+expect_eq "nothing was sent" "" "$(cat "$HTTP_LOG")"
+# the token crosses the 20-byte output limit, after a redirect or not
+for f in secret-edge redirect-secret; do
+	jg_run alice exec api-small flag.get --param flag=$f --reason "INC-9 edge"
+	expect_rc "a body cut by the output limit ($f)" 0
+	expect_match "keeps what comes before the token ($f)" '^0123456789' "$OUT"
+	expect_no_match "never returns a part of the token ($f)" 'api-' "$OUT"
+done
+expect_no_match "nor puts a part of it in the trail" '0123456789api-' "$(jg_sql "SELECT details FROM audit")"
 
 # --- jitgate exec in a pipeline -----------------------------------------
 

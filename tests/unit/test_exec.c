@@ -1,9 +1,13 @@
 /*
  * test_exec.c - the connectors (src/exec/): the connectors file with its
  * file:line errors, templates (a param fills one argv element, whatever
- * it holds), the bound payload hash, masking of secrets, output bounds,
+ * it holds), the bound payload hash, masking of secrets and output
+ * bounds (a secret cut at the end of what was read never comes back in
+ * part),
  * the environment allow-list, the timeout that kills the process group,
- * and the http host allow-list checked before anything is sent.
+ * the http host allow-list checked before anything is sent, redirects
+ * kept to one origin, and params that must stay one path segment. The
+ * postgres connector's rules are in test_exec_pg.c.
  *
  * Programs run are real (/usr/bin/printf, /usr/bin/env, /bin/sh for the
  * process-group test); no network beyond 127.0.0.1 is used.
@@ -24,21 +28,9 @@
 
 #include "exec/exec.h"
 #include "exec/internal.h"
+#include "exec_test.h"
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static struct jg_connectors *load_ok(const char *yaml)
-{
-	struct jg_connectors *c = NULL;
-	char err[512] = "";
-	enum jg_err rc = jg_connectors_parse("c.yaml", yaml, strlen(yaml), &c,
-	                                     err, sizeof(err));
-	if (rc != JG_OK)
-		print_error("unexpected error: %s\n", err);
-	assert_int_equal(rc, JG_OK);
-	assert_non_null(c);
-	return c;
-}
 
 /* The load fails with "c.yaml:LINE: ...phrase..." and no connectors. */
 static void load_fails(const char *yaml, int line, const char *phrase)
@@ -57,19 +49,6 @@ static void load_fails(const char *yaml, int line, const char *phrase)
 	assert_null(c);
 	assert_true(strncmp(err, prefix, strlen(prefix)) == 0);
 	assert_non_null(strstr(err, phrase));
-}
-
-/* Run the connector of resource r (action "run") with params. */
-static void run(const struct jg_connectors *cs, const char *r,
-                const char *payload, json_t *params,
-                struct jg_exec_result *res)
-{
-	const struct jg_connector *k = jg_connector_find(cs, r, "run");
-	struct jg_exec_input in = {.request_id = "req_t", .requester = "alice",
-	                           .resource = r, .action = "run",
-	                           .payload = payload, .params = params};
-	assert_non_null(k);
-	jg_connector_run(k, &in, res);
 }
 
 #define PRINTF_CONN(extra)                                                \
@@ -459,6 +438,149 @@ static void http_param_cannot_change_the_host(void **state)
 	jg_connectors_free(cs);
 }
 
+/*
+ * Masking a long secret shortens the text, so bytes from past the limit
+ * move into what is returned: a secret cut by the bound at the end of the
+ * buffer must not come back in part.
+ */
+static void secret_cut_at_the_buffer_end_never_leaks(void **state)
+{
+	struct jg_connectors *cs;
+	struct jg_exec_result res;
+	json_t *p;
+
+	(void)state;
+	setenv("JG_T_LONG2", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 1);
+	/* limit 40, buffer 40 + 36: the second copy is cut after "ABCDEFGHIJ" */
+	cs = load_ok("version: 1\n"
+	             "resources:\n"
+	             "  box:\n"
+	             "    type: command\n"
+	             "    program: /usr/bin/printf\n"
+	             "    args: ['%s%s%s', '{v}', '{dashes}', '{v}']\n"
+	             "    output_limit: 40\n"
+	             "    secret_env: {X: {env: JG_T_LONG2}}\n");
+	p = json_pack("{s:s,s:s}", "v", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+	              "dashes", "------------------------------");
+	run(cs, "box", NULL, p, &res);
+	assert_true(res.ok);
+	assert_string_equal(res.output, "[masked]------------------------------"
+	                                "\n[jitgate: output truncated]");
+	jg_exec_result_clear(&res);
+	json_decref(p);
+	jg_connectors_free(cs);
+}
+
+static void secret_tail_is_the_longest_prefix_at_the_end(void **state)
+{
+	struct jg_connectors *cs;
+	const struct jg_connector *k;
+
+	(void)state;
+	setenv("JG_T_TAIL", "secret", 1);
+	cs = load_ok("version: 1\nresources:\n  box:\n    type: command\n"
+	             "    program: /bin/true\n"
+	             "    secret_env: {X: {env: JG_T_TAIL}}\n");
+	k = jg_connector_find(cs, "box", "run");
+	assert_int_equal(jg_exec_secret_tail(k, "xx sec", 6), 3);
+	assert_int_equal(jg_exec_secret_tail(k, "xx s", 4), 1);
+	assert_int_equal(jg_exec_secret_tail(k, "secre", 5), 5);
+	assert_int_equal(jg_exec_secret_tail(k, "xx secret", 9), 0);
+	assert_int_equal(jg_exec_secret_tail(k, "xx ecret", 8), 0);
+	assert_int_equal(jg_exec_secret_tail(k, "", 0), 0);
+	jg_connectors_free(cs);
+}
+
+/* ---- http: redirects and params in the path --------------------------- */
+
+static void http_redirects_keep_scheme_host_and_port(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_int_equal(jg_http_same_origin("http://a.x/p", "http://A.x:80/q",
+	                                     why, sizeof(why)), 0);
+	assert_int_equal(jg_http_same_origin("https://a.x/p",
+	                                     "https://a.x:443/q", why,
+	                                     sizeof(why)), 0);
+	assert_int_equal(jg_http_same_origin("https://a.x/p", "http://a.x/p",
+	                                     why, sizeof(why)), -1);
+	assert_string_equal(why, "redirect from https to http refused");
+	assert_int_equal(jg_http_same_origin("http://a.x/p", "https://a.x/p",
+	                                     why, sizeof(why)), -1);
+	assert_string_equal(why, "redirect from http to https refused");
+	assert_int_equal(jg_http_same_origin("http://127.0.0.1:8000/",
+	                                     "http://127.0.0.1:8001/", why,
+	                                     sizeof(why)), -1);
+	assert_string_equal(why, "redirect to another port 8001 of "
+	                         "'127.0.0.1' refused");
+	assert_int_equal(jg_http_same_origin("http://127.0.0.1:8000/",
+	                                     "http://127.0.0.2:8000/", why,
+	                                     sizeof(why)), -1);
+	assert_string_equal(why, "redirect to another host '127.0.0.2' refused");
+	assert_int_equal(jg_http_same_origin("http://a.x/", "ftp://a.x/", why,
+	                                     sizeof(why)), -1);
+}
+
+static void http_path_params_stay_one_segment(void **state)
+{
+	static const char *const bad[] = {".", "..", "", "a/b", "a\\b", "a?x",
+	                                  "a#x", "%2e%2e", "%2E", ".%2e",
+	                                  "%2f", "a%2Fb", "%3f", "%23", "%5c",
+	                                  "a%00%2f"};
+	static const char *const good[] = {"beta", "v1.2", "...", ".hidden",
+	                                   "a..b", "on off", "%41"};
+	struct jg_connectors *cs = load_ok(
+	        "version: 1\nresources:\n  api:\n    type: http\n"
+	        "    url: 'http://127.0.0.1:1/flags/{flag}?by={who}'\n"
+	        "    allow_hosts: [127.0.0.1]\n");
+	const struct jg_connector *k = jg_connector_find(cs, "api", "run");
+	json_t *p = json_pack("{s:s,s:s}", "flag", "x", "who", "a/b?c#..");
+	char why[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_object_set_new(p, "flag", json_string(bad[i]));
+		if (jg_connector_accepts(k, NULL, p, why, sizeof(why)) !=
+		    JG_EINVAL)
+			print_error("accepted flag '%s'\n", bad[i]);
+		assert_int_equal(jg_connector_accepts(k, NULL, p, why,
+		                                      sizeof(why)), JG_EINVAL);
+		assert_non_null(strstr(why, "param 'flag' may not be"));
+	}
+	/* the query is escaped and cannot change the path: anything goes */
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		json_object_set_new(p, "flag", json_string(good[i]));
+		if (jg_connector_accepts(k, NULL, p, why, sizeof(why)) != JG_OK)
+			print_error("refused flag '%s': %s\n", good[i], why);
+		assert_int_equal(jg_connector_accepts(k, NULL, p, why,
+		                                      sizeof(why)), JG_OK);
+	}
+	json_decref(p);
+	jg_connectors_free(cs);
+}
+
+/* A built-in slot is checked when it runs: a principal may be named "..". */
+static void http_builtin_path_slot_checked_at_run_time(void **state)
+{
+	struct jg_connectors *cs = load_ok(
+	        "version: 1\nresources:\n  api:\n    type: http\n"
+	        "    url: 'http://127.0.0.1:1/users/{requester}'\n"
+	        "    allow_hosts: [127.0.0.1]\n");
+	const struct jg_connector *k = jg_connector_find(cs, "api", "run");
+	struct jg_exec_input in = {.request_id = "req_t", .requester = "..",
+	                           .resource = "api", .action = "run"};
+	struct jg_exec_result res;
+
+	(void)state;
+	jg_connector_run(k, &in, &res);
+	assert_false(res.ok);
+	assert_int_equal(res.exit_code, -1);
+	assert_non_null(strstr(res.error, "slot 'requester' may not be"));
+	jg_exec_result_clear(&res);
+	jg_connectors_free(cs);
+}
+
 /* ---- the connectors file ----------------------------------------------- */
 
 static void config_errors_name_file_and_line(void **state)
@@ -579,6 +701,11 @@ int main(void)
 	        cmocka_unit_test(timeout_kills_the_process_group),
 	        cmocka_unit_test(http_host_outside_allow_list_refused_before_sending),
 	        cmocka_unit_test(http_param_cannot_change_the_host),
+	        cmocka_unit_test(secret_cut_at_the_buffer_end_never_leaks),
+	        cmocka_unit_test(secret_tail_is_the_longest_prefix_at_the_end),
+	        cmocka_unit_test(http_redirects_keep_scheme_host_and_port),
+	        cmocka_unit_test(http_path_params_stay_one_segment),
+	        cmocka_unit_test(http_builtin_path_slot_checked_at_run_time),
 	        cmocka_unit_test(config_errors_name_file_and_line),
 	        cmocka_unit_test(secret_never_in_a_message),
 	        cmocka_unit_test(example_file_loads),
