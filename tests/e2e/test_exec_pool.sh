@@ -8,7 +8,8 @@
 # later). `jitgate exec` that loses the server after the execute was sent
 # exits 125 (unknown) and says to retry with the same idempotency key; the
 # retry, after a restart, reports the execution's state and runs nothing
-# again. SIGTERM while an action runs lets it end and records it.
+# again. SIGTERM while an action runs lets it end and records it. An
+# `execute: auto` action does not hold the policy lock either.
 #
 # Liveness bounds only (curl --max-time, generous): what is asserted is
 # the order of events: every answer came while the actions still slept.
@@ -34,7 +35,12 @@ resources:
   box: {actions: [read]}
   sleepy: {actions: [run]}
   napper: {actions: [run]}
+  autonap: {actions: [run]}
 rules:
+  - name: autonap
+    match: {resource: autonap}
+    decision: auto
+    execute: auto
   - name: everything
     match: {resource: '*'}
     decision: auto
@@ -54,6 +60,11 @@ resources:
     program: $JG_TMP/nap.sh
     args: ['$RUNLOG', '{tag}', '3']
     timeout: 4s
+  autonap:
+    type: command
+    program: $JG_TMP/nap.sh
+    args: ['$RUNLOG', 'auto', '$SLEEP']
+    timeout: 30s
 YAML
 
 JG_SERVE_ARGS="--connectors $JG_TMP/connectors.yaml --threads 4"
@@ -62,10 +73,11 @@ jg_token alice
 
 starts() { grep -c "^start $1" "$RUNLOG"; }
 ends() { grep -c "^end $1" "$RUNLOG"; }
-# Wait (at most ~20 s) until N actions tagged PREFIX have started.
+# Wait until N actions tagged PREFIX have started, at most ~SLEEP-2 s:
+# never long enough for a slow action to end and make room for another.
 wait_starts() { # PREFIX N
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 $((SLEEP * 10 - 20))); do
 		[ "$(starts "$1")" -ge "$2" ] && return 0
 		sleep 0.1
 	done
@@ -117,6 +129,19 @@ expect_eq "each ran once" "8 8" "$(starts p) $(ends p)"
 expect_eq "each printed its output" "slept $SLEEP" "$(cat "$JG_TMP/bg.p5.out")"
 expect_eq "the store holds eight succeeded executions" 8 \
 	"$(jg_sql "SELECT count(*) FROM executions WHERE state = 'succeeded'")"
+
+# --- execute: auto runs in the approving request's worker, but lets go
+# of the policy lock meanwhile: a reload does not wait for it -------------
+
+jg_run_bg auto alice request autonap run --reason "INC-6 auto"
+AUTO_CLI=$BG_PID
+wait_starts auto 1 || not_ok "the auto action started" "1 started" "$(starts auto)"
+c=$(hit admin POST /v1/policy/reload '{}')
+ENDED=$(ends auto)
+expect_eq "a reload answers while an execute: auto action runs" 200 "$c"
+expect_eq "before it ended" 0 "$ENDED"
+wait "$AUTO_CLI"
+expect_eq "the auto action ran once" "1 1" "$(starts auto) $(ends auto)"
 
 # --- a full pool refuses before anything is consumed ---------------------
 
