@@ -43,8 +43,9 @@ struct jg_ex {
  * take long (an action): the server suspends the connection, and
  * work(jex, arg) runs on a pool thread WITHOUT the gate hold (it holds
  * the gate itself around what reads the policy), with a jex holding this
- * exchange's gate, caller and peer and a fresh now; the reply it sets on
- * jex is sent then. arg (malloc'd) is the job's once handed over, and
+ * exchange's gate, caller and peer and a fresh now, but no connection
+ * (what work needs of the request goes in arg); the reply it sets on jex
+ * is sent then. arg (malloc'd) is the job's once handed over, and
  * freed after work. 0: handed over, set no reply; -1: the pool is full
  * or stopping: a 503 problem is set, nothing of the work has begun, and
  * arg is still the caller's.

@@ -34,6 +34,7 @@ struct jg_server {
 	uint16_t port;
 	struct jg_pool *pool; /* owned; the actions run there */
 	struct jg_server_threads n;
+	int unsent; /* atomic: deferred exchanges whose answer is not out */
 };
 
 /* An exchange finished on the execution pool (jg_ex_defer). */
@@ -55,6 +56,7 @@ struct pending {
 	size_t max; /* the route's body bound */
 	int too_big;
 	struct jg_ex_job *job; /* owned; the exchange is on the pool */
+	int deferred;          /* it was: counted in jg_server.unsent */
 };
 
 /*
@@ -380,6 +382,8 @@ static void defer_start(struct jg_server *s, struct MHD_Connection *conn,
 {
 	j->t0 = *t0;
 	p->job = j;
+	p->deferred = 1;
+	__atomic_add_fetch(&s->unsent, 1, __ATOMIC_RELAXED);
 	MHD_suspend_connection(conn);
 	jg_pool_submit(s->pool, &j->pj);
 }
@@ -473,12 +477,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 static void on_completed(void *cls, struct MHD_Connection *conn,
                          void **con_cls, enum MHD_RequestTerminationCode tc)
 {
+	struct jg_server *s = cls;
 	struct pending *p = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	(void)tc;
 	if (p) { /* a job is done by now: jg_server_stop waits for them */
+		if (p->deferred) /* its answer is out, or never will be */
+			__atomic_sub_fetch(&s->unsent, 1, __ATOMIC_RELEASE);
 		job_free(p->job);
 		free(p->body);
 		free(p);
@@ -576,17 +582,25 @@ uint16_t jg_server_port(const struct jg_server *s)
 /*
  * Stop accepting; let the actions running end (each within its
  * connector's timeout, which kills what overstays) and answer, and
- * refuse those still queued, nothing of them begun; only then stop the
- * daemon, which closes every connection, suspended ones included.
+ * refuse those still queued, nothing of them begun; give the workers a
+ * moment (JG_DRAIN_MS at most) to send those answers; only then stop the
+ * daemon, which closes every connection.
  */
+#define JG_DRAIN_MS 2000
+
 void jg_server_stop(struct jg_server *s)
 {
+	struct timespec tick = {0, 10 * 1000000L};
 	MHD_socket lfd;
 
 	if (!s)
 		return;
 	lfd = MHD_quiesce_daemon(s->mhd);
 	jg_pool_stop(s->pool);
+	for (int i = 0; i < JG_DRAIN_MS / 10 &&
+	                __atomic_load_n(&s->unsent, __ATOMIC_ACQUIRE) > 0;
+	     i++)
+		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->mhd);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
