@@ -224,6 +224,18 @@ if (idle) p(`| idle RSS of \`jitgate serve\` (example policy, after start-up and
 if (loaded) p(`| RSS of \`jitgate serve\` after the wrk runs (1,000-rule policy) | ${(loaded.rss_kib / 1024).toFixed(1)} MiB |`);
 p();
 
+// ---- 6. checks while actions run ----------------------------------------------
+const xl = find((r) => r.bench === 'exec_load');
+if (xl) {
+	p('## 6. /v1/check while the gateway runs actions');
+	p();
+	p(`| POST /v1/check, one connection, ${fmtNum(xl.calls)} calls | p50 | p99 |`);
+	p('|---|---:|---:|');
+	p(`| idle | ${xl.idle_p50_ms.toFixed(3)} ms | ${xl.idle_p99_ms.toFixed(3)} ms |`);
+	p(`| eight \`sleep\` actions running (4 HTTP workers) | ${xl.busy_p50_ms.toFixed(3)} ms | ${xl.busy_p99_ms.toFixed(3)} ms |`);
+	p();
+}
+
 // ---- targets -------------------------------------------------------------------
 p('## Targets (issue 8)');
 p();

@@ -253,8 +253,10 @@ static inline void inproc_up(struct inproc *ip)
 	if (jg_gate_session_open(ip->gate, ip->admin, inproc_clock(),
 	                         ip->cookie, ip->csrf, &admin) != JG_OK)
 		inproc_die("session", "cannot open the admin session");
-	if (jg_server_start(ip->gate, "127.0.0.1", 0, 2, inproc_clock,
-	                    &ip->srv, err, sizeof(err)) != JG_OK)
+	if (jg_server_start(ip->gate, "127.0.0.1", 0,
+	                    &(struct jg_server_threads){2, 2, 8},
+	                    inproc_clock, &ip->srv, err,
+	                    sizeof(err)) != JG_OK)
 		inproc_die("server", err);
 	snprintf(ip->base, sizeof(ip->base), "http://127.0.0.1:%u",
 	         jg_server_port(ip->srv));

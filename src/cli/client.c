@@ -29,6 +29,8 @@ struct jg_client {
 	char *base;  /* owned; no trailing '/' */
 	char *token; /* owned; wiped on free */
 	long timeout; /* seconds for one whole call; 0: JG_CLIENT_TIMEOUT */
+	long last;    /* what the last call got: see jg_client_last */
+	char problem[96]; /* the last refusal's problem type, or "" */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -220,6 +222,24 @@ static void setup(struct jg_client *c, const char *url, struct resp *r,
 	c->errbuf[0] = '\0';
 }
 
+/* The call failed before any byte of it can have reached the server. */
+static int unsent(CURLcode rc)
+{
+	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+	       rc == CURLE_COULDNT_RESOLVE_PROXY ||
+	       rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT;
+}
+
+long jg_client_last(const struct jg_client *c)
+{
+	return c->last;
+}
+
+const char *jg_client_last_problem(const struct jg_client *c)
+{
+	return c->problem;
+}
+
 /* Print why the transfer itself failed; returns JG_EXIT_ERR. */
 static int transport_error(struct jg_client *c, CURLcode rc,
                            const struct resp *r)
@@ -258,6 +278,8 @@ static int status_error(struct jg_client *c, long code, const struct resp *r)
 	char clean[1024];
 	int rv;
 
+	const char *type = jg_json_str(p, "type");
+	snprintf(c->problem, sizeof(c->problem), "%s", type ? type : "");
 	if (!msg || !*msg)
 		msg = jg_json_str(p, "title");
 	if (msg && *msg) {
@@ -288,6 +310,8 @@ static int perform(struct jg_client *c, const char *method, const char *path,
 	long code;
 	int rv;
 
+	c->last = JG_CLIENT_UNSENT;
+	c->problem[0] = '\0';
 	if (!url)
 		return jg_cli_fail("invalid server URL '%s'", c->base);
 	/* "Expect:" off: no 100-continue round trip for bodies over 1 KiB. */
@@ -311,8 +335,15 @@ static int perform(struct jg_client *c, const char *method, const char *path,
 		curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	}
 	curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, method);
+	/* A call that changes things gets a connection of its own: on a
+	 * kept-alive one that turns out dead, curl would send it again on a
+	 * new one, and a refused connect would then hide that the first
+	 * attempt may have reached the server (see jg_client_last). */
+	curl_easy_setopt(c->h, CURLOPT_FRESH_CONNECT,
+	                 (long)(strcmp(method, "GET") != 0));
 	rc = curl_easy_perform(c->h);
 	code = status_of(c->h);
+	c->last = rc == CURLE_OK ? code : unsent(rc) ? JG_CLIENT_UNSENT : 0;
 	if (rc != CURLE_OK)
 		rv = transport_error(c, rc, r);
 	else if (code < 200 || code >= 300)

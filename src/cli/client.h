@@ -52,6 +52,18 @@ int jg_client_call(struct jg_client *c, const char *method, const char *path,
                    const struct jg_kv *query, const json_t *body,
                    json_t **out);
 
+/*
+ * What the last call got: its HTTP status; 0 when it may have reached the
+ * server but no answer came (lost connection, timeout); JG_CLIENT_UNSENT
+ * when it surely never left (no connection could be made: a call other
+ * than GET always opens its own). A caller whose call changes things
+ * tells "nothing happened" from "unknown" by this.
+ */
+#define JG_CLIENT_UNSENT (-1L)
+long jg_client_last(const struct jg_client *c);
+/* The problem `type` of the last call's refusal, or "" (borrowed). */
+const char *jg_client_last_problem(const struct jg_client *c);
+
 /* GET path and copy a 2xx body to `f` as it arrives, without a bound. */
 int jg_client_stream(struct jg_client *c, const char *path,
                      const struct jg_kv *query, FILE *f);

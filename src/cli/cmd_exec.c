@@ -7,14 +7,17 @@
  *     0    approved, run, succeeded
  *     1    denied (nothing ran)
  *     2    usage or other error before anything ran (network, refused,
- *          timed out waiting for the decision)
+ *          timed out waiting for the decision, every execution slot of
+ *          the server taken)
  *     3    expired or cancelled (nothing ran)
  *     4    it ran and failed: a SQL error, an HTTP answer other than 2xx,
  *          a program that could not be started
  *     N    a program (command connector) that exited with status N
  *          (128+S when killed by signal S); 124 when its timeout killed it
  *     125  the outcome is unknown: the gateway lost track of it (look at
- *          the target; it never runs again)
+ *          the target; it never runs again), or the server was lost once
+ *          the execute call was sent: the action may have started (retry
+ *          with the same --idempotency-key to learn what became of it)
  *
  * With --idempotency-key K, a retried step finds the request it made the
  * first time (same key, same ask) instead of making another; if that one
@@ -22,7 +25,11 @@
  * The CLI checks that the server bound exactly the payload and params it
  * sent (their SHA-256, docs/connectors.md) and asks for the run with that
  * hash, so what runs is what was asked for. It never retries a run: after
- * a lost answer it only reads what the server recorded.
+ * a lost answer it only reads what the server recorded. Once the execute
+ * call may have reached the server, only the server's word (a refusal,
+ * or a request showing no execution after one) says nothing ran: a lost
+ * connection there is 125, never 2, so a pipeline that retries on 2
+ * cannot run the action twice.
  *
  * Never: print the token; show server text on a terminal unclean.
  */
@@ -210,16 +217,53 @@ static int wait_for(struct jg_cli *cli, json_t **req, int64_t timeout)
 	}
 }
 
+/* The server went away once the action may have started: 125. */
+static int lost(const json_t *req, const char *key)
+{
+	char id[64];
+
+	jg_out_clean(jg_json_strd(req, "id"), id, sizeof(id), 0);
+	if (key)
+		jg_cli_fail("lost the server after the action may have "
+		            "started: the outcome is unknown; retry with the "
+		            "same --idempotency-key to learn it");
+	else
+		jg_cli_fail("lost the server after the action may have "
+		            "started: the outcome is unknown; `jitgate show %s` "
+		            "tells it once the server answers", id);
+	return EXIT_UNKNOWN;
+}
+
+/* Wait for a started execution to end; losing the server is 125. */
+static int follow(struct jg_cli *cli, json_t **req, const char *key)
+{
+	return wait_for(cli, req, 0) ? lost(*req, key) : JG_EXIT_OK;
+}
+
+/* The server's own refusal of the execute call: nothing ran. A 503 from
+ * anything but its full execution pool may come from a proxy that lost
+ * the call on its way back. */
+static int refused(const struct jg_client *c)
+{
+	long code = jg_client_last(c);
+
+	return (code >= 400 && code < 500) ||
+	       (code == 503 && !strcmp(jg_client_last_problem(c),
+	                               "urn:jitgate:problem:busy"));
+}
+
 /*
  * Ask the gateway to run it, bound to the hash we computed. A lost
  * answer is never retried: the request is read again instead, and an
  * execution it shows is followed to its end.
  */
-static int execute(struct jg_cli *cli, json_t **req, const char *sha)
+static int execute(struct jg_cli *cli, json_t **req, const char *sha,
+                   const char *key)
 {
+	struct jg_client *c = jg_cli_client(cli);
 	char path[PATH_MAX_];
 	json_t *body = json_pack("{s:s}", "payload_sha256", sha), *done = NULL;
-	int rv;
+	int rv, no;
 
 	if (!body)
 		return jg_cli_fail("out of memory");
@@ -227,20 +271,24 @@ static int execute(struct jg_cli *cli, json_t **req, const char *sha)
 	         jg_json_strd(*req, "id"));
 	fprintf(stderr, "jitgate: executing %s through the gateway\n",
 	        jg_json_strd(*req, "id"));
-	jg_client_set_timeout(jg_cli_client(cli), RUN_TIMEOUT);
-	rv = jg_client_call(jg_cli_client(cli), "POST", path, NULL, body, &done);
-	jg_client_set_timeout(jg_cli_client(cli), 0);
+	jg_client_set_timeout(c, RUN_TIMEOUT);
+	rv = jg_client_call(c, "POST", path, NULL, body, &done);
+	jg_client_set_timeout(c, 0);
 	json_decref(body);
 	if (!rv) {
 		json_decref(*req);
 		*req = done;
 		return JG_EXIT_OK;
 	}
+	if (jg_client_last(c) == JG_CLIENT_UNSENT)
+		return rv; /* it never left: nothing ran */
+	no = refused(c); /* before the next call replaces what it got */
+	/* no execution (yet): refused, nothing ran; else it may still start */
 	if (refresh(cli, req) || !exec_state(*req))
-		return rv; /* nothing started: nothing ran */
+		return no ? rv : lost(*req, key);
 	fprintf(stderr, "jitgate: following %s\n",
 	        jg_json_strd(json_object_get(*req, "execution"), "id"));
-	return wait_for(cli, req, 0);
+	return follow(cli, req, key);
 }
 
 /* --- the outcome ---------------------------------------------------- */
@@ -299,7 +347,8 @@ static int report(const struct jg_cli *cli, const json_t *req)
 }
 
 /* After the decision: run it (or follow the run already made). */
-static int act(struct jg_cli *cli, json_t **req, const char *sha)
+static int act(struct jg_cli *cli, json_t **req, const char *sha,
+               const char *key)
 {
 	const char *state = jg_json_str(*req, "state");
 	int rv;
@@ -317,9 +366,9 @@ static int act(struct jg_cli *cli, json_t **req, const char *sha)
 		        "outcome follows\n", jg_json_strd(*req, "id"),
 		        jg_json_strd(json_object_get(*req, "execution"),
 		                     "started_by"));
-	else if ((rv = execute(cli, req, sha)))
+	else if ((rv = execute(cli, req, sha, key)))
 		return rv;
-	if ((rv = wait_for(cli, req, 0)))
+	if ((rv = follow(cli, req, key)))
 		return rv;
 	return report(cli, *req);
 }
@@ -348,7 +397,7 @@ int jg_cli_cmd_exec(struct jg_cli *cli, const struct jg_cli_args *a)
 	}
 	progress(req);
 	if (!(rv = wait_for(cli, &req, timeout)))
-		rv = act(cli, &req, k.sha);
+		rv = act(cli, &req, k.sha, jg_cli_opt(a, "idempotency-key"));
 out:
 	json_decref(req);
 	json_decref(k.body);

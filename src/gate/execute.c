@@ -6,7 +6,8 @@
  *      one-time and bound to the hash of what the request holds (and of
  *      what the caller expects); the grant is consumed and the execution
  *      recorded `started`, with their audit events. Commit.
- *   2. the connector runs, outside any transaction.
+ *   2. the connector runs, outside any transaction and without the
+ *      gate's policy lock: a reload never waits for an action.
  *   3. a second write transaction records the outcome and its event.
  *
  * The order is the guarantee: nothing runs unless step 1 committed, and
@@ -59,25 +60,31 @@ void jg_gate_exec_redact(const struct jg_principal *who,
 
 /* ---- step 1: start ---- */
 
-/* What one execution carries from step 1 to step 3. */
-struct run {
+/* What one execution carries from step 1 to step 3 (jg_gate_exec_*). */
+struct jg_exec_run {
 	struct jg_request_view v;
 	struct jg_execution x;
-	const struct jg_connector *k;
-	json_t *params; /* parsed from v.req.params, NULL when none */
+	const struct jg_connector *k; /* borrowed: connectors live as long
+	                               * as the gate (set once, at start) */
+	json_t *params; /* owned; parsed from v.req.params, NULL when none */
+	int64_t now;    /* when step 1 committed */
+	int ran;        /* step 2 done: x holds the outcome */
+	int timed_out;  /* the connector's timeout ended it */
 };
 
-static void run_clear(struct run *r)
+static void run_free(struct jg_exec_run *r)
 {
+	if (!r)
+		return;
 	jg_request_view_clear(&r->v);
 	jg_execution_clear(&r->x);
 	json_decref(r->params);
-	memset(r, 0, sizeof(*r));
+	free(r);
 }
 
 /* The request may be executed by who, through a connector, now. */
 static enum jg_err may_run(struct jg_gate *g, const struct jg_principal *who,
-                           struct run *r, int64_t now, char why[JG_WHY_MAX])
+                           struct jg_exec_run *r, int64_t now, char why[JG_WHY_MAX])
 {
 	const struct jg_request *q = &r->v.req;
 	enum jg_req_state st = jg_request_state_at(q, now);
@@ -102,7 +109,7 @@ static enum jg_err may_run(struct jg_gate *g, const struct jg_principal *who,
 }
 
 /* The grant is live, one-time, and bound to what the request holds. */
-static enum jg_err grant_ok(const struct run *r, const struct jg_grant *gr,
+static enum jg_err grant_ok(const struct jg_exec_run *r, const struct jg_grant *gr,
                             const char *expect, int64_t now,
                             char why[JG_WHY_MAX])
 {
@@ -132,7 +139,7 @@ static enum jg_err grant_ok(const struct run *r, const struct jg_grant *gr,
 	return JG_OK;
 }
 
-static json_t *started_details(const struct run *r, int64_t deadline)
+static json_t *started_details(const struct jg_exec_run *r, int64_t deadline)
 {
 	char at[JG_TIME_LEN];
 
@@ -144,7 +151,7 @@ static json_t *started_details(const struct run *r, int64_t deadline)
 }
 
 /* Consume the grant and record the start, with their events. */
-static enum jg_err record_start(struct jg_gate *g, struct run *r,
+static enum jg_err record_start(struct jg_gate *g, struct jg_exec_run *r,
                                 struct jg_grant *gr, const char *actor,
                                 int64_t now, char why[JG_WHY_MAX])
 {
@@ -185,7 +192,7 @@ static enum jg_err record_start(struct jg_gate *g, struct run *r,
 /* Step 1, inside its write transaction. who NULL: `execute: auto`. */
 static enum jg_err start_tx(struct jg_gate *g, const struct jg_principal *who,
                             const char *id, const char *expect, int64_t now,
-                            struct run *r, char why[JG_WHY_MAX])
+                            struct jg_exec_run *r, char why[JG_WHY_MAX])
 {
 	const char *actor = who ? who->name : JG_ACTOR_SYSTEM;
 	struct jg_grant gr;
@@ -269,15 +276,57 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Steps 2 and 3: run it, then record what came of it. */
-static enum jg_err run_and_record(struct jg_gate *g, struct run *r,
-                                  int64_t now)
+/* ---- the three steps, apart ---- */
+
+static enum jg_err check_args(const char *id, const char *expect,
+                              char why[JG_WHY_MAX])
+{
+	if (!id || strlen(id) >= JG_ID_LEN)
+		return jg_gate_why(JG_ENOTFOUND, why, "request not found");
+	if (expect && (strlen(expect) != JG_SHA256_HEX - 1 ||
+	               strspn(expect, "0123456789abcdef") != JG_SHA256_HEX - 1))
+		return jg_gate_why(JG_EINVAL, why, "payload_sha256 must be 64 "
+		                   "lowercase hex digits");
+	return JG_OK;
+}
+
+enum jg_err jg_gate_exec_start(struct jg_gate *g,
+                               const struct jg_principal *who,
+                               const char *id, const char *expect_sha256,
+                               int64_t now, struct jg_exec_run **run,
+                               char why[JG_WHY_MAX])
+{
+	struct jg_exec_run *r;
+	enum jg_err e = check_args(id, expect_sha256, why);
+
+	*run = NULL;
+	if (e != JG_OK)
+		return e;
+	if (!(r = calloc(1, sizeof(*r))))
+		return JG_ENOMEM;
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK) {
+		run_free(r);
+		return e;
+	}
+	/* jg_gate_commit: the grant it consumed leaves the index */
+	if ((e = start_tx(g, who, id, expect_sha256, now, r, why)) != JG_OK ||
+	    (e = jg_gate_commit(g)) != JG_OK) {
+		run_free(r);
+		return jg_gate_abort(g, e);
+	}
+	r->now = now;
+	*run = r;
+	return JG_OK;
+}
+
+/* Step 2: only the connector and the clock, nothing of the gate's but
+ * the connector table, which never changes while the gate lives. */
+void jg_gate_exec_run(struct jg_gate *g, struct jg_exec_run *r)
 {
 	const struct jg_request *q = &r->v.req;
 	struct jg_exec_input in = {q->id, q->requester, q->resource, q->action,
 	                           q->payload, r->params};
 	struct jg_exec_result res;
-	enum jg_err e = JG_ESTORE;
 
 	jg_connector_run(r->k, &in, &res);
 	r->x.state = res.ok ? JG_EXEC_SUCCEEDED : JG_EXEC_FAILED;
@@ -286,46 +335,64 @@ static enum jg_err run_and_record(struct jg_gate *g, struct run *r,
 	res.output = NULL;
 	snprintf(r->x.error, sizeof(r->x.error), "%s", res.error);
 	r->x.duration_ms = res.duration_ms;
-	r->x.finished_at = g->clock ? g->clock() : now + res.duration_ms / 1000;
-	if (r->x.finished_at < now)
-		r->x.finished_at = now;
-	for (int i = 0; i < FINISH_TRIES && e != JG_OK; i++) {
-		if (i)
-			pause_ms(500L * i);
-		e = finish_tx(g, q, &r->x, res.timed_out);
-	}
+	r->x.finished_at = g->clock ? g->clock()
+	                            : r->now + res.duration_ms / 1000;
+	if (r->x.finished_at < r->now)
+		r->x.finished_at = r->now;
+	r->timed_out = res.timed_out;
+	r->ran = 1;
 	jg_exec_result_clear(&res);
-	return e;
 }
 
-/* Everything after the caller's checks; out gets the request as it is. */
-static enum jg_err execute(struct jg_gate *g, const struct jg_principal *who,
-                           const char *id, const char *expect, int64_t now,
-                           struct jg_request_view *out, char why[JG_WHY_MAX])
+enum jg_err jg_gate_exec_finish(struct jg_gate *g, struct jg_exec_run *r,
+                                struct jg_request_view *out,
+                                char why[JG_WHY_MAX])
 {
-	struct run r = {0};
-	enum jg_err e = g->st->ops->begin(g->st, 1);
+	char id[JG_ID_LEN];
+	enum jg_err e = JG_ESTORE;
 
-	if (e != JG_OK)
-		return e;
-	/* jg_gate_commit: the grant it consumed leaves the index */
-	if ((e = start_tx(g, who, id, expect, now, &r, why)) != JG_OK ||
-	    (e = jg_gate_commit(g)) != JG_OK) {
-		run_clear(&r);
-		return jg_gate_abort(g, e);
+	memset(out, 0, sizeof(*out));
+	memcpy(id, r->v.req.id, sizeof(id));
+	for (int i = 0; r->ran && i < FINISH_TRIES && e != JG_OK; i++) {
+		if (i)
+			pause_ms(500L * i);
+		e = finish_tx(g, &r->v.req, &r->x, r->timed_out);
 	}
-	/* committed: from here on it has started, whatever happens */
-	if ((e = run_and_record(g, &r, now)) != JG_OK)
-		jg_gate_why(e, why, "%s ran, but its outcome could not be "
-		            "recorded: it will show as unknown", r.x.id);
-	run_clear(&r);
 	if (e != JG_OK)
-		return e;
-	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
+		jg_gate_why(e, why, "%s ran, but its outcome could not be "
+		            "recorded: it will show as unknown", r->x.id);
+	run_free(r);
+	if (e != JG_OK || (e = g->st->ops->begin(g->st, 0)) != JG_OK)
 		return e;
 	e = jg_gate_load_view(g, id, out);
 	g->st->ops->rollback(g->st);
 	return e;
+}
+
+/*
+ * All three steps in the caller's thread. held: the caller holds the
+ * gate, and lets go of it while the connector runs, so that a policy
+ * reload never waits for an action (the outcome is recorded under the
+ * policy in force then).
+ */
+static enum jg_err execute(struct jg_gate *g, const struct jg_principal *who,
+                           const char *id, const char *expect, int64_t now,
+                           int held, struct jg_request_view *out,
+                           char why[JG_WHY_MAX])
+{
+	struct jg_exec_run *r;
+	enum jg_err e = jg_gate_exec_start(g, who, id, expect, now, &r, why);
+
+	memset(out, 0, sizeof(*out));
+	if (e != JG_OK)
+		return e;
+	/* committed: from here on it has started, whatever happens */
+	if (held)
+		jg_gate_release(g);
+	jg_gate_exec_run(g, r);
+	if (held)
+		jg_gate_hold(g);
+	return jg_gate_exec_finish(g, r, out, why);
 }
 
 enum jg_err jg_gate_execute(struct jg_gate *g, const struct jg_principal *who,
@@ -333,15 +400,7 @@ enum jg_err jg_gate_execute(struct jg_gate *g, const struct jg_principal *who,
                             int64_t now, struct jg_request_view *out,
                             char why[JG_WHY_MAX])
 {
-	memset(out, 0, sizeof(*out));
-	if (!id || strlen(id) >= JG_ID_LEN)
-		return jg_gate_why(JG_ENOTFOUND, why, "request not found");
-	if (expect_sha256 && (strlen(expect_sha256) != JG_SHA256_HEX - 1 ||
-	                      strspn(expect_sha256, "0123456789abcdef") !=
-	                              JG_SHA256_HEX - 1))
-		return jg_gate_why(JG_EINVAL, why, "payload_sha256 must be 64 "
-		                   "lowercase hex digits");
-	return execute(g, who, id, expect_sha256, now, out, why);
+	return execute(g, who, id, expect_sha256, now, 0, out, why);
 }
 
 /* ---- execute: auto ---- */
@@ -355,6 +414,12 @@ static const struct jg_rule *rule_named(const struct jg_policy *p,
 	return NULL;
 }
 
+/*
+ * Runs in the thread of the use case that approved v (an HTTP worker):
+ * that request's answer carries the outcome. The gate is let go while
+ * the connector runs (when this thread holds it), so a reload does not
+ * wait; the worker itself waits, at most the connector's timeout.
+ */
 void jg_gate_execute_auto(struct jg_gate *g, struct jg_request_view *v,
                           int64_t now)
 {
@@ -368,7 +433,8 @@ void jg_gate_execute_auto(struct jg_gate *g, struct jg_request_view *v,
 	    !jg_connector_find(g->connectors, v->req.resource, v->req.action))
 		return;
 	memcpy(id, v->req.id, sizeof(id));
-	if (execute(g, NULL, id, NULL, now, &after, why) != JG_OK) {
+	if (execute(g, NULL, id, NULL, now, jg_gate_held(), &after, why) !=
+	    JG_OK) {
 		/* the request stays approved; the requester may execute it */
 		fprintf(stderr, "jitgate: execute: auto of %s: %s\n", id, why);
 		return;

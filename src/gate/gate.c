@@ -66,14 +66,25 @@ enum jg_err jg_gate_notice_exec(struct jg_gate *g, const struct jg_request *r,
 	return jg_notify_execution(g->st, g->notify, g->policy, r, x, now);
 }
 
+/* How many holds this thread has: execute: auto lets go of the hold
+ * while its connector runs, and must know whether there is one. */
+static __thread unsigned hold_depth;
+
 void jg_gate_hold(struct jg_gate *g)
 {
 	pthread_rwlock_rdlock(&g->lock);
+	hold_depth++;
 }
 
 void jg_gate_release(struct jg_gate *g)
 {
+	hold_depth--;
 	pthread_rwlock_unlock(&g->lock);
+}
+
+int jg_gate_held(void)
+{
+	return hold_depth > 0;
 }
 
 int jg_gate_is_admin(const struct jg_principal *who)

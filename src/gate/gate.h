@@ -444,12 +444,41 @@ void jg_gate_set_connectors(struct jg_gate *g, const struct jg_connectors *cs,
  * another caller (EFORBIDDEN), no connector (EINVAL), not approved or a
  * grant no longer live (ECONFLICT), a second execute (EEXECUTED), a hash
  * that differs (EMISMATCH). A connector that fails is not an error: out
- * holds the request with its execution either way.
+ * holds the request with its execution either way. All in the caller's
+ * thread, which waits for the connector (tests and tools); the server
+ * uses the steps apart (below).
  */
 enum jg_err jg_gate_execute(struct jg_gate *g, const struct jg_principal *who,
                             const char *id, const char *expect_sha256,
                             int64_t now, struct jg_request_view *out,
                             char why[JG_WHY_MAX]);
+
+/*
+ * The same three steps apart, for a server that runs actions on threads
+ * of their own (http/pool.c) and never lets an action hold the policy
+ * lock or an HTTP worker:
+ *
+ *   jg_gate_exec_start   step 1, holding the gate: the checks, the grant
+ *                        consumed, the execution recorded `started`.
+ *                        Refused as jg_gate_execute is, with nothing run
+ *                        and *run NULL; else *run (owned by the caller)
+ *                        must go to jg_gate_exec_run, then to finish.
+ *   jg_gate_exec_run     step 2, NOT holding the gate: the connector
+ *                        runs (at most its timeout).
+ *   jg_gate_exec_finish  step 3, holding the gate again: the outcome
+ *                        recorded, out filled as jg_gate_execute does;
+ *                        frees run, whatever it returns.
+ */
+struct jg_exec_run;
+enum jg_err jg_gate_exec_start(struct jg_gate *g,
+                               const struct jg_principal *who,
+                               const char *id, const char *expect_sha256,
+                               int64_t now, struct jg_exec_run **run,
+                               char why[JG_WHY_MAX]);
+void jg_gate_exec_run(struct jg_gate *g, struct jg_exec_run *run);
+enum jg_err jg_gate_exec_finish(struct jg_gate *g, struct jg_exec_run *run,
+                                struct jg_request_view *out,
+                                char why[JG_WHY_MAX]);
 
 /*
  * Executions still `started` past their deadline (their connector's

@@ -53,6 +53,9 @@ enum jg_err jg_gate_notice_exec(struct jg_gate *g, const struct jg_request *r,
 
 #define JG_ACTOR_SYSTEM "jitgate" /* actor of what the clock decides */
 
+/* 1 when this thread holds a gate (jg_gate_hold). */
+int jg_gate_held(void);
+
 int jg_gate_is_admin(const struct jg_principal *who);
 int jg_gate_sees_all(const struct jg_principal *who); /* admin, auditor */
 
@@ -156,7 +159,9 @@ void jg_gate_exec_redact(const struct jg_principal *who,
                          struct jg_request_view *v);
 
 /* After a commit that approved v: run it now when its rule says
- * `execute: auto` (v is reloaded with the execution). */
+ * `execute: auto` (v is reloaded with the execution). The gate hold of
+ * this thread, if any, is let go while the connector runs: nothing
+ * the caller took from the policy before may be used after. */
 void jg_gate_execute_auto(struct jg_gate *g, struct jg_request_view *v,
                           int64_t now);
 

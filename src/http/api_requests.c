@@ -1,4 +1,5 @@
 /* api_requests.c - /v1/requests: create, list, show, cancel, review. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,18 +221,61 @@ void jg_api_request_post_review(struct jg_ex *ex)
 	reply_view(ex, e, 200, &v, why);
 }
 
-/* POST /v1/requests/{id}/execute: run the bound payload, once. */
-void jg_api_request_execute(struct jg_ex *ex)
+/* What an execute carries to its pool thread. */
+struct exec_ask {
+	char id[JG_ID_LEN + 32]; /* as the path gave it: the gate checks it */
+	int has_sha;
+	char sha[]; /* payload_sha256 as sent, when has_sha */
+};
+
+/*
+ * On a pool thread (jg_ex_defer): the start and the outcome under the
+ * gate hold, the connector without it, so neither a policy reload nor
+ * any HTTP worker waits for the action.
+ */
+static void execute_work(struct jg_ex *ex, void *arg)
 {
-	static const char *const fields[] = {"payload_sha256", NULL};
+	const struct exec_ask *k = arg;
+	struct jg_exec_run *run;
 	struct jg_request_view v;
-	const char *sha;
 	char why[JG_WHY_MAX] = "";
 	enum jg_err e;
 
+	jg_gate_hold(ex->gate);
+	e = jg_gate_exec_start(ex->gate, &ex->who, k->id,
+	                       k->has_sha ? k->sha : NULL, ex->now, &run, why);
+	if (e == JG_OK) {
+		jg_gate_release(ex->gate);
+		jg_gate_exec_run(ex->gate, run);
+		jg_gate_hold(ex->gate);
+		e = jg_gate_exec_finish(ex->gate, run, &v, why);
+	}
+	reply_view(ex, e, 200, &v, why);
+	jg_gate_release(ex->gate);
+}
+
+/*
+ * POST /v1/requests/{id}/execute: run the bound payload, once, on the
+ * execution pool. A full pool answers 503 here, before anything of the
+ * request is read or consumed.
+ */
+void jg_api_request_execute(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"payload_sha256", NULL};
+	const char *sha;
+	struct exec_ask *k;
+	size_t n;
+
 	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "payload_sha256", 0, &sha))
 		return;
-	e = jg_gate_execute(ex->gate, &ex->who, ex->param, sha, ex->now, &v,
-	                    why);
-	reply_view(ex, e, 200, &v, why);
+	n = sha ? strlen(sha) + 1 : 1;
+	if (!(k = calloc(1, sizeof(*k) + n))) {
+		jg_ex_fail(ex, JG_ENOMEM, NULL);
+		return;
+	}
+	snprintf(k->id, sizeof(k->id), "%s", ex->param);
+	k->has_sha = sha != NULL;
+	memcpy(k->sha, sha ? sha : "", n);
+	if (jg_ex_defer(ex, execute_work, k))
+		free(k);
 }

@@ -14,6 +14,9 @@
 
 #include "gate/gate.h"
 
+struct jg_server;
+struct jg_ex_job;
+
 struct jg_ex {
 	struct MHD_Connection *conn;
 	struct jg_gate *gate;
@@ -31,7 +34,24 @@ struct jg_ex {
 	json_t *reply;              /* owned */
 	int problem;                /* reply is problem+json */
 	struct MHD_Response *raw;   /* owned; takes precedence over reply */
+	struct jg_server *server;   /* borrowed; for jg_ex_defer */
+	struct jg_ex_job *deferred; /* set by jg_ex_defer; the server's */
 };
+
+/*
+ * Finish this exchange on the execution pool (pool.h), for work that may
+ * take long (an action): the server suspends the connection, and
+ * work(jex, arg) runs on a pool thread WITHOUT the gate hold (it holds
+ * the gate itself around what reads the policy), with a jex holding this
+ * exchange's gate, caller and peer and a fresh now, but no connection
+ * (what work needs of the request goes in arg); the reply it sets on jex
+ * is sent then. arg (malloc'd) is the job's once handed over, and
+ * freed after work. 0: handed over, set no reply; -1: the pool is full
+ * or stopping: a 503 problem is set, nothing of the work has begun, and
+ * arg is still the caller's.
+ */
+int jg_ex_defer(struct jg_ex *ex, void (*work)(struct jg_ex *jex, void *arg),
+                void *arg);
 
 typedef void (*jg_handler)(struct jg_ex *ex);
 

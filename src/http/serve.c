@@ -41,7 +41,7 @@ struct serve_opts {
 	const char *connectors_file; /* NULL: the gateway executes nothing */
 	struct jg_connectors *connectors; /* loaded from it */
 	int64_t sweep; /* seconds */
-	int threads;
+	struct jg_server_threads threads; /* HTTP, execution pool, queue */
 	struct jg_notify_config notify;
 	const char *webhook_secret_file;
 	char secret[256]; /* the webhook HMAC key, read from its file */
@@ -81,6 +81,10 @@ static void usage(FILE *f)
 	        "  --sweep-interval D   how often expiries are recorded "
 	        "(default 1s)\n"
 	        "  --threads N          HTTP worker threads (default 4)\n"
+	        "  --exec-threads N     actions run at once, on threads of "
+	        "their own (default 16)\n"
+	        "  --exec-queue N       actions that may wait for one "
+	        "(default 64; past that, 503)\n"
 	        "  --webhook-url URL    POST notifications here, signed "
 	        "(env JITGATE_WEBHOOK_URL)\n"
 	        "  --webhook-secret-file FILE\n"
@@ -158,6 +162,24 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+/* A count option: a whole number from lo to hi into *out; -1 if not. */
+static int count_opt(const char *name, const char *arg, long lo, long hi,
+                     unsigned *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < lo || n > hi) {
+		fprintf(stderr, "jitgate: --%s must be %ld to %ld\n", name, lo,
+		        hi);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	static const struct option longopts[] = {
@@ -167,6 +189,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"bootstrap-token-file", required_argument, NULL, 'b'},
 		{"sweep-interval", required_argument, NULL, 's'},
 		{"threads", required_argument, NULL, 't'},
+		{"exec-threads", required_argument, NULL, 'E'},
+		{"exec-queue", required_argument, NULL, 'Q'},
 		{"webhook-url", required_argument, NULL, 'W'},
 		{"webhook-secret-file", required_argument, NULL, 'S'},
 		{"slack-url", required_argument, NULL, 'K'},
@@ -184,7 +208,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	               env_or("JITGATE_DATABASE", "var/jitgate.db"));
 	o->policy = env_or("JITGATE_POLICY", "examples/policy.yaml");
 	o->sweep = 1;
-	o->threads = 4;
+	o->threads.http = 4;
+	o->threads.exec = 16;
+	o->threads.queue = 64;
 	o->notify.webhook_url = getenv("JITGATE_WEBHOOK_URL");
 	o->notify.slack_url = getenv("JITGATE_SLACK_URL");
 	o->notify.dashboard_url = getenv("JITGATE_DASHBOARD_URL");
@@ -208,12 +234,18 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			}
 			break;
 		case 't':
-			o->threads = (int)strtol(optarg, NULL, 10);
-			if (o->threads < 1 || o->threads > 64) {
-				fprintf(stderr, "jitgate: --threads must be 1 to "
-				        "64\n");
+			if (count_opt("threads", optarg, 1, 64, &o->threads.http))
 				return 2;
-			}
+			break;
+		case 'E':
+			if (count_opt("exec-threads", optarg, 1, 256,
+			              &o->threads.exec))
+				return 2;
+			break;
+		case 'Q':
+			if (count_opt("exec-queue", optarg, 0, 4096,
+			              &o->threads.queue))
+				return 2;
 			break;
 		case 'W': o->notify.webhook_url = optarg; break;
 		case 'S': o->webhook_secret_file = optarg; break;
@@ -395,7 +427,7 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 		jg_gate_free(gate);
 		return 1;
 	}
-	e = jg_server_start(gate, o->host, o->port, o->threads, wall_clock,
+	e = jg_server_start(gate, o->host, o->port, &o->threads, wall_clock,
 	                    &srv, err, sizeof(err));
 	if (e != JG_OK) {
 		fprintf(stderr, "jitgate: %s\n", err);

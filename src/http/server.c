@@ -1,6 +1,9 @@
 /*
  * server.c - libmicrohttpd glue: per-connection state, body limits,
- * authentication, dispatch to the route table, response headers.
+ * authentication, dispatch to the route table, response headers, and
+ * the exchanges finished on the execution pool (jg_ex_defer): their
+ * connection is suspended, so the HTTP worker goes on serving others
+ * while the action runs, and resumed with the reply.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +19,7 @@
 #include "core/limits.h"
 #include "util/crypto.h"
 #include "http/exchange.h"
+#include "http/pool.h"
 #include "http/server.h"
 
 #define JG_CSP                                                              \
@@ -28,6 +32,21 @@ struct jg_server {
 	struct jg_gate *gate;
 	jg_clock_fn clock;
 	uint16_t port;
+	struct jg_pool *pool; /* owned; the actions run there */
+	struct jg_server_threads n;
+	int unsent; /* atomic: deferred exchanges whose answer is not out */
+};
+
+/* An exchange finished on the execution pool (jg_ex_defer). */
+struct jg_ex_job {
+	struct jg_pool_job pj; /* first: what the pool sees */
+	struct jg_server *s;
+	struct MHD_Connection *conn; /* suspended until done */
+	struct jg_ex ex;             /* what work sees and answers in */
+	char peer[INET6_ADDRSTRLEN];
+	void (*work)(struct jg_ex *ex, void *arg);
+	void *arg; /* owned until work has run */
+	struct timespec t0; /* when the request came, for the access log */
 };
 
 /* What one connection accumulates before its handler runs. */
@@ -36,6 +55,8 @@ struct pending {
 	size_t len;
 	size_t max; /* the route's body bound */
 	int too_big;
+	struct jg_ex_job *job; /* owned; the exchange is on the pool */
+	int deferred;          /* it was: counted in jg_server.unsent */
 };
 
 /*
@@ -206,7 +227,7 @@ static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
 		r->fn(ex);
 		jg_gate_release(s->gate);
 	}
-	if (!ex->reply && !ex->raw)
+	if (!ex->reply && !ex->raw && !ex->deferred)
 		jg_ex_fail(ex, JG_EINTERNAL, NULL);
 }
 
@@ -266,6 +287,121 @@ static void peer_text(struct MHD_Connection *conn, char *buf, size_t len)
 		          (socklen_t)len);
 }
 
+/* ---- exchanges on the execution pool ---- */
+
+static void job_free(struct jg_ex_job *j)
+{
+	if (!j)
+		return;
+	free(j->arg);
+	json_decref(j->ex.reply);
+	free(j);
+}
+
+/* The reply is set: the connection's worker sends it once resumed. The
+ * job is not touched here after the resume: the worker may free it. */
+static void job_done(struct jg_ex_job *j)
+{
+	free(j->arg);
+	j->arg = NULL;
+	if (!j->ex.reply && !j->ex.raw)
+		jg_ex_fail(&j->ex, JG_EINTERNAL, NULL);
+	MHD_resume_connection(j->conn);
+}
+
+static void job_run(struct jg_pool_job *pj)
+{
+	struct jg_ex_job *j = (struct jg_ex_job *)pj;
+
+	j->ex.now = jg_gate_now(j->s->gate, j->s->clock());
+	j->work(&j->ex, j->arg);
+	job_done(j);
+}
+
+static void job_cancel(struct jg_pool_job *pj)
+{
+	struct jg_ex_job *j = (struct jg_ex_job *)pj;
+
+	jg_ex_fail(&j->ex, JG_EBUSY, "the server is stopping: nothing ran; "
+	           "try again");
+	job_done(j);
+}
+
+int jg_ex_defer(struct jg_ex *ex, void (*work)(struct jg_ex *jex, void *arg),
+                void *arg)
+{
+	struct jg_server *s = ex->server;
+	struct jg_ex_job *j;
+	char msg[160];
+
+	if (jg_pool_reserve(s->pool) != 0) {
+		snprintf(msg, sizeof(msg), "this server runs %u actions at once "
+		         "and queues %u more, and all are taken (or it is "
+		         "stopping): nothing ran; try again later",
+		         s->n.exec, s->n.queue);
+		jg_ex_fail(ex, JG_EBUSY, msg);
+		return -1;
+	}
+	if (!(j = calloc(1, sizeof(*j)))) {
+		jg_pool_unreserve(s->pool);
+		jg_ex_fail(ex, JG_ENOMEM, NULL);
+		return -1;
+	}
+	j->pj.run = job_run;
+	j->pj.cancel = job_cancel;
+	j->s = s;
+	j->conn = ex->conn;
+	j->ex.gate = ex->gate;
+	j->ex.who = ex->who;
+	j->ex.via_cookie = ex->via_cookie;
+	snprintf(j->peer, sizeof(j->peer), "%s", ex->peer ? ex->peer : "");
+	j->ex.peer = j->peer;
+	j->work = work;
+	j->arg = arg;
+	ex->deferred = j;
+	return 0;
+}
+
+static int64_t since_us(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000000 +
+	       (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/*
+ * Suspend the connection first, then queue the job: the pool may resume
+ * the connection as soon as the job is queued, and resuming one that is
+ * not suspended is an error in libmicrohttpd.
+ */
+static void defer_start(struct jg_server *s, struct MHD_Connection *conn,
+                        struct pending *p, struct jg_ex_job *j,
+                        const struct timespec *t0)
+{
+	j->t0 = *t0;
+	p->job = j;
+	p->deferred = 1;
+	__atomic_add_fetch(&s->unsent, 1, __ATOMIC_RELAXED);
+	MHD_suspend_connection(conn);
+	jg_pool_submit(s->pool, &j->pj);
+}
+
+/* The connection resumed: send what the job answered. */
+static enum MHD_Result defer_answer(struct MHD_Connection *conn,
+                                    const char *url, const char *method,
+                                    struct pending *p)
+{
+	struct jg_ex_job *j = p->job;
+	enum MHD_Result ret = respond(conn, &j->ex);
+
+	log_line(method, url, j->ex.status, j->ex.who.name, since_us(&j->t0));
+	p->job = NULL;
+	job_free(j);
+	return ret;
+}
+
 /* Accumulate up to JG_BODY_MAX bytes; past that, discard and flag. */
 static void take_body(struct pending *p, const char *data, size_t n)
 {
@@ -292,7 +428,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 {
 	struct jg_server *s = cls;
 	struct pending *p = *con_cls;
-	struct timespec t0, t1;
+	struct timespec t0;
 	struct jg_ex ex = {0};
 	char peer[INET6_ADDRSTRLEN] = "";
 	enum MHD_Result ret;
@@ -311,6 +447,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*con_cls = p;
 		return MHD_YES;
 	}
+	if (p->job)
+		return defer_answer(conn, url, method, p);
 	if (*upload_size) {
 		take_body(p, upload_data, *upload_size);
 		*upload_size = 0;
@@ -321,13 +459,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	ex.peer = peer;
 	ex.conn = conn;
 	ex.gate = s->gate;
+	ex.server = s;
 	ex.now = jg_gate_now(s->gate, s->clock()); /* never back in time */
 	dispatch(s, &ex, url, method, p);
-	ret = respond(conn, &ex);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_line(method, url, ex.status, ex.who.name,
-	         (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
-	                 (t1.tv_nsec - t0.tv_nsec) / 1000);
+	if (ex.deferred) {
+		defer_start(s, conn, p, ex.deferred, &t0);
+		ret = MHD_YES;
+	} else {
+		ret = respond(conn, &ex);
+		log_line(method, url, ex.status, ex.who.name, since_us(&t0));
+	}
 	json_decref(ex.body);
 	json_decref(ex.reply);
 	return ret;
@@ -336,12 +477,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 static void on_completed(void *cls, struct MHD_Connection *conn,
                          void **con_cls, enum MHD_RequestTerminationCode tc)
 {
+	struct jg_server *s = cls;
 	struct pending *p = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	(void)tc;
-	if (p) {
+	if (p) { /* a job is done by now: jg_server_stop waits for them */
+		if (p->deferred) /* its answer is out, or never will be */
+			__atomic_sub_fetch(&s->unsent, 1, __ATOMIC_RELEASE);
+		job_free(p->job);
 		free(p->body);
 		free(p);
 		*con_cls = NULL;
@@ -381,9 +525,9 @@ static unsigned connection_limit(void)
 }
 
 enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
-                            uint16_t port, int threads, jg_clock_fn clock,
-                            struct jg_server **out, char *err,
-                            size_t errlen)
+                            uint16_t port, const struct jg_server_threads *n,
+                            jg_clock_fn clock, struct jg_server **out,
+                            char *err, size_t errlen)
 {
 	struct jg_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_in sa = {.sin_family = AF_INET,
@@ -401,16 +545,26 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	}
 	s->gate = gate;
 	s->clock = clock;
+	s->n = *n;
+	if (!(s->pool = jg_pool_new(n->exec, n->queue))) {
+		snprintf(err, errlen, "cannot start %u execution threads",
+		         n->exec);
+		free(s);
+		return JG_ENOMEM;
+	}
 	s->mhd = MHD_start_daemon(
-	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY, port,
+	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
+	                MHD_ALLOW_SUSPEND_RESUME,
+	        port,
 	        NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 	        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-	        (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+	        n->http, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(err, errlen, "cannot listen on %s:%u (in use, or not "
 		         "allowed)", host, port);
+		jg_pool_free(s->pool);
 		free(s);
 		return JG_EINVAL;
 	}
@@ -425,10 +579,31 @@ uint16_t jg_server_port(const struct jg_server *s)
 	return s->port;
 }
 
+/*
+ * Stop accepting; let the actions running end (each within its
+ * connector's timeout, which kills what overstays) and answer, and
+ * refuse those still queued, nothing of them begun; give the workers a
+ * moment (JG_DRAIN_MS at most) to send those answers; only then stop the
+ * daemon, which closes every connection.
+ */
+#define JG_DRAIN_MS 2000
+
 void jg_server_stop(struct jg_server *s)
 {
+	struct timespec tick = {0, 10 * 1000000L};
+	MHD_socket lfd;
+
 	if (!s)
 		return;
+	lfd = MHD_quiesce_daemon(s->mhd);
+	jg_pool_stop(s->pool);
+	for (int i = 0; i < JG_DRAIN_MS / 10 &&
+	                __atomic_load_n(&s->unsent, __ATOMIC_ACQUIRE) > 0;
+	     i++)
+		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->mhd);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
+	jg_pool_free(s->pool);
 	free(s);
 }

@@ -16,16 +16,27 @@ struct jg_server;
 /* Clock used for every request; tests may pass their own. */
 typedef int64_t (*jg_clock_fn)(void);
 
+/* How many threads do what. */
+struct jg_server_threads {
+	unsigned http;  /* libmicrohttpd workers */
+	unsigned exec;  /* actions run at once, on threads of their own */
+	unsigned queue; /* actions that may wait for one of those */
+};
+
 /*
  * Listen on host:port (port 0 picks a free one) and serve the API from
- * gate (borrowed). *out owns the running server.
+ * gate (borrowed) with n->http workers; actions run on the execution pool
+ * (pool.h) of n->exec threads, n->queue more may wait, and past that an
+ * execute is answered 503 with nothing run. *out owns the running server.
  */
 enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
-                            uint16_t port, int threads, jg_clock_fn clock,
-                            struct jg_server **out, char *err,
-                            size_t errlen);
+                            uint16_t port, const struct jg_server_threads *n,
+                            jg_clock_fn clock, struct jg_server **out,
+                            char *err, size_t errlen);
 uint16_t jg_server_port(const struct jg_server *s);
-/* Stop accepting, finish in-flight requests, free. NULL-safe. */
+/* Stop accepting, let running actions end and answer (at most their
+ * connector's timeout), refuse queued ones, finish in-flight requests,
+ * free. NULL-safe. */
 void jg_server_stop(struct jg_server *s);
 
 #endif
