@@ -104,6 +104,10 @@ void jg_api_check(struct jg_ex *ex)
 		jg_ex_fail(ex, e, why);
 		return;
 	}
+	/* a trail that went backwards can no longer be trusted to hold a
+	 * revocation: nothing is allowed until restart (gate/sync.c) */
+	if (jg_gate_halted(ex->gate, c.reason))
+		c.allow = 0;
 	if (!c.allow) {
 		jg_ex_json(ex, 200, json_pack("{s:b,s:n,s:n,s:s}", "allow", 0,
 		                              "grant_id", "expires_at", "reason",
