@@ -242,8 +242,7 @@ enum jg_err jg_ckpt_parse(const char *line, struct jg_checkpoint *cp,
 
 /* ---- the sink file --------------------------------------------------- */
 
-/* 1 when the real path of path lies inside the real directory dir. */
-static int inside(const char *path, const char *dir)
+int jg_ckpt_sink_inside(const char *path, const char *dir)
 {
 	char rp[PATH_MAX], rd[PATH_MAX], parent[PATH_MAX];
 	size_t n;
@@ -256,18 +255,11 @@ static int inside(const char *path, const char *dir)
 	                                   strcmp(rd, "/") == 0);
 }
 
-int jg_ckpt_sink_open(const char *path, const char *db_dir, char *err,
-                      size_t errlen)
+int jg_ckpt_sink_open(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd;
 
-	if (db_dir && inside(path, db_dir)) {
-		errf(JG_EINVAL, err, errlen, "checkpoint sink %s is inside the "
-		     "database's directory %s: put it where whoever can "
-		     "rewrite the database cannot", path, db_dir);
-		return -1;
-	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	                        O_CLOEXEC, 0644);
 	if (fd < 0) {

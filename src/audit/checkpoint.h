@@ -66,14 +66,14 @@ void jg_ckpt_line(const struct jg_checkpoint *cp,
 enum jg_err jg_ckpt_parse(const char *line, struct jg_checkpoint *cp,
                           char why[JG_WHY_MAX]);
 
+/* 1 when the sink path lies inside directory dir (both resolved). */
+int jg_ckpt_sink_inside(const char *path, const char *dir);
+
 /*
- * Open the sink for appending (created 0644 when missing). Refused when
- * the sink lies in db_dir (the database's directory: whoever can rewrite
- * the database could rewrite the sink too) or is not a regular file.
- * Returns the fd, or -1 with err set.
+ * Open the sink for appending (created 0644 when missing); refused when
+ * it is not a regular file. Returns the fd, or -1 with err set.
  */
-int jg_ckpt_sink_open(const char *path, const char *db_dir, char *err,
-                      size_t errlen);
+int jg_ckpt_sink_open(const char *path, char *err, size_t errlen);
 
 /* Append cp's line to the sink fd and fsync it. */
 enum jg_err jg_ckpt_sink_write(int fd, const struct jg_checkpoint *cp);

@@ -48,13 +48,12 @@ struct jg_gate {
 
 /*
  * Stop answering allow until restart, saying why (see sync.c): empties
- * the index, logs to stderr and signs the head this server had applied
- * into the checkpoint sink (jg_gate_record_halt). _locked: the caller
- * holds sync_lock.
+ * the index and logs to stderr. _locked: the caller holds sync_lock.
  */
 void jg_gate_halt(struct jg_gate *g, const char *why);
 void jg_gate_halt_locked(struct jg_gate *g, const char *why);
-/* Under sync_lock, outside any transaction: what a halt records. */
+/* Under sync_lock, outside any transaction: what a halt a sync step
+ * found records (a checkpoint of the head this run had applied). */
 void jg_gate_record_halt(struct jg_gate *g, const char *why);
 /* After a sync step reached seq: wake the signer when N events are due. */
 void jg_gate_signer_poke(struct jg_gate *g, int64_t seq);

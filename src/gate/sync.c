@@ -193,7 +193,6 @@ void jg_gate_halt_locked(struct jg_gate *g, const char *why)
 	fprintf(stderr, "jitgate: ALERT: %s; someone changed the database "
 	        "behind this server. check allows nothing until restart; "
 	        "run `jitgate audit verify --checkpoints SINK`\n", why);
-	jg_gate_record_halt(g, why);
 }
 
 void jg_gate_halt(struct jg_gate *g, const char *why)
@@ -222,8 +221,11 @@ enum jg_err jg_gate_sync(struct jg_gate *g)
 		e = g->loaded ? follow(g, &back, why, sizeof(why)) : load(g);
 		g->st->ops->rollback(g->st);
 	}
-	if (back)
+	if (back) {
 		jg_gate_halt_locked(g, why);
+		/* only a head this run applied itself is worth signing */
+		jg_gate_record_halt(g, why);
+	}
 	else
 		__atomic_store_n(&g->fresh, e == JG_OK, __ATOMIC_RELEASE);
 	seq = g->sync_seq;

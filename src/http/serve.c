@@ -396,7 +396,7 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 	}
 	recover_executions(gate); /* after notify: its notices go out */
 	if (announce_token(o, secret) || start_index(gate) ||
-	    jg_serve_ckpt_start(&o->ckpt, gate, o->db, wall_clock)) {
+	    jg_serve_ckpt_start(&o->ckpt, gate, wall_clock)) {
 		jg_notifier_stop(notifier);
 		jg_gate_free(gate);
 		return 1;
@@ -487,6 +487,8 @@ int jg_serve_main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	if (jg_serve_ckpt_check(&o.ckpt, o.db))
+		return 2;
 	if (jg_policy_load(o.policy, &policy, err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "jitgate: %s\n", err);
 		return 1;

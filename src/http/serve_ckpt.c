@@ -78,30 +78,44 @@ static const char *db_dir(const char *db, char *buf, size_t len)
 	return dirname(buf);
 }
 
+int jg_serve_ckpt_check(const struct jg_serve_ckpt *c, const char *db)
+{
+	char dir[4096];
+	const char *d = db_dir(db, dir, sizeof(dir));
+
+	if (c->sink_path && !c->key_path) {
+		fprintf(stderr, "jitgate: --checkpoint-sink needs "
+		        "--checkpoint-key\n");
+		return -1;
+	}
+	if (c->sink_path && d && jg_ckpt_sink_inside(c->sink_path, d)) {
+		fprintf(stderr, "jitgate: checkpoint sink %s is inside the "
+		        "database's directory %s: put it where whoever can "
+		        "rewrite the database cannot\n", c->sink_path, d);
+		return -1;
+	}
+	return 0;
+}
+
 int jg_serve_ckpt_start(const struct jg_serve_ckpt *c, struct jg_gate *gate,
-                        const char *db, int64_t (*clock)(void))
+                        int64_t (*clock)(void))
 {
 	EVP_PKEY *key = NULL;
 	struct jg_ckpt_config cfg = {.sink_fd = -1, .every = (int)c->every,
 	                             .interval = (int)c->interval,
 	                             .clock = clock};
-	char err[512], dir[4096];
+	char err[512];
 
-	if (!c->key_path) {
-		if (c->sink_path)
-			fprintf(stderr, "jitgate: --checkpoint-sink needs "
-			        "--checkpoint-key\n");
-		return c->sink_path ? -1 : 0;
-	}
+	if (!c->key_path)
+		return 0;
 	if (jg_ckpt_key_open(c->key_path, &key, err, sizeof(err)) != JG_OK)
 		goto fail;
 	if (!c->sink_path)
 		fprintf(stderr, "jitgate: warning: checkpoints without "
 		        "--checkpoint-sink are only in the database, which "
 		        "whoever rewrites the trail can rewrite too\n");
-	else if ((cfg.sink_fd = jg_ckpt_sink_open(
-	                  c->sink_path, db_dir(db, dir, sizeof(dir)), err,
-	                  sizeof(err))) < 0)
+	else if ((cfg.sink_fd = jg_ckpt_sink_open(c->sink_path, err,
+	                                          sizeof(err))) < 0)
 		goto fail;
 	cfg.key = key;
 	cfg.sink_path = c->sink_path;

@@ -39,11 +39,18 @@ void jg_serve_ckpt_init(struct jg_serve_ckpt *c);
 int jg_serve_ckpt_opt(struct jg_serve_ckpt *c, int opt, const char *arg);
 
 /*
- * After the index is loaded: open the key (made on first start), the
- * sink (refused inside the SQLite database's directory), and start the
- * signer. A no-op without --checkpoint-key. 0, or -1 after printing why.
+ * Before anything is opened: a sink needs a key, and may not lie in the
+ * SQLite database db's directory (whoever can rewrite the database could
+ * rewrite the sink too). 0, or -1 after printing why.
+ */
+int jg_serve_ckpt_check(const struct jg_serve_ckpt *c, const char *db);
+
+/*
+ * After the index is loaded: open the key (made on first start) and the
+ * sink, and start the signer. A no-op without --checkpoint-key. 0, or -1
+ * after printing why.
  */
 int jg_serve_ckpt_start(const struct jg_serve_ckpt *c, struct jg_gate *gate,
-                        const char *db, int64_t (*clock)(void));
+                        int64_t (*clock)(void));
 
 #endif
