@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 
 #include "audit/checkpoint.h"
+#include "core/limits.h"
 #include "sign/keyfile.h"
 #include "util/b64url.h"
 #include "util/crypto.h"
@@ -24,6 +25,9 @@
 
 #define SIG_BYTES 64 /* Ed25519 */
 #define MSG_MAX 128
+/* An export line: an event's details hold at most a request body's
+ * worth (a policy replay's is the largest), with room to spare. */
+#define EVENT_LINE_MAX (2 * JG_BIG_BODY_MAX)
 
 static enum jg_err errf(enum jg_err e, char *err, size_t errlen,
                         const char *fmt, ...)
@@ -322,14 +326,19 @@ enum jg_err jg_ckpt_read_sink(FILE *f, EVP_PKEY *pub,
 	char *line = NULL, msg[JG_WHY_MAX];
 	size_t cap = 0, lcap = 0, lineno = 0;
 	enum jg_err e = JG_OK;
+	ssize_t len;
 
 	*out = NULL;
 	*n = 0;
-	while (e == JG_OK && getline(&line, &lcap, f) > 0) {
+
+	while (e == JG_OK && (len = getline(&line, &lcap, f)) > 0) {
 		lineno++;
 		if (line[0] == '\n')
 			continue;
-		if ((e = jg_ckpt_parse(line, &cp, msg)) != JG_OK)
+		if (len >= JG_CKPT_LINE_MAX)
+			e = errf(JG_EINVAL, why, JG_WHY_MAX, "line %zu: longer "
+			         "than any checkpoint", lineno);
+		else if ((e = jg_ckpt_parse(line, &cp, msg)) != JG_OK)
 			errf(e, why, JG_WHY_MAX, "line %zu: %s", lineno, msg);
 		else if (!jg_ckpt_sig_ok(pub, &cp))
 			e = errf(JG_EINVAL, why, JG_WHY_MAX, "line %zu: the "
@@ -390,10 +399,11 @@ enum jg_err jg_ckpt_verify_export(FILE *f, const struct jg_checkpoint *cps,
 	char *line = NULL;
 	size_t lcap = 0;
 	int stop = 0;
+	ssize_t len;
 
 	jg_audit_verifier_init(&v, rep, cps, n);
-	while (!stop && getline(&line, &lcap, f) > 0) {
-		if (event_of(line, &ev) != 0) {
+	while (!stop && (len = getline(&line, &lcap, f)) > 0) {
+		if (len > EVENT_LINE_MAX || event_of(line, &ev) != 0) {
 			snprintf(rep->reason, sizeof(rep->reason), "line %lld "
 			         "of the export is not an audit event",
 			         (long long)rep->count + 1);

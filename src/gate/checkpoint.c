@@ -14,7 +14,6 @@
  * halt), then the store's transaction; the signer's own lock is never
  * held across either.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -188,7 +188,8 @@ void jg_gate_halt_locked(struct jg_gate *g, const char *why)
 {
 	snprintf(g->halted_why, sizeof(g->halted_why), "%s", why);
 	__atomic_store_n(&g->halted, 1, __ATOMIC_RELEASE);
-	jg_index_clear(g->index);
+	if (g->index)
+		jg_index_clear(g->index);
 	__atomic_store_n(&g->fresh, 1, __ATOMIC_RELEASE);
 	fprintf(stderr, "jitgate: ALERT: %s; someone changed the database "
 	        "behind this server. check allows nothing until restart; "
