@@ -4,8 +4,9 @@
  * against checkpoints catches that the hash chain alone does not: a tail
  * cut off, an event deleted or edited, and the whole chain rewritten from
  * a new genesis (a consistent chain). Then the same through a real store
- * (SQLite, or PostgreSQL with JITGATE_TEST_PG): the checkpoints table and
- * jg_audit_verify_pinned.
+ * (SQLite, or PostgreSQL with JITGATE_TEST_PG): the checkpoints table,
+ * jg_audit_verify_pinned, and a gate that halts when its trail goes
+ * backwards and whose signer writes the sink.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,8 @@
 
 #include "audit/audit.h"
 #include "audit/checkpoint.h"
+#include "gate/gate.h"
+#include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
 
@@ -450,6 +453,144 @@ static void store_keeps_checkpoints(void **state)
 	EVP_PKEY_free(k);
 }
 
+
+/* ---- a gate on the store ------------------------------------------------ */
+
+static const char policy_yaml[] =
+        "version: 1\n"
+        "groups:\n"
+        "  dba: {members: [alice]}\n"
+        "resources:\n"
+        "  db: {actions: [sql.read]}\n"
+        "rules:\n"
+        "  - name: any\n"
+        "    match: {}\n"
+        "    decision: auto\n"
+        "    max_duration: 1h\n";
+
+static struct jg_gate *new_gate(struct jg_store *st)
+{
+	struct jg_policy *pol = NULL;
+	struct jg_gate *g = NULL;
+	char err[256] = "";
+
+	assert_int_equal(jg_policy_parse("t.yaml", policy_yaml,
+	                                 sizeof(policy_yaml) - 1, &pol, err,
+	                                 sizeof(err)),
+	                 JG_OK);
+	assert_int_equal(jg_gate_new(st, pol, NULL, &g), JG_OK);
+	assert_int_equal(jg_gate_index_load(g), JG_OK);
+	return g;
+}
+
+static void halts_when_the_tail_is_cut(void **state)
+{
+	struct fx *f = *state;
+	struct jg_gate *g;
+	char why[JG_WHY_MAX];
+
+	append(f->st, 5);
+	g = new_gate(f->st);
+	append(f->st, 2);
+	assert_int_equal(jg_gate_sync(g), JG_OK);
+	assert_false(jg_gate_halted(g, why));
+	tdb_exec(f->path, "DELETE FROM audit WHERE seq > 5");
+	append(f->st, 3); /* seqs 6..8 again, other hashes */
+	assert_int_equal(jg_gate_sync(g), JG_OK);
+	assert_true(jg_gate_halted(g, why));
+	assert_non_null(strstr(why, "event 7, already applied, was rewritten"));
+	jg_gate_free(g);
+}
+
+static void halts_when_the_head_is_rewritten(void **state)
+{
+	struct fx *f = *state;
+	struct jg_gate *g;
+	char why[JG_WHY_MAX];
+
+	append(f->st, 3);
+	g = new_gate(f->st);
+	tdb_exec(f->path, "DELETE FROM audit WHERE seq = 3");
+	assert_int_equal(jg_gate_sync(g), JG_OK);
+	assert_true(jg_gate_halted(g, why));
+	assert_non_null(strstr(why, "event 3, already applied, is gone"));
+	assert_int_equal(jg_gate_sync(g), JG_OK); /* stays halted */
+	assert_true(jg_gate_halted(g, NULL));
+	jg_gate_free(g);
+}
+
+static int64_t fixed_clock(void) { return 1764000300; }
+
+/* Start a signer on g with a new key file in dir and the sink there. */
+static void start_signer(struct jg_gate *g, const char *dir)
+{
+	char path[256], sink[256], err[512] = "";
+	struct jg_ckpt_config c = {.every = 1000, .interval = 3600,
+	                           .clock = fixed_clock};
+
+	snprintf(path, sizeof(path), "%s/ck.pem", dir);
+	snprintf(sink, sizeof(sink), "%s/sink", dir);
+	assert_int_equal(jg_ckpt_key_open(path, &c.key, err, sizeof(err)),
+	                 JG_OK);
+	c.sink_path = sink;
+	c.sink_fd = jg_ckpt_sink_open(sink, err, sizeof(err));
+	assert_true(c.sink_fd >= 0);
+	assert_int_equal(jg_gate_signer_start(g, &c, err, sizeof(err)), JG_OK);
+}
+
+static void signer_writes_the_sink(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal admin = {.name = "root", .roles = JG_ROLE_ADMIN};
+	struct jg_audit_report rep;
+	struct jg_gate *g;
+	char dir[] = "/tmp/jg-ckpt-gate-XXXXXX", sink[256], line[1024];
+	char why[JG_WHY_MAX];
+	size_t pins = 0;
+	FILE *in;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sink, sizeof(sink), "%s/sink", dir);
+	append(f->st, 4);
+	g = new_gate(f->st);
+	start_signer(g, dir);
+	jg_gate_signer_stop(g); /* signs the head it applied on the way out */
+	in = fopen(sink, "r");
+	assert_non_null(in);
+	assert_non_null(fgets(line, sizeof(line), in));
+	fclose(in);
+	assert_non_null(strstr(line, "{\"seq\":4,"));
+
+	/* a signer started again verifies the trail against the store's pin */
+	start_signer(g, dir);
+	assert_int_equal(jg_gate_audit_verify_pinned(g, &admin, &rep, &pins,
+	                                             why),
+	                 JG_OK);
+	assert_true(rep.ok);
+	assert_int_equal(pins, 1);
+	tdb_exec(f->path, "DELETE FROM audit WHERE seq > 3");
+	assert_int_equal(jg_gate_audit_verify_pinned(g, &admin, &rep, &pins,
+	                                             why),
+	                 JG_OK);
+	assert_false(rep.ok);
+	assert_int_equal(rep.broken_seq, 4);
+	jg_gate_free(g);
+
+	/* a gate started on the cut trail halts at once: the sink says 4 */
+	g = new_gate(f->st);
+	assert_false(jg_gate_halted(g, NULL));
+	start_signer(g, dir);
+	assert_true(jg_gate_halted(g, why));
+	assert_non_null(strstr(why, "signed in the checkpoint sink, is gone"));
+	jg_gate_free(g);
+	unlink(sink);
+	snprintf(sink, sizeof(sink), "%s/ck.pem", dir);
+	unlink(sink);
+	snprintf(sink, sizeof(sink), "%s/ck.pem.pub", dir);
+	unlink(sink);
+	rmdir(dir);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -467,6 +608,9 @@ int main(void)
 	};
 	const struct CMUnitTest stored[] = {
 	        T(store_keeps_checkpoints),
+	        T(halts_when_the_tail_is_cut),
+	        T(halts_when_the_head_is_rewritten),
+	        T(signer_writes_the_sink),
 	};
 	int rc = cmocka_run_group_tests_name("checkpoint", pure, NULL, NULL);
 
