@@ -99,9 +99,9 @@ static int went_back(struct jg_gate *g, const struct page *p, char *why,
 		return 0;
 	if (p->n == 0 || p->ev[0].seq != g->sync_seq) {
 		snprintf(why, len, "the audit trail went backwards: event %lld, "
-		         "already applied, is gone (the trail now ends at "
-		         "%s)", (long long)g->sync_seq,
-		         p->n == 0 ? "an earlier seq" : "a gap");
+		         "already applied, is gone (%s)", (long long)g->sync_seq,
+		         p->n == 0 ? "the trail ends before it"
+		                   : "deleted from the middle");
 		return 1;
 	}
 	if (strcmp(p->ev[0].hash, g->sync_hash) != 0) {

@@ -58,6 +58,13 @@ jg_run enforcer check bob staging-db sql.read
 expect_rc "nothing else is allowed either until restart" 1
 expect_match "the server log says so loudly" 'ALERT: the audit trail went backwards' \
 	"$(cat "$JG_TMP/server.log")"
+# the token cache no longer hears of revocations: halted, it is not used
+jg_run admin --json token list
+BOB_TOK=$(printf '%s' "$OUT" | tr '{' '\n' | grep '"principal": *"bob"' | grep -o 'tok_[A-Za-z0-9]*' | head -n 1)
+jg_run admin token revoke "$BOB_TOK"
+expect_rc "admin revokes bob's token" 0
+jg_run bob whoami
+expect_rc "bob's revoked token no longer works on the halted server" 2
 jg_stop
 
 # a restart rebuilds the index from the grants themselves
