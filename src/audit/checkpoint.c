@@ -117,10 +117,6 @@ enum jg_err jg_ckpt_pub_read(const char *path, EVP_PKEY **key, char *err,
 		return errf(JG_EINVAL, err, errlen, "cannot open '%s': %s",
 		            path, strerror(errno));
 	k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
-	if (!k) { /* the private key file itself will do */
-		rewind(f);
-		k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	}
 	fclose(f);
 	if (!k || !is_ed25519(k)) {
 		EVP_PKEY_free(k);

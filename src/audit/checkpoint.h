@@ -42,10 +42,8 @@
 enum jg_err jg_ckpt_key_open(const char *path, EVP_PKEY **key, char *err,
                              size_t errlen);
 
-/*
- * A public key to verify with, from path: a PEM public key (FILE.pub) or
- * the private key file itself. Non-OK with err set.
- */
+/* A public key to verify with, from path (PEM, as FILE.pub holds it).
+ * Non-OK with err set. */
 enum jg_err jg_ckpt_pub_read(const char *path, EVP_PKEY **key, char *err,
                              size_t errlen);
 

@@ -19,6 +19,7 @@ const char jg_serve_ckpt_usage[] =
         "key (made on first\n"
         "                       start, mode 0600; public half in "
         "FILE.pub); off without it\n"
+        "                       (env JITGATE_CHECKPOINT_KEY)\n"
         "  --checkpoint-sink FILE\n"
         "                       append each checkpoint to FILE, outside "
         "the database's\n"
