@@ -73,6 +73,21 @@ jg_run enforcer check alice staging-db sql.write
 expect_rc "after restart the revoked grant stays denied" 1
 jg_run enforcer check bob staging-db sql.read
 expect_rc "after restart bob's live grant is allowed again" 0
+
+# the other order: a grant revoked, then its revocation cut from the trail
+jg_run alice request staging-db sql.write --reason "another row" --duration 30m
+GRANT=$(printf '%s' "$OUT" | grep -o 'grt_[A-Za-z0-9]*')
+jg_run admin revoke "$GRANT" --reason "done early"
+N=$(last_seq "$JG_TMP/j.db")
+jg_sql "DELETE FROM audit WHERE seq = $N"
+for i in $(seq 1 100); do # the next sync step (100 ms) notices
+	grep -q 'ALERT' "$JG_TMP/server.log" && break
+	sleep 0.1
+done
+jg_run enforcer check alice staging-db sql.write
+expect_rc "a grant whose revocation was cut from the trail stays denied" 1
+expect_match "and check says the trail went backwards" \
+	"audit trail went backwards: event $N, already applied, is gone" "$OUT"
 jg_stop
 
 # --- signed checkpoints ---------------------------------------------------
