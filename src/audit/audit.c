@@ -68,13 +68,6 @@ enum jg_err jg_audit_append(struct jg_store *st, int64_t now,
  */
 #define VERIFY_PAGE 10000
 
-struct verify_state {
-	struct jg_audit_report *rep;
-	char prev[JG_SHA256_HEX];
-	struct jg_canon canon; /* one buffer for the whole walk */
-	enum jg_err err;       /* set when verifying itself failed */
-};
-
 static int broken(struct jg_audit_report *rep, int64_t seq, const char *why)
 {
 	rep->ok = 0;
@@ -83,10 +76,52 @@ static int broken(struct jg_audit_report *rep, int64_t seq, const char *why)
 	return 1;
 }
 
-static int verify_one(const struct jg_event *ev, void *ctx)
+/*
+ * ev passed the chain: match the checkpoints signed for its seq. A hash
+ * that differs there proves only that something in (vouched, seq] was
+ * changed, deleted or rewritten, not which event: the checkpoint before
+ * vouches for everything up to its own seq, so the first event nothing
+ * vouches for is named.
+ */
+static int match_checkpoints(struct jg_audit_verifier *v,
+                             const struct jg_event *ev)
 {
-	struct verify_state *vs = ctx;
-	struct jg_audit_report *rep = vs->rep;
+	char why[240];
+
+	while (v->icp < v->ncps && v->cps[v->icp].seq <= ev->seq) {
+		const struct jg_checkpoint *cp = &v->cps[v->icp++];
+		if (cp->seq < ev->seq)
+			continue; /* a seq below 1: not a real checkpoint */
+		if (strcmp(cp->hash, ev->hash) != 0) {
+			snprintf(why, sizeof(why), "event %lld differs from its "
+			         "signed checkpoint: an event from %lld to %lld "
+			         "was changed, deleted or the chain rewritten",
+			         (long long)ev->seq, (long long)v->vouched + 1,
+			         (long long)ev->seq);
+			return broken(v->rep, v->vouched + 1, why);
+		}
+		v->vouched = ev->seq;
+	}
+	return 0;
+}
+
+void jg_audit_verifier_init(struct jg_audit_verifier *v,
+                            struct jg_audit_report *rep,
+                            const struct jg_checkpoint *cps, size_t n)
+{
+	memset(v, 0, sizeof(*v));
+	memset(rep, 0, sizeof(*rep));
+	rep->ok = 1;
+	v->rep = rep;
+	v->cps = cps;
+	v->ncps = n;
+	memcpy(v->prev, JG_AUDIT_GENESIS, sizeof(v->prev));
+}
+
+int jg_audit_verifier_event(const struct jg_event *ev, void *ctx)
+{
+	struct jg_audit_verifier *v = ctx;
+	struct jg_audit_report *rep = v->rep;
 	char hash[JG_SHA256_HEX], why[160];
 	int64_t want = rep->count + 1;
 	enum jg_err e;
@@ -96,11 +131,11 @@ static int verify_one(const struct jg_event *ev, void *ctx)
 		         "%lld", (long long)want, (long long)ev->seq);
 		return broken(rep, want, why);
 	}
-	if (strcmp(ev->prev_hash, vs->prev) != 0)
+	if (strcmp(ev->prev_hash, v->prev) != 0)
 		return broken(rep, ev->seq, "prev_hash does not match the hash "
 		                            "of the event before it");
-	if ((e = hash_in(&vs->canon, ev, hash)) == JG_ENOMEM) {
-		vs->err = e;
+	if ((e = hash_in(&v->canon, ev, hash)) == JG_ENOMEM) {
+		v->err = e;
 		return 1;
 	}
 	if (e != JG_OK)
@@ -109,44 +144,68 @@ static int verify_one(const struct jg_event *ev, void *ctx)
 	if (strcmp(hash, ev->hash) != 0)
 		return broken(rep, ev->seq, "hash mismatch: the event was "
 		                            "altered after it was written");
-	memcpy(vs->prev, ev->hash, sizeof(vs->prev));
+	memcpy(v->prev, ev->hash, sizeof(v->prev));
 	rep->count++;
-	return 0;
+	return match_checkpoints(v, ev);
+}
+
+void jg_audit_verifier_end(struct jg_audit_verifier *v)
+{
+	char why[200];
+
+	if (v->rep->ok && v->icp < v->ncps) {
+		snprintf(why, sizeof(why), "the trail ends at seq %lld but seq "
+		         "%lld was signed: events from %lld on were deleted",
+		         (long long)v->rep->count,
+		         (long long)v->cps[v->ncps - 1].seq,
+		         (long long)v->rep->count + 1);
+		broken(v->rep, v->rep->count + 1, why);
+	}
+	jg_canon_release(&v->canon);
 }
 
 /* Verify page after page until the end, a break or a failure. */
-static enum jg_err verify_pages(struct jg_store *st, struct verify_state *vs)
+static enum jg_err verify_pages(struct jg_store *st,
+                                struct jg_audit_verifier *v)
 {
 	struct jg_filter f = {.limit = VERIFY_PAGE};
 	enum jg_err e;
 
 	/* Page through in short read transactions so writers keep going. */
 	for (;;) {
-		int64_t next = 0, before = vs->rep->count;
+		int64_t next = 0, before = v->rep->count;
 		if ((e = st->ops->begin(st, 0)) != JG_OK)
 			return e;
-		e = st->ops->audit_walk(st, &f, verify_one, vs, &next);
+		e = st->ops->audit_walk(st, &f, jg_audit_verifier_event, v,
+		                        &next);
 		st->ops->rollback(st);
 		if (e == JG_OK)
-			e = vs->err;
-		if (e != JG_OK || !vs->rep->ok ||
-		    vs->rep->count - before < f.limit)
+			e = v->err;
+		if (e != JG_OK || !v->rep->ok ||
+		    v->rep->count - before < f.limit)
 			return e;
 		f.cursor = next;
 	}
 }
 
-enum jg_err jg_audit_verify(struct jg_store *st, struct jg_audit_report *rep)
+enum jg_err jg_audit_verify_pinned(struct jg_store *st,
+                                   const struct jg_checkpoint *cps, size_t n,
+                                   struct jg_audit_report *rep)
 {
-	struct verify_state vs = {.rep = rep};
+	struct jg_audit_verifier v;
 	enum jg_err e;
 
-	memset(rep, 0, sizeof(*rep));
-	rep->ok = 1;
-	memcpy(vs.prev, JG_AUDIT_GENESIS, sizeof(vs.prev));
-	e = verify_pages(st, &vs);
-	jg_canon_release(&vs.canon);
+	jg_audit_verifier_init(&v, rep, cps, n);
+	e = verify_pages(st, &v);
+	if (e != JG_OK)
+		v.ncps = v.icp; /* no verdict: the caller reports e */
+	jg_audit_verifier_end(&v);
 	return e;
+}
+
+enum jg_err jg_audit_verify(struct jg_store *st, struct jg_audit_report *rep)
+{
+	return jg_audit_verify_pinned(st, NULL, 0, rep);
 }
 
 json_t *jg_audit_event_json(const struct jg_event *ev)

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "audit/canon.h"
 #include "store/store.h"
 
 #define JG_AUDIT_GENESIS \
@@ -48,6 +49,38 @@ struct jg_audit_report {
  */
 enum jg_err jg_audit_verify(struct jg_store *st,
                             struct jg_audit_report *rep);
+
+/*
+ * The same, and the trail must also match every signed checkpoint in
+ * cps (n of them, sorted by seq; see checkpoint.h): reach each one's seq
+ * with its hash. A trail that ends before a signed seq, or whose hash
+ * there differs (a rewrite, however consistent), is broken: broken_seq
+ * names the first event no matching checkpoint vouches for.
+ */
+enum jg_err jg_audit_verify_pinned(struct jg_store *st,
+                                   const struct jg_checkpoint *cps, size_t n,
+                                   struct jg_audit_report *rep);
+
+/*
+ * The walk itself, for events from elsewhere (an export file): init,
+ * feed each event in order to jg_audit_verifier_event (non-zero: stop,
+ * the chain broke or err is set), then jg_audit_verifier_end, which
+ * checks the checkpoints past the last event and frees what init took.
+ */
+struct jg_audit_verifier {
+	struct jg_audit_report *rep; /* borrowed */
+	char prev[JG_SHA256_HEX];
+	struct jg_canon canon;       /* one buffer for the whole walk */
+	enum jg_err err;             /* set when verifying itself failed */
+	const struct jg_checkpoint *cps; /* borrowed, sorted by seq */
+	size_t ncps, icp;            /* icp: the next one to match */
+	int64_t vouched;             /* seq of the last checkpoint matched */
+};
+void jg_audit_verifier_init(struct jg_audit_verifier *v,
+                            struct jg_audit_report *rep,
+                            const struct jg_checkpoint *cps, size_t n);
+int jg_audit_verifier_event(const struct jg_event *ev, void *v);
+void jg_audit_verifier_end(struct jg_audit_verifier *v);
 
 /* A new JSON object for ev as the API shows it (caller owns it). */
 json_t *jg_audit_event_json(const struct jg_event *ev);

@@ -101,6 +101,13 @@ static const struct jg_cli_opt audit_export_opts[] = {
 	OPT_END,
 };
 
+static const struct jg_cli_opt audit_verify_opts[] = {
+	{"checkpoints", 0, JG_OPT_VALUE, "FILE", "also check the trail against the signed checkpoints in FILE (the server's sink)"},
+	{"public-key", 0, JG_OPT_VALUE, "FILE", "the checkpoint key's public half (KEY.pub); needed with --checkpoints"},
+	{"input", 'i', JG_OPT_VALUE, "FILE", "verify this export (audit export -o FILE) offline instead of the server's trail"},
+	OPT_END,
+};
+
 static const struct jg_cli_opt token_create_opts[] = {
 	{"group", 0, JG_OPT_LIST, "G", "member of group G (repeatable)"},
 	{"role", 0, JG_OPT_LIST, "ROLE", "admin, auditor or checker (repeatable)"},
@@ -201,8 +208,8 @@ static const struct jg_cli_cmd commands[] = {
 	{"audit", "export", jg_cli_cmd_audit_export, "export audit events as NDJSON",
 	 "[--actor A] [--type T] [--subject S] [--since T] [--until T] [-o FILE]",
 	 audit_export_opts, 0, 0},
-	{"audit", "verify", jg_cli_cmd_audit_verify, "verify the audit hash chain; exit 1 when broken",
-	 "", NULL, 0, 0},
+	{"audit", "verify", jg_cli_cmd_audit_verify, "verify the audit hash chain (and signed checkpoints); exit 1 when broken",
+	 "[--checkpoints FILE --public-key FILE [-i EXPORT]]", audit_verify_opts, 0, 0},
 	{"token", "create", jg_cli_cmd_token_create, "create a bearer token (shown once)",
 	 "PRINCIPAL [--group G]... [--role admin|auditor|checker]... [--service] [--description D] [-q]",
 	 token_create_opts, 1, 1},

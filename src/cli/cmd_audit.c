@@ -4,7 +4,11 @@
  * `export` streams the server's NDJSON as it arrives (no size bound: the
  * trail may be large), to stdout or to -o FILE; a failed export removes
  * the file it created so no truncated evidence is left behind. `verify`
- * exits 1 when the hash chain is broken, naming the first bad seq.
+ * exits 1 when the hash chain is broken, naming the first bad seq. With
+ * --checkpoints it verifies here, not on the server: the events (an
+ * export file given with -i, or the server's export) against the signed
+ * checkpoints of the sink file and the public key, so an auditor needs
+ * no server and no trust in one (audit/checkpoint.h).
  *
  * --since/--until take RFC 3339, a date, or a duration meaning "that long
  * ago" (jg_cli_time_arg).
@@ -13,11 +17,13 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/output.h"
+#include "audit/checkpoint.h"
 #include "core/limits.h"
 #include "core/model.h"
 #include "util/timefmt.h"
@@ -109,6 +115,115 @@ int jg_cli_cmd_audit_export(struct jg_cli *cli, const struct jg_cli_args *a)
 	return rv;
 }
 
+/* Print rep as the server's verify answers, and the exit status. */
+static int print_report(const struct jg_cli *cli,
+                        const struct jg_audit_report *rep, size_t pins)
+{
+	json_t *ans = json_pack("{s:b,s:I,s:I}", "ok", rep->ok, "count",
+	                        (json_int_t)rep->count, "checkpoints",
+	                        (json_int_t)pins);
+	int rv = JG_EXIT_OK;
+
+	if (ans && !rep->ok) {
+		json_object_set_new(ans, "broken_seq",
+		                    json_integer(rep->broken_seq));
+		json_object_set_new(ans, "reason", json_string(rep->reason));
+	}
+	if (cli->json)
+		rv = jg_out_json(ans);
+	else if (rep->ok)
+		printf("audit: OK, %lld events, %zu signed checkpoints\n",
+		       (long long)rep->count, pins);
+	else
+		printf("audit: BROKEN at seq %lld: %s\n",
+		       (long long)rep->broken_seq, rep->reason);
+	json_decref(ans);
+	return rv ? rv : rep->ok ? JG_EXIT_OK : JG_EXIT_NO;
+}
+
+/* The events to verify: -i FILE, or the server's whole export in a
+ * temporary file. NULL after printing why. */
+static FILE *open_events(struct jg_cli *cli, const char *input, int *rv)
+{
+	static const struct jg_kv none[] = {{NULL, NULL}};
+	FILE *f;
+
+	if (input) {
+		if (!(f = fopen(input, "r")))
+			*rv = jg_cli_fail("cannot open '%s': %s", input,
+			                  strerror(errno));
+		return f;
+	}
+	if (!jg_cli_client(cli)) {
+		*rv = JG_EXIT_ERR;
+		return NULL;
+	}
+	if (!(f = tmpfile())) {
+		*rv = jg_cli_fail("cannot make a temporary file: %s",
+		                  strerror(errno));
+		return NULL;
+	}
+	if ((*rv = jg_client_stream(jg_cli_client(cli), "/v1/audit/export",
+	                            none, f)) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	rewind(f);
+	return f;
+}
+
+/* Load the public key and the signed checkpoints. */
+static int load_pins(const char *sink, const char *pubfile,
+                     struct jg_checkpoint **cps, size_t *n)
+{
+	EVP_PKEY *pub = NULL;
+	char err[512], why[JG_WHY_MAX];
+	FILE *f;
+	enum jg_err e;
+
+	if (jg_ckpt_pub_read(pubfile, &pub, err, sizeof(err)) != JG_OK)
+		return jg_cli_fail("%s", err);
+	if (!(f = fopen(sink, "r"))) {
+		EVP_PKEY_free(pub);
+		return jg_cli_fail("cannot open '%s': %s", sink,
+		                   strerror(errno));
+	}
+	e = jg_ckpt_read_sink(f, pub, cps, n, why);
+	fclose(f);
+	EVP_PKEY_free(pub);
+	if (e != JG_OK)
+		return jg_cli_fail("%s: %s", sink, why);
+	return JG_EXIT_OK;
+}
+
+/* verify --checkpoints: here, against the sink, with the public key. */
+static int verify_pinned(struct jg_cli *cli, const struct jg_cli_args *a)
+{
+	const char *pubfile = jg_cli_opt(a, "public-key");
+	struct jg_checkpoint *cps = NULL;
+	struct jg_audit_report rep;
+	size_t n = 0;
+	FILE *events;
+	int rv;
+
+	if (!pubfile)
+		return jg_cli_fail("--checkpoints needs --public-key FILE (the "
+		                   "checkpoint key's FILE.pub)");
+	if ((rv = load_pins(jg_cli_opt(a, "checkpoints"), pubfile, &cps, &n)))
+		return rv;
+	if (!(events = open_events(cli, jg_cli_opt(a, "input"), &rv))) {
+		free(cps);
+		return rv;
+	}
+	if (jg_ckpt_verify_export(events, cps, n, &rep) != JG_OK)
+		rv = jg_cli_fail("cannot read the events");
+	else
+		rv = print_report(cli, &rep, n);
+	fclose(events);
+	free(cps);
+	return rv;
+}
+
 int jg_cli_cmd_audit_verify(struct jg_cli *cli, const struct jg_cli_args *a)
 {
 	const json_t *ok;
@@ -116,7 +231,11 @@ int jg_cli_cmd_audit_verify(struct jg_cli *cli, const struct jg_cli_args *a)
 	char why[512];
 	int rv;
 
-	(void)a;
+	if (jg_cli_opt(a, "checkpoints"))
+		return verify_pinned(cli, a);
+	if (jg_cli_opt(a, "input") || jg_cli_opt(a, "public-key"))
+		return jg_cli_fail("--input and --public-key go with "
+		                   "--checkpoints FILE");
 	if (!jg_cli_client(cli))
 		return JG_EXIT_ERR;
 	if ((rv = jg_client_call(jg_cli_client(cli), "GET", "/v1/audit/verify",

@@ -276,6 +276,10 @@ enum jg_err jg_gate_authorize(struct jg_gate *g,
 	memset(out, 0, sizeof(*out));
 	if ((e = check_args(who, q, why)) != JG_OK)
 		return e;
+	/* a trail that went backwards can no longer be trusted to hold a
+	 * revocation: nothing is allowed until restart (sync.c) */
+	if (jg_gate_halted(g, out->reason))
+		return JG_OK;
 	if (q->token)
 		e = by_token(g, who, q, now, out, &until, why);
 	else if (jg_gate_cached(g))

@@ -39,6 +39,7 @@ void jg_gate_free(struct jg_gate *g)
 {
 	if (!g)
 		return;
+	jg_gate_signer_stop(g); /* uses the sync state: first */
 	jg_gate_sync_stop(g);
 	jg_index_free(g->index);
 	jg_authcache_free(g->auth);
@@ -193,7 +194,8 @@ enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
 {
 	char digest[JG_SHA256_HEX];
 	struct jg_token t;
-	int cache = jg_gate_cached(g);
+	/* halted, the cache no longer learns of revocations: ask the store */
+	int cache = jg_gate_cached(g) && !jg_gate_halted(g, NULL);
 	uint64_t gen;
 	enum jg_err e;
 

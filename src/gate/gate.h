@@ -13,6 +13,8 @@
 #ifndef JG_GATE_H
 #define JG_GATE_H
 
+#include <openssl/evp.h>
+
 #include "core/policy.h"
 #include "store/store.h"
 
@@ -543,6 +545,53 @@ enum jg_err jg_gate_audit_verify(struct jg_gate *g,
                                  const struct jg_principal *who,
                                  struct jg_audit_report *rep,
                                  char why[JG_WHY_MAX]);
+
+/* ---- signed audit checkpoints (checkpoint.c) ---- */
+
+#define JG_CKPT_EVERY 1000  /* sign at least every this many events */
+#define JG_CKPT_INTERVAL 60 /* and every this many seconds (if any new) */
+
+struct jg_ckpt_config {
+	EVP_PKEY *key;          /* the checkpoint key; given over */
+	const char *sink_path;  /* the sink file, or NULL for none */
+	int sink_fd;            /* its fd, opened to append; given over */
+	int every;              /* events */
+	int interval;           /* seconds */
+	int64_t (*clock)(void); /* the time a checkpoint carries */
+};
+
+/*
+ * Start the signer: a thread that, every c->every events (as sync steps
+ * apply them) and every c->interval seconds when the trail grew, signs
+ * the head the index has applied (seq and hash) and writes it to the
+ * sink and the store. Before that, the sink's newest checkpoint is
+ * compared with the store: a trail that no longer reaches it, or differs
+ * there, halts the gate (see jg_gate_halted). Call after
+ * jg_gate_index_load. On success the gate owns c->key and c->sink_fd
+ * (the caller keeps them on failure). Stopped by jg_gate_free.
+ */
+enum jg_err jg_gate_signer_start(struct jg_gate *g,
+                                 const struct jg_ckpt_config *c, char *err,
+                                 size_t errlen);
+void jg_gate_signer_stop(struct jg_gate *g);
+
+/*
+ * 1 (why filled when not NULL) once this server saw its audit trail go
+ * backwards: fewer events, or another hash at a seq it had applied or
+ * signed. It then allows nothing (check's callers must deny with why)
+ * until restart.
+ */
+int jg_gate_halted(struct jg_gate *g, char why[JG_WHY_MAX]);
+
+/*
+ * Admin or auditor: jg_gate_audit_verify, and the trail must match the
+ * store's checkpoints signed by this server's key (none without one):
+ * *pins receives how many were checked.
+ */
+enum jg_err jg_gate_audit_verify_pinned(struct jg_gate *g,
+                                        const struct jg_principal *who,
+                                        struct jg_audit_report *rep,
+                                        size_t *pins, char why[JG_WHY_MAX]);
 
 /*
  * Record what the clock already decided: pending requests past their

@@ -35,6 +35,13 @@ struct jg_gate {
 	 * 0 sends check and authenticate to the store */
 	int fresh;
 	struct jg_syncer *syncer; /* owned; the background thread or NULL */
+	/* under sync_lock: hash of the event at sync_seq ("" when 0) */
+	char sync_hash[JG_SHA256_HEX];
+	/* atomic: the trail went backwards under this server (sync.c);
+	 * set once, never cleared: check allows nothing until restart */
+	int halted;
+	char halted_why[JG_WHY_MAX]; /* written once, before halted is set */
+	struct jg_signer *signer; /* owned; checkpoint.c, or NULL */
 	/* atomic: no decision is made at an earlier time (clock.c) */
 	int64_t clock_floor;
 };
@@ -42,6 +49,20 @@ struct jg_gate {
 /* Inside a read transaction: raise the decision clock to the time of
  * audit event last_seq, the trail's newest (clock.c). */
 enum jg_err jg_gate_clock_from_trail(struct jg_gate *g, int64_t last_seq);
+
+/* ---- the trail going backwards (sync.c), checkpoints (checkpoint.c) */
+
+/*
+ * Stop answering allow until restart, saying why (see sync.c): empties
+ * the index and logs to stderr. _locked: the caller holds sync_lock.
+ */
+void jg_gate_halt(struct jg_gate *g, const char *why);
+void jg_gate_halt_locked(struct jg_gate *g, const char *why);
+/* Under sync_lock, outside any transaction: what a halt a sync step
+ * found records (a checkpoint of the head this run had applied). */
+void jg_gate_record_halt(struct jg_gate *g, const char *why);
+/* After a sync step reached seq: wake the signer when N events are due. */
+void jg_gate_signer_poke(struct jg_gate *g, int64_t seq);
 
 /* Inside the transaction: queue the notice about r (notify/). */
 enum jg_err jg_gate_notice(struct jg_gate *g, enum jg_notice what,

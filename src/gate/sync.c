@@ -43,6 +43,7 @@ struct seen {
 	int64_t seq, ts;
 	enum seen_kind kind;
 	char subject[JG_ID_LEN];
+	char hash[JG_SHA256_HEX];
 };
 
 struct page {
@@ -63,6 +64,7 @@ static int collect(const struct jg_event *ev, void *ctx)
 	          : strcmp(ev->type, "token.revoked") == 0 ? SEEN_TOKEN_REVOKED
 	                                                   : SEEN_OTHER;
 	memcpy(s->subject, ev->subject, JG_ID_LEN);
+	memcpy(s->hash, ev->hash, JG_SHA256_HEX);
 	return p->n == SYNC_PAGE;
 }
 
@@ -83,21 +85,61 @@ static enum jg_err apply(struct jg_gate *g, const struct seen *s)
 	return e == JG_OK ? jg_index_apply(g->index, &gr) : e;
 }
 
-/* Inside a read transaction: the events after sync_seq, page by page. */
-static enum jg_err follow(struct jg_gate *g)
+/*
+ * Why a step re-reads the last event it applied: someone who can write
+ * the database may delete the tail of the trail (or rewrite it) while
+ * this server runs. New events would then reuse seqs at or below
+ * sync_seq, which "the events after sync_seq" never shows, so a
+ * revocation recorded after the cut would never reach the index. So each
+ * step first reads the event at sync_seq again: gone, or with another
+ * hash, means the trail went backwards. It costs one row per step.
+ */
+static int went_back(struct jg_gate *g, const struct page *p, char *why,
+                     size_t len)
 {
-	struct page *p = malloc(sizeof(*p)); /* 12 KiB: not on the stack */
+	if (g->sync_seq == 0)
+		return 0;
+	if (p->n == 0 || p->ev[0].seq != g->sync_seq) {
+		snprintf(why, len, "the audit trail went backwards: event %lld, "
+		         "already applied, is gone (%s)", (long long)g->sync_seq,
+		         p->n == 0 ? "the trail ends before it"
+		                   : "deleted from the middle");
+		return 1;
+	}
+	if (strcmp(p->ev[0].hash, g->sync_hash) != 0) {
+		snprintf(why, len, "the audit trail went backwards: event %lld, "
+		         "already applied, was rewritten (its hash changed)",
+		         (long long)g->sync_seq);
+		return 1;
+	}
+	return 0;
+}
+
+/* Inside a read transaction: the events after sync_seq, page by page.
+ * *back is set (with why) when the trail went backwards. */
+static enum jg_err follow(struct jg_gate *g, int *back, char *why,
+                          size_t len)
+{
+	struct page *p = malloc(sizeof(*p)); /* 29 KiB: not on the stack */
 	enum jg_err e = p ? JG_OK : JG_ENOMEM;
+	size_t first = g->sync_seq > 0; /* the page starts at sync_seq */
 	int64_t next;
 
 	while (e == JG_OK) {
-		struct jg_filter f = {.cursor = g->sync_seq,
+		struct jg_filter f = {.cursor = g->sync_seq - (int64_t)first,
 		                      .limit = SYNC_PAGE};
 		p->n = 0;
 		e = g->st->ops->audit_walk(g->st, &f, collect, p, &next);
-		for (size_t i = 0; e == JG_OK && i < p->n; i++)
-			if ((e = apply(g, &p->ev[i])) == JG_OK)
+		if (e == JG_OK && first && went_back(g, p, why, len)) {
+			*back = 1;
+			break;
+		}
+		for (size_t i = first; e == JG_OK && i < p->n; i++)
+			if ((e = apply(g, &p->ev[i])) == JG_OK) {
 				g->sync_seq = p->ev[i].seq;
+				memcpy(g->sync_hash, p->ev[i].hash,
+				       JG_SHA256_HEX);
+			}
 		if (p->n < SYNC_PAGE)
 			break;
 	}
@@ -114,11 +156,11 @@ static enum jg_err follow(struct jg_gate *g)
 static enum jg_err load(struct jg_gate *g)
 {
 	struct jg_filter f = {.state = "active", .limit = LOAD_PAGE};
-	char hash[JG_SHA256_HEX];
 	struct jg_grant *gs;
 	size_t n;
 	int64_t next = 0;
-	enum jg_err e = g->st->ops->audit_last(g->st, &g->sync_seq, hash);
+	enum jg_err e = g->st->ops->audit_last(g->st, &g->sync_seq,
+	                                       g->sync_hash);
 
 	if (e == JG_OK)
 		e = jg_gate_clock_from_trail(g, g->sync_seq);
@@ -140,20 +182,71 @@ static enum jg_err load(struct jg_gate *g)
 	return e;
 }
 
+/*
+ * The trail went backwards: answer no allow from now on (the index is
+ * emptied and stays the one check reads, so check never falls back to a
+ * store that can no longer be trusted), say so loudly, and stop
+ * following. Under sync_lock.
+ */
+void jg_gate_halt_locked(struct jg_gate *g, const char *why)
+{
+	snprintf(g->halted_why, sizeof(g->halted_why), "%s", why);
+	__atomic_store_n(&g->halted, 1, __ATOMIC_RELEASE);
+	if (g->index)
+		jg_index_clear(g->index);
+	__atomic_store_n(&g->fresh, 1, __ATOMIC_RELEASE);
+	fprintf(stderr, "jitgate: ALERT: %s; someone changed the database "
+	        "behind this server. check allows nothing until restart; "
+	        "run `jitgate audit verify --checkpoints SINK`\n", why);
+}
+
+void jg_gate_halt(struct jg_gate *g, const char *why)
+{
+	pthread_mutex_lock(&g->sync_lock);
+	if (!jg_gate_halted(g, NULL))
+		jg_gate_halt_locked(g, why);
+	pthread_mutex_unlock(&g->sync_lock);
+}
+
 enum jg_err jg_gate_sync(struct jg_gate *g)
 {
+	char why[JG_WHY_MAX];
+	int back = 0;
+	int64_t seq;
 	enum jg_err e;
 
 	if (!g->index)
 		return JG_OK;
 	pthread_mutex_lock(&g->sync_lock);
+	if (jg_gate_halted(g, NULL)) {
+		pthread_mutex_unlock(&g->sync_lock);
+		return JG_OK; /* stays halted: nothing more is applied */
+	}
 	if ((e = g->st->ops->begin(g->st, 0)) == JG_OK) {
-		e = g->loaded ? follow(g) : load(g);
+		e = g->loaded ? follow(g, &back, why, sizeof(why)) : load(g);
 		g->st->ops->rollback(g->st);
 	}
-	__atomic_store_n(&g->fresh, e == JG_OK, __ATOMIC_RELEASE);
+	if (back) {
+		jg_gate_halt_locked(g, why);
+		/* only a head this run applied itself is worth signing */
+		jg_gate_record_halt(g, why);
+	}
+	else
+		__atomic_store_n(&g->fresh, e == JG_OK, __ATOMIC_RELEASE);
+	seq = g->sync_seq;
 	pthread_mutex_unlock(&g->sync_lock);
+	if (e == JG_OK && !back)
+		jg_gate_signer_poke(g, seq);
 	return e;
+}
+
+int jg_gate_halted(struct jg_gate *g, char why[JG_WHY_MAX])
+{
+	if (!__atomic_load_n(&g->halted, __ATOMIC_ACQUIRE))
+		return 0;
+	if (why)
+		snprintf(why, JG_WHY_MAX, "%s", g->halted_why);
+	return 1;
 }
 
 int jg_gate_cached(struct jg_gate *g)

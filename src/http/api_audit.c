@@ -248,18 +248,22 @@ void jg_api_audit_verify(struct jg_ex *ex)
 {
 	struct jg_audit_report rep;
 	char why[JG_WHY_MAX] = "";
-	enum jg_err e = jg_gate_audit_verify(ex->gate, &ex->who, &rep, why);
+	size_t pins = 0;
+	enum jg_err e = jg_gate_audit_verify_pinned(ex->gate, &ex->who, &rep,
+	                                            &pins, why);
 
 	if (e != JG_OK) {
 		jg_ex_fail(ex, e, why);
 		return;
 	}
 	if (rep.ok)
-		jg_ex_json(ex, 200, json_pack("{s:b,s:I}", "ok", 1, "count",
-		                              (json_int_t)rep.count));
+		jg_ex_json(ex, 200, json_pack("{s:b,s:I,s:I}", "ok", 1, "count",
+		                              (json_int_t)rep.count,
+		                              "checkpoints", (json_int_t)pins));
 	else
-		jg_ex_json(ex, 200, json_pack("{s:b,s:I,s:I,s:s}", "ok", 0,
+		jg_ex_json(ex, 200, json_pack("{s:b,s:I,s:I,s:I,s:s}", "ok", 0,
 		                              "count", (json_int_t)rep.count,
+		                              "checkpoints", (json_int_t)pins,
 		                              "broken_seq",
 		                              (json_int_t)rep.broken_seq,
 		                              "reason", rep.reason));

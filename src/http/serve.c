@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "http/serve.h"
+#include "http/serve_ckpt.h"
 #include "notify/worker.h"
 #include "http/server.h"
 #include "exec/exec.h"
@@ -45,6 +46,7 @@ struct serve_opts {
 	struct jg_notify_config notify;
 	const char *webhook_secret_file;
 	char secret[256]; /* the webhook HMAC key, read from its file */
+	struct jg_serve_ckpt ckpt; /* signed audit checkpoints */
 };
 
 static int64_t wall_clock(void)
@@ -104,6 +106,7 @@ static void usage(FILE *f)
 	        "actions, per resource\n"
 	        "                       (docs/connectors.md; env "
 	        "JITGATE_CONNECTORS)\n");
+	fputs(jg_serve_ckpt_usage, f);
 }
 
 static int parse_listen(const char *s, struct serve_opts *o)
@@ -198,6 +201,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"notify-attempts", required_argument, NULL, 'A'},
 		{"keys-dir", required_argument, NULL, 'k'},
 		{"connectors", required_argument, NULL, 'C'},
+		JG_SERVE_CKPT_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -219,6 +223,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->notify.expiring_within = 300;
 	o->keys_dir = env_or("JITGATE_KEYS_DIR", NULL);
 	o->connectors_file = env_or("JITGATE_CONNECTORS", NULL);
+	jg_serve_ckpt_init(&o->ckpt);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -262,6 +267,13 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case 'k': o->keys_dir = optarg; break;
 		case 'C': o->connectors_file = optarg; break;
+		case JG_SERVE_CKPT_KEY:
+		case JG_SERVE_CKPT_SINK:
+		case JG_SERVE_CKPT_EVERY:
+		case JG_SERVE_CKPT_INTERVAL:
+			if (jg_serve_ckpt_opt(&o->ckpt, c, optarg))
+				return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -422,7 +434,8 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 		}
 	}
 	recover_executions(gate); /* after notify: its notices go out */
-	if (announce_token(o, secret) || start_index(gate)) {
+	if (announce_token(o, secret) || start_index(gate) ||
+	    jg_serve_ckpt_start(&o->ckpt, gate, wall_clock)) {
 		jg_notifier_stop(notifier);
 		jg_gate_free(gate);
 		return 1;
@@ -513,6 +526,8 @@ int jg_serve_main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	if (jg_serve_ckpt_check(&o.ckpt, o.db))
+		return 2;
 	if (jg_policy_load(o.policy, &policy, err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "jitgate: %s\n", err);
 		return 1;

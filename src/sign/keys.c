@@ -1,12 +1,9 @@
 /*
  * keys.c - the key directory: PEM files in, signatures and a JWKS out.
  *
- * Files are written the careful way: to a temporary name created with
- * O_EXCL and mode 0600, flushed and fsync'd, then renamed into place and
- * the directory fsync'd, so a crash leaves either no key or a whole one.
- * Reading refuses symlinks, non-regular files, files that others may read
- * (a signing key readable by everyone is not a secret any more) and
- * files or a directory owned by another user (who could plant a key).
+ * Each file is read and written the careful way of sign/keyfile.h; the
+ * directory itself must not be owned by another user (who could plant a
+ * key).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "sign/keyfile.h"
 #include "sign/keys.h"
 
 struct key {
@@ -100,53 +98,15 @@ static int key_name(const char *name, int64_t *created)
 	return 1;
 }
 
-/* An encrypted PEM gets no passphrase (and no prompt on a terminal). */
-static int no_passphrase(char *buf, int size, int rw, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rw;
-	(void)u;
-	return -1;
-}
-
 static int read_key(const char *dir, const char *name, struct key *k,
                     char *err, size_t errlen)
 {
 	char path[4096];
-	struct stat st;
-	FILE *f;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errf(err, errlen, "cannot open key file %s: %s", path,
-		            strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return errf(err, errlen, "key file %s is not a regular file",
-		            path);
-	}
-	if (st.st_uid != geteuid()) {
-		close(fd);
-		return errf(err, errlen, "key file %s belongs to another user",
-		            path);
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		return errf(err, errlen, "key file %s may be read by others "
-		            "(mode %03o): chmod 600 it", path,
-		            (unsigned)(st.st_mode & 0777));
-	}
-	if (!(f = fdopen(fd, "r"))) {
-		close(fd);
-		return errf(err, errlen, "cannot read key file %s", path);
-	}
-	k->pkey = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
-	fclose(f);
-	if (!k->pkey || !jg_jwt_key_ok(k->pkey) ||
-	    jg_jwk_kid(k->pkey, k->kid) != JG_OK) {
+	if (!(k->pkey = jg_keyfile_read(path, err, errlen)))
+		return -1;
+	if (!jg_jwt_key_ok(k->pkey) || jg_jwk_kid(k->pkey, k->kid) != JG_OK) {
 		EVP_PKEY_free(k->pkey);
 		k->pkey = NULL;
 		return errf(err, errlen, "key file %s does not hold an "
@@ -240,23 +200,11 @@ static void refresh(struct jg_keys *k)
 
 /* ---- writing ----------------------------------------------------------- */
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = fd >= 0 && fsync(fd) == 0 ? 0 : -1;
-
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
 /* Generate a key created at `created` and write it to dir. */
 static int new_key(const char *dir, int64_t created, struct key *k,
                    char *err, size_t errlen)
 {
 	char tmp[4096], path[4096];
-	FILE *f = NULL;
-	int fd, ok;
 
 	memset(k, 0, sizeof(*k));
 	k->created = created;
@@ -269,23 +217,10 @@ static int new_key(const char *dir, int64_t created, struct key *k,
 	snprintf(tmp, sizeof(tmp), "%s/.new-%s", dir, k->kid);
 	snprintf(path, sizeof(path), "%s/%lld-%s.pem", dir, (long long)created,
 	         k->kid);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	          0600);
-	ok = fd >= 0 && fchmod(fd, 0600) == 0 && (f = fdopen(fd, "w")) &&
-	     PEM_write_PrivateKey(f, k->pkey, NULL, NULL, 0, NULL, NULL) == 1 &&
-	     fflush(f) == 0 && fsync(fd) == 0;
-	if (f)
-		ok = fclose(f) == 0 && ok;
-	else if (fd >= 0)
-		close(fd);
-	ok = ok && rename(tmp, path) == 0 && fsync_dir(dir) == 0;
-	if (!ok) {
-		int saved = errno;
-		unlink(tmp);
+	if (jg_keyfile_write(path, tmp, k->pkey, 0, err, errlen) != 0) {
 		EVP_PKEY_free(k->pkey);
 		k->pkey = NULL;
-		return errf(err, errlen, "cannot write key file %s: %s", path,
-		            strerror(saved));
+		return -1;
 	}
 	return 0;
 }

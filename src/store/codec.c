@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "store/codec.h"
+#include "store/store.h"
 
 static char *dump(json_t *v)
 {
@@ -85,4 +86,29 @@ enum jg_err jg_codec_groups_decode(const char *text, struct jg_principal *who)
 	who->ngroups = json_array_size(a);
 	json_decref(a);
 	return e;
+}
+
+/* Copy src into dst of size bytes; 0 when it fits whole. */
+static int fit(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= size)
+		return -1;
+	memcpy(dst, src ? src : "", n + 1);
+	return 0;
+}
+
+enum jg_err jg_codec_checkpoint(int64_t seq, const char *hash, int64_t ts,
+                                const char *key_id, const char *sig,
+                                struct jg_checkpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->seq = seq;
+	out->ts = ts;
+	if (fit(out->hash, sizeof(out->hash), hash) ||
+	    fit(out->key_id, sizeof(out->key_id), key_id) ||
+	    fit(out->sig, sizeof(out->sig), sig))
+		return JG_EINTERNAL;
+	return JG_OK;
 }

@@ -18,4 +18,14 @@ enum jg_err jg_codec_steps_decode(const char *text,
                                   size_t *n);
 enum jg_err jg_codec_groups_decode(const char *text, struct jg_principal *who);
 
+/*
+ * A checkpoints row (seq, hash, ts, key_id, sig as stored) into out, the
+ * same for every backend. JG_EINTERNAL when a text column does not fit
+ * (a corrupt row).
+ */
+struct jg_checkpoint;
+enum jg_err jg_codec_checkpoint(int64_t seq, const char *hash, int64_t ts,
+                                const char *key_id, const char *sig,
+                                struct jg_checkpoint *out);
+
 #endif

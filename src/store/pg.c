@@ -145,6 +145,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE request_keys ("
 	"  key TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
 	"  created_at BIGINT NOT NULL);",
+	/* 6: signed audit checkpoints */
+	"CREATE TABLE checkpoints ("
+	"  seq BIGINT PRIMARY KEY, hash TEXT NOT NULL, ts BIGINT NOT NULL,"
+	"  key_id TEXT NOT NULL, sig TEXT NOT NULL);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1788,6 +1792,47 @@ static enum jg_err pg_request_key_put(struct jg_store *st, const char *key,
 	                           " ON CONFLICT DO NOTHING", &ps);
 }
 
+/* ---- signed checkpoints ---- */
+
+static enum jg_err pg_checkpoint_insert(struct jg_store *st,
+                                        const struct jg_checkpoint *cp)
+{
+	struct params ps = {0};
+	long n;
+
+	p_int(&ps, cp->seq);
+	p_str(&ps, cp->hash);
+	p_int(&ps, cp->ts);
+	p_str(&ps, cp->key_id);
+	p_str(&ps, cp->sig);
+	return write_rows(PG(st), "INSERT INTO checkpoints (seq, hash, ts,"
+	                          " key_id, sig) VALUES ($1, $2, $3, $4, $5)"
+	                          " ON CONFLICT DO NOTHING", &ps, &n);
+}
+
+static enum jg_err pg_checkpoint_list(struct jg_store *st, int64_t after,
+                                      struct jg_checkpoint *out, size_t max,
+                                      size_t *n)
+{
+	struct params ps = {0};
+	PGresult *r;
+	enum jg_err e;
+
+	*n = 0;
+	p_int(&ps, after);
+	p_int(&ps, (int64_t)max);
+	e = query(PG(st), "SELECT seq, hash, ts, key_id, sig FROM checkpoints"
+	                  " WHERE seq > $1 ORDER BY seq LIMIT $2::bigint",
+	          &ps, &r);
+	for (int i = 0; e == JG_OK && i < PQntuples(r); i++)
+		e = jg_codec_checkpoint(col_int(r, i, 0), PQgetvalue(r, i, 1),
+		                        col_int(r, i, 2), PQgetvalue(r, i, 3),
+		                        PQgetvalue(r, i, 4), &out[(*n)++]);
+	if (r)
+		PQclear(r);
+	return e;
+}
+
 /* ---- open, migrate, close ---- */
 
 static void pg_close(struct jg_store *st)
@@ -1851,6 +1896,8 @@ static const struct jg_store_ops pg_ops = {
 	.execution_unfinished = pg_execution_unfinished,
 	.request_key_get = pg_request_key_get,
 	.request_key_put = pg_request_key_put,
+	.checkpoint_insert = pg_checkpoint_insert,
+	.checkpoint_list = pg_checkpoint_list,
 };
 
 static enum jg_err schema_version(struct pg *p, struct pgconn *c,

@@ -116,6 +116,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE request_keys ("
 	"  key TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL);",
+	/* 6: signed audit checkpoints */
+	"CREATE TABLE checkpoints ("
+	"  seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, ts INTEGER NOT NULL,"
+	"  key_id TEXT NOT NULL, sig TEXT NOT NULL);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1520,6 +1524,54 @@ static enum jg_err sq_request_key_put(struct jg_store *st, const char *key,
 	return run(s, stmt);
 }
 
+/* ---- signed checkpoints ---- */
+
+static enum jg_err sq_checkpoint_insert(struct jg_store *st,
+                                        const struct jg_checkpoint *cp)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT OR IGNORE INTO checkpoints (seq,"
+	                             " hash, ts, key_id, sig) VALUES"
+	                             " (?1, ?2, ?3, ?4, ?5)");
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, cp->seq);
+	bind_str(stmt, 2, cp->hash);
+	sqlite3_bind_int64(stmt, 3, cp->ts);
+	bind_str(stmt, 4, cp->key_id);
+	bind_str(stmt, 5, cp->sig);
+	return run(s, stmt);
+}
+
+static enum jg_err sq_checkpoint_list(struct jg_store *st, int64_t after,
+                                      struct jg_checkpoint *out, size_t max,
+                                      size_t *n)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT seq, hash, ts, key_id, sig FROM"
+	                             " checkpoints WHERE seq > ?1 ORDER BY seq"
+	                             " LIMIT ?2");
+	enum jg_err e = JG_OK;
+	int rc;
+
+	*n = 0;
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, after);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+	while (e == JG_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		e = jg_codec_checkpoint(
+		        sqlite3_column_int64(stmt, 0),
+		        (const char *)sqlite3_column_text(stmt, 1),
+		        sqlite3_column_int64(stmt, 2),
+		        (const char *)sqlite3_column_text(stmt, 3),
+		        (const char *)sqlite3_column_text(stmt, 4), &out[(*n)++]);
+	release(s, stmt);
+	if (e == JG_OK && rc != SQLITE_DONE)
+		return fail(s, "checkpoints");
+	return e;
+}
+
 /* ---- open, migrate, close ---- */
 
 static void sq_close(struct jg_store *st)
@@ -1577,6 +1629,8 @@ static const struct jg_store_ops sqlite_ops = {
 	.execution_unfinished = sq_execution_unfinished,
 	.request_key_get = sq_request_key_get,
 	.request_key_put = sq_request_key_put,
+	.checkpoint_insert = sq_checkpoint_insert,
+	.checkpoint_list = sq_checkpoint_list,
 };
 
 static enum jg_err schema_version(struct sq *s, int64_t *v)

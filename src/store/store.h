@@ -44,6 +44,20 @@ struct jg_filter {
 	size_t nviewer_groups;
 };
 
+/*
+ * A signed checkpoint of the audit trail (audit/checkpoint.h): the key
+ * key_id signed "the event at seq has hash hash" at ts.
+ */
+#define JG_CKPT_KID_LEN 17 /* 16 hex digits + NUL */
+#define JG_CKPT_SIG_LEN 90 /* base64url of a 64-byte Ed25519 signature */
+struct jg_checkpoint {
+	int64_t seq;
+	char hash[JG_SHA256_HEX];
+	int64_t ts;
+	char key_id[JG_CKPT_KID_LEN];
+	char sig[JG_CKPT_SIG_LEN];
+};
+
 typedef int (*jg_event_fn)(const struct jg_event *ev, void *ctx);
 /* r is borrowed for the call; return non-zero to stop the walk. */
 typedef int (*jg_request_fn)(const struct jg_request *r, void *ctx);
@@ -221,6 +235,18 @@ struct jg_store_ops {
 	                               char request_id[JG_ID_LEN]);
 	enum jg_err (*request_key_put)(struct jg_store *st, const char *key,
 	                               const char *request_id, int64_t now);
+
+	/*
+	 * Signed checkpoints, one per seq (a second one for a seq already
+	 * signed is ignored: several servers may sign the same head).
+	 * list: up to max checkpoints with seq > after, by seq, into the
+	 * caller's array.
+	 */
+	enum jg_err (*checkpoint_insert)(struct jg_store *st,
+	                                 const struct jg_checkpoint *cp);
+	enum jg_err (*checkpoint_list)(struct jg_store *st, int64_t after,
+	                               struct jg_checkpoint *out, size_t max,
+	                               size_t *n);
 };
 
 /* Every backend's handle starts with this. */

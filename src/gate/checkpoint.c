@@ -1,0 +1,348 @@
+/*
+ * checkpoint.c - the signer of audit checkpoints, the check of the trail
+ * against them, and what a halt records (see gate.h and
+ * audit/checkpoint.h).
+ *
+ * Why the signer signs what the sync step applied, not audit_last: the
+ * step has just checked that the event it applied before is still there
+ * with the same hash (sync.c), so a head signed here extends the one
+ * signed before it; a trail that went backwards halts the gate, and a
+ * halted gate signs nothing more. Signing runs on its own thread, never
+ * on a use case's commit path: a commit only pokes it.
+ *
+ * Lock order as in sync.c: sync_lock (to copy the head, or held by a
+ * halt), then the store's transaction; the signer's own lock is never
+ * held across either.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit/checkpoint.h"
+#include "gate/internal.h"
+
+struct jg_signer {
+	struct jg_gate *g;      /* borrowed */
+	EVP_PKEY *key;          /* owned */
+	int sink_fd;            /* owned, -1 for none */
+	int every, interval;
+	int64_t (*clock)(void);
+	int64_t signed_seq;     /* atomic: the last seq signed */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;    /* on CLOCK_MONOTONIC */
+	int stop, poked;        /* under lock */
+	int failing;            /* signer thread only: say it once */
+};
+
+/* ---- signing ------------------------------------------------------- */
+
+/* The head the sync step applied, unless halted: 0 when nothing. */
+static int64_t head(struct jg_gate *g, char hash[JG_SHA256_HEX])
+{
+	int64_t seq = 0;
+
+	pthread_mutex_lock(&g->sync_lock);
+	if (g->loaded && !jg_gate_halted(g, NULL)) {
+		seq = g->sync_seq;
+		memcpy(hash, g->sync_hash, JG_SHA256_HEX);
+	}
+	pthread_mutex_unlock(&g->sync_lock);
+	return seq;
+}
+
+static enum jg_err store_checkpoint(struct jg_gate *g,
+                                    const struct jg_checkpoint *cp)
+{
+	enum jg_err e = g->st->ops->begin(g->st, 1);
+
+	if (e != JG_OK)
+		return e;
+	if ((e = g->st->ops->checkpoint_insert(g->st, cp)) != JG_OK) {
+		g->st->ops->rollback(g->st);
+		return e;
+	}
+	return g->st->ops->commit(g->st);
+}
+
+/* Sign (seq, hash) and write it: the sink first, the copy that counts. */
+static enum jg_err sign_write(struct jg_signer *s, int64_t seq,
+                              const char hash[JG_SHA256_HEX])
+{
+	struct jg_checkpoint cp = {.seq = seq, .ts = s->clock()};
+	enum jg_err e;
+
+	memcpy(cp.hash, hash, JG_SHA256_HEX);
+	e = jg_ckpt_sign(s->key, &cp);
+	if (e == JG_OK && s->sink_fd >= 0)
+		e = jg_ckpt_sink_write(s->sink_fd, &cp);
+	if (e == JG_OK)
+		e = store_checkpoint(s->g, &cp);
+	if (e == JG_OK)
+		__atomic_store_n(&s->signed_seq, seq, __ATOMIC_RELEASE);
+	return e;
+}
+
+/* Sign the applied head when it moved. */
+static void sign_head(struct jg_signer *s)
+{
+	char hash[JG_SHA256_HEX];
+	int64_t seq = head(s->g, hash);
+	enum jg_err e;
+
+	if (seq <= __atomic_load_n(&s->signed_seq, __ATOMIC_ACQUIRE))
+		return;
+	e = sign_write(s, seq, hash);
+	if (e == JG_OK) {
+		if (s->failing)
+			fprintf(stderr, "jitgate: audit checkpoints recovered\n");
+		s->failing = 0;
+	} else if (!s->failing) {
+		s->failing = 1;
+		fprintf(stderr, "jitgate: cannot write the audit checkpoint of "
+		        "seq %lld: %s; will retry\n", (long long)seq,
+		        jg_strerror(e));
+	}
+}
+
+/*
+ * What a halt records: a checkpoint of the head this server had applied,
+ * which the trail no longer has. In the sink, out of the database's
+ * reach, it is the evidence that the trail once went that far; an event
+ * appended to the trail instead would sit where the cut is and make it
+ * look like a rewrite. Under sync_lock (it holds the head).
+ */
+void jg_gate_record_halt(struct jg_gate *g, const char *why)
+{
+	(void)why; /* on stderr already */
+	if (!g->signer || g->sync_seq <= __atomic_load_n(&g->signer->signed_seq,
+	                                                 __ATOMIC_ACQUIRE))
+		return;
+	if (sign_write(g->signer, g->sync_seq, g->sync_hash) != JG_OK)
+		fprintf(stderr, "jitgate: cannot sign the checkpoint of the "
+		        "head this server applied (seq %lld)\n",
+		        (long long)g->sync_seq);
+	else
+		fprintf(stderr, "jitgate: signed the head this server applied "
+		        "(seq %lld) into the checkpoint sink\n",
+		        (long long)g->sync_seq);
+}
+
+static void *run(void *arg)
+{
+	struct jg_signer *s = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += s->interval;
+		while (!s->stop && !s->poked &&
+		       pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
+			;
+		s->poked = 0;
+		if (s->stop)
+			break;
+		pthread_mutex_unlock(&s->lock);
+		sign_head(s);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	sign_head(s); /* what the last commits added, before stopping */
+	return NULL;
+}
+
+void jg_gate_signer_poke(struct jg_gate *g, int64_t seq)
+{
+	struct jg_signer *s = g->signer;
+
+	if (!s || seq - __atomic_load_n(&s->signed_seq, __ATOMIC_ACQUIRE) <
+	                  s->every)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->poked = 1;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- start-up: does the trail still reach the sink's newest? ------- */
+
+static int find_hash(const struct jg_event *ev, void *ctx)
+{
+	memcpy(ctx, ev->hash, JG_SHA256_HEX);
+	return 1;
+}
+
+/* Compare the store with cp; non-zero (why filled) when it went back. */
+static int behind(struct jg_gate *g, const struct jg_checkpoint *cp,
+                  char why[JG_WHY_MAX])
+{
+	struct jg_filter f = {.cursor = cp->seq - 1, .limit = 1};
+	char hash[JG_SHA256_HEX] = "";
+	int64_t next;
+	enum jg_err e = g->st->ops->begin(g->st, 0);
+
+	if (e == JG_OK) {
+		e = g->st->ops->audit_walk(g->st, &f, find_hash, hash, &next);
+		g->st->ops->rollback(g->st);
+	}
+	if (e != JG_OK)
+		return 0; /* the store is down: nothing proven either way */
+	if (!*hash)
+		snprintf(why, JG_WHY_MAX, "the audit trail went backwards: "
+		         "event %lld, signed in the checkpoint sink, is gone",
+		         (long long)cp->seq);
+	else if (strcmp(hash, cp->hash) != 0)
+		snprintf(why, JG_WHY_MAX, "the audit trail went backwards: "
+		         "event %lld differs from its signed checkpoint",
+		         (long long)cp->seq);
+	return *hash == 0 || strcmp(hash, cp->hash) != 0;
+}
+
+static void check_sink(struct jg_signer *s, const char *path)
+{
+	struct jg_checkpoint *cps = NULL;
+	char why[JG_WHY_MAX];
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	if (jg_ckpt_read_sink(f, s->key, &cps, &n, why) != JG_OK)
+		fprintf(stderr, "jitgate: warning: checkpoint sink %s: %s; "
+		        "the trail is not checked against it\n", path, why);
+	else if (n && behind(s->g, &cps[n - 1], why))
+		jg_gate_halt(s->g, why);
+	else if (n)
+		s->signed_seq = cps[n - 1].seq;
+	fclose(f);
+	free(cps);
+}
+
+enum jg_err jg_gate_signer_start(struct jg_gate *g,
+                                 const struct jg_ckpt_config *c, char *err,
+                                 size_t errlen)
+{
+	struct jg_signer *s;
+	pthread_condattr_t attr;
+
+	if (g->signer || c->every < 1 || c->interval < 1) {
+		snprintf(err, errlen, "checkpoints: every and interval must be "
+		         "at least 1");
+		return JG_EINVAL;
+	}
+	if (!(s = calloc(1, sizeof(*s))))
+		return JG_ENOMEM;
+	*s = (struct jg_signer){.g = g, .key = c->key, .sink_fd = c->sink_fd,
+	                        .every = c->every, .interval = c->interval,
+	                        .clock = c->clock};
+	if (c->sink_path)
+		check_sink(s, c->sink_path);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	g->signer = s; /* before the thread: pokes may come at once */
+	if (pthread_create(&s->thread, NULL, run, s) != 0) {
+		g->signer = NULL;
+		pthread_cond_destroy(&s->wake);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		snprintf(err, errlen, "cannot start the checkpoint signer");
+		return JG_EINTERNAL;
+	}
+	return JG_OK;
+}
+
+void jg_gate_signer_stop(struct jg_gate *g)
+{
+	struct jg_signer *s = g->signer;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = 1;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	g->signer = NULL;
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
+	if (s->sink_fd >= 0)
+		close(s->sink_fd);
+	EVP_PKEY_free(s->key);
+	free(s);
+}
+
+/* ---- verify against the store's checkpoints ------------------------ */
+
+#define PIN_PAGE 1024
+
+/* Inside a read transaction: the store's checkpoints that key signed,
+ * sorted by seq. *out malloc'd. */
+static enum jg_err load_pins(struct jg_gate *g, EVP_PKEY *key,
+                             struct jg_checkpoint **out, size_t *n)
+{
+	struct jg_checkpoint *arr = NULL;
+	size_t cap = 0, got;
+	int64_t after = 0;
+	enum jg_err e;
+
+	*n = 0;
+	do {
+		if (cap - *n < PIN_PAGE) {
+			struct jg_checkpoint *na;
+			cap = cap * 2 + PIN_PAGE;
+			if (!(na = realloc(arr, cap * sizeof(*na)))) {
+				free(arr);
+				return JG_ENOMEM;
+			}
+			arr = na;
+		}
+		e = g->st->ops->checkpoint_list(g->st, after, arr + *n,
+		                                PIN_PAGE, &got);
+		for (size_t i = 0; e == JG_OK && i < got; i++) {
+			after = arr[*n].seq;
+			/* another key's (or a forged row): proves nothing */
+			if (jg_ckpt_sig_ok(key, &arr[*n]))
+				(*n)++;
+			else
+				memmove(&arr[*n], &arr[*n + 1],
+				        (got - i - 1) * sizeof(*arr));
+		}
+	} while (e == JG_OK && got == PIN_PAGE);
+	if (e != JG_OK) {
+		free(arr);
+		*n = 0;
+		arr = NULL;
+	}
+	*out = arr;
+	return e;
+}
+
+enum jg_err jg_gate_audit_verify_pinned(struct jg_gate *g,
+                                        const struct jg_principal *who,
+                                        struct jg_audit_report *rep,
+                                        size_t *pins, char why[JG_WHY_MAX])
+{
+	struct jg_checkpoint *cps = NULL;
+	enum jg_err e = JG_OK;
+
+	*pins = 0;
+	if (!jg_gate_sees_all(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "the audit trail is for "
+		                   "admins and auditors");
+	if (g->signer) {
+		if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
+			return e;
+		e = load_pins(g, g->signer->key, &cps, pins);
+		g->st->ops->rollback(g->st);
+	}
+	if (e == JG_OK)
+		e = jg_audit_verify_pinned(g->st, cps, *pins, rep);
+	free(cps);
+	return e;
+}

@@ -1,0 +1,141 @@
+/*
+ * keyfile.c - see keyfile.h. Never prints a key, only paths.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "sign/keyfile.h"
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	ERR_clear_error();
+}
+
+/* An encrypted PEM gets no passphrase (and no prompt on a terminal). */
+static int no_passphrase(char *buf, int size, int rw, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rw;
+	(void)u;
+	return -1;
+}
+
+/* The open fd of a key file fit to hold a secret, or -1 with err. */
+static int open_safe(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		int saved = errno;
+		errf(err, errlen, "cannot open key file %s: %s", path,
+		     strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		errf(err, errlen, "key file %s is not a regular file", path);
+	else if (st.st_uid != geteuid())
+		errf(err, errlen, "key file %s belongs to another user", path);
+	else if (st.st_mode & 077)
+		errf(err, errlen, "key file %s may be read by others (mode "
+		     "%03o): chmod 600 it", path,
+		     (unsigned)(st.st_mode & 0777));
+	else
+		return fd;
+	close(fd);
+	errno = EPERM;
+	return -1;
+}
+
+EVP_PKEY *jg_keyfile_read(const char *path, char *err, size_t errlen)
+{
+	EVP_PKEY *pkey;
+	FILE *f;
+	int fd = open_safe(path, err, errlen);
+
+	if (fd < 0)
+		return NULL;
+	if (!(f = fdopen(fd, "r"))) {
+		close(fd);
+		errf(err, errlen, "cannot read key file %s", path);
+		errno = EIO;
+		return NULL;
+	}
+	pkey = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
+	fclose(f);
+	if (!pkey) {
+		errf(err, errlen, "key file %s does not hold an unencrypted "
+		     "private key (PEM)", path);
+		errno = EINVAL;
+	}
+	return pkey;
+}
+
+int jg_keyfile_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = fd >= 0 && fsync(fd) == 0 ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* fsync the directory holding path. */
+static int fsync_parent(const char *path)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	return jg_keyfile_fsync_dir(dirname(dir));
+}
+
+int jg_keyfile_write(const char *path, const char *tmp, EVP_PKEY *pkey,
+                     int pub, char *err, size_t errlen)
+{
+	FILE *f = NULL;
+	mode_t mode = pub ? 0644 : 0600;
+	int fd, ok;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	          mode);
+	ok = fd >= 0 && fchmod(fd, mode) == 0 && (f = fdopen(fd, "w")) &&
+	     (pub ? PEM_write_PUBKEY(f, pkey)
+	          : PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL,
+	                                 NULL)) == 1 &&
+	     fflush(f) == 0 && fsync(fd) == 0;
+	if (f)
+		ok = fclose(f) == 0 && ok;
+	else if (fd >= 0)
+		close(fd);
+	ok = ok && rename(tmp, path) == 0 && fsync_parent(path) == 0;
+	if (!ok) {
+		int saved = errno;
+		unlink(tmp);
+		errf(err, errlen, "cannot write key file %s: %s", path,
+		     strerror(saved));
+		return -1;
+	}
+	return 0;
+}
