@@ -296,7 +296,6 @@ static int execute(struct jg_cli *cli, json_t **req, const char *sha,
 static void print_output(const char *out)
 {
 	char *clean;
-	size_t n;
 
 	if (!out || !*out)
 		return;
@@ -304,9 +303,8 @@ static void print_output(const char *out)
 		fputs(out, stdout);
 		return;
 	}
-	n = strlen(out) + 1;
-	if ((clean = malloc(n))) {
-		jg_out_clean(out, clean, n, 1);
+	/* markers are longer than what they show: the whole text, not a cut */
+	if ((clean = jg_out_clean_dup(out, 1))) {
 		fputs(clean, stdout);
 		free(clean);
 	}

@@ -130,6 +130,7 @@ static int replay_one(const struct jg_request *r, void *arg)
 		.ticket = r->ticket, .source_ip = str_at(ctx, "source_ip"),
 		.now = r->created_at, .finding = has ? &f : NULL,
 		.break_glass = json_is_true(json_object_get(ctx, "break_glass")),
+		.payload = r->payload, .params = r->params,
 		.count = jg_gate_count, .count_ctx = &cc,
 	};
 	enum jg_err e = jg_policy_screen(c->candidate, &who, &ask, &v);

@@ -218,19 +218,25 @@ static enum jg_err screen_new(struct jg_gate *g, const struct jg_principal *who,
 		.duration = in->duration, .reason = in->reason,
 		.ticket = in->ticket, .source_ip = in->source_ip, .now = now,
 		.finding = in->finding, .break_glass = in->break_glass,
-		.count = jg_gate_count, .count_ctx = &cc,
+		.payload = in->payload, .count = jg_gate_count, .count_ctx = &cc,
 	};
+	/* owned: the params as JSON text, for the hidden_chars check */
+	char *params = in->params ? json_dumps(in->params, JSON_COMPACT) : NULL;
+	enum jg_err e = in->params && !params ? JG_ENOMEM : JG_OK;
 
-	enum jg_err e = JG_OK;
-
-	if (in->extends) {
+	ask.params = params;
+	if (e == JG_OK && in->extends) {
 		ask.extension = 1;
 		ask.life_so_far = in->extends->expires_at - in->extends->not_before;
 		ask.extensions_so_far = in->extends->extensions;
 		e = extends_break_glass(g, in->extends, &ask.extends_break_glass);
 	}
-	if (e == JG_OK)
-		e = screen_ask(g, who, &ask, v);
+	if (e != JG_OK) {
+		free(params);
+		return e;
+	}
+	e = screen_ask(g, who, &ask, v);
+	free(params);
 	if (e != JG_OK)
 		return jg_gate_why(e, why, "%s", v->reason);
 	if ((e = build(r, who, in, v, now)) != JG_OK ||
