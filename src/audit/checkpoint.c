@@ -29,24 +29,6 @@
  * worth (a policy replay's is the largest), with room to spare. */
 #define EVENT_LINE_MAX (2 * JG_BIG_BODY_MAX)
 
-static enum jg_err errf(enum jg_err e, char *err, size_t errlen,
-                        const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-
-static enum jg_err errf(enum jg_err e, char *err, size_t errlen,
-                        const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	ERR_clear_error();
-	return e;
-}
-
 /* ---- the key --------------------------------------------------------- */
 
 static int is_ed25519(EVP_PKEY *k)
@@ -63,7 +45,7 @@ static enum jg_err write_pub(const char *path, EVP_PKEY *key, char *err,
 
 	if (snprintf(pub, sizeof(pub), "%s.pub", path) >= (int)sizeof(pub) ||
 	    snprintf(tmp, sizeof(tmp), "%s.pub.new", path) >= (int)sizeof(tmp))
-		return errf(JG_EINVAL, err, errlen, "key path too long");
+		return jg_crypto_errf(JG_EINVAL, err, errlen, "key path too long");
 	if (lstat(pub, &st) == 0)
 		return JG_OK;
 	unlink(tmp); /* left by a crash */
@@ -84,10 +66,10 @@ enum jg_err jg_ckpt_key_open(const char *path, EVP_PKEY **key, char *err,
 	if (!k) { /* first start: make the key */
 		if (snprintf(tmp, sizeof(tmp), "%s.new", path) >=
 		    (int)sizeof(tmp))
-			return errf(JG_EINVAL, err, errlen, "key path too long");
+			return jg_crypto_errf(JG_EINVAL, err, errlen, "key path too long");
 		unlink(tmp);
 		if (!(k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
-			return errf(JG_EINTERNAL, err, errlen, "cannot generate "
+			return jg_crypto_errf(JG_EINTERNAL, err, errlen, "cannot generate "
 			            "an Ed25519 key");
 		if (jg_keyfile_write(path, tmp, k, 0, err, errlen) != 0) {
 			EVP_PKEY_free(k);
@@ -95,7 +77,7 @@ enum jg_err jg_ckpt_key_open(const char *path, EVP_PKEY **key, char *err,
 		}
 	} else if (!is_ed25519(k)) {
 		EVP_PKEY_free(k);
-		return errf(JG_EINVAL, err, errlen, "checkpoint key %s is not "
+		return jg_crypto_errf(JG_EINVAL, err, errlen, "checkpoint key %s is not "
 		            "an Ed25519 key", path);
 	}
 	if (write_pub(path, k, err, errlen) != JG_OK) {
@@ -114,13 +96,13 @@ enum jg_err jg_ckpt_pub_read(const char *path, EVP_PKEY **key, char *err,
 
 	*key = NULL;
 	if (!f)
-		return errf(JG_EINVAL, err, errlen, "cannot open '%s': %s",
+		return jg_crypto_errf(JG_EINVAL, err, errlen, "cannot open '%s': %s",
 		            path, strerror(errno));
 	k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!k || !is_ed25519(k)) {
 		EVP_PKEY_free(k);
-		return errf(JG_EINVAL, err, errlen, "'%s' holds no Ed25519 "
+		return jg_crypto_errf(JG_EINVAL, err, errlen, "'%s' holds no Ed25519 "
 		            "public key (PEM)", path);
 	}
 	*key = k;
@@ -235,7 +217,7 @@ enum jg_err jg_ckpt_parse(const char *line, struct jg_checkpoint *cp,
 		cp->seq = (int64_t)json_integer_value(seq);
 	json_decref(o);
 	if (bad || cp->seq < 1 || strlen(cp->hash) != JG_SHA256_HEX - 1)
-		return errf(JG_EINVAL, why, JG_WHY_MAX, "not a checkpoint "
+		return jg_crypto_errf(JG_EINVAL, why, JG_WHY_MAX, "not a checkpoint "
 		            "line (seq, hash, time, key_id, signature)");
 	return JG_OK;
 }
@@ -263,13 +245,13 @@ int jg_ckpt_sink_open(const char *path, char *err, size_t errlen)
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	                        O_CLOEXEC, 0644);
 	if (fd < 0) {
-		errf(JG_EINVAL, err, errlen, "cannot open checkpoint sink %s: "
+		jg_crypto_errf(JG_EINVAL, err, errlen, "cannot open checkpoint sink %s: "
 		     "%s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		errf(JG_EINVAL, err, errlen, "checkpoint sink %s is not a "
+		jg_crypto_errf(JG_EINVAL, err, errlen, "checkpoint sink %s is not a "
 		     "regular file", path);
 		return -1;
 	}
@@ -332,12 +314,12 @@ enum jg_err jg_ckpt_read_sink(FILE *f, EVP_PKEY *pub,
 		if (line[0] == '\n')
 			continue;
 		if (len >= JG_CKPT_LINE_MAX)
-			e = errf(JG_EINVAL, why, JG_WHY_MAX, "line %zu: longer "
+			e = jg_crypto_errf(JG_EINVAL, why, JG_WHY_MAX, "line %zu: longer "
 			         "than any checkpoint", lineno);
 		else if ((e = jg_ckpt_parse(line, &cp, msg)) != JG_OK)
-			errf(e, why, JG_WHY_MAX, "line %zu: %s", lineno, msg);
+			jg_crypto_errf(e, why, JG_WHY_MAX, "line %zu: %s", lineno, msg);
 		else if (!jg_ckpt_sig_ok(pub, &cp))
-			e = errf(JG_EINVAL, why, JG_WHY_MAX, "line %zu: the "
+			e = jg_crypto_errf(JG_EINVAL, why, JG_WHY_MAX, "line %zu: the "
 			         "signature of seq %lld is not this public "
 			         "key's", lineno, (long long)cp.seq);
 		else
@@ -345,7 +327,7 @@ enum jg_err jg_ckpt_read_sink(FILE *f, EVP_PKEY *pub,
 	}
 	free(line);
 	if (e == JG_OK && ferror(f))
-		e = errf(JG_EINVAL, why, JG_WHY_MAX, "cannot read the "
+		e = jg_crypto_errf(JG_EINVAL, why, JG_WHY_MAX, "cannot read the "
 		         "checkpoints: %s", strerror(errno));
 	if (e != JG_OK) {
 		free(arr);

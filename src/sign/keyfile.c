@@ -14,21 +14,7 @@
 #include <openssl/pem.h>
 
 #include "sign/keyfile.h"
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	ERR_clear_error();
-}
+#include "util/crypto.h"
 
 /* An encrypted PEM gets no passphrase (and no prompt on a terminal). */
 static int no_passphrase(char *buf, int size, int rw, void *u)
@@ -48,17 +34,17 @@ static int open_safe(const char *path, char *err, size_t errlen)
 
 	if (fd < 0) {
 		int saved = errno;
-		errf(err, errlen, "cannot open key file %s: %s", path,
+		jg_crypto_errf(JG_EINVAL, err, errlen, "cannot open key file %s: %s", path,
 		     strerror(saved));
 		errno = saved;
 		return -1;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		errf(err, errlen, "key file %s is not a regular file", path);
+		jg_crypto_errf(JG_EINVAL, err, errlen, "key file %s is not a regular file", path);
 	else if (st.st_uid != geteuid())
-		errf(err, errlen, "key file %s belongs to another user", path);
+		jg_crypto_errf(JG_EINVAL, err, errlen, "key file %s belongs to another user", path);
 	else if (st.st_mode & 077)
-		errf(err, errlen, "key file %s may be read by others (mode "
+		jg_crypto_errf(JG_EINVAL, err, errlen, "key file %s may be read by others (mode "
 		     "%03o): chmod 600 it", path,
 		     (unsigned)(st.st_mode & 0777));
 	else
@@ -78,14 +64,14 @@ EVP_PKEY *jg_keyfile_read(const char *path, char *err, size_t errlen)
 		return NULL;
 	if (!(f = fdopen(fd, "r"))) {
 		close(fd);
-		errf(err, errlen, "cannot read key file %s", path);
+		jg_crypto_errf(JG_EINVAL, err, errlen, "cannot read key file %s", path);
 		errno = EIO;
 		return NULL;
 	}
 	pkey = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
 	fclose(f);
 	if (!pkey) {
-		errf(err, errlen, "key file %s does not hold an unencrypted "
+		jg_crypto_errf(JG_EINVAL, err, errlen, "key file %s does not hold an unencrypted "
 		     "private key (PEM)", path);
 		errno = EINVAL;
 	}
@@ -133,7 +119,7 @@ int jg_keyfile_write(const char *path, const char *tmp, EVP_PKEY *pkey,
 	if (!ok) {
 		int saved = errno;
 		unlink(tmp);
-		errf(err, errlen, "cannot write key file %s: %s", path,
+		jg_crypto_errf(JG_EINVAL, err, errlen, "cannot write key file %s: %s", path,
 		     strerror(saved));
 		return -1;
 	}

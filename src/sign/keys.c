@@ -23,6 +23,7 @@
 
 #include "sign/keyfile.h"
 #include "sign/keys.h"
+#include "util/crypto.h"
 
 struct key {
 	int64_t created;
@@ -57,12 +58,9 @@ static int errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	ERR_clear_error();
+	va_start(ap, fmt);
+	jg_crypto_verrf(err, errlen, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

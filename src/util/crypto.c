@@ -1,8 +1,10 @@
 /* crypto.c - thin wrappers over OpenSSL's libcrypto. */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -110,4 +112,22 @@ int jg_secure_equal(const char *a, const char *b)
 	if (la != lb)
 		return 0;
 	return CRYPTO_memcmp(a, b, la) == 0;
+}
+
+void jg_crypto_verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	if (err && errlen)
+		vsnprintf(err, errlen, fmt, ap);
+	ERR_clear_error();
+}
+
+enum jg_err jg_crypto_errf(enum jg_err e, char *err, size_t errlen,
+                           const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	jg_crypto_verrf(err, errlen, fmt, ap);
+	va_end(ap);
+	return e;
 }

@@ -5,6 +5,7 @@
 #ifndef JG_CRYPTO_H
 #define JG_CRYPTO_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -33,6 +34,17 @@ enum jg_err jg_random_id(const char *prefix, char out[JG_ID_LEN]);
 
 /* out receives a new bearer token: "jg_" + 256 random bits, base64url. */
 enum jg_err jg_random_token(char out[JG_TOKEN_LEN]);
+
+/*
+ * Format a message into err (errlen bytes; err may be NULL) and clear
+ * OpenSSL's error queue, so that a failure leaves nothing behind for the
+ * next call to misread. jg_crypto_errf returns e, for `return errf(…)`.
+ */
+void jg_crypto_verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
+enum jg_err jg_crypto_errf(enum jg_err e, char *err, size_t errlen,
+                           const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 /* 1 when a and b hold the same bytes; time depends only on the lengths. */
 int jg_secure_equal(const char *a, const char *b);
