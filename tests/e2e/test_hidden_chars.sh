@@ -72,8 +72,14 @@ expect_match "show prints the override as <U+202E> in the payload" \
 	"WHERE name = 'a<U\+202E>'; --<U\+200B>$" "$OUT"
 expect_match "show prints the reason's zero-width space" 'INC-1 cleanup<U\+200B>' "$OUT"
 expect_no_match "show prints no raw override or zero-width space" "[$RLO$ZWSP]" "$OUT"
-expect_match "show lists the hidden_chars check flagged" \
-	'\[flag\] hidden_chars: reason contains U\+200B ZERO WIDTH SPACE at byte 13' "$OUT"
+expect_match "show lists the hidden_chars check flagged, payload first" \
+	'\[flag\] hidden_chars: payload contains U\+202E RIGHT-TO-LEFT OVERRIDE at byte 34; reason contains U\+200B ZERO WIDTH SPACE at byte 13' "$OUT"
+
+# the server screens the payload and params, not only the reason
+jg_run alice --json request flag-db sql.write --payload "SELECT 1; --${RLO}" \
+	--reason "INC-2 clean reason"
+expect_match "a hidden character in the payload alone is flagged" \
+	'"message":"payload contains U\+202E[^"]*","name":"hidden_chars","result":"flag"' "$OUT"
 
 jg_run bob show "$ID" --json
 expect_rc "show --json" 0
