@@ -26,13 +26,18 @@ int jg_proxies_add(struct jg_proxies **p, const char *list, char *err,
 	const char *s = list;
 
 	for (;;) {
-		size_t n = strcspn(s, ",");
+		size_t n;
+		while (*s == ' ')
+			s++;
+		n = strcspn(s, ",");
 		if (tmp.n == JG_PROXIES_MAX) {
 			snprintf(err, errlen, "at most %d trusted proxy "
 			         "networks", JG_PROXIES_MAX);
 			return -1;
 		}
 		snprintf(item, sizeof(item), "%.*s", (int)n, s);
+		for (size_t k = strlen(item); k && item[k - 1] == ' ';)
+			item[--k] = '\0';
 		if (n >= sizeof(item) ||
 		    jg_cidr_parse(item, &tmp.net[tmp.n], why, sizeof(why))) {
 			snprintf(err, errlen, "--trusted-proxy '%.*s' %s",

@@ -443,7 +443,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	jg_proxies_peer(s->tr.proxies, conn, peer, sizeof(peer));
-	ex.peer = peer;
+	ex.peer = peer[0] ? peer : NULL; /* unknown: checks fail closed */
 	ex.conn = conn;
 	ex.gate = s->gate;
 	ex.server = s;
