@@ -1,8 +1,9 @@
 /*
  * serve.c - `jitgate serve`: parse flags, open the store, load the policy,
  * mint the bootstrap token on first start, load the index of live grants
- * and keep it in step (a sync thread), run the HTTP server, and sweep
- * expired records until SIGINT or SIGTERM.
+ * and keep it in step (a sync thread), run the HTTP server (HTTPS with
+ * --tls-cert: serve_transport.c), and sweep expired records until SIGINT
+ * or SIGTERM; SIGHUP reloads the policy and the TLS certificate.
  *
  * Fatal errors are only possible here, at start-up; once serving, a bad
  * request never stops the daemon.

@@ -17,7 +17,7 @@ const char jg_serve_transport_usage[] =
         "                       (env JITGATE_TLS_CERT); re-read on "
         "SIGHUP\n"
         "  --tls-key FILE       its PEM private key (env JITGATE_TLS_KEY)\n"
-        "  --trusted-proxy CIDR[,CIDR…]\n"
+        "  --trusted-proxy CIDR[,CIDR...]\n"
         "                       believe X-Forwarded-For from these "
         "proxies only (repeatable;\n"
         "                       env JITGATE_TRUSTED_PROXY)\n";
