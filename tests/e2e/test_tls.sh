@@ -13,6 +13,9 @@
 # and a bad file keeps the old one. Then, over plain HTTP:
 # X-Forwarded-For counts only from a --trusted-proxy peer, for source
 # screening and the request's context.
+#
+# The transport is the same whatever the store, so one backend suffices.
+# backends: sqlite
 . "$(dirname "$0")/lib.sh"
 
 PKI=$JG_TMP/pki
