@@ -9,7 +9,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS     = libmicrohttpd jansson sqlite3 libpq libcrypto yaml-0.1 libcurl
+PKGS     = libmicrohttpd gnutls jansson sqlite3 libpq libcrypto yaml-0.1 libcurl
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 WARN     = -Wall -Wextra -Werror -Wvla -Wwrite-strings -Wshadow -Wformat=2

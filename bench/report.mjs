@@ -164,17 +164,17 @@ if (snotes.length) p();
 
 // ---- 3. HTTP -----------------------------------------------------------------
 const h = (t) => http.find((r) => r.target === t && !r.skipped);
-const ng = h('nginx'), jg = h('jitgate'), cb = h('cerbos'), cbk = h('cerbos-kinds');
+const ng = h('nginx'), jg = h('jitgate'), jgs = h('jitgate-tls'), cb = h('cerbos'), cbk = h('cerbos-kinds');
 p('## 3. HTTP check throughput');
 p();
 p(`wrk -t2 -c32 (keep-alive), ${jg ? jg.seconds.toFixed(0) : '?'} s each, after 1 s of warm-up, one target at a time, all on 127.0.0.1, same machine as wrk. ` +
   'nginx: 2 workers, `return 200 "ok"` (2 bytes), access log off: the ceiling of this machine. ' +
-  'jitgate: `jitgate serve` (4 worker threads, the default; one log line per request), `POST /v1/check` with a bearer token, the 1,000-rule policy loaded, one active grant, answer allow. ' +
+  'jitgate: `jitgate serve` (4 worker threads, the default; one log line per request), `POST /v1/check` with a bearer token, the 1,000-rule policy loaded, one active grant, answer allow; over TLS: a second such server with `--tls-cert` (P-256 certificate; wrk negotiates TLS 1.3 once per connection, then keeps it). ' +
   'Cerbos: `POST /api/check/resources` (log level warn: no log line per request, which doubles its rate here; jitgate does log each request), the same 1,000 rules written two ways: one resource policy of 1,000 rules told apart by a condition on the resource id (the last one allows; Cerbos evaluates the conditions in turn), and 1,000 resource kinds of one rule each (Cerbos looks the policy up by kind).');
 p();
 p('| target | requests/s | p50 | p99 | errors | non-2xx | jitgate ÷ target |');
 p('|---|---:|---:|---:|---:|---:|---:|');
-for (const [name, r] of [['nginx, 2-byte static', ng], ['jitgate POST /v1/check', jg], ['Cerbos check, 1 policy of 1,000 rules', cb], ['Cerbos check, 1,000 kinds of 1 rule', cbk]]) {
+for (const [name, r] of [['nginx, 2-byte static', ng], ['jitgate POST /v1/check', jg], ['jitgate POST /v1/check over TLS', jgs], ['Cerbos check, 1 policy of 1,000 rules', cb], ['Cerbos check, 1,000 kinds of 1 rule', cbk]]) {
 	if (r) p(`| ${name} | ${fmtNum(r.rate)} | ${fmtNs(r.p50_ns)} | ${fmtNs(r.p99_ns)} | ${r.errors} | ${r.non2xx} | ${r === jg ? '1' : ratio(jg?.rate, r.rate)} |`);
 	else p(`| ${name} | not run | | | | | |`);
 }
@@ -183,6 +183,7 @@ const c1 = (t) => http.find((r) => r.target === `${t}-c1`);
 if (c1('jitgate')) {
 	p(`One connection, one request at a time (wrk -t1 -c1): nginx ${fmtNs(c1('nginx')?.p50_ns)} p50 (${fmtRate(c1('nginx')?.rate)}), ` +
 	  `jitgate ${fmtNs(c1('jitgate')?.p50_ns)} p50 (${fmtRate(c1('jitgate')?.rate)})` +
+	  (c1('jitgate-tls') ? `, jitgate over TLS ${fmtNs(c1('jitgate-tls').p50_ns)} p50 (${fmtRate(c1('jitgate-tls').rate)})` : '') +
 	  (cerbosC1(1000) ? `, Cerbos (1 policy of 1,000 rules) ${fmtNs(cerbosC1(1000).p50_ns)} p50 (${fmtRate(cerbosC1(1000).rate)})` : '') +
 	  (c1('cerbos-kinds') ? `, Cerbos (1,000 kinds of 1 rule) ${fmtNs(c1('cerbos-kinds').p50_ns)} p50 (${fmtRate(c1('cerbos-kinds').rate)}).` : '.'));
 	p();

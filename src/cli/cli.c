@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -40,6 +41,7 @@
 static const struct jg_cli_opt global_opts[] = {
 	{"url", 0, JG_OPT_VALUE, "URL", "API base URL (default $JITGATE_URL, else " JG_CLI_URL_DEFAULT ")"},
 	{"token", 0, JG_OPT_VALUE, "TOKEN", "bearer token (default $JITGATE_TOKEN; prefer the variable, arguments show in ps)"},
+	{"cacert", 0, JG_OPT_VALUE, "FILE", "CA certificate(s) that signed an https server's certificate (default $JITGATE_CACERT, else the system's); the server is always verified"},
 	{"json", 0, JG_OPT_FLAG, NULL, "print the server's JSON, for scripts"},
 	{"help", 'h', JG_OPT_FLAG, NULL, "show help"},
 	OPT_END,
@@ -297,7 +299,7 @@ static void print_cmd_help(FILE *f, const struct jg_cli_cmd *cmd)
 		fprintf(f, "\noptions:\n");
 		print_opts(f, cmd->opts);
 	}
-	fprintf(f, "\nglobal options: --url URL, --token TOKEN, --json, -h/--help"
+	fprintf(f, "\nglobal options: --url URL, --token TOKEN, --cacert FILE, --json, -h/--help"
 	           " (see jitgate --help)\n");
 }
 
@@ -403,6 +405,8 @@ static int set_global(struct jg_cli *cli, const struct jg_cli_opt *o,
 		cli->url = val;
 	else if (!strcmp(o->name, "token"))
 		cli->token = *val ? val : NULL;
+	else if (!strcmp(o->name, "cacert"))
+		cli->cacert = *val ? val : NULL;
 	else if (!strcmp(o->name, "json"))
 		cli->json = 1;
 	else
@@ -640,6 +644,9 @@ static int check_globals(const struct jg_cli *cli)
 		                   cli->url);
 	if (strlen(cli->url) > URL_MAX || has_control(cli->url))
 		return jg_cli_fail("invalid URL: too long or control characters");
+	if (cli->cacert && access(cli->cacert, R_OK) != 0)
+		return jg_cli_fail("cannot read the CA file %.200s: %s",
+		                   cli->cacert, strerror(errno));
 	if (t && (strlen(t) > TOKEN_MAX || strpbrk(t, " \t\r\n") || has_control(t)))
 		return jg_cli_fail("invalid token: too long, or contains spaces or "
 		                   "control characters");
@@ -786,8 +793,9 @@ int jg_cli_print(const struct jg_cli *cli, const json_t *obj)
 
 struct jg_client *jg_cli_client(struct jg_cli *cli)
 {
-	if (!cli->client)
-		cli->client = jg_client_new(cli->url, cli->token);
+	if (!cli->client &&
+	    (cli->client = jg_client_new(cli->url, cli->token)))
+		jg_client_set_cacert(cli->client, cli->cacert);
 	return cli->client;
 }
 
@@ -800,6 +808,8 @@ static void init_from_env(struct jg_cli *cli)
 		cli->url = v;
 	if ((v = getenv("JITGATE_TOKEN")) && *v)
 		cli->token = v;
+	if ((v = getenv("JITGATE_CACERT")) && *v)
+		cli->cacert = v;
 }
 
 /* Parse globals before the command word; *i ends on the command word. */

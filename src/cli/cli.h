@@ -11,7 +11,7 @@
  * one-line summary and its usage; help, usage errors and option parsing
  * are all driven from that table.
  *
- * Global options (--url, --token, --json, -h/--help) may appear before or
+ * Global options (--url, --token, --cacert, --json, -h/--help) may appear before or
  * after the command. The token is never printed, logged or put in an error
  * message; the only secret the CLI ever prints is a newly created token on
  * `token create`, which the server shows once.
@@ -78,6 +78,8 @@ struct jg_cli_args {
 struct jg_cli {
 	const char *url;   /* borrowed from argv or the environment */
 	const char *token; /* borrowed; NULL when none was given */
+	const char *cacert; /* borrowed; the CA file that signed an https
+	                     * server's certificate; NULL: the system's */
 	int json;          /* --json: print the server's JSON */
 	struct jg_client *client; /* owned; created on first use */
 };

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/x509_vfy.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -28,6 +29,7 @@ struct jg_client {
 	CURL *h;
 	char *base;  /* owned; no trailing '/' */
 	char *token; /* owned; wiped on free */
+	char *cacert; /* owned; NULL: the system's CA store */
 	long timeout; /* seconds for one whole call; 0: JG_CLIENT_TIMEOUT */
 	long last;    /* what the last call got: see jg_client_last */
 	char problem[96]; /* the last refusal's problem type, or "" */
@@ -78,6 +80,14 @@ struct jg_client *jg_client_new(const char *url, const char *token)
 	return c;
 }
 
+void jg_client_set_cacert(struct jg_client *c, const char *path)
+{
+	free(c->cacert);
+	c->cacert = path ? strdup(path) : NULL; /* NULL on ENOMEM: the
+	                                        * system's store, still
+	                                        * verified */
+}
+
 void jg_client_set_timeout(struct jg_client *c, long seconds)
 {
 	c->timeout = seconds > 0 ? seconds : 0;
@@ -94,6 +104,7 @@ void jg_client_free(struct jg_client *c)
 		free(c->token);
 	}
 	free(c->base);
+	free(c->cacert);
 	free(c);
 }
 
@@ -199,6 +210,12 @@ static void setup(struct jg_client *c, const char *url, struct resp *r,
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* curl verifies peer and host name by default; say so anyway, so
+	 * no later change can loosen it by accident */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)JG_CLIENT_CONNECT_TIMEOUT);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -240,6 +257,39 @@ const char *jg_client_last_problem(const struct jg_client *c)
 	return c->problem;
 }
 
+/*
+ * The server's certificate did not verify: say why and what to do. An
+ * unknown issuer is what a private CA looks like until it is given.
+ */
+static int unverified(struct jg_client *c)
+{
+	const char *why = c->errbuf[0] ? c->errbuf : "verification failed";
+	long res = X509_V_OK;
+	char *host = NULL;
+	CURLU *u = curl_url();
+	int rv;
+
+	curl_easy_getinfo(c->h, CURLINFO_SSL_VERIFYRESULT, &res);
+	if (u && curl_url_set(u, CURLUPART_URL, c->base, 0) == CURLUE_OK)
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+	if (res == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    res == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	    res == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+	    res == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN)
+		rv = jg_cli_fail("cannot verify the server's certificate for "
+		                 "%s: %s (%s)", host ? host : c->base, why,
+		                 c->cacert ? "it is not signed by a CA in "
+		                             "the --cacert file"
+		                           : "give --cacert FILE or "
+		                             "JITGATE_CACERT");
+	else
+		rv = jg_cli_fail("cannot verify the server's certificate for "
+		                 "%s: %s", host ? host : c->base, why);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rv;
+}
+
 /* Print why the transfer itself failed; returns JG_EXIT_ERR. */
 static int transport_error(struct jg_client *c, CURLcode rc,
                            const struct resp *r)
@@ -263,6 +313,13 @@ static int transport_error(struct jg_client *c, CURLcode rc,
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		return jg_cli_fail("no answer from %s in time", c->base);
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return unverified(c);
+	case CURLE_SSL_CACERT_BADFILE:
+		return jg_cli_fail("cannot use the CA file %s: %s",
+		                   c->cacert ? c->cacert : "(system)",
+		                   c->errbuf[0] ? c->errbuf
+		                                : curl_easy_strerror(rc));
 	default:
 		break;
 	}

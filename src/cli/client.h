@@ -37,6 +37,10 @@ struct jg_kv {
 struct jg_client *jg_client_new(const char *url, const char *token);
 void jg_client_free(struct jg_client *c);
 
+/* Verify an https server against the CA certificates in path (copied;
+ * NULL: the system's store). Verification is never turned off. */
+void jg_client_set_cacert(struct jg_client *c, const char *path);
+
 /* Allow calls up to seconds (0: back to JG_CLIENT_TIMEOUT), for a call
  * the server may take long to answer (an execution). */
 void jg_client_set_timeout(struct jg_client *c, long seconds);

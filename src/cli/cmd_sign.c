@@ -72,6 +72,7 @@ static int load_jwks(struct jg_cli *cli, const struct jg_cli_args *a,
 	if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8)) {
 		if (!(c = jg_client_new(src, NULL))) /* public: no token */
 			return JG_EXIT_ERR;
+		jg_client_set_cacert(c, cli->cacert);
 		rv = jg_client_call(c, "GET", "", NULL, NULL, &doc);
 		jg_client_free(c);
 		if (rv)

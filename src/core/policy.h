@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cidr.h"
 #include "core/model.h"
 
 #define JG_DEFAULT_MAX_DURATION (3600)      /* 1h when the policy is silent */
@@ -54,12 +55,6 @@ enum jg_level { JG_LOW = 1, JG_MEDIUM, JG_HIGH, JG_CRITICAL };
  * MATCH makes the rule not apply, so the next rule is tried.
  */
 enum jg_mode { JG_MODE_ENFORCE, JG_MODE_FLAG, JG_MODE_MATCH };
-
-struct jg_cidr {
-	int family;              /* AF_INET or AF_INET6 */
-	unsigned char addr[16];  /* network order; v4 uses the first 4 */
-	int prefix;              /* 0..32 or 0..128 */
-};
 
 /* A weekly window: the days it opens on, from start to end (minutes of
  * the local day, end exclusive; end <= start runs past midnight). */

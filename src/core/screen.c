@@ -7,12 +7,10 @@
  * to is denied, and a check that cannot be evaluated (no source address,
  * no finding) fails rather than passes.
  */
-#include <arpa/inet.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "core/policy.h"
 #include "core/tz.h"
@@ -153,47 +151,6 @@ static void check_time(struct trial *t, const struct jg_time_check *c,
 	     open ? "within" : "outside", c->text);
 }
 
-/* Parse text as IPv4 or IPv6; IPv4-mapped IPv6 counts as IPv4. */
-static int parse_ip(const char *text, int *family, unsigned char addr[16])
-{
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0,
-	                                         0, 0, 0, 0, 0xff, 0xff};
-	if (!text)
-		return 0;
-	if (inet_pton(AF_INET, text, addr) == 1) {
-		*family = AF_INET;
-		return 1;
-	}
-	if (inet_pton(AF_INET6, text, addr) != 1)
-		return 0;
-	*family = AF_INET6;
-	if (memcmp(addr, mapped, 12) == 0) {
-		memmove(addr, addr + 12, 4);
-		*family = AF_INET;
-	}
-	return 1;
-}
-
-static int in_cidr(const struct jg_cidr *c, int family,
-                   const unsigned char addr[16])
-{
-	int full = c->prefix / 8, rest = c->prefix % 8;
-
-	if (c->family != family || memcmp(c->addr, addr, (size_t)full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	unsigned char mask = (unsigned char)(0xff << (8 - rest));
-	return (c->addr[full] & mask) == (addr[full] & mask);
-}
-
-static void cidr_text(const struct jg_cidr *c, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN];
-	inet_ntop(c->family, c->addr, ip, sizeof(ip));
-	snprintf(buf, len, "%s/%d", ip, c->prefix);
-}
-
 static void check_source(struct trial *t, const struct jg_source_check *c,
                          const char *source)
 {
@@ -201,19 +158,19 @@ static void check_source(struct trial *t, const struct jg_source_check *c,
 	char net[64] = "", list[160] = "";
 	int family;
 
-	if (!parse_ip(source, &family, addr)) {
+	if (!jg_ip_parse(source, &family, addr)) {
 		note(t, "source", c->mode, 0, "source address %s is unknown",
 		     source ? source : "(none)");
 		return;
 	}
 	for (size_t i = 0; i < c->ncidrs; i++) {
-		if (in_cidr(&c->cidrs[i], family, addr)) {
-			cidr_text(&c->cidrs[i], net, sizeof(net));
+		if (jg_cidr_contains(&c->cidrs[i], family, addr)) {
+			jg_cidr_text(&c->cidrs[i], net, sizeof(net));
 			note(t, "source", c->mode, 1, "source %s is in %s",
 			     source, net);
 			return;
 		}
-		cidr_text(&c->cidrs[i], net, sizeof(net));
+		jg_cidr_text(&c->cidrs[i], net, sizeof(net));
 		size_t used = strlen(list);
 		snprintf(list + used, sizeof(list) - used, "%s%s",
 		         i ? ", " : "", net);

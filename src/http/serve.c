@@ -1,8 +1,9 @@
 /*
  * serve.c - `jitgate serve`: parse flags, open the store, load the policy,
  * mint the bootstrap token on first start, load the index of live grants
- * and keep it in step (a sync thread), run the HTTP server, and sweep
- * expired records until SIGINT or SIGTERM.
+ * and keep it in step (a sync thread), run the HTTP server (HTTPS with
+ * --tls-cert: serve_transport.c), and sweep expired records until SIGINT
+ * or SIGTERM; SIGHUP reloads the policy and the TLS certificate.
  *
  * Fatal errors are only possible here, at start-up; once serving, a bad
  * request never stops the daemon.
@@ -25,6 +26,7 @@
 
 #include "http/serve.h"
 #include "http/serve_ckpt.h"
+#include "http/serve_transport.h"
 #include "notify/worker.h"
 #include "http/server.h"
 #include "exec/exec.h"
@@ -47,6 +49,7 @@ struct serve_opts {
 	const char *webhook_secret_file;
 	char secret[256]; /* the webhook HMAC key, read from its file */
 	struct jg_serve_ckpt ckpt; /* signed audit checkpoints */
+	struct jg_serve_transport tr; /* TLS, trusted proxies */
 };
 
 static int64_t wall_clock(void)
@@ -107,6 +110,7 @@ static void usage(FILE *f)
 	        "                       (docs/connectors.md; env "
 	        "JITGATE_CONNECTORS)\n");
 	fputs(jg_serve_ckpt_usage, f);
+	fputs(jg_serve_transport_usage, f);
 }
 
 static int parse_listen(const char *s, struct serve_opts *o)
@@ -202,6 +206,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"keys-dir", required_argument, NULL, 'k'},
 		{"connectors", required_argument, NULL, 'C'},
 		JG_SERVE_CKPT_OPTIONS,
+		JG_SERVE_TRANSPORT_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -224,6 +229,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->keys_dir = env_or("JITGATE_KEYS_DIR", NULL);
 	o->connectors_file = env_or("JITGATE_CONNECTORS", NULL);
 	jg_serve_ckpt_init(&o->ckpt);
+	if (jg_serve_transport_init(&o->tr))
+		return 2;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -272,6 +279,12 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		case JG_SERVE_CKPT_EVERY:
 		case JG_SERVE_CKPT_INTERVAL:
 			if (jg_serve_ckpt_opt(&o->ckpt, c, optarg))
+				return 2;
+			break;
+		case JG_SERVE_TLS_CERT:
+		case JG_SERVE_TLS_KEY:
+		case JG_SERVE_TRUSTED_PROXY:
+			if (jg_serve_transport_opt(&o->tr, c, optarg))
 				return 2;
 			break;
 		case 'h': usage(stdout); return 0;
@@ -365,7 +378,7 @@ static int start_index(struct jg_gate *gate)
 }
 
 /* Wait for a stop signal, sweeping every o->sweep seconds meanwhile. */
-static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
+static void run_until_signal(struct jg_gate *gate, struct serve_opts *o,
                              const sigset_t *set)
 {
 	struct timespec ts = {.tv_sec = (time_t)o->sweep};
@@ -378,6 +391,7 @@ static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
 		if (sig == SIGINT || sig == SIGTERM)
 			return;
 		if (sig == SIGHUP) {
+			jg_serve_transport_reload(&o->tr);
 			if (jg_gate_reload(gate, NULL, decision_now(gate), sha,
 			                   why) ==
 			    JG_OK)
@@ -396,11 +410,12 @@ static void run_until_signal(struct jg_gate *gate, const struct serve_opts *o,
 	}
 }
 
-static int serve(const struct serve_opts *o, struct jg_policy *policy,
+static int serve(struct serve_opts *o, struct jg_policy *policy,
                  struct jg_store *st, struct jg_keys *keys)
 {
 	struct jg_gate *gate = NULL;
 	struct jg_server *srv = NULL;
+	struct jg_server_transport tr = jg_serve_transport_of(&o->tr);
 	struct jg_notifier *notifier = NULL;
 	char secret[JG_TOKEN_LEN], err[256], where[256];
 	sigset_t set;
@@ -440,8 +455,8 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 		jg_gate_free(gate);
 		return 1;
 	}
-	e = jg_server_start(gate, o->host, o->port, &o->threads, wall_clock,
-	                    &srv, err, sizeof(err));
+	e = jg_server_start(gate, o->host, o->port, &o->threads, &tr,
+	                    wall_clock, &srv, err, sizeof(err));
 	if (e != JG_OK) {
 		fprintf(stderr, "jitgate: %s\n", err);
 		jg_notifier_stop(notifier);
@@ -449,8 +464,9 @@ static int serve(const struct serve_opts *o, struct jg_policy *policy,
 		return 1;
 	}
 	jg_store_describe(o->db, where, sizeof(where)); /* no password */
-	printf("jitgate: listening on http://%s:%u (store %s, policy %s)\n",
-	       o->host, jg_server_port(srv), where, o->policy);
+	printf("jitgate: listening on %s://%s:%u (store %s, policy %s)\n",
+	       jg_serve_transport_scheme(&o->tr), o->host,
+	       jg_server_port(srv), where, o->policy);
 	fflush(stdout);
 	run_until_signal(gate, o, &set);
 	fprintf(stderr, "jitgate: stopping\n");
@@ -524,22 +540,30 @@ int jg_serve_main(int argc, char **argv)
 	char err[512];
 	int rc = parse_opts(argc, argv, &o);
 
-	if (rc >= 0)
+	if (rc >= 0) {
+		jg_serve_transport_free(&o.tr);
 		return rc;
-	if (jg_serve_ckpt_check(&o.ckpt, o.db))
+	}
+	if (jg_serve_ckpt_check(&o.ckpt, o.db) ||
+	    jg_serve_transport_open(&o.tr)) {
+		jg_serve_transport_free(&o.tr);
 		return 2;
+	}
 	if (jg_policy_load(o.policy, &policy, err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "jitgate: %s\n", err);
+		jg_serve_transport_free(&o.tr);
 		return 1;
 	}
 	if (jg_store_open(o.db, &st, err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "jitgate: %s\n", err);
 		jg_policy_free(policy);
+		jg_serve_transport_free(&o.tr);
 		return 1;
 	}
 	if (open_keys(&o, &keys)) {
 		jg_policy_free(policy);
 		jg_store_close(st);
+		jg_serve_transport_free(&o.tr);
 		return 1;
 	}
 	if (load_connectors(&o, policy) == 0) {
@@ -551,5 +575,6 @@ int jg_serve_main(int argc, char **argv)
 	jg_connectors_free(o.connectors);
 	jg_keys_free(keys);
 	jg_store_close(st);
+	jg_serve_transport_free(&o.tr); /* the server has stopped */
 	return rc;
 }

@@ -20,7 +20,9 @@
 #include "util/crypto.h"
 #include "http/exchange.h"
 #include "http/pool.h"
+#include "http/proxy.h"
 #include "http/server.h"
+#include "http/tls.h"
 
 #define JG_CSP                                                              \
 	"default-src 'none'; script-src 'self'; style-src 'self'; "          \
@@ -34,6 +36,7 @@ struct jg_server {
 	uint16_t port;
 	struct jg_pool *pool; /* owned; the actions run there */
 	struct jg_server_threads n;
+	struct jg_server_transport tr; /* TLS and trusted proxies */
 	int unsent; /* atomic: deferred exchanges whose answer is not out */
 };
 
@@ -256,6 +259,9 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct jg_ex *ex)
 	MHD_add_response_header(resp, "Content-Security-Policy", JG_CSP);
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	if (ex->server && ex->server->tr.tls) /* browsers: https only */
+		MHD_add_response_header(resp, "Strict-Transport-Security",
+		                        JG_TLS_HSTS);
 	if (ex->set_cookie[0])
 		MHD_add_response_header(resp, "Set-Cookie", ex->set_cookie);
 	if (ex->status == 401)
@@ -265,26 +271,6 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct jg_ex *ex)
 	MHD_destroy_response(resp);
 	ex->raw = NULL;
 	return ret;
-}
-
-/*
- * The peer's address, for source checks. Proxies are not trusted: a
- * deployment behind one screens the proxy's address.
- */
-static void peer_text(struct MHD_Connection *conn, char *buf, size_t len)
-{
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-	        conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-
-	buf[0] = '\0';
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		          buf, (socklen_t)len);
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6,
-		          &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
-		          (socklen_t)len);
 }
 
 /* ---- exchanges on the execution pool ---- */
@@ -352,6 +338,7 @@ int jg_ex_defer(struct jg_ex *ex, void (*work)(struct jg_ex *jex, void *arg),
 	j->s = s;
 	j->conn = ex->conn;
 	j->ex.gate = ex->gate;
+	j->ex.server = s;
 	j->ex.who = ex->who;
 	j->ex.via_cookie = ex->via_cookie;
 	snprintf(j->peer, sizeof(j->peer), "%s", ex->peer ? ex->peer : "");
@@ -455,8 +442,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	peer_text(conn, peer, sizeof(peer));
-	ex.peer = peer;
+	jg_proxies_peer(s->tr.proxies, conn, peer, sizeof(peer));
+	ex.peer = peer[0] ? peer : NULL; /* unknown: checks fail closed */
 	ex.conn = conn;
 	ex.gate = s->gate;
 	ex.server = s;
@@ -526,9 +513,12 @@ static unsigned connection_limit(void)
 
 enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
                             uint16_t port, const struct jg_server_threads *n,
+                            const struct jg_server_transport *tr,
                             jg_clock_fn clock, struct jg_server **out,
                             char *err, size_t errlen)
 {
+	static const struct MHD_OptionItem plain[] = {{MHD_OPTION_END, 0,
+	                                               NULL}};
 	struct jg_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_in sa = {.sin_family = AF_INET,
 	                         .sin_port = htons(port)};
@@ -546,6 +536,7 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	s->gate = gate;
 	s->clock = clock;
 	s->n = *n;
+	s->tr = *tr;
 	if (!(s->pool = jg_pool_new(n->exec, n->queue))) {
 		snprintf(err, errlen, "cannot start %u execution threads",
 		         n->exec);
@@ -554,13 +545,15 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	}
 	s->mhd = MHD_start_daemon(
 	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
-	                MHD_ALLOW_SUSPEND_RESUME,
+	                MHD_ALLOW_SUSPEND_RESUME | (tr->tls ? MHD_USE_TLS : 0),
 	        port,
 	        NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 	        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
 	        n->http, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
-	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	        MHD_OPTION_ARRAY, tr->tls ? jg_tls_mhd_options(tr->tls) : plain,
+	        MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(err, errlen, "cannot listen on %s:%u (in use, or not "
 		         "allowed)", host, port);

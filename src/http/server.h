@@ -23,14 +23,26 @@ struct jg_server_threads {
 	unsigned queue; /* actions that may wait for one of those */
 };
 
+struct jg_tls;
+struct jg_proxies;
+
+/* How the server meets its clients. Both borrowed; they must outlive the
+ * server. */
+struct jg_server_transport {
+	struct jg_tls *tls; /* NULL: plain HTTP; else HTTPS with HSTS */
+	const struct jg_proxies *proxies; /* NULL: the TCP peer is the client */
+};
+
 /*
  * Listen on host:port (port 0 picks a free one) and serve the API from
  * gate (borrowed) with n->http workers; actions run on the execution pool
  * (pool.h) of n->exec threads, n->queue more may wait, and past that an
- * execute is answered 503 with nothing run. *out owns the running server.
+ * execute is answered 503 with nothing run; tr says TLS or not, and
+ * which proxies may name the client. *out owns the running server.
  */
 enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
                             uint16_t port, const struct jg_server_threads *n,
+                            const struct jg_server_transport *tr,
                             jg_clock_fn clock, struct jg_server **out,
                             char *err, size_t errlen);
 uint16_t jg_server_port(const struct jg_server *s);

@@ -10,12 +10,10 @@
  * regcomp take memory exponential in its length is refused, since the
  * policy may come from a reload or a replay.
  */
-#include <arpa/inet.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "core/limits.h"
 #include "policy/internal.h"
@@ -32,77 +30,18 @@ JG_LD_MODE_LOADER(rate_mode, struct jg_rate_check)
 
 /* ---- source ------------------------------------------------------------ */
 
-/* 1 if the address bits past the prefix are all zero. */
-static int host_bits_clear(const struct jg_cidr *c, int max)
-{
-	for (int b = c->prefix; b < max; b++)
-		if (c->addr[b / 8] & (0x80 >> (b % 8)))
-			return 0;
-	return 1;
-}
-
 /* "10.0.0.0/8", "2001:db8::/32", "192.168.1.7" (a /32), "::1" (a /128). */
 static int get_cidr(struct jg_ld *ld, yaml_node_t *n, struct jg_cidr *c)
 {
-	char addr[INET6_ADDRSTRLEN], buf[JG_LD_SHOW_MAX];
-	char fix[INET6_ADDRSTRLEN];
-	const char *s, *slash;
-	size_t len, alen;
-	int max;
+	char buf[JG_LD_SHOW_MAX], why[160];
 
 	if (jg_ld_expect(ld, n, YAML_SCALAR_NODE, "cidr"))
 		return -1;
-	s = jg_ld_str(n);
-	len = jg_ld_slen(n);
-	slash = memchr(s, '/', len);
-	alen = slash ? (size_t)(slash - s) : len;
-	if (strlen(s) != len || alen == 0 || alen >= sizeof(addr))
-		goto bad;
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	c->family = memchr(addr, ':', alen) ? AF_INET6 : AF_INET;
-	if (inet_pton(c->family, addr, c->addr) != 1)
-		goto bad;
-	max = c->family == AF_INET ? 32 : 128;
-	c->prefix = max;
-	if (slash) {
-		const char *d = slash + 1;
-		size_t dl = len - alen - 1;
-		int v = 0;
-		if (dl < 1 || dl > 3 || (dl > 1 && d[0] == '0'))
-			goto bad;
-		for (size_t i = 0; i < dl; i++) {
-			if (d[i] < '0' || d[i] > '9')
-				goto bad;
-			v = v * 10 + (d[i] - '0');
-		}
-		if (v > max)
-			goto bad;
-		c->prefix = v;
-	}
-	/* ::ffff:a.b.c.d would never equal a source seen as IPv4 */
-	if (c->family == AF_INET6 && c->prefix >= 96 &&
-	    !memcmp(c->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
-		inet_ntop(AF_INET, c->addr + 12, fix, sizeof(fix));
-		return jg_ld_fail(ld, n, "cidr '%s' is an IPv4-mapped address "
-		                         "(write it as IPv4: %s/%d)",
-		                  jg_ld_show(n, buf), fix, c->prefix - 96);
-	}
-	if (!host_bits_clear(c, max)) {
-		struct jg_cidr net = *c;
-		for (int b = c->prefix; b < max; b++)
-			net.addr[b / 8] &= (unsigned char)~(0x80 >> (b % 8));
-		inet_ntop(c->family, net.addr, fix, sizeof(fix));
-		return jg_ld_fail(ld, n, "cidr '%s' has host bits set (did you "
-		                         "mean %s/%d?)",
-		                  jg_ld_show(n, buf), fix, c->prefix);
-	}
-	return 0;
-bad:
-	return jg_ld_fail(ld, n,
-	                  "cidr '%s' is not an address or a network (such as "
-	                  "10.0.0.0/8, 192.168.1.7 or 2001:db8::/32)",
-	                  jg_ld_show(n, buf));
+	if (strlen(jg_ld_str(n)) != jg_ld_slen(n)) /* a NUL inside */
+		snprintf(why, sizeof(why), "is not an address or a network");
+	else if (jg_cidr_parse(jg_ld_str(n), c, why, sizeof(why)) == 0)
+		return 0;
+	return jg_ld_fail(ld, n, "cidr '%s' %s", jg_ld_show(n, buf), why);
 }
 
 static int source_cidrs(struct jg_ld *ld, yaml_node_t *n, void *obj)

@@ -35,7 +35,7 @@ JG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/jitgate-e2e.XXXXXX") || exit 2
 # grant token signing keys: the test's own, for either backend
 JITGATE_KEYS_DIR=$JG_TMP/keys
 export JITGATE_KEYS_DIR
-unset JITGATE_TOKEN JITGATE_URL
+unset JITGATE_TOKEN JITGATE_URL JITGATE_CACERT
 
 jg_cleanup() {
 	local p
@@ -225,8 +225,14 @@ jg_start_helper() { # ERRFILE SCRIPT ARGS...
 }
 
 # Start the server on a free port; sets JITGATE_URL and the admin token.
+# JG_CACERT set: the server serves TLS (JG_SERVE_ARGS has --tls-cert and
+# --tls-key), signed by that CA; JITGATE_URL is https then.
 jg_start() {
-	local try i port
+	local try i port scheme=http ca=()
+	if [ -n "${JG_CACERT:-}" ]; then
+		scheme=https
+		ca=(--cacert "$JG_CACERT")
+	fi
 	: >"$JG_TMP/server.log"
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		port=$(jg_random_port)
@@ -240,8 +246,8 @@ jg_start() {
 			kill -0 "$JG_PID" 2>/dev/null || break
 			# Our own log must say so: another server may hold the port.
 			if grep -q "listening on" "$JG_TMP/server.log" &&
-				curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
-				JITGATE_URL="http://127.0.0.1:$port"
+				curl -fsS "${ca[@]}" -o /dev/null "$scheme://127.0.0.1:$port/healthz" 2>/dev/null; then
+				JITGATE_URL="$scheme://127.0.0.1:$port"
 				export JITGATE_URL
 				jg_save_token admin "$(cat "$JG_TMP/admin.token")"
 				return 0
@@ -317,6 +323,7 @@ jg_token() { # WHO ARGS...
 jg_http() { # METHOD PATH WHO [BODY_ARG]
 	local method=$1 path=$2 who=$3
 	local args=(-sS -o "$JG_TMP/body" -w '%{http_code}' -X "$method")
+	[ -n "${JG_CACERT:-}" ] && args+=(--cacert "$JG_CACERT")
 	if [ "$who" = bad ]; then
 		args+=(-H "Authorization: Bearer jg_thisisnotavalidtokenatallxxxxxxxxxxxxxxxxx")
 	elif [ "$who" != - ]; then
