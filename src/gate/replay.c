@@ -6,10 +6,16 @@
  * source address, its scanner finding, its time (for time windows), and
  * the requests made before it (for rate limits). Read-only: nothing is
  * written, not even an audit event.
+ *
+ * A long history takes long to screen again (each rate limit is a count
+ * in the store), so a replay is bounded in time and stops as soon as the
+ * server does (struct jg_replay_bound): a request thread, or SIGTERM,
+ * never waits for it past that bound.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gate/internal.h"
 #include "policy/load.h"
@@ -20,8 +26,32 @@ struct replay_ctx {
 	struct jg_gate *g;
 	const struct jg_policy *candidate;
 	struct jg_replay *out;
+	const struct jg_replay_bound *bound; /* NULL: none */
 	enum jg_err err;
+	int why_stop; /* 1: past the deadline, 2: the server stops */
 };
+
+int64_t jg_replay_clock_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* 0 to go on; else why to stop (c->why_stop). */
+static int bound_reached(struct replay_ctx *c)
+{
+	const struct jg_replay_bound *b = c->bound;
+
+	if (!b)
+		return 0;
+	if (b->stop && __atomic_load_n(b->stop, __ATOMIC_ACQUIRE))
+		c->why_stop = 2;
+	else if (b->deadline && jg_replay_clock_ms() >= b->deadline)
+		c->why_stop = 1;
+	return c->why_stop;
+}
 
 void jg_replay_clear(struct jg_replay *r)
 {
@@ -112,6 +142,10 @@ static int replay_one(const struct jg_request *r, void *arg)
 	json_t *ctx;
 	int has;
 
+	if (bound_reached(c)) {
+		c->err = JG_EBUSY;
+		return 1;
+	}
 	c->out->total++;
 	/* extensions depend on their grant's life then; and rows from
 	 * before screening was recorded have no decision to compare */
@@ -171,10 +205,11 @@ static enum jg_err walk(struct replay_ctx *c, int64_t since)
 
 enum jg_err jg_gate_replay(struct jg_gate *g, const struct jg_principal *who,
                            const char *text, size_t len, int64_t since,
+                           const struct jg_replay_bound *bound,
                            struct jg_replay *out, char why[JG_WHY_MAX])
 {
 	struct jg_policy *candidate = NULL;
-	struct replay_ctx c = {g, NULL, out, JG_OK};
+	struct replay_ctx c = {g, NULL, out, bound, JG_OK, 0};
 	char err[JG_WHY_MAX - 32];
 	enum jg_err e;
 
@@ -195,6 +230,13 @@ enum jg_err jg_gate_replay(struct jg_gate *g, const struct jg_principal *who,
 	c.candidate = candidate;
 	e = walk(&c, since);
 	jg_policy_free(candidate);
+	if (c.why_stop)
+		jg_gate_why(e, why, c.why_stop == 2
+		                ? "the server is stopping: the replay stopped "
+		                  "after %zu requests; try again"
+		                : "the replay ran out of time after %zu "
+		                  "requests: replay a shorter period (since)",
+		            out->total);
 	if (e != JG_OK)
 		jg_replay_clear(out);
 	return e;

@@ -4,6 +4,13 @@
  * the exchanges finished on the execution pool (jg_ex_defer): their
  * connection is suspended, so the HTTP worker goes on serving others
  * while the action runs, and resumed with the reply.
+ *
+ * Nothing of a body is read before the caller is known: libmicrohttpd
+ * calls on_request first with the headers only, and there the route is
+ * found, the caller authenticated and the declared length checked
+ * against the route's bound and the bytes all bodies may hold together
+ * (the body budget); a refusal is queued then, so it goes out at once
+ * and the connection closes without the body ever being read.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -35,6 +42,9 @@ struct jg_server {
 	struct jg_pool *pool; /* owned; the actions run there */
 	struct jg_server_threads n;
 	int unsent; /* atomic: deferred exchanges whose answer is not out */
+	size_t body_budget; /* bytes all pending bodies may hold together */
+	size_t body_held;   /* atomic: what they hold (reserved) now */
+	int stopping;       /* atomic: set when the server stops */
 };
 
 /* An exchange finished on the execution pool (jg_ex_defer). */
@@ -51,10 +61,20 @@ struct jg_ex_job {
 
 /* What one connection accumulates before its handler runs. */
 struct pending {
+	const struct jg_route *route; /* NULL: answered 404/405 at once */
+	char param[JG_ID_LEN + 32];   /* the route's '*' segment */
+	struct jg_principal who;      /* authenticated on the headers */
+	int via_cookie;
+	char csrf[65];
 	char *body; /* owned, NUL-terminated */
 	size_t len;
-	size_t max; /* the route's body bound */
-	int too_big;
+	size_t cap;       /* bytes allocated for body */
+	size_t max;       /* the route's body bound */
+	size_t held;      /* bytes of the body budget reserved */
+	size_t discarded; /* bytes dropped after too_big or no_room */
+	int too_big;   /* a chunked body went past max: 413 at its end */
+	int no_room;   /* the body budget ran out mid-body: 503 at its end */
+	int answered;  /* the answer went out on the headers: drop the rest */
 	struct jg_ex_job *job; /* owned; the exchange is on the pool */
 	int deferred;          /* it was: counted in jg_server.unsent */
 };
@@ -188,34 +208,46 @@ static int parse_body(struct jg_ex *ex, const struct pending *p)
 	return 0;
 }
 
-/* Run the exchange: route, authenticate, parse, handle. */
+/* The 413 of a body past its route's bound. */
+static void fail_too_big(struct jg_ex *ex, size_t max)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "the body is larger than %zu KiB (%s)",
+	         max / 1024, max == JG_BIG_BODY_MAX ? "a policy text and its "
+	         "fields" : max == JG_BODY_MAX ? "this endpoint's bound"
+	                                       : "before authentication");
+	jg_ex_fail(ex, JG_ETOOBIG, msg);
+}
+
+/* The 503 of a body the budget has no room for. */
+static void fail_no_room(struct jg_ex *ex)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "the server holds %zu MiB of request "
+	         "bodies being received, its bound: try again shortly",
+	         ex->server->body_budget / (1024 * 1024));
+	jg_ex_fail(ex, JG_EBUSY, msg);
+}
+
+/* Run the exchange: parse, handle (routed and authenticated already). */
 static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
                      const char *method, const struct pending *p)
 {
-	char param[JG_ID_LEN + 32];
-	int known;
-	const struct jg_route *r = route(method, url, param, sizeof(param),
-	                                 &known);
-	enum jg_err e;
+	const struct jg_route *r = p->route;
 
-	if (!r) {
-		jg_ex_fail(ex, known ? JG_EMETHOD : JG_ENOTFOUND,
-		           known ? "method not allowed on this path"
-		                 : "no such endpoint");
-		return;
-	}
-	ex->param = param;
+	ex->param = p->param;
 	ex->path = url;
-	if (!(r->flags & JG_ROUTE_PUBLIC) &&
-	    (e = authenticate(s, ex, method)) != JG_OK) {
-		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
-		                                  "required" : NULL);
+	ex->who = p->who;
+	ex->via_cookie = p->via_cookie;
+	memcpy(ex->csrf, p->csrf, sizeof(ex->csrf));
+	if (p->too_big) {
+		fail_too_big(ex, p->max);
 		return;
 	}
-	if (p->too_big) {
-		jg_ex_fail(ex, JG_ETOOBIG, p->max == JG_BODY_MAX
-		                                   ? "the body is larger than 64 KiB"
-		                                   : "the body is larger than 4 MiB");
+	if (p->no_room) {
+		fail_no_room(ex);
 		return;
 	}
 	if (strcmp(method, "POST") == 0 && parse_body(ex, p))
@@ -352,6 +384,7 @@ int jg_ex_defer(struct jg_ex *ex, void (*work)(struct jg_ex *jex, void *arg),
 	j->s = s;
 	j->conn = ex->conn;
 	j->ex.gate = ex->gate;
+	j->ex.server = s;
 	j->ex.who = ex->who;
 	j->ex.via_cookie = ex->via_cookie;
 	snprintf(j->peer, sizeof(j->peer), "%s", ex->peer ? ex->peer : "");
@@ -402,22 +435,141 @@ static enum MHD_Result defer_answer(struct MHD_Connection *conn,
 	return ret;
 }
 
-/* Accumulate up to JG_BODY_MAX bytes; past that, discard and flag. */
-static void take_body(struct pending *p, const char *data, size_t n)
+/* ---- the body budget ---- */
+
+/* Reserve n more bytes of the budget for p: 0, or -1 when it is full. */
+static int budget_take(struct jg_server *s, struct pending *p, size_t n)
 {
-	if (p->too_big || p->len + n > p->max) {
-		p->too_big = 1;
-		return;
+	size_t now = __atomic_add_fetch(&s->body_held, n, __ATOMIC_RELAXED);
+
+	if (now > s->body_budget) {
+		__atomic_sub_fetch(&s->body_held, n, __ATOMIC_RELAXED);
+		return -1;
 	}
-	char *nb = realloc(p->body, p->len + n + 1);
-	if (!nb) {
+	p->held += n;
+	return 0;
+}
+
+static void budget_give(struct jg_server *s, struct pending *p)
+{
+	__atomic_sub_fetch(&s->body_held, p->held, __ATOMIC_RELAXED);
+	p->held = 0;
+}
+
+/* The body is parsed (or refused): its bytes go back at once, unless the
+ * exchange went to the pool, whose work holds a copy of what it needs
+ * until the answer is out (on_completed gives it back then). */
+static void body_done(struct jg_server *s, struct pending *p, int deferred)
+{
+	free(p->body);
+	p->body = NULL;
+	p->len = p->cap = 0;
+	if (!deferred)
+		budget_give(s, p);
+}
+
+/*
+ * Keep what came of the body, within the route's bound and the budget
+ * (reserved up front for the declared length; bit by bit for a chunked
+ * body). Past either, the rest is dropped and the answer (413, 503)
+ * waits for the body's end: libmicrohttpd 0.9.75 cannot queue an answer
+ * in mid-body. A client that goes on sending long past the bound is cut
+ * off: -1.
+ */
+static int take_body(struct jg_server *s, struct pending *p,
+                     const char *data, size_t n)
+{
+	if (!p->too_big && !p->no_room && p->len + n > p->max)
 		p->too_big = 1;
-		return;
+	if (!p->too_big && !p->no_room && p->len + n > p->held &&
+	    budget_take(s, p, p->len + n - p->held))
+		p->no_room = 1;
+	if (p->too_big || p->no_room) {
+		p->discarded += n;
+		return p->discarded > JG_BIG_BODY_MAX ? -1 : 0;
 	}
-	memcpy(nb + p->len, data, n);
-	p->body = nb;
+	if (p->len + n + 1 > p->cap) {
+		size_t cap = p->held + 1; /* the declared length, or more */
+		char *nb = realloc(p->body, cap);
+		if (!nb) {
+			p->no_room = 1;
+			return 0;
+		}
+		p->body = nb;
+		p->cap = cap;
+	}
+	memcpy(p->body + p->len, data, n);
 	p->len += n;
 	p->body[p->len] = '\0';
+	return 0;
+}
+
+/* ---- the headers: route, caller, declared length ---- */
+
+/* Answer now, before any body: the rest of it is never read (the
+ * connection closes after the answer). */
+static enum MHD_Result answer_early(struct jg_ex *ex, const char *url,
+                                    const char *method, struct pending *p)
+{
+	p->answered = 1;
+	log_line(method, url, ex->status, ex->who.name, 0);
+	return respond(ex->conn, ex);
+}
+
+/* The declared Content-Length, or -1 when there is none (chunked). */
+static long long declared_length(struct MHD_Connection *conn)
+{
+	const char *v = MHD_lookup_connection_value(
+	        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return -1;
+	n = strtoull(v, &end, 10);
+	if (*end || n > JG_BIG_BODY_MAX) /* libmicrohttpd refuses bad ones */
+		return JG_BIG_BODY_MAX + 1LL; /* past every bound */
+	return (long long)n;
+}
+
+/* The first call, headers only: set p up, or answer at once. */
+static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
+                            const char *url, const char *method,
+                            struct pending *p)
+{
+	int known;
+	long long len;
+	enum jg_err e;
+
+	p->route = route(method, url, p->param, sizeof(p->param), &known);
+	if (!p->route) {
+		jg_ex_fail(ex, known ? JG_EMETHOD : JG_ENOTFOUND,
+		           known ? "method not allowed on this path"
+		                 : "no such endpoint");
+		return answer_early(ex, url, method, p);
+	}
+	p->max = p->route->flags & JG_ROUTE_PUBLIC ? JG_PUBLIC_BODY_MAX
+	         : p->route->flags & JG_ROUTE_BIG_BODY ? JG_BIG_BODY_MAX
+	                                               : JG_BODY_MAX;
+	if (!(p->route->flags & JG_ROUTE_PUBLIC) &&
+	    (e = authenticate(s, ex, method)) != JG_OK) {
+		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
+		                                  "required" : NULL);
+		return answer_early(ex, url, method, p);
+	}
+	p->who = ex->who;
+	p->via_cookie = ex->via_cookie;
+	memcpy(p->csrf, ex->csrf, sizeof(p->csrf));
+	len = declared_length(ex->conn);
+	if (len > (long long)p->max) {
+		fail_too_big(ex, p->max);
+		return answer_early(ex, url, method, p);
+	}
+	if (len > 0 && budget_take(s, p, (size_t)len)) {
+		fail_no_room(ex);
+		return answer_early(ex, url, method, p);
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -434,26 +586,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	enum MHD_Result ret;
 
 	(void)version;
-	if (!p) {
-		char param[JG_ID_LEN + 32];
-		int known;
-		const struct jg_route *r = route(method, url, param,
-		                                 sizeof(param), &known);
-		p = calloc(1, sizeof(*p));
-		if (!p)
-			return MHD_NO;
-		p->max = r && (r->flags & JG_ROUTE_BIG_BODY) ? JG_BIG_BODY_MAX
-		                                             : JG_BODY_MAX;
-		*con_cls = p;
-		return MHD_YES;
-	}
-	if (p->job)
+	if (p && p->job)
 		return defer_answer(conn, url, method, p);
-	if (*upload_size) {
-		take_body(p, upload_data, *upload_size);
+	if (p && *upload_size) {
+		ret = p->answered || take_body(s, p, upload_data,
+		                               *upload_size) == 0
+		              ? MHD_YES
+		              : MHD_NO;
 		*upload_size = 0;
-		return MHD_YES;
+		return ret;
 	}
+	if (p && p->answered)
+		return MHD_YES;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	peer_text(conn, peer, sizeof(peer));
 	ex.peer = peer;
@@ -461,13 +605,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	ex.gate = s->gate;
 	ex.server = s;
 	ex.now = jg_gate_now(s->gate, s->clock()); /* never back in time */
-	dispatch(s, &ex, url, method, p);
-	if (ex.deferred) {
-		defer_start(s, conn, p, ex.deferred, &t0);
-		ret = MHD_YES;
+	if (!p) {
+		if (!(p = calloc(1, sizeof(*p))))
+			return MHD_NO;
+		*con_cls = p;
+		ret = begin(s, &ex, url, method, p);
 	} else {
-		ret = respond(conn, &ex);
-		log_line(method, url, ex.status, ex.who.name, since_us(&t0));
+		dispatch(s, &ex, url, method, p);
+		body_done(s, p, ex.deferred != NULL);
+		if (ex.deferred) {
+			defer_start(s, conn, p, ex.deferred, &t0);
+			ret = MHD_YES;
+		} else {
+			ret = respond(conn, &ex);
+			log_line(method, url, ex.status, ex.who.name,
+			         since_us(&t0));
+		}
 	}
 	json_decref(ex.body);
 	json_decref(ex.reply);
@@ -486,6 +639,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		if (p->deferred) /* its answer is out, or never will be */
 			__atomic_sub_fetch(&s->unsent, 1, __ATOMIC_RELEASE);
 		job_free(p->job);
+		budget_give(s, p);
 		free(p->body);
 		free(p);
 		*con_cls = NULL;
@@ -546,6 +700,11 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	s->gate = gate;
 	s->clock = clock;
 	s->n = *n;
+	if (!s->n.body_mib)
+		s->n.body_mib = JG_BODY_MEMORY_DEFAULT;
+	if (!s->n.replay_s)
+		s->n.replay_s = JG_REPLAY_TIMEOUT_DEFAULT;
+	s->body_budget = (size_t)s->n.body_mib * 1024 * 1024;
 	if (!(s->pool = jg_pool_new(n->exec, n->queue))) {
 		snprintf(err, errlen, "cannot start %u execution threads",
 		         n->exec);
@@ -560,6 +719,7 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
 	        n->http, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->n.per_ip,
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(err, errlen, "cannot listen on %s:%u (in use, or not "
@@ -579,6 +739,16 @@ uint16_t jg_server_port(const struct jg_server *s)
 	return s->port;
 }
 
+unsigned jg_ex_replay_ms(const struct jg_ex *ex)
+{
+	return ex->server->n.replay_s * 1000u;
+}
+
+const int *jg_ex_stopping(const struct jg_ex *ex)
+{
+	return &ex->server->stopping;
+}
+
 /*
  * Stop accepting; let the actions running end (each within its
  * connector's timeout, which kills what overstays) and answer, and
@@ -596,6 +766,7 @@ void jg_server_stop(struct jg_server *s)
 	if (!s)
 		return;
 	lfd = MHD_quiesce_daemon(s->mhd);
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE); /* replays end */
 	jg_pool_stop(s->pool);
 	for (int i = 0; i < JG_DRAIN_MS / 10 &&
 	                __atomic_load_n(&s->unsent, __ATOMIC_ACQUIRE) > 0;
