@@ -509,10 +509,11 @@ static int take_body(struct jg_server *s, struct pending *p,
 /* Answer now, before any body: the rest of it is never read (the
  * connection closes after the answer). */
 static enum MHD_Result answer_early(struct jg_ex *ex, const char *url,
-                                    const char *method, struct pending *p)
+                                    const char *method, struct pending *p,
+                                    const struct timespec *t0)
 {
 	p->answered = 1;
-	log_line(method, url, ex->status, ex->who.name, 0);
+	log_line(method, url, ex->status, ex->who.name, since_us(t0));
 	return respond(ex->conn, ex);
 }
 
@@ -535,7 +536,7 @@ static long long declared_length(struct MHD_Connection *conn)
 /* The first call, headers only: set p up, or answer at once. */
 static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
                             const char *url, const char *method,
-                            struct pending *p)
+                            struct pending *p, const struct timespec *t0)
 {
 	int known;
 	long long len;
@@ -546,7 +547,7 @@ static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
 		jg_ex_fail(ex, known ? JG_EMETHOD : JG_ENOTFOUND,
 		           known ? "method not allowed on this path"
 		                 : "no such endpoint");
-		return answer_early(ex, url, method, p);
+		return answer_early(ex, url, method, p, t0);
 	}
 	p->max = p->route->flags & JG_ROUTE_PUBLIC ? JG_PUBLIC_BODY_MAX
 	         : p->route->flags & JG_ROUTE_BIG_BODY ? JG_BIG_BODY_MAX
@@ -555,7 +556,7 @@ static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
 	    (e = authenticate(s, ex, method)) != JG_OK) {
 		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
 		                                  "required" : NULL);
-		return answer_early(ex, url, method, p);
+		return answer_early(ex, url, method, p, t0);
 	}
 	p->who = ex->who;
 	p->via_cookie = ex->via_cookie;
@@ -563,11 +564,11 @@ static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
 	len = declared_length(ex->conn);
 	if (len > (long long)p->max) {
 		fail_too_big(ex, p->max);
-		return answer_early(ex, url, method, p);
+		return answer_early(ex, url, method, p, t0);
 	}
 	if (len > 0 && budget_take(s, p, (size_t)len)) {
 		fail_no_room(ex);
-		return answer_early(ex, url, method, p);
+		return answer_early(ex, url, method, p, t0);
 	}
 	return MHD_YES;
 }
@@ -609,7 +610,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		if (!(p = calloc(1, sizeof(*p))))
 			return MHD_NO;
 		*con_cls = p;
-		ret = begin(s, &ex, url, method, p);
+		ret = begin(s, &ex, url, method, p, &t0);
 	} else {
 		dispatch(s, &ex, url, method, p);
 		body_done(s, p, ex.deferred != NULL);
