@@ -25,6 +25,7 @@
 
 #include "core/limits.h"
 #include "util/crypto.h"
+#include "http/body.h"
 #include "http/exchange.h"
 #include "http/pool.h"
 #include "http/server.h"
@@ -42,8 +43,7 @@ struct jg_server {
 	struct jg_pool *pool; /* owned; the actions run there */
 	struct jg_server_threads n;
 	int unsent; /* atomic: deferred exchanges whose answer is not out */
-	size_t body_budget; /* bytes all pending bodies may hold together */
-	size_t body_held;   /* atomic: what they hold (reserved) now */
+	struct jg_body_budget budget; /* what bodies being received hold */
 	int stopping;       /* atomic: set when the server stops */
 };
 
@@ -66,15 +66,9 @@ struct pending {
 	struct jg_principal who;      /* authenticated on the headers */
 	int via_cookie;
 	char csrf[65];
-	char *body; /* owned, NUL-terminated */
-	size_t len;
-	size_t cap;       /* bytes allocated for body */
-	size_t max;       /* the route's body bound */
-	size_t held;      /* bytes of the body budget reserved */
-	size_t discarded; /* bytes dropped after too_big or no_room */
-	int too_big;   /* a chunked body went past max: 413 at its end */
-	int no_room;   /* the body budget ran out mid-body: 503 at its end */
-	int answered;  /* the answer went out on the headers: drop the rest */
+	struct jg_body body; /* past a bound: 413/503 at its end, since
+	                      * libmicrohttpd 0.9.75 cannot answer mid-body */
+	int answered; /* the answer went out on the headers: drop the rest */
 	struct jg_ex_job *job; /* owned; the exchange is on the pool */
 	int deferred;          /* it was: counted in jg_server.unsent */
 };
@@ -190,11 +184,12 @@ static int parse_body(struct jg_ex *ex, const struct pending *p)
 	json_error_t jerr;
 	char msg[256];
 
-	if (p->len == 0) {
+	if (p->body.len == 0) {
 		ex->body = json_object();
 		return 0;
 	}
-	ex->body = json_loadb(p->body, p->len, JSON_REJECT_DUPLICATES, &jerr);
+	ex->body = json_loadb(p->body.data, p->body.len,
+	                      JSON_REJECT_DUPLICATES, &jerr);
 	if (!ex->body) {
 		snprintf(msg, sizeof(msg), "malformed JSON at line %d column "
 		         "%d: %s", jerr.line, jerr.column, jerr.text);
@@ -227,7 +222,7 @@ static void fail_no_room(struct jg_ex *ex)
 
 	snprintf(msg, sizeof(msg), "the server holds %zu MiB of request "
 	         "bodies being received, its bound: try again shortly",
-	         ex->server->body_budget / (1024 * 1024));
+	         ex->server->budget.limit / (1024 * 1024));
 	jg_ex_fail(ex, JG_EBUSY, msg);
 }
 
@@ -242,11 +237,11 @@ static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
 	ex->who = p->who;
 	ex->via_cookie = p->via_cookie;
 	memcpy(ex->csrf, p->csrf, sizeof(ex->csrf));
-	if (p->too_big) {
-		fail_too_big(ex, p->max);
+	if (p->body.too_big) {
+		fail_too_big(ex, p->body.max);
 		return;
 	}
-	if (p->no_room) {
+	if (p->body.no_room) {
 		fail_no_room(ex);
 		return;
 	}
@@ -435,73 +430,14 @@ static enum MHD_Result defer_answer(struct MHD_Connection *conn,
 	return ret;
 }
 
-/* ---- the body budget ---- */
-
-/* Reserve n more bytes of the budget for p: 0, or -1 when it is full. */
-static int budget_take(struct jg_server *s, struct pending *p, size_t n)
-{
-	size_t now = __atomic_add_fetch(&s->body_held, n, __ATOMIC_RELAXED);
-
-	if (now > s->body_budget) {
-		__atomic_sub_fetch(&s->body_held, n, __ATOMIC_RELAXED);
-		return -1;
-	}
-	p->held += n;
-	return 0;
-}
-
-static void budget_give(struct jg_server *s, struct pending *p)
-{
-	__atomic_sub_fetch(&s->body_held, p->held, __ATOMIC_RELAXED);
-	p->held = 0;
-}
-
-/* The body is parsed (or refused): its bytes go back at once, unless the
- * exchange went to the pool, whose work holds a copy of what it needs
- * until the answer is out (on_completed gives it back then). */
+/* The body is parsed (or refused): its bytes go at once, and its
+ * reservation too, unless the exchange went to the pool, whose work holds
+ * a copy of what it needs until the answer is out (on_completed). */
 static void body_done(struct jg_server *s, struct pending *p, int deferred)
 {
-	free(p->body);
-	p->body = NULL;
-	p->len = p->cap = 0;
+	jg_body_drop(&p->body);
 	if (!deferred)
-		budget_give(s, p);
-}
-
-/*
- * Keep what came of the body, within the route's bound and the budget
- * (reserved up front for the declared length; bit by bit for a chunked
- * body). Past either, the rest is dropped and the answer (413, 503)
- * waits for the body's end: libmicrohttpd 0.9.75 cannot queue an answer
- * in mid-body. A client that goes on sending long past the bound is cut
- * off: -1.
- */
-static int take_body(struct jg_server *s, struct pending *p,
-                     const char *data, size_t n)
-{
-	if (!p->too_big && !p->no_room && p->len + n > p->max)
-		p->too_big = 1;
-	if (!p->too_big && !p->no_room && p->len + n > p->held &&
-	    budget_take(s, p, p->len + n - p->held))
-		p->no_room = 1;
-	if (p->too_big || p->no_room) {
-		p->discarded += n;
-		return p->discarded > JG_BIG_BODY_MAX ? -1 : 0;
-	}
-	if (p->len + n + 1 > p->cap) {
-		size_t cap = p->held + 1; /* the declared length, or more */
-		char *nb = realloc(p->body, cap);
-		if (!nb) {
-			p->no_room = 1;
-			return 0;
-		}
-		p->body = nb;
-		p->cap = cap;
-	}
-	memcpy(p->body + p->len, data, n);
-	p->len += n;
-	p->body[p->len] = '\0';
-	return 0;
+		jg_body_release(&s->budget, &p->body);
 }
 
 /* ---- the headers: route, caller, declared length ---- */
@@ -549,7 +485,7 @@ static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
 		                 : "no such endpoint");
 		return answer_early(ex, url, method, p, t0);
 	}
-	p->max = p->route->flags & JG_ROUTE_PUBLIC ? JG_PUBLIC_BODY_MAX
+	p->body.max = p->route->flags & JG_ROUTE_PUBLIC ? JG_PUBLIC_BODY_MAX
 	         : p->route->flags & JG_ROUTE_BIG_BODY ? JG_BIG_BODY_MAX
 	                                               : JG_BODY_MAX;
 	if (!(p->route->flags & JG_ROUTE_PUBLIC) &&
@@ -562,11 +498,11 @@ static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
 	p->via_cookie = ex->via_cookie;
 	memcpy(p->csrf, ex->csrf, sizeof(p->csrf));
 	len = declared_length(ex->conn);
-	if (len > (long long)p->max) {
-		fail_too_big(ex, p->max);
+	if (len > (long long)p->body.max) {
+		fail_too_big(ex, p->body.max);
 		return answer_early(ex, url, method, p, t0);
 	}
-	if (len > 0 && budget_take(s, p, (size_t)len)) {
+	if (len > 0 && jg_body_reserve(&s->budget, &p->body, (size_t)len)) {
 		fail_no_room(ex);
 		return answer_early(ex, url, method, p, t0);
 	}
@@ -590,8 +526,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (p && p->job)
 		return defer_answer(conn, url, method, p);
 	if (p && *upload_size) {
-		ret = p->answered || take_body(s, p, upload_data,
-		                               *upload_size) == 0
+		ret = p->answered || jg_body_take(&s->budget, &p->body,
+		                                  upload_data, *upload_size) == 0
 		              ? MHD_YES
 		              : MHD_NO;
 		*upload_size = 0;
@@ -640,8 +576,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		if (p->deferred) /* its answer is out, or never will be */
 			__atomic_sub_fetch(&s->unsent, 1, __ATOMIC_RELEASE);
 		job_free(p->job);
-		budget_give(s, p);
-		free(p->body);
+		jg_body_release(&s->budget, &p->body);
+		jg_body_drop(&p->body);
 		free(p);
 		*con_cls = NULL;
 	}
@@ -705,7 +641,7 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 		s->n.body_mib = JG_BODY_MEMORY_DEFAULT;
 	if (!s->n.replay_s)
 		s->n.replay_s = JG_REPLAY_TIMEOUT_DEFAULT;
-	s->body_budget = (size_t)s->n.body_mib * 1024 * 1024;
+	s->budget.limit = (size_t)s->n.body_mib * 1024 * 1024;
 	if (!(s->pool = jg_pool_new(n->exec, n->queue))) {
 		snprintf(err, errlen, "cannot start %u execution threads",
 		         n->exec);
