@@ -21,6 +21,15 @@
 #include "policy/load.h"
 
 #define REPLAY_PAGE 500
+/*
+ * A page is read in one store transaction, and the SQLite store holds
+ * its one connection from begin to rollback: every other call waits
+ * meanwhile (the sweep too, and with it the daemon's signal handling).
+ * On a long history a screening can take tens of ms (a rate check
+ * counts the requests before), so a page also ends after this long, and
+ * the next goes on where it stopped.
+ */
+#define REPLAY_SLICE_MS 20
 
 struct replay_ctx {
 	struct jg_gate *g;
@@ -29,6 +38,8 @@ struct replay_ctx {
 	const struct jg_replay_bound *bound; /* NULL: none */
 	enum jg_err err;
 	int why_stop; /* 1: past the deadline, 2: the server stops */
+	int64_t slice_end; /* when this page gives the store back */
+	int yielded;       /* it did, before its end */
 };
 
 int64_t jg_replay_clock_ms(void)
@@ -133,19 +144,14 @@ static void record(struct jg_replay *out, const struct jg_request *r,
 	snprintf(it->reason, sizeof(it->reason), "%s", v->reason);
 }
 
-static int replay_one(const struct jg_request *r, void *arg)
+static int screen_one(const struct jg_request *r, struct replay_ctx *c)
 {
-	struct replay_ctx *c = arg;
 	struct jg_principal who;
 	struct jg_finding f;
 	struct jg_verdict v;
 	json_t *ctx;
 	int has;
 
-	if (bound_reached(c)) {
-		c->err = JG_EBUSY;
-		return 1;
-	}
 	c->out->total++;
 	/* extensions depend on their grant's life then; and rows from
 	 * before screening was recorded have no decision to compare */
@@ -182,6 +188,23 @@ static int replay_one(const struct jg_request *r, void *arg)
 	return 0;
 }
 
+/* One request of a page: within the bound, and the page's time slice. */
+static int replay_one(const struct jg_request *r, void *arg)
+{
+	struct replay_ctx *c = arg;
+
+	if (bound_reached(c)) {
+		c->err = JG_EBUSY;
+		return 1;
+	}
+	if (screen_one(r, c))
+		return 1;
+	if (jg_replay_clock_ms() < c->slice_end)
+		return 0;
+	c->yielded = 1; /* r is done: the next page starts after it */
+	return 1;
+}
+
 static enum jg_err walk(struct replay_ctx *c, int64_t since)
 {
 	struct jg_store *st = c->g->st;
@@ -190,6 +213,8 @@ static enum jg_err walk(struct replay_ctx *c, int64_t since)
 
 	for (;;) {
 		size_t before = c->out->total;
+		c->slice_end = jg_replay_clock_ms() + REPLAY_SLICE_MS;
+		c->yielded = 0;
 		if ((e = st->ops->begin(st, 0)) != JG_OK)
 			return e;
 		e = st->ops->request_walk(st, since, after, REPLAY_PAGE,
@@ -197,7 +222,7 @@ static enum jg_err walk(struct replay_ctx *c, int64_t since)
 		st->ops->rollback(st);
 		if (e != JG_OK || c->err != JG_OK)
 			return e != JG_OK ? e : c->err;
-		if (c->out->total - before < REPLAY_PAGE)
+		if (!c->yielded && c->out->total - before < REPLAY_PAGE)
 			return JG_OK;
 		after = next;
 	}
@@ -209,7 +234,7 @@ enum jg_err jg_gate_replay(struct jg_gate *g, const struct jg_principal *who,
                            struct jg_replay *out, char why[JG_WHY_MAX])
 {
 	struct jg_policy *candidate = NULL;
-	struct replay_ctx c = {g, NULL, out, bound, JG_OK, 0};
+	struct replay_ctx c = {.g = g, .out = out, .bound = bound, .err = JG_OK};
 	char err[JG_WHY_MAX - 32];
 	enum jg_err e;
 
