@@ -24,6 +24,9 @@ usage: starve_clients.py MODE URL ARGS...
   perip URL N
       N connections at once, each then asking GET /healthz; how many
       were answered 200 and how many closed unanswered.
+  dribble URL TOKEN SECONDS
+      one upload to POST /v1/check declaring 60,000 bytes and sending
+      one a second, for SECONDS at most or until the server closes.
 
 Each prints one JSON line. Only loopback servers the test started.
 """
@@ -180,6 +183,20 @@ def perip(n):
                       "opened": len(socks)}, separators=SEP))
 
 
+def dribble(token, seconds):
+    s = socket.create_connection(ADDR, timeout=10)
+    s.sendall(head(b"/v1/check", token, 60000))
+    end = time.time() + seconds
+    try:
+        while time.time() < end:
+            s.sendall(b" ")
+            time.sleep(1)
+    except OSError:
+        pass
+    print(json.dumps({"ended": "closed" if time.time() < end else "time"},
+                     separators=SEP))
+
+
 if MODE == "unauth":
     unauth(ARGS[0], int(ARGS[1]), int(ARGS[2]))
 elif MODE == "declared":
@@ -188,6 +205,8 @@ elif MODE == "chunked":
     chunked(ARGS[0], int(ARGS[1]))
 elif MODE == "hold":
     hold(ARGS[0], int(ARGS[1]), int(ARGS[2]))
+elif MODE == "dribble":
+    dribble(ARGS[0], float(ARGS[1]))
 elif MODE == "perip":
     perip(int(ARGS[0]))
 else:

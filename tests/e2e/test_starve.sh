@@ -18,9 +18,10 @@
 #    /v1/policy/replay: a clear error naming the nesting limit, at once
 #    (the bound below is liveness, not speed: it took minutes before).
 # 6. A replay of a long history stops at --replay-timeout with a 503, and
-#    SIGTERM during one (with a bound of an hour) stops it at once, with a
-#    503 saying so, and the server within the documented bound (it waited
-#    for the replay, for hours, before).
+#    SIGTERM during one (with a bound of an hour, and a slow upload in
+#    progress) stops it at once, with a 503 saying so, and the server
+#    within the documented bound (it waited for the replay, for hours,
+#    before).
 #
 # backends: sqlite postgres
 . "$(dirname "$0")/lib.sh"
@@ -160,6 +161,9 @@ curl -sS --max-time 120 -o "$JG_TMP/bg.body" -w '%{http_code}' -H "@$JG_TMP/hdr.
 	-H 'Content-Type: application/json' --data-binary "@$JG_TMP/replay.json" \
 	"$JITGATE_URL/v1/policy/replay" >"$JG_TMP/bg.code" 2>/dev/null &
 JG_BG_PIDS="$JG_BG_PIDS $!"
+# and a slow upload, which must not hold the stop either
+python3 "$CLIENTS" dribble "$JITGATE_URL" "$(cat "$JG_TMP/tok.admin")" 120 >/dev/null 2>&1 &
+JG_BG_PIDS="$JG_BG_PIDS $!"
 sleep 1.5 # well into it (each request takes milliseconds)
 t0=$(date +%s%N)
 kill -TERM "$JG_PID"
@@ -179,7 +183,7 @@ else
 	expect_eq "SIGTERM during a replay stops the server (exit 0)" 0 "$rc"
 fi
 JG_PID=
-wait
+wait # the clients end when the server is gone
 echo "# the replay in flight: HTTP $(cat "$JG_TMP/bg.code") $(cat "$JG_TMP/bg.body" 2>/dev/null)"
 expect_eq "the replay in flight is answered 503" 503 "$(cat "$JG_TMP/bg.code")"
 expect_match "saying why" '"detail":"the server is stopping: the replay stopped after [0-9]+ requests' \
