@@ -220,8 +220,8 @@ static void fail_no_room(struct jg_ex *ex)
 {
 	char msg[160];
 
-	snprintf(msg, sizeof(msg), "the server holds %zu MiB of request "
-	         "bodies being received, its bound: try again shortly",
+	snprintf(msg, sizeof(msg), "the request bodies being received fill "
+	         "this server's %zu MiB for them: try again shortly",
 	         ex->server->budget.limit / (1024 * 1024));
 	jg_ex_fail(ex, JG_EBUSY, msg);
 }
