@@ -16,6 +16,8 @@
 #define JG_TICKET_MAX 128
 #define JG_POLICY_FILE_MAX (4 * 1024 * 1024)
 #define JG_BIG_BODY_MAX (JG_POLICY_FILE_MAX + 64 * 1024) /* policy replay */
+#define JG_POLICY_DEPTH_MAX 64  /* nested maps and lists in a policy */
+#define JG_PUBLIC_BODY_MAX (8 * 1024) /* a body sent before authentication */
 #define JG_PARAMS_MAX 32        /* request params (connector template slots) */
 #define JG_PARAM_VALUE_MAX 4096 /* bytes of one param value */
 #define JG_IDEM_KEY_MAX 128     /* bytes of a client's idempotency key */

@@ -511,14 +511,28 @@ struct jg_replay {
 };
 #define JG_REPLAY_MAX 1000
 
+/* When a replay gives up, with JG_EBUSY: at `deadline` (ms of
+ * CLOCK_MONOTONIC; 0: never), or once *stop (read atomically; NULL:
+ * never) is nonzero. Both are looked at before each request screened. */
+struct jg_replay_bound {
+	int64_t deadline;
+	const int *stop;
+};
+
+/* Milliseconds of CLOCK_MONOTONIC, for a jg_replay_bound deadline. */
+int64_t jg_replay_clock_ms(void);
+
 /*
  * Admins and auditors: re-decide every request created since `since`
  * under the candidate policy text (YAML), in the context each was made
  * in, and list those decided differently. JG_EINVAL with file:line when
- * the text is not a valid policy. Clear out with jg_replay_clear.
+ * the text is not a valid policy (too deep a nesting included);
+ * JG_EBUSY, nothing listed, when `bound` (may be NULL) stops it. Clear
+ * out with jg_replay_clear.
  */
 enum jg_err jg_gate_replay(struct jg_gate *g, const struct jg_principal *who,
                            const char *text, size_t len, int64_t since,
+                           const struct jg_replay_bound *bound,
                            struct jg_replay *out, char why[JG_WHY_MAX]);
 void jg_replay_clear(struct jg_replay *r);
 

@@ -6,22 +6,63 @@
  * source address, its scanner finding, its time (for time windows), and
  * the requests made before it (for rate limits). Read-only: nothing is
  * written, not even an audit event.
+ *
+ * A long history takes long to screen again (each rate limit is a count
+ * in the store), so a replay is bounded in time and stops as soon as the
+ * server does (struct jg_replay_bound): a request thread, or SIGTERM,
+ * never waits for it past that bound.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gate/internal.h"
 #include "policy/load.h"
 
 #define REPLAY_PAGE 500
+/*
+ * A page is read in one store transaction, and the SQLite store holds
+ * its one connection from begin to rollback: every other call waits
+ * meanwhile (the sweep too, and with it the daemon's signal handling).
+ * On a long history a screening can take tens of ms (a rate check
+ * counts the requests before), so a page also ends after this long, and
+ * the next goes on where it stopped.
+ */
+#define REPLAY_SLICE_MS 20
 
 struct replay_ctx {
 	struct jg_gate *g;
 	const struct jg_policy *candidate;
 	struct jg_replay *out;
+	const struct jg_replay_bound *bound; /* NULL: none */
 	enum jg_err err;
+	int why_stop; /* 1: past the deadline, 2: the server stops */
+	int64_t slice_end; /* when this page gives the store back */
+	int yielded;       /* it did, before its end */
 };
+
+int64_t jg_replay_clock_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* 0 to go on; else why to stop (c->why_stop). */
+static int bound_reached(struct replay_ctx *c)
+{
+	const struct jg_replay_bound *b = c->bound;
+
+	if (!b)
+		return 0;
+	if (b->stop && __atomic_load_n(b->stop, __ATOMIC_ACQUIRE))
+		c->why_stop = 2;
+	else if (b->deadline && jg_replay_clock_ms() >= b->deadline)
+		c->why_stop = 1;
+	return c->why_stop;
+}
 
 void jg_replay_clear(struct jg_replay *r)
 {
@@ -103,9 +144,8 @@ static void record(struct jg_replay *out, const struct jg_request *r,
 	snprintf(it->reason, sizeof(it->reason), "%s", v->reason);
 }
 
-static int replay_one(const struct jg_request *r, void *arg)
+static int screen_one(const struct jg_request *r, struct replay_ctx *c)
 {
-	struct replay_ctx *c = arg;
 	struct jg_principal who;
 	struct jg_finding f;
 	struct jg_verdict v;
@@ -148,6 +188,23 @@ static int replay_one(const struct jg_request *r, void *arg)
 	return 0;
 }
 
+/* One request of a page: within the bound, and the page's time slice. */
+static int replay_one(const struct jg_request *r, void *arg)
+{
+	struct replay_ctx *c = arg;
+
+	if (bound_reached(c)) {
+		c->err = JG_EBUSY;
+		return 1;
+	}
+	if (screen_one(r, c))
+		return 1;
+	if (jg_replay_clock_ms() < c->slice_end)
+		return 0;
+	c->yielded = 1; /* r is done: the next page starts after it */
+	return 1;
+}
+
 static enum jg_err walk(struct replay_ctx *c, int64_t since)
 {
 	struct jg_store *st = c->g->st;
@@ -156,6 +213,8 @@ static enum jg_err walk(struct replay_ctx *c, int64_t since)
 
 	for (;;) {
 		size_t before = c->out->total;
+		c->slice_end = jg_replay_clock_ms() + REPLAY_SLICE_MS;
+		c->yielded = 0;
 		if ((e = st->ops->begin(st, 0)) != JG_OK)
 			return e;
 		e = st->ops->request_walk(st, since, after, REPLAY_PAGE,
@@ -163,7 +222,7 @@ static enum jg_err walk(struct replay_ctx *c, int64_t since)
 		st->ops->rollback(st);
 		if (e != JG_OK || c->err != JG_OK)
 			return e != JG_OK ? e : c->err;
-		if (c->out->total - before < REPLAY_PAGE)
+		if (!c->yielded && c->out->total - before < REPLAY_PAGE)
 			return JG_OK;
 		after = next;
 	}
@@ -171,10 +230,11 @@ static enum jg_err walk(struct replay_ctx *c, int64_t since)
 
 enum jg_err jg_gate_replay(struct jg_gate *g, const struct jg_principal *who,
                            const char *text, size_t len, int64_t since,
+                           const struct jg_replay_bound *bound,
                            struct jg_replay *out, char why[JG_WHY_MAX])
 {
 	struct jg_policy *candidate = NULL;
-	struct replay_ctx c = {g, NULL, out, JG_OK};
+	struct replay_ctx c = {.g = g, .out = out, .bound = bound, .err = JG_OK};
 	char err[JG_WHY_MAX - 32];
 	enum jg_err e;
 
@@ -195,6 +255,13 @@ enum jg_err jg_gate_replay(struct jg_gate *g, const struct jg_principal *who,
 	c.candidate = candidate;
 	e = walk(&c, since);
 	jg_policy_free(candidate);
+	if (c.why_stop)
+		jg_gate_why(e, why, c.why_stop == 2
+		                ? "the server is stopping: the replay stopped "
+		                  "after %zu requests; try again"
+		                : "the replay ran out of time after %zu "
+		                  "requests: replay a shorter period (since)",
+		            out->total);
 	if (e != JG_OK)
 		jg_replay_clear(out);
 	return e;

@@ -69,25 +69,28 @@ static json_t *replay_item(const struct jg_replay_item *it)
 	                 "reason", it->reason);
 }
 
-void jg_api_policy_replay(struct jg_ex *ex)
+/* What a replay on the pool needs of its request. */
+struct replay_job {
+	int64_t since;
+	size_t len;
+	char text[]; /* the candidate policy, NUL-terminated */
+};
+
+/* On the execution pool: a long history must not hold an HTTP worker.
+ * The replay stops at the server's time bound, or when it stops. */
+static void replay_work(struct jg_ex *ex, void *arg)
 {
-	static const char *const fields[] = {"policy", "since", NULL};
-	const char *text, *since_text;
-	int64_t since = 0;
+	const struct replay_job *job = arg;
+	struct jg_replay_bound bound = {
+		.deadline = jg_replay_clock_ms() + jg_ex_replay_ms(ex),
+		.stop = jg_ex_stopping(ex),
+	};
 	struct jg_replay r;
 	char why[JG_WHY_MAX] = "";
 	enum jg_err e;
 
-	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "policy", 1, &text) ||
-	    jg_ex_str(ex, "since", 0, &since_text))
-		return;
-	if (since_text && jg_time_parse(since_text, &since) != JG_OK) {
-		jg_ex_fail(ex, JG_EINVAL, "since must be an RFC 3339 time or a "
-		                          "date (2026-11-01)");
-		return;
-	}
-	e = jg_gate_replay(ex->gate, &ex->who, text, strlen(text), since, &r,
-	                   why);
+	e = jg_gate_replay(ex->gate, &ex->who, job->text, job->len, job->since,
+	                   &bound, &r, why);
 	if (e != JG_OK) {
 		jg_ex_fail(ex, e, why);
 		return;
@@ -102,4 +105,32 @@ void jg_api_policy_replay(struct jg_ex *ex)
 	                              (json_int_t)r.skipped, "items", items,
 	                              "truncated", r.changed > r.nitems));
 	jg_replay_clear(&r);
+}
+
+void jg_api_policy_replay(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"policy", "since", NULL};
+	const char *text, *since_text;
+	int64_t since = 0;
+	struct replay_job *job;
+	size_t len;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "policy", 1, &text) ||
+	    jg_ex_str(ex, "since", 0, &since_text))
+		return;
+	if (since_text && jg_time_parse(since_text, &since) != JG_OK) {
+		jg_ex_fail(ex, JG_EINVAL, "since must be an RFC 3339 time or a "
+		                          "date (2026-11-01)");
+		return;
+	}
+	len = strlen(text);
+	if (!(job = malloc(sizeof(*job) + len + 1))) { /* the job's */
+		jg_ex_fail(ex, JG_ENOMEM, NULL);
+		return;
+	}
+	job->since = since;
+	job->len = len;
+	memcpy(job->text, text, len + 1);
+	if (jg_ex_defer(ex, replay_work, job))
+		free(job);
 }

@@ -1,8 +1,8 @@
 /*
  * exchange.h - one HTTP request/response as handlers see it.
  *
- * The server (server.c) authenticates, reads the bounded body, parses it
- * as a JSON object and calls the route's handler; the handler sets a reply
+ * The server (server.c) authenticates on the headers, reads the bounded
+ * body, parses it as a JSON object and calls the route's handler; the handler sets a reply
  * (JSON, problem, or a raw MHD response) and returns. Handlers never touch
  * the socket and never see the bearer token.
  */
@@ -53,6 +53,12 @@ struct jg_ex {
 int jg_ex_defer(struct jg_ex *ex, void (*work)(struct jg_ex *jex, void *arg),
                 void *arg);
 
+/* For long work on the pool (a policy replay): the time it may take, in
+ * ms, and the server's stop flag (read atomically; nonzero once the
+ * server stops, when the work must give up at once). */
+unsigned jg_ex_replay_ms(const struct jg_ex *ex);
+const int *jg_ex_stopping(const struct jg_ex *ex);
+
 typedef void (*jg_handler)(struct jg_ex *ex);
 
 #define JG_SESSION_COOKIE "jg_session"
@@ -99,7 +105,7 @@ struct jg_route {
 	int flags;           /* JG_ROUTE_* */
 };
 
-#define JG_ROUTE_PUBLIC 1    /* no authentication */
+#define JG_ROUTE_PUBLIC 1    /* no authentication; body JG_PUBLIC_BODY_MAX */
 #define JG_ROUTE_EXCLUSIVE 2 /* runs without the gate hold (reload) */
 #define JG_ROUTE_BIG_BODY 4  /* takes up to JG_BIG_BODY_MAX (a policy) */
 extern const struct jg_route jg_routes[];

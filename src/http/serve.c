@@ -44,7 +44,7 @@ struct serve_opts {
 	const char *connectors_file; /* NULL: the gateway executes nothing */
 	struct jg_connectors *connectors; /* loaded from it */
 	int64_t sweep; /* seconds */
-	struct jg_server_threads threads; /* HTTP, execution pool, queue */
+	struct jg_server_threads threads; /* HTTP, execution pool, limits */
 	struct jg_notify_config notify;
 	const char *webhook_secret_file;
 	char secret[256]; /* the webhook HMAC key, read from its file */
@@ -108,7 +108,15 @@ static void usage(FILE *f)
 	        "  --connectors FILE    how the gateway executes approved "
 	        "actions, per resource\n"
 	        "                       (docs/connectors.md; env "
-	        "JITGATE_CONNECTORS)\n");
+	        "JITGATE_CONNECTORS)\n"
+	        "  --per-ip-connections N\n"
+	        "                       connections one address may hold "
+	        "(default 64; 0: any)\n"
+	        "  --body-memory MIB    request bodies being received hold "
+	        "at most this\n"
+	        "                       together (default 64; past it, 503)\n"
+	        "  --replay-timeout S   a policy replay stops after S seconds "
+	        "(default 10)\n");
 	fputs(jg_serve_ckpt_usage, f);
 	fputs(jg_serve_transport_usage, f);
 }
@@ -187,6 +195,9 @@ static int count_opt(const char *name, const char *arg, long lo, long hi,
 	return 0;
 }
 
+/* getopt values of the limits (docs/operations.md "Limits") */
+enum { OPT_PER_IP = 0x300, OPT_BODY_MEMORY, OPT_REPLAY_TIMEOUT };
+
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	static const struct option longopts[] = {
@@ -207,6 +218,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"connectors", required_argument, NULL, 'C'},
 		JG_SERVE_CKPT_OPTIONS,
 		JG_SERVE_TRANSPORT_OPTIONS,
+		{"per-ip-connections", required_argument, NULL, OPT_PER_IP},
+		{"body-memory", required_argument, NULL, OPT_BODY_MEMORY},
+		{"replay-timeout", required_argument, NULL, OPT_REPLAY_TIMEOUT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -220,6 +234,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->threads.http = 4;
 	o->threads.exec = 16;
 	o->threads.queue = 64;
+	o->threads.per_ip = JG_PER_IP_DEFAULT;
+	o->threads.body_mib = JG_BODY_MEMORY_DEFAULT;
+	o->threads.replay_s = JG_REPLAY_TIMEOUT_DEFAULT;
 	o->notify.webhook_url = getenv("JITGATE_WEBHOOK_URL");
 	o->notify.slack_url = getenv("JITGATE_SLACK_URL");
 	o->notify.dashboard_url = getenv("JITGATE_DASHBOARD_URL");
@@ -257,6 +274,21 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		case 'Q':
 			if (count_opt("exec-queue", optarg, 0, 4096,
 			              &o->threads.queue))
+				return 2;
+			break;
+		case OPT_PER_IP:
+			if (count_opt("per-ip-connections", optarg, 0, 16384,
+			              &o->threads.per_ip))
+				return 2;
+			break;
+		case OPT_BODY_MEMORY: /* room for one policy replay at least */
+			if (count_opt("body-memory", optarg, 8, 65536,
+			              &o->threads.body_mib))
+				return 2;
+			break;
+		case OPT_REPLAY_TIMEOUT:
+			if (count_opt("replay-timeout", optarg, 1, 3600,
+			              &o->threads.replay_s))
 				return 2;
 			break;
 		case 'W': o->notify.webhook_url = optarg; break;

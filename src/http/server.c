@@ -4,6 +4,13 @@
  * the exchanges finished on the execution pool (jg_ex_defer): their
  * connection is suspended, so the HTTP worker goes on serving others
  * while the action runs, and resumed with the reply.
+ *
+ * Nothing of a body is read before the caller is known: libmicrohttpd
+ * calls on_request first with the headers only, and there the route is
+ * found, the caller authenticated and the declared length checked
+ * against the route's bound and the bytes all bodies may hold together
+ * (the body budget); a refusal is queued then, so it goes out at once
+ * and the connection closes without the body ever being read.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,6 +25,7 @@
 
 #include "core/limits.h"
 #include "util/crypto.h"
+#include "http/body.h"
 #include "http/exchange.h"
 #include "http/pool.h"
 #include "http/proxy.h"
@@ -38,6 +46,8 @@ struct jg_server {
 	struct jg_server_threads n;
 	struct jg_server_transport tr; /* TLS and trusted proxies */
 	int unsent; /* atomic: deferred exchanges whose answer is not out */
+	struct jg_body_budget budget; /* what bodies being received hold */
+	int stopping;       /* atomic: set when the server stops */
 };
 
 /* An exchange finished on the execution pool (jg_ex_defer). */
@@ -54,10 +64,14 @@ struct jg_ex_job {
 
 /* What one connection accumulates before its handler runs. */
 struct pending {
-	char *body; /* owned, NUL-terminated */
-	size_t len;
-	size_t max; /* the route's body bound */
-	int too_big;
+	const struct jg_route *route; /* NULL: answered 404/405 at once */
+	char param[JG_ID_LEN + 32];   /* the route's '*' segment */
+	struct jg_principal who;      /* authenticated on the headers */
+	int via_cookie;
+	char csrf[65];
+	struct jg_body body; /* past a bound: 413/503 at its end, since
+	                      * libmicrohttpd 0.9.75 cannot answer mid-body */
+	int answered; /* the answer went out on the headers: drop the rest */
 	struct jg_ex_job *job; /* owned; the exchange is on the pool */
 	int deferred;          /* it was: counted in jg_server.unsent */
 };
@@ -173,11 +187,12 @@ static int parse_body(struct jg_ex *ex, const struct pending *p)
 	json_error_t jerr;
 	char msg[256];
 
-	if (p->len == 0) {
+	if (p->body.len == 0) {
 		ex->body = json_object();
 		return 0;
 	}
-	ex->body = json_loadb(p->body, p->len, JSON_REJECT_DUPLICATES, &jerr);
+	ex->body = json_loadb(p->body.data, p->body.len,
+	                      JSON_REJECT_DUPLICATES, &jerr);
 	if (!ex->body) {
 		snprintf(msg, sizeof(msg), "malformed JSON at line %d column "
 		         "%d: %s", jerr.line, jerr.column, jerr.text);
@@ -191,34 +206,46 @@ static int parse_body(struct jg_ex *ex, const struct pending *p)
 	return 0;
 }
 
-/* Run the exchange: route, authenticate, parse, handle. */
+/* The 413 of a body past its route's bound. */
+static void fail_too_big(struct jg_ex *ex, size_t max)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "the body is larger than %zu KiB (%s)",
+	         max / 1024, max == JG_BIG_BODY_MAX ? "a policy text and its "
+	         "fields" : max == JG_BODY_MAX ? "this endpoint's bound"
+	                                       : "before authentication");
+	jg_ex_fail(ex, JG_ETOOBIG, msg);
+}
+
+/* The 503 of a body the budget has no room for. */
+static void fail_no_room(struct jg_ex *ex)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "the request bodies being received fill "
+	         "this server's %zu MiB for them: try again shortly",
+	         ex->server->budget.limit / (1024 * 1024));
+	jg_ex_fail(ex, JG_EBUSY, msg);
+}
+
+/* Run the exchange: parse, handle (routed and authenticated already). */
 static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
                      const char *method, const struct pending *p)
 {
-	char param[JG_ID_LEN + 32];
-	int known;
-	const struct jg_route *r = route(method, url, param, sizeof(param),
-	                                 &known);
-	enum jg_err e;
+	const struct jg_route *r = p->route;
 
-	if (!r) {
-		jg_ex_fail(ex, known ? JG_EMETHOD : JG_ENOTFOUND,
-		           known ? "method not allowed on this path"
-		                 : "no such endpoint");
-		return;
-	}
-	ex->param = param;
+	ex->param = p->param;
 	ex->path = url;
-	if (!(r->flags & JG_ROUTE_PUBLIC) &&
-	    (e = authenticate(s, ex, method)) != JG_OK) {
-		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
-		                                  "required" : NULL);
+	ex->who = p->who;
+	ex->via_cookie = p->via_cookie;
+	memcpy(ex->csrf, p->csrf, sizeof(ex->csrf));
+	if (p->body.too_big) {
+		fail_too_big(ex, p->body.max);
 		return;
 	}
-	if (p->too_big) {
-		jg_ex_fail(ex, JG_ETOOBIG, p->max == JG_BODY_MAX
-		                                   ? "the body is larger than 64 KiB"
-		                                   : "the body is larger than 4 MiB");
+	if (p->body.no_room) {
+		fail_no_room(ex);
 		return;
 	}
 	if (strcmp(method, "POST") == 0 && parse_body(ex, p))
@@ -342,7 +369,7 @@ int jg_ex_defer(struct jg_ex *ex, void (*work)(struct jg_ex *jex, void *arg),
 	j->ex.who = ex->who;
 	j->ex.via_cookie = ex->via_cookie;
 	snprintf(j->peer, sizeof(j->peer), "%s", ex->peer ? ex->peer : "");
-	j->ex.peer = j->peer;
+	j->ex.peer = ex->peer ? j->peer : NULL; /* unknown stays unknown */
 	j->work = work;
 	j->arg = arg;
 	ex->deferred = j;
@@ -389,22 +416,83 @@ static enum MHD_Result defer_answer(struct MHD_Connection *conn,
 	return ret;
 }
 
-/* Accumulate up to JG_BODY_MAX bytes; past that, discard and flag. */
-static void take_body(struct pending *p, const char *data, size_t n)
+/* The body is parsed (or refused): its bytes go at once, and its
+ * reservation too, unless the exchange went to the pool, whose work holds
+ * a copy of what it needs until the answer is out (on_completed). */
+static void body_done(struct jg_server *s, struct pending *p, int deferred)
 {
-	if (p->too_big || p->len + n > p->max) {
-		p->too_big = 1;
-		return;
+	jg_body_drop(&p->body);
+	if (!deferred)
+		jg_body_release(&s->budget, &p->body);
+}
+
+/* ---- the headers: route, caller, declared length ---- */
+
+/* Answer now, before any body: the rest of it is never read (the
+ * connection closes after the answer). */
+static enum MHD_Result answer_early(struct jg_ex *ex, const char *url,
+                                    const char *method, struct pending *p,
+                                    const struct timespec *t0)
+{
+	p->answered = 1;
+	log_line(method, url, ex->status, ex->who.name, since_us(t0));
+	return respond(ex->conn, ex);
+}
+
+/* The declared Content-Length, or -1 when there is none (chunked). */
+static long long declared_length(struct MHD_Connection *conn)
+{
+	const char *v = MHD_lookup_connection_value(
+	        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return -1;
+	n = strtoull(v, &end, 10);
+	if (*end || n > JG_BIG_BODY_MAX) /* libmicrohttpd refuses bad ones */
+		return JG_BIG_BODY_MAX + 1LL; /* past every bound */
+	return (long long)n;
+}
+
+/* The first call, headers only: set p up, or answer at once. */
+static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
+                            const char *url, const char *method,
+                            struct pending *p, const struct timespec *t0)
+{
+	int known;
+	long long len;
+	enum jg_err e;
+
+	p->route = route(method, url, p->param, sizeof(p->param), &known);
+	if (!p->route) {
+		jg_ex_fail(ex, known ? JG_EMETHOD : JG_ENOTFOUND,
+		           known ? "method not allowed on this path"
+		                 : "no such endpoint");
+		return answer_early(ex, url, method, p, t0);
 	}
-	char *nb = realloc(p->body, p->len + n + 1);
-	if (!nb) {
-		p->too_big = 1;
-		return;
+	p->body.max = p->route->flags & JG_ROUTE_PUBLIC ? JG_PUBLIC_BODY_MAX
+	         : p->route->flags & JG_ROUTE_BIG_BODY ? JG_BIG_BODY_MAX
+	                                               : JG_BODY_MAX;
+	if (!(p->route->flags & JG_ROUTE_PUBLIC) &&
+	    (e = authenticate(s, ex, method)) != JG_OK) {
+		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
+		                                  "required" : NULL);
+		return answer_early(ex, url, method, p, t0);
 	}
-	memcpy(nb + p->len, data, n);
-	p->body = nb;
-	p->len += n;
-	p->body[p->len] = '\0';
+	p->who = ex->who;
+	p->via_cookie = ex->via_cookie;
+	memcpy(p->csrf, ex->csrf, sizeof(p->csrf));
+	len = declared_length(ex->conn);
+	if (len > (long long)p->body.max) {
+		fail_too_big(ex, p->body.max);
+		return answer_early(ex, url, method, p, t0);
+	}
+	if (len > 0 && jg_body_reserve(&s->budget, &p->body, (size_t)len)) {
+		fail_no_room(ex);
+		return answer_early(ex, url, method, p, t0);
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -421,26 +509,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	enum MHD_Result ret;
 
 	(void)version;
-	if (!p) {
-		char param[JG_ID_LEN + 32];
-		int known;
-		const struct jg_route *r = route(method, url, param,
-		                                 sizeof(param), &known);
-		p = calloc(1, sizeof(*p));
-		if (!p)
-			return MHD_NO;
-		p->max = r && (r->flags & JG_ROUTE_BIG_BODY) ? JG_BIG_BODY_MAX
-		                                             : JG_BODY_MAX;
-		*con_cls = p;
-		return MHD_YES;
-	}
-	if (p->job)
+	if (p && p->job)
 		return defer_answer(conn, url, method, p);
-	if (*upload_size) {
-		take_body(p, upload_data, *upload_size);
+	if (p && *upload_size) {
+		ret = p->answered || jg_body_take(&s->budget, &p->body,
+		                                  upload_data, *upload_size) == 0
+		              ? MHD_YES
+		              : MHD_NO;
 		*upload_size = 0;
-		return MHD_YES;
+		return ret;
 	}
+	if (p && p->answered)
+		return MHD_YES;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	jg_proxies_peer(s->tr.proxies, conn, peer, sizeof(peer));
 	ex.peer = peer[0] ? peer : NULL; /* unknown: checks fail closed */
@@ -448,13 +528,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	ex.gate = s->gate;
 	ex.server = s;
 	ex.now = jg_gate_now(s->gate, s->clock()); /* never back in time */
-	dispatch(s, &ex, url, method, p);
-	if (ex.deferred) {
-		defer_start(s, conn, p, ex.deferred, &t0);
-		ret = MHD_YES;
+	if (!p) {
+		if (!(p = calloc(1, sizeof(*p))))
+			return MHD_NO;
+		*con_cls = p;
+		ret = begin(s, &ex, url, method, p, &t0);
 	} else {
-		ret = respond(conn, &ex);
-		log_line(method, url, ex.status, ex.who.name, since_us(&t0));
+		dispatch(s, &ex, url, method, p);
+		body_done(s, p, ex.deferred != NULL);
+		if (ex.deferred) {
+			defer_start(s, conn, p, ex.deferred, &t0);
+			ret = MHD_YES;
+		} else {
+			ret = respond(conn, &ex);
+			log_line(method, url, ex.status, ex.who.name,
+			         since_us(&t0));
+		}
 	}
 	json_decref(ex.body);
 	json_decref(ex.reply);
@@ -473,7 +562,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		if (p->deferred) /* its answer is out, or never will be */
 			__atomic_sub_fetch(&s->unsent, 1, __ATOMIC_RELEASE);
 		job_free(p->job);
-		free(p->body);
+		jg_body_release(&s->budget, &p->body);
+		jg_body_drop(&p->body);
 		free(p);
 		*con_cls = NULL;
 	}
@@ -537,6 +627,11 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	s->clock = clock;
 	s->n = *n;
 	s->tr = *tr;
+	if (!s->n.body_mib)
+		s->n.body_mib = JG_BODY_MEMORY_DEFAULT;
+	if (!s->n.replay_s)
+		s->n.replay_s = JG_REPLAY_TIMEOUT_DEFAULT;
+	s->budget.limit = (size_t)s->n.body_mib * 1024 * 1024;
 	if (!(s->pool = jg_pool_new(n->exec, n->queue))) {
 		snprintf(err, errlen, "cannot start %u execution threads",
 		         n->exec);
@@ -551,6 +646,7 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
 	        n->http, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->n.per_ip,
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	        MHD_OPTION_ARRAY, tr->tls ? jg_tls_mhd_options(tr->tls) : plain,
 	        MHD_OPTION_END);
@@ -572,6 +668,16 @@ uint16_t jg_server_port(const struct jg_server *s)
 	return s->port;
 }
 
+unsigned jg_ex_replay_ms(const struct jg_ex *ex)
+{
+	return ex->server->n.replay_s * 1000u;
+}
+
+const int *jg_ex_stopping(const struct jg_ex *ex)
+{
+	return &ex->server->stopping;
+}
+
 /*
  * Stop accepting; let the actions running end (each within its
  * connector's timeout, which kills what overstays) and answer, and
@@ -589,6 +695,7 @@ void jg_server_stop(struct jg_server *s)
 	if (!s)
 		return;
 	lfd = MHD_quiesce_daemon(s->mhd);
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE); /* replays end */
 	jg_pool_stop(s->pool);
 	for (int i = 0; i < JG_DRAIN_MS / 10 &&
 	                __atomic_load_n(&s->unsent, __ATOMIC_ACQUIRE) > 0;

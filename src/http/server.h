@@ -16,12 +16,20 @@ struct jg_server;
 /* Clock used for every request; tests may pass their own. */
 typedef int64_t (*jg_clock_fn)(void);
 
-/* How many threads do what. */
+/* How many threads do what, and what clients may hold (a 0 there: the
+ * default; docs/operations.md "Limits"). */
 struct jg_server_threads {
 	unsigned http;  /* libmicrohttpd workers */
 	unsigned exec;  /* actions run at once, on threads of their own */
 	unsigned queue; /* actions that may wait for one of those */
+	unsigned per_ip;   /* connections one address may hold (0: any) */
+	unsigned body_mib; /* MiB all request bodies being received may
+	                    * hold together; past it, 503 */
+	unsigned replay_s; /* seconds a policy replay may run; past it, 503 */
 };
+#define JG_PER_IP_DEFAULT 64
+#define JG_BODY_MEMORY_DEFAULT 64 /* MiB */
+#define JG_REPLAY_TIMEOUT_DEFAULT 10 /* seconds */
 
 struct jg_tls;
 struct jg_proxies;
@@ -46,9 +54,10 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
                             jg_clock_fn clock, struct jg_server **out,
                             char *err, size_t errlen);
 uint16_t jg_server_port(const struct jg_server *s);
-/* Stop accepting, let running actions end and answer (at most their
- * connector's timeout), refuse queued ones, finish in-flight requests,
- * free. NULL-safe. */
+/* Stop accepting, stop replays at once (503), let running actions end
+ * and answer (at most their connector's timeout), refuse queued ones,
+ * give the answers 2 s to go out, close every connection (slow uploads
+ * included), free. NULL-safe. */
 void jg_server_stop(struct jg_server *s);
 
 #endif

@@ -124,6 +124,14 @@ int jg_ld_fail(struct jg_ld *ld, const yaml_node_t *at, const char *fmt, ...);
 __attribute__((format(printf, 3, 4)))
 int jg_ld_fail_line(struct jg_ld *ld, int line, const char *fmt, ...);
 
+/*
+ * Refuse, with "NAME:LINE: nesting deeper than JG_POLICY_DEPTH_MAX
+ * levels", a text whose maps and lists nest deeper than that, before
+ * the document is built: 0 when within the bound (or when the text is
+ * not YAML at all, which the loader then reports), else -1.
+ */
+int jg_ld_depth_ok(struct jg_ld *ld);
+
 /* Record "out of memory" (no subject) and JG_ENOMEM; return -1. */
 int jg_ld_nomem(struct jg_ld *ld, const yaml_node_t *at);
 

@@ -294,6 +294,8 @@ enum jg_err jg_policy_parse(const char *name, const char *buf, size_t len,
 		                JG_POLICY_FILE_MAX);
 		return JG_ETOOBIG;
 	}
+	if (jg_ld_depth_ok(&ld))
+		return ld.rc;
 	if (!yaml_parser_initialize(&ps)) {
 		jg_ld_nomem(&ld, NULL);
 		return ld.rc;

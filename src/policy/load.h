@@ -26,7 +26,9 @@
 
 /*
  * Load and validate the policy file at path (at most JG_POLICY_FILE_MAX
- * bytes). On success *out owns a new policy (free with jg_policy_free) and
+ * bytes, maps and lists nested at most JG_POLICY_DEPTH_MAX deep: a
+ * deeper text is refused before it is built, at the line of the first
+ * level too deep, in time linear in its length). On success *out owns a new policy (free with jg_policy_free) and
  * (*out)->sha256 is the SHA-256 of the file bytes. On failure returns
  * JG_EINVAL (bad content), JG_ETOOBIG (file too large), JG_ENOTFOUND
  * (cannot open/read; the message names the file and strerror) or

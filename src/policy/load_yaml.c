@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "policy/internal.h"
 
 /* ---- messages ---------------------------------------------------------- */
@@ -303,4 +304,47 @@ int jg_ld_walk_under(struct jg_ld *ld, yaml_node_t *n, const char *what,
 		return -1;
 	ld->where[mark] = '\0';
 	return 0;
+}
+
+/* ---- nesting ----------------------------------------------------------- */
+
+/*
+ * libyaml builds a document in time that grows faster than the square of
+ * its nesting (each new flow level rescans the open ones, before the
+ * loader sees any of it): 20,000 '[' take seconds, 160,000 minutes, and
+ * a policy replay or reload would spin that long. Its event parser, read
+ * here one event at a time, reaches level N after N events, so counting
+ * the levels stops a deep text at once; a real policy nests a handful.
+ * The text is parsed twice, both times in linear time.
+ */
+int jg_ld_depth_ok(struct jg_ld *ld)
+{
+	yaml_parser_t ps;
+	yaml_event_t ev;
+	int depth = 0, rc = 0, done = 0;
+
+	if (!yaml_parser_initialize(&ps))
+		return 0; /* the loader reports it */
+	yaml_parser_set_input_string(&ps, (const unsigned char *)ld->buf,
+	                             ld->len);
+	while (!done && yaml_parser_parse(&ps, &ev)) {
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth <= JG_POLICY_DEPTH_MAX)
+				break;
+			rc = jg_ld_fail_line(ld, (int)ev.start_mark.line + 1,
+			                     "nesting deeper than %d levels",
+			                     JG_POLICY_DEPTH_MAX);
+			done = 1;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT: depth--; break;
+		case YAML_STREAM_END_EVENT: done = 1; break;
+		default: break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&ps);
+	return rc;
 }

@@ -26,7 +26,7 @@
 	X(EMISMATCH, 409, "payload-mismatch", "not the approved payload")    \
 	X(ETOOBIG, 413, "payload-too-large", "input too large")              \
 	X(ESTORE, 503, "store-unavailable", "store or audit unavailable")    \
-	X(EBUSY, 503, "busy", "every execution slot is taken")              \
+	X(EBUSY, 503, "busy", "server busy")                                 \
 	X(ENOMEM, 500, "internal", "out of memory")                          \
 	X(EINTERNAL, 500, "internal", "internal error")
 

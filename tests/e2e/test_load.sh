@@ -47,6 +47,9 @@ fi
 approvers=
 for i in $(seq 1 "$CLIENTS"); do approvers="$approvers${approvers:+, }a$i, b$i"; done
 jg_mixed_load_policy "$approvers"
+# every client here is one address (127.0.0.1), holding thousands of
+# connections on purpose: no per-address limit (test_starve.sh tests it)
+JG_SERVE_ARGS="--per-ip-connections 0"
 jg_start
 printf 'admin %s\n' "$(cat "$JG_TMP/tok.admin")" >"$JG_TMP/tokens"
 for i in $(seq 1 "$CLIENTS"); do

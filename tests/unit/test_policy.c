@@ -375,6 +375,48 @@ static void too_big(void **state)
 	free(buf);
 }
 
+/* Text nested past JG_POLICY_DEPTH_MAX is refused at the first level too
+ * deep, before libyaml builds it (which would take minutes for this). */
+static void too_deep(void **state)
+{
+	size_t len = 200000;
+	char *buf = malloc(len);
+	char phrase[64];
+
+	(void)state;
+	assert_non_null(buf);
+	snprintf(phrase, sizeof(phrase), "nesting deeper than %d levels",
+	         JG_POLICY_DEPTH_MAX);
+	memset(buf, '[', len); /* flow lists */
+	parse_fails(buf, len, JG_EINVAL, 1, phrase);
+	memset(buf, '{', len); /* flow maps */
+	parse_fails(buf, len, JG_EINVAL, 1, phrase);
+	for (size_t i = 0; i + 1 < len; i += 2) /* block lists: "- - - ..." */
+		memcpy(buf + i, "- ", 2);
+	parse_fails(buf, len, JG_EINVAL, 1, phrase);
+	free(buf);
+}
+
+/* Block maps by indentation: the line named is the first too deep; and
+ * JG_POLICY_DEPTH_MAX levels exactly are still read (then refused for
+ * what they say, not for their depth). */
+static void too_deep_block(void **state)
+{
+	char buf[16384], *at = buf;
+
+	(void)state;
+	for (int i = 0; i <= JG_POLICY_DEPTH_MAX; i++)
+		at += snprintf(at, sizeof(buf) - (size_t)(at - buf), "%*sk:\n",
+		               i, "");
+	parse_fails(buf, strlen(buf), JG_EINVAL, JG_POLICY_DEPTH_MAX + 1,
+	            "nesting deeper than");
+	at = buf;
+	for (int i = 0; i < JG_POLICY_DEPTH_MAX; i++)
+		at += snprintf(at, sizeof(buf) - (size_t)(at - buf), "%*sk:\n",
+		               i, "");
+	parse_fails(buf, strlen(buf), JG_EINVAL, 1, "unknown key 'k'");
+}
+
 static void load_too_big_file(void **state)
 {
 	char path[] = "/tmp/jg_test_policy_XXXXXX", err[512];
@@ -1810,6 +1852,8 @@ int main(void)
 		cmocka_unit_test(load_missing_file),
 		cmocka_unit_test(load_directory),
 		cmocka_unit_test(too_big),
+		cmocka_unit_test(too_deep),
+		cmocka_unit_test(too_deep_block),
 		cmocka_unit_test(load_too_big_file),
 		cmocka_unit_test(nul_byte_refused),
 		cmocka_unit_test(null_err_buffer),
