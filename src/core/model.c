@@ -67,6 +67,24 @@ int jg_name_valid(const char *s, int at_ok)
 	return n > 0;
 }
 
+static unsigned char ascii_fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+int jg_name_confusable(const char *a, const char *b)
+{
+	size_t i;
+
+	if (strcmp(a, b) == 0)
+		return 0;
+	for (i = 0; a[i] && b[i]; i++)
+		if (ascii_fold((unsigned char)a[i]) !=
+		    ascii_fold((unsigned char)b[i]))
+			return 0;
+	return !a[i] && !b[i];
+}
+
 const char *jg_req_state_name(enum jg_req_state s)
 {
 	return (unsigned)s < JG_REQ_NSTATES ? req_names[s] : "invalid";

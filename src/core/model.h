@@ -219,6 +219,15 @@ enum jg_review_outcome {
  */
 int jg_name_valid(const char *s, int at_ok);
 
+/*
+ * 1 when a and b are different names that read the same: equal after
+ * Unicode compatibility normalisation (NFKC) and case folding, so "Bob"
+ * beside "bob". Names pass jg_name_valid, which allows ASCII only, and
+ * NFKC changes no ASCII text: the fold is ASCII case folding (no locale).
+ * A wider alphabet for names needs a real NFKC here (libunistring).
+ */
+int jg_name_confusable(const char *a, const char *b);
+
 /* State names as used in the API and the store ("pending", "active"...). */
 const char *jg_req_state_name(enum jg_req_state s);
 const char *jg_grant_state_name(enum jg_grant_state s);

@@ -300,6 +300,39 @@ static enum jg_err check_spec(const struct jg_token *spec,
 	return JG_OK;
 }
 
+/*
+ * Inside a transaction: a principal the new name only seems to differ
+ * from ("Bob" beside "bob"), among every token ever made and the
+ * members of the policy's groups; JG_ECONFLICT naming it. Two names
+ * that read the same would make one person two approvers.
+ */
+static enum jg_err name_unique(struct jg_gate *g, const char *name,
+                               char why[JG_WHY_MAX])
+{
+	struct jg_token *ts = NULL; /* owned; the token table */
+	const char *clash = NULL;
+	size_t n = 0;
+	enum jg_err e = g->st->ops->token_list(g->st, &ts, &n);
+
+	for (size_t i = 0; e == JG_OK && !clash && i < n; i++)
+		if (jg_name_confusable(name, ts[i].who.name))
+			clash = ts[i].who.name;
+	for (size_t i = 0; e == JG_OK && !clash && i < g->policy->ngroups;
+	     i++) {
+		const struct jg_group *gr = &g->policy->groups[i];
+		for (size_t j = 0; !clash && j < gr->nmembers; j++)
+			if (jg_name_confusable(name, gr->members[j]))
+				clash = gr->members[j];
+	}
+	if (clash)
+		e = jg_gate_why(JG_ECONFLICT, why, "principal '%s' differs "
+		                "from the existing principal '%s' only by case "
+		                "(or Unicode form): use '%s' or another name",
+		                name, clash, clash);
+	free(ts);
+	return e;
+}
+
 enum jg_err jg_gate_token_create(struct jg_gate *g,
                                  const struct jg_principal *who,
                                  const struct jg_token *spec, int64_t now,
@@ -317,6 +350,8 @@ enum jg_err jg_gate_token_create(struct jg_gate *g,
 	*out = *spec;
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
+	if ((e = name_unique(g, spec->who.name, why)) != JG_OK)
+		return jg_gate_abort(g, e);
 	if ((e = mint(g, who->name, out, now, secret)) != JG_OK ||
 	    (e = jg_gate_commit(g)) != JG_OK) {
 		OPENSSL_cleanse(secret, JG_TOKEN_LEN);

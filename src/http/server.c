@@ -558,7 +558,9 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	        port,
 	        NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 	        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-	        n->http, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+	        n->http, MHD_OPTION_LISTEN_SOCKET,
+	        (MHD_socket)(n->listen_fd > 0 ? n->listen_fd : -1),
+	        MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->mhd) {

@@ -16,11 +16,14 @@ struct jg_server;
 /* Clock used for every request; tests may pass their own. */
 typedef int64_t (*jg_clock_fn)(void);
 
-/* How many threads do what. */
+/* How many threads do what (and the socket they serve). */
 struct jg_server_threads {
 	unsigned http;  /* libmicrohttpd workers */
 	unsigned exec;  /* actions run at once, on threads of their own */
 	unsigned queue; /* actions that may wait for one of those */
+	int listen_fd;  /* 0: bind host:port; else a listening socket made
+	                   before the privilege drop (privdrop.h), which the
+	                   server owns from then on */
 };
 
 /*

@@ -599,6 +599,22 @@ static void name_valid_characters(void **state)
 	assert_false(jg_name_valid("a\n", 1));
 }
 
+/* "Bob" beside "bob": one person, two approvers. */
+static void name_confusable_by_case(void **state)
+{
+	(void)state;
+	assert_true(jg_name_confusable("Bob", "bob"));
+	assert_true(jg_name_confusable("bob", "BOB"));
+	assert_true(jg_name_confusable("Bob@Example.COM", "bob@example.com"));
+	assert_false(jg_name_confusable("bob", "bob")); /* the same one */
+	assert_false(jg_name_confusable("bob", "bobby"));
+	assert_false(jg_name_confusable("bob", "bo"));
+	assert_false(jg_name_confusable("bob", "bab"));
+	/* only letters fold: '@' (0x40) and '`' (0x60) stay apart */
+	assert_false(jg_name_confusable("a@b", "a`b"));
+	assert_false(jg_name_confusable("a-b", "a_b"));
+}
+
 static void role_names_and_bits(void **state)
 {
 	(void)state;
@@ -681,6 +697,7 @@ int main(void)
 	        cmocka_unit_test(state_parse_refuses_unknown_and_leaves_out),
 	        cmocka_unit_test(name_valid_length_edges),
 	        cmocka_unit_test(name_valid_characters),
+	        cmocka_unit_test(name_confusable_by_case),
 	        cmocka_unit_test(role_names_and_bits),
 	        cmocka_unit_test(clear_functions_free_and_zero),
 	};
