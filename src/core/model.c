@@ -67,6 +67,18 @@ int jg_name_valid(const char *s, int at_ok)
 	return n > 0;
 }
 
+int jg_token_usable(const struct jg_token *t, int64_t now)
+{
+	return !t->revoked_at && (!t->expires_at || now < t->expires_at);
+}
+
+int jg_token_stale(const struct jg_token *t, int64_t now, int64_t stale)
+{
+	int64_t seen = t->last_used_at ? t->last_used_at : t->created_at;
+
+	return !t->revoked_at && seen <= now - stale;
+}
+
 static unsigned char ascii_fold(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;

@@ -6,7 +6,9 @@
 # directory others may write is refused at start and at reload, naming
 # the path; the bootstrap token goes only to its file, which is created
 # exclusively (an existing file or a link is refused, nothing minted);
-# a principal that differs from an existing one only by case is refused.
+# a principal that differs from an existing one only by case is refused;
+# jitgate's own tokens may get a lifetime (refused after it, 401), show
+# their last use, and the ones unused for a while are listed (--stale).
 #
 # The root-only parts are skipped (and say so) when not run as root.
 . "$(dirname "$0")/lib.sh"
@@ -172,6 +174,48 @@ expect_problem "CAROL beside the policy's member carol: refused" 409 conflict
 expect_match "naming carol" "existing principal 'carol'" "$BODY"
 jg_run admin token create bob --group ops -q
 expect_rc "a second token for bob himself is fine" 0
+
+# --- token lifetimes, last use, stale tokens ---------------------------------
+
+jg_token keep --ttl 1h
+jg_run keep whoami
+expect_rc "a token within its lifetime works" 0
+jg_token brief --ttl 2s
+jg_token idle
+jg_run admin --json token list
+LIST=$OUT
+tok_field() { # NAME FIELD: FIELD of NAME's token in $LIST
+	printf '%s' "$LIST" | tr '{' '\n' | grep "\"principal\":\"$1\"" |
+		grep -o "\"$2\":[^,}]*" | head -n 1 | sed "s/^\"$2\"://"
+}
+expect_match "its end is shown" '^"20[0-9-]+T[0-9:]+Z"$' "$(tok_field keep expires_at)"
+expect_eq "a token without ttl never ends" null "$(tok_field idle expires_at)"
+expect_match "a used token shows its last use" '^"20[0-9-]+T[0-9:]+Z"$' "$(tok_field keep last_used_at)"
+expect_eq "an unused one shows none" null "$(tok_field idle last_used_at)"
+jg_run admin token list
+expect_match "the table has the columns" 'EXPIRES +LAST USED' "$OUT"
+IDLE_ID=$(printf '%s' "$LIST" | tr '{' '\n' | grep '"principal":"idle"' | grep -o 'tok_[a-z0-9]*' | head -n 1)
+jg_run admin --json token list --stale 1h
+expect_eq "nothing is stale for an hour" 0 "$(count_ids tok_ "$OUT")"
+sleep 3
+jg_http GET /v1/whoami brief
+expect_problem "an expired token is refused like a revoked one" 401 unauthenticated
+jg_run brief whoami
+expect_rc "and the CLI says so" 2
+jg_run admin --json token list --stale 2s
+expect_match "the never-used token is stale after the window" "$IDLE_ID" "$OUT"
+jg_run admin token revoke "$IDLE_ID"
+jg_http GET '/v1/tokens?stale=2s' admin
+expect_no_match "a revoked token is no longer listed as stale" "$IDLE_ID" "$BODY"
+jg_http GET '/v1/tokens?stale=soon' admin
+expect_problem "a bad stale window: 400" 400 invalid-request
+jg_http POST /v1/tokens admin '{"principal":"x1","ttl":"2s","expires_at":"2030-01-01T00:00:00Z"}'
+expect_problem "ttl and expires_at together: 400" 400 invalid-request
+jg_http POST /v1/tokens admin '{"principal":"x1","expires_at":"2000-01-01T00:00:00Z"}'
+expect_problem "an end in the past: 400" 400 invalid-request
+jg_http POST /v1/tokens admin '{"principal":"x1","expires_at":"2030-01-01T00:00:00Z"}'
+expect_eq "an RFC 3339 end: 201" 201 "$CODE"
+expect_match "kept" '"expires_at":"2030-01-01T00:00:00Z"' "$BODY"
 
 # --- the token file: exclusive, never through a link ------------------------
 

@@ -615,6 +615,31 @@ static void name_confusable_by_case(void **state)
 	assert_false(jg_name_confusable("a-b", "a_b"));
 }
 
+/* Expired is refused like revoked; stale counts from the last use. */
+static void token_usable_and_stale(void **state)
+{
+	struct jg_token t = {.created_at = 100};
+
+	(void)state;
+	assert_true(jg_token_usable(&t, 1000000));
+	t.expires_at = 200;
+	assert_true(jg_token_usable(&t, 199));
+	assert_false(jg_token_usable(&t, 200));
+	t.expires_at = 0;
+	t.revoked_at = 150;
+	assert_false(jg_token_usable(&t, 160));
+
+	t.revoked_at = 0;
+	/* never used: stale once made that long ago */
+	assert_false(jg_token_stale(&t, 129, 30));
+	assert_true(jg_token_stale(&t, 130, 30));
+	t.last_used_at = 500;
+	assert_false(jg_token_stale(&t, 529, 30));
+	assert_true(jg_token_stale(&t, 530, 30));
+	t.revoked_at = 510; /* revoked: dealt with, never stale */
+	assert_false(jg_token_stale(&t, 10000, 30));
+}
+
 static void role_names_and_bits(void **state)
 {
 	(void)state;
@@ -698,6 +723,7 @@ int main(void)
 	        cmocka_unit_test(name_valid_length_edges),
 	        cmocka_unit_test(name_valid_characters),
 	        cmocka_unit_test(name_confusable_by_case),
+	        cmocka_unit_test(token_usable_and_stale),
 	        cmocka_unit_test(role_names_and_bits),
 	        cmocka_unit_test(clear_functions_free_and_zero),
 	};
