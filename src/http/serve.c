@@ -475,6 +475,11 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 		jg_gate_free(gate);
 		return 1;
 	}
+	/* at once: no later failure may lose a token minted just now */
+	if (announce_token(o, secret)) {
+		jg_gate_free(gate);
+		return 1;
+	}
 	jg_gate_set_keys(gate, keys);
 	jg_gate_set_connectors(gate, o->connectors, wall_clock);
 	if (o->notify.webhook_url || o->notify.slack_url) {
@@ -486,7 +491,7 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 		}
 	}
 	recover_executions(gate); /* after notify: its notices go out */
-	if (announce_token(o, secret) || start_index(gate) ||
+	if (start_index(gate) ||
 	    jg_serve_ckpt_start(&o->ckpt, gate, wall_clock)) {
 		jg_notifier_stop(notifier);
 		jg_gate_free(gate);

@@ -84,6 +84,8 @@ jg_token spare
 inject() { # OPS
 	printf '%s\n' "$1" >"$JG_FAULT_FILE"
 	: >"$JG_FAULT_FILE.hits"
+	# the server (as --user, see lib.sh) counts its hits there
+	[ -z "$JG_AS_USER" ] || chown "$JG_SERVE_USER" "$JG_FAULT_FILE.hits"
 }
 clear_fault() {
 	rm -f "$JG_FAULT_FILE"
@@ -244,6 +246,8 @@ disk_full() {
 	else
 		JG_DB_URL=$SMALL/j.db
 		CHECK_DB=(--sqlite "$JG_DB_URL")
+		# the server (as --user, see lib.sh) makes its database there
+		[ -z "$JG_AS_USER" ] || chown "$JG_SERVE_USER" "$SMALL"
 	fi
 	jg_start
 	client_tokens
