@@ -73,6 +73,30 @@ else
 	echo "# skip: not root, the refusal of root is not testable here"
 fi
 
+# --- a port below 1024, bound before the drop --------------------------------
+
+if [ "$AS_ROOT" = 1 ]; then
+	LOWPORT=
+	for try in 1 2 3 4 5; do
+		p=$((600 + RANDOM % 400))
+		"$JITGATE_BIN" serve --listen "127.0.0.1:$p" --db "$JG_TMP/low.db" \
+			--policy "$JG_TMP/policy.yaml" $JG_AS_USER >"$JG_TMP/low.log" 2>&1 &
+		LOWPID=$!
+		for i in $(seq 1 100); do
+			grep -q "listening on" "$JG_TMP/low.log" && break
+			kill -0 "$LOWPID" 2>/dev/null || break
+			sleep 0.1
+		done
+		grep -q "listening on" "$JG_TMP/low.log" &&
+			curl -fsS -o /dev/null "http://127.0.0.1:$p/healthz" && LOWPORT=$p
+		kill "$LOWPID" 2>/dev/null
+		wait "$LOWPID" 2>/dev/null
+		[ -n "$LOWPORT" ] && break
+		echo "# port $p: $(tail -n 1 "$JG_TMP/low.log")"
+	done
+	expect_ne "a port below 1024 is served by the dropped server" "" "$LOWPORT"
+fi
+
 # --- a connector asking for a user of its own ------------------------------
 
 printf 'version: 1\nresources:\n  box:\n    type: command\n    program: /bin/true\n    user: root\n' >"$JG_TMP/u.yaml"
