@@ -42,6 +42,12 @@ if [ "$(id -u)" = 0 ]; then
 	JG_SERVE_USER=${JG_SERVE_USER:-nobody}
 	chown "$JG_SERVE_USER" "$JG_TMP" || exit 2
 	JG_AS_USER="--user $JG_SERVE_USER"
+	if ! runuser -u "$JG_SERVE_USER" -- test -w "$JG_TMP"; then
+		echo "lib.sh: $JG_SERVE_USER cannot enter $JG_TMP (is TMPDIR closed" \
+			"to others?): use a TMPDIR others may enter, like /tmp" >&2
+		rm -rf "$JG_TMP"
+		exit 2
+	fi
 fi
 # grant token signing keys: the test's own, for either backend
 JITGATE_KEYS_DIR=$JG_TMP/keys
