@@ -69,14 +69,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libjitgate.
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libjitgate.a \
 		$(LDLIBS) $$(pkg-config --libs cmocka)
 
+# as root, the server drops to a system user that owns $(VAR)
+# (scripts/run-server makes it once)
 run: deps
 	@$(MAKE) --no-print-directory build
-	@mkdir -p $(VAR)
-	@if [ -s $(VAR)/admin.token ]; then \
-		echo "jitgate: admin token: $$(cat $(VAR)/admin.token)"; fi
-	$(BUILD)/jitgate serve --listen 127.0.0.1:$(PORT) \
-		--db $(VAR)/jitgate.db --policy examples/policy.yaml \
-		--bootstrap-token-file $(VAR)/admin.token
+	@BUILD=$(BUILD) VAR=$(VAR) PORT=$(PORT) sh scripts/run-server
 
 # the tests need the browser group too: Debian chromium, node and npm
 test:

@@ -65,10 +65,16 @@ resources:
     timeout: 60s
 YAML
 
+# as root, jitgate serves as nobody (--user), which must own T
+AS_USER=
+if [ "$(id -u)" = 0 ]; then
+	chown -R nobody "$T"
+	AS_USER="--user nobody"
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 JITGATE_KEYS_DIR=$T/keys "$BIN" serve --listen "127.0.0.1:$port" --db "$T/j.db" \
 	--policy "$T/policy.yaml" --connectors "$T/connectors.yaml" \
-	--bootstrap-token-file "$T/admin.token" >"$T/server.log" 2>&1 &
+	--bootstrap-token-file "$T/admin.token" $AS_USER >"$T/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 200); do
 	curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break

@@ -115,7 +115,14 @@ static const struct jg_cli_opt token_create_opts[] = {
 	{"role", 0, JG_OPT_LIST, "ROLE", "admin, auditor or checker (repeatable)"},
 	{"service", 0, JG_OPT_FLAG, NULL, "a service identity (CI job, scanner), not a person"},
 	{"description", 0, JG_OPT_VALUE, "D", "what the token is for"},
+	{"ttl", 0, JG_OPT_VALUE, "D", "refused after D, e.g. 90d (default: until revoked)"},
+	{"expires-at", 0, JG_OPT_VALUE, "TIME", "refused from TIME on (RFC 3339), instead of --ttl"},
 	{"quiet", 'q', JG_OPT_FLAG, NULL, "print only the token"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt token_list_opts[] = {
+	{"stale", 0, JG_OPT_VALUE, "D", "only live tokens not used for D (or never used and made D ago), e.g. 30d"},
 	OPT_END,
 };
 
@@ -213,10 +220,10 @@ static const struct jg_cli_cmd commands[] = {
 	{"audit", "verify", jg_cli_cmd_audit_verify, "verify the audit hash chain (and signed checkpoints); exit 1 when broken",
 	 "[--checkpoints FILE --public-key FILE [-i EXPORT]]", audit_verify_opts, 0, 0},
 	{"token", "create", jg_cli_cmd_token_create, "create a bearer token (shown once)",
-	 "PRINCIPAL [--group G]... [--role admin|auditor|checker]... [--service] [--description D] [-q]",
+	 "PRINCIPAL [--group G]... [--role admin|auditor|checker]... [--service] [--description D] [--ttl D|--expires-at TIME] [-q]",
 	 token_create_opts, 1, 1},
-	{"token", "list", jg_cli_cmd_token_list, "list tokens (never their secrets)",
-	 "", NULL, 0, 0},
+	{"token", "list", jg_cli_cmd_token_list, "list tokens (never their secrets), with their last use",
+	 "[--stale D]", token_list_opts, 0, 0},
 	{"token", "revoke", jg_cli_cmd_token_revoke, "revoke a token",
 	 "TOKEN_ID", NULL, 1, 1},
 	{"token", "fetch", jg_cli_cmd_token_fetch, "fetch a signed token (JWT) for your live grant",

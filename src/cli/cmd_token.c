@@ -72,6 +72,11 @@ static int token_body(const struct jg_cli_args *a, json_t **out)
 	if (!rv)
 		rv = jg_cli_json_set(a, b, "description", "--description",
 		                     jg_cli_opt(a, "description"));
+	if (!rv)
+		rv = jg_cli_json_set(a, b, "ttl", "--ttl", jg_cli_opt(a, "ttl"));
+	if (!rv)
+		rv = jg_cli_json_set(a, b, "expires_at", "--expires-at",
+		                     jg_cli_opt(a, "expires-at"));
 	json_decref(groups);
 	json_decref(rl);
 	if (rv)
@@ -133,19 +138,23 @@ static const struct jg_col token_cols[] = {
 	{"GROUPS", "groups", NULL},
 	{"ROLES", "roles", NULL},
 	{"CREATED", "created_at", NULL},
+	{"EXPIRES", "expires_at", NULL},
+	{"LAST USED", "last_used_at", NULL},
 	{"REVOKED", "revoked_at", NULL},
 	{NULL, NULL, NULL},
 };
 
 int jg_cli_cmd_token_list(struct jg_cli *cli, const struct jg_cli_args *a)
 {
+	struct jg_kv q[] = {{"stale", jg_cli_opt(a, "stale")}, {NULL, NULL}};
 	json_t *page;
 	int rv;
 
-	(void)a;
+	if ((rv = jg_cli_check_len(a, "--stale", q[0].value, 32)))
+		return rv;
 	if (!jg_cli_client(cli))
 		return JG_EXIT_ERR;
-	if ((rv = jg_client_call(jg_cli_client(cli), "GET", "/v1/tokens", NULL,
+	if ((rv = jg_client_call(jg_cli_client(cli), "GET", "/v1/tokens", q,
 	                         NULL, &page)))
 		return rv;
 	rv = jg_out_page(page, token_cols, cli->json);

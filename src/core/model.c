@@ -67,6 +67,36 @@ int jg_name_valid(const char *s, int at_ok)
 	return n > 0;
 }
 
+int jg_token_usable(const struct jg_token *t, int64_t now)
+{
+	return !t->revoked_at && (!t->expires_at || now < t->expires_at);
+}
+
+int jg_token_stale(const struct jg_token *t, int64_t now, int64_t stale)
+{
+	int64_t seen = t->last_used_at ? t->last_used_at : t->created_at;
+
+	return !t->revoked_at && seen <= now - stale;
+}
+
+static unsigned char ascii_fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+int jg_name_confusable(const char *a, const char *b)
+{
+	size_t i;
+
+	if (strcmp(a, b) == 0)
+		return 0;
+	for (i = 0; a[i] && b[i]; i++)
+		if (ascii_fold((unsigned char)a[i]) !=
+		    ascii_fold((unsigned char)b[i]))
+			return 0;
+	return !a[i] && !b[i];
+}
+
 const char *jg_req_state_name(enum jg_req_state s)
 {
 	return (unsigned)s < JG_REQ_NSTATES ? req_names[s] : "invalid";

@@ -140,8 +140,26 @@ struct jg_token {
 	char description[JG_DESC_MAX];
 	char created_by[JG_NAME_MAX];
 	int64_t created_at;
-	int64_t revoked_at; /* 0 while valid */
+	int64_t revoked_at;   /* 0 while valid */
+	int64_t expires_at;   /* 0: never; refused from then on */
+	int64_t last_used_at; /* 0: never used; kept to the minute */
 };
+
+/* 1 while t may be used at now: not revoked, not past its lifetime. */
+int jg_token_usable(const struct jg_token *t, int64_t now);
+
+/*
+ * 1 when t (not revoked) has not been used for `stale` seconds before
+ * now: its last use, or its creation when never used, lies that far
+ * back. Revoked tokens are never stale: they are dealt with.
+ */
+int jg_token_stale(const struct jg_token *t, int64_t now, int64_t stale);
+
+/* Seconds between two records of a token's last use (one write, not one
+ * per request). */
+#define JG_TOKEN_TOUCH_EVERY 60
+/* The longest lifetime a bearer token may be given: ten years. */
+#define JG_TOKEN_TTL_LIMIT (10 * 366 * 86400LL)
 
 /* A dashboard session: the cookie's SHA-256, never the cookie itself. */
 struct jg_session {
@@ -218,6 +236,15 @@ enum jg_review_outcome {
  * plus '@' when at_ok (user names may be e-mail addresses).
  */
 int jg_name_valid(const char *s, int at_ok);
+
+/*
+ * 1 when a and b are different names that read the same: equal after
+ * Unicode compatibility normalisation (NFKC) and case folding, so "Bob"
+ * beside "bob". Names pass jg_name_valid, which allows ASCII only, and
+ * NFKC changes no ASCII text: the fold is ASCII case folding (no locale).
+ * A wider alphabet for names needs a real NFKC here (libunistring).
+ */
+int jg_name_confusable(const char *a, const char *b);
 
 /* State names as used in the API and the store ("pending", "active"...). */
 const char *jg_req_state_name(enum jg_req_state s);

@@ -439,6 +439,12 @@ static int unknown_key(struct jg_cfg *c, const struct jg_connector *k,
 	size_t used = snprintf(list, sizeof(list), "type, actions, timeout, "
 	                       "output_limit");
 
+	/* the server has dropped to its --user before any connector runs:
+	 * a user of their own would need root, which it no longer has */
+	if (is(key, "user"))
+		return jg_cfg_fail(c, key, "'user' is not supported: every "
+		                   "connector runs as the server's user "
+		                   "(serve --user)");
 	for (size_t i = 0; i < k->ops->nkeys && used < sizeof(list); i++)
 		used += (size_t)snprintf(list + used, sizeof(list) - used,
 		                         ", %s", k->ops->keys[i].key);

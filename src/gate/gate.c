@@ -168,25 +168,43 @@ static int digest_of(const char *secret, char digest[JG_SHA256_HEX])
 	return 0;
 }
 
-/* Inside a transaction: the valid token of digest, or JG_EAUTH. */
+/* Inside a transaction: the token of digest usable at now, or
+ * JG_EAUTH (an expired token is refused like a revoked one). */
 static enum jg_err token_by_digest(struct jg_gate *g, const char *digest,
-                                   struct jg_token *t)
+                                   int64_t now, struct jg_token *t)
 {
 	enum jg_err e = g->st->ops->token_by_digest(g->st, digest, t);
 
-	if (e == JG_ENOTFOUND || (e == JG_OK && t->revoked_at))
+	if (e == JG_ENOTFOUND || (e == JG_OK && !jg_token_usable(t, now)))
 		return JG_EAUTH;
 	return e;
 }
 
 enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,
-                             struct jg_token *t)
+                             int64_t now, struct jg_token *t)
 {
 	char digest[JG_SHA256_HEX];
 
 	if (digest_of(secret, digest))
 		return JG_EAUTH;
-	return token_by_digest(g, digest, t);
+	return token_by_digest(g, digest, now, t);
+}
+
+/*
+ * Record the token's use, at most once a JG_TOKEN_TOUCH_EVERY seconds
+ * (the store skips a fresher record): a write a minute per token, not
+ * one per request. Best effort: a failure costs the record, not the
+ * request.
+ */
+static void touch(struct jg_gate *g, const struct jg_token *t, int64_t now)
+{
+	if (t->last_used_at > now - JG_TOKEN_TOUCH_EVERY ||
+	    g->st->ops->begin(g->st, 1) != JG_OK)
+		return;
+	if (g->st->ops->token_touch(g->st, t->id, now) == JG_OK)
+		g->st->ops->commit(g->st);
+	else
+		g->st->ops->rollback(g->st);
 }
 
 enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
@@ -207,11 +225,13 @@ enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
 	gen = cache ? jg_authcache_gen(g->auth) : 0;
 	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
 		return e;
-	e = token_by_digest(g, digest, &t);
+	e = token_by_digest(g, digest, now, &t);
 	g->st->ops->rollback(g->st);
 	if (e != JG_OK)
 		return e;
-	if (cache)
+	touch(g, &t, now);
+	/* a token about to expire is not believed past its end */
+	if (cache && (!t.expires_at || t.expires_at - now > JG_AUTHCACHE_TTL))
 		jg_authcache_put(g->auth, gen, digest, t.id, &t.who, now);
 	*out = t.who;
 	return JG_OK;
@@ -300,6 +320,52 @@ static enum jg_err check_spec(const struct jg_token *spec,
 	return JG_OK;
 }
 
+static enum jg_err check_expiry(const struct jg_token *spec, int64_t now,
+                                char why[JG_WHY_MAX])
+{
+	if (spec->expires_at && spec->expires_at <= now)
+		return jg_gate_why(JG_EINVAL, why, "the token would expire "
+		                   "before it is made: give a future time or a "
+		                   "positive ttl");
+	if (spec->expires_at > now + JG_TOKEN_TTL_LIMIT)
+		return jg_gate_why(JG_EINVAL, why, "a token lives at most 10 "
+		                   "years (no ttl: until revoked)");
+	return JG_OK;
+}
+
+/*
+ * Inside a transaction: a principal the new name only seems to differ
+ * from ("Bob" beside "bob"), among every token ever made and the
+ * members of the policy's groups; JG_ECONFLICT naming it. Two names
+ * that read the same would make one person two approvers.
+ */
+static enum jg_err name_unique(struct jg_gate *g, const char *name,
+                               char why[JG_WHY_MAX])
+{
+	struct jg_token *ts = NULL; /* owned; the token table */
+	const char *clash = NULL;
+	size_t n = 0;
+	enum jg_err e = g->st->ops->token_list(g->st, &ts, &n);
+
+	for (size_t i = 0; e == JG_OK && !clash && i < n; i++)
+		if (jg_name_confusable(name, ts[i].who.name))
+			clash = ts[i].who.name;
+	for (size_t i = 0; e == JG_OK && !clash && i < g->policy->ngroups;
+	     i++) {
+		const struct jg_group *gr = &g->policy->groups[i];
+		for (size_t j = 0; !clash && j < gr->nmembers; j++)
+			if (jg_name_confusable(name, gr->members[j]))
+				clash = gr->members[j];
+	}
+	if (clash)
+		e = jg_gate_why(JG_ECONFLICT, why, "principal '%s' differs "
+		                "from the existing principal '%s' only by case "
+		                "(or Unicode form): use '%s' or another name",
+		                name, clash, clash);
+	free(ts);
+	return e;
+}
+
 enum jg_err jg_gate_token_create(struct jg_gate *g,
                                  const struct jg_principal *who,
                                  const struct jg_token *spec, int64_t now,
@@ -312,11 +378,15 @@ enum jg_err jg_gate_token_create(struct jg_gate *g,
 	if (!jg_gate_is_admin(who))
 		return jg_gate_why(JG_EFORBIDDEN, why, "only admins may create "
 		                   "tokens");
-	if ((e = check_spec(spec, why)) != JG_OK)
+	if ((e = check_spec(spec, why)) != JG_OK ||
+	    (e = check_expiry(spec, now, why)) != JG_OK)
 		return e;
 	*out = *spec;
+	out->last_used_at = 0;
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
+	if ((e = name_unique(g, spec->who.name, why)) != JG_OK)
+		return jg_gate_abort(g, e);
 	if ((e = mint(g, who->name, out, now, secret)) != JG_OK ||
 	    (e = jg_gate_commit(g)) != JG_OK) {
 		OPENSSL_cleanse(secret, JG_TOKEN_LEN);
@@ -326,10 +396,11 @@ enum jg_err jg_gate_token_create(struct jg_gate *g,
 }
 
 enum jg_err jg_gate_token_list(struct jg_gate *g,
-                               const struct jg_principal *who,
-                               struct jg_token **out, size_t *n,
-                               char why[JG_WHY_MAX])
+                               const struct jg_principal *who, int64_t now,
+                               int64_t stale, struct jg_token **out,
+                               size_t *n, char why[JG_WHY_MAX])
 {
+	size_t kept = 0;
 	enum jg_err e;
 
 	if (!jg_gate_is_admin(who))
@@ -339,7 +410,13 @@ enum jg_err jg_gate_token_list(struct jg_gate *g,
 		return e;
 	e = g->st->ops->token_list(g->st, out, n);
 	g->st->ops->rollback(g->st);
-	return e;
+	if (e != JG_OK || stale <= 0)
+		return e;
+	for (size_t i = 0; i < *n; i++)
+		if (jg_token_stale(&(*out)[i], now, stale))
+			(*out)[kept++] = (*out)[i];
+	*n = kept;
+	return JG_OK;
 }
 
 enum jg_err jg_gate_token_revoke(struct jg_gate *g,

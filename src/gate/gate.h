@@ -85,19 +85,22 @@ enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
 enum jg_err jg_gate_start(struct jg_gate *g, int64_t now,
                           char secret[JG_TOKEN_LEN]);
 
-/* Admin only. spec->who, spec->description are used; out receives the
- * stored record and secret the token, to be shown once. */
+/* Admin only. spec->who, spec->description and spec->expires_at (0: no
+ * end; else after now) are used; out receives the stored record and
+ * secret the token, to be shown once. A name that differs from an
+ * existing principal only by case is JG_ECONFLICT. */
 enum jg_err jg_gate_token_create(struct jg_gate *g,
                                  const struct jg_principal *who,
                                  const struct jg_token *spec, int64_t now,
                                  struct jg_token *out,
                                  char secret[JG_TOKEN_LEN],
                                  char why[JG_WHY_MAX]);
-/* Admin only. *out is a malloc'd array the caller frees. */
+/* Admin only. *out is a malloc'd array the caller frees. stale > 0:
+ * only the tokens jg_token_stale calls stale at now. */
 enum jg_err jg_gate_token_list(struct jg_gate *g,
-                               const struct jg_principal *who,
-                               struct jg_token **out, size_t *n,
-                               char why[JG_WHY_MAX]);
+                               const struct jg_principal *who, int64_t now,
+                               int64_t stale, struct jg_token **out,
+                               size_t *n, char why[JG_WHY_MAX]);
 enum jg_err jg_gate_token_revoke(struct jg_gate *g,
                                  const struct jg_principal *who,
                                  const char *id, int64_t now,

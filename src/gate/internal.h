@@ -85,9 +85,9 @@ int jg_gate_reviews(const struct jg_gate *g, const struct jg_principal *who,
                     const struct jg_request *r);
 
 /* Inside a transaction: the valid token behind a presented secret;
- * JG_EAUTH when unknown or revoked. */
+ * JG_EAUTH when unknown, revoked or expired at now. */
 enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,
-                             struct jg_token *t);
+                             int64_t now, struct jg_token *t);
 
 /*
  * Commit the open transaction, then (after a successful commit, never

@@ -3,15 +3,18 @@
  *
  * The new file is loaded and audited before it is swapped in; a file that
  * fails to load is refused (and the refusal audited), and the old policy
- * stays. Requests already pending keep the steps they were given: those
- * are stored with each request, not looked up in the policy again.
+ * stays; so is a file others may write (safefile.h). Requests already
+ * pending keep the steps they were given: those are stored with each
+ * request, not looked up in the policy again.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gate/internal.h"
 #include "policy/load.h"
+#include "util/safefile.h"
 
 const struct jg_policy *jg_gate_policy(struct jg_gate *g)
 {
@@ -55,7 +58,12 @@ enum jg_err jg_gate_reload(struct jg_gate *g, const struct jg_principal *who,
 	if (!g->policy_path)
 		return jg_gate_why(JG_ECONFLICT, why, "this server has no "
 		                   "policy file to reload");
-	e = jg_policy_load(g->policy_path, &next, err, sizeof(err));
+	/* as at start: a file others may rewrite is no policy (safefile.h) */
+	if (jg_safe_check(g->policy_path, "policy file", geteuid(), err,
+	                  sizeof(err)) != 0)
+		e = JG_EINVAL;
+	else
+		e = jg_policy_load(g->policy_path, &next, err, sizeof(err));
 	if (e != JG_OK) {
 		/* the refusal is evidence too; the old policy stays */
 		audit_alone(g, now, actor, "policy.reload_refused",

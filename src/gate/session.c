@@ -33,7 +33,7 @@ enum jg_err jg_gate_session_open(struct jg_gate *g, const char *token,
 	OPENSSL_cleanse(rnd, sizeof(rnd));
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
-	if ((e = jg_gate_token_of(g, token, &t)) == JG_OK) {
+	if ((e = jg_gate_token_of(g, token, now, &t)) == JG_OK) {
 		memcpy(s.token_id, t.id, sizeof(s.token_id));
 		e = g->st->ops->session_insert(g->st, &s);
 	}
@@ -69,7 +69,8 @@ enum jg_err jg_gate_session_auth(struct jg_gate *g, const char *cookie,
 		e = g->st->ops->token_get(g->st, s.token_id, &t);
 	g->st->ops->rollback(g->st);
 	if (e == JG_ENOTFOUND ||
-	    (e == JG_OK && (t.revoked_at || now >= s.expires_at)))
+	    (e == JG_OK &&
+	     (!jg_token_usable(&t, now) || now >= s.expires_at)))
 		return JG_EAUTH;
 	if (e != JG_OK)
 		return e;

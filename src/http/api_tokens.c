@@ -11,6 +11,7 @@
 
 #include "http/handlers.h"
 #include "http/render.h"
+#include "util/timefmt.h"
 
 void jg_api_health(struct jg_ex *ex)
 {
@@ -59,10 +60,40 @@ static int read_lists(struct jg_ex *ex, struct jg_token *spec)
 	return 0;
 }
 
+/* "ttl" (a duration) or "expires_at" (RFC 3339) into spec->expires_at;
+ * neither: the token lives until revoked. -1 with a reply on error. */
+static int read_lifetime(struct jg_ex *ex, struct jg_token *spec)
+{
+	const char *ttl, *until;
+	int64_t secs;
+
+	if (jg_ex_str(ex, "ttl", 0, &ttl) ||
+	    jg_ex_str(ex, "expires_at", 0, &until))
+		return -1;
+	if (ttl && until) {
+		jg_ex_fail(ex, JG_EINVAL, "give ttl or expires_at, not both");
+		return -1;
+	}
+	if (ttl && jg_duration_parse(ttl, &secs) != JG_OK) {
+		jg_ex_fail(ex, JG_EINVAL, "ttl must be a duration such as 90d "
+		                          "or 12h (at most 366d)");
+		return -1;
+	}
+	if (until && jg_time_parse(until, &spec->expires_at) != JG_OK) {
+		jg_ex_fail(ex, JG_EINVAL, "expires_at must be an RFC 3339 time "
+		                          "(2027-03-01T00:00:00Z)");
+		return -1;
+	}
+	if (ttl)
+		spec->expires_at = ex->now + secs;
+	return 0;
+}
+
 void jg_api_token_create(struct jg_ex *ex)
 {
 	static const char *const fields[] = {"principal", "kind", "groups",
-	                                     "roles", "description", NULL};
+	                                     "roles", "description", "ttl",
+	                                     "expires_at", NULL};
 	struct jg_token spec = {0}, out;
 	const char *principal, *kind, *desc;
 	char secret[JG_TOKEN_LEN], why[JG_WHY_MAX] = "";
@@ -71,7 +102,8 @@ void jg_api_token_create(struct jg_ex *ex)
 	if (jg_ex_fields(ex, fields) ||
 	    jg_ex_str(ex, "principal", 1, &principal) ||
 	    jg_ex_str(ex, "kind", 0, &kind) ||
-	    jg_ex_str(ex, "description", 0, &desc) || read_lists(ex, &spec))
+	    jg_ex_str(ex, "description", 0, &desc) || read_lists(ex, &spec) ||
+	    read_lifetime(ex, &spec))
 		return;
 	if (kind && strcmp(kind, "user") != 0 && strcmp(kind, "service") != 0) {
 		jg_ex_fail(ex, JG_EINVAL, "kind must be user or service");
@@ -98,13 +130,23 @@ void jg_api_token_create(struct jg_ex *ex)
 	jg_ex_json(ex, 201, o);
 }
 
+/* GET /v1/tokens[?stale=30d]: every token, or the stale ones only. */
 void jg_api_token_list(struct jg_ex *ex)
 {
-	struct jg_token *tokens = NULL;
+	struct jg_token *tokens = NULL; /* owned; freed below */
+	const char *stale_arg = jg_ex_query(ex, "stale");
+	int64_t stale = 0;
 	size_t n = 0;
 	char why[JG_WHY_MAX] = "";
-	enum jg_err e = jg_gate_token_list(ex->gate, &ex->who, &tokens, &n,
-	                                   why);
+	enum jg_err e;
+
+	if (stale_arg && jg_duration_parse(stale_arg, &stale) != JG_OK) {
+		jg_ex_fail(ex, JG_EINVAL, "stale must be a duration such as 30d "
+		                          "(at most 366d)");
+		return;
+	}
+	e = jg_gate_token_list(ex->gate, &ex->who, ex->now, stale, &tokens, &n,
+	                       why);
 	if (e != JG_OK) {
 		jg_ex_fail(ex, e, why);
 		return;

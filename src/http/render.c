@@ -177,6 +177,8 @@ json_t *jg_render_token(const struct jg_token *t)
 	json_object_set_new(o, "created_at", time_or_null(t->created_at));
 	json_object_set_new(o, "created_by", json_string(t->created_by));
 	json_object_set_new(o, "revoked_at", time_or_null(t->revoked_at));
+	json_object_set_new(o, "expires_at", time_or_null(t->expires_at));
+	json_object_set_new(o, "last_used_at", time_or_null(t->last_used_at));
 	return o;
 }
 

@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "http/privdrop.h"
 #include "http/serve.h"
 #include "http/serve_ckpt.h"
 #include "http/serve_transport.h"
@@ -32,6 +33,7 @@
 #include "exec/exec.h"
 #include "policy/load.h"
 #include "sign/keys.h"
+#include "util/safefile.h"
 #include "util/timefmt.h"
 
 struct serve_opts {
@@ -50,6 +52,9 @@ struct serve_opts {
 	char secret[256]; /* the webhook HMAC key, read from its file */
 	struct jg_serve_ckpt ckpt; /* signed audit checkpoints */
 	struct jg_serve_transport tr; /* TLS, trusted proxies */
+	const char *user; /* --user: who to become when started as root */
+	struct jg_priv priv;
+	int token_fd; /* the token file, claimed before the first mint */
 };
 
 static int64_t wall_clock(void)
@@ -70,7 +75,12 @@ static void usage(FILE *f)
 	        "[--policy FILE]\n"
 	        "                     [--bootstrap-token-file FILE] "
 	        "[--sweep-interval D] [--threads N]\n"
+	        "                     [--user NAME]\n"
 	        "\n"
+	        "  --user NAME          started as root: become NAME after "
+	        "binding and reading\n"
+	        "                       the policy and connectors (required "
+	        "as root)\n"
 	        "  --listen HOST:PORT   address to serve on (default "
 	        "127.0.0.1:8080, env JITGATE_LISTEN)\n"
 	        "  --db PATH|URL        SQLite database file, or a "
@@ -82,7 +92,8 @@ static void usage(FILE *f)
 	        "examples/policy.yaml, env JITGATE_POLICY)\n"
 	        "  --bootstrap-token-file FILE\n"
 	        "                       on first start, write the admin token "
-	        "here (mode 0600)\n"
+	        "here (mode 0600;\n"
+	        "                       the file must not exist yet)\n"
 	        "  --sweep-interval D   how often expiries are recorded "
 	        "(default 1s)\n"
 	        "  --threads N          HTTP worker threads (default 4)\n"
@@ -216,6 +227,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"notify-attempts", required_argument, NULL, 'A'},
 		{"keys-dir", required_argument, NULL, 'k'},
 		{"connectors", required_argument, NULL, 'C'},
+		{"user", required_argument, NULL, 'u'},
 		JG_SERVE_CKPT_OPTIONS,
 		JG_SERVE_TRANSPORT_OPTIONS,
 		{"per-ip-connections", required_argument, NULL, OPT_PER_IP},
@@ -306,6 +318,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case 'k': o->keys_dir = optarg; break;
 		case 'C': o->connectors_file = optarg; break;
+		case 'u': o->user = optarg; break;
 		case JG_SERVE_CKPT_KEY:
 		case JG_SERVE_CKPT_SINK:
 		case JG_SERVE_CKPT_EVERY:
@@ -336,38 +349,69 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	return read_secret(o);
 }
 
-static int write_token_file(const char *path, const char *secret)
+/*
+ * On first start (no token yet) claim the token file before minting:
+ * O_EXCL|O_NOFOLLOW, so a file or link already there stops the start
+ * with nothing minted (a token minted into nowhere would lock us out).
+ */
+static int claim_token_file(struct serve_opts *o, struct jg_store *st)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	size_t n = strlen(secret);
-	int ok;
+	int64_t count = 1;
+	enum jg_err e;
 
-	if (fd < 0)
+	o->token_fd = -1;
+	if (!o->token_file)
+		return 0;
+	if ((e = st->ops->begin(st, 0)) == JG_OK) {
+		e = st->ops->token_count(st, &count);
+		st->ops->rollback(st);
+	}
+	if (e != JG_OK) {
+		fprintf(stderr, "jitgate: cannot count tokens: %s (%s)\n",
+		        jg_strerror(e), st->err);
 		return -1;
-	ok = fchmod(fd, 0600) == 0 && write(fd, secret, n) == (ssize_t)n &&
-	     write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-	return close(fd) == 0 && ok ? 0 : -1;
+	}
+	if (count == 0 && (o->token_fd = jg_safe_create(o->token_file)) < 0) {
+		int saved = errno;
+		struct stat sb;
+
+		fprintf(stderr, "jitgate: cannot create the admin token file "
+		        "%s: %s (it must not exist yet)\n", o->token_file,
+		        lstat(o->token_file, &sb) == 0 && S_ISLNK(sb.st_mode)
+		                ? "it is a symbolic link"
+		                : strerror(saved));
+		return -1;
+	}
+	return 0;
 }
 
-/* First start: show the bootstrap token once (and keep it if asked). */
-static int announce_token(const struct serve_opts *o, char *secret)
+/*
+ * First start: the bootstrap token goes to the token file when one is
+ * named, and then only its place is printed (stdout ends in service
+ * logs); without a file it is shown once on stdout.
+ */
+static int announce_token(struct serve_opts *o, char *secret)
 {
+	int rc = 0;
+
 	if (!secret[0]) {
 		if (o->token_file && access(o->token_file, R_OK) == 0)
 			printf("jitgate: the admin token is in %s\n",
 			       o->token_file);
-		return 0;
-	}
-	if (o->token_file && write_token_file(o->token_file, secret)) {
+	} else if (o->token_fd < 0) {
+		printf("jitgate: bootstrap admin token (shown once): %s\n",
+		       secret);
+	} else if (jg_safe_write_close(o->token_fd, secret) != 0) {
 		fprintf(stderr, "jitgate: cannot write %s: %s\n",
 		        o->token_file, strerror(errno));
-		return -1;
+		rc = -1;
+	} else {
+		printf("jitgate: the admin token is in %s (mode 0600)\n",
+		       o->token_file);
 	}
-	printf("jitgate: bootstrap admin token (shown once): %s\n", secret);
-	if (o->token_file)
-		printf("jitgate: also saved to %s (mode 0600)\n", o->token_file);
+	o->token_fd = -1;
 	OPENSSL_cleanse(secret, JG_TOKEN_LEN);
-	return 0;
+	return rc;
 }
 
 /* Executions a crash interrupted become `unknown` (never run again). */
@@ -463,10 +507,23 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 	/* libcurl (notifications) must be set up before any thread runs */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
+	if (claim_token_file(o, st)) {
+		jg_policy_free(policy);
+		return 1;
+	}
 	if ((e = jg_gate_new(st, policy, o->policy, &gate)) != JG_OK ||
 	    (e = jg_gate_start(gate, decision_now(gate), secret)) != JG_OK) {
+		if (o->token_fd >= 0) {
+			close(o->token_fd);
+			unlink(o->token_file); /* empty: made above */
+		}
 		fprintf(stderr, "jitgate: cannot start: %s (%s)\n",
 		        jg_strerror(e), st->err);
+		jg_gate_free(gate);
+		return 1;
+	}
+	/* at once: no later failure may lose a token minted just now */
+	if (announce_token(o, secret)) {
 		jg_gate_free(gate);
 		return 1;
 	}
@@ -481,7 +538,7 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 		}
 	}
 	recover_executions(gate); /* after notify: its notices go out */
-	if (announce_token(o, secret) || start_index(gate) ||
+	if (start_index(gate) ||
 	    jg_serve_ckpt_start(&o->ckpt, gate, wall_clock)) {
 		jg_notifier_stop(notifier);
 		jg_gate_free(gate);
@@ -563,6 +620,46 @@ static int load_connectors(struct serve_opts *o,
 	return 0;
 }
 
+/*
+ * What the server trusts: the policy and the connectors file must be
+ * safe from everyone but their owner and root (safefile.h).
+ */
+static int check_files(const struct serve_opts *o)
+{
+	char err[1024];
+
+	if (jg_safe_check(o->policy, "policy file", o->priv.uid, err,
+	                  sizeof(err)) == 0 &&
+	    (!o->connectors_file ||
+	     jg_safe_check(o->connectors_file, "connectors file", o->priv.uid,
+	                   err, sizeof(err)) == 0))
+		return 0;
+	fprintf(stderr, "jitgate: %s\n", err);
+	return -1;
+}
+
+/*
+ * Bind while still root (a port below 1024), then become --user for
+ * good: everything after this runs, and every connector program starts,
+ * as that user.
+ */
+static int bind_and_drop(struct serve_opts *o)
+{
+	char err[512];
+	int fd = jg_priv_listen(o->host, o->port, err, sizeof(err));
+
+	if (fd < 0) {
+		fprintf(stderr, "jitgate: %s\n", err);
+		return -1;
+	}
+	o->threads.listen_fd = fd;
+	if (jg_priv_drop(&o->priv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "jitgate: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 int jg_serve_main(int argc, char **argv)
 {
 	struct serve_opts o = {0};
@@ -570,13 +667,20 @@ int jg_serve_main(int argc, char **argv)
 	struct jg_store *st = NULL;
 	struct jg_keys *keys = NULL;
 	char err[512];
-	int rc = parse_opts(argc, argv, &o);
+	int rc;
 
-	if (rc >= 0) {
+	umask(077); /* database, -wal/-shm, keys, token file: 0600 */
+	if ((rc = parse_opts(argc, argv, &o)) >= 0) {
 		jg_serve_transport_free(&o.tr);
 		return rc;
 	}
-	if (jg_serve_ckpt_check(&o.ckpt, o.db) ||
+	if (jg_priv_prepare(&o.priv, o.user, err, sizeof(err)) != 0) {
+		fprintf(stderr, "jitgate: %s\n", err);
+		jg_serve_transport_free(&o.tr);
+		return 2;
+	}
+	/* the TLS key is read as root, before the drop */
+	if (jg_serve_ckpt_check(&o.ckpt, o.db) || check_files(&o) ||
 	    jg_serve_transport_open(&o.tr)) {
 		jg_serve_transport_free(&o.tr);
 		return 2;
@@ -586,24 +690,19 @@ int jg_serve_main(int argc, char **argv)
 		jg_serve_transport_free(&o.tr);
 		return 1;
 	}
-	if (jg_store_open(o.db, &st, err, sizeof(err)) != JG_OK) {
+	rc = 1;
+	if (load_connectors(&o, policy) || bind_and_drop(&o)) {
+		/* said why */
+	} else if (jg_store_open(o.db, &st, err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "jitgate: %s\n", err);
-		jg_policy_free(policy);
-		jg_serve_transport_free(&o.tr);
-		return 1;
+	} else if (open_keys(&o, &keys) == 0) {
+		rc = serve(&o, policy, st, keys); /* takes the policy, the socket */
+		policy = NULL;
+		o.threads.listen_fd = 0;
 	}
-	if (open_keys(&o, &keys)) {
-		jg_policy_free(policy);
-		jg_store_close(st);
-		jg_serve_transport_free(&o.tr);
-		return 1;
-	}
-	if (load_connectors(&o, policy) == 0) {
-		rc = serve(&o, policy, st, keys); /* the gate takes the policy */
-	} else {
-		jg_policy_free(policy);
-		rc = 1;
-	}
+	if (o.threads.listen_fd > 0)
+		close(o.threads.listen_fd);
+	jg_policy_free(policy);
 	jg_connectors_free(o.connectors);
 	jg_keys_free(keys);
 	jg_store_close(st);

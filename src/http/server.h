@@ -16,8 +16,8 @@ struct jg_server;
 /* Clock used for every request; tests may pass their own. */
 typedef int64_t (*jg_clock_fn)(void);
 
-/* How many threads do what, and what clients may hold (a 0 there: the
- * default; docs/operations.md "Limits"). */
+/* How many threads do what, what clients may hold (a 0 there: the
+ * default; docs/operations.md "Limits"), and the socket they serve. */
 struct jg_server_threads {
 	unsigned http;  /* libmicrohttpd workers */
 	unsigned exec;  /* actions run at once, on threads of their own */
@@ -26,6 +26,9 @@ struct jg_server_threads {
 	unsigned body_mib; /* MiB all request bodies being received may
 	                    * hold together; past it, 503 */
 	unsigned replay_s; /* seconds a policy replay may run; past it, 503 */
+	int listen_fd;  /* 0: bind host:port; else a listening socket made
+	                   before the privilege drop (privdrop.h), which the
+	                   server owns from then on */
 };
 #define JG_PER_IP_DEFAULT 64
 #define JG_BODY_MEMORY_DEFAULT 64 /* MiB */

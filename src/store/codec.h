@@ -8,6 +8,11 @@
 
 #include "core/model.h"
 
+/* The tokens columns, in the order every backend reads them. */
+#define JG_CODEC_TOKEN_COLS                                              \
+	"id, digest, principal, service, groups, roles, description, "   \
+	"created_by, created_at, revoked_at, expires_at, last_used_at"
+
 /* Returns a malloc'd JSON array the caller frees, or NULL on ENOMEM. */
 char *jg_codec_steps_encode(const struct jg_step *steps, size_t n);
 char *jg_codec_groups_encode(const struct jg_principal *who);

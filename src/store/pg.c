@@ -149,6 +149,9 @@ static const char *const migrations[] = {
 	"CREATE TABLE checkpoints ("
 	"  seq BIGINT PRIMARY KEY, hash TEXT NOT NULL, ts BIGINT NOT NULL,"
 	"  key_id TEXT NOT NULL, sig TEXT NOT NULL);",
+	/* 7: token lifetimes and last use */
+	"ALTER TABLE tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE tokens ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1335,9 +1338,7 @@ static enum jg_err pg_audit_walk(struct jg_store *st,
 
 /* ---- tokens ---- */
 
-#define TOKEN_COLS                                                       \
-	"id, digest, principal, service, groups, roles, description, "   \
-	"created_by, created_at, revoked_at"
+#define TOKEN_COLS JG_CODEC_TOKEN_COLS
 
 static enum jg_err read_token(const PGresult *r, int i, struct jg_token *t)
 {
@@ -1351,6 +1352,8 @@ static enum jg_err read_token(const PGresult *r, int i, struct jg_token *t)
 	col_copy(r, i, 7, t->created_by, sizeof(t->created_by));
 	t->created_at = col_int(r, i, 8);
 	t->revoked_at = col_int(r, i, 9);
+	t->expires_at = col_int(r, i, 10);
+	t->last_used_at = col_int(r, i, 11);
 	return jg_codec_groups_decode(PQgetvalue(r, i, 4), &t->who);
 }
 
@@ -1372,8 +1375,10 @@ static enum jg_err pg_token_insert(struct jg_store *st,
 	p_opt(&ps, t->description);
 	p_str(&ps, t->created_by);
 	p_int(&ps, t->created_at);
+	p_int(&ps, t->expires_at);
 	e = insert_once(PG(st), "INSERT INTO tokens (" TOKEN_COLS ") VALUES"
-	                        " ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0)"
+	                        " ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10,"
+	                        " 0)"
 	                        " ON CONFLICT DO NOTHING", &ps);
 	free(groups);
 	return e;
@@ -1445,6 +1450,18 @@ static enum jg_err pg_token_revoke(struct jg_store *st, const char *id,
 	p_str(&ps, id);
 	return update_one(PG(st), "UPDATE tokens SET revoked_at = $1"
 	                          " WHERE id = $2 AND revoked_at = 0", &ps);
+}
+
+static enum jg_err pg_token_touch(struct jg_store *st, const char *id,
+                                  int64_t now)
+{
+	struct params ps = {0};
+
+	p_int(&ps, now);
+	p_str(&ps, id);
+	p_int(&ps, now - JG_TOKEN_TOUCH_EVERY);
+	return update_one(PG(st), "UPDATE tokens SET last_used_at = $1"
+	                          " WHERE id = $2 AND last_used_at <= $3", &ps);
 }
 
 static enum jg_err pg_token_count(struct jg_store *st, int64_t *n)
@@ -1882,6 +1899,7 @@ static const struct jg_store_ops pg_ops = {
 	.token_list = pg_token_list,
 	.token_revoke = pg_token_revoke,
 	.token_count = pg_token_count,
+	.token_touch = pg_token_touch,
 	.outbox_insert = pg_outbox_insert,
 	.outbox_claim = pg_outbox_claim,
 	.outbox_mark = pg_outbox_mark,

@@ -120,6 +120,9 @@ static const char *const migrations[] = {
 	"CREATE TABLE checkpoints ("
 	"  seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, ts INTEGER NOT NULL,"
 	"  key_id TEXT NOT NULL, sig TEXT NOT NULL);",
+	/* 7: token lifetimes and last use */
+	"ALTER TABLE tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1035,9 +1038,7 @@ static enum jg_err sq_audit_walk(struct jg_store *st,
 
 /* ---- tokens ---- */
 
-#define TOKEN_COLS                                                       \
-	"id, digest, principal, service, groups, roles, description, "   \
-	"created_by, created_at, revoked_at"
+#define TOKEN_COLS JG_CODEC_TOKEN_COLS
 
 static enum jg_err read_token(sqlite3_stmt *stmt, struct jg_token *t)
 {
@@ -1051,6 +1052,8 @@ static enum jg_err read_token(sqlite3_stmt *stmt, struct jg_token *t)
 	col_copy(stmt, 7, t->created_by, sizeof(t->created_by));
 	t->created_at = sqlite3_column_int64(stmt, 8);
 	t->revoked_at = sqlite3_column_int64(stmt, 9);
+	t->expires_at = sqlite3_column_int64(stmt, 10);
+	t->last_used_at = sqlite3_column_int64(stmt, 11);
 	return jg_codec_groups_decode(
 	        (const char *)sqlite3_column_text(stmt, 4), &t->who);
 }
@@ -1065,7 +1068,7 @@ static enum jg_err sq_token_insert(struct jg_store *st,
 	if (!groups)
 		return JG_ENOMEM;
 	stmt = prep(s, "INSERT INTO tokens (" TOKEN_COLS ") VALUES (?1, ?2, "
-	               "?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)");
+	               "?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, 0)");
 	if (!stmt) {
 		free(groups);
 		return JG_ESTORE;
@@ -1079,6 +1082,7 @@ static enum jg_err sq_token_insert(struct jg_store *st,
 	bind_opt(stmt, 7, t->description);
 	bind_str(stmt, 8, t->created_by);
 	sqlite3_bind_int64(stmt, 9, t->created_at);
+	sqlite3_bind_int64(stmt, 10, t->expires_at);
 	free(groups);
 	return run(s, stmt);
 }
@@ -1155,6 +1159,20 @@ static enum jg_err sq_token_revoke(struct jg_store *st, const char *id,
 		return JG_ESTORE;
 	sqlite3_bind_int64(stmt, 1, now);
 	bind_str(stmt, 2, id);
+	return run_changed(s, stmt);
+}
+
+static enum jg_err sq_token_touch(struct jg_store *st, const char *id,
+                                  int64_t now)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "UPDATE tokens SET last_used_at = ?1 "
+	                             "WHERE id = ?2 AND last_used_at <= ?3");
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, now);
+	bind_str(stmt, 2, id);
+	sqlite3_bind_int64(stmt, 3, now - JG_TOKEN_TOUCH_EVERY);
 	return run_changed(s, stmt);
 }
 
@@ -1615,6 +1633,7 @@ static const struct jg_store_ops sqlite_ops = {
 	.token_list = sq_token_list,
 	.token_revoke = sq_token_revoke,
 	.token_count = sq_token_count,
+	.token_touch = sq_token_touch,
 	.outbox_insert = sq_outbox_insert,
 	.outbox_claim = sq_outbox_claim,
 	.outbox_mark = sq_outbox_mark,

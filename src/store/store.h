@@ -174,6 +174,11 @@ struct jg_store_ops {
 	enum jg_err (*token_revoke)(struct jg_store *st, const char *id,
 	                            int64_t now);
 	enum jg_err (*token_count)(struct jg_store *st, int64_t *n);
+	/* Record that token id was used at now, unless a use at most
+	 * JG_TOKEN_TOUCH_EVERY seconds before is recorded already (then
+	 * JG_ECONFLICT, which changes nothing). */
+	enum jg_err (*token_touch)(struct jg_store *st, const char *id,
+	                           int64_t now);
 
 	/*
 	 * The outbox. insert: JG_EDUP when d->dedupe is already queued.

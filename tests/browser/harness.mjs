@@ -4,7 +4,7 @@
 // through playwright-core, and TAP-like reporting that ends with the line
 // "N passed, M failed".
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -91,6 +91,13 @@ export class Server {
 			this.extraArgs = ["--connectors", file];
 		}
 		this.bin = process.env.JITGATE_BIN || path.join(root, "build/jitgate");
+		// jitgate refuses to serve as root: as root it becomes nobody,
+		// which must own the directory of its database, keys and token
+		if (process.getuid && process.getuid() === 0) {
+			const id = (flag) => Number(execFileSync("id", [flag, "nobody"]).toString());
+			fs.chownSync(this.tmp, id("-u"), id("-g"));
+			this.extraArgs.push("--user", "nobody");
+		}
 		this.proc = null;
 		this.url = null;
 		this.admin = null;

@@ -32,6 +32,23 @@ JG_FAIL=0
 JG_PID=
 JG_BG_PIDS=
 JG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/jitgate-e2e.XXXXXX") || exit 2
+# The server refuses to run as root: as root (CI, a fresh Debian), it is
+# started with --user $JG_SERVE_USER (default nobody) and drops to that
+# user after binding, so the temp dir, where it makes its database, keys
+# and token file, belongs to that user. JG_AS_USER holds the flag (or
+# nothing), for every `jitgate serve` a test starts (unquoted: words).
+JG_AS_USER=
+if [ "$(id -u)" = 0 ]; then
+	JG_SERVE_USER=${JG_SERVE_USER:-nobody}
+	chown "$JG_SERVE_USER" "$JG_TMP" || exit 2
+	JG_AS_USER="--user $JG_SERVE_USER"
+	if ! runuser -u "$JG_SERVE_USER" -- test -w "$JG_TMP"; then
+		echo "lib.sh: $JG_SERVE_USER cannot enter $JG_TMP (is TMPDIR closed" \
+			"to others?): use a TMPDIR others may enter, like /tmp" >&2
+		rm -rf "$JG_TMP"
+		exit 2
+	fi
+fi
 # grant token signing keys: the test's own, for either backend
 JITGATE_KEYS_DIR=$JG_TMP/keys
 export JITGATE_KEYS_DIR
@@ -240,7 +257,7 @@ jg_start() {
 		${JG_SERVER_WRAP:-} "$JITGATE_BIN" serve --listen "127.0.0.1:$port" --db "$JG_DB_URL" \
 			--policy "$JG_TMP/policy.yaml" \
 			--bootstrap-token-file "$JG_TMP/admin.token" \
-			--sweep-interval 1s ${JG_SERVE_ARGS:-} >>"$JG_TMP/server.log" 2>&1 &
+			--sweep-interval 1s $JG_AS_USER ${JG_SERVE_ARGS:-} >>"$JG_TMP/server.log" 2>&1 &
 		JG_PID=$!
 		for i in $(seq 1 300); do
 			kill -0 "$JG_PID" 2>/dev/null || break

@@ -98,11 +98,13 @@ SINK=$SINKDIR/checkpoints.ndjson
 KEY=$SINKDIR/keys/checkpoint.pem
 mkdir -m 700 "$SINKDIR/keys"
 mkdir "$JG_TMP/b"
+# the server (as --user, see lib.sh) makes the key and the sink there
+[ -z "$JG_AS_USER" ] || chown -R "$JG_SERVE_USER" "$SINKDIR" "$JG_TMP/b"
 DB=$JG_TMP/b/j.db # its directory is $JG_TMP/b
 
 jg_run - serve --listen "127.0.0.1:$(jg_random_port)" --db "$DB" \
 	--policy "$JG_TMP/policy.yaml" --checkpoint-key "$KEY" \
-	--checkpoint-sink "$JG_TMP/b/sink"
+	--checkpoint-sink "$JG_TMP/b/sink" $JG_AS_USER
 expect_rc "a sink in the database's directory is refused" 2
 expect_match "saying why" "inside the database's directory" "$ERR"
 expect_eq "nothing was made: no sink, no key, no database" no \

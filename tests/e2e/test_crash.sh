@@ -67,7 +67,7 @@ restart() {
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		${JG_SERVER_WRAP:-} "$JITGATE_BIN" serve --listen "127.0.0.1:$PORT" \
 			--db "$JG_DB_URL" --policy "$JG_TMP/policy.yaml" \
-			--sweep-interval 1s >>"$JG_TMP/server.log" 2>&1 &
+			--sweep-interval 1s $JG_AS_USER >>"$JG_TMP/server.log" 2>&1 &
 		JG_PID=$!
 		for i in $(seq 1 1000); do
 			kill -0 "$JG_PID" 2>/dev/null || break

@@ -168,7 +168,7 @@ YAML
 # A bad connectors file stops the server with FILE:LINE.
 printf 'version: 1\nresources:\n  box:\n    type: command\n    program: /bin/echo\n    shell: yes\n' >"$JG_TMP/bad.yaml"
 "$JITGATE_BIN" serve --listen 127.0.0.1:1 --db "$JG_TMP/bad.db" --policy "$JG_TMP/policy.yaml" \
-	--connectors "$JG_TMP/bad.yaml" >"$JG_TMP/out" 2>"$JG_TMP/err"
+	--connectors "$JG_TMP/bad.yaml" $JG_AS_USER >"$JG_TMP/out" 2>"$JG_TMP/err"
 RC=$?
 expect_eq "bad connectors file: serve exits 1" 1 "$RC"
 expect_match "bad connectors file: file:line error" "bad.yaml:6: resource 'box': unknown key 'shell'" "$(cat "$JG_TMP/err")"

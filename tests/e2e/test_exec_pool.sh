@@ -18,6 +18,8 @@
 SLEEP=10  # seconds each slow action sleeps: far longer than the checks
 RUNLOG=$JG_TMP/runs.log
 : >"$RUNLOG"
+# the connector runs as the server's user (--user, see lib.sh)
+[ -z "$JG_AS_USER" ] || chown "$JG_SERVE_USER" "$RUNLOG"
 
 # The slow program: one line when it starts, one when it ends.
 cat >"$JG_TMP/nap.sh" <<'SH'

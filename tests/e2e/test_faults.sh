@@ -84,6 +84,8 @@ jg_token spare
 inject() { # OPS
 	printf '%s\n' "$1" >"$JG_FAULT_FILE"
 	: >"$JG_FAULT_FILE.hits"
+	# the server (as --user, see lib.sh) counts its hits there
+	[ -z "$JG_AS_USER" ] || chown "$JG_SERVE_USER" "$JG_FAULT_FILE.hits"
 }
 clear_fault() {
 	rm -f "$JG_FAULT_FILE"
@@ -244,6 +246,9 @@ disk_full() {
 	else
 		JG_DB_URL=$SMALL/j.db
 		CHECK_DB=(--sqlite "$JG_DB_URL")
+		rm -f "$JG_TMP/admin.token" # the new database mints its own
+		# the server (as --user, see lib.sh) makes its database there
+		[ -z "$JG_AS_USER" ] || chown "$JG_SERVE_USER" "$SMALL"
 	fi
 	jg_start
 	client_tokens
@@ -308,7 +313,10 @@ JG_BG_PIDS="$JG_BG_PIDS $!"
 for _ in $(seq 1 100); do [ -e "$JG_TMP/hook.ready" ] && break; sleep 0.1; done
 [ -e "$JG_TMP/hook.ready" ] || not_ok "the hung receiver listens" "ready within 10 s" "$(cat "$JG_TMP/hook.err")"
 JG_SERVE_ARGS="--webhook-url http://127.0.0.1:$HOOK_PORT/hook --webhook-secret-file $JG_TMP/hook.secret"
-[ "$JG_BACKEND" = sqlite ] && JG_DB_URL=$JG_TMP/hook.db # a fresh one
+if [ "$JG_BACKEND" = sqlite ]; then
+	JG_DB_URL=$JG_TMP/hook.db # a fresh one, which mints its own token
+	rm -f "$JG_TMP/admin.token"
+fi
 jg_start
 JG_SERVE_ARGS=
 jg_token alice

@@ -21,6 +21,14 @@
 PKI=$JG_TMP/pki
 mkdir -p "$PKI"
 
+# live NAME: NAME's certificate and key become the served pair. A reload
+# (SIGHUP) reads them as the service user the server dropped to.
+live() {
+	cp "$PKI/$1.pem" "$PKI/live.pem"
+	cp "$PKI/$1.key" "$PKI/live.key"
+	[ -z "$JG_AS_USER" ] || chown "$JG_SERVE_USER" "$PKI/live.pem" "$PKI/live.key"
+}
+
 pki() { # openssl ARGS... (quiet; bails when it fails)
 	openssl "$@" >>"$PKI/log" 2>&1 || jg_bail "openssl $1" "the PKI made" "$(tail -n 3 "$PKI/log")"
 }
@@ -94,7 +102,7 @@ EOF
 serve_once() { # ARGS...: a serve that must not start
 	JG_LAST="jitgate serve $*"
 	"$JITGATE_BIN" serve --listen 127.0.0.1:0 --db "$JG_TMP/refused.db" \
-		--policy "$JG_TMP/policy.yaml" "$@" >"$JG_TMP/out" 2>"$JG_TMP/err"
+		--policy "$JG_TMP/policy.yaml" $JG_AS_USER "$@" >"$JG_TMP/out" 2>"$JG_TMP/err"
 	RC=$?
 	ERR=$(cat "$JG_TMP/err")
 }
@@ -119,8 +127,7 @@ expect_eq "nothing was created" "" "$(ls "$JG_TMP"/refused.db* 2>/dev/null)"
 
 # --- the server over TLS --------------------------------------------------
 
-cp "$PKI/first.pem" "$PKI/live.pem"
-cp "$PKI/first.key" "$PKI/live.key"
+live first
 JG_CACERT=$PKI/ca.pem
 JG_SERVE_ARGS="--tls-cert $PKI/live.pem --tls-key $PKI/live.key"
 jg_start
@@ -166,8 +173,7 @@ expect_eq "a CBC cipher in TLS 1.2 is refused" "New, (NONE), Cipher is (NONE)" "
 # --- SIGHUP: a new certificate; a kept-alive connection goes on ------------
 
 expect_eq "the first certificate is served" "$(fpr "$PKI/first.pem")" "$(served_fpr)"
-cp "$PKI/second.pem" "$PKI/live.pem"
-cp "$PKI/second.key" "$PKI/live.key"
+live second
 # One connection: a request, the reload, a second request on it; then a
 # new connection. Prints "first-answer second-answer old-fpr new-fpr".
 KEEP=$(python3 - "${JITGATE_URL#https://}" "$JG_PID" "$JG_TMP/server.log" "$PKI/ca.pem" <<'EOF'
@@ -223,8 +229,7 @@ expect_rc "the server still answers" 0
 # --- the CLI refuses a wrong host name and an expired certificate ----------
 
 swap() { # NAME: serve NAME's certificate (reload N is the Nth)
-	cp "$PKI/$1.pem" "$PKI/live.pem"
-	cp "$PKI/$1.key" "$PKI/live.key"
+	live "$1"
 	kill -HUP "$JG_PID"
 	wait_log "TLS certificate reloaded (sha256 $(fpr "$PKI/$1.pem"))" 1 ||
 		jg_bail "reload to $1" "logged" "$(tail -n 3 "$JG_TMP/server.log")"

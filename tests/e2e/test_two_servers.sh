@@ -57,7 +57,7 @@ start_server() { # NAME
 	${JG_SERVER_WRAP:-} "$JITGATE_BIN" serve --listen "127.0.0.1:$port" \
 		--db "$JG_DB_URL" --policy "$JG_TMP/policy.yaml" \
 		--bootstrap-token-file "$JG_TMP/admin.token" \
-		--sweep-interval 1s >>"$JG_TMP/server.$1.log" 2>&1 &
+		--sweep-interval 1s $JG_AS_USER >>"$JG_TMP/server.$1.log" 2>&1 &
 	echo $! >"$JG_TMP/pid.$1"
 }
 

@@ -162,6 +162,8 @@ FWD(token_list, (struct jg_store * st, struct jg_token **o, size_t *n),
 FWD(token_revoke, (struct jg_store * st, const char *id, int64_t now),
     (r, id, now))
 FWD(token_count, (struct jg_store * st, int64_t *n), (r, n))
+FWD(token_touch, (struct jg_store * st, const char *id, int64_t now),
+    (r, id, now))
 FWD(execution_insert, (struct jg_store * st, const struct jg_execution *x),
     (r, x))
 FWD(execution_finish, (struct jg_store * st, const struct jg_execution *x),
@@ -250,6 +252,7 @@ static const struct jg_store_ops fault_ops = {
         .token_list = f_token_list,
         .token_revoke = f_token_revoke,
         .token_count = f_token_count,
+        .token_touch = f_token_touch,
         .execution_insert = f_execution_insert,
         .execution_finish = f_execution_finish,
         .execution_get = f_execution_get,

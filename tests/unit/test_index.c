@@ -678,6 +678,56 @@ static void token_revocation_reaches_the_other_gate(void **state)
 	                 JG_EAUTH);
 }
 
+/*
+ * A token's end holds on every path: the cache does not keep one that
+ * ends within its TTL, and after the end it is refused like a revoked
+ * one. Its use is recorded once a minute, not once a request.
+ */
+static void token_lifetime_and_last_use(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal admin = user("admin", JG_ROLE_ADMIN), who;
+	struct jg_token spec = {.who = {.name = "ci"}, .expires_at = T0 + 5};
+	struct jg_token t, *list = NULL;
+	char secret[JG_TOKEN_LEN], why[JG_WHY_MAX] = "";
+	size_t n = 0;
+
+	assert_int_equal(jg_gate_token_create(f->a.g, &admin, &spec, T0, &t,
+	                                      secret, why),
+	                 JG_OK);
+	assert_int_equal(t.expires_at, T0 + 5);
+	assert_int_equal(jg_gate_authenticate(f->a.g, secret, T0, &who), JG_OK);
+	assert_int_equal(jg_gate_authenticate(f->a.g, secret, T0 + 4, &who),
+	                 JG_OK);
+	assert_int_equal(jg_gate_authenticate(f->a.g, secret, T0 + 5, &who),
+	                 JG_EAUTH);
+	assert_int_equal(jg_gate_token_list(f->a.g, &admin, T0 + 5, 0, &list,
+	                                    &n, why),
+	                 JG_OK);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i].id, t.id))
+			assert_int_equal(list[i].last_used_at, T0); /* not T0+4 */
+	free(list);
+	/* stale: made at T0, used at T0; nothing else here was used */
+	assert_int_equal(jg_gate_token_list(f->a.g, &admin, T0 + 100, 50,
+	                                    &list, &n, why),
+	                 JG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].id, t.id);
+	free(list);
+	/* an end in the past is refused, and so is "CI" beside "ci" */
+	spec.expires_at = T0 - 1;
+	assert_int_equal(jg_gate_token_create(f->a.g, &admin, &spec, T0, &t,
+	                                      secret, why),
+	                 JG_EINVAL);
+	spec.expires_at = 0;
+	snprintf(spec.who.name, sizeof(spec.who.name), "CI");
+	assert_int_equal(jg_gate_token_create(f->a.g, &admin, &spec, T0, &t,
+	                                      secret, why),
+	                 JG_ECONFLICT);
+	assert_non_null(strstr(why, "existing principal 'ci'"));
+}
+
 /* The background thread does what sync_ok does by hand: B comes to allow
  * what A issued without anyone calling jg_gate_sync (waited for, with a
  * cap far above any sync period: not a timing assertion). */
@@ -725,6 +775,7 @@ int main(void)
 	        GATES(extension_and_expiry_reach_the_other_gate),
 	        GATES(a_new_gate_loads_what_the_store_holds),
 	        GATES(token_revocation_reaches_the_other_gate),
+	        GATES(token_lifetime_and_last_use),
 	        GATES(the_sync_thread_keeps_a_gate_in_step),
 	};
 	int rc = cmocka_run_group_tests_name("index", alone, NULL, NULL);

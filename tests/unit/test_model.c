@@ -599,6 +599,47 @@ static void name_valid_characters(void **state)
 	assert_false(jg_name_valid("a\n", 1));
 }
 
+/* "Bob" beside "bob": one person, two approvers. */
+static void name_confusable_by_case(void **state)
+{
+	(void)state;
+	assert_true(jg_name_confusable("Bob", "bob"));
+	assert_true(jg_name_confusable("bob", "BOB"));
+	assert_true(jg_name_confusable("Bob@Example.COM", "bob@example.com"));
+	assert_false(jg_name_confusable("bob", "bob")); /* the same one */
+	assert_false(jg_name_confusable("bob", "bobby"));
+	assert_false(jg_name_confusable("bob", "bo"));
+	assert_false(jg_name_confusable("bob", "bab"));
+	/* only letters fold: '@' (0x40) and '`' (0x60) stay apart */
+	assert_false(jg_name_confusable("a@b", "a`b"));
+	assert_false(jg_name_confusable("a-b", "a_b"));
+}
+
+/* Expired is refused like revoked; stale counts from the last use. */
+static void token_usable_and_stale(void **state)
+{
+	struct jg_token t = {.created_at = 100};
+
+	(void)state;
+	assert_true(jg_token_usable(&t, 1000000));
+	t.expires_at = 200;
+	assert_true(jg_token_usable(&t, 199));
+	assert_false(jg_token_usable(&t, 200));
+	t.expires_at = 0;
+	t.revoked_at = 150;
+	assert_false(jg_token_usable(&t, 160));
+
+	t.revoked_at = 0;
+	/* never used: stale once made that long ago */
+	assert_false(jg_token_stale(&t, 129, 30));
+	assert_true(jg_token_stale(&t, 130, 30));
+	t.last_used_at = 500;
+	assert_false(jg_token_stale(&t, 529, 30));
+	assert_true(jg_token_stale(&t, 530, 30));
+	t.revoked_at = 510; /* revoked: dealt with, never stale */
+	assert_false(jg_token_stale(&t, 10000, 30));
+}
+
 static void role_names_and_bits(void **state)
 {
 	(void)state;
@@ -681,6 +722,8 @@ int main(void)
 	        cmocka_unit_test(state_parse_refuses_unknown_and_leaves_out),
 	        cmocka_unit_test(name_valid_length_edges),
 	        cmocka_unit_test(name_valid_characters),
+	        cmocka_unit_test(name_confusable_by_case),
+	        cmocka_unit_test(token_usable_and_stale),
 	        cmocka_unit_test(role_names_and_bits),
 	        cmocka_unit_test(clear_functions_free_and_zero),
 	};

@@ -890,6 +890,44 @@ static void token_by_digest_and_revoke(void **state)
 	assert_int_equal(got.revoked_at, 77);
 }
 
+/* A lifetime is kept; a use is recorded at most once a minute. */
+static void token_expiry_and_touch(void **state)
+{
+	struct fx *f = *state;
+	struct jg_token t = {0}, got;
+
+	snprintf(t.id, sizeof(t.id), "tok_1");
+	snprintf(t.digest, sizeof(t.digest), "%064d", 6);
+	snprintf(t.who.name, sizeof(t.who.name), "alice");
+	snprintf(t.created_by, sizeof(t.created_by), "admin");
+	t.created_at = 1000;
+	t.expires_at = 1000 + 90 * 86400;
+	t.last_used_at = 999; /* never stored: a new token is unused */
+	begin(f->st);
+	assert_int_equal(f->st->ops->token_insert(f->st, &t), JG_OK);
+	commit(f->st);
+	assert_int_equal(f->st->ops->token_get(f->st, "tok_1", &got), JG_OK);
+	assert_int_equal(got.expires_at, 1000 + 90 * 86400);
+	assert_int_equal(got.last_used_at, 0);
+
+	begin(f->st);
+	assert_int_equal(f->st->ops->token_touch(f->st, "tok_1", 2000), JG_OK);
+	/* within the minute: nothing written */
+	assert_int_equal(f->st->ops->token_touch(f->st, "tok_1", 2059),
+	                 JG_ECONFLICT);
+	commit(f->st);
+	assert_int_equal(f->st->ops->token_get(f->st, "tok_1", &got), JG_OK);
+	assert_int_equal(got.last_used_at, 2000);
+	begin(f->st);
+	assert_int_equal(f->st->ops->token_touch(f->st, "tok_1", 2060), JG_OK);
+	assert_int_equal(f->st->ops->token_touch(f->st, "tok_nope", 9000),
+	                 JG_ECONFLICT);
+	commit(f->st);
+	assert_int_equal(f->st->ops->token_by_digest(f->st, t.digest, &got),
+	                 JG_OK);
+	assert_int_equal(got.last_used_at, 2060);
+}
+
 static void token_digest_unique(void **state)
 {
 	struct fx *f = *state;
@@ -1373,6 +1411,7 @@ int main(void)
 	        T(grant_list_pages_cover_every_row_once),
 	        T(grant_overdue_edges),
 	        T(token_by_digest_and_revoke),
+	        T(token_expiry_and_touch),
 	        T(token_digest_unique),
 	        T(request_params_round_trip),
 	        T(execution_round_trip_and_finish_once),
