@@ -115,11 +115,17 @@ static int match(const char *pattern, const char *path, char *param,
 	return !*pattern && !*path;
 }
 
-/* The route for method and url; *path_known says if any method fits. */
+/*
+ * The route for method and url; *path_known says if any method fits.
+ * HEAD takes the GET route: libmicrohttpd sends its headers, with the
+ * length the body would have, and never the body.
+ */
 static const struct jg_route *route(const char *method, const char *url,
                                     char *param, size_t size,
                                     int *path_known)
 {
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
 	*path_known = 0;
 	for (size_t i = 0; i < jg_nroutes; i++) {
 		if (!match(jg_routes[i].pattern, url, param, size))
@@ -133,12 +139,13 @@ static const struct jg_route *route(const char *method, const char *url,
 
 /*
  * A bearer token, or else a dashboard session cookie. Writes made with
- * a cookie must echo the session's CSRF token in X-CSRF-Token: a cookie
+ * a cookie (and the GETs that change something, JG_ROUTE_WRITES) must echo the session's CSRF token in X-CSRF-Token: a cookie
  * alone (which a browser may attach to another site's request) is not
  * enough to change anything.
  */
 static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex,
-                                const char *method)
+                                const char *method,
+                                const struct jg_route *r)
 {
 	const char *h = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
 	                                            "Authorization");
@@ -158,7 +165,8 @@ static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex,
 	if (e != JG_OK)
 		return e;
 	ex->via_cookie = 1;
-	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+	if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
+	    !(r->flags & JG_ROUTE_WRITES))
 		return JG_OK;
 	csrf = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
 	                                   "X-CSRF-Token");
@@ -207,7 +215,7 @@ static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
 	ex->param = param;
 	ex->path = url;
 	if (!(r->flags & JG_ROUTE_PUBLIC) &&
-	    (e = authenticate(s, ex, method)) != JG_OK) {
+	    (e = authenticate(s, ex, method, r)) != JG_OK) {
 		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
 		                                  "required" : NULL);
 		return;
