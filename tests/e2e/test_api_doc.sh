@@ -5,6 +5,7 @@
 # the code records is in the EventType enum (and the enum names none that
 # nothing records), and every problem type of src/util/err.h is in the
 # Problem schema's enum. Reads the sources; starts no server.
+# backends: sqlite
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

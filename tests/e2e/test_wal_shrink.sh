@@ -5,6 +5,7 @@
 # is truncated to nothing (before, it kept the size the full disk had
 # made it take). Needs a tmpfs mount (root); says so and passes when
 # refused. SQLite only.
+# backends: sqlite
 . "$(dirname "$0")/lib.sh"
 
 if [ "$JG_BACKEND" = postgres ]; then
