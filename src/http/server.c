@@ -118,20 +118,22 @@ static int match(const char *pattern, const char *path, char *param,
 /*
  * The route for method and url; *path_known says if any method fits.
  * HEAD takes the GET route: libmicrohttpd sends its headers, with the
- * length the body would have, and never the body.
+ * length the body would have, and never the body. Not a GET that writes
+ * (JG_ROUTE_WRITES): a HEAD must not mint what nobody would see.
  */
 static const struct jg_route *route(const char *method, const char *url,
                                     char *param, size_t size,
                                     int *path_known)
 {
-	if (strcmp(method, "HEAD") == 0)
-		method = "GET";
+	int head = strcmp(method, "HEAD") == 0;
+
 	*path_known = 0;
 	for (size_t i = 0; i < jg_nroutes; i++) {
 		if (!match(jg_routes[i].pattern, url, param, size))
 			continue;
 		*path_known = 1;
-		if (strcmp(jg_routes[i].method, method) == 0)
+		if (strcmp(jg_routes[i].method, head ? "GET" : method) == 0 &&
+		    !(head && (jg_routes[i].flags & JG_ROUTE_WRITES)))
 			return &jg_routes[i];
 	}
 	return NULL;

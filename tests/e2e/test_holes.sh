@@ -147,6 +147,10 @@ head_of /v1/nosuch alice
 expect_eq "HEAD on no route: 404" 404 "$CODE"
 head_of /v1/check alice
 expect_eq "HEAD on a POST-only route: 405" 405 "$CODE"
+N1=$(count_issued)
+head_of "/v1/grants/$GRANT/token" alice
+expect_eq "HEAD on the GET that mints a grant token: 405" 405 "$CODE"
+expect_eq "and mints nothing" "$N1" "$(count_issued)"
 
 # --- many policy reloads at once: one consistent chain ----------------
 
