@@ -2,8 +2,8 @@
 # test_wal_shrink.sh - after a full disk is freed, the SQLite -wal gives
 # its space back: the database on a 16 MB tmpfs, large requests until the
 # disk is full and writes answer 503, the disk freed, one write: the -wal
-# is truncated to nothing (before, it kept the size the full disk had
-# made it take). Needs a tmpfs mount (root); says so and passes when
+# was truncated to nothing and holds that write's pages at most (before,
+# it kept the megabytes the full disk had made it take). Needs a tmpfs mount (root); says so and passes when
 # refused. SQLite only.
 # backends: sqlite
 . "$(dirname "$0")/lib.sh"
@@ -63,7 +63,11 @@ jg_run admin token create carol -q
 expect_rc "space freed: a write succeeds again" 0
 WAL_AFTER=$(stat -c %s "$SMALL/j.db-wal")
 echo "# -wal after the first write that succeeded: $WAL_AFTER bytes"
-expect_eq "the -wal is truncated to nothing" 0 "$WAL_AFTER"
+# truncated to nothing by the first write that succeeded, which may be
+# the sweeper's before the disk was freed (the log then holds only what
+# came after): a few pages at most, where it held megabytes
+expect_eq "the -wal was truncated (a few pages at most: <= 64 KiB)" yes \
+	"$([ "$WAL_AFTER" -le 65536 ] && echo yes || echo "no: $WAL_AFTER bytes")"
 jg_run alice --json request lab write --reason "INC-2 after"
 expect_rc "writes go on" 0
 jg_run admin audit verify
