@@ -19,6 +19,12 @@ static int help(int argc, char **argv)
 		jg_cli_usage(stdout);
 		return JG_EXIT_OK;
 	}
+	if (!strcmp(argv[2], "backup") || !strcmp(argv[2], "restore")) {
+		char *args[] = {argv[2], (char *)"--help", NULL};
+
+		return !strcmp(argv[2], "backup") ? jg_backup_main(2, args)
+		                                  : jg_restore_main(2, args);
+	}
 	if (!strcmp(argv[2], "serve")) {
 		/* serve owns its usage text; ask it rather than copy it here. */
 		char *args[] = {argv[2], (char *)"--help", NULL};
