@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/backup.h"
 #include "cli/cli.h"
@@ -143,6 +144,7 @@ int jg_restore_main(int argc, char **argv)
 	jg_time_format(info.taken_at, at);
 	printf("jitgate: restored %s from %s, taken at %s (audit trail up to "
 	       "event %lld)\n", db, file, at, (long long)info.audit_seq);
-	printf("jitgate: the replaced database, if any, is %s\n", aside);
+	if (access(aside, F_OK) == 0)
+		printf("jitgate: the replaced database is kept as %s\n", aside);
 	return revoke_all(db, &info);
 }

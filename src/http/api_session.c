@@ -38,9 +38,11 @@ static int is_json(const char *ct)
  * else stops another site's page from signing a visitor in as the
  * attacker (login CSRF) with a form. A form cannot send
  * application/json, and a browser says where a request comes from:
- * Sec-Fetch-Site, and Origin, whose host must be the one the request
- * came to (the scheme is not compared: a TLS proxy may stand in front).
- * Clients that send neither (the CLI, curl) are not browsers.
+ * Sec-Fetch-Site, or (older browsers) Origin, whose host must be the one
+ * the request came to (the scheme is not compared: a TLS proxy may stand
+ * in front). Sec-Fetch-Site decides when sent: a proxy that rewrites
+ * Host does not change it. Clients that send neither (the CLI, curl)
+ * are not browsers.
  */
 static int refuse_cross_site(struct jg_ex *ex)
 {
@@ -59,8 +61,9 @@ static int refuse_cross_site(struct jg_ex *ex)
 		           "application/json");
 		return -1;
 	}
-	if (site && strcmp(site, "same-origin") != 0 &&
-	    strcmp(site, "none") != 0) {
+	if (site) { /* the browser's own word, whatever a proxy did to Host */
+		if (strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0)
+			return 0;
 		jg_ex_fail(ex, JG_ECROSSSITE, "sign-in from another site is "
 		           "refused (Sec-Fetch-Site)");
 		return -1;

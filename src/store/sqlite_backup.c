@@ -208,7 +208,7 @@ static enum jg_err set_aside(const char *path, const char *aside, char *err,
 {
 	char side[4096];
 	sqlite3 *db;
-	int locked;
+	int in_use = 0;
 
 	if (access(path, F_OK) != 0)
 		return JG_OK; /* nothing there: a restore onto a new machine */
@@ -217,10 +217,15 @@ static enum jg_err set_aside(const char *path, const char *aside, char *err,
 		return JG_ESTORE;
 	}
 	sqlite3_busy_timeout(db, 0);
-	locked = exec_ok(db, "PRAGMA locking_mode = EXCLUSIVE") &&
-	         exec_ok(db, "BEGIN EXCLUSIVE") && exec_ok(db, "COMMIT");
+	if (!exec_ok(db, "PRAGMA locking_mode = EXCLUSIVE") ||
+	    !exec_ok(db, "BEGIN EXCLUSIVE") || !exec_ok(db, "COMMIT")) {
+		int rc = sqlite3_errcode(db);
+		/* anything but a lock held elsewhere (a damaged file, the
+		 * reason for many a restore): no server can use it either */
+		in_use = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+	}
 	sqlite3_close(db); /* the last connection: -wal folded in, removed */
-	if (!locked) {
+	if (in_use) {
 		snprintf(err, len, "database %s is in use: stop the server "
 		         "first", path);
 		return JG_ECONFLICT;

@@ -120,4 +120,16 @@ expect_match "the audit chain verifies after the restore" "OK" "$OUT"
 GRANT_C=$(grant_for sql.read)
 jg_run enforcer check alice prod-db sql.read
 expect_rc "a new request after the restore works" 0
+
+# the usual reason for a restore: a damaged database
+jg_stop
+head -c 65536 /dev/urandom >"$JG_TMP/j.db"
+rm -f "$JG_TMP/j.db-wal" "$JG_TMP/j.db-shm"
+rm -f "$JG_TMP"/j.db.replaced-*
+jg_run - restore --db "$JG_TMP/j.db" "$BK"
+expect_rc "restore over a damaged database" 0
+expect_match "which is kept aside" "replaced database is kept as .*j.db.replaced-" "$OUT"
+jg_start
+jg_run admin audit verify
+expect_match "and the restored trail verifies" "OK" "$OUT"
 jg_finish

@@ -76,6 +76,10 @@ expect_problem "sign-in with Sec-Fetch-Site: cross-site" 403 cross-site
 no_cookie "Sec-Fetch-Site: cross-site"
 session_open application/json "Origin: http://$HOSTPORT" "Sec-Fetch-Site: same-origin"
 expect_eq "sign-in from the dashboard's own origin" 201 "$CODE"
+session_open application/json "Origin: https://jitgate.example" "Sec-Fetch-Site: same-origin"
+expect_eq "sign-in through a proxy that rewrote Host (Sec-Fetch-Site decides)" 201 "$CODE"
+session_open application/json "Origin: http://$HOSTPORT" "Sec-Fetch-Site: cross-site"
+expect_problem "a same-looking Origin with Sec-Fetch-Site: cross-site" 403 cross-site
 session_open "application/json; charset=utf-8"
 expect_eq "sign-in without Origin (the CLI, curl), JSON with a charset" 201 "$CODE"
 CSRF=$(json_str csrf_token "$BODY")
