@@ -166,9 +166,9 @@ enum jg_err jg_sqlite_backup(const char *db_path, const char *file,
 	return e;
 }
 
-/* A backup jitgate made, whole: its note read into info. */
-static enum jg_err check_backup(const char *path, struct jg_backup_info *info,
-                                char *err, size_t len)
+enum jg_err jg_sqlite_backup_read(const char *path,
+                                  struct jg_backup_info *info, char *err,
+                                  size_t len)
 {
 	sqlite3 *db = open_db(path, SQLITE_OPEN_READONLY);
 	sqlite3_stmt *st = NULL;
@@ -250,7 +250,7 @@ enum jg_err jg_sqlite_restore(const char *file, const char *db_path,
 	sqlite3 *src, *dst;
 	enum jg_err e;
 
-	if ((e = check_backup(file, info, err, len)) != JG_OK ||
+	if ((e = jg_sqlite_backup_read(file, info, err, len)) != JG_OK ||
 	    (e = set_aside(db_path, aside, err, len)) != JG_OK ||
 	    (e = create_new(db_path, err, len)) != JG_OK)
 		return e;

@@ -27,6 +27,12 @@ enum jg_err jg_sqlite_backup(const char *db_path, const char *file,
                              int64_t now, struct jg_backup_info *info,
                              char *err, size_t len);
 
+/* The note of the backup `file` into info, after checking that the file
+ * is whole and was made by jg_sqlite_backup; else JG_EINVAL, err says. */
+enum jg_err jg_sqlite_backup_read(const char *path,
+                                  struct jg_backup_info *info, char *err,
+                                  size_t len);
+
 /*
  * Put the backup `file` in place of the database at db_path, which no
  * server may have open (JG_ECONFLICT: in use): the replaced database is

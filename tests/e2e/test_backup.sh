@@ -5,7 +5,8 @@
 # -wal left behind), the backup restored, the server started again: the
 # grant revoked after the backup stays revoked, and so is the other (the
 # restore revokes every grant active in the backup, saying why); the
-# trail verifies. Also: a backup never replaces a file and is 0600, a
+# trail verifies. A backup behind the checkpoint sink is refused without
+# --force. Also: a backup never replaces a file and is 0600, a
 # restore under a running server is refused, PostgreSQL points to pg_dump.
 . "$(dirname "$0")/lib.sh"
 
@@ -29,7 +30,13 @@ rules:
     steps: [{group: dba, count: 1}]
     max_duration: 1h
 EOF
+# signed checkpoints of every event, the sink outside the database's dir
+SINKDIR=$(mktemp -d /tmp/jitgate-sink.XXXXXX) || exit 2
+trap 'jg_cleanup; rm -rf "$SINKDIR"' EXIT
+CKPT=(--checkpoint-key "$JG_TMP/ckpt.pem" --checkpoint-sink "$SINKDIR/sink.ndjson")
+JG_SERVE_ARGS="${CKPT[*]} --checkpoint-every 1"
 jg_start
+JG_SERVE_ARGS=
 jg_token alice
 jg_token bob
 jg_token enforcer --role checker
@@ -53,6 +60,7 @@ BK=$JG_TMP/backup.db
 jg_run - backup --db "$JG_TMP/j.db" "$BK"
 expect_rc "backup while the server runs" 0
 expect_match "backup says where and how far" "^jitgate: backed up .* to $BK at .* \\(audit trail up to event [0-9]+\\)$" "$OUT"
+BK_SEQ=$(printf '%s' "$OUT" | sed -n 's/.*up to event \([0-9]*\)).*/\1/p')
 expect_eq "the backup is mode 0600" 600 "$(stat -c %a "$BK")"
 expect_eq "the backup is one file (no -wal beside it)" no "$([ -e "$BK-wal" ] && echo yes || echo no)"
 expect_eq "the backup is whole" ok "$(sqlite3 "$BK" 'PRAGMA integrity_check')"
@@ -88,12 +96,24 @@ expect_eq "the killed server left its -wal" yes "$([ -e "$JG_TMP/j.db-wal" ] && 
 
 # --- restore ---------------------------------------------------------
 
+# the sink signed events the backup does not have (the revoke of A)
+for i in $(seq 1 100); do
+	last=$(tail -n 1 "$SINKDIR/sink.ndjson" 2>/dev/null | grep -o '"seq":[0-9]*' | cut -d: -f2)
+	[ "${last:-0}" -gt "$BK_SEQ" ] && break
+	sleep 0.1
+done
+expect_eq "the sink signed past the backup (event $BK_SEQ)" yes "$([ "${last:-0}" -gt "$BK_SEQ" ] && echo yes || echo no)"
+jg_run - restore --db "$JG_TMP/j.db" "${CKPT[@]}" "$BK"
+expect_rc "restore of a backup behind the checkpoint sink: refused" 2
+expect_match "saying what would be lost" "backup's trail ends at event $BK_SEQ but .* signed event [0-9]+: .*--force" "$ERR"
+expect_eq "and the database stays in place" yes "$([ -e "$JG_TMP/j.db" ] && echo yes || echo no)"
+
 jg_run - restore --db "$JG_TMP/j.db" "$JG_TMP/nosuch.db"
 expect_rc "restore from a file that is no backup: refused" 2
 expect_match "saying so" "not a whole jitgate backup" "$ERR"
 expect_eq "and the database stays in place" yes "$([ -e "$JG_TMP/j.db" ] && echo yes || echo no)"
-jg_run - restore --db "$JG_TMP/j.db" "$BK"
-expect_rc "restore with the server stopped" 0
+jg_run - restore --db "$JG_TMP/j.db" "${CKPT[@]}" --force "$BK"
+expect_rc "restore with the server stopped (--force: the sink moves aside)" 0
 expect_match "restore says from what" "restored .*j.db from $BK, taken at" "$OUT"
 expect_match "and that it revoked the two grants" "2 grants active in the backup revoked" "$OUT"
 expect_eq "the restored database is mode 0600" 600 "$(stat -c %a "$JG_TMP/j.db")"
@@ -103,6 +123,7 @@ expect_match "the replaced database is kept aside" "j.db.replaced-" "$ASIDE"
 expect_eq "and still records the revoke of A" revoked \
 	"$(sqlite3 "$ASIDE" "SELECT state FROM grants WHERE id = '$GRANT_A'")"
 
+mv "$SINKDIR/sink.ndjson" "$SINKDIR/sink.before-restore"
 jg_start
 jg_run enforcer check alice prod-db sql.write
 expect_rc "A, revoked after the backup, stays revoked after the restore" 1
