@@ -141,9 +141,10 @@ static const struct jg_route *route(const char *method, const char *url,
 
 /*
  * A bearer token, or else a dashboard session cookie. Writes made with
- * a cookie (and the GETs that change something, JG_ROUTE_WRITES) must echo the session's CSRF token in X-CSRF-Token: a cookie
- * alone (which a browser may attach to another site's request) is not
- * enough to change anything.
+ * a cookie (and the GETs that change something, JG_ROUTE_WRITES) must
+ * echo the session's CSRF token in X-CSRF-Token: a cookie alone (which a
+ * browser may attach to another site's request) is not enough to change
+ * anything.
  */
 static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex,
                                 const char *method,
