@@ -203,7 +203,7 @@ fuzz-ci:
 
 $(BUILD)/tests/faultstore.o: tests/faults/faultstore.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/jitgate-faults: $(BUILD)/src/main.o $(BUILD)/tests/faultstore.o \
 		$(BUILD)/libjitgate.a

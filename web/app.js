@@ -742,12 +742,17 @@
 
 	/* ---- audit ----------------------------------------------------------- */
 
+	/* every type the server records (tests/e2e/test_api_doc.sh) */
 	var EVENT_TYPES = ["request.created", "review.recorded", "request.approved",
 		"request.denied", "request.cancelled", "request.expired",
 		"request.post_reviewed", "grant.issued", "grant.revoked",
 		"grant.completed", "grant.expired", "grant.extended",
-		"grant.token_issued", "keys.rotated", "alert.break_glass", "session.opened", "session.closed",
-		"token.created", "token.revoked", "server.started"];
+		"grant.consumed", "grant.used", "grant.token_issued",
+		"execution.started", "execution.succeeded", "execution.failed",
+		"execution.unknown", "keys.rotated", "alert.break_glass",
+		"session.opened", "session.closed", "policy.reloaded",
+		"policy.reload_refused", "token.created", "token.revoked",
+		"server.started"];
 
 	function detailsSummary(d) {
 		if (!d || typeof d !== "object")

@@ -403,9 +403,11 @@ JG.api = function (method, path, opts) {
 	var headers = {"Accept": "application/json"};
 	var init = {method: method, headers: headers, credentials: "same-origin",
 		cache: "no-store"};
+	/* every call carries it: a GET may change something too (a grant
+	 * token minted is audited), and the server asks for it there */
+	if (JG.session && JG.session.csrf_token)
+		headers["X-CSRF-Token"] = JG.session.csrf_token;
 	if (method !== "GET") {
-		if (JG.session && JG.session.csrf_token)
-			headers["X-CSRF-Token"] = JG.session.csrf_token;
 		headers["Content-Type"] = "application/json";
 		init.body = JSON.stringify(opts.body || {});
 	}

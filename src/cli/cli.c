@@ -320,6 +320,10 @@ void jg_cli_usage(FILE *f)
 	           "       jitgate help COMMAND | --help | --version\n\n"
 	           "Just-in-time approval of privileged actions.\n\ncommands:\n");
 	fprintf(f, "  %-16s %s\n", "serve", "run the gateway server");
+	fprintf(f, "  %-16s %s\n", "backup", "copy the SQLite database into a new "
+	           "file, online (jitgate backup --help)");
+	fprintf(f, "  %-16s %s\n", "restore", "put a backup in place, server "
+	           "stopped; revokes its grants");
 	for (c = commands; c->name; c++) {
 		snprintf(name, sizeof(name), "%s%s%s", c->name, c->sub ? " " : "",
 		         c->sub ? c->sub : "");

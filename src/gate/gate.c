@@ -31,6 +31,7 @@ enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
 	g->policy = policy;
 	pthread_rwlock_init(&g->lock, NULL);
 	pthread_mutex_init(&g->sync_lock, NULL);
+	pthread_mutex_init(&g->reload_lock, NULL);
 	*out = g;
 	return JG_OK;
 }
@@ -44,6 +45,7 @@ void jg_gate_free(struct jg_gate *g)
 	jg_index_free(g->index);
 	jg_authcache_free(g->auth);
 	pthread_mutex_destroy(&g->sync_lock);
+	pthread_mutex_destroy(&g->reload_lock);
 	jg_policy_free(g->policy);
 	free(g->policy_path);
 	pthread_rwlock_destroy(&g->lock);

@@ -47,6 +47,14 @@ enum jg_err jg_gate_reload(struct jg_gate *g, const struct jg_principal *who,
                            int64_t now, char sha256[JG_SHA256_HEX],
                            char why[JG_WHY_MAX]);
 
+/*
+ * After a restore from a backup (jitgate restore), before serving: revoke
+ * every grant active at now, each with its grant.revoked event (actor
+ * jitgate, reason as given); *n says how many. See restore.c for why all.
+ */
+enum jg_err jg_gate_restore_revoke(struct jg_gate *g, int64_t now,
+                                   const char *reason, size_t *n);
+
 /* Notifications go where cfg says (borrowed; NULL: none). Call before
  * serving. */
 struct jg_notify_config;

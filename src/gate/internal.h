@@ -19,6 +19,10 @@ struct jg_gate {
 	/* held shared by every use case (jg_gate_hold), exclusively by the
 	 * swap in jg_gate_reload, so no use case sees two policies */
 	pthread_rwlock_t lock;
+	/* one reload at a time, from reading the file to the swap: two at
+	 * once would each audit the same previous policy (a forked chain of
+	 * policy.reloaded) and free a policy the other still reads */
+	pthread_mutex_t reload_lock;
 	const struct jg_notify_config *notify; /* borrowed; NULL: silent */
 	struct jg_keys *keys; /* borrowed; NULL: no grant tokens */
 	const struct jg_connectors *connectors; /* borrowed; NULL: none */

@@ -43,21 +43,16 @@ static enum jg_err audit_alone(struct jg_gate *g, int64_t now,
 	return JG_OK;
 }
 
-enum jg_err jg_gate_reload(struct jg_gate *g, const struct jg_principal *who,
-                           int64_t now, char sha256[JG_SHA256_HEX],
-                           char why[JG_WHY_MAX])
+/* Read, parse, audit and swap; the caller holds reload_lock, so the
+ * policy in force changes under nobody else's feet here. */
+static enum jg_err reload_locked(struct jg_gate *g, const char *actor,
+                                 int64_t now, char sha256[JG_SHA256_HEX],
+                                 char why[JG_WHY_MAX])
 {
-	const char *actor = who ? who->name : JG_ACTOR_SYSTEM;
 	struct jg_policy *next = NULL, *old;
 	char err[JG_WHY_MAX - 32];
 	enum jg_err e;
 
-	if (who && !jg_gate_is_admin(who))
-		return jg_gate_why(JG_EFORBIDDEN, why, "only admins may reload "
-		                   "the policy");
-	if (!g->policy_path)
-		return jg_gate_why(JG_ECONFLICT, why, "this server has no "
-		                   "policy file to reload");
 	/* as at start: a file others may rewrite is no policy (safefile.h) */
 	if (jg_safe_check(g->policy_path, "policy file", geteuid(), err,
 	                  sizeof(err)) != 0)
@@ -87,4 +82,23 @@ enum jg_err jg_gate_reload(struct jg_gate *g, const struct jg_principal *who,
 	jg_policy_free(old);
 	memcpy(sha256, next->sha256, JG_SHA256_HEX);
 	return JG_OK;
+}
+
+enum jg_err jg_gate_reload(struct jg_gate *g, const struct jg_principal *who,
+                           int64_t now, char sha256[JG_SHA256_HEX],
+                           char why[JG_WHY_MAX])
+{
+	enum jg_err e;
+
+	if (who && !jg_gate_is_admin(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "only admins may reload "
+		                   "the policy");
+	if (!g->policy_path)
+		return jg_gate_why(JG_ECONFLICT, why, "this server has no "
+		                   "policy file to reload");
+	pthread_mutex_lock(&g->reload_lock);
+	e = reload_locked(g, who ? who->name : JG_ACTOR_SYSTEM, now, sha256,
+	                  why);
+	pthread_mutex_unlock(&g->reload_lock);
+	return e;
 }

@@ -108,6 +108,9 @@ struct jg_route {
 #define JG_ROUTE_PUBLIC 1    /* no authentication; body JG_PUBLIC_BODY_MAX */
 #define JG_ROUTE_EXCLUSIVE 2 /* runs without the gate hold (reload) */
 #define JG_ROUTE_BIG_BODY 4  /* takes up to JG_BIG_BODY_MAX (a policy) */
+/* a GET that changes something (writes an audit event): with a dashboard
+ * cookie it needs the CSRF token like a POST */
+#define JG_ROUTE_WRITES 8
 extern const struct jg_route jg_routes[];
 extern const size_t jg_nroutes;
 

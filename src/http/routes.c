@@ -7,6 +7,7 @@
 #define PUBLIC JG_ROUTE_PUBLIC
 #define EXCLUSIVE JG_ROUTE_EXCLUSIVE
 #define BIG_BODY JG_ROUTE_BIG_BODY
+#define WRITES JG_ROUTE_WRITES
 
 const struct jg_route jg_routes[] = {
 	{"GET", "/healthz", jg_api_health, PUBLIC},
@@ -30,7 +31,7 @@ const struct jg_route jg_routes[] = {
 	{"POST", "/v1/grants/*/revoke", jg_api_grant_revoke, 0},
 	{"POST", "/v1/grants/*/done", jg_api_grant_done, 0},
 	{"POST", "/v1/grants/*/extend", jg_api_grant_extend, 0},
-	{"GET", "/v1/grants/*/token", jg_api_grant_token, 0},
+	{"GET", "/v1/grants/*/token", jg_api_grant_token, WRITES},
 	{"POST", "/v1/check", jg_api_check, 0},
 	{"POST", "/v1/findings", jg_api_findings, BIG_BODY},
 	{"GET", "/v1/policy", jg_api_policy_get, 0},

@@ -155,7 +155,17 @@ static int read_secret(struct serve_opts *o)
 {
 	FILE *f;
 	size_t n;
+	char why[300];
 
+	if ((o->notify.slack_url &&
+	     jg_notify_url_check("--slack-url", o->notify.slack_url, why,
+	                         sizeof(why))) ||
+	    (o->notify.webhook_url &&
+	     jg_notify_url_check("--webhook-url", o->notify.webhook_url, why,
+	                         sizeof(why)))) {
+		fprintf(stderr, "jitgate: %s\n", why);
+		return 2;
+	}
 	if (!o->notify.webhook_url)
 		return -1;
 	if (!o->webhook_secret_file) {

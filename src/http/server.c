@@ -132,17 +132,25 @@ static int match(const char *pattern, const char *path, char *param,
 	return !*pattern && !*path;
 }
 
-/* The route for method and url; *path_known says if any method fits. */
+/*
+ * The route for method and url; *path_known says if any method fits.
+ * HEAD takes the GET route: libmicrohttpd sends its headers, with the
+ * length the body would have, and never the body. Not a GET that writes
+ * (JG_ROUTE_WRITES): a HEAD must not mint what nobody would see.
+ */
 static const struct jg_route *route(const char *method, const char *url,
                                     char *param, size_t size,
                                     int *path_known)
 {
+	int head = strcmp(method, "HEAD") == 0;
+
 	*path_known = 0;
 	for (size_t i = 0; i < jg_nroutes; i++) {
 		if (!match(jg_routes[i].pattern, url, param, size))
 			continue;
 		*path_known = 1;
-		if (strcmp(jg_routes[i].method, method) == 0)
+		if (strcmp(jg_routes[i].method, head ? "GET" : method) == 0 &&
+		    !(head && (jg_routes[i].flags & JG_ROUTE_WRITES)))
 			return &jg_routes[i];
 	}
 	return NULL;
@@ -150,12 +158,14 @@ static const struct jg_route *route(const char *method, const char *url,
 
 /*
  * A bearer token, or else a dashboard session cookie. Writes made with
- * a cookie must echo the session's CSRF token in X-CSRF-Token: a cookie
- * alone (which a browser may attach to another site's request) is not
- * enough to change anything.
+ * a cookie (and the GETs that change something, JG_ROUTE_WRITES) must
+ * echo the session's CSRF token in X-CSRF-Token: a cookie alone (which a
+ * browser may attach to another site's request) is not enough to change
+ * anything.
  */
 static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex,
-                                const char *method)
+                                const char *method,
+                                const struct jg_route *r)
 {
 	const char *h = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
 	                                            "Authorization");
@@ -175,7 +185,8 @@ static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex,
 	if (e != JG_OK)
 		return e;
 	ex->via_cookie = 1;
-	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+	if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
+	    !(r->flags & JG_ROUTE_WRITES))
 		return JG_OK;
 	csrf = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
 	                                   "X-CSRF-Token");
@@ -475,7 +486,7 @@ static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
 	         : p->route->flags & JG_ROUTE_BIG_BODY ? JG_BIG_BODY_MAX
 	                                               : JG_BODY_MAX;
 	if (!(p->route->flags & JG_ROUTE_PUBLIC) &&
-	    (e = authenticate(s, ex, method)) != JG_OK) {
+	    (e = authenticate(s, ex, method, p->route)) != JG_OK) {
 		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
 		                                  "required" : NULL);
 		return answer_early(ex, url, method, p, t0);

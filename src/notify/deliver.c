@@ -6,11 +6,14 @@
  * delivery.
  *
  * Delivery is at least once: a crash between a 2xx and its record means
- * one more POST. Receivers drop repeats by X-Jitgate-Delivery.
+ * one more POST. Receivers drop repeats by X-Jitgate-Delivery, which the
+ * signature covers with the event and the time stamp, so a captured
+ * delivery cannot be replayed under another id, event or time.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -22,13 +25,13 @@
 #define CLAIM_MAX 32
 #define LEASE 60 /* seconds a claimed delivery is not offered again */
 
-void jg_notify_sign(const char *secret, int64_t ts, const char *body,
-                    char out[72])
+void jg_notify_sign(const char *secret, const char *id, int64_t ts,
+                    const char *event, const char *body, char out[72])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char prefix[32];
+	char prefix[160];
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	OSSL_PARAM params[] = {
@@ -36,23 +39,41 @@ void jg_notify_sign(const char *secret, int64_t ts, const char *body,
 		OSSL_PARAM_construct_end(),
 	};
 	size_t len = 0;
+	int n = snprintf(prefix, sizeof(prefix), "%s.%lld.%s.", id,
+	                 (long long)ts, event);
 
-	snprintf(prefix, sizeof(prefix), "%lld.", (long long)ts);
-	if (ctx && EVP_MAC_init(ctx, (const unsigned char *)secret,
-	                        strlen(secret), params) == 1 &&
-	    EVP_MAC_update(ctx, (const unsigned char *)prefix,
-	                   strlen(prefix)) == 1 &&
+	/* a cut prefix would sign something else than the headers say */
+	if (n > 0 && (size_t)n < sizeof(prefix) && ctx &&
+	    EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret),
+	                 params) == 1 &&
+	    EVP_MAC_update(ctx, (const unsigned char *)prefix, (size_t)n) == 1 &&
 	    EVP_MAC_update(ctx, (const unsigned char *)body, strlen(body)) == 1 &&
 	    EVP_MAC_final(ctx, md, &len, sizeof(md)) == 1)
 		mdlen = (unsigned int)len;
 	EVP_MAC_CTX_free(ctx);
 	EVP_MAC_free(mac);
-	memcpy(out, "sha256=", 7);
+	memcpy(out, "v1=", 3);
 	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
-		out[7 + 2 * i] = hex[md[i] >> 4];
-		out[8 + 2 * i] = hex[md[i] & 15];
+		out[3 + 2 * i] = hex[md[i] >> 4];
+		out[4 + 2 * i] = hex[md[i] & 15];
 	}
-	out[7 + 2 * (mdlen < 32 ? mdlen : 32)] = '\0';
+	out[3 + 2 * (mdlen < 32 ? mdlen : 32)] = '\0';
+}
+
+int jg_notify_url_check(const char *flag, const char *url, char *why,
+                        size_t len)
+{
+	static const char *const schemes[] = {"http://", "https://"};
+
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		size_t n = strlen(schemes[i]);
+		if (strncasecmp(url, schemes[i], n) == 0 && url[n] &&
+		    url[n] != '/')
+			return 0;
+	}
+	snprintf(why, len, "%s '%.200s' must be an http:// or https:// URL",
+	         flag, url);
+	return -1;
 }
 
 int64_t jg_notify_backoff(int attempts)
@@ -75,7 +96,7 @@ static struct curl_slist *headers_for(const struct jg_notify_config *cfg,
                                       int64_t now)
 {
 	struct curl_slist *h = NULL;
-	char line[160], sig[72];
+	char line[160], sig[72], id[32];
 
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "User-Agent: jitgate/0.1");
@@ -83,14 +104,15 @@ static struct curl_slist *headers_for(const struct jg_notify_config *cfg,
 		return h;
 	snprintf(line, sizeof(line), "X-Jitgate-Event: %s", d->event);
 	h = curl_slist_append(h, line);
-	snprintf(line, sizeof(line), "X-Jitgate-Delivery: dlv_%lld",
-	         (long long)d->id);
+	snprintf(id, sizeof(id), "dlv_%lld", (long long)d->id);
+	snprintf(line, sizeof(line), "X-Jitgate-Delivery: %s", id);
 	h = curl_slist_append(h, line);
 	snprintf(line, sizeof(line), "X-Jitgate-Timestamp: %lld",
 	         (long long)now);
 	h = curl_slist_append(h, line);
 	if (cfg->webhook_secret) {
-		jg_notify_sign(cfg->webhook_secret, now, d->payload, sig);
+		jg_notify_sign(cfg->webhook_secret, id, now, d->event,
+		               d->payload, sig);
 		snprintf(line, sizeof(line), "X-Jitgate-Signature: %s", sig);
 		h = curl_slist_append(h, line);
 	}

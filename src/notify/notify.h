@@ -71,10 +71,24 @@ size_t jg_notify_deliver_until(struct jg_store *st,
                                int64_t now, int (*stop)(void *ctx),
                                void *ctx);
 
-/* "sha256=" + hex HMAC-SHA256(secret, "<ts>.<body>"), what receivers
- * check against the X-Jitgate-Signature header. out: 72 bytes. */
-void jg_notify_sign(const char *secret, int64_t ts, const char *body,
-                    char out[72]);
+/*
+ * "v1=" + hex HMAC-SHA256(secret, "<id>.<ts>.<event>.<body>"), what
+ * receivers check against the X-Jitgate-Signature header; id, ts and
+ * event are those of X-Jitgate-Delivery, -Timestamp and -Event. out: 72
+ * bytes; "v1=" alone if id and event are too long to sign (never: they
+ * are ours and short).
+ */
+void jg_notify_sign(const char *secret, const char *id, int64_t ts,
+                    const char *event, const char *body, char out[72]);
+
+/*
+ * 0 when url is an http:// or https:// URL with a host, else -1 with why
+ * filled, naming flag (e.g. "--webhook-url"). Checked at start: libcurl
+ * would refuse other schemes only when the first notice is sent, and
+ * nobody would hear of it but the outbox.
+ */
+int jg_notify_url_check(const char *flag, const char *url, char *why,
+                        size_t len);
 
 /* Seconds to wait before attempt n+1 after n failures: 2^n, capped. */
 int64_t jg_notify_backoff(int attempts);

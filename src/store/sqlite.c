@@ -32,6 +32,7 @@ struct sq {
 	pthread_mutex_t lock;
 	int in_tx;
 	int tx_write; /* the transaction began with write=1 */
+	int shrink;   /* under lock: a write found the disk full (wal_shrink) */
 };
 
 /* Schema migrations, applied in order; never edit one that has shipped. */
@@ -130,6 +131,8 @@ static struct sq *SQ(struct jg_store *st) { return (struct sq *)st; }
 
 static enum jg_err fail(struct sq *s, const char *what)
 {
+	if (sqlite3_errcode(s->db) == SQLITE_FULL)
+		s->shrink = 1;
 	snprintf(s->base.err, sizeof(s->base.err), "sqlite: %s: %s", what,
 	         sqlite3_errmsg(s->db));
 	return JG_ESTORE;
@@ -280,6 +283,23 @@ static enum jg_err wait_durable(struct sq *s, uint64_t ticket)
 }
 
 /*
+ * After the disk was full, the first write that succeeds again folds the
+ * -wal into the database and truncates it to nothing. SQLite otherwise
+ * keeps the log at the largest size it ever reached (it reuses it from
+ * the start), so the space a full disk made it take stays taken after
+ * the operator freed the disk. A truncating checkpoint loses nothing
+ * that group commit waits for (see sqlite_sync.c: it syncs what it
+ * copies). Busy (a reader in another process): tried at the next write.
+ */
+static void wal_shrink(struct sq *s)
+{
+	if (sqlite3_wal_checkpoint_v2(s->db, "main",
+	                              SQLITE_CHECKPOINT_TRUNCATE, NULL,
+	                              NULL) == SQLITE_OK)
+		s->shrink = 0;
+}
+
+/*
  * A write transaction waits for its sync even when it changed nothing:
  * it may have read another thread's change that is not durable yet and
  * answered on it.
@@ -294,6 +314,8 @@ static enum jg_err sq_commit(struct jg_store *st)
 		exec(s, "ROLLBACK");
 	else if (s->tx_write)
 		ticket = jg_wal_sync_ticket(s->sync);
+	if (e == JG_OK && s->tx_write && s->shrink)
+		wal_shrink(s);
 	end_tx(s);
 	return ticket ? wait_durable(s, ticket) : e;
 }

@@ -17,6 +17,7 @@
 	X(EAUTH, 401, "unauthenticated", "missing or invalid token")         \
 	X(EFORBIDDEN, 403, "forbidden", "not allowed")                       \
 	X(ECSRF, 403, "csrf", "missing or wrong CSRF token")                 \
+	X(ECROSSSITE, 403, "cross-site", "cross-site request refused")       \
 	X(ESELF, 403, "self-approval", "requester cannot review own request") \
 	X(ENOTFOUND, 404, "not-found", "not found")                          \
 	X(EMETHOD, 405, "method-not-allowed", "method not allowed")          \
@@ -25,6 +26,7 @@
 	X(EEXECUTED, 409, "already-executed", "already executed")            \
 	X(EMISMATCH, 409, "payload-mismatch", "not the approved payload")    \
 	X(ETOOBIG, 413, "payload-too-large", "input too large")              \
+	X(EMEDIA, 415, "unsupported-media-type", "the body must be JSON")   \
 	X(ESTORE, 503, "store-unavailable", "store or audit unavailable")    \
 	X(EBUSY, 503, "busy", "server busy")                                 \
 	X(ENOMEM, 500, "internal", "out of memory")                          \

@@ -19,8 +19,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         ts = self.headers.get("X-Jitgate-Timestamp", "")
-        want = "sha256=" + hmac.new(SECRET, ts.encode() + b"." + body,
-                                    hashlib.sha256).hexdigest()
+        dlv = self.headers.get("X-Jitgate-Delivery", "")
+        event = self.headers.get("X-Jitgate-Event", "")
+        signed = ".".join([dlv, ts, event]).encode() + b"." + body
+        want = "v1=" + hmac.new(SECRET, signed, hashlib.sha256).hexdigest()
         got = self.headers.get("X-Jitgate-Signature", "")
         ok = hmac.compare_digest(want, got)
         with open(LOG, "a") as f:

@@ -17,30 +17,44 @@
 #include "store/store.h"
 
 /* A value computed independently (Python's hmac module):
- * HMAC-SHA256("key", "1700000000.{}") */
+ * HMAC-SHA256("key", "dlv_7.1700000000.request.pending.{}") */
 static void sign_known_value(void **state)
 {
 	char sig[72];
 
 	(void)state;
-	jg_notify_sign("key", 1700000000, "{}", sig);
-	assert_string_equal(sig, "sha256=9d713ed406bb7076d4123f0dc2c39d2df5c6"
-	                         "54ed4b0cd56b52c8b4c940bd63ae");
+	jg_notify_sign("key", "dlv_7", 1700000000, "request.pending", "{}",
+	               sig);
+	assert_string_equal(sig, "v1=72472e1e44fd4172aaec8023d56f7f7becf4c92e"
+	                         "aee776ccbbc347ccc196705d");
 }
 
+/* The delivery id and the event are signed too: a receiver that drops
+ * repeats by id cannot be fooled by the same body under a new id. */
 static void sign_depends_on_every_part(void **state)
 {
-	char a[72], b[72], c[72], d[72];
+	const char *body = "{\"a\":1}";
+	char a[72], b[72], c[72], d[72], e[72], f[72];
 
 	(void)state;
-	jg_notify_sign("secret-one-xxxxxxxx", 1, "{\"a\":1}", a);
-	jg_notify_sign("secret-two-xxxxxxxx", 1, "{\"a\":1}", b);
-	jg_notify_sign("secret-one-xxxxxxxx", 2, "{\"a\":1}", c);
-	jg_notify_sign("secret-one-xxxxxxxx", 1, "{\"a\":2}", d);
-	assert_int_equal(strlen(a), 7 + 64);
+	jg_notify_sign("secret-one-xxxxxxxx", "dlv_1", 1, "grant.expiring",
+	               body, a);
+	jg_notify_sign("secret-two-xxxxxxxx", "dlv_1", 1, "grant.expiring",
+	               body, b);
+	jg_notify_sign("secret-one-xxxxxxxx", "dlv_1", 2, "grant.expiring",
+	               body, c);
+	jg_notify_sign("secret-one-xxxxxxxx", "dlv_1", 1, "grant.expiring",
+	               "{\"a\":2}", d);
+	jg_notify_sign("secret-one-xxxxxxxx", "dlv_2", 1, "grant.expiring",
+	               body, e);
+	jg_notify_sign("secret-one-xxxxxxxx", "dlv_1", 1, "request.pending",
+	               body, f);
+	assert_int_equal(strlen(a), 3 + 64);
 	assert_string_not_equal(a, b);
 	assert_string_not_equal(a, c);
 	assert_string_not_equal(a, d);
+	assert_string_not_equal(a, e);
+	assert_string_not_equal(a, f);
 }
 
 static void backoff_doubles_and_caps(void **state)
