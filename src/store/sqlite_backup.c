@@ -248,12 +248,23 @@ enum jg_err jg_sqlite_restore(const char *file, const char *db_path,
                               char *err, size_t len)
 {
 	sqlite3 *src, *dst;
+	struct stat old;
+	int had = stat(db_path, &old) == 0;
 	enum jg_err e;
 
 	if ((e = jg_sqlite_backup_read(file, info, err, len)) != JG_OK ||
 	    (e = set_aside(db_path, aside, err, len)) != JG_OK ||
 	    (e = create_new(db_path, err, len)) != JG_OK)
 		return e;
+	/* restored by root for a server that runs as its service user: the
+	 * copy belongs to whoever owned the database it replaces */
+	if (had && geteuid() == 0 &&
+	    chown(db_path, old.st_uid, old.st_gid) != 0) {
+		snprintf(err, len, "cannot give %s back to its owner: %s",
+		         db_path, strerror(errno));
+		unlink(db_path);
+		return JG_ESTORE;
+	}
 	src = open_db(file, SQLITE_OPEN_READONLY);
 	dst = open_db(db_path, SQLITE_OPEN_READWRITE);
 	e = src && dst ? copy_pages(dst, src, db_path, err, len)

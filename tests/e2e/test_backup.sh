@@ -33,6 +33,8 @@ EOF
 # signed checkpoints of every event, the sink outside the database's dir
 SINKDIR=$(mktemp -d /tmp/jitgate-sink.XXXXXX) || exit 2
 trap 'jg_cleanup; rm -rf "$SINKDIR"' EXIT
+# the server (as --user, see lib.sh) writes the sink there
+[ -z "$JG_AS_USER" ] || chown "$JG_SERVE_USER" "$SINKDIR"
 CKPT=(--checkpoint-key "$JG_TMP/ckpt.pem" --checkpoint-sink "$SINKDIR/sink.ndjson")
 JG_SERVE_ARGS="${CKPT[*]} --checkpoint-every 1"
 jg_start
