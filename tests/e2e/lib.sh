@@ -37,11 +37,16 @@ JG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/jitgate-e2e.XXXXXX") || exit 2
 # user after binding, so the temp dir, where it makes its database, keys
 # and token file, belongs to that user. JG_AS_USER holds the flag (or
 # nothing), for every `jitgate serve` a test starts (unquoted: words).
+# JG_AS_OWNER runs a command as that user (nothing when not root): a
+# sqlite3 that writes the server's database behind its back must not
+# leave a -wal or -shm the server, as its user, cannot write.
 JG_AS_USER=
+JG_AS_OWNER=
 if [ "$(id -u)" = 0 ]; then
 	JG_SERVE_USER=${JG_SERVE_USER:-nobody}
 	chown "$JG_SERVE_USER" "$JG_TMP" || exit 2
 	JG_AS_USER="--user $JG_SERVE_USER"
+	JG_AS_OWNER="runuser -u $JG_SERVE_USER --"
 	if ! runuser -u "$JG_SERVE_USER" -- test -w "$JG_TMP"; then
 		echo "lib.sh: $JG_SERVE_USER cannot enter $JG_TMP (is TMPDIR closed" \
 			"to others?): use a TMPDIR others may enter, like /tmp" >&2
@@ -426,7 +431,7 @@ jg_sql() { # SQL
 	if [ "$JG_BACKEND" = postgres ]; then
 		jg_psql "$JG_DB_NAME" -c "$1"
 	else
-		sqlite3 -cmd ".timeout 5000" "$JG_TMP/j.db" "$1"
+		$JG_AS_OWNER sqlite3 -cmd ".timeout 5000" "$JG_TMP/j.db" "$1"
 	fi
 }
 

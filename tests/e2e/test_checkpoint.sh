@@ -141,7 +141,7 @@ jg_stop
 
 # tampering offline: cut the tail (a consistent chain, only shorter)
 cp "$DB" "$JG_TMP/b/good.db"
-sqlite3 "$DB" "DELETE FROM audit WHERE seq > $((N - 2)); DELETE FROM checkpoints"
+$JG_AS_OWNER sqlite3 "$DB" "DELETE FROM audit WHERE seq > $((N - 2)); DELETE FROM checkpoints"
 jg_run - audit verify --checkpoints "$SINK" --public-key "$KEY.pub" -i "$JG_TMP/export.ndjson"
 expect_rc "the untouched export still verifies" 0
 jg_start
@@ -162,7 +162,7 @@ jg_stop
 
 # tampering offline: edit one event in the middle
 cp "$JG_TMP/b/good.db" "$DB"
-sqlite3 "$DB" "UPDATE audit SET actor = 'mallory' WHERE seq = 3"
+$JG_AS_OWNER sqlite3 "$DB" "UPDATE audit SET actor = 'mallory' WHERE seq = 3"
 jg_start
 jg_run admin audit export -o "$JG_TMP/edited.ndjson"
 jg_run - audit verify --checkpoints "$SINK" --public-key "$KEY.pub" -i "$JG_TMP/edited.ndjson"

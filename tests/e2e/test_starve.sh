@@ -141,7 +141,7 @@ jg_run admin request lab read --reason "history" -q
 if [ "$JG_BACKEND" = postgres ]; then
 	cols=$(jg_psql "$JG_DB_NAME" -c "SELECT string_agg(column_name, ',') FROM information_schema.columns WHERE table_name = 'requests' AND column_name NOT IN ('seq', 'id')")
 else
-	cols=$(sqlite3 "$JG_TMP/j.db" "SELECT group_concat(name, ',') FROM pragma_table_info('requests') WHERE name NOT IN ('seq', 'id')")
+	cols=$($JG_AS_OWNER sqlite3 "$JG_TMP/j.db" "SELECT group_concat(name, ',') FROM pragma_table_info('requests') WHERE name NOT IN ('seq', 'id')")
 fi
 # 200,000 copies of it: each screened again counts the ones before it
 jg_sql "INSERT INTO requests (id,$cols) SELECT 'req_copy' || n, $cols FROM requests, (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 200000) SELECT n FROM c) AS c"

@@ -21,6 +21,8 @@ if ! err=$(mount -t tmpfs -o size=16m,mode=0755 tmpfs "$SMALL" 2>&1); then
 	jg_finish
 fi
 trap 'jg_cleanup; umount "$SMALL" 2>/dev/null; rmdir "$SMALL" 2>/dev/null' EXIT
+# the server (as --user, see lib.sh) makes its database there
+[ -z "$JG_AS_USER" ] || chown "$JG_SERVE_USER" "$SMALL"
 JG_DB_URL=$SMALL/j.db
 
 jg_policy <<'EOF'
