@@ -254,8 +254,9 @@ static inline void inproc_up(struct inproc *ip)
 	                         ip->cookie, ip->csrf, &admin) != JG_OK)
 		inproc_die("session", "cannot open the admin session");
 	if (jg_server_start(ip->gate, "127.0.0.1", 0,
-	                    &(struct jg_server_threads){2, 2, 8},
-	                    &(struct jg_server_transport){NULL, NULL},
+	                    &(struct jg_server_threads){.http = 2, .exec = 2,
+	                                                .queue = 8},
+	                    &(struct jg_server_transport){.tls = NULL},
 	                    inproc_clock, &ip->srv, err,
 	                    sizeof(err)) != JG_OK)
 		inproc_die("server", err);

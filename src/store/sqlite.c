@@ -122,8 +122,9 @@ static const char *const migrations[] = {
 	"  seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, ts INTEGER NOT NULL,"
 	"  key_id TEXT NOT NULL, sig TEXT NOT NULL);",
 	/* 7: token lifetimes and last use */
-	"ALTER TABLE tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;",
+	/* parenthesised: two statements, one migration (clang asks) */
+	("ALTER TABLE tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;"),
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
