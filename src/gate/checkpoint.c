@@ -14,6 +14,7 @@
  * halt), then the store's transaction; the signer's own lock is never
  * held across either.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include "audit/checkpoint.h"
 #include "gate/internal.h"
+#include "util/ticker.h"
 
 struct jg_signer {
 	struct jg_gate *g;      /* borrowed */
@@ -30,10 +32,7 @@ struct jg_signer {
 	int every, interval;
 	int64_t (*clock)(void);
 	int64_t signed_seq;     /* atomic: the last seq signed */
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;    /* on CLOCK_MONOTONIC */
-	int stop, poked;        /* under lock */
+	struct jg_ticker *ticker; /* owned: the signer thread */
 	int failing;            /* signer thread only: say it once */
 };
 
@@ -130,41 +129,21 @@ void jg_gate_record_halt(struct jg_gate *g, const char *why)
 		        (long long)g->sync_seq);
 }
 
-static void *run(void *arg)
+/* The ticker's call: every interval, when poked, and once at the stop
+ * (what the last commits added). */
+static void tick(void *arg)
 {
-	struct jg_signer *s = arg;
-	struct timespec until;
-
-	pthread_mutex_lock(&s->lock);
-	while (!s->stop) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += s->interval;
-		while (!s->stop && !s->poked &&
-		       pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
-			;
-		s->poked = 0;
-		if (s->stop)
-			break;
-		pthread_mutex_unlock(&s->lock);
-		sign_head(s);
-		pthread_mutex_lock(&s->lock);
-	}
-	pthread_mutex_unlock(&s->lock);
-	sign_head(s); /* what the last commits added, before stopping */
-	return NULL;
+	sign_head(arg);
 }
 
 void jg_gate_signer_poke(struct jg_gate *g, int64_t seq)
 {
 	struct jg_signer *s = g->signer;
 
-	if (!s || seq - __atomic_load_n(&s->signed_seq, __ATOMIC_ACQUIRE) <
-	                  s->every)
+	if (!s ||
+	    seq - __atomic_load_n(&s->signed_seq, __ATOMIC_ACQUIRE) < s->every)
 		return;
-	pthread_mutex_lock(&s->lock);
-	s->poked = 1;
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
+	jg_ticker_poke(s->ticker);
 }
 
 /* ---- start-up: does the trail still reach the sink's newest? ------- */
@@ -226,9 +205,9 @@ enum jg_err jg_gate_signer_start(struct jg_gate *g,
                                  size_t errlen)
 {
 	struct jg_signer *s;
-	pthread_condattr_t attr;
 
-	if (g->signer || c->every < 1 || c->interval < 1) {
+	if (g->signer || c->every < 1 || c->interval < 1 ||
+	    c->interval > INT_MAX / 1000) {
 		snprintf(err, errlen, "checkpoints: every and interval must be "
 		         "at least 1");
 		return JG_EINVAL;
@@ -240,20 +219,13 @@ enum jg_err jg_gate_signer_start(struct jg_gate *g,
 	                        .clock = c->clock};
 	if (c->sink_path)
 		check_sink(s, c->sink_path);
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	g->signer = s; /* before the thread: pokes may come at once */
-	if (pthread_create(&s->thread, NULL, run, s) != 0) {
-		g->signer = NULL;
-		pthread_cond_destroy(&s->wake);
-		pthread_mutex_destroy(&s->lock);
+	if (jg_ticker_start(c->interval * 1000, tick, s, JG_TICK_LAST,
+	                    &s->ticker) != JG_OK) {
 		free(s);
 		snprintf(err, errlen, "cannot start the checkpoint signer");
 		return JG_EINTERNAL;
 	}
+	g->signer = s; /* pokes before this find none: the interval signs */
 	return JG_OK;
 }
 
@@ -263,14 +235,8 @@ void jg_gate_signer_stop(struct jg_gate *g)
 
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->lock);
-	s->stop = 1;
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
+	jg_ticker_stop(s->ticker);
 	g->signer = NULL;
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->lock);
 	if (s->sink_fd >= 0)
 		close(s->sink_fd);
 	EVP_PKEY_free(s->key);

@@ -30,6 +30,7 @@
 #include "gate/authcache.h"
 #include "gate/index.h"
 #include "gate/internal.h"
+#include "util/ticker.h"
 
 #define SYNC_PAGE 256 /* events read per audit_walk */
 /* Grants read per grant_list page when loading: large, so that a million
@@ -275,12 +276,9 @@ void jg_gate_index_size(struct jg_gate *g, size_t *grants, size_t *bytes)
 /* ---- the background thread ------------------------------------------- */
 
 struct jg_syncer {
-	struct jg_gate *g; /* borrowed */
-	int period_ms;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake; /* on CLOCK_MONOTONIC: wall clock steps */
-	int stop;            /* under lock */
+	struct jg_gate *g;         /* borrowed */
+	int failing;               /* ticker thread only: say it once */
+	struct jg_ticker *ticker;  /* owned */
 };
 
 /* Tell the operator when steps start and stop failing (not each one). */
@@ -297,50 +295,27 @@ static void report(int *failing, enum jg_err e)
 		fprintf(stderr, "jitgate: sync of the grant index recovered\n");
 }
 
-static void *run(void *arg)
+static void step(void *arg)
 {
 	struct jg_syncer *s = arg;
-	struct timespec until;
-	int failing = 0;
 
-	pthread_mutex_lock(&s->lock);
-	while (!s->stop) {
-		pthread_mutex_unlock(&s->lock);
-		report(&failing, jg_gate_sync(s->g));
-		pthread_mutex_lock(&s->lock);
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += (long)s->period_ms * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		while (!s->stop && pthread_cond_timedwait(&s->wake, &s->lock,
-		                                          &until) == 0)
-			; /* woken early without stop: wait out the period */
-	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
+	report(&s->failing, jg_gate_sync(s->g));
 }
 
 enum jg_err jg_gate_sync_start(struct jg_gate *g, int period_ms)
 {
 	struct jg_syncer *s;
-	pthread_condattr_t attr;
+	enum jg_err e;
 
 	if (g->syncer || period_ms < 1)
 		return JG_EINVAL;
 	if (!(s = calloc(1, sizeof(*s))))
 		return JG_ENOMEM;
 	s->g = g;
-	s->period_ms = period_ms;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	if (pthread_create(&s->thread, NULL, run, s) != 0) {
-		pthread_cond_destroy(&s->wake);
-		pthread_mutex_destroy(&s->lock);
+	if ((e = jg_ticker_start(period_ms, step, s, JG_TICK_FIRST,
+	                         &s->ticker)) != JG_OK) {
 		free(s);
-		return JG_EINTERNAL;
+		return e;
 	}
 	g->syncer = s;
 	return JG_OK;
@@ -352,13 +327,7 @@ void jg_gate_sync_stop(struct jg_gate *g)
 
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->lock);
-	s->stop = 1;
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->lock);
+	jg_ticker_stop(s->ticker);
 	free(s);
 	g->syncer = NULL;
 }
