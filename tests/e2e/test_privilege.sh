@@ -16,7 +16,7 @@
 mode_of() { stat -c %a "$1" 2>/dev/null || echo missing; }
 # A serve that must be refused: like jg_run, but a server that starts
 # instead is stopped after a while (exit 124) rather than hanging here.
-try_serve() { # ARGS...
+try_serve() { # ARGS...: a serve that must be refused (on port 0: no port to collide on)
 	JG_LAST="jitgate serve $*"
 	timeout 20 "$JITGATE_BIN" serve "$@" >"$JG_TMP/out" 2>"$JG_TMP/err"
 	RC=$?
@@ -56,17 +56,17 @@ chmod 600 "$JG_TMP/connectors.yaml" # root may keep it to itself
 # --- root without --user ------------------------------------------------
 
 if [ "$AS_ROOT" = 1 ]; then
-	try_serve --listen "127.0.0.1:$(jg_random_port)" --db "$JG_TMP/r.db" \
+	try_serve --listen 127.0.0.1:0 --db "$JG_TMP/r.db" \
 		--policy "$JG_TMP/policy.yaml"
 	expect_rc "as root without --user: refused" 2
 	expect_eq "saying what to do" \
 		"jitgate: refusing to serve as root: give --user NAME (the server drops to it after binding)" "$ERR"
 	expect_eq "nothing was made" missing "$(mode_of "$JG_TMP/r.db")"
-	try_serve --listen "127.0.0.1:$(jg_random_port)" --db "$JG_TMP/r.db" \
+	try_serve --listen 127.0.0.1:0 --db "$JG_TMP/r.db" \
 		--policy "$JG_TMP/policy.yaml" --user no-such-user-jg
 	expect_rc "an unknown --user: refused" 2
 	expect_match "naming it" "^jitgate: --user no-such-user-jg: " "$ERR"
-	try_serve --listen "127.0.0.1:$(jg_random_port)" --db "$JG_TMP/r.db" \
+	try_serve --listen 127.0.0.1:0 --db "$JG_TMP/r.db" \
 		--policy "$JG_TMP/policy.yaml" --user root
 	expect_rc "--user root: refused" 2
 else
@@ -100,7 +100,7 @@ fi
 # --- a connector asking for a user of its own ------------------------------
 
 printf 'version: 1\nresources:\n  box:\n    type: command\n    program: /bin/true\n    user: root\n' >"$JG_TMP/u.yaml"
-try_serve --listen "127.0.0.1:$(jg_random_port)" --db "$JG_TMP/u.db" \
+try_serve --listen 127.0.0.1:0 --db "$JG_TMP/u.db" \
 	--policy "$JG_TMP/policy.yaml" --connectors "$JG_TMP/u.yaml" $JG_AS_USER
 expect_rc "a per-connector user: refused" 1
 expect_match "saying connectors run as the server's user" \
@@ -110,20 +110,20 @@ expect_match "saying connectors run as the server's user" \
 
 mkdir -m 770 "$JG_TMP/pol"
 cp "$JG_TMP/policy.yaml" "$JG_TMP/pol/policy.yaml"
-try_serve --listen "127.0.0.1:$(jg_random_port)" --db "$JG_TMP/s.db" \
+try_serve --listen 127.0.0.1:0 --db "$JG_TMP/s.db" \
 	--policy "$JG_TMP/pol/policy.yaml" $JG_AS_USER
 expect_rc "a policy in a group-writable directory: refused" 2
 expect_eq "naming the directory, its mode and the fix" \
 	"jitgate: policy file $JG_TMP/pol/policy.yaml: directory $JG_TMP/pol is writable by its group (mode 0770): chmod go-w $JG_TMP/pol" "$ERR"
 chmod 755 "$JG_TMP/pol"
 chmod 666 "$JG_TMP/pol/policy.yaml"
-try_serve --listen "127.0.0.1:$(jg_random_port)" --db "$JG_TMP/s.db" \
+try_serve --listen 127.0.0.1:0 --db "$JG_TMP/s.db" \
 	--policy "$JG_TMP/pol/policy.yaml" $JG_AS_USER
 expect_rc "a world-writable policy file: refused" 2
 expect_match "naming the file" "file $JG_TMP/pol/policy.yaml is writable by its group and others \(mode 0666\)" "$ERR"
 mkdir -m 777 "$JG_TMP/con"
 cp "$JG_TMP/connectors.yaml" "$JG_TMP/con/c.yaml"
-try_serve --listen "127.0.0.1:$(jg_random_port)" --db "$JG_TMP/s.db" \
+try_serve --listen 127.0.0.1:0 --db "$JG_TMP/s.db" \
 	--policy "$JG_TMP/policy.yaml" --connectors "$JG_TMP/con/c.yaml" $JG_AS_USER
 expect_rc "a connectors file in a world-writable directory: refused" 2
 expect_match "naming it" "^jitgate: connectors file $JG_TMP/con/c.yaml: directory $JG_TMP/con is writable by its group and others \(mode 0777\)" "$ERR"
@@ -261,14 +261,14 @@ jg_db_reset() {
 }
 jg_db_reset
 # $JG_TMP/admin.token is still there from the first start
-try_serve --listen "127.0.0.1:$(jg_random_port)" --db "$JG_DB_URL" \
+try_serve --listen 127.0.0.1:0 --db "$JG_DB_URL" \
 	--policy "$JG_TMP/policy.yaml" --bootstrap-token-file "$JG_TMP/admin.token" $JG_AS_USER
 expect_rc "first start with a token file already there: refused" 1
 expect_match "saying so" "cannot create the admin token file $JG_TMP/admin.token: File exists \(it must not exist yet\)" "$ERR"
 expect_eq "the old file is untouched" "$TOKEN" "$(cat "$JG_TMP/admin.token")"
 rm -f "$JG_TMP/admin.token"
 ln -s "$JG_TMP/elsewhere" "$JG_TMP/admin.token"
-try_serve --listen "127.0.0.1:$(jg_random_port)" --db "$JG_DB_URL" \
+try_serve --listen 127.0.0.1:0 --db "$JG_DB_URL" \
 	--policy "$JG_TMP/policy.yaml" --bootstrap-token-file "$JG_TMP/admin.token" $JG_AS_USER
 expect_rc "a token file that is a symbolic link: refused" 1
 expect_match "saying so" "it is a symbolic link" "$ERR"
