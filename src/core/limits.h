@@ -24,5 +24,7 @@
 #define JG_REQUEST_KEY_MAX 256  /* a stored (namespaced) idempotency key, incl. NUL */
 #define JG_LIST_MAX 500         /* page size ceiling */
 #define JG_LIST_DEFAULT 50
+#define JG_URL_MAX 512          /* an issuer or endpoint URL (incl. NUL) */
+#define JG_CLAIM_MAX 256        /* a claim's name or value, a subject, a client id (incl. NUL) */
 
 #endif

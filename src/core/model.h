@@ -48,6 +48,11 @@ struct jg_principal {
 	size_t ngroups;
 	int service; /* 1 for CI jobs, scanners and other non-humans */
 	int roles;   /* JG_ROLE_* bits */
+	/* How the person last proved who they are at the identity provider;
+	 * both 0 for a jitgate token (which proves neither), so a step-up
+	 * rule refuses it. Set from a provider session only. */
+	int64_t auth_time; /* the ID token's auth_time (or iat), seconds */
+	int mfa;           /* 1: its amr/acr said a second factor was used */
 };
 
 #define JG_ROLE_ADMIN 1   /* manage tokens, see and revoke everything */

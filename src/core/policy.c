@@ -29,6 +29,56 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
+static void maps_free(struct jg_group_map *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].from);
+		free(m[i].to);
+	}
+	free(m);
+}
+
+static void claims_free(struct jg_claim_match *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(c[i].claim);
+		free(c[i].value);
+	}
+	free(c);
+}
+
+static void identity_free(struct jg_identity *id)
+{
+	struct jg_signin *s = &id->signin;
+
+	free(s->issuer);
+	free(s->client_id);
+	free(s->client_secret_file);
+	free(s->redirect_url);
+	free(s->ca_file);
+	free(s->principal_claim);
+	free(s->groups_claim);
+	strv_free(s->scopes, s->nscopes);
+	strv_free(s->email_domains, s->nemail_domains);
+	maps_free(s->group_map, s->ngroup_map);
+	maps_free(s->role_map, s->nrole_map);
+	for (size_t i = 0; i < id->nworkload; i++) {
+		struct jg_workload_issuer *w = &id->workload[i];
+		free(w->issuer);
+		free(w->audience);
+		free(w->jwks_url);
+		free(w->ca_file);
+		for (size_t j = 0; j < w->nbindings; j++) {
+			struct jg_workload_binding *b = &w->bindings[j];
+			claims_free(b->claims, b->nclaims);
+			free(b->principal);
+			strv_free(b->groups, b->ngroups);
+		}
+		free(w->bindings);
+	}
+	free(id->workload);
+}
+
 void jg_policy_free(struct jg_policy *p)
 {
 	if (!p)
@@ -79,6 +129,7 @@ void jg_policy_free(struct jg_policy *p)
 		free(m->reason);
 	}
 	free(p->findings);
+	identity_free(&p->identity);
 	free(p);
 }
 

@@ -17,6 +17,17 @@
 #define JG_DEFAULT_MAX_DURATION (3600)      /* 1h when the policy is silent */
 #define JG_DEFAULT_REQUEST_TTL (24 * 3600)  /* 24h when the policy is silent */
 
+/*
+ * Step-up: an approver of a risky request must have signed in at the
+ * identity provider within `within` seconds and, when mfa is set, with a
+ * second factor (the ID token's amr/acr). Zero values ask nothing. Set on
+ * a rule (`step_up:`) or on a resource (`step_up:`); the stricter wins.
+ */
+struct jg_step_up {
+	int64_t within; /* seconds; 0: no freshness asked */
+	int mfa;
+};
+
 struct jg_label {
 	char *key;   /* owned */
 	char *value; /* owned */
@@ -31,6 +42,7 @@ struct jg_resource {
 	char **actions;    /* owned array of owned strings */
 	size_t nactions;
 	int line;          /* where it is defined, for messages */
+	struct jg_step_up step_up; /* asked of approvers of any rule */
 };
 
 struct jg_group {
@@ -160,7 +172,7 @@ struct jg_rule {
 	int64_t break_glass_max; /* seconds a break-glass grant may last */
 	int extensions_auto;  /* extensions granted without review */
 	int execute_auto;     /* `execute: auto`: the gateway runs it once
-	                       * approved, through the resource's connector */
+	                       * approved, through the resource's connector */	struct jg_step_up step_up; /* asked of this rule's approvers */
 };
 
 /*
@@ -182,6 +194,79 @@ struct jg_finding_map {
 	char *reason;        /* owned template; NULL: JG_FINDING_REASON */
 };
 
+/* ---- identity: the company's identity provider, workload issuers ---- */
+
+/* A claim that must hold the given value (a trailing '*' matches any
+ * rest, as in "refs/heads/release-*"). */
+struct jg_claim_match {
+	char *claim; /* owned */
+	char *value; /* owned */
+};
+
+/* A provider group name that stands for a policy group name. */
+struct jg_group_map {
+	char *from; /* owned: the provider's group name */
+	char *to;   /* owned: the policy's group name */
+};
+
+/*
+ * identity.signin: people sign in with the company's OpenID Provider.
+ * The client secret is not here: only the path of the file holding it,
+ * which the server reads (see docs/identity.md).
+ */
+struct jg_signin {
+	int enabled;              /* 1 when the section is present */
+	char *issuer;             /* owned: exact `iss`, https (http: loopback) */
+	char *client_id;          /* owned */
+	char *client_secret_file; /* owned, NULL: a public client (PKCE only) */
+	char *redirect_url;       /* owned: .../v1/auth/oidc/callback */
+	char *ca_file;            /* owned, NULL: the system's CAs */
+	char *principal_claim;    /* owned; default "email" */
+	char *groups_claim;       /* owned; default "groups" */
+	char **scopes;            /* owned; default openid email profile */
+	size_t nscopes;
+	char **email_domains;     /* owned; empty: any domain */
+	size_t nemail_domains;
+	struct jg_group_map *group_map; /* owned; unmapped groups kept as-is */
+	size_t ngroup_map;
+	struct jg_group_map *role_map;  /* owned; provider group -> role name */
+	size_t nrole_map;
+	int64_t session_ttl;      /* seconds; default 8 h */
+	int token_signin;         /* 1 (default): the dashboard also takes
+	                           * jitgate tokens; 0 turns that off */
+	int userinfo;             /* 1: groups from the userinfo endpoint when
+	                           * the ID token has none */
+};
+
+/* One binding of a workload issuer: tokens whose claims all match are
+ * principal `principal`, a service, in `groups`. First match wins. */
+struct jg_workload_binding {
+	struct jg_claim_match *claims; /* owned, nclaims > 0 */
+	size_t nclaims;
+	char *principal;               /* owned */
+	char **groups;                 /* owned */
+	size_t ngroups;
+	int line;
+};
+
+/* identity.workload[]: a trusted issuer of machine tokens (GitHub
+ * Actions, GitLab CI, Kubernetes, any OIDC issuer). */
+struct jg_workload_issuer {
+	char *issuer;   /* owned: exact `iss` */
+	char *audience; /* owned: `aud` must hold it */
+	char *jwks_url; /* owned, NULL: from the issuer's discovery document */
+	char *ca_file;  /* owned, NULL: the system's CAs */
+	struct jg_workload_binding *bindings; /* owned, in file order */
+	size_t nbindings;
+	int line;
+};
+
+struct jg_identity {
+	struct jg_signin signin;
+	struct jg_workload_issuer *workload; /* owned */
+	size_t nworkload;
+};
+
 struct jg_policy {
 	char sha256[JG_SHA256_HEX]; /* of the file's bytes */
 	struct jg_resource *resources; /* owned arrays */
@@ -192,6 +277,7 @@ struct jg_policy {
 	size_t nrules;
 	struct jg_finding_map *findings; /* in file order, first match wins */
 	size_t nfindings;
+	struct jg_identity identity; /* all zero when the file has none */
 };
 
 /* Free everything p owns, then p itself. NULL-safe. */

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "core/policy.h"
+#include "ident/ident.h"
 #include "store/store.h"
 
 struct jg_gate;
@@ -138,6 +139,51 @@ enum jg_err jg_gate_session_auth(struct jg_gate *g, const char *cookie,
 enum jg_err jg_gate_session_close(struct jg_gate *g, const char *cookie,
                                   const struct jg_principal *who,
                                   int64_t now);
+
+/* ---- sign-in through the identity provider (src/gate/signin.c) ---- */
+
+/* A browser session is a cookie plus a CSRF token; a CLI session (from
+ * `jitgate login`) is a bearer secret starting "jgs_" and needs no CSRF
+ * token (a bearer header is never sent by a browser on its own). */
+enum jg_session_kind { JG_SESSION_BROWSER, JG_SESSION_CLI };
+
+/* What jitgate needs to act as the provider's client (identity.signin). */
+struct jg_signin_client {
+	struct jg_ident_endpoints ep;
+	char client_id[JG_CLAIM_MAX];
+	char secret[JG_CLAIM_MAX];    /* "" for a public client; never logged */
+	char scopes[JG_CLAIM_MAX];    /* space-separated */
+	char redirect_url[JG_URL_MAX];
+	struct jg_ident_issuer *issuer; /* borrowed: lives as long as g */
+};
+
+/* The sign-in provider's client, endpoints discovered. JG_ENOTFOUND when
+ * the policy has no identity.signin; JG_EIDP with why when the provider's
+ * discovery document cannot be had. */
+enum jg_err jg_gate_signin_client(struct jg_gate *g, int64_t now,
+                                  struct jg_signin_client *out,
+                                  char why[JG_WHY_MAX]);
+
+/*
+ * A person signed in at the provider: verify id_token (nonce, when not
+ * NULL, must be its `nonce`), map its claims under identity.signin
+ * (principal claim, email domains, groups claim: a list or refused,
+ * group and role maps; groups from the userinfo endpoint with
+ * access_token when asked and the ID token has none), and open a session
+ * of kind: secret receives its cookie or bearer value (shown once), csrf
+ * its CSRF token (browser sessions), who the principal with auth_time
+ * and mfa. Audited as session.opened with the provider and subject; a
+ * refusal as signin.refused with its reason. JG_EAUTH with why (naming
+ * no secret) when refused; JG_EIDP when the provider cannot be reached.
+ */
+enum jg_err jg_gate_signin_finish(struct jg_gate *g, const char *id_token,
+                                  const char *access_token,
+                                  const char *nonce,
+                                  enum jg_session_kind kind, int64_t now,
+                                  char secret[JG_TOKEN_LEN],
+                                  char csrf[JG_SHA256_HEX],
+                                  struct jg_principal *who,
+                                  char why[JG_WHY_MAX]);
 
 /* ---- requests ---- */
 

@@ -289,4 +289,9 @@ int jg_ld_check_time(struct jg_ld *ld, yaml_node_t *n, void *obj);
  * resources loaded. */
 int jg_ld_findings(struct jg_ld *ld, yaml_node_t *n, void *obj);
 
+/* The `identity` map into the jg_policy obj (load_identity.c): its
+ * `signin` section (load_signin.c) and `workload` list (load_workload.c);
+ * needs the groups loaded (a group map names policy groups). */
+int jg_ld_identity(struct jg_ld *ld, yaml_node_t *n, void *obj);
+
 #endif

@@ -203,6 +203,7 @@ static const struct jg_ld_key top_keys[] = {
 	{"resources", top_resources, 0},
 	{"rules", jg_ld_rules, 0},
 	{"findings", jg_ld_findings, 0}, /* needs the resources */
+	{"identity", jg_ld_identity, 0}, /* needs the groups */
 };
 
 _Static_assert(JG_LD_NKEYS(top_keys) <= JG_LD_KEYS_MAX &&

@@ -19,6 +19,8 @@
 	X(ECSRF, 403, "csrf", "missing or wrong CSRF token")                 \
 	X(ECROSSSITE, 403, "cross-site", "cross-site request refused")       \
 	X(ESELF, 403, "self-approval", "requester cannot review own request") \
+	X(ESTEPUP, 403, "step-up-required",                                 \
+	  "a recent sign-in (with a second factor) is required")             \
 	X(ENOTFOUND, 404, "not-found", "not found")                          \
 	X(EMETHOD, 405, "method-not-allowed", "method not allowed")          \
 	X(ECONFLICT, 409, "conflict", "conflicting state")                   \
@@ -27,8 +29,11 @@
 	X(EMISMATCH, 409, "payload-mismatch", "not the approved payload")    \
 	X(ETOOBIG, 413, "payload-too-large", "input too large")              \
 	X(EMEDIA, 415, "unsupported-media-type", "the body must be JSON")   \
+	X(EPENDING, 400, "authorization-pending", "sign-in not finished yet") \
 	X(ESTORE, 503, "store-unavailable", "store or audit unavailable")    \
 	X(EBUSY, 503, "busy", "server busy")                                 \
+	X(EIDP, 502, "identity-provider-unavailable",                       \
+	  "the identity provider cannot be reached")                        \
 	X(ENOMEM, 500, "internal", "out of memory")                          \
 	X(EINTERNAL, 500, "internal", "internal error")
 
