@@ -13,8 +13,9 @@
  * reports its errors through globals.
  *
  * Never: print the token (it is only handed to the client), or read
- * anything but argv, the JITGATE_URL / JITGATE_TOKEN variables and the
- * files named on the command line.
+ * anything but argv, the JITGATE_URL / JITGATE_TOKEN variables, the
+ * files named on the command line and the session `jitgate login`
+ * stored (cmd_login.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -167,6 +168,11 @@ static const struct jg_cli_opt extend_opts[] = {
 	OPT_END,
 };
 
+static const struct jg_cli_opt login_opts[] = {
+	{"server", 0, JG_OPT_VALUE, "URL", "the jitgate server to sign in to (default --url, $JITGATE_URL, else " JG_CLI_URL_DEFAULT ")"},
+	OPT_END,
+};
+
 static const struct jg_cli_opt policy_test_opts[] = {
 	{"request", 0, JG_OPT_VALUE, "JSON", "the request: {requester, groups, service, resource, action, duration, reason, ticket, source_ip, time, finding, break_glass, payload, params}, or @FILE"},
 	OPT_END,
@@ -232,7 +238,11 @@ static const struct jg_cli_cmd commands[] = {
 	 "TOKEN|- [--jwks FILE|URL] [--skew D] [--payload TEXT | --payload-file FILE | --payload-sha256 HEX]", token_verify_opts, 1, 1},
 	{"keys", "rotate", jg_cli_cmd_keys_rotate, "make a new grant token signing key current (admin)",
 	 "", NULL, 0, 0},
-	{"whoami", NULL, jg_cli_cmd_whoami, "show who your token says you are",
+	{"whoami", NULL, jg_cli_cmd_whoami, "show who your token (or jitgate login session) says you are",
+	 "", NULL, 0, 0},
+	{"login", NULL, jg_cli_cmd_login, "sign in through the identity provider (device flow); later commands use the session",
+	 "[--server URL]", login_opts, 0, 0},
+	{"logout", NULL, jg_cli_cmd_logout, "end the session of jitgate login and delete its file",
 	 "", NULL, 0, 0},
 	{"policy", "check", jg_cli_cmd_policy_check, "validate a policy file offline; exit 1 when invalid",
 	 "FILE", NULL, 1, 1},
@@ -412,9 +422,10 @@ static const struct jg_cli_opt *find_opt(const struct jg_cli_opt *tab,
 static int set_global(struct jg_cli *cli, const struct jg_cli_opt *o,
                       const char *val, int *help)
 {
-	if (!strcmp(o->name, "url"))
+	if (!strcmp(o->name, "url")) {
 		cli->url = val;
-	else if (!strcmp(o->name, "token"))
+		cli->url_given = 1;
+	} else if (!strcmp(o->name, "token"))
 		cli->token = *val ? val : NULL;
 	else if (!strcmp(o->name, "cacert"))
 		cli->cacert = *val ? val : NULL;
@@ -804,7 +815,7 @@ int jg_cli_print(const struct jg_cli *cli, const json_t *obj)
 
 struct jg_client *jg_cli_client(struct jg_cli *cli)
 {
-	if (!cli->client &&
+	if (!cli->client && jg_cli_session_use(cli) == JG_EXIT_OK &&
 	    (cli->client = jg_client_new(cli->url, cli->token)))
 		jg_client_set_cacert(cli->client, cli->cacert);
 	return cli->client;
@@ -815,8 +826,10 @@ static void init_from_env(struct jg_cli *cli)
 	const char *v;
 
 	cli->url = JG_CLI_URL_DEFAULT;
-	if ((v = getenv("JITGATE_URL")) && *v)
+	if ((v = getenv("JITGATE_URL")) && *v) {
 		cli->url = v;
+		cli->url_given = 1;
+	}
 	if ((v = getenv("JITGATE_TOKEN")) && *v)
 		cli->token = v;
 	if ((v = getenv("JITGATE_CACERT")) && *v)
@@ -892,5 +905,6 @@ int jg_cli_main(int argc, char **argv)
 		i++;
 	rv = run_cmd(&cli, cmd, argc, argv, i, help);
 	jg_client_free(cli.client);
+	jg_cli_session_drop(&cli);
 	return rv;
 }

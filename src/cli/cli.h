@@ -32,6 +32,7 @@
 #include "util/timefmt.h"
 
 struct jg_client;
+struct jg_cli_session;
 
 enum {
 	JG_EXIT_OK = 0,
@@ -82,6 +83,9 @@ struct jg_cli {
 	                     * server's certificate; NULL: the system's */
 	int json;          /* --json: print the server's JSON */
 	struct jg_client *client; /* owned; created on first use */
+	int url_given;     /* --url or JITGATE_URL named the server */
+	struct jg_cli_session *session; /* owned: the stored session of
+	                                 * `jitgate login` in use, or NULL */
 };
 
 struct jg_cli_cmd {
@@ -190,8 +194,27 @@ void jg_cli_request_line(const json_t *req, char *buf, size_t len);
  * cancelled, 0 pending; JG_EXIT_ERR for anything else. */
 int jg_cli_state_exit(const char *state);
 
-/* The client for cli->url and cli->token, created on first call. */
+/*
+ * The client for cli->url and cli->token, created on first call. With no
+ * token given, the session stored by `jitgate login` (jg_cli_session_use)
+ * is used; NULL (said why) when it cannot be.
+ */
 struct jg_client *jg_cli_client(struct jg_cli *cli);
+
+/*
+ * cmd_login.c: when no token was given (--token, JITGATE_TOKEN), take the
+ * stored session as the token, and its server as the URL when none was
+ * named (a session is never sent to another server). JG_EXIT_OK also when
+ * there is none; JG_EXIT_ERR, said, when the file is unsafe, malformed,
+ * or the session expired ("run jitgate login").
+ */
+int jg_cli_session_use(struct jg_cli *cli);
+/* Say in obj (whoami's answer) where the credential came from: "via"
+ * the identity provider (jitgate login) and the session's expiry when
+ * the stored session is in use; nothing otherwise. */
+void jg_cli_session_describe(const struct jg_cli *cli, json_t *obj);
+/* Forget (and wipe) cli->session. */
+void jg_cli_session_drop(struct jg_cli *cli);
 
 /* Handlers, one file per group of commands. */
 /*
@@ -223,6 +246,8 @@ int jg_cli_cmd_token_fetch(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_verify(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_keys_rotate(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_whoami(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_login(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_logout(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_extend(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_exec(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_post_review(struct jg_cli *cli, const struct jg_cli_args *a);

@@ -33,6 +33,9 @@ struct jg_client {
 	long timeout; /* seconds for one whole call; 0: JG_CLIENT_TIMEOUT */
 	long last;    /* what the last call got: see jg_client_last */
 	char problem[96]; /* the last refusal's problem type, or "" */
+	int quiet;        /* keep refusals in refusal/message, unprinted */
+	json_t *refusal;  /* owned: the last refusal's problem, or NULL */
+	char message[1024]; /* the last refusal's message, or "" */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -105,7 +108,23 @@ void jg_client_free(struct jg_client *c)
 	}
 	free(c->base);
 	free(c->cacert);
+	json_decref(c->refusal);
 	free(c);
+}
+
+void jg_client_set_quiet(struct jg_client *c, int quiet)
+{
+	c->quiet = quiet;
+}
+
+const json_t *jg_client_last_refusal(const struct jg_client *c)
+{
+	return c->refusal;
+}
+
+const char *jg_client_last_message(const struct jg_client *c)
+{
+	return c->message;
 }
 
 static long status_of(CURL *h)
@@ -327,13 +346,27 @@ static int transport_error(struct jg_client *c, CURLcode rc,
 	                   c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
 }
 
-/* Print the server's refusal: the problem's detail, else its title. */
+/*
+ * Why a 401 was refused, for the person: a session from `jitgate login`
+ * that the server no longer takes, or no credential at all.
+ */
+static const char *auth_hint(const struct jg_client *c)
+{
+	if (!c->token)
+		return " (run jitgate login, or set JITGATE_TOKEN)";
+	if (strncmp(c->token, "jgs_", 4) == 0)
+		return "; the session from jitgate login is no longer valid: "
+		       "run jitgate login";
+	return "";
+}
+
+/* The server's refusal: the problem's detail, else its title; printed,
+ * or kept when quiet. */
 static int status_error(struct jg_client *c, long code, const struct resp *r)
 {
 	json_t *p = r->len ? json_loadb(r->data, r->len, 0, NULL) : NULL;
 	const char *msg = jg_json_str(p, "detail");
-	char clean[1024];
-	int rv;
+	char clean[900];
 
 	const char *type = jg_json_str(p, "type");
 	snprintf(c->problem, sizeof(c->problem), "%s", type ? type : "");
@@ -341,16 +374,14 @@ static int status_error(struct jg_client *c, long code, const struct resp *r)
 		msg = jg_json_str(p, "title");
 	if (msg && *msg) {
 		jg_out_clean(msg, clean, sizeof(clean), 0);
-		if (code == 401 && !c->token)
-			rv = jg_cli_fail("%s (set JITGATE_TOKEN or pass --token)",
-			                 clean);
-		else
-			rv = jg_cli_fail("%s", clean);
+		snprintf(c->message, sizeof(c->message), "%s%s", clean,
+		         code == 401 ? auth_hint(c) : "");
 	} else {
-		rv = jg_cli_fail("%s answered HTTP %ld", c->base, code);
+		snprintf(c->message, sizeof(c->message), "%s answered HTTP %ld",
+		         c->base, code);
 	}
-	json_decref(p);
-	return rv;
+	c->refusal = p;
+	return c->quiet ? JG_EXIT_ERR : jg_cli_fail("%s", c->message);
 }
 
 /*
@@ -369,6 +400,9 @@ static int perform(struct jg_client *c, const char *method, const char *path,
 
 	c->last = JG_CLIENT_UNSENT;
 	c->problem[0] = '\0';
+	c->message[0] = '\0';
+	json_decref(c->refusal);
+	c->refusal = NULL;
 	if (!url)
 		return jg_cli_fail("invalid server URL '%s'", c->base);
 	/* "Expect:" off: no 100-continue round trip for bodies over 1 KiB. */

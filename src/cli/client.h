@@ -68,6 +68,18 @@ long jg_client_last(const struct jg_client *c);
 /* The problem `type` of the last call's refusal, or "" (borrowed). */
 const char *jg_client_last_problem(const struct jg_client *c);
 
+/*
+ * Quiet (1): a refusal by the server is not printed but kept, for a
+ * caller to whom some refusals are an answer (`jitgate login` polling:
+ * "not approved yet"). Transport errors are printed either way.
+ */
+void jg_client_set_quiet(struct jg_client *c, int quiet);
+/* The last call's refusal: its problem JSON (borrowed until the next
+ * call; NULL when none or not JSON) and the one-line message printed, or
+ * kept when quiet ("" when none). */
+const json_t *jg_client_last_refusal(const struct jg_client *c);
+const char *jg_client_last_message(const struct jg_client *c);
+
 /* GET path and copy a 2xx body to `f` as it arrives, without a bound. */
 int jg_client_stream(struct jg_client *c, const char *path,
                      const struct jg_kv *query, FILE *f);

@@ -197,6 +197,7 @@ int jg_cli_cmd_whoami(struct jg_cli *cli, const struct jg_cli_args *a)
 	if ((rv = jg_client_call(jg_cli_client(cli), "GET", "/v1/whoami", NULL,
 	                         NULL, &me)))
 		return rv;
+	jg_cli_session_describe(cli, me);
 	rv = jg_cli_print(cli, me);
 	json_decref(me);
 	return rv;

@@ -47,6 +47,11 @@ void jg_api_session_open(struct jg_ex *ex);
 void jg_api_session_get(struct jg_ex *ex);
 void jg_api_session_close(struct jg_ex *ex);
 
+/* api_device.c: `jitgate login` (device flow) and logout */
+void jg_api_device_start(struct jg_ex *ex);
+void jg_api_device_token(struct jg_ex *ex);
+void jg_api_session_delete(struct jg_ex *ex);
+
 /* static.c: the embedded dashboard */
 void jg_api_static(struct jg_ex *ex);
 
