@@ -323,7 +323,10 @@ static void finish(struct jg_ex *ex, const json_t *tokens)
 		jg_ex_fail(ex, e, why);
 		return;
 	}
-	jg_time_format(ex->now + JG_SESSION_TTL, exp);
+	/* the session lives identity.signin.session_ttl (signin.c) */
+	jg_time_format(ex->now +
+	               jg_gate_policy(ex->gate)->identity.signin.session_ttl,
+	               exp);
 	o = json_pack("{s:s,s:s,s:o}", "session_token", secret, "expires_at",
 	              exp, "principal", jg_render_principal(&who));
 	OPENSSL_cleanse(secret, sizeof(secret));
