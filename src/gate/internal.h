@@ -88,6 +88,19 @@ int jg_gate_sees_all(const struct jg_principal *who); /* admin, auditor */
 int jg_gate_reviews(const struct jg_gate *g, const struct jg_principal *who,
                     const struct jg_request *r);
 
+/* ---- step-up (stepup.c) ---- */
+
+/* What approving r asks of the approver: the stricter of its rule's and
+ * its resource's step_up in policy p (zero: nothing). */
+struct jg_step_up jg_gate_step_up_of(const struct jg_policy *p,
+                                     const struct jg_request *r);
+
+/* JG_OK when who meets s at now; else JG_ESTEPUP with why saying what is
+ * missing (a jitgate token, auth_time 0, never meets a step-up). */
+enum jg_err jg_gate_step_up_check(const struct jg_step_up *s,
+                                  const struct jg_principal *who,
+                                  int64_t now, char why[JG_WHY_MAX]);
+
 /* Inside a transaction: the valid token behind a presented secret;
  * JG_EAUTH when unknown, revoked or expired at now. */
 enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,

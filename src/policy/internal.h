@@ -294,4 +294,12 @@ int jg_ld_findings(struct jg_ld *ld, yaml_node_t *n, void *obj);
  * needs the groups loaded (a group map names policy groups). */
 int jg_ld_identity(struct jg_ld *ld, yaml_node_t *n, void *obj);
 
+/* `identity.signin` into the jg_identity obj (load_signin.c): URLs,
+ * claims, group and role maps (needs the groups), defaults filled in. */
+int jg_ld_signin(struct jg_ld *ld, yaml_node_t *n, void *obj);
+
+/* A `step_up` map ({within: 10m, mfa: true}) into the jg_step_up obj
+ * (load_rules.c), on rules and on resources. */
+int jg_ld_step_up(struct jg_ld *ld, yaml_node_t *n, void *obj);
+
 #endif

@@ -22,6 +22,7 @@
  *                   severity, rate
  *   load_time.c     the time check: windows and time zones
  *   load_findings.c the `findings` list (docs/findings.md)
+ *   load_identity.c the `identity` section; load_signin.c its `signin`
  */
 #include <errno.h>
 #include <stdio.h>
@@ -93,10 +94,16 @@ static int res_actions(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	                       &r->nactions);
 }
 
+static int res_step_up(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	return jg_ld_step_up(ld, n, &((struct jg_resource *)obj)->step_up);
+}
+
 static const struct jg_ld_key resource_keys[] = {
 	{"labels", res_labels, 0},
 	{"sensitivity", res_sensitivity, 0},
 	{"actions", res_actions, 1},
+	{"step_up", res_step_up, 0},
 };
 
 /* ---- the top level ----------------------------------------------------- */

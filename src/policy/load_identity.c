@@ -19,7 +19,7 @@ static int not_yet(struct jg_ld *ld, yaml_node_t *n, void *obj)
 
 /* Each section adds its row here. */
 static const struct jg_ld_key identity_keys[] = {
-	{"signin", not_yet, 0},
+	{"signin", jg_ld_signin, 0},
 	{"workload", not_yet, 0},
 };
 

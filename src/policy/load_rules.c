@@ -322,12 +322,54 @@ static int rule_execute(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	return 0;
 }
 
+/* ---- step-up (rules and resources) ---- */
+
+static int su_within(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	struct jg_step_up *s = obj;
+
+	if (jg_ld_get_duration(ld, n, "within", &s->within))
+		return -1;
+	if (s->within < 60)
+		return jg_ld_fail(ld, n, "'within' must be at least 1m");
+	return 0;
+}
+
+static int su_mfa(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	return jg_ld_get_bool(ld, n, "'mfa'", &((struct jg_step_up *)obj)->mfa);
+}
+
+static const struct jg_ld_key step_up_keys[] = {
+	{"within", su_within, 0},
+	{"mfa", su_mfa, 0},
+};
+
+int jg_ld_step_up(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	struct jg_step_up *s = obj;
+
+	if (jg_ld_walk_under(ld, n, "'step_up'", " step_up", step_up_keys,
+	                     JG_LD_NKEYS(step_up_keys), s))
+		return -1;
+	if (!s->within && !s->mfa)
+		return jg_ld_fail(ld, n,
+		                  "'step_up' asks nothing (give 'within', or "
+		                  "'mfa: true')");
+	return 0;
+}
+
+static int rule_step_up(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	return jg_ld_step_up(ld, n, &((struct jg_rule *)obj)->step_up);
+}
+
 /* ---- the rule ----------------------------------------------------------- */
 
 /* In load order: break_glass needs max_duration. */
 enum { RK_NAME, RK_MATCH, RK_CHECKS, RK_DECISION, RK_STEPS,
        RK_MAX_DURATION, RK_REQUEST_TTL, RK_BREAK_GLASS, RK_EXTENSIONS,
-       RK_EXECUTE, RK_N };
+       RK_EXECUTE, RK_STEP_UP, RK_N };
 
 static const struct jg_ld_key rule_keys[RK_N] = {
 	[RK_NAME] = {"name", rule_name, 1},
@@ -340,6 +382,7 @@ static const struct jg_ld_key rule_keys[RK_N] = {
 	[RK_BREAK_GLASS] = {"break_glass", rule_break_glass, 0},
 	[RK_EXTENSIONS] = {"extensions", rule_extensions, 0},
 	[RK_EXECUTE] = {"execute", rule_execute, 0},
+	[RK_STEP_UP] = {"step_up", rule_step_up, 0},
 };
 
 _Static_assert(RK_N <= JG_LD_KEYS_MAX &&

@@ -1,0 +1,402 @@
+/*
+ * test_signin.c - people's sign-in through the identity provider: the
+ * policy's identity.signin section and step_up keys (loader, file:line
+ * errors, defaults); step-up in the review use case (SQLite, and
+ * PostgreSQL when JITGATE_TEST_PG is set).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/policy.h"
+#include "gate/gate.h"
+#include "policy/load.h"
+#include "store/store.h"
+#include "testdb.h"
+
+#define T0 1800000000LL
+
+#define HEAD                                                               \
+	"version: 1\n"                                                     \
+	"groups:\n"                                                        \
+	"  dba: {members: []}\n"                                           \
+	"  security: {members: []}\n"                                      \
+	"resources:\n"                                                     \
+	"  db: {actions: [write], step_up: {mfa: true}}\n"                 \
+	"rules:\n"                                                         \
+	"  - name: db\n"                                                   \
+	"    match: {resource: db}\n"                                      \
+	"    steps: [{group: security, count: 1}]\n"                       \
+	"    step_up: {within: 10m, mfa: true}\n"
+
+/* line 12 is the first after HEAD */
+#define SIGNIN                                                             \
+	"identity:\n"                                                      \
+	"  signin:\n"                                                      \
+	"    issuer: http://127.0.0.1:9000\n"                              \
+	"    client_id: jitgate\n"                                         \
+	"    redirect_url: http://127.0.0.1:8080/v1/auth/oidc/callback\n"
+
+static struct jg_policy *load(const char *yaml, char *err, size_t len)
+{
+	struct jg_policy *p = NULL;
+
+	err[0] = '\0';
+	jg_policy_parse("signin.yaml", yaml, strlen(yaml), &p, err, len);
+	return p;
+}
+
+/* The policy HEAD + SIGNIN + extra is refused with a message holding
+ * `want` (which names the file and line). */
+static void refused(const char *extra, const char *want)
+{
+	char yaml[4096], err[512];
+	struct jg_policy *p;
+
+	snprintf(yaml, sizeof(yaml), "%s%s%s", HEAD, SIGNIN, extra);
+	p = load(yaml, err, sizeof(err));
+	if (p) {
+		jg_policy_free(p);
+		fail_msg("accepted: %s", extra);
+	}
+	if (!strstr(err, want))
+		fail_msg("message '%s', expected '%s'", err, want);
+}
+
+static void signin_defaults(void **state)
+{
+	char err[512];
+	struct jg_policy *p;
+	const struct jg_signin *s;
+
+	(void)state;
+	p = load(HEAD SIGNIN, err, sizeof(err));
+	if (!p)
+		fail_msg("refused: %s", err);
+	s = &p->identity.signin;
+	assert_true(s->enabled);
+	assert_string_equal(s->issuer, "http://127.0.0.1:9000");
+	assert_string_equal(s->client_id, "jitgate");
+	assert_null(s->client_secret_file);
+	assert_string_equal(s->principal_claim, "email");
+	assert_string_equal(s->groups_claim, "groups");
+	assert_int_equal(s->nscopes, 3);
+	assert_string_equal(s->scopes[0], "openid");
+	assert_int_equal(s->session_ttl, 8 * 3600);
+	assert_true(s->token_signin);
+	assert_false(s->userinfo);
+	assert_int_equal(p->rules[0].step_up.within, 600);
+	assert_true(p->rules[0].step_up.mfa);
+	assert_int_equal(p->resources[0].step_up.within, 0);
+	assert_true(p->resources[0].step_up.mfa);
+	jg_policy_free(p);
+}
+
+static void signin_everything(void **state)
+{
+	char err[512];
+	struct jg_policy *p;
+	const struct jg_signin *s;
+
+	(void)state;
+	p = load(HEAD SIGNIN
+	         "    client_secret_file: /etc/jitgate/oidc.secret\n"
+	         "    ca_file: /etc/ssl/corp.pem\n"
+	         "    principal_claim: preferred_username\n"
+	         "    groups_claim: https://example.com/groups\n"
+	         "    scopes: [openid, email, groups]\n"
+	         "    email_domains: [example.com, example.org]\n"
+	         "    group_map: {\"Database Admins\": dba}\n"
+	         "    role_map: {jitgate-admins: admin, audit: auditor}\n"
+	         "    session_ttl: 1h\n"
+	         "    token_signin: false\n"
+	         "    userinfo: true\n",
+	         err, sizeof(err));
+	if (!p)
+		fail_msg("refused: %s", err);
+	s = &p->identity.signin;
+	assert_string_equal(s->client_secret_file, "/etc/jitgate/oidc.secret");
+	assert_string_equal(s->principal_claim, "preferred_username");
+	assert_string_equal(s->groups_claim, "https://example.com/groups");
+	assert_int_equal(s->nscopes, 3);
+	assert_int_equal(s->nemail_domains, 2);
+	assert_int_equal(s->ngroup_map, 1);
+	assert_string_equal(s->group_map[0].from, "Database Admins");
+	assert_string_equal(s->group_map[0].to, "dba");
+	assert_int_equal(s->nrole_map, 2);
+	assert_string_equal(s->role_map[1].to, "auditor");
+	assert_int_equal(s->session_ttl, 3600);
+	assert_false(s->token_signin);
+	assert_true(s->userinfo);
+	jg_policy_free(p);
+}
+
+static void signin_refusals(void **state)
+{
+	char yaml[1024], err[512];
+	struct jg_policy *p;
+
+	(void)state;
+	refused("    client_secret: hunter2\n",
+	        "signin.yaml:17: identity.signin: unknown key 'client_secret'");
+	refused("    group_map: {Admins: nobody}\n",
+	        "signin.yaml:17: identity.signin: group 'nobody' is not defined");
+	refused("    role_map: {Admins: root}\n",
+	        "signin.yaml:17: identity.signin: role 'root' is not one of");
+	refused("    scopes: [email]\n",
+	        "signin.yaml:17: identity.signin: 'scopes' must hold openid");
+	refused("    session_ttl: 10s\n", "signin.yaml:17:");
+	refused("    client_secret_file: oidc.secret\n",
+	        "must be an absolute path");
+	refused("    groups_claim: \"a b\"\n", "is not a claim name");
+	refused("    token_signin: maybe\n", "is not true or false");
+	/* a plain-http issuer off loopback, a wrong callback path */
+	snprintf(yaml, sizeof(yaml),
+	         "%sidentity:\n  signin:\n    issuer: http://login.example.com\n"
+	         "    client_id: j\n"
+	         "    redirect_url: https://j.example.com/v1/auth/oidc/callback\n",
+	         HEAD);
+	assert_null(p = load(yaml, err, sizeof(err)));
+	assert_non_null(strstr(err, "signin.yaml:14: identity.signin: 'issuer' "
+	                            "'http://login.example.com' must be an https URL"));
+	snprintf(yaml, sizeof(yaml),
+	         "%sidentity:\n  signin:\n    issuer: https://login.example.com\n"
+	         "    client_id: j\n"
+	         "    redirect_url: https://j.example.com/callback\n",
+	         HEAD);
+	assert_null(p = load(yaml, err, sizeof(err)));
+	assert_non_null(strstr(err, "signin.yaml:16:"));
+	assert_non_null(strstr(err, "must end with /v1/auth/oidc/callback"));
+	/* required keys */
+	snprintf(yaml, sizeof(yaml),
+	         "%sidentity:\n  signin:\n    issuer: https://login.example.com\n",
+	         HEAD);
+	assert_null(p = load(yaml, err, sizeof(err)));
+	assert_non_null(strstr(err, "client_id"));
+}
+
+static void step_up_refusals(void **state)
+{
+	char err[512];
+	struct jg_policy *p;
+
+	(void)state;
+	p = load("version: 1\nresources:\n  db: {actions: [w], step_up: {}}\n",
+	         err, sizeof(err));
+	assert_null(p);
+	assert_non_null(strstr(err, "signin.yaml:3: resource 'db': 'step_up' "
+	                            "asks nothing"));
+	p = load("version: 1\nresources:\n  db: {actions: [w]}\nrules:\n"
+	         "  - name: r\n    match: {resource: db}\n    decision: auto\n"
+	         "    step_up: {within: 10m, mfa: yes}\n",
+	         err, sizeof(err));
+	assert_null(p);
+	assert_non_null(strstr(err, "signin.yaml:8: rule 'r' step_up: 'mfa' "
+	                            "'yes' is not true or false"));
+	p = load("version: 1\nresources:\n  db: {actions: [w]}\nrules:\n"
+	         "  - name: r\n    match: {resource: db}\n    decision: auto\n"
+	         "    step_up: {within: 5s}\n",
+	         err, sizeof(err));
+	assert_null(p);
+	assert_non_null(strstr(err, "'within' must be at least 1m"));
+}
+
+/* ---- step-up in the review use case ------------------------------------ */
+
+/* risky: the rule asks 10m with MFA; calm: the resource asks 1h; plain:
+ * nothing asked. */
+static const char gate_policy[] =
+	"version: 1\n"
+	"groups:\n"
+	"  security: {members: [tok]}\n"
+	"resources:\n"
+	"  db: {actions: [write, read]}\n"
+	"  calm: {actions: [write], step_up: {within: 1h}}\n"
+	"  plain: {actions: [write]}\n"
+	"rules:\n"
+	"  - name: risky\n"
+	"    match: {resource: db, action: write}\n"
+	"    steps: [{group: security, count: 1}]\n"
+	"    step_up: {within: 10m, mfa: true}\n"
+	"  - name: calm\n"
+	"    match: {resource: calm}\n"
+	"    steps: [{group: security, count: 1}]\n"
+	"    step_up: {within: 2h}\n"
+	"  - name: plain\n"
+	"    match: {resource: plain}\n"
+	"    steps: [{group: security, count: 1}]\n";
+
+struct fx {
+	char path[TDB_NAME_MAX];
+	struct jg_store *st;
+	struct jg_gate *g;
+};
+
+static int gate_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[512] = "";
+	struct jg_policy *p = load(gate_policy, err, sizeof(err));
+
+	if (!f || !p) {
+		print_error("setup: %s\n", err);
+		return -1;
+	}
+	tdb_new(f->path);
+	if (jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
+	    jg_gate_new(f->st, p, NULL, &f->g) != JG_OK) {
+		print_error("setup: %s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int gate_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	jg_gate_free(f->g);
+	jg_store_close(f->st);
+	tdb_remove(f->path);
+	free(f);
+	return 0;
+}
+
+static struct jg_principal person(const char *name, int64_t auth_time,
+                                  int mfa)
+{
+	struct jg_principal p = {.ngroups = 1, .auth_time = auth_time,
+	                         .mfa = mfa};
+
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	snprintf(p.groups[0], sizeof(p.groups[0]), "security");
+	return p;
+}
+
+/* A new pending request on resource res, action act, by alice. */
+static void ask(struct fx *f, const char *res, const char *act,
+                char id[JG_ID_LEN])
+{
+	struct jg_principal alice = person("alice", 0, 0);
+	struct jg_new_request in = {.resource = res, .action = act,
+	                            .reason = "INC-1"};
+	struct jg_request_view v;
+	char why[JG_WHY_MAX] = "";
+
+	if (jg_gate_request_create(f->g, &alice, &in, T0, &v, why) != JG_OK)
+		fail_msg("create: %s", why);
+	assert_int_equal(v.req.state, JG_REQ_PENDING);
+	memcpy(id, v.req.id, JG_ID_LEN);
+	jg_request_view_clear(&v);
+}
+
+/* who approves id at now: the result, why filled. */
+static enum jg_err approve(struct fx *f, const struct jg_principal *who,
+                           const char *id, int64_t now, char why[JG_WHY_MAX])
+{
+	struct jg_request_view v;
+	enum jg_err e;
+
+	why[0] = '\0';
+	e = jg_gate_review(f->g, who, id, 1, NULL, now, &v, why);
+	if (e == JG_OK) {
+		assert_int_equal(v.req.state, JG_REQ_APPROVED);
+		jg_request_view_clear(&v);
+	}
+	return e;
+}
+
+static void expect_step_up(struct fx *f, const struct jg_principal *who,
+                           const char *id, int64_t now, const char *want)
+{
+	char why[JG_WHY_MAX];
+
+	assert_int_equal(approve(f, who, id, now, why), JG_ESTEPUP);
+	if (!strstr(why, want))
+		fail_msg("why '%s', expected '%s'", why, want);
+}
+
+static void step_up_refuses_then_allows(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal tok = person("tok", 0, 0);
+	struct jg_principal stale_mfa = person("carol", T0 - 11 * 60, 1);
+	struct jg_principal fresh_pwd = person("bob", T0 - 60, 0);
+	struct jg_principal fresh_mfa = person("carol", T0 - 60, 1);
+	struct jg_request_view v;
+	char id[JG_ID_LEN], why[JG_WHY_MAX];
+
+	ask(f, "db", "write", id);
+	/* a jitgate token proves no sign-in at all */
+	expect_step_up(f, &tok, id, T0, "'tok' signed in with a jitgate token");
+	expect_step_up(f, &stale_mfa, id, T0, "signed in too long ago");
+	expect_step_up(f, &fresh_pwd, id, T0, "without a second factor");
+	expect_step_up(f, &fresh_pwd, id, T0, "within the last 10m with a "
+	                                      "second factor (MFA)");
+	/* nothing was recorded by the refusals */
+	assert_int_equal(jg_gate_request_get(f->g, &tok, id, &v, why), JG_OK);
+	assert_int_equal(v.nreviews, 0);
+	assert_int_equal(v.req.state, JG_REQ_PENDING);
+	jg_request_view_clear(&v);
+	/* fresh with MFA: approved */
+	if (approve(f, &fresh_mfa, id, T0, why) != JG_OK)
+		fail_msg("refused: %s", why);
+}
+
+static void step_up_stricter_of_rule_and_resource(void **state)
+{
+	struct fx *f = *state;
+	/* the rule asks 2h, the resource 1h: 1h holds */
+	struct jg_principal ninety = person("bob", T0 - 90 * 60, 1);
+	struct jg_principal half = person("bob", T0 - 30 * 60, 0);
+	struct jg_principal tok = person("tok", 0, 0);
+	struct jg_request_view v;
+	char id[JG_ID_LEN], why[JG_WHY_MAX];
+
+	ask(f, "calm", "write", id);
+	expect_step_up(f, &ninety, id, T0, "within the last 1h");
+	if (approve(f, &half, id, T0, why) != JG_OK)
+		fail_msg("refused: %s", why);
+	/* no step-up asked: a token approves */
+	ask(f, "plain", "write", id);
+	if (approve(f, &tok, id, T0, why) != JG_OK)
+		fail_msg("refused: %s", why);
+	/* a token may still deny a step-up request */
+	ask(f, "db", "write", id);
+	assert_int_equal(jg_gate_review(f->g, &tok, id, 0, NULL, T0, &v, why),
+	                 JG_OK);
+	assert_int_equal(v.req.state, JG_REQ_DENIED);
+	jg_request_view_clear(&v);
+}
+
+#define G(fn) cmocka_unit_test_setup_teardown(fn, gate_setup, gate_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(signin_defaults),
+		cmocka_unit_test(signin_everything),
+		cmocka_unit_test(signin_refusals),
+		cmocka_unit_test(step_up_refusals),
+	};
+	const struct CMUnitTest gate[] = {
+		G(step_up_refuses_then_allows),
+		G(step_up_stricter_of_rule_and_resource),
+	};
+	int rc = cmocka_run_group_tests_name("signin policy", pure, NULL, NULL);
+
+	rc += cmocka_run_group_tests_name("step-up on sqlite", gate, NULL,
+	                                  NULL);
+	if (tdb_pg_base())
+		rc += cmocka_run_group_tests_name("step-up on postgres", gate,
+		                                  tdb_pg_group_setup,
+		                                  tdb_pg_group_teardown);
+	return rc;
+}
