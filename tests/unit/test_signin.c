@@ -1,8 +1,11 @@
 /*
  * test_signin.c - people's sign-in through the identity provider: the
  * policy's identity.signin section and step_up keys (loader, file:line
- * errors, defaults); step-up in the review use case (SQLite, and
- * PostgreSQL when JITGATE_TEST_PG is set).
+ * errors, defaults); an ID token's claims to a person (principal, email
+ * domain, groups a list or refused, group and role maps, auth_time, MFA
+ * from amr/acr); pending sign-ins (single use, bound to a browser,
+ * expiring); step-up in the review use case (SQLite, and PostgreSQL when
+ * JITGATE_TEST_PG is set).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +19,7 @@
 
 #include "core/policy.h"
 #include "gate/gate.h"
+#include "gate/internal.h" /* the claims mapping, below the gate's API */
 #include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
@@ -207,6 +211,151 @@ static void step_up_refusals(void **state)
 	assert_non_null(strstr(err, "'within' must be at least 1m"));
 }
 
+/* ---- claims to a person ------------------------------------------------ */
+
+static struct jg_policy *claims_policy(void)
+{
+	char err[512];
+	struct jg_policy *p = load(HEAD SIGNIN
+	                           "    email_domains: [example.com]\n"
+	                           "    group_map: {\"DB Admins\": dba}\n"
+	                           "    role_map: {jg-admins: admin}\n",
+	                           err, sizeof(err));
+	if (!p)
+		fail_msg("refused: %s", err);
+	return p;
+}
+
+/* The claims (JSON text) under claims_policy: the result, s and why. */
+static enum jg_err person_of(const char *text, struct jg_session *s,
+                             char why[JG_WHY_MAX])
+{
+	struct jg_policy *p = claims_policy();
+	json_t *c = json_loads(text, 0, NULL);
+	enum jg_err e;
+
+	if (!c)
+		fail_msg("test JSON: %s", text);
+	memset(s, 0, sizeof(*s));
+	why[0] = '\0';
+	e = jg_gate_signin_person(p, c, s, why);
+	json_decref(c);
+	jg_policy_free(p);
+	return e;
+}
+
+static void claims_mapped(void **state)
+{
+	struct jg_session s;
+	char why[JG_WHY_MAX];
+
+	(void)state;
+	assert_int_equal(person_of("{\"sub\":\"u1\",\"iss\":\"http://op\","
+	                           "\"email\":\"a@Example.COM\",\"auth_time\":"
+	                           "1700000000,\"amr\":[\"pwd\",\"otp\"],"
+	                           "\"groups\":[\"DB Admins\",\"security\","
+	                           "\"jg-admins\",\"unknown group\","
+	                           "\"security\"]}",
+	                           &s, why),
+	                 JG_OK);
+	assert_string_equal(s.who.name, "a@Example.COM");
+	assert_string_equal(s.subject, "u1");
+	assert_string_equal(s.issuer, "http://op");
+	assert_int_equal(s.who.auth_time, 1700000000);
+	assert_true(s.who.mfa);
+	/* mapped, kept when the policy defines it, once each */
+	assert_int_equal(s.who.ngroups, 2);
+	assert_string_equal(s.who.groups[0], "dba");
+	assert_string_equal(s.who.groups[1], "security");
+	assert_int_equal(s.who.roles, JG_ROLE_ADMIN);
+	/* no second factor; auth_time from iat when absent; acr mfa */
+	assert_int_equal(person_of("{\"sub\":\"u\",\"email\":\"b@example.com\","
+	                           "\"iat\":5,\"amr\":[\"pwd\"]}",
+	                           &s, why),
+	                 JG_OK);
+	assert_false(s.who.mfa);
+	assert_int_equal(s.who.auth_time, 5);
+	assert_int_equal(s.who.ngroups, 0);
+	assert_int_equal(person_of("{\"sub\":\"u\",\"email\":\"b@example.com\","
+	                           "\"iat\":5,\"acr\":\"mfa\"}",
+	                           &s, why),
+	                 JG_OK);
+	assert_true(s.who.mfa);
+}
+
+static void claims_refused(void **state)
+{
+	static const struct {
+		const char *claims, *why;
+	} bad[] = {
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\",\"iat\":5,"
+		 "\"groups\":\"dba\"}", "the groups claim 'groups' is not a list"},
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\",\"iat\":5,"
+		 "\"groups\":[\"dba\",7]}", "holds something other than group"},
+		{"{\"sub\":\"u\",\"email\":\"a@evil.example\",\"iat\":5}",
+		 "email domain 'evil.example' may not sign in"},
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\",\"iat\":5,"
+		 "\"email_verified\":false}", "not verified the email"},
+		{"{\"email\":\"a@example.com\",\"iat\":5}", "no usable subject"},
+		{"{\"sub\":\"u\",\"email\":\"a b@example.com\",\"iat\":5}",
+		 "does not hold a usable principal name"},
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\"}",
+		 "neither auth_time nor iat"},
+	};
+	struct jg_session s;
+	char why[JG_WHY_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(person_of(bad[i].claims, &s, why), JG_EAUTH);
+		if (!strstr(why, bad[i].why))
+			fail_msg("%s: why '%s', expected '%s'", bad[i].claims,
+			         why, bad[i].why);
+	}
+}
+
+/* ---- pending sign-ins --------------------------------------------------- */
+
+static void pending_single_use_and_bound(void **state)
+{
+	struct jg_policy *p = claims_policy();
+	struct jg_gate *g = NULL;
+	struct jg_signin_start a, b, got;
+	char why[JG_WHY_MAX];
+
+	(void)state;
+	assert_int_equal(jg_gate_new(NULL, p, NULL, &g), JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, "/#/inbox", T0, &a), JG_OK);
+	assert_int_equal(strlen(a.verifier), 43);
+	assert_int_equal(strlen(a.challenge), 43);
+	assert_string_not_equal(a.state, a.nonce);
+	/* another browser's cookie: refused, and the state is burnt */
+	assert_int_equal(jg_gate_signin_begin(g, NULL, T0, &b), JG_OK);
+	assert_int_equal(jg_gate_signin_take(g, b.state, a.bind, T0, &got, why),
+	                 JG_EAUTH);
+	assert_non_null(strstr(why, "another browser"));
+	assert_int_equal(jg_gate_signin_take(g, b.state, b.bind, T0, &got, why),
+	                 JG_EAUTH);
+	assert_non_null(strstr(why, "unknown or was already used"));
+	/* the right browser, once */
+	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind, T0 + 1, &got,
+	                                     why),
+	                 JG_OK);
+	assert_string_equal(got.nonce, a.nonce);
+	assert_string_equal(got.verifier, a.verifier);
+	assert_string_equal(got.next, "/#/inbox");
+	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind, T0 + 1, &got,
+	                                     why),
+	                 JG_EAUTH);
+	/* too late */
+	assert_int_equal(jg_gate_signin_begin(g, NULL, T0, &a), JG_OK);
+	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind,
+	                                     T0 + JG_LOGIN_TTL, &got, why),
+	                 JG_EAUTH);
+	assert_non_null(strstr(why, "took longer"));
+	jg_gate_free(g);
+}
+
 /* ---- step-up in the review use case ------------------------------------ */
 
 /* risky: the rule asks 10m with MFA; calm: the resource asks 1h; plain:
@@ -385,6 +534,9 @@ int main(void)
 		cmocka_unit_test(signin_everything),
 		cmocka_unit_test(signin_refusals),
 		cmocka_unit_test(step_up_refusals),
+		cmocka_unit_test(claims_mapped),
+		cmocka_unit_test(claims_refused),
+		cmocka_unit_test(pending_single_use_and_bound),
 	};
 	const struct CMUnitTest gate[] = {
 		G(step_up_refuses_then_allows),
