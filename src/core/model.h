@@ -169,10 +169,17 @@ int jg_token_stale(const struct jg_token *t, int64_t now, int64_t stale);
 /* A dashboard session: the cookie's SHA-256, never the cookie itself. */
 struct jg_session {
 	char digest[JG_SHA256_HEX];
-	char token_id[JG_ID_LEN]; /* the token it was opened with */
+	char token_id[JG_ID_LEN]; /* the token it was opened with; "" for a
+	                           * person signed in at the identity provider */
 	char csrf[JG_SHA256_HEX]; /* sent back in X-CSRF-Token on writes */
 	int64_t created_at;
 	int64_t expires_at;
+	/* A person's session (token_id ""): who, as the provider said at
+	 * sign-in (name, groups, roles, auth_time, mfa), and where from. */
+	int cli;                     /* 1: a CLI session ("jgs_" bearer) */
+	struct jg_principal who;
+	char issuer[JG_URL_MAX];
+	char subject[JG_CLAIM_MAX];
 };
 
 /* One notification on its way to one target (the durable outbox). */

@@ -33,6 +33,11 @@ enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
 	pthread_mutex_init(&g->sync_lock, NULL);
 	pthread_mutex_init(&g->reload_lock, NULL);
 	*out = g;
+	if (jg_gate_signin_init(g) != JG_OK) {
+		jg_gate_free(g);
+		*out = NULL;
+		return JG_ENOMEM;
+	}
 	return JG_OK;
 }
 
@@ -44,6 +49,7 @@ void jg_gate_free(struct jg_gate *g)
 	jg_gate_sync_stop(g);
 	jg_index_free(g->index);
 	jg_authcache_free(g->auth);
+	jg_gate_signin_free(g);
 	pthread_mutex_destroy(&g->sync_lock);
 	pthread_mutex_destroy(&g->reload_lock);
 	jg_policy_free(g->policy);
@@ -219,6 +225,8 @@ enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
 	uint64_t gen;
 	enum jg_err e;
 
+	if (token && strncmp(token, "jgs_", 4) == 0)
+		return jg_gate_session_bearer(g, token, now, out);
 	if (digest_of(token, digest))
 		return JG_EAUTH;
 	if (cache && jg_authcache_get(g->auth, digest, now, out))

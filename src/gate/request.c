@@ -451,6 +451,10 @@ static enum jg_err review_tx(struct jg_gate *g, const struct jg_principal *who,
 	           jg_policy_member(g->policy, r->steps[r->step].group, who);
 	e = jg_review_check(r, v->reviews, v->nreviews, who->name, in_group,
 	                    now, why);
+	if (e == JG_OK && approve) {
+		struct jg_step_up su = jg_gate_step_up_of(g->policy, r);
+		e = jg_gate_step_up_check(&su, who, now, why);
+	}
 	if (e != JG_OK)
 		return e;
 	memcpy(rv.reviewer, who->name, sizeof(rv.reviewer));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -25,7 +26,7 @@
 #include "util/b64url.h"
 #include "util/timefmt.h"
 
-#define HEADER_MAX 512 /* decoded header bytes */
+#define HEADER_MAX 1024 /* decoded header bytes */
 #define COORD 32       /* bytes of a P-256 coordinate, and of r and s */
 
 static enum jg_err fail(char why[JG_WHY_MAX], const char *fmt, ...)
@@ -176,25 +177,57 @@ static const char *str_of(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* Check the header: alg ES256, typ JWT if any, a kid, nothing else. */
-static enum jg_err check_header(const json_t *h, char kid[JG_KID_LEN],
+/* The algorithms a verifier may accept, and what each needs. */
+static const struct alg {
+	const char *name;
+	unsigned bit;
+} ALGS[] = {
+	{ "RS256", JG_JWS_RS256 },
+	{ "ES256", JG_JWS_ES256 },
+	{ "EdDSA", JG_JWS_EDDSA },
+};
+
+/* The names of the algorithms in bits, for a refusal: "RS256, ES256". */
+static void alg_names(unsigned bits, char *out, size_t len)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(ALGS) / sizeof(ALGS[0]); i++)
+		if (bits & ALGS[i].bit && n < len)
+			n += (size_t)snprintf(out + n, len - n, "%s%s",
+			                      n ? ", " : "", ALGS[i].name);
+}
+
+/* Check the header: alg among r->algs, typ JWT if any, a kid; nothing
+ * else in our own tokens, no crit in anyone's. *alg receives its bit. */
+static enum jg_err check_header(const json_t *h, const struct jg_jws_rules *r,
+                                unsigned *bit, char kid[JG_KID_LEN],
                                 char why[JG_WHY_MAX])
 {
 	const char *alg = str_of(h, "alg"), *typ = str_of(h, "typ");
 	const char *k = str_of(h, "kid"), *key;
+	char names[64];
 	json_t *v;
 
+	*bit = 0;
 	if (!json_object_get(h, "alg"))
 		return fail(why, "the token header has no alg");
-	if (!alg || strcmp(alg, "ES256") != 0)
-		return fail(why, "alg '%.32s' is not accepted (only ES256)",
-		            alg ? alg : "(not a string)");
+	for (size_t i = 0; alg && i < sizeof(ALGS) / sizeof(ALGS[0]); i++)
+		if (r->algs & ALGS[i].bit && strcmp(alg, ALGS[i].name) == 0)
+			*bit = ALGS[i].bit;
+	if (!*bit) {
+		alg_names(r->algs, names, sizeof(names));
+		return fail(why, "alg '%.32s' is not accepted (only %s)",
+		            alg ? alg : "(not a string)", names);
+	}
 	json_object_foreach((json_t *)h, key, v) {
-		if (strcmp(key, "alg") && strcmp(key, "typ") && strcmp(key, "kid"))
+		if (strcmp(key, "alg") && strcmp(key, "typ") &&
+		    strcmp(key, "kid") && (!r->foreign || !strcmp(key, "crit")))
 			return fail(why, "the token header has an unexpected "
 			            "member '%.32s'", key);
 	}
-	if (json_object_get(h, "typ") && (!typ || strcmp(typ, "JWT") != 0))
+	if (json_object_get(h, "typ") && (!typ || strcasecmp(typ, "JWT") != 0))
 		return fail(why, "typ must be JWT");
 	if (!k || !*k || strlen(k) >= JG_KID_LEN)
 		return fail(why, "the token header has no usable kid");
@@ -203,6 +236,64 @@ static enum jg_err check_header(const json_t *h, char kid[JG_KID_LEN],
 			return fail(why, "the kid holds control characters");
 	snprintf(kid, JG_KID_LEN, "%s", k);
 	return JG_OK;
+}
+
+/* 1 when pkey is of the type alg needs: the key decides, never the
+ * token, so no key is used with an algorithm it was not made for. */
+static int key_fits(EVP_PKEY *pkey, unsigned alg)
+{
+	switch (alg) {
+	case JG_JWS_ES256:
+		return jg_jwt_key_ok(pkey);
+	case JG_JWS_RS256:
+		return EVP_PKEY_is_a(pkey, "RSA") &&
+		       EVP_PKEY_get_bits(pkey) >= 2048;
+	case JG_JWS_EDDSA:
+		return EVP_PKEY_is_a(pkey, "ED25519");
+	}
+	return 0;
+}
+
+/* 1 when sig[0..n) is pkey's RS256 (md SHA-256) or EdDSA (md NULL)
+ * signature of msg. */
+static int digest_verify(EVP_PKEY *pkey, const EVP_MD *md, const char *msg,
+                         size_t len, const unsigned char *sig, size_t n)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c && EVP_DigestVerifyInit(c, NULL, md, NULL, pkey) == 1 &&
+	         EVP_DigestVerify(c, sig, n, (const unsigned char *)msg,
+	                          len) == 1;
+
+	EVP_MD_CTX_free(c);
+	ERR_clear_error();
+	return ok;
+}
+
+#define SIG_MAX 1024 /* bytes of a signature: RSA up to 8192 bits */
+
+/* Check the signature b64[0..blen) of msg[0..len) under alg. */
+static enum jg_err check_sig(EVP_PKEY *pkey, unsigned alg, const char *msg,
+                             size_t len, const char *b64, size_t blen,
+                             char why[JG_WHY_MAX])
+{
+	unsigned char sig[SIG_MAX];
+	long n = jg_b64url_decode(b64, blen, sig, sizeof(sig));
+	int ok;
+
+	if (!key_fits(pkey, alg))
+		return fail(why, "the key named by kid is not a key for this "
+		            "token's alg");
+	if (alg == JG_JWS_ES256 && n != 2 * COORD)
+		return fail(why, "the signature is not 64 bytes of base64url "
+		            "(ES256 r||s)");
+	if (n <= 0)
+		return fail(why, "the signature is not base64url");
+	if (alg == JG_JWS_ES256)
+		ok = es256_verify(pkey, msg, len, sig);
+	else
+		ok = digest_verify(pkey, alg == JG_JWS_RS256 ? EVP_sha256() : NULL,
+		                   msg, len, sig, (size_t)n);
+	return ok ? JG_OK : fail(why, "the signature does not verify");
 }
 
 /* An optional NumericDate claim: 0 when fine (absent: *set = 0). */
@@ -221,8 +312,8 @@ static int num_claim(const json_t *c, const char *name, int64_t *out,
 	return 0;
 }
 
-static enum jg_err check_times(const json_t *c, int64_t now, int64_t skew,
-                               char why[JG_WHY_MAX])
+enum jg_err jg_jwt_times(const json_t *c, int64_t now, int64_t skew,
+                         char why[JG_WHY_MAX])
 {
 	int64_t exp, nbf, iat;
 	int has_exp, has_nbf, has_iat;
@@ -249,23 +340,23 @@ static enum jg_err check_times(const json_t *c, int64_t now, int64_t skew,
 	return JG_OK;
 }
 
-enum jg_err jg_jwt_verify(const char *token, jg_jwt_key_fn find, void *ctx,
-                          int64_t now, int64_t skew, json_t **claims,
+enum jg_err jg_jws_verify(const char *token, const struct jg_jws_rules *rules,
+                          jg_jwt_key_fn find, void *ctx, json_t **payload,
                           char kid[JG_KID_LEN], char why[JG_WHY_MAX])
 {
-	size_t len = token ? strnlen(token, JG_JWT_MAX + 1) : 0;
+	size_t len = token ? strnlen(token, rules->max + 1) : 0;
 	const char *d1, *d2;
-	unsigned char rs[2 * COORD];
 	char k[JG_KID_LEN];
+	unsigned alg;
 	json_t *h, *c;
 	EVP_PKEY *pkey;
 	enum jg_err e;
 
-	*claims = NULL;
+	*payload = NULL;
 	if (len == 0)
 		return fail(why, "the token is empty");
-	if (len > JG_JWT_MAX)
-		return fail(why, "the token is longer than %d bytes", JG_JWT_MAX);
+	if (len > rules->max)
+		return fail(why, "the token is longer than %zu bytes", rules->max);
 	d1 = memchr(token, '.', len);
 	d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
 	if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)))
@@ -276,29 +367,36 @@ enum jg_err jg_jwt_verify(const char *token, jg_jwt_key_fn find, void *ctx,
 	if (!(h = part_json(token, (size_t)(d1 - token), HEADER_MAX, "header",
 	                    why)))
 		return JG_EINVAL;
-	e = check_header(h, k, why);
+	e = check_header(h, rules, &alg, k, why);
 	json_decref(h);
 	if (e != JG_OK)
 		return e;
 	if (!(pkey = find(ctx, k)))
 		return fail(why, "unknown key id '%s' (not in the key set)", k);
-	if (jg_b64url_decode(d2 + 1, len - (size_t)(d2 + 1 - token), rs,
-	                     sizeof(rs)) != (long)sizeof(rs))
-		return fail(why, "the signature is not 64 bytes of base64url "
-		            "(ES256 r||s)");
-	if (!es256_verify(pkey, token, (size_t)(d2 - token), rs))
-		return fail(why, "the signature does not verify");
-	if (!(c = part_json(d1 + 1, (size_t)(d2 - d1 - 1), JG_JWT_MAX, "payload",
-	                    why)))
-		return JG_EINVAL;
-	if ((e = check_times(c, now, skew, why)) != JG_OK) {
-		json_decref(c);
+	if ((e = check_sig(pkey, alg, token, (size_t)(d2 - token), d2 + 1,
+	                   len - (size_t)(d2 + 1 - token), why)) != JG_OK)
 		return e;
-	}
+	if (!(c = part_json(d1 + 1, (size_t)(d2 - d1 - 1), rules->max,
+	                    "payload", why)))
+		return JG_EINVAL;
 	if (kid)
 		memcpy(kid, k, JG_KID_LEN);
-	*claims = c;
+	*payload = c;
 	return JG_OK;
+}
+
+enum jg_err jg_jwt_verify(const char *token, jg_jwt_key_fn find, void *ctx,
+                          int64_t now, int64_t skew, json_t **claims,
+                          char kid[JG_KID_LEN], char why[JG_WHY_MAX])
+{
+	static const struct jg_jws_rules ours = { JG_JWS_ES256, JG_JWT_MAX, 0 };
+	enum jg_err e = jg_jws_verify(token, &ours, find, ctx, claims, kid, why);
+
+	if (e == JG_OK && (e = jg_jwt_times(*claims, now, skew, why)) != JG_OK) {
+		json_decref(*claims);
+		*claims = NULL;
+	}
+	return e;
 }
 
 /* ---- JWK --------------------------------------------------------------- */
@@ -434,6 +532,93 @@ enum jg_err jg_jwk_to_key(const json_t *jwk, EVP_PKEY **out,
 	return JG_OK;
 }
 
+/* ---- other issuers' keys ------------------------------------------------ */
+
+#define RSA_N_MAX 1024 /* bytes of a modulus: 8192 bits */
+
+/* The public RSA key (n, e), base64url; NULL with why when unusable. */
+static EVP_PKEY *rsa_key(const char *n64, const char *e64,
+                         char why[JG_WHY_MAX])
+{
+	unsigned char n[RSA_N_MAX], e[8];
+	long nl = n64 ? jg_b64url_decode(n64, strlen(n64), n, sizeof(n)) : -1;
+	long el = e64 ? jg_b64url_decode(e64, strlen(e64), e, sizeof(e)) : -1;
+	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	BIGNUM *bn = nl > 0 ? BN_bin2bn(n, (int)nl, NULL) : NULL;
+	BIGNUM *be = el > 0 ? BN_bin2bn(e, (int)el, NULL) : NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if (!bn || !be)
+		fail(why, "n and e must be base64url (at most 8192 bits)");
+	else if (!b || !ctx || !OSSL_PARAM_BLD_push_BN(b, "n", bn) ||
+	         !OSSL_PARAM_BLD_push_BN(b, "e", be) ||
+	         !(params = OSSL_PARAM_BLD_to_param(b)) ||
+	         EVP_PKEY_fromdata_init(ctx) != 1 ||
+	         EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		fail(why, "not a usable RSA public key");
+	else if (EVP_PKEY_get_bits(pkey) < 2048) {
+		fail(why, "an RSA key of %d bits (RS256 needs 2048 or more)",
+		     EVP_PKEY_get_bits(pkey));
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	BN_free(bn);
+	BN_free(be);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(b);
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return pkey;
+}
+
+/* The public Ed25519 key x (32 bytes, base64url); NULL with why. */
+static EVP_PKEY *ed25519_key(const char *x64, char why[JG_WHY_MAX])
+{
+	unsigned char x[32];
+	EVP_PKEY *pkey = NULL;
+
+	if (!x64 || jg_b64url_decode(x64, strlen(x64), x, sizeof(x)) != 32)
+		fail(why, "x must be 32 bytes, base64url");
+	else if (!(pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL,
+	                                                 x, sizeof(x))))
+		fail(why, "not a usable Ed25519 public key");
+	ERR_clear_error();
+	return pkey;
+}
+
+enum jg_err jg_jwk_to_pub(const json_t *jwk, EVP_PKEY **out,
+                          char kid[JG_KID_LEN], char why[JG_WHY_MAX])
+{
+	const char *kty = str_of(jwk, "kty"), *k = str_of(jwk, "kid");
+
+	*out = NULL;
+	if (!json_is_object(jwk))
+		return fail(why, "a key is not a JSON object");
+	if (!k || !*k || strlen(k) >= JG_KID_LEN ||
+	    strlen(k) != json_string_length(json_object_get(jwk, "kid")))
+		return fail(why, "a key needs a kid of 1 to %d bytes",
+		            JG_KID_LEN - 1);
+	if (!member_is(jwk, "use", "sig"))
+		return fail(why, "key '%s' is not for signatures", k);
+	if (kty && strcmp(kty, "EC") == 0)
+		return jg_jwk_to_key(jwk, out, kid, why);
+	if (kty && strcmp(kty, "RSA") == 0 && member_is(jwk, "alg", "RS256"))
+		*out = rsa_key(str_of(jwk, "n"), str_of(jwk, "e"), why);
+	else if (kty && strcmp(kty, "OKP") == 0 &&
+	         member_is(jwk, "crv", "Ed25519") &&
+	         member_is(jwk, "alg", "EdDSA") && json_object_get(jwk, "crv"))
+		*out = ed25519_key(str_of(jwk, "x"), why);
+	else
+		return fail(why, "key '%s' is not an RS256, ES256 or EdDSA key",
+		            k);
+	if (!*out)
+		return JG_EINVAL;
+	snprintf(kid, JG_KID_LEN, "%s", k);
+	return JG_OK;
+}
+
 /* ---- key sets ---------------------------------------------------------- */
 
 struct jg_jwks {
@@ -469,13 +654,15 @@ EVP_PKEY *jg_jwks_find(void *ctx, const char *kid)
 }
 
 /* Keys other than EC P-256 signature keys are not ours to judge. */
-static int foreign(const json_t *jwk)
+static int foreign_key(const json_t *jwk)
 {
 	return !member_is(jwk, "kty", "EC") || !member_is(jwk, "crv", "P-256") ||
 	       !member_is(jwk, "use", "sig") || !member_is(jwk, "alg", "ES256");
 }
 
-static enum jg_err add_keys(struct jg_jwks *s, const json_t *arr,
+/* Add the keys of arr to s. Our own set must be all good; another
+ * issuer's keys are taken when usable and skipped when not (foreign). */
+static enum jg_err add_keys(struct jg_jwks *s, const json_t *arr, int foreign,
                             char why[JG_WHY_MAX])
 {
 	char w[JG_WHY_MAX], kid[JG_KID_LEN];
@@ -483,28 +670,39 @@ static enum jg_err add_keys(struct jg_jwks *s, const json_t *arr,
 	size_t i;
 	json_t *jwk;
 
-	if (json_array_size(arr) > JG_JWKS_KEYS_MAX)
+	if (!foreign && json_array_size(arr) > JG_JWKS_KEYS_MAX)
 		return fail(why, "the key set has more than %d keys",
 		            JG_JWKS_KEYS_MAX);
 	json_array_foreach(arr, i, jwk) {
-		if (json_is_object(jwk) && foreign(jwk))
+		if (s->n == JG_JWKS_KEYS_MAX)
+			break;
+		if (!foreign && json_is_object(jwk) && foreign_key(jwk))
 			continue;
-		if (jg_jwk_to_key(jwk, &pkey, kid, w) != JG_OK)
+		if ((foreign ? jg_jwk_to_pub(jwk, &pkey, kid, w)
+		             : jg_jwk_to_key(jwk, &pkey, kid, w)) != JG_OK) {
+			if (foreign)
+				continue;
 			return fail(why, "key %zu of the key set: %s", i + 1, w);
+		}
 		if (jg_jwks_find(s, kid)) {
 			EVP_PKEY_free(pkey);
+			if (foreign)
+				continue; /* the first one published wins */
 			return fail(why, "the key set has kid '%s' twice", kid);
 		}
 		memcpy(s->keys[s->n].kid, kid, JG_KID_LEN);
 		s->keys[s->n++].pkey = pkey;
 	}
+	ERR_clear_error();
 	if (!s->n)
-		return fail(why, "the key set has no ES256 P-256 signing key");
+		return fail(why, foreign ? "the key set has no usable RS256, "
+		            "ES256 or EdDSA signing key" : "the key set has no "
+		            "ES256 P-256 signing key");
 	return JG_OK;
 }
 
-enum jg_err jg_jwks_parse(const char *text, size_t len, struct jg_jwks **out,
-                          char why[JG_WHY_MAX])
+static enum jg_err jwks_parse(const char *text, size_t len, int foreign,
+                              struct jg_jwks **out, char why[JG_WHY_MAX])
 {
 	json_error_t jerr;
 	struct jg_jwks *s;
@@ -527,7 +725,7 @@ enum jg_err jg_jwks_parse(const char *text, size_t len, struct jg_jwks **out,
 		json_decref(doc);
 		return JG_ENOMEM;
 	}
-	e = add_keys(s, arr, why);
+	e = add_keys(s, arr, foreign, why);
 	json_decref(doc);
 	if (e != JG_OK) {
 		jg_jwks_free(s);
@@ -535,4 +733,16 @@ enum jg_err jg_jwks_parse(const char *text, size_t len, struct jg_jwks **out,
 	}
 	*out = s;
 	return JG_OK;
+}
+
+enum jg_err jg_jwks_parse(const char *text, size_t len, struct jg_jwks **out,
+                          char why[JG_WHY_MAX])
+{
+	return jwks_parse(text, len, 0, out, why);
+}
+
+enum jg_err jg_jwks_parse_foreign(const char *text, size_t len,
+                                  struct jg_jwks **out, char why[JG_WHY_MAX])
+{
+	return jwks_parse(text, len, 1, out, why);
 }

@@ -1,5 +1,6 @@
 /* codec.c - JSON text for list-valued columns, via jansson. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -67,23 +68,27 @@ enum jg_err jg_codec_steps_decode(const char *text,
 	return e;
 }
 
-enum jg_err jg_codec_groups_decode(const char *text, struct jg_principal *who)
+/* The JSON array a of group names into who; a is borrowed. */
+static enum jg_err groups_from(json_t *a, struct jg_principal *who)
 {
-	json_t *a = json_loads(text ? text : "", 0, NULL), *v;
+	json_t *v;
 	size_t i;
-	enum jg_err e = JG_OK;
 
-	if (!json_is_array(a) || json_array_size(a) > JG_GROUPS_MAX) {
-		json_decref(a);
+	if (!json_is_array(a) || json_array_size(a) > JG_GROUPS_MAX)
 		return JG_EINTERNAL;
-	}
 	json_array_foreach(a, i, v) {
-		if (copy_name(who->groups[i], json_string_value(v))) {
-			e = JG_EINTERNAL;
-			break;
-		}
+		if (copy_name(who->groups[i], json_string_value(v)))
+			return JG_EINTERNAL;
 	}
 	who->ngroups = json_array_size(a);
+	return JG_OK;
+}
+
+enum jg_err jg_codec_groups_decode(const char *text, struct jg_principal *who)
+{
+	json_t *a = json_loads(text ? text : "", 0, NULL);
+	enum jg_err e = groups_from(a, who);
+
 	json_decref(a);
 	return e;
 }
@@ -97,6 +102,50 @@ static int fit(char *dst, size_t size, const char *src)
 		return -1;
 	memcpy(dst, src ? src : "", n + 1);
 	return 0;
+}
+
+char *jg_codec_person_encode(const struct jg_session *s)
+{
+	json_t *groups;
+	char *text;
+
+	if (s->token_id[0])
+		return strdup("");
+	if (!(groups = json_array()))
+		return NULL;
+	for (size_t i = 0; i < s->who.ngroups; i++)
+		json_array_append_new(groups, json_string(s->who.groups[i]));
+	text = dump(json_pack("{s:o,s:i,s:I,s:b,s:s,s:s}", "groups", groups,
+	                      "roles", s->who.roles, "auth_time",
+	                      (json_int_t)s->who.auth_time, "mfa", s->who.mfa,
+	                      "issuer", s->issuer, "subject", s->subject));
+	return text;
+}
+
+enum jg_err jg_codec_person_decode(const char *text, struct jg_session *s)
+{
+	json_t *o, *groups = NULL;
+	json_int_t roles = 0, auth_time = 0;
+	int mfa = 0;
+	const char *issuer = NULL, *subject = NULL;
+	enum jg_err e;
+
+	if (!text || !text[0])
+		return JG_OK;
+	if (!(o = json_loads(text, 0, NULL)) ||
+	    json_unpack(o, "{s:o,s:I,s:I,s:b,s:s,s:s}", "groups", &groups,
+	                "roles", &roles, "auth_time", &auth_time, "mfa", &mfa,
+	                "issuer", &issuer, "subject", &subject) ||
+	    fit(s->issuer, sizeof(s->issuer), issuer) ||
+	    fit(s->subject, sizeof(s->subject), subject))
+		e = JG_EINTERNAL;
+	else
+		e = groups_from(groups, &s->who);
+	s->who.roles = (int)roles;
+	s->who.auth_time = auth_time;
+	s->who.mfa = mfa;
+	json_decref(o);
+	return e;
 }
 
 enum jg_err jg_codec_checkpoint(int64_t seq, const char *hash, int64_t ts,

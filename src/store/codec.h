@@ -24,6 +24,22 @@ enum jg_err jg_codec_steps_decode(const char *text,
 enum jg_err jg_codec_groups_decode(const char *text, struct jg_principal *who);
 
 /*
+ * A session's person (the sessions.person column): who signed in at the
+ * identity provider (groups, roles, auth_time, mfa) and the provider's
+ * issuer and subject, as JSON text; "" for a session opened with a
+ * jitgate token. encode: malloc'd, the caller frees; NULL on ENOMEM.
+ * decode: fills s->who (but its name, from the principal column),
+ * s->issuer and s->subject; "" leaves them empty; JG_EINTERNAL for text
+ * encode did not write (a corrupt row).
+ */
+#define JG_CODEC_SESSION_COLS                                            \
+	"digest, token_id, csrf, created_at, expires_at, kind, principal, " \
+	"person"
+struct jg_session;
+char *jg_codec_person_encode(const struct jg_session *s);
+enum jg_err jg_codec_person_decode(const char *text, struct jg_session *s);
+
+/*
  * A checkpoints row (seq, hash, ts, key_id, sig as stored) into out, the
  * same for every backend. JG_EINTERNAL when a text column does not fit
  * (a corrupt row).

@@ -153,6 +153,11 @@ static const char *const migrations[] = {
 	/* parenthesised: two literals, one migration (clang asks) */
 	("ALTER TABLE tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0,"
 	 "  ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;"),
+	/* 8: sessions of people signed in at the identity provider */
+	("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'browser',"
+	 "  ADD COLUMN principal TEXT NOT NULL DEFAULT '',"
+	 "  ADD COLUMN person TEXT NOT NULL DEFAULT '';"
+	 "CREATE INDEX sessions_by_principal ON sessions(principal);"),
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1623,16 +1628,24 @@ static enum jg_err pg_session_insert(struct jg_store *st,
                                      const struct jg_session *ss)
 {
 	struct params ps = {0};
+	char *person = jg_codec_person_encode(ss);
+	enum jg_err e;
 
+	if (!person)
+		return JG_ENOMEM;
 	p_str(&ps, ss->digest);
 	p_str(&ps, ss->token_id);
 	p_str(&ps, ss->csrf);
 	p_int(&ps, ss->created_at);
 	p_int(&ps, ss->expires_at);
-	return insert_once(PG(st), "INSERT INTO sessions (digest, token_id,"
-	                           " csrf, created_at, expires_at) VALUES"
-	                           " ($1, $2, $3, $4, $5) ON CONFLICT DO"
-	                           " NOTHING", &ps);
+	p_str(&ps, ss->cli ? "cli" : "browser");
+	p_str(&ps, ss->token_id[0] ? "" : ss->who.name);
+	p_str(&ps, person);
+	e = insert_once(PG(st), "INSERT INTO sessions (" JG_CODEC_SESSION_COLS
+	                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+	                        " ON CONFLICT DO NOTHING", &ps);
+	free(person);
+	return e;
 }
 
 static enum jg_err pg_session_get(struct jg_store *st, const char *digest,
@@ -1643,8 +1656,9 @@ static enum jg_err pg_session_get(struct jg_store *st, const char *digest,
 	enum jg_err e;
 
 	p_str(&ps, digest);
-	e = query_one(PG(st), "SELECT digest, token_id, csrf, created_at,"
-	                      " expires_at FROM sessions WHERE digest = $1",
+	memset(out, 0, sizeof(*out));
+	e = query_one(PG(st), "SELECT " JG_CODEC_SESSION_COLS
+	                      " FROM sessions WHERE digest = $1",
 	              &ps, &r);
 	if (e != JG_OK)
 		return e;
@@ -1653,8 +1667,11 @@ static enum jg_err pg_session_get(struct jg_store *st, const char *digest,
 	col_copy(r, 0, 2, out->csrf, sizeof(out->csrf));
 	out->created_at = col_int(r, 0, 3);
 	out->expires_at = col_int(r, 0, 4);
+	out->cli = strcmp(PQgetvalue(r, 0, 5), "cli") == 0;
+	col_copy(r, 0, 6, out->who.name, sizeof(out->who.name));
+	e = jg_codec_person_decode(PQgetvalue(r, 0, 7), out);
 	PQclear(r);
-	return JG_OK;
+	return e;
 }
 
 static enum jg_err pg_session_delete(struct jg_store *st, const char *digest,

@@ -125,6 +125,11 @@ static const char *const migrations[] = {
 	/* parenthesised: two statements, one migration (clang asks) */
 	("ALTER TABLE tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;"),
+	/* 8: sessions of people signed in at the identity provider */
+	("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'browser';"
+	 "ALTER TABLE sessions ADD COLUMN principal TEXT NOT NULL DEFAULT '';"
+	 "ALTER TABLE sessions ADD COLUMN person TEXT NOT NULL DEFAULT '';"
+	 "CREATE INDEX sessions_by_principal ON sessions(principal);"),
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1368,38 +1373,55 @@ static enum jg_err sq_session_insert(struct jg_store *st,
                                      const struct jg_session *ss)
 {
 	struct sq *s = SQ(st);
-	sqlite3_stmt *stmt = prep(s, "INSERT INTO sessions (digest, token_id,"
-	                             " csrf, created_at, expires_at) VALUES"
-	                             " (?1, ?2, ?3, ?4, ?5)");
-	if (!stmt)
+	char *person = jg_codec_person_encode(ss);
+	sqlite3_stmt *stmt;
+	enum jg_err e;
+
+	if (!person)
+		return JG_ENOMEM;
+	stmt = prep(s, "INSERT INTO sessions (" JG_CODEC_SESSION_COLS ")"
+	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+	if (!stmt) {
+		free(person);
 		return JG_ESTORE;
+	}
 	bind_str(stmt, 1, ss->digest);
 	bind_str(stmt, 2, ss->token_id);
 	bind_str(stmt, 3, ss->csrf);
 	sqlite3_bind_int64(stmt, 4, ss->created_at);
 	sqlite3_bind_int64(stmt, 5, ss->expires_at);
-	return run(s, stmt);
+	bind_str(stmt, 6, ss->cli ? "cli" : "browser");
+	bind_str(stmt, 7, ss->token_id[0] ? "" : ss->who.name);
+	bind_str(stmt, 8, person);
+	e = run(s, stmt);
+	free(person);
+	return e;
 }
 
 static enum jg_err sq_session_get(struct jg_store *st, const char *digest,
                                   struct jg_session *out)
 {
 	struct sq *s = SQ(st);
-	sqlite3_stmt *stmt = prep(s, "SELECT digest, token_id, csrf, "
-	                             "created_at, expires_at FROM sessions "
-	                             "WHERE digest = ?1");
+	sqlite3_stmt *stmt = prep(s, "SELECT " JG_CODEC_SESSION_COLS
+	                             " FROM sessions WHERE digest = ?1");
 	enum jg_err e;
 
 	if (!stmt)
 		return JG_ESTORE;
 	bind_str(stmt, 1, digest);
 	e = step_one(s, stmt);
+	memset(out, 0, sizeof(*out));
 	if (e == JG_OK) {
 		col_copy(stmt, 0, out->digest, sizeof(out->digest));
 		col_copy(stmt, 1, out->token_id, sizeof(out->token_id));
 		col_copy(stmt, 2, out->csrf, sizeof(out->csrf));
 		out->created_at = sqlite3_column_int64(stmt, 3);
 		out->expires_at = sqlite3_column_int64(stmt, 4);
+		out->cli = strcmp((const char *)sqlite3_column_text(stmt, 5),
+		                  "cli") == 0;
+		col_copy(stmt, 6, out->who.name, sizeof(out->who.name));
+		e = jg_codec_person_decode(
+			(const char *)sqlite3_column_text(stmt, 7), out);
 	}
 	release(s, stmt);
 	return e;

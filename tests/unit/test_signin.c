@@ -1,7 +1,11 @@
 /*
  * test_signin.c - people's sign-in through the identity provider: the
  * policy's identity.signin section and step_up keys (loader, file:line
- * errors, defaults).
+ * errors, defaults); an ID token's claims to a person (principal, email
+ * domain, groups a list or refused, group and role maps, auth_time, MFA
+ * from amr/acr); pending sign-ins (single use, bound to a browser,
+ * expiring); step-up in the review use case (SQLite, and PostgreSQL when
+ * JITGATE_TEST_PG is set).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +18,13 @@
 #include <cmocka.h>
 
 #include "core/policy.h"
+#include "gate/gate.h"
+#include "gate/internal.h" /* the claims mapping, below the gate's API */
 #include "policy/load.h"
+#include "store/store.h"
+#include "testdb.h"
+
+#define T0 1800000000LL
 
 #define HEAD                                                               \
 	"version: 1\n"                                                     \
@@ -201,13 +211,344 @@ static void step_up_refusals(void **state)
 	assert_non_null(strstr(err, "'within' must be at least 1m"));
 }
 
+/* ---- claims to a person ------------------------------------------------ */
+
+static struct jg_policy *claims_policy(void)
+{
+	char err[512];
+	struct jg_policy *p = load(HEAD SIGNIN
+	                           "    email_domains: [example.com]\n"
+	                           "    group_map: {\"DB Admins\": dba}\n"
+	                           "    role_map: {jg-admins: admin}\n",
+	                           err, sizeof(err));
+	if (!p)
+		fail_msg("refused: %s", err);
+	return p;
+}
+
+/* The claims (JSON text) under claims_policy: the result, s and why. */
+static enum jg_err person_of(const char *text, struct jg_session *s,
+                             char why[JG_WHY_MAX])
+{
+	struct jg_policy *p = claims_policy();
+	json_t *c = json_loads(text, 0, NULL);
+	enum jg_err e;
+
+	if (!c)
+		fail_msg("test JSON: %s", text);
+	memset(s, 0, sizeof(*s));
+	why[0] = '\0';
+	e = jg_gate_signin_person(p, c, s, why);
+	json_decref(c);
+	jg_policy_free(p);
+	return e;
+}
+
+static void claims_mapped(void **state)
+{
+	struct jg_session s;
+	char why[JG_WHY_MAX];
+
+	(void)state;
+	assert_int_equal(person_of("{\"sub\":\"u1\",\"iss\":\"http://op\","
+	                           "\"email\":\"a@Example.COM\",\"auth_time\":"
+	                           "1700000000,\"amr\":[\"pwd\",\"otp\"],"
+	                           "\"groups\":[\"DB Admins\",\"security\","
+	                           "\"jg-admins\",\"unknown group\","
+	                           "\"security\"]}",
+	                           &s, why),
+	                 JG_OK);
+	assert_string_equal(s.who.name, "a@Example.COM");
+	assert_string_equal(s.subject, "u1");
+	assert_string_equal(s.issuer, "http://op");
+	assert_int_equal(s.who.auth_time, 1700000000);
+	assert_true(s.who.mfa);
+	/* mapped, kept when the policy defines it, once each */
+	assert_int_equal(s.who.ngroups, 2);
+	assert_string_equal(s.who.groups[0], "dba");
+	assert_string_equal(s.who.groups[1], "security");
+	assert_int_equal(s.who.roles, JG_ROLE_ADMIN);
+	/* no second factor; auth_time from iat when absent; acr mfa */
+	assert_int_equal(person_of("{\"sub\":\"u\",\"email\":\"b@example.com\","
+	                           "\"iat\":5,\"amr\":[\"pwd\"]}",
+	                           &s, why),
+	                 JG_OK);
+	assert_false(s.who.mfa);
+	assert_int_equal(s.who.auth_time, 5);
+	assert_int_equal(s.who.ngroups, 0);
+	assert_int_equal(person_of("{\"sub\":\"u\",\"email\":\"b@example.com\","
+	                           "\"iat\":5,\"acr\":\"mfa\"}",
+	                           &s, why),
+	                 JG_OK);
+	assert_true(s.who.mfa);
+}
+
+static void claims_refused(void **state)
+{
+	static const struct {
+		const char *claims, *why;
+	} bad[] = {
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\",\"iat\":5,"
+		 "\"groups\":\"dba\"}", "the groups claim 'groups' is not a list"},
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\",\"iat\":5,"
+		 "\"groups\":[\"dba\",7]}", "holds something other than group"},
+		{"{\"sub\":\"u\",\"email\":\"a@evil.example\",\"iat\":5}",
+		 "email domain 'evil.example' may not sign in"},
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\",\"iat\":5,"
+		 "\"email_verified\":false}", "not verified the email"},
+		{"{\"email\":\"a@example.com\",\"iat\":5}", "no usable subject"},
+		{"{\"sub\":\"u\",\"email\":\"a b@example.com\",\"iat\":5}",
+		 "does not hold a usable principal name"},
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\"}",
+		 "neither auth_time nor iat"},
+	};
+	struct jg_session s;
+	char why[JG_WHY_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(person_of(bad[i].claims, &s, why), JG_EAUTH);
+		if (!strstr(why, bad[i].why))
+			fail_msg("%s: why '%s', expected '%s'", bad[i].claims,
+			         why, bad[i].why);
+	}
+}
+
+/* ---- pending sign-ins --------------------------------------------------- */
+
+static void pending_single_use_and_bound(void **state)
+{
+	struct jg_policy *p = claims_policy();
+	struct jg_gate *g = NULL;
+	struct jg_signin_start a, b, got;
+	char why[JG_WHY_MAX];
+
+	(void)state;
+	assert_int_equal(jg_gate_new(NULL, p, NULL, &g), JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, "/#/inbox", T0, &a), JG_OK);
+	assert_int_equal(strlen(a.verifier), 43);
+	assert_int_equal(strlen(a.challenge), 43);
+	assert_string_not_equal(a.state, a.nonce);
+	/* another browser's cookie: refused, and the state is burnt */
+	assert_int_equal(jg_gate_signin_begin(g, NULL, T0, &b), JG_OK);
+	assert_int_equal(jg_gate_signin_take(g, b.state, a.bind, T0, &got, why),
+	                 JG_EAUTH);
+	assert_non_null(strstr(why, "another browser"));
+	assert_int_equal(jg_gate_signin_take(g, b.state, b.bind, T0, &got, why),
+	                 JG_EAUTH);
+	assert_non_null(strstr(why, "unknown or was already used"));
+	/* the right browser, once */
+	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind, T0 + 1, &got,
+	                                     why),
+	                 JG_OK);
+	assert_string_equal(got.nonce, a.nonce);
+	assert_string_equal(got.verifier, a.verifier);
+	assert_string_equal(got.next, "/#/inbox");
+	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind, T0 + 1, &got,
+	                                     why),
+	                 JG_EAUTH);
+	/* too late */
+	assert_int_equal(jg_gate_signin_begin(g, NULL, T0, &a), JG_OK);
+	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind,
+	                                     T0 + JG_LOGIN_TTL, &got, why),
+	                 JG_EAUTH);
+	assert_non_null(strstr(why, "took longer"));
+	jg_gate_free(g);
+}
+
+/* ---- step-up in the review use case ------------------------------------ */
+
+/* risky: the rule asks 10m with MFA; calm: the resource asks 1h; plain:
+ * nothing asked. */
+static const char gate_policy[] =
+	"version: 1\n"
+	"groups:\n"
+	"  security: {members: [tok]}\n"
+	"resources:\n"
+	"  db: {actions: [write, read]}\n"
+	"  calm: {actions: [write], step_up: {within: 1h}}\n"
+	"  plain: {actions: [write]}\n"
+	"rules:\n"
+	"  - name: risky\n"
+	"    match: {resource: db, action: write}\n"
+	"    steps: [{group: security, count: 1}]\n"
+	"    step_up: {within: 10m, mfa: true}\n"
+	"  - name: calm\n"
+	"    match: {resource: calm}\n"
+	"    steps: [{group: security, count: 1}]\n"
+	"    step_up: {within: 2h}\n"
+	"  - name: plain\n"
+	"    match: {resource: plain}\n"
+	"    steps: [{group: security, count: 1}]\n";
+
+struct fx {
+	char path[TDB_NAME_MAX];
+	struct jg_store *st;
+	struct jg_gate *g;
+};
+
+static int gate_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[512] = "";
+	struct jg_policy *p = load(gate_policy, err, sizeof(err));
+
+	if (!f || !p) {
+		print_error("setup: %s\n", err);
+		return -1;
+	}
+	tdb_new(f->path);
+	if (jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
+	    jg_gate_new(f->st, p, NULL, &f->g) != JG_OK) {
+		print_error("setup: %s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int gate_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	jg_gate_free(f->g);
+	jg_store_close(f->st);
+	tdb_remove(f->path);
+	free(f);
+	return 0;
+}
+
+static struct jg_principal person(const char *name, int64_t auth_time,
+                                  int mfa)
+{
+	struct jg_principal p = {.ngroups = 1, .auth_time = auth_time,
+	                         .mfa = mfa};
+
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	snprintf(p.groups[0], sizeof(p.groups[0]), "security");
+	return p;
+}
+
+/* A new pending request on resource res, action act, by alice. */
+static void ask(struct fx *f, const char *res, const char *act,
+                char id[JG_ID_LEN])
+{
+	struct jg_principal alice = person("alice", 0, 0);
+	struct jg_new_request in = {.resource = res, .action = act,
+	                            .reason = "INC-1"};
+	struct jg_request_view v;
+	char why[JG_WHY_MAX] = "";
+
+	if (jg_gate_request_create(f->g, &alice, &in, T0, &v, why) != JG_OK)
+		fail_msg("create: %s", why);
+	assert_int_equal(v.req.state, JG_REQ_PENDING);
+	memcpy(id, v.req.id, JG_ID_LEN);
+	jg_request_view_clear(&v);
+}
+
+/* who approves id at now: the result, why filled. */
+static enum jg_err approve(struct fx *f, const struct jg_principal *who,
+                           const char *id, int64_t now, char why[JG_WHY_MAX])
+{
+	struct jg_request_view v;
+	enum jg_err e;
+
+	why[0] = '\0';
+	e = jg_gate_review(f->g, who, id, 1, NULL, now, &v, why);
+	if (e == JG_OK) {
+		assert_int_equal(v.req.state, JG_REQ_APPROVED);
+		jg_request_view_clear(&v);
+	}
+	return e;
+}
+
+static void expect_step_up(struct fx *f, const struct jg_principal *who,
+                           const char *id, int64_t now, const char *want)
+{
+	char why[JG_WHY_MAX];
+
+	assert_int_equal(approve(f, who, id, now, why), JG_ESTEPUP);
+	if (!strstr(why, want))
+		fail_msg("why '%s', expected '%s'", why, want);
+}
+
+static void step_up_refuses_then_allows(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal tok = person("tok", 0, 0);
+	struct jg_principal stale_mfa = person("carol", T0 - 11 * 60, 1);
+	struct jg_principal fresh_pwd = person("bob", T0 - 60, 0);
+	struct jg_principal fresh_mfa = person("carol", T0 - 60, 1);
+	struct jg_request_view v;
+	char id[JG_ID_LEN], why[JG_WHY_MAX];
+
+	ask(f, "db", "write", id);
+	/* a jitgate token proves no sign-in at all */
+	expect_step_up(f, &tok, id, T0, "'tok' signed in with a jitgate token");
+	expect_step_up(f, &stale_mfa, id, T0, "signed in too long ago");
+	expect_step_up(f, &fresh_pwd, id, T0, "without a second factor");
+	expect_step_up(f, &fresh_pwd, id, T0, "within the last 10m with a "
+	                                      "second factor (MFA)");
+	/* nothing was recorded by the refusals */
+	assert_int_equal(jg_gate_request_get(f->g, &tok, id, &v, why), JG_OK);
+	assert_int_equal(v.nreviews, 0);
+	assert_int_equal(v.req.state, JG_REQ_PENDING);
+	jg_request_view_clear(&v);
+	/* fresh with MFA: approved */
+	if (approve(f, &fresh_mfa, id, T0, why) != JG_OK)
+		fail_msg("refused: %s", why);
+}
+
+static void step_up_stricter_of_rule_and_resource(void **state)
+{
+	struct fx *f = *state;
+	/* the rule asks 2h, the resource 1h: 1h holds */
+	struct jg_principal ninety = person("bob", T0 - 90 * 60, 1);
+	struct jg_principal half = person("bob", T0 - 30 * 60, 0);
+	struct jg_principal tok = person("tok", 0, 0);
+	struct jg_request_view v;
+	char id[JG_ID_LEN], why[JG_WHY_MAX];
+
+	ask(f, "calm", "write", id);
+	expect_step_up(f, &ninety, id, T0, "within the last 1h");
+	if (approve(f, &half, id, T0, why) != JG_OK)
+		fail_msg("refused: %s", why);
+	/* no step-up asked: a token approves */
+	ask(f, "plain", "write", id);
+	if (approve(f, &tok, id, T0, why) != JG_OK)
+		fail_msg("refused: %s", why);
+	/* a token may still deny a step-up request */
+	ask(f, "db", "write", id);
+	assert_int_equal(jg_gate_review(f->g, &tok, id, 0, NULL, T0, &v, why),
+	                 JG_OK);
+	assert_int_equal(v.req.state, JG_REQ_DENIED);
+	jg_request_view_clear(&v);
+}
+
+#define G(fn) cmocka_unit_test_setup_teardown(fn, gate_setup, gate_teardown)
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest pure[] = {
 		cmocka_unit_test(signin_defaults),
 		cmocka_unit_test(signin_everything),
 		cmocka_unit_test(signin_refusals),
 		cmocka_unit_test(step_up_refusals),
+		cmocka_unit_test(claims_mapped),
+		cmocka_unit_test(claims_refused),
+		cmocka_unit_test(pending_single_use_and_bound),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest gate[] = {
+		G(step_up_refuses_then_allows),
+		G(step_up_stricter_of_rule_and_resource),
+	};
+	int rc = cmocka_run_group_tests_name("signin policy", pure, NULL, NULL);
+
+	rc += cmocka_run_group_tests_name("step-up on sqlite", gate, NULL,
+	                                  NULL);
+	if (tdb_pg_base())
+		rc += cmocka_run_group_tests_name("step-up on postgres", gate,
+		                                  tdb_pg_group_setup,
+		                                  tdb_pg_group_teardown);
+	return rc;
 }
