@@ -139,15 +139,24 @@ static enum jg_err provider_post(const struct jg_signin_client *c,
                                  char why[JG_WHY_MAX])
 {
 	int public_client = c->secret[0] == '\0';
+	enum jg_err e;
 
 	if (public_client && form_add(form, "client_id", c->client_id)) {
 		snprintf(why, JG_WHY_MAX, "the client id is too long");
 		return JG_EINVAL;
 	}
-	return jg_ident_http(c->issuer, url, form,
-	                     public_client ? NULL : c->client_id,
-	                     public_client ? NULL : c->secret, status, out,
-	                     why);
+	e = jg_ident_http(c->issuer, url, form,
+	                  public_client ? NULL : c->client_id,
+	                  public_client ? NULL : c->secret, status, out, why);
+	if (e == JG_EIDP) { /* why names the URL: say whose it is */
+		static const char lead[] = "identity provider: ";
+		size_t n = strnlen(why, JG_WHY_MAX - sizeof(lead));
+
+		memmove(why + sizeof(lead) - 1, why, n);
+		memcpy(why, lead, sizeof(lead) - 1);
+		why[sizeof(lead) - 1 + n] = '\0';
+	}
+	return e;
 }
 
 /* The provider's OAuth `error` code, cleaned for a message ("" if none). */
