@@ -216,6 +216,23 @@ expect_problem "polling with a device code the provider never gave" 401 unauthen
 jg_http POST /v1/auth/device/token - '{"device_code": "x", "extra": 1}'
 expect_problem "an unknown field is refused" 400 invalid-request
 
+# the API itself: pending is an answer with the interval to keep
+jg_http POST /v1/auth/device - '{}'
+expect_eq "POST /v1/auth/device needs no token" 200 "$CODE"
+expect_match "it answers the provider's codes and a default interval" \
+	'"user_code":.*"verification_uri":.*"interval": *5' "$(printf '%s' "$BODY" | tr -d '\n')"
+DEVICE=$(json_str device_code "$(printf '%s' "$BODY" | tr -d ' \n')")
+jg_http POST /v1/auth/device/token - "{\"device_code\": \"$DEVICE\", \"interval\": 7}"
+expect_problem "polling before the person approved" 400 authorization-pending
+expect_eq "the problem says how long to wait (the interval sent)" 7 "$(json_num interval "$(printf '%s' "$BODY" | tr -d ' \n')")"
+jg_http POST /v1/auth/device/token - "{\"device_code\": \"$DEVICE\", \"interval\": 600}"
+expect_problem "an interval past a minute is refused" 400 invalid-request
+
+jg_run - login --help
+expect_match "login has help naming --server" "usage: jitgate login \\[--server URL\\]" "$OUT"
+jg_run - logout --help
+expect_match "logout has help" "end the session of jitgate login" "$OUT"
+
 env -u JITGATE_URL "$JITGATE_BIN" login --server http://127.0.0.1:1 >"$JG_TMP/out" 2>"$JG_TMP/err"
 RC=$?
 expect_eq "login to a server that is not there: exit 2" 2 "$RC"
@@ -226,6 +243,13 @@ me login --server "$JITGATE_URL"
 expect_eq "login with the provider unreachable: exit 2" 2 "$RC"
 expect_match "it says the identity provider cannot be reached" "identity provider: http://127.0.0.1:$JG_OIDC_PORT/device/auth cannot be reached" "$ERR"
 expect_eq "still no session stored" no "$([ -e "$SESSION" ] && echo yes || echo no)"
+
+# a server without identity.signin says so
+sed -i '/^identity:/,/^groups:/{/^groups:/!d}' "$JG_TMP/policy.yaml"
+jg_run admin policy reload
+expect_eq "the policy without identity.signin is reloaded" 0 "$RC"
+me login --server "$JITGATE_URL"
+expect_match "login says the server has no sign-in configured" "sign-in with an identity provider is not configured on this server" "$ERR"
 
 # --- each address may start only so many sign-ins a minute ----------------
 
