@@ -171,7 +171,8 @@ static void oauth_error(const json_t *body, char out[64])
 	out[i] = '\0';
 }
 
-/* The sign-in client, or a problem set on ex (and -1). */
+/* The sign-in client (its secret to be wiped by the caller after use),
+ * or a problem set on ex (and -1, nothing to wipe). */
 static int signin_client(struct jg_ex *ex, struct jg_signin_client *c)
 {
 	char why[JG_WHY_MAX] = "";
@@ -187,6 +188,7 @@ static int signin_client(struct jg_ex *ex, struct jg_signin_client *c)
 		return -1;
 	}
 	if (!c->ep.device_authorization[0]) {
+		OPENSSL_cleanse(c->secret, sizeof(c->secret));
 		jg_ex_fail(ex, JG_ENOTFOUND, "the identity provider offers no "
 		           "device authorization endpoint; sign in with the "
 		           "dashboard instead");
@@ -316,6 +318,7 @@ static void finish(struct jg_ex *ex, const json_t *tokens)
 	                                                       "access_token"));
 	char secret[JG_TOKEN_LEN], csrf[JG_SHA256_HEX], why[JG_WHY_MAX] = "";
 	char exp[JG_TIME_LEN];
+	struct jg_signin_config cfg;
 	struct jg_principal who;
 	json_t *o;
 	enum jg_err e;
@@ -332,10 +335,8 @@ static void finish(struct jg_ex *ex, const json_t *tokens)
 		jg_ex_fail(ex, e, why);
 		return;
 	}
-	/* the session lives identity.signin.session_ttl (signin.c) */
-	jg_time_format(ex->now +
-	               jg_gate_policy(ex->gate)->identity.signin.session_ttl,
-	               exp);
+	jg_gate_signin_config(ex->gate, &cfg); /* the session's lifetime */
+	jg_time_format(ex->now + cfg.session_ttl, exp);
 	o = json_pack("{s:s,s:s,s:o}", "session_token", secret, "expires_at",
 	              exp, "principal", jg_render_principal(&who));
 	OPENSSL_cleanse(secret, sizeof(secret));
