@@ -130,7 +130,8 @@ static void show_code(const json_t *dev)
 	fflush(stdout);
 }
 
-/* Wait secs seconds; on a terminal, one line says how long is left. */
+/* Wait secs seconds; on a terminal, one line says how long is left, and
+ * is wiped before the poll, so what is said next starts a clean line. */
 static void wait_poll(int64_t secs, int64_t deadline)
 {
 	char left[32];
@@ -145,6 +146,8 @@ static void wait_poll(int64_t secs, int64_t deadline)
 		}
 		jg_cli_sleep_1s();
 	}
+	if (tty)
+		fprintf(stderr, "\r%-78s\r", "");
 }
 
 /* The interval a pending answer asks for (RFC 8628: slow_down raises
@@ -182,9 +185,8 @@ static int poll_token(struct jg_client *c, const json_t *dev, json_t **out)
 	for (;;) {
 		wait_poll(interval, deadline);
 		if (jg_cli_mono() >= deadline)
-			return jg_cli_fail("%sthe sign-in code expired before it "
-			                   "was approved; run jitgate login again",
-			                   isatty(STDERR_FILENO) ? "\n" : "");
+			return jg_cli_fail("the sign-in code expired before it "
+			                   "was approved; run jitgate login again");
 		body = json_pack("{s:s,s:I}", "device_code",
 		                 jg_json_strd(dev, "device_code"), "interval",
 		                 (json_int_t)interval);
@@ -197,14 +199,10 @@ static int poll_token(struct jg_client *c, const json_t *dev, json_t **out)
 			break;
 		if (!is_pending(jg_client_last_refusal(c)))
 			return *jg_client_last_message(c)
-			               ? jg_cli_fail("%s%s", isatty(STDERR_FILENO)
-			                             ? "\n" : "",
-			                             jg_client_last_message(c))
+			               ? jg_cli_fail("%s", jg_client_last_message(c))
 			               : rv; /* a transport error, said */
 		interval = next_interval(jg_client_last_refusal(c), interval);
 	}
-	if (isatty(STDERR_FILENO))
-		fputc('\n', stderr);
 	return JG_EXIT_OK;
 }
 
