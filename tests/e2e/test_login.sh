@@ -9,7 +9,7 @@
 # server. Also: an expired, tampered, malformed or readable-by-others
 # session file, a sign-in denied at the provider, the provider or the
 # server unreachable, and the per-address limit on starting sign-ins.
-# backends: sqlite
+# backends: sqlite postgres
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../oidc/lib.sh"
 
