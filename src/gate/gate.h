@@ -185,6 +185,15 @@ enum jg_err jg_gate_signin_finish(struct jg_gate *g, const char *id_token,
                                   struct jg_principal *who,
                                   char why[JG_WHY_MAX]);
 
+/* Admin only: end every session of the person `principal` signed in at
+ * the identity provider (browser and CLI); *n how many. Audited as
+ * session.ended. Their next call is 401; the provider may sign them in
+ * again (remove them there to keep them out). */
+enum jg_err jg_gate_sessions_end(struct jg_gate *g,
+                                 const struct jg_principal *who,
+                                 const char *principal, int64_t now,
+                                 long *n, char why[JG_WHY_MAX]);
+
 /* What GET /v1/auth/config shows (public). */
 struct jg_signin_config {
 	int provider;              /* 1: sign-in through the provider is on */

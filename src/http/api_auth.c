@@ -8,6 +8,7 @@
  *                                    provider for a new login, max_age=N)
  *   GET /v1/auth/oidc/callback       code exchange, ID token checks, the
  *                                    session cookie, 302 to next
+ *   POST /v1/sessions/end            admin: end a person's sessions
  *
  * The pending sign-in is bound to the browser by a cookie set on the
  * redirect (SameSite=Lax: the provider sends the browser back from
@@ -296,4 +297,24 @@ void jg_api_auth_callback(struct jg_ex *ex)
 		                        BIND_ATTRS "; Max-Age=0");
 	OPENSSL_cleanse(cookie, sizeof(cookie));
 	OPENSSL_cleanse(&st, sizeof(st));
+}
+
+void jg_api_sessions_end(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"principal", NULL};
+	char why[JG_WHY_MAX] = "";
+	const char *principal;
+	long n = 0;
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "principal", 1, &principal))
+		return;
+	e = jg_gate_sessions_end(ex->gate, &ex->who, principal, ex->now, &n,
+	                         why);
+	if (e != JG_OK) {
+		jg_ex_fail(ex, e, why);
+		return;
+	}
+	jg_ex_json(ex, 200, json_pack("{s:s,s:I}", "principal", principal,
+	                              "ended", (json_int_t)n));
 }

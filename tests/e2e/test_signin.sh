@@ -138,6 +138,28 @@ else
 	not_ok "frank's groups and roles" "security, admin, auditor" "$CODE $BODY"
 fi
 
+# an admin ends every session of a person; others may not
+FRANK=$S_COOKIE
+signin alice
+ALICE2=$S_COOKIE
+jg_token plain --group dba
+jg_http POST /v1/sessions/end plain '{"principal":"alice@example.com"}'
+expect_problem "a non-admin cannot end another person's sessions" 403 forbidden
+jg_http POST /v1/sessions/end admin '{"principal":"alice@example.com"}'
+if [ "$CODE" = 200 ] && [ "$(json_num ended "$BODY")" = 2 ]; then
+	ok "an admin ends both of alice's sessions"
+else
+	not_ok "end alice's sessions" "200 ended 2" "$CODE $BODY"
+fi
+as_cookie "$ALICE2" GET /v1/session
+[ "$CODE" = 401 ] && ok "alice's ended session is refused (401)" ||
+	not_ok "ended session" 401 "$CODE $BODY"
+as_cookie "$FRANK" GET /v1/session
+[ "$CODE" = 200 ] && ok "frank's session is untouched" ||
+	not_ok "frank's session" 200 "$CODE $BODY"
+signin alice
+ALICE=$S_COOKIE
+
 # --- bad input: a clear page, signin.refused, no session ----------------
 refused() { # DESC STATUS WHY_PART
 	local after_s after_r
@@ -239,7 +261,7 @@ fi
 # The browser reached the provider, which then goes away: the code
 # exchange meets no one.
 before
-signin bob --before-callback "kill $JG_OIDC_PID"
+signin bob --before-callback "kill $JG_OIDC_PID; for i in \$(seq 100); do kill -0 $JG_OIDC_PID 2>/dev/null || break; sleep 0.1; done"
 refused "the provider unreachable at the code exchange" 502 "cannot"
 wait "$JG_OIDC_PID" 2>/dev/null
 JG_OIDC_PID=
