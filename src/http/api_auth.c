@@ -14,7 +14,8 @@
  * redirect (SameSite=Lax: the provider sends the browser back from
  * another site, and a Strict cookie would not come with it). Every
  * failure is an HTML page with one clear sentence (a person is looking at
- * it, not a program), audited as signin.refused, and creates nothing. No
+ * it, not a program) and creates nothing; once the state is one of ours
+ * it is audited as signin.refused, before that it is a log line. No
  * page, log line or audit event holds a code, token or secret.
  */
 #include <stdio.h>
@@ -255,11 +256,15 @@ void jg_api_auth_callback(struct jg_ex *ex)
 	json_t *answer = NULL;
 	enum jg_err e;
 
-	/* the state first: whatever the answer, this sign-in is used up */
+	/* the state first: whatever the answer, this sign-in is used up.
+	 * Without a state of ours nobody has signed in anywhere: a log
+	 * line, not an audit event (anyone may call this URL, and must not
+	 * be able to fill the trail). */
 	e = jg_gate_signin_take(ex->gate, jg_ex_query(ex, "state"), bind,
 	                        ex->now, &st, why);
 	if (e != JG_OK) {
-		jg_gate_signin_refused(ex->gate, ex->now, why);
+		fprintf(stderr, "jitgate: sign-in refused (from %s): %s\n",
+		        ex->peer ? ex->peer : "?", why);
 		return fail_page(ex, e, why);
 	}
 	if (error)
