@@ -217,11 +217,13 @@ struct jg_signin_start {
 
 #define JG_LOGIN_TTL 600    /* seconds a sign-in may take at the provider */
 
-/* Start one (kept JG_LOGIN_TTL seconds, for this server only); the
- * caller checked that next is a same-origin path. JG_EBUSY when too many
- * are in progress. */
+/* Start one for the client address peer (kept JG_LOGIN_TTL seconds, for
+ * this server only); the caller checked that next is a same-origin path.
+ * JG_EBUSY when too many are in progress, in all or from peer. */
+#define JG_LOGINS_PER_PEER 32
 enum jg_err jg_gate_signin_begin(struct jg_gate *g, const char *next,
-                                 int64_t now, struct jg_signin_start *out);
+                                 const char *peer, int64_t now,
+                                 struct jg_signin_start *out);
 
 /* The sign-in of state, used up (a second take finds nothing), when bind
  * is the cookie it was bound to and it has not expired; else JG_EAUTH

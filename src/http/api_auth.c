@@ -159,7 +159,8 @@ void jg_api_auth_login(struct jg_ex *ex)
 	if ((e = jg_gate_signin_client(ex->gate, ex->now, &c, why)) != JG_OK)
 		return fail_page(ex, e, why);
 	OPENSSL_cleanse(c.secret, sizeof(c.secret));
-	if ((e = jg_gate_signin_begin(ex->gate, next, ex->now, &st)) != JG_OK)
+	if ((e = jg_gate_signin_begin(ex->gate, next, ex->peer, ex->now,
+	                              &st)) != JG_OK)
 		return fail_page(ex, e, "too many sign-ins are in progress; "
 		                 "try again in a minute");
 	len = (size_t)snprintf(url, sizeof(url), "%s", c.ep.authorization);

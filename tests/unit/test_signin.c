@@ -325,12 +325,12 @@ static void pending_single_use_and_bound(void **state)
 
 	(void)state;
 	assert_int_equal(jg_gate_new(NULL, p, NULL, &g), JG_OK);
-	assert_int_equal(jg_gate_signin_begin(g, "/#/inbox", T0, &a), JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, "/#/inbox", "10.0.0.1", T0, &a), JG_OK);
 	assert_int_equal(strlen(a.verifier), 43);
 	assert_int_equal(strlen(a.challenge), 43);
 	assert_string_not_equal(a.state, a.nonce);
 	/* another browser's cookie: refused, and the state is burnt */
-	assert_int_equal(jg_gate_signin_begin(g, NULL, T0, &b), JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.1", T0, &b), JG_OK);
 	assert_int_equal(jg_gate_signin_take(g, b.state, a.bind, T0, &got, why),
 	                 JG_EAUTH);
 	assert_non_null(strstr(why, "another browser"));
@@ -348,11 +348,25 @@ static void pending_single_use_and_bound(void **state)
 	                                     why),
 	                 JG_EAUTH);
 	/* too late */
-	assert_int_equal(jg_gate_signin_begin(g, NULL, T0, &a), JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.1", T0, &a), JG_OK);
 	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind,
 	                                     T0 + JG_LOGIN_TTL, &got, why),
 	                 JG_EAUTH);
 	assert_non_null(strstr(why, "took longer"));
+	/* one address cannot fill the table: 32 in progress, then busy;
+	 * another address still starts one */
+	for (int i = 0; i < JG_LOGINS_PER_PEER; i++)
+		assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.9",
+		                                      T0 + 10, &a),
+		                 JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.9", T0 + 10, &a),
+	                 JG_EBUSY);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.8", T0 + 10, &a),
+	                 JG_OK);
+	/* ... until they expire */
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.9",
+	                                      T0 + 10 + JG_LOGIN_TTL, &a),
+	                 JG_OK);
 	jg_gate_free(g);
 }
 
