@@ -752,7 +752,7 @@
 		"execution.unknown", "keys.rotated", "alert.break_glass",
 		"session.opened", "session.closed", "policy.reloaded",
 		"policy.reload_refused", "token.created", "token.revoked",
-		"server.started"];
+		"server.started", "workload.authenticated", "workload.refused"];
 
 	function detailsSummary(d) {
 		if (!d || typeof d !== "object")
