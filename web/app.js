@@ -766,7 +766,7 @@
 		"session.opened", "session.closed", "session.ended", "signin.refused",
 		"policy.reloaded",
 		"policy.reload_refused", "token.created", "token.revoked",
-		"server.started"];
+		"server.started", "workload.authenticated", "workload.refused"];
 
 	function detailsSummary(d) {
 		if (!d || typeof d !== "object")

@@ -85,6 +85,13 @@ void jg_gate_policy_sha256(struct jg_gate *g, char out[JG_SHA256_HEX]);
  * forgotten as soon as a sync step sees it revoked. */
 enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
                                  int64_t now, struct jg_principal *out);
+/* The same; a value with two dots is a workload token (a JWT of an
+ * issuer in the policy's identity.workload, workload.c). why receives
+ * the reason of a refusal worth telling the caller (naming no secret),
+ * or "". */
+enum jg_err jg_gate_authenticate_why(struct jg_gate *g, const char *token,
+                                     int64_t now, struct jg_principal *out,
+                                     char why[JG_WHY_MAX]);
 
 /*
  * With no token in the store, mint an admin token for principal "admin"
