@@ -763,10 +763,10 @@
 		"grant.consumed", "grant.used", "grant.token_issued",
 		"execution.started", "execution.succeeded", "execution.failed",
 		"execution.unknown", "keys.rotated", "alert.break_glass",
-		"session.opened", "session.closed", "signin.refused",
+		"session.opened", "session.closed", "session.ended", "signin.refused",
 		"policy.reloaded",
 		"policy.reload_refused", "token.created", "token.revoked",
-		"server.started"];
+		"server.started", "workload.authenticated", "workload.refused"];
 
 	function detailsSummary(d) {
 		if (!d || typeof d !== "object")

@@ -28,10 +28,13 @@
 #include "cli/client.h"
 #include "cli/output.h"
 #include "core/limits.h"
+#include "sign/jwt.h"
 #include "util/crypto.h"
 
 #define URL_MAX 2048
-#define TOKEN_MAX 512
+/* a jitgate token is 46 bytes; a CI platform's JWT (workload identity) is
+ * often over 1 KB */
+#define TOKEN_MAX JG_JWT_FOREIGN_MAX
 
 /* --- option tables ------------------------------------------------- */
 

@@ -27,6 +27,14 @@ enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
 		jg_policy_free(policy);
 		return JG_ENOMEM;
 	}
+	if (!(g->issuers = jg_gate_issuers_new()) ||
+	    !(g->wl = jg_workload_cache_new())) {
+		jg_gate_issuers_free(g->issuers);
+		free(g->policy_path);
+		free(g);
+		jg_policy_free(policy);
+		return JG_ENOMEM;
+	}
 	g->st = st;
 	g->policy = policy;
 	pthread_rwlock_init(&g->lock, NULL);
@@ -50,6 +58,8 @@ void jg_gate_free(struct jg_gate *g)
 	jg_index_free(g->index);
 	jg_authcache_free(g->auth);
 	jg_gate_signin_free(g);
+	jg_workload_cache_free(g->wl);
+	jg_gate_issuers_free(g->issuers);
 	pthread_mutex_destroy(&g->sync_lock);
 	pthread_mutex_destroy(&g->reload_lock);
 	jg_policy_free(g->policy);
@@ -218,6 +228,15 @@ static void touch(struct jg_gate *g, const struct jg_token *t, int64_t now)
 enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
                                  int64_t now, struct jg_principal *out)
 {
+	char why[JG_WHY_MAX];
+
+	return jg_gate_authenticate_why(g, token, now, out, why);
+}
+
+enum jg_err jg_gate_authenticate_why(struct jg_gate *g, const char *token,
+                                     int64_t now, struct jg_principal *out,
+                                     char why[JG_WHY_MAX])
+{
 	char digest[JG_SHA256_HEX];
 	struct jg_token t;
 	/* halted, the cache no longer learns of revocations: ask the store */
@@ -225,8 +244,11 @@ enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
 	uint64_t gen;
 	enum jg_err e;
 
+	why[0] = '\0';
 	if (token && strncmp(token, "jgs_", 4) == 0)
 		return jg_gate_session_bearer(g, token, now, out);
+	if (token && jg_gate_is_jwt(token) && strncmp(token, "jg", 2) != 0)
+		return jg_gate_workload_auth(g, token, now, out, why);
 	if (digest_of(token, digest))
 		return JG_EAUTH;
 	if (cache && jg_authcache_get(g->auth, digest, now, out))

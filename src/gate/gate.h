@@ -85,6 +85,13 @@ void jg_gate_policy_sha256(struct jg_gate *g, char out[JG_SHA256_HEX]);
  * forgotten as soon as a sync step sees it revoked. */
 enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
                                  int64_t now, struct jg_principal *out);
+/* The same; a value with two dots is a workload token (a JWT of an
+ * issuer in the policy's identity.workload, workload.c). why receives
+ * the reason of a refusal worth telling the caller (naming no secret),
+ * or "". */
+enum jg_err jg_gate_authenticate_why(struct jg_gate *g, const char *token,
+                                     int64_t now, struct jg_principal *out,
+                                     char why[JG_WHY_MAX]);
 
 /*
  * With no token in the store, mint an admin token for principal "admin"
@@ -185,6 +192,15 @@ enum jg_err jg_gate_signin_finish(struct jg_gate *g, const char *id_token,
                                   struct jg_principal *who,
                                   char why[JG_WHY_MAX]);
 
+/* Admin only: end every session of the person `principal` signed in at
+ * the identity provider (browser and CLI); *n how many. Audited as
+ * session.ended. Their next call is 401; the provider may sign them in
+ * again (remove them there to keep them out). */
+enum jg_err jg_gate_sessions_end(struct jg_gate *g,
+                                 const struct jg_principal *who,
+                                 const char *principal, int64_t now,
+                                 long *n, char why[JG_WHY_MAX]);
+
 /* What GET /v1/auth/config shows (public). */
 struct jg_signin_config {
 	int provider;              /* 1: sign-in through the provider is on */
@@ -208,11 +224,13 @@ struct jg_signin_start {
 
 #define JG_LOGIN_TTL 600    /* seconds a sign-in may take at the provider */
 
-/* Start one (kept JG_LOGIN_TTL seconds, for this server only); the
- * caller checked that next is a same-origin path. JG_EBUSY when too many
- * are in progress. */
+/* Start one for the client address peer (kept JG_LOGIN_TTL seconds, for
+ * this server only); the caller checked that next is a same-origin path.
+ * JG_EBUSY when too many are in progress, in all or from peer. */
+#define JG_LOGINS_PER_PEER 32
 enum jg_err jg_gate_signin_begin(struct jg_gate *g, const char *next,
-                                 int64_t now, struct jg_signin_start *out);
+                                 const char *peer, int64_t now,
+                                 struct jg_signin_start *out);
 
 /* The sign-in of state, used up (a second take finds nothing), when bind
  * is the cookie it was bound to and it has not expired; else JG_EAUTH

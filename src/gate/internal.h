@@ -11,6 +11,7 @@
 #include "audit/audit.h"
 #include "notify/notify.h"
 #include "gate/gate.h"
+#include "ident/ident.h"
 
 struct jg_gate {
 	struct jg_store *st;            /* borrowed */
@@ -50,6 +51,10 @@ struct jg_gate {
 	int64_t clock_floor;
 	struct jg_signin_state *signin; /* owned (signin.c) */
 	struct jg_logins *logins;       /* owned (signin_pending.c) */
+	/* OpenID issuers (issuers.c) and verified workload tokens
+	 * (workload.c); each has a lock of its own */
+	struct jg_gate_issuers *issuers; /* owned */
+	struct jg_workload_cache *wl;    /* owned */
 };
 
 /* Inside a read transaction: raise the decision clock to the time of
@@ -283,5 +288,48 @@ enum jg_err jg_gate_token_grant(struct jg_gate *g,
 /* Inside a write transaction: issue the grant of approved request r. */
 enum jg_err jg_gate_issue_grant(struct jg_gate *g, const struct jg_request *r,
                                 int64_t now, char grant_id[JG_ID_LEN]);
+
+/* ---- identity issuers (issuers.c), workload identity (workload.c) ---- */
+
+#define JG_GATE_ISSUERS_MAX 64 /* issuer objects one gate keeps */
+
+struct jg_gate_issuers;
+struct jg_gate_issuers *jg_gate_issuers_new(void);     /* NULL: ENOMEM */
+void jg_gate_issuers_free(struct jg_gate_issuers *r); /* NULL-safe */
+
+/*
+ * The issuer object for cfg (issuer, jwks_url and ca_file as they are in
+ * the policy in force): made on first use, then kept as long as g, so a
+ * policy reload that keeps an issuer keeps its cached discovery and keys.
+ * Use it for the sign-in provider as for workload issuers. *out is
+ * borrowed (it lives as long as g). JG_EINVAL with why for a bad URL;
+ * JG_EBUSY past JG_GATE_ISSUERS_MAX distinct issuers; JG_ENOMEM.
+ */
+enum jg_err jg_gate_issuer(struct jg_gate *g,
+                           const struct jg_ident_issuer_cfg *cfg,
+                           struct jg_ident_issuer **out, char why[JG_WHY_MAX]);
+
+struct jg_workload_cache;
+struct jg_workload_cache *jg_workload_cache_new(void);  /* NULL: ENOMEM */
+void jg_workload_cache_free(struct jg_workload_cache *c); /* NULL-safe */
+
+/* 1 when token has the form of a JWT (two dots): a workload token. */
+int jg_gate_is_jwt(const char *token);
+
+/*
+ * A workload token (a JWT of a trusted issuer, identity.workload): the
+ * issuer its unverified iss names must be configured; the token is
+ * verified against it, then its claims matched to the issuer's bindings
+ * (first match wins) and who becomes the binding's service principal
+ * with its groups. Verified tokens are remembered by digest until they
+ * expire (or the policy changes). Audited: workload.authenticated the
+ * first time a token is seen, workload.refused (at most
+ * JG_WORKLOAD_REFUSED_PER_MIN a minute) when refused. JG_EAUTH with why
+ * (naming the issuer, never the token); JG_EIDP when the issuer's keys
+ * cannot be had; JG_ESTORE when the first use cannot be audited.
+ */
+enum jg_err jg_gate_workload_auth(struct jg_gate *g, const char *jwt,
+                                  int64_t now, struct jg_principal *who,
+                                  char why[JG_WHY_MAX]);
 
 #endif

@@ -187,3 +187,31 @@ enum jg_err jg_gate_session_close(struct jg_gate *g, const char *cookie,
 		return jg_gate_abort(g, e);
 	return JG_OK;
 }
+
+enum jg_err jg_gate_sessions_end(struct jg_gate *g,
+                                 const struct jg_principal *who,
+                                 const char *principal, int64_t now,
+                                 long *n, char why[JG_WHY_MAX])
+{
+	enum jg_err e;
+
+	*n = 0;
+	if (!jg_gate_is_admin(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "only admins may end "
+		                   "another person's sessions");
+	if (!principal || !jg_name_valid(principal, 1))
+		return jg_gate_why(JG_EINVAL, why, "principal must be a name of "
+		                   "1-63 characters of A-Z a-z 0-9 . _ - @");
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	e = g->st->ops->session_delete_principal(g->st, principal, n);
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, who->name, "session.ended", "",
+		                  json_pack("{s:s,s:I}", "principal", principal,
+		                            "sessions", (json_int_t)*n));
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK) {
+		*n = 0;
+		return jg_gate_abort(g, e);
+	}
+	return JG_OK;
+}

@@ -19,18 +19,11 @@
 
 #include "gate/internal.h"
 
-#define SIGNIN_ISSUERS_MAX 8 /* distinct issuers over reloads, per server */
 #define SIGNIN_FORM_MAX 8192 /* the userinfo form: an access token */
 
 struct jg_signin_state {
 	pthread_mutex_t mu;
 	char secret[JG_CLAIM_MAX]; /* under mu */
-	/* One issuer object per (issuer, CA file) seen, kept for the gate's
-	 * life: a reload may change the issuer while another thread still
-	 * uses the old object. Under mu. */
-	struct jg_ident_issuer *issuers[SIGNIN_ISSUERS_MAX];
-	char keys[SIGNIN_ISSUERS_MAX][JG_URL_MAX + 1024];
-	size_t nissuers;
 };
 
 enum jg_err jg_gate_signin_init(struct jg_gate *g)
@@ -48,8 +41,6 @@ void jg_gate_signin_free(struct jg_gate *g)
 	jg_logins_free(g->logins);
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nissuers; i++)
-		jg_ident_issuer_free(s->issuers[i]);
 	pthread_mutex_destroy(&s->mu);
 	OPENSSL_cleanse(s->secret, sizeof(s->secret));
 	free(s);
@@ -93,35 +84,17 @@ enum jg_err jg_gate_signin_secret_read(const struct jg_policy *p,
 	return JG_OK;
 }
 
-/* The issuer object of the policy's provider; made on first use. */
+/* The issuer object of the policy's provider, from the gate's registry
+ * (issuers.c): kept across reloads with its cached discovery and keys. */
 static enum jg_err issuer_of(struct jg_gate *g, const struct jg_signin *si,
                              struct jg_ident_issuer **out,
                              char why[JG_WHY_MAX])
 {
-	struct jg_signin_state *s = g->signin;
 	struct jg_ident_issuer_cfg cfg = {.issuer = si->issuer,
 	                                  .ca_file = si->ca_file};
-	char key[sizeof(s->keys[0])];
-	enum jg_err e = JG_OK;
+	enum jg_err e = jg_gate_issuer(g, &cfg, out, why);
 
-	snprintf(key, sizeof(key), "%s %s", si->issuer,
-	         si->ca_file ? si->ca_file : "");
-	pthread_mutex_lock(&s->mu);
-	*out = NULL;
-	for (size_t i = 0; i < s->nissuers && !*out; i++)
-		if (strcmp(s->keys[i], key) == 0)
-			*out = s->issuers[i];
-	if (!*out && s->nissuers == SIGNIN_ISSUERS_MAX)
-		e = jg_gate_why(JG_EIDP, why, "the sign-in issuer changed more "
-		                "than %d times: restart the server",
-		                SIGNIN_ISSUERS_MAX);
-	else if (!*out &&
-	         (e = jg_ident_issuer_new(&cfg, out, why)) == JG_OK) {
-		s->issuers[s->nissuers] = *out;
-		snprintf(s->keys[s->nissuers++], sizeof(key), "%s", key);
-	}
-	pthread_mutex_unlock(&s->mu);
-	return e;
+	return e == JG_EBUSY || e == JG_EINVAL ? JG_EIDP : e;
 }
 
 enum jg_err jg_gate_signin_client(struct jg_gate *g, int64_t now,

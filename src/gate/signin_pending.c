@@ -7,7 +7,8 @@
  * A pending sign-in is bound to the browser that started it by a cookie
  * set on the redirect (only its SHA-256 is kept): a state stolen from a
  * URL cannot be finished from another browser. A state is burnt on its
- * first use, right or wrong, so a replay finds nothing.
+ * first use, right or wrong, so a replay finds nothing. One address may
+ * have JG_LOGINS_PER_PEER in progress, so nobody fills the table alone.
  *
  * Kept in memory, not in the store: with several servers behind one
  * address, the balancer must send a browser back to the server it
@@ -24,6 +25,7 @@
 
 struct login {
 	char state[JG_SHA256_HEX]; /* SHA-256 of the state; "" free */
+	char peer[64];             /* the address that started it */
 	char bind[JG_SHA256_HEX];  /* SHA-256 of the binding cookie */
 	struct jg_signin_start v;  /* state and bind left empty */
 	int64_t expires_at;
@@ -72,10 +74,12 @@ static void challenge_of(const char *verifier, char out[JG_TOKEN_LEN])
 }
 
 enum jg_err jg_gate_signin_begin(struct jg_gate *g, const char *next,
-                                 int64_t now, struct jg_signin_start *out)
+                                 const char *peer, int64_t now,
+                                 struct jg_signin_start *out)
 {
 	struct jg_logins *l = g->logins;
 	struct login *free_slot = NULL;
+	size_t mine = 0;
 	enum jg_err e;
 
 	memset(out, 0, sizeof(*out));
@@ -87,10 +91,20 @@ enum jg_err jg_gate_signin_begin(struct jg_gate *g, const char *next,
 	challenge_of(out->verifier, out->challenge);
 	snprintf(out->next, sizeof(out->next), "%s", next ? next : "/");
 	pthread_mutex_lock(&l->mu);
-	for (size_t i = 0; i < JG_LOGINS_MAX && !free_slot; i++)
-		if (!l->slot[i].state[0] || l->slot[i].expires_at <= now)
-			free_slot = &l->slot[i];
+	for (size_t i = 0; i < JG_LOGINS_MAX; i++) {
+		struct login *s = &l->slot[i];
+		int live = s->state[0] && s->expires_at > now;
+
+		if (!live && !free_slot)
+			free_slot = s;
+		else if (live && strcmp(s->peer, peer ? peer : "") == 0)
+			mine++;
+	}
+	if (mine >= JG_LOGINS_PER_PEER)
+		free_slot = NULL;
 	if (free_slot) {
+		snprintf(free_slot->peer, sizeof(free_slot->peer), "%s",
+		         peer ? peer : "");
 		jg_sha256_hex(out->state, strlen(out->state), free_slot->state);
 		jg_sha256_hex(out->bind, strlen(out->bind), free_slot->bind);
 		free_slot->v = *out;

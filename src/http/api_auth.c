@@ -8,12 +8,14 @@
  *                                    provider for a new login, max_age=N)
  *   GET /v1/auth/oidc/callback       code exchange, ID token checks, the
  *                                    session cookie, 302 to next
+ *   POST /v1/sessions/end            admin: end a person's sessions
  *
  * The pending sign-in is bound to the browser by a cookie set on the
  * redirect (SameSite=Lax: the provider sends the browser back from
  * another site, and a Strict cookie would not come with it). Every
  * failure is an HTML page with one clear sentence (a person is looking at
- * it, not a program), audited as signin.refused, and creates nothing. No
+ * it, not a program) and creates nothing; once the state is one of ours
+ * it is audited as signin.refused, before that it is a log line. No
  * page, log line or audit event holds a code, token or secret.
  */
 #include <stdio.h>
@@ -157,7 +159,8 @@ void jg_api_auth_login(struct jg_ex *ex)
 	if ((e = jg_gate_signin_client(ex->gate, ex->now, &c, why)) != JG_OK)
 		return fail_page(ex, e, why);
 	OPENSSL_cleanse(c.secret, sizeof(c.secret));
-	if ((e = jg_gate_signin_begin(ex->gate, next, ex->now, &st)) != JG_OK)
+	if ((e = jg_gate_signin_begin(ex->gate, next, ex->peer, ex->now,
+	                              &st)) != JG_OK)
 		return fail_page(ex, e, "too many sign-ins are in progress; "
 		                 "try again in a minute");
 	len = (size_t)snprintf(url, sizeof(url), "%s", c.ep.authorization);
@@ -254,11 +257,15 @@ void jg_api_auth_callback(struct jg_ex *ex)
 	json_t *answer = NULL;
 	enum jg_err e;
 
-	/* the state first: whatever the answer, this sign-in is used up */
+	/* the state first: whatever the answer, this sign-in is used up.
+	 * Without a state of ours nobody has signed in anywhere: a log
+	 * line, not an audit event (anyone may call this URL, and must not
+	 * be able to fill the trail). */
 	e = jg_gate_signin_take(ex->gate, jg_ex_query(ex, "state"), bind,
 	                        ex->now, &st, why);
 	if (e != JG_OK) {
-		jg_gate_signin_refused(ex->gate, ex->now, why);
+		fprintf(stderr, "jitgate: sign-in refused (from %s): %s\n",
+		        ex->peer ? ex->peer : "?", why);
 		return fail_page(ex, e, why);
 	}
 	if (error)
@@ -296,4 +303,24 @@ void jg_api_auth_callback(struct jg_ex *ex)
 		                        BIND_ATTRS "; Max-Age=0");
 	OPENSSL_cleanse(cookie, sizeof(cookie));
 	OPENSSL_cleanse(&st, sizeof(st));
+}
+
+void jg_api_sessions_end(struct jg_ex *ex)
+{
+	static const char *const fields[] = {"principal", NULL};
+	char why[JG_WHY_MAX] = "";
+	const char *principal;
+	long n = 0;
+	enum jg_err e;
+
+	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "principal", 1, &principal))
+		return;
+	e = jg_gate_sessions_end(ex->gate, &ex->who, principal, ex->now, &n,
+	                         why);
+	if (e != JG_OK) {
+		jg_ex_fail(ex, e, why);
+		return;
+	}
+	jg_ex_json(ex, 200, json_pack("{s:s,s:I}", "principal", principal,
+	                              "ended", (json_int_t)n));
 }

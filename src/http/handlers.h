@@ -56,6 +56,7 @@ void jg_api_session_delete(struct jg_ex *ex);
 void jg_api_auth_config(struct jg_ex *ex);
 void jg_api_auth_login(struct jg_ex *ex);
 void jg_api_auth_callback(struct jg_ex *ex);
+void jg_api_sessions_end(struct jg_ex *ex);
 
 /* static.c: the embedded dashboard */
 void jg_api_static(struct jg_ex *ex);

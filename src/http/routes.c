@@ -17,6 +17,7 @@ const struct jg_route jg_routes[] = {
 	{"GET", "/v1/auth/config", jg_api_auth_config, PUBLIC},
 	{"GET", "/v1/auth/oidc/login", jg_api_auth_login, PUBLIC},
 	{"GET", "/v1/auth/oidc/callback", jg_api_auth_callback, PUBLIC},
+	{"POST", "/v1/sessions/end", jg_api_sessions_end, 0},
 	{"POST", "/v1/session", jg_api_session_open, PUBLIC},
 	{"GET", "/v1/session", jg_api_session_get, 0},
 	{"POST", "/v1/session/close", jg_api_session_close, 0},

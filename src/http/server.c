@@ -165,7 +165,8 @@ static const struct jg_route *route(const char *method, const char *url,
  */
 static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex,
                                 const char *method,
-                                const struct jg_route *r)
+                                const struct jg_route *r,
+                                char why[JG_WHY_MAX])
 {
 	const char *h = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
 	                                            "Authorization");
@@ -175,7 +176,8 @@ static enum jg_err authenticate(struct jg_server *s, struct jg_ex *ex,
 	if (h) {
 		if (strncmp(h, "Bearer ", 7) != 0)
 			return JG_EAUTH;
-		return jg_gate_authenticate(s->gate, h + 7, ex->now, &ex->who);
+		return jg_gate_authenticate_why(s->gate, h + 7, ex->now,
+		                                &ex->who, why);
 	}
 	cookie = MHD_lookup_connection_value(ex->conn, MHD_COOKIE_KIND,
 	                                     JG_SESSION_COOKIE);
@@ -471,6 +473,7 @@ static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
                             const char *url, const char *method,
                             struct pending *p, const struct timespec *t0)
 {
+	char why[JG_WHY_MAX];
 	int known;
 	long long len;
 	enum jg_err e;
@@ -485,10 +488,12 @@ static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
 	p->body.max = p->route->flags & JG_ROUTE_PUBLIC ? JG_PUBLIC_BODY_MAX
 	         : p->route->flags & JG_ROUTE_BIG_BODY ? JG_BIG_BODY_MAX
 	                                               : JG_BODY_MAX;
+	why[0] = '\0';
 	if (!(p->route->flags & JG_ROUTE_PUBLIC) &&
-	    (e = authenticate(s, ex, method, p->route)) != JG_OK) {
-		jg_ex_fail(ex, e, e == JG_EAUTH ? "a valid bearer token is "
-		                                  "required" : NULL);
+	    (e = authenticate(s, ex, method, p->route, why)) != JG_OK) {
+		jg_ex_fail(ex, e, why[0] ? why
+		                  : e == JG_EAUTH ? "a valid bearer token is "
+		                                    "required" : NULL);
 		return answer_early(ex, url, method, p, t0);
 	}
 	p->who = ex->who;

@@ -298,6 +298,25 @@ int jg_ld_identity(struct jg_ld *ld, yaml_node_t *n, void *obj);
  * claims, group and role maps (needs the groups), defaults filled in. */
 int jg_ld_signin(struct jg_ld *ld, yaml_node_t *n, void *obj);
 
+/* Values of the identity sections, shared by load_signin.c (where they
+ * live) and load_workload.c: a printable text of 1 to max-1 bytes; an
+ * https URL (http only to a loopback host); an absolute path; a claim
+ * name (letters, digits, _ - . : /); *out an owned copy. And a name
+ * that must be a group defined under `groups`. */
+int jg_ld_get_text(struct jg_ld *ld, yaml_node_t *n, const char *what,
+                   size_t max, char **out);
+int jg_ld_get_url(struct jg_ld *ld, yaml_node_t *n, const char *what,
+                  char **out);
+int jg_ld_get_path(struct jg_ld *ld, yaml_node_t *n, const char *what,
+                   char **out);
+int jg_ld_get_claim_name(struct jg_ld *ld, yaml_node_t *n, const char *what,
+                         char **out);
+int jg_ld_group_defined(struct jg_ld *ld, yaml_node_t *n, char *name);
+
+/* `identity.workload` into the jg_identity obj (load_workload.c): the
+ * trusted issuers of machine tokens and their claim bindings. */
+int jg_ld_workload(struct jg_ld *ld, yaml_node_t *n, void *obj);
+
 /* A `step_up` map ({within: 10m, mfa: true}) into the jg_step_up obj
  * (load_rules.c), on rules and on resources. */
 int jg_ld_step_up(struct jg_ld *ld, yaml_node_t *n, void *obj);

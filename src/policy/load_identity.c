@@ -10,17 +10,10 @@
  */
 #include "policy/internal.h"
 
-/* Until a section's loader lands, naming it is an error, never ignored. */
-static int not_yet(struct jg_ld *ld, yaml_node_t *n, void *obj)
-{
-	(void)obj;
-	return jg_ld_fail(ld, n, "this section is not supported yet");
-}
-
 /* Each section adds its row here. */
 static const struct jg_ld_key identity_keys[] = {
 	{"signin", jg_ld_signin, 0},
-	{"workload", not_yet, 0},
+	{"workload", jg_ld_workload, 0},
 };
 
 _Static_assert(JG_LD_NKEYS(identity_keys) <= JG_LD_KEYS_MAX,
@@ -36,6 +29,6 @@ int jg_ld_identity(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	if (jg_ld_walk_map(ld, n, "'identity'", identity_keys,
 	                   JG_LD_NKEYS(identity_keys), &p->identity, NULL))
 		return -1;
-	jg_ld_where_set(ld, NULL);
+	ld->where[0] = '\0';
 	return 0;
 }

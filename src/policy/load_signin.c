@@ -38,7 +38,7 @@
 
 /* A printable string of 1 to max-1 bytes (no control bytes, no NUL);
  * *out an owned copy. */
-static int get_text(struct jg_ld *ld, yaml_node_t *n, const char *what,
+int jg_ld_get_text(struct jg_ld *ld, yaml_node_t *n, const char *what,
                     size_t max, char **out)
 {
 	size_t len;
@@ -68,14 +68,14 @@ static int host_loopback(const char *host, size_t len)
 }
 
 /* An https URL, or http to a loopback host; *out owned. */
-static int get_url(struct jg_ld *ld, yaml_node_t *n, const char *what,
+int jg_ld_get_url(struct jg_ld *ld, yaml_node_t *n, const char *what,
                    char **out)
 {
 	char buf[JG_LD_SHOW_MAX];
 	const char *s, *host;
 	size_t hlen;
 
-	if (get_text(ld, n, what, JG_URL_MAX, out))
+	if (jg_ld_get_text(ld, n, what, JG_URL_MAX, out))
 		return -1;
 	s = *out;
 	if (strncmp(s, "https://", 8) == 0 && s[8] && s[8] != '/')
@@ -94,22 +94,22 @@ static int get_url(struct jg_ld *ld, yaml_node_t *n, const char *what,
 
 static int si_issuer(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
-	return get_url(ld, n, "'issuer'", &((struct jg_signin *)obj)->issuer);
+	return jg_ld_get_url(ld, n, "'issuer'", &((struct jg_signin *)obj)->issuer);
 }
 
 static int si_client_id(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
-	return get_text(ld, n, "'client_id'", JG_CLAIM_MAX,
+	return jg_ld_get_text(ld, n, "'client_id'", JG_CLAIM_MAX,
 	                &((struct jg_signin *)obj)->client_id);
 }
 
 /* An absolute path; *out owned. */
-static int get_path(struct jg_ld *ld, yaml_node_t *n, const char *what,
+int jg_ld_get_path(struct jg_ld *ld, yaml_node_t *n, const char *what,
                     char **out)
 {
 	char buf[JG_LD_SHOW_MAX];
 
-	if (get_text(ld, n, what, SIGNIN_PATH_MAX, out))
+	if (jg_ld_get_text(ld, n, what, SIGNIN_PATH_MAX, out))
 		return -1;
 	if ((*out)[0] != '/')
 		return jg_ld_fail(ld, n, "%s '%s' must be an absolute path",
@@ -119,13 +119,13 @@ static int get_path(struct jg_ld *ld, yaml_node_t *n, const char *what,
 
 static int si_secret_file(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
-	return get_path(ld, n, "'client_secret_file'",
+	return jg_ld_get_path(ld, n, "'client_secret_file'",
 	                &((struct jg_signin *)obj)->client_secret_file);
 }
 
 static int si_ca_file(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
-	return get_path(ld, n, "'ca_file'",
+	return jg_ld_get_path(ld, n, "'ca_file'",
 	                &((struct jg_signin *)obj)->ca_file);
 }
 
@@ -135,7 +135,7 @@ static int si_redirect_url(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	char buf[JG_LD_SHOW_MAX];
 	size_t len, clen = strlen(SIGNIN_CALLBACK);
 
-	if (get_url(ld, n, "'redirect_url'", &s->redirect_url))
+	if (jg_ld_get_url(ld, n, "'redirect_url'", &s->redirect_url))
 		return -1;
 	len = strlen(s->redirect_url);
 	if (len < clen ||
@@ -148,13 +148,13 @@ static int si_redirect_url(struct jg_ld *ld, yaml_node_t *n, void *obj)
 }
 
 /* A claim name: letters, digits, _ - . : / (as in URL-named claims). */
-static int get_claim_name(struct jg_ld *ld, yaml_node_t *n, const char *what,
+int jg_ld_get_claim_name(struct jg_ld *ld, yaml_node_t *n, const char *what,
                           char **out)
 {
 	char buf[JG_LD_SHOW_MAX];
 	size_t len;
 
-	if (get_text(ld, n, what, JG_CLAIM_MAX, out))
+	if (jg_ld_get_text(ld, n, what, JG_CLAIM_MAX, out))
 		return -1;
 	len = strlen(*out);
 	if (strspn(*out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -166,13 +166,13 @@ static int get_claim_name(struct jg_ld *ld, yaml_node_t *n, const char *what,
 
 static int si_principal_claim(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
-	return get_claim_name(ld, n, "'principal_claim'",
+	return jg_ld_get_claim_name(ld, n, "'principal_claim'",
 	                      &((struct jg_signin *)obj)->principal_claim);
 }
 
 static int si_groups_claim(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
-	return get_claim_name(ld, n, "'groups_claim'",
+	return jg_ld_get_claim_name(ld, n, "'groups_claim'",
 	                      &((struct jg_signin *)obj)->groups_claim);
 }
 
@@ -224,7 +224,7 @@ static int get_map(struct jg_ld *ld, yaml_node_t *n, const char *what,
 		yaml_node_pair_t *pr = &n->data.mapping.pairs.start[i];
 		yaml_node_t *v = jg_ld_node(ld, pr->value);
 
-		if (get_text(ld, jg_ld_node(ld, pr->key), "a provider group",
+		if (jg_ld_get_text(ld, jg_ld_node(ld, pr->key), "a provider group",
 		             JG_CLAIM_MAX, &(*out)[i].from) ||
 		    jg_ld_get_name(ld, v, "group", 0, &(*out)[i].to) ||
 		    to_ok(ld, v, (*out)[i].to))
@@ -233,7 +233,7 @@ static int get_map(struct jg_ld *ld, yaml_node_t *n, const char *what,
 	return 0;
 }
 
-static int group_defined(struct jg_ld *ld, yaml_node_t *n, char *name)
+int jg_ld_group_defined(struct jg_ld *ld, yaml_node_t *n, char *name)
 {
 	char buf[JG_LD_SHOW_MAX];
 
@@ -260,7 +260,7 @@ static int role_known(struct jg_ld *ld, yaml_node_t *n, char *name)
 static int si_group_map(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
 	struct jg_signin *s = obj;
-	return get_map(ld, n, "'group_map'", group_defined, &s->group_map,
+	return get_map(ld, n, "'group_map'", jg_ld_group_defined, &s->group_map,
 	               &s->ngroup_map);
 }
 

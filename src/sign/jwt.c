@@ -385,6 +385,18 @@ enum jg_err jg_jws_verify(const char *token, const struct jg_jws_rules *rules,
 	return JG_OK;
 }
 
+json_t *jg_jwt_peek(const char *token, size_t max)
+{
+	size_t len = token ? strnlen(token, max + 1) : 0;
+	const char *d1 = len <= max ? memchr(token, '.', len) : NULL;
+	const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token))
+	                   : NULL;
+	char why[JG_WHY_MAX];
+
+	return d2 ? part_json(d1 + 1, (size_t)(d2 - d1 - 1), max, "payload", why)
+	          : NULL;
+}
+
 enum jg_err jg_jwt_verify(const char *token, jg_jwt_key_fn find, void *ctx,
                           int64_t now, int64_t skew, json_t **claims,
                           char kid[JG_KID_LEN], char why[JG_WHY_MAX])

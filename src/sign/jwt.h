@@ -83,6 +83,13 @@ enum jg_err jg_jws_verify(const char *token, const struct jg_jws_rules *rules,
                           jg_jwt_key_fn find, void *ctx, json_t **payload,
                           char kid[JG_KID_LEN], char why[JG_WHY_MAX]);
 
+/*
+ * The payload of token, NOT verified: only to learn which issuer to
+ * verify it with (its iss). NULL when token is not a JWS of at most max
+ * bytes with a JSON object payload; else a new reference.
+ */
+json_t *jg_jwt_peek(const char *token, size_t max);
+
 /* Judge claims' exp (required), nbf and iat against now, each with skew
  * seconds of tolerance. JG_EINVAL with why when refused. */
 enum jg_err jg_jwt_times(const json_t *claims, int64_t now, int64_t skew,

@@ -138,18 +138,51 @@ else
 	not_ok "frank's groups and roles" "security, admin, auditor" "$CODE $BODY"
 fi
 
+# an admin ends every session of a person; others may not
+FRANK=$S_COOKIE
+signin alice
+ALICE2=$S_COOKIE
+jg_token plain --group dba
+jg_http POST /v1/sessions/end plain '{"principal":"alice@example.com"}'
+expect_problem "a non-admin cannot end another person's sessions" 403 forbidden
+jg_http POST /v1/sessions/end admin '{"principal":"alice@example.com"}'
+if [ "$CODE" = 200 ] && [ "$(json_num ended "$BODY")" = 2 ]; then
+	ok "an admin ends both of alice's sessions"
+else
+	not_ok "end alice's sessions" "200 ended 2" "$CODE $BODY"
+fi
+as_cookie "$ALICE2" GET /v1/session
+[ "$CODE" = 401 ] && ok "alice's ended session is refused (401)" ||
+	not_ok "ended session" 401 "$CODE $BODY"
+as_cookie "$FRANK" GET /v1/session
+[ "$CODE" = 200 ] && ok "frank's session is untouched" ||
+	not_ok "frank's session" 200 "$CODE $BODY"
+signin alice
+ALICE=$S_COOKIE
+
 # --- bad input: a clear page, signin.refused, no session ----------------
-refused() { # DESC STATUS WHY_PART
-	local after_s after_r
+# refused DESC STATUS WHY_PART [log]: the last sign-in got a STATUS page
+# saying WHY_PART, made no session, and was audited as signin.refused (or,
+# with "log", refused before any state of ours: a server log line and no
+# audit event, so anonymous callers cannot fill the trail).
+refused() {
+	local after_s after_r seen=audited
 	after_s=$(sessions)
 	after_r=$(refusals)
+	if [ "${4:-}" = log ]; then
+		seen=logged
+		grep -q "sign-in refused (from 127.0.0.1): .*$3" "$JG_TMP/server.log" &&
+			[ "$after_r" = "$before_r" ] || seen=no
+	else
+		[ "$after_r" -gt "$before_r" ] || seen=no
+	fi
 	if [ "$S_STATUS" = "$2" ] && [ -z "$S_COOKIE" ] &&
 		printf '%s' "$S_WHY" | grep -q -- "$3" &&
-		[ "$after_s" = "$before_s" ] && [ "$after_r" -gt "$before_r" ]; then
-		ok "$1: $2 page '$S_WHY', audited, no session"
+		[ "$after_s" = "$before_s" ] && [ "$seen" != no ]; then
+		ok "$1: $2 page '$S_WHY', $seen, no session"
 	else
-		not_ok "$1" "$2, why ~ '$3', sessions $before_s, refusals > $before_r" \
-			"status $S_STATUS why '$S_WHY' cookie '$S_COOKIE' sessions $after_s refusals $after_r"
+		not_ok "$1" "$2, why ~ '$3', sessions $before_s, ${4:-audited}" \
+			"status $S_STATUS why '$S_WHY' cookie '$S_COOKIE' sessions $after_s refusals $before_r -> $after_r"
 	fi
 }
 before() { before_s=$(sessions); before_r=$(refusals); }
@@ -165,10 +198,10 @@ fi
 
 before
 signin bob --other-browser
-refused "a state finished in another browser (no jg_signin cookie)" 401 "another browser"
+refused "a state finished in another browser (no jg_signin cookie)" 401 "another browser" log
 before
 signin bob --no-state
-refused "an answer without state" 401 "no usable state"
+refused "an answer without state" 401 "no usable state" log
 before
 signin bob --tamper '{"unset":["nonce"]}'
 refused "an ID token without nonce" 401 "nonce"
@@ -239,7 +272,7 @@ fi
 # The browser reached the provider, which then goes away: the code
 # exchange meets no one.
 before
-signin bob --before-callback "kill $JG_OIDC_PID"
+signin bob --before-callback "kill $JG_OIDC_PID; for i in \$(seq 100); do kill -0 $JG_OIDC_PID 2>/dev/null || break; sleep 0.1; done"
 refused "the provider unreachable at the code exchange" 502 "cannot"
 wait "$JG_OIDC_PID" 2>/dev/null
 JG_OIDC_PID=

@@ -325,12 +325,12 @@ static void pending_single_use_and_bound(void **state)
 
 	(void)state;
 	assert_int_equal(jg_gate_new(NULL, p, NULL, &g), JG_OK);
-	assert_int_equal(jg_gate_signin_begin(g, "/#/inbox", T0, &a), JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, "/#/inbox", "10.0.0.1", T0, &a), JG_OK);
 	assert_int_equal(strlen(a.verifier), 43);
 	assert_int_equal(strlen(a.challenge), 43);
 	assert_string_not_equal(a.state, a.nonce);
 	/* another browser's cookie: refused, and the state is burnt */
-	assert_int_equal(jg_gate_signin_begin(g, NULL, T0, &b), JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.1", T0, &b), JG_OK);
 	assert_int_equal(jg_gate_signin_take(g, b.state, a.bind, T0, &got, why),
 	                 JG_EAUTH);
 	assert_non_null(strstr(why, "another browser"));
@@ -348,11 +348,25 @@ static void pending_single_use_and_bound(void **state)
 	                                     why),
 	                 JG_EAUTH);
 	/* too late */
-	assert_int_equal(jg_gate_signin_begin(g, NULL, T0, &a), JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.1", T0, &a), JG_OK);
 	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind,
 	                                     T0 + JG_LOGIN_TTL, &got, why),
 	                 JG_EAUTH);
 	assert_non_null(strstr(why, "took longer"));
+	/* one address cannot fill the table: 32 in progress, then busy;
+	 * another address still starts one */
+	for (int i = 0; i < JG_LOGINS_PER_PEER; i++)
+		assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.9",
+		                                      T0 + 10, &a),
+		                 JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.9", T0 + 10, &a),
+	                 JG_EBUSY);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.8", T0 + 10, &a),
+	                 JG_OK);
+	/* ... until they expire */
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.9",
+	                                      T0 + 10 + JG_LOGIN_TTL, &a),
+	                 JG_OK);
 	jg_gate_free(g);
 }
 
@@ -525,6 +539,62 @@ static void step_up_stricter_of_rule_and_resource(void **state)
 	jg_request_view_clear(&v);
 }
 
+/* A person's sessions: a browser's cookie and a CLI's "jgs_" bearer, each
+ * only as itself, both ending at their ttl and on sign-out. */
+static void person_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct jg_session s = {0};
+	struct jg_principal who;
+	char cookie[JG_TOKEN_LEN], bearer[JG_TOKEN_LEN], csrf[JG_SHA256_HEX];
+	char csrf2[JG_SHA256_HEX];
+
+	s.who = person("carol@example.com", T0 - 5, 1);
+	snprintf(s.issuer, sizeof(s.issuer), "http://127.0.0.1:9");
+	snprintf(s.subject, sizeof(s.subject), "carol");
+	assert_int_equal(jg_gate_session_open_person(f->g, &s, 3600, T0, cookie,
+	                                             csrf),
+	                 JG_OK);
+	assert_int_equal(strncmp(cookie, "jg_", 3), 0);
+	s.cli = 1;
+	assert_int_equal(jg_gate_session_open_person(f->g, &s, 3600, T0, bearer,
+	                                             csrf2),
+	                 JG_OK);
+	assert_int_equal(strncmp(bearer, "jgs_", 4), 0);
+	assert_int_equal(strlen(bearer), 47);
+	/* the cookie: the person, as the provider said */
+	assert_int_equal(jg_gate_session_auth(f->g, cookie, T0 + 1, &who, csrf2),
+	                 JG_OK);
+	assert_string_equal(who.name, "carol@example.com");
+	assert_int_equal(who.auth_time, T0 - 5);
+	assert_true(who.mfa);
+	assert_int_equal(who.ngroups, 1);
+	assert_string_equal(csrf2, csrf);
+	/* the bearer: the same person, through jg_gate_authenticate */
+	memset(&who, 0, sizeof(who));
+	assert_int_equal(jg_gate_authenticate(f->g, bearer, T0 + 1, &who), JG_OK);
+	assert_string_equal(who.name, "carol@example.com");
+	assert_true(who.mfa);
+	/* each only as itself */
+	assert_int_equal(jg_gate_authenticate(f->g, cookie, T0 + 1, &who),
+	                 JG_EAUTH);
+	assert_int_equal(jg_gate_session_auth(f->g, bearer, T0 + 1, &who, csrf2),
+	                 JG_EAUTH);
+	/* the ttl ends them */
+	assert_int_equal(jg_gate_authenticate(f->g, bearer, T0 + 3600, &who),
+	                 JG_EAUTH);
+	assert_int_equal(jg_gate_session_auth(f->g, cookie, T0 + 3600, &who,
+	                                      csrf2),
+	                 JG_EAUTH);
+	/* sign-out ends the CLI's at once */
+	assert_int_equal(jg_gate_session_close(f->g, bearer, &s.who, T0 + 2),
+	                 JG_OK);
+	assert_int_equal(jg_gate_authenticate(f->g, bearer, T0 + 2, &who),
+	                 JG_EAUTH);
+	assert_int_equal(jg_gate_authenticate(f->g, "jgs_nonsense", T0 + 2, &who),
+	                 JG_EAUTH);
+}
+
 #define G(fn) cmocka_unit_test_setup_teardown(fn, gate_setup, gate_teardown)
 
 int main(void)
@@ -541,6 +611,7 @@ int main(void)
 	const struct CMUnitTest gate[] = {
 		G(step_up_refuses_then_allows),
 		G(step_up_stricter_of_rule_and_resource),
+		G(person_sessions),
 	};
 	int rc = cmocka_run_group_tests_name("signin policy", pure, NULL, NULL);
 
