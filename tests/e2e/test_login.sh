@@ -194,6 +194,20 @@ expect_match "with no session, the 401 says to run jitgate login" "run jitgate l
 me logout
 expect_match "logout with no session says there is none" "not signed in" "$OUT"
 
+# DELETE /v1/session also signs the dashboard out (its cookie, with the
+# CSRF token as every write made with the cookie)
+curl -sS -c "$JG_TMP/dash.jar" -o "$JG_TMP/dash.json" -H 'Content-Type: application/json' \
+	--data-binary "{\"token\": \"$(cat "$JG_TMP/tok.admin")\"}" "$JITGATE_URL/v1/session"
+CSRF=$(json_str csrf_token "$(tr -d ' \n' <"$JG_TMP/dash.json")")
+CODE=$(curl -sS -b "$JG_TMP/dash.jar" -o /dev/null -w '%{http_code}' -X DELETE "$JITGATE_URL/v1/session")
+expect_eq "DELETE /v1/session with the cookie and no CSRF token is refused" 403 "$CODE"
+CODE=$(curl -sS -b "$JG_TMP/dash.jar" -D "$JG_TMP/dash.hdr" -o /dev/null -w '%{http_code}' \
+	-H "X-CSRF-Token: $CSRF" -X DELETE "$JITGATE_URL/v1/session")
+expect_eq "with it, the dashboard session ends" 200 "$CODE"
+expect_match "and the cookie is cleared" "Set-Cookie: jg_session=;.*Max-Age=0" "$(cat "$JG_TMP/dash.hdr")"
+CODE=$(curl -sS -b "$JG_TMP/dash.jar" -o /dev/null -w '%{http_code}' "$JITGATE_URL/v1/session")
+expect_eq "the old cookie no longer signs in" 401 "$CODE"
+
 # A session whose server is gone: the file is still deleted, and said.
 cp "$JG_TMP/session.good" "$SESSION"
 sed -i 's|"server": "[^"]*"|"server": "http://127.0.0.1:1"|' "$SESSION"
