@@ -328,6 +328,9 @@ static void finish(struct jg_ex *ex, const json_t *tokens)
 		           "token (is the openid scope configured?)");
 		return;
 	}
+	/* no nonce: the device grant has none (RFC 8628), and the ID token
+	 * came straight from the token endpoint to the authenticated client,
+	 * not through a browser where it could be swapped */
 	e = jg_gate_signin_finish(ex->gate, id_token, access, NULL,
 	                          JG_SESSION_CLI, ex->now, secret, csrf, &who,
 	                          why);
