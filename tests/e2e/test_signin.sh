@@ -8,7 +8,9 @@
 # a state from another browser, missing and wrong nonce, an ID token for
 # another client, a groups claim that is not a list, an email domain not
 # allowed, the provider unreachable): a clear page, a signin.refused
-# event, and no session made. Token sign-in turned off; step-up on an
+# event (a log line before any state of ours), and no session made.
+# Groups from the userinfo endpoint when the ID token has none; an admin
+# ends a person's sessions; token sign-in turned off; step-up on an
 # approval (MFA); a reload whose secret file cannot be read is refused.
 # backends: sqlite postgres
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +25,7 @@ printf '%s\n' "$JG_OIDC_SECRET" >"$JG_TMP/oidc.secret"
 [ -n "$JG_AS_OWNER" ] && chown "$JG_SERVE_USER" "$JG_TMP/oidc.secret"
 
 # The policy; CALLBACK is jitgate's own URL, known once it listens.
-write_policy() { # CALLBACK_BASE [TOKEN_SIGNIN]
+write_policy() { # CALLBACK_BASE [TOKEN_SIGNIN [USERINFO]]
 	jg_policy <<EOF
 version: 1
 groups:
@@ -50,6 +52,7 @@ identity:
     group_map: {jitgate-admins: security}
     role_map: {jitgate-admins: admin, auditors: auditor}
     token_signin: ${2:-true}
+    userinfo: ${3:-false}
 EOF
 }
 
@@ -137,6 +140,24 @@ if [ "$CODE" = 200 ] && printf '%s' "$BODY" | grep -q '"groups":\["security"\]' 
 else
 	not_ok "frank's groups and roles" "security, admin, auditor" "$CODE $BODY"
 fi
+
+# an ID token without groups: none, or (userinfo: true) the userinfo
+# endpoint's, asked with the access token
+signin bob --tamper '{"unset":["groups"]}' --op "$JG_OIDC_URL"
+as_cookie "$S_COOKIE" GET /v1/session
+printf '%s' "$BODY" | grep -q '"groups":\[\]' &&
+	ok "an ID token without groups: bob signs in with none" ||
+	not_ok "no groups claim" "groups []" "$CODE $BODY"
+write_policy "$JITGATE_URL" true true
+jg_run admin policy reload
+signin bob --tamper '{"unset":["groups"]}' --op "$JG_OIDC_URL"
+as_cookie "$S_COOKIE" GET /v1/session
+printf '%s' "$BODY" | grep -q '"groups":\["security"\]' &&
+	ok "userinfo: true - bob's groups come from the userinfo endpoint" ||
+	not_ok "groups from userinfo" "groups [security]" "$CODE $BODY"
+write_policy "$JITGATE_URL"
+jg_run admin policy reload
+signin frank
 
 # an admin ends every session of a person; others may not
 FRANK=$S_COOKIE
