@@ -80,7 +80,8 @@ static enum jg_err add_group(const struct jg_policy *p,
 		if (strcmp(who->groups[i], name) == 0)
 			return JG_OK;
 	if (who->ngroups == JG_GROUPS_MAX)
-		return jg_gate_why(JG_EAUTH, why, "more than %d of the policy's "
+		return jg_gate_why(JG_EAUTH, why, "more than %d of the "
+		                   "policy's "
 		                   "groups", JG_GROUPS_MAX);
 	snprintf(who->groups[who->ngroups++], JG_NAME_MAX, "%s", name);
 	return JG_OK;
