@@ -10,6 +10,7 @@
  * strings is refused, never read as "no groups": a misconfigured provider
  * must not sign people in with less (or other) than it meant.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -157,6 +158,11 @@ enum jg_err jg_gate_signin_person(const struct jg_policy *p,
 	if ((e = domain_ok(s, claims, why)) != JG_OK)
 		return e;
 	snprintf(out->who.name, sizeof(out->who.name), "%s", name);
+	/* an email names one mailbox whatever its case: one person must not
+	 * count twice towards "2 of dba" as Bob@ and bob@ */
+	if (strcmp(s->principal_claim, "email") == 0)
+		for (char *c = out->who.name; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
 	snprintf(out->subject, sizeof(out->subject), "%s", sub);
 	snprintf(out->issuer, sizeof(out->issuer), "%s", iss ? iss : s->issuer);
 	if (!json_is_integer(at))
