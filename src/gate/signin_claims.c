@@ -20,7 +20,7 @@
 /* amr values (RFC 8176) that stand for a factor beyond the password. */
 static const char *const second_factors[] = {
 	"mfa", "otp", "hwk", "swk", "sms", "tel", "fpt", "face", "iris",
-	"retina", "vbm", "sc", "pop",
+	"retina", "vbm", "sc", "pop", "fido",
 };
 
 static int is_second_factor(const char *amr)
