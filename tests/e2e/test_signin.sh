@@ -311,6 +311,17 @@ if [ "$(id -u)" != 0 ] || [ -n "$JG_AS_OWNER" ]; then
 		not_ok "unreadable secret" "reload refused" "$RC $OUT $ERR"
 	fi
 fi
+# ... and at start: a server whose secret file cannot be read does not start
+sed "s|$JG_TMP/oidc.secret|$JG_TMP/no-such.secret|" "$JG_TMP/policy.yaml" >"$JG_TMP/nosecret.yaml"
+[ -n "$JG_AS_OWNER" ] && chown "$JG_SERVE_USER" "$JG_TMP/nosecret.yaml"
+"$JITGATE_BIN" serve --listen 127.0.0.1:0 --db "sqlite:$JG_TMP/nosecret.db" \
+	--policy "$JG_TMP/nosecret.yaml" $JG_AS_USER >"$JG_TMP/nosecret.log" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "cannot read the sign-in client secret file" "$JG_TMP/nosecret.log"; then
+	ok "a server whose client secret file cannot be read does not start (exit $rc)"
+else
+	not_ok "start without the secret file" "refused, saying why" "exit $rc: $(cat "$JG_TMP/nosecret.log")"
+fi
 if grep -q "$JG_OIDC_SECRET" "$JG_TMP/server.log"; then
 	not_ok "the client secret is never logged" "absent" "in server.log"
 else
