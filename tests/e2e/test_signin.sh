@@ -322,10 +322,14 @@ if [ "$rc" -ne 0 ] && grep -q "cannot read the sign-in client secret file" "$JG_
 else
 	not_ok "start without the secret file" "refused, saying why" "exit $rc: $(cat "$JG_TMP/nosecret.log")"
 fi
-if grep -q "$JG_OIDC_SECRET" "$JG_TMP/server.log"; then
-	not_ok "the client secret is never logged" "absent" "in server.log"
+jg_http GET "/v1/audit/export" admin
+if grep -q "$JG_OIDC_SECRET" "$JG_TMP/server.log" ||
+	printf '%s' "$BODY" | grep -q "$JG_OIDC_SECRET"; then
+	not_ok "the client secret is never logged nor audited" "absent" "found"
+elif ! printf '%s' "$BODY" | grep -q '"signin.refused"'; then
+	not_ok "the audit export read" "signin.refused events" "$CODE"
 else
-	ok "the client secret is never logged"
+	ok "the client secret is in no log line and no audit event"
 fi
 
 jg_finish
