@@ -178,7 +178,8 @@ static enum jg_err userinfo_groups(struct jg_gate *g,
 	if (!access_token || !*access_token || !c->ep.userinfo[0])
 		return JG_OK;
 	if (strlen(access_token) + 14 >= sizeof(form))
-		return jg_gate_why(JG_EAUTH, why, "the access token is too long");
+		return jg_gate_why(JG_EAUTH, why, "the access token is too "
+		                   "long");
 	/* RFC 6750 2.2: the token in the form body, not in a URL */
 	snprintf(form, sizeof(form), "access_token=%s", access_token);
 	e = jg_ident_http(c->issuer, c->ep.userinfo, form, NULL, NULL, &status,

@@ -10,6 +10,7 @@
  * strings is refused, never read as "no groups": a misconfigured provider
  * must not sign people in with less (or other) than it meant.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -19,7 +20,7 @@
 /* amr values (RFC 8176) that stand for a factor beyond the password. */
 static const char *const second_factors[] = {
 	"mfa", "otp", "hwk", "swk", "sms", "tel", "fpt", "face", "iris",
-	"retina", "vbm", "sc", "pop",
+	"retina", "vbm", "sc", "pop", "fido",
 };
 
 static int is_second_factor(const char *amr)
@@ -80,7 +81,8 @@ static enum jg_err add_group(const struct jg_policy *p,
 		if (strcmp(who->groups[i], name) == 0)
 			return JG_OK;
 	if (who->ngroups == JG_GROUPS_MAX)
-		return jg_gate_why(JG_EAUTH, why, "more than %d of the policy's "
+		return jg_gate_why(JG_EAUTH, why, "more than %d of the "
+		                   "policy's "
 		                   "groups", JG_GROUPS_MAX);
 	snprintf(who->groups[who->ngroups++], JG_NAME_MAX, "%s", name);
 	return JG_OK;
@@ -156,6 +158,11 @@ enum jg_err jg_gate_signin_person(const struct jg_policy *p,
 	if ((e = domain_ok(s, claims, why)) != JG_OK)
 		return e;
 	snprintf(out->who.name, sizeof(out->who.name), "%s", name);
+	/* an email names one mailbox whatever its case: one person must not
+	 * count twice towards "2 of dba" as Bob@ and bob@ */
+	if (strcmp(s->principal_claim, "email") == 0)
+		for (char *c = out->who.name; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
 	snprintf(out->subject, sizeof(out->subject), "%s", sub);
 	snprintf(out->issuer, sizeof(out->issuer), "%s", iss ? iss : s->issuer);
 	if (!json_is_integer(at))

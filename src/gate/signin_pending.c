@@ -126,7 +126,8 @@ enum jg_err jg_gate_signin_take(struct jg_gate *g, const char *state,
 	enum jg_err e = JG_OK;
 
 	if (!state || !*state || strlen(state) >= JG_TOKEN_LEN)
-		return jg_gate_why(JG_EAUTH, why, "the provider's answer has no "
+		return jg_gate_why(JG_EAUTH, why, "the provider's answer has "
+		                   "no "
 		                   "usable state");
 	jg_sha256_hex(state, strlen(state), sd);
 	jg_sha256_hex(bind ? bind : "", bind ? strlen(bind) : 0, bd);
@@ -146,7 +147,8 @@ enum jg_err jg_gate_signin_take(struct jg_gate *g, const char *state,
 	if (hit) {
 		if (e == JG_OK)
 			*out = hit->v;
-		OPENSSL_cleanse(hit, sizeof(*hit)); /* used once, right or wrong */
+		/* used once, right or wrong */
+		OPENSSL_cleanse(hit, sizeof(*hit));
 	}
 	pthread_mutex_unlock(&l->mu);
 	return e;

@@ -313,7 +313,8 @@ void jg_api_sessions_end(struct jg_ex *ex)
 	long n = 0;
 	enum jg_err e;
 
-	if (jg_ex_fields(ex, fields) || jg_ex_str(ex, "principal", 1, &principal))
+	if (jg_ex_fields(ex, fields) ||
+	    jg_ex_str(ex, "principal", 1, &principal))
 		return;
 	e = jg_gate_sessions_end(ex->gate, &ex->who, principal, ex->now, &n,
 	                         why);

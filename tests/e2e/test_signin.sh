@@ -8,7 +8,9 @@
 # a state from another browser, missing and wrong nonce, an ID token for
 # another client, a groups claim that is not a list, an email domain not
 # allowed, the provider unreachable): a clear page, a signin.refused
-# event, and no session made. Token sign-in turned off; step-up on an
+# event (a log line before any state of ours), and no session made.
+# Groups from the userinfo endpoint when the ID token has none; an admin
+# ends a person's sessions; token sign-in turned off; step-up on an
 # approval (MFA); a reload whose secret file cannot be read is refused.
 # backends: sqlite postgres
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +25,7 @@ printf '%s\n' "$JG_OIDC_SECRET" >"$JG_TMP/oidc.secret"
 [ -n "$JG_AS_OWNER" ] && chown "$JG_SERVE_USER" "$JG_TMP/oidc.secret"
 
 # The policy; CALLBACK is jitgate's own URL, known once it listens.
-write_policy() { # CALLBACK_BASE [TOKEN_SIGNIN]
+write_policy() { # CALLBACK_BASE [TOKEN_SIGNIN [USERINFO]]
 	jg_policy <<EOF
 version: 1
 groups:
@@ -50,6 +52,7 @@ identity:
     group_map: {jitgate-admins: security}
     role_map: {jitgate-admins: admin, auditors: auditor}
     token_signin: ${2:-true}
+    userinfo: ${3:-false}
 EOF
 }
 
@@ -137,6 +140,24 @@ if [ "$CODE" = 200 ] && printf '%s' "$BODY" | grep -q '"groups":\["security"\]' 
 else
 	not_ok "frank's groups and roles" "security, admin, auditor" "$CODE $BODY"
 fi
+
+# an ID token without groups: none, or (userinfo: true) the userinfo
+# endpoint's, asked with the access token
+signin bob --tamper '{"unset":["groups"]}' --op "$JG_OIDC_URL"
+as_cookie "$S_COOKIE" GET /v1/session
+printf '%s' "$BODY" | grep -q '"groups":\[\]' &&
+	ok "an ID token without groups: bob signs in with none" ||
+	not_ok "no groups claim" "groups []" "$CODE $BODY"
+write_policy "$JITGATE_URL" true true
+jg_run admin policy reload
+signin bob --tamper '{"unset":["groups"]}' --op "$JG_OIDC_URL"
+as_cookie "$S_COOKIE" GET /v1/session
+printf '%s' "$BODY" | grep -q '"groups":\["security"\]' &&
+	ok "userinfo: true - bob's groups come from the userinfo endpoint" ||
+	not_ok "groups from userinfo" "groups [security]" "$CODE $BODY"
+write_policy "$JITGATE_URL"
+jg_run admin policy reload
+signin frank
 
 # an admin ends every session of a person; others may not
 FRANK=$S_COOKIE
@@ -290,10 +311,25 @@ if [ "$(id -u)" != 0 ] || [ -n "$JG_AS_OWNER" ]; then
 		not_ok "unreadable secret" "reload refused" "$RC $OUT $ERR"
 	fi
 fi
-if grep -q "$JG_OIDC_SECRET" "$JG_TMP/server.log"; then
-	not_ok "the client secret is never logged" "absent" "in server.log"
+# ... and at start: a server whose secret file cannot be read does not start
+sed "s|$JG_TMP/oidc.secret|$JG_TMP/no-such.secret|" "$JG_TMP/policy.yaml" >"$JG_TMP/nosecret.yaml"
+[ -n "$JG_AS_OWNER" ] && chown "$JG_SERVE_USER" "$JG_TMP/nosecret.yaml"
+"$JITGATE_BIN" serve --listen 127.0.0.1:0 --db "sqlite:$JG_TMP/nosecret.db" \
+	--policy "$JG_TMP/nosecret.yaml" $JG_AS_USER >"$JG_TMP/nosecret.log" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "cannot read the sign-in client secret file" "$JG_TMP/nosecret.log"; then
+	ok "a server whose client secret file cannot be read does not start (exit $rc)"
 else
-	ok "the client secret is never logged"
+	not_ok "start without the secret file" "refused, saying why" "exit $rc: $(cat "$JG_TMP/nosecret.log")"
+fi
+jg_http GET "/v1/audit/export" admin
+if grep -q "$JG_OIDC_SECRET" "$JG_TMP/server.log" ||
+	printf '%s' "$BODY" | grep -q "$JG_OIDC_SECRET"; then
+	not_ok "the client secret is never logged nor audited" "absent" "found"
+elif ! printf '%s' "$BODY" | grep -q '"signin.refused"'; then
+	not_ok "the audit export read" "signin.refused events" "$CODE"
+else
+	ok "the client secret is in no log line and no audit event"
 fi
 
 jg_finish
