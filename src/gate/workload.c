@@ -344,29 +344,18 @@ static enum jg_err verify(struct jg_gate *g, const char *jwt, int held,
 	return e;
 }
 
-enum jg_err jg_gate_workload_auth(struct jg_gate *g, const char *jwt,
-                                  int64_t now, struct jg_principal *who,
-                                  char why[JG_WHY_MAX])
+/* A token not remembered: verify, match, audit, remember. */
+static enum jg_err first_use(struct jg_gate *g, const char *jwt, int held,
+                             const char *digest, int64_t now,
+                             struct jg_principal *who, char why[JG_WHY_MAX])
 {
-	char digest[JG_SHA256_HEX], policy[JG_SHA256_HEX], buf[128];
-	int held = jg_gate_held(), line;
+	char policy[JG_SHA256_HEX], buf[128];
 	json_t *peek = jg_jwt_peek(jwt, JG_JWT_FOREIGN_MAX), *claims = NULL;
 	const char *iss = json_string_value(json_object_get(peek, "iss"));
 	struct wanted w;
 	enum jg_err e;
+	int line = 0;
 
-	why[0] = '\0';
-	jg_sha256_hex(jwt, strlen(jwt), digest);
-	if (!held)
-		jg_gate_hold(g);
-	memcpy(policy, g->policy->sha256, JG_SHA256_HEX);
-	line = cache_get(g->wl, digest, policy, now, who);
-	if (!held)
-		jg_gate_release(g);
-	if (line) {
-		json_decref(peek);
-		return JG_OK;
-	}
 	e = verify(g, jwt, held, iss, now, &w, &claims, why);
 	if (e == JG_OK) {
 		if (!held)
@@ -390,9 +379,27 @@ enum jg_err jg_gate_workload_auth(struct jg_gate *g, const char *jwt,
 		          json_integer_value(json_object_get(claims, "exp")), who);
 	else if (e == JG_EAUTH || e == JG_EIDP)
 		audit_refused(g, now, iss, why);
-	if (e != JG_OK)
-		memset(who, 0, sizeof(*who));
 	json_decref(claims);
 	json_decref(peek);
+	return e;
+}
+
+enum jg_err jg_gate_workload_auth(struct jg_gate *g, const char *jwt,
+                                  int64_t now, struct jg_principal *who,
+                                  char why[JG_WHY_MAX])
+{
+	char digest[JG_SHA256_HEX];
+	int held = jg_gate_held(), hit;
+	enum jg_err e = JG_OK;
+
+	why[0] = '\0';
+	jg_sha256_hex(jwt, strlen(jwt), digest);
+	if (!held)
+		jg_gate_hold(g);
+	hit = cache_get(g->wl, digest, g->policy->sha256, now, who);
+	if (!held)
+		jg_gate_release(g);
+	if (!hit && (e = first_use(g, jwt, held, digest, now, who, why)))
+		memset(who, 0, sizeof(*who));
 	return e;
 }
