@@ -76,7 +76,8 @@ int jg_gate_is_jwt(const char *token)
 	return d2 && !strchr(d2 + 1, '.');
 }
 
-/* The slot of a digest: its first hex digits. */
+/* The slot of a digest: SHA-256 is uniform, so its first three hex
+ * digits spread tokens evenly. */
 static struct slot *slot_of(struct jg_workload_cache *c, const char *digest)
 {
 	return &c->slots[strtoul((char[4]){ digest[0], digest[1], digest[2],
@@ -228,31 +229,30 @@ static void audit_refused(struct jg_gate *g, int64_t now, const char *iss,
 		                    (json_int_t)left_out));
 }
 
+/* What the trail keeps of a token: who vouched, for whom, until when;
+ * never the token (its digest ties the event to access logs). */
 static enum jg_err audit_authenticated(struct jg_gate *g, int64_t now,
                                        const char *issuer,
                                        const json_t *claims,
                                        const struct jg_principal *who,
                                        int line, const char *digest)
 {
-	json_t *groups = json_array(), *jti = json_object_get(claims, "jti");
-	char buf[128];
+	const char *sub = json_string_value(json_object_get(claims, "sub"));
+	const char *jti = json_string_value(json_object_get(claims, "jti"));
+	json_t *groups = json_array();
+	char sbuf[128], jbuf[128];
 
 	for (size_t i = 0; i < who->ngroups; i++)
 		json_array_append_new(groups, json_string(who->groups[i]));
-	return audit_one(
-	        g, now, who->name, 1,
-	        json_pack("{s:s,s:s,s:s,s:o,s:i,s:o,s:O,s:s}", "issuer", issuer,
-	                  "subject",
-	                  shown(json_string_value(json_object_get(claims, "sub")),
-	                        buf),
-	                  "principal", who->name, "groups", groups, "binding_line",
-	                  line, "jti",
-	                  json_is_string(jti) ? json_string(shown(
-	                                                json_string_value(jti),
-	                                                (char[128]){ 0 }))
-	                                      : json_null(),
-	                  "expires_at", json_object_get(claims, "exp"),
-	                  "token_sha256", digest));
+	return audit_one(g, now, who->name, 1,
+	                 json_pack("{s:s,s:s,s:s,s:o,s:i,s:o,s:O,s:s}",
+	                           "issuer", issuer, "subject", shown(sub, sbuf),
+	                           "principal", who->name, "groups", groups,
+	                           "binding_line", line, "jti",
+	                           jti ? json_string(shown(jti, jbuf))
+	                               : json_null(),
+	                           "expires_at", json_object_get(claims, "exp"),
+	                           "token_sha256", digest));
 }
 
 /* ---- the use case ------------------------------------------------------------------ */
