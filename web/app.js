@@ -238,14 +238,27 @@
 					after(res);
 			}, function (err) {
 				approve.disabled = deny.disabled = false;
+				if (err.type === "step-up-required")
+					return stepUp(r, err);
 				toast("Could not " + verdict + " " + r.id + ": " + err.message, "error");
 			});
+		}
+		/* The rule asks for a fresh (MFA) sign-in: through the provider
+		 * again, back to this request, where the approval then holds. */
+		var stepUpBox = h("div", {"aria-live": "assertive"});
+		function stepUp(req, err) {
+			var next = "/#/request/" + encodeURIComponent(req.id);
+			JG.clear(stepUpBox).appendChild(h("div", {class: "alert alert-info step-up"},
+				h("p", {}, err.message),
+				h("a", {class: "btn btn-primary", dataset: {action: "step-up"},
+					href: "/v1/auth/oidc/login?step_up=1&next=" + encodeURIComponent(next)},
+					"Sign in again to approve")));
 		}
 		approve.addEventListener("click", function () { send("approve"); });
 		deny.addEventListener("click", function () { send("deny"); });
 		return h("div", {class: "review-form"},
 			JG.field("Comment (optional)", comment),
-			h("div", {class: "btn-row"}, approve, deny));
+			h("div", {class: "btn-row"}, approve, deny), stepUpBox);
 	}
 
 	/*
@@ -750,7 +763,8 @@
 		"grant.consumed", "grant.used", "grant.token_issued",
 		"execution.started", "execution.succeeded", "execution.failed",
 		"execution.unknown", "keys.rotated", "alert.break_glass",
-		"session.opened", "session.closed", "policy.reloaded",
+		"session.opened", "session.closed", "session.ended", "signin.refused",
+		"policy.reloaded",
 		"policy.reload_refused", "token.created", "token.revoked",
 		"server.started", "workload.authenticated", "workload.refused"];
 
@@ -1133,6 +1147,24 @@
 		});
 		JG.clear(root).appendChild(h("div", {class: "signin-wrap"}, form));
 		token.focus();
+		/* Sign-in through the company's identity provider, when set up;
+		 * the token form stays unless the policy turned it off. */
+		JG.api("GET", "/v1/auth/config", {quiet401: true}).then(function (c) {
+			if (!c || !c.provider)
+				return;
+			var host = (c.issuer || "").replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+			var next = location.hash && location.hash !== "#/signin" ? "/" + location.hash : "/#/inbox";
+			var sso = h("a", {class: "btn btn-primary btn-block", dataset: {action: "signin-provider"},
+				href: "/v1/auth/oidc/login?next=" + encodeURIComponent(next)},
+				"Sign in with " + (host || "your identity provider"));
+			form.insertBefore(sso, form.querySelector("p"));
+			if (!c.token) {
+				Array.prototype.forEach.call(form.querySelectorAll(".field, button[type=submit], p.muted"),
+					function (el) { el.remove(); });
+				return;
+			}
+			sso.after(h("p", {class: "muted signin-or"}, "or with a jitgate token:"));
+		}, function () {});
 	}
 
 	function signOut() {

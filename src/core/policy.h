@@ -227,7 +227,9 @@ struct jg_signin {
 	size_t nscopes;
 	char **email_domains;     /* owned; empty: any domain */
 	size_t nemail_domains;
-	struct jg_group_map *group_map; /* owned; unmapped groups kept as-is */
+	struct jg_group_map *group_map; /* owned; unmapped groups kept as-is
+	                                 * (only groups the policy defines
+	                                 * are kept at all) */
 	size_t ngroup_map;
 	struct jg_group_map *role_map;  /* owned; provider group -> role name */
 	size_t nrole_map;

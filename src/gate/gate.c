@@ -41,6 +41,11 @@ enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
 	pthread_mutex_init(&g->sync_lock, NULL);
 	pthread_mutex_init(&g->reload_lock, NULL);
 	*out = g;
+	if (jg_gate_signin_init(g) != JG_OK) {
+		jg_gate_free(g);
+		*out = NULL;
+		return JG_ENOMEM;
+	}
 	return JG_OK;
 }
 
@@ -52,6 +57,7 @@ void jg_gate_free(struct jg_gate *g)
 	jg_gate_sync_stop(g);
 	jg_index_free(g->index);
 	jg_authcache_free(g->auth);
+	jg_gate_signin_free(g);
 	jg_workload_cache_free(g->wl);
 	jg_gate_issuers_free(g->issuers);
 	pthread_mutex_destroy(&g->sync_lock);
@@ -239,6 +245,8 @@ enum jg_err jg_gate_authenticate_why(struct jg_gate *g, const char *token,
 	enum jg_err e;
 
 	why[0] = '\0';
+	if (token && strncmp(token, "jgs_", 4) == 0)
+		return jg_gate_session_bearer(g, token, now, out);
 	if (token && jg_gate_is_jwt(token))
 		return jg_gate_workload_auth(g, token, now, out, why);
 	if (digest_of(token, digest))

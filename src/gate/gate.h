@@ -192,6 +192,68 @@ enum jg_err jg_gate_signin_finish(struct jg_gate *g, const char *id_token,
                                   struct jg_principal *who,
                                   char why[JG_WHY_MAX]);
 
+/* Admin only: end every session of the person `principal` signed in at
+ * the identity provider (browser and CLI); *n how many. Audited as
+ * session.ended. Their next call is 401; the provider may sign them in
+ * again (remove them there to keep them out). */
+enum jg_err jg_gate_sessions_end(struct jg_gate *g,
+                                 const struct jg_principal *who,
+                                 const char *principal, int64_t now,
+                                 long *n, char why[JG_WHY_MAX]);
+
+/* What GET /v1/auth/config shows (public). */
+struct jg_signin_config {
+	int provider;              /* 1: sign-in through the provider is on */
+	int token;                 /* 1: the dashboard takes jitgate tokens */
+	char issuer[JG_URL_MAX];   /* the provider's issuer, "" when off */
+	int64_t session_ttl;       /* seconds a person's session lives */
+};
+void jg_gate_signin_config(struct jg_gate *g, struct jg_signin_config *out);
+
+/* A browser sign-in on its way through the provider (signin_pending.c):
+ * random state, nonce, PKCE verifier and its S256 challenge, the value of
+ * the cookie that binds it to this browser, and where to go after. */
+struct jg_signin_start {
+	char state[JG_TOKEN_LEN];
+	char nonce[JG_TOKEN_LEN];
+	char verifier[JG_TOKEN_LEN];
+	char challenge[JG_TOKEN_LEN];
+	char bind[JG_TOKEN_LEN];
+	char next[JG_URL_MAX];
+};
+
+#define JG_LOGIN_TTL 600    /* seconds a sign-in may take at the provider */
+
+/* Start one for the client address peer (kept JG_LOGIN_TTL seconds, for
+ * this server only); the caller checked that next is a same-origin path.
+ * JG_EBUSY when too many are in progress, in all or from peer. */
+#define JG_LOGINS_PER_PEER 32
+enum jg_err jg_gate_signin_begin(struct jg_gate *g, const char *next,
+                                 const char *peer, int64_t now,
+                                 struct jg_signin_start *out);
+
+/* The sign-in of state, used up (a second take finds nothing), when bind
+ * is the cookie it was bound to and it has not expired; else JG_EAUTH
+ * with why. out->state and out->bind are left empty. */
+enum jg_err jg_gate_signin_take(struct jg_gate *g, const char *state,
+                                const char *bind, int64_t now,
+                                struct jg_signin_start *out,
+                                char why[JG_WHY_MAX]);
+
+/* Audit a sign-in refused before an ID token was seen (the provider's
+ * error answer, a failed code exchange); returns JG_EAUTH. */
+enum jg_err jg_gate_signin_refused(struct jg_gate *g, int64_t now,
+                                   const char *why);
+
+/* The client secret from the file identity.signin.client_secret_file of
+ * p names (one line), "" when none; read by the server at start (before
+ * dropping privileges) and at each reload. JG_EINVAL with err. */
+enum jg_err jg_gate_signin_secret_read(const struct jg_policy *p,
+                                       char secret[JG_CLAIM_MAX],
+                                       char err[JG_WHY_MAX]);
+/* The secret the server read, used for the provider's token endpoint. */
+void jg_gate_signin_set_secret(struct jg_gate *g, const char *secret);
+
 /* ---- requests ---- */
 
 /* What a requester asks for; strings are borrowed. */

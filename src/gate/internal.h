@@ -49,6 +49,8 @@ struct jg_gate {
 	struct jg_signer *signer; /* owned; checkpoint.c, or NULL */
 	/* atomic: no decision is made at an earlier time (clock.c) */
 	int64_t clock_floor;
+	struct jg_signin_state *signin; /* owned (signin.c) */
+	struct jg_logins *logins;       /* owned (signin_pending.c) */
 	/* OpenID issuers (issuers.c) and verified workload tokens
 	 * (workload.c); each has a lock of its own */
 	struct jg_gate_issuers *issuers; /* owned */
@@ -92,6 +94,47 @@ int jg_gate_sees_all(const struct jg_principal *who); /* admin, auditor */
 /* 1 when who belongs to the group of any step of r. */
 int jg_gate_reviews(const struct jg_gate *g, const struct jg_principal *who,
                     const struct jg_request *r);
+
+/* ---- sign-in through the identity provider (signin*.c) ---- */
+
+/* The gate's sign-in state and pending logins: made by jg_gate_new,
+ * freed by jg_gate_free. */
+enum jg_err jg_gate_signin_init(struct jg_gate *g);
+void jg_gate_signin_free(struct jg_gate *g);
+
+#define JG_LOGINS_MAX 1024  /* sign-ins in progress at once, per server */
+struct jg_logins;
+enum jg_err jg_logins_new(struct jg_logins **out);
+void jg_logins_free(struct jg_logins *l); /* NULL-safe */
+
+/*
+ * Who the verified claims of an ID token say signed in, under p's
+ * identity.signin, into out->who (name, groups, roles, auth_time, mfa),
+ * out->issuer and out->subject. JG_EAUTH with why when refused.
+ * jg_gate_signin_groups: only the groups claim's value (NULL: none).
+ */
+enum jg_err jg_gate_signin_person(const struct jg_policy *p,
+                                  const json_t *claims,
+                                  struct jg_session *out,
+                                  char why[JG_WHY_MAX]);
+enum jg_err jg_gate_signin_groups(const struct jg_policy *p,
+                                  const json_t *groups,
+                                  struct jg_principal *who,
+                                  char why[JG_WHY_MAX]);
+
+/* Open the person session s (who, issuer, subject, cli set) for ttl
+ * seconds: secret receives its cookie ("jg_…") or CLI bearer ("jgs_…"),
+ * csrf its CSRF token. Audited as session.opened (via oidc). */
+enum jg_err jg_gate_session_open_person(struct jg_gate *g,
+                                        struct jg_session *s, int64_t ttl,
+                                        int64_t now,
+                                        char secret[JG_TOKEN_LEN],
+                                        char csrf[JG_SHA256_HEX]);
+
+/* A CLI session's bearer ("jgs_…") to its person; JG_EAUTH when unknown,
+ * ended or not a CLI session. */
+enum jg_err jg_gate_session_bearer(struct jg_gate *g, const char *bearer,
+                                   int64_t now, struct jg_principal *out);
 
 /* ---- step-up (stepup.c) ---- */
 

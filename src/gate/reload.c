@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "gate/internal.h"
 #include "policy/load.h"
 #include "util/safefile.h"
@@ -50,7 +52,7 @@ static enum jg_err reload_locked(struct jg_gate *g, const char *actor,
                                  char why[JG_WHY_MAX])
 {
 	struct jg_policy *next = NULL, *old;
-	char err[JG_WHY_MAX - 32];
+	char err[JG_WHY_MAX - 32], serr[JG_WHY_MAX], secret[JG_CLAIM_MAX];
 	enum jg_err e;
 
 	/* as at start: a file others may rewrite is no policy (safefile.h) */
@@ -59,6 +61,14 @@ static enum jg_err reload_locked(struct jg_gate *g, const char *actor,
 		e = JG_EINVAL;
 	else
 		e = jg_policy_load(g->policy_path, &next, err, sizeof(err));
+	/* the sign-in client secret is read again: a file the server can
+	 * no longer read refuses the reload, never signs in without it */
+	if (e == JG_OK &&
+	    (e = jg_gate_signin_secret_read(next, secret, serr)) != JG_OK) {
+		snprintf(err, sizeof(err), "%.400s", serr);
+		jg_policy_free(next);
+		next = NULL;
+	}
 	if (e != JG_OK) {
 		/* the refusal is evidence too; the old policy stays */
 		audit_alone(g, now, actor, "policy.reload_refused",
@@ -73,12 +83,15 @@ static enum jg_err reload_locked(struct jg_gate *g, const char *actor,
 	                          g->policy->sha256));
 	if (e != JG_OK) {
 		jg_policy_free(next);
+		OPENSSL_cleanse(secret, sizeof(secret));
 		return e; /* fail closed: no unaudited policy change */
 	}
 	pthread_rwlock_wrlock(&g->lock);
 	old = g->policy;
 	g->policy = next;
+	jg_gate_signin_set_secret(g, secret);
 	pthread_rwlock_unlock(&g->lock);
+	OPENSSL_cleanse(secret, sizeof(secret));
 	jg_policy_free(old);
 	memcpy(sha256, next->sha256, JG_SHA256_HEX);
 	return JG_OK;

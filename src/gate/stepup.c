@@ -54,7 +54,7 @@ enum jg_err jg_gate_step_up_check(const struct jg_step_up *s,
                                   const struct jg_principal *who,
                                   int64_t now, char why[JG_WHY_MAX])
 {
-	char ago[32] = "", need[96];
+	char ago[32] = "", need[160];
 	int stale, weak;
 
 	if (!s->within && !s->mfa)

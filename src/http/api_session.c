@@ -84,9 +84,18 @@ void jg_api_session_open(struct jg_ex *ex)
 	const char *token;
 	enum jg_err e;
 
+	struct jg_signin_config conf;
+
 	if (refuse_cross_site(ex) || jg_ex_fields(ex, fields) ||
 	    jg_ex_str(ex, "token", 1, &token))
 		return;
+	jg_gate_signin_config(ex->gate, &conf);
+	if (!conf.token) {
+		jg_ex_fail(ex, JG_EFORBIDDEN, "the dashboard signs in through "
+		           "the identity provider here (identity.signin."
+		           "token_signin is false)");
+		return;
+	}
 	e = jg_gate_session_open(ex->gate, token, ex->now, cookie, csrf,
 	                         &ex->who);
 	if (e != JG_OK) {

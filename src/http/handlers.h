@@ -47,6 +47,12 @@ void jg_api_session_open(struct jg_ex *ex);
 void jg_api_session_get(struct jg_ex *ex);
 void jg_api_session_close(struct jg_ex *ex);
 
+/* api_auth.c: sign-in through the identity provider (browser) */
+void jg_api_auth_config(struct jg_ex *ex);
+void jg_api_auth_login(struct jg_ex *ex);
+void jg_api_auth_callback(struct jg_ex *ex);
+void jg_api_sessions_end(struct jg_ex *ex);
+
 /* static.c: the embedded dashboard */
 void jg_api_static(struct jg_ex *ex);
 

@@ -55,6 +55,9 @@ struct serve_opts {
 	const char *user; /* --user: who to become when started as root */
 	struct jg_priv priv;
 	int token_fd; /* the token file, claimed before the first mint */
+	/* identity.signin's client secret, read from its file before the
+	 * privilege drop; handed to the gate, then wiped */
+	char signin_secret[JG_CLAIM_MAX];
 };
 
 static int64_t wall_clock(void)
@@ -537,6 +540,8 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 		jg_gate_free(gate);
 		return 1;
 	}
+	jg_gate_signin_set_secret(gate, o->signin_secret);
+	OPENSSL_cleanse(o->signin_secret, sizeof(o->signin_secret));
 	jg_gate_set_keys(gate, keys);
 	jg_gate_set_connectors(gate, o->connectors, wall_clock);
 	if (o->notify.webhook_url || o->notify.slack_url) {
@@ -701,7 +706,11 @@ int jg_serve_main(int argc, char **argv)
 		return 1;
 	}
 	rc = 1;
-	if (load_connectors(&o, policy) || bind_and_drop(&o)) {
+	/* the sign-in client secret is read as root too, before the drop */
+	if (jg_gate_signin_secret_read(policy, o.signin_secret, err) !=
+	    JG_OK) {
+		fprintf(stderr, "jitgate: %s\n", err);
+	} else if (load_connectors(&o, policy) || bind_and_drop(&o)) {
 		/* said why */
 	} else if (jg_store_open(o.db, &st, err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "jitgate: %s\n", err);

@@ -29,6 +29,6 @@ int jg_ld_identity(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	if (jg_ld_walk_map(ld, n, "'identity'", identity_keys,
 	                   JG_LD_NKEYS(identity_keys), &p->identity, NULL))
 		return -1;
-	ld->where[0] = '\0'; /* (a NULL format would be undefined) */
+	ld->where[0] = '\0';
 	return 0;
 }

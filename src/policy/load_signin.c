@@ -94,7 +94,8 @@ int jg_ld_get_url(struct jg_ld *ld, yaml_node_t *n, const char *what,
 
 static int si_issuer(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
-	return jg_ld_get_url(ld, n, "'issuer'", &((struct jg_signin *)obj)->issuer);
+	return jg_ld_get_url(ld, n, "'issuer'",
+	                     &((struct jg_signin *)obj)->issuer);
 }
 
 static int si_client_id(struct jg_ld *ld, yaml_node_t *n, void *obj)

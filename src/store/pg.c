@@ -1686,6 +1686,16 @@ static enum jg_err pg_session_delete(struct jg_store *st, const char *digest,
 	                          " OR expires_at <= $2::bigint", &ps, &n);
 }
 
+static enum jg_err pg_session_delete_principal(struct jg_store *st,
+                                               const char *name, long *n)
+{
+	struct params ps = {0};
+
+	p_str(&ps, name);
+	return write_rows(PG(st), "DELETE FROM sessions WHERE principal = $1"
+	                          " AND token_id = ''", &ps, n);
+}
+
 /* ---- executions ---- */
 
 #define EXEC_COLS                                                        \
@@ -1926,6 +1936,7 @@ static const struct jg_store_ops pg_ops = {
 	.session_insert = pg_session_insert,
 	.session_get = pg_session_get,
 	.session_delete = pg_session_delete,
+	.session_delete_principal = pg_session_delete_principal,
 	.execution_insert = pg_execution_insert,
 	.execution_finish = pg_execution_finish,
 	.execution_get = pg_execution_get,

@@ -1440,6 +1440,22 @@ static enum jg_err sq_session_delete(struct jg_store *st, const char *digest,
 	return run(s, stmt);
 }
 
+static enum jg_err sq_session_delete_principal(struct jg_store *st,
+                                               const char *name, long *n)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "DELETE FROM sessions WHERE principal = ?1"
+	                             " AND token_id = ''");
+	enum jg_err e;
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, name);
+	e = run(s, stmt);
+	*n = e == JG_OK ? (long)sqlite3_changes(s->db) : 0;
+	return e;
+}
+
 /* ---- executions ---- */
 
 #define EXEC_COLS                                                        \
@@ -1687,6 +1703,7 @@ static const struct jg_store_ops sqlite_ops = {
 	.session_insert = sq_session_insert,
 	.session_get = sq_session_get,
 	.session_delete = sq_session_delete,
+	.session_delete_principal = sq_session_delete_principal,
 	.execution_insert = sq_execution_insert,
 	.execution_finish = sq_execution_finish,
 	.execution_get = sq_execution_get,

@@ -211,6 +211,10 @@ struct jg_store_ops {
 	/* Also removes sessions expired before now. */
 	enum jg_err (*session_delete)(struct jg_store *st, const char *digest,
 	                              int64_t now);
+	/* End every session of the person `name` (signed in at the
+	 * identity provider, browser or CLI); *n the number ended. */
+	enum jg_err (*session_delete_principal)(struct jg_store *st,
+	                                        const char *name, long *n);
 
 	/*
 	 * Executions: at most one per request. insert: JG_EDUP when the

@@ -1244,7 +1244,7 @@ static const struct bad bad[] = {
 	{"rule unknown key lists all", V1 R1 "    break_glas: {}\n", 5,
 	 "unknown key 'break_glas' (expected one of: name, match, checks, "
 	 "decision, steps, max_duration, request_ttl, break_glass, extensions, "
-	 "execute)"},
+	 "execute, step_up)"},
 	{"execute value", V1 R1 "    execute: always\n", 5,
 	 "execute 'always' is not one of: manual, auto"},
 	{"execute is a single value", V1 R1 "    execute: [auto]\n", 5,

@@ -1,8 +1,11 @@
 /*
  * test_signin.c - people's sign-in through the identity provider: the
  * policy's identity.signin section and step_up keys (loader, file:line
- * errors, defaults); step-up in the review use case (SQLite, and
- * PostgreSQL when JITGATE_TEST_PG is set).
+ * errors, defaults); an ID token's claims to a person (principal, email
+ * domain, groups a list or refused, group and role maps, auth_time, MFA
+ * from amr/acr); pending sign-ins (single use, bound to a browser,
+ * expiring); step-up in the review use case (SQLite, and PostgreSQL when
+ * JITGATE_TEST_PG is set).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +19,7 @@
 
 #include "core/policy.h"
 #include "gate/gate.h"
+#include "gate/internal.h" /* the claims mapping, below the gate's API */
 #include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
@@ -207,6 +211,165 @@ static void step_up_refusals(void **state)
 	assert_non_null(strstr(err, "'within' must be at least 1m"));
 }
 
+/* ---- claims to a person ------------------------------------------------ */
+
+static struct jg_policy *claims_policy(void)
+{
+	char err[512];
+	struct jg_policy *p = load(HEAD SIGNIN
+	                           "    email_domains: [example.com]\n"
+	                           "    group_map: {\"DB Admins\": dba}\n"
+	                           "    role_map: {jg-admins: admin}\n",
+	                           err, sizeof(err));
+	if (!p)
+		fail_msg("refused: %s", err);
+	return p;
+}
+
+/* The claims (JSON text) under claims_policy: the result, s and why. */
+static enum jg_err person_of(const char *text, struct jg_session *s,
+                             char why[JG_WHY_MAX])
+{
+	struct jg_policy *p = claims_policy();
+	json_t *c = json_loads(text, 0, NULL);
+	enum jg_err e;
+
+	if (!c)
+		fail_msg("test JSON: %s", text);
+	memset(s, 0, sizeof(*s));
+	why[0] = '\0';
+	e = jg_gate_signin_person(p, c, s, why);
+	json_decref(c);
+	jg_policy_free(p);
+	return e;
+}
+
+static void claims_mapped(void **state)
+{
+	struct jg_session s;
+	char why[JG_WHY_MAX];
+
+	(void)state;
+	assert_int_equal(person_of("{\"sub\":\"u1\",\"iss\":\"http://op\","
+	                           "\"email\":\"a@Example.COM\",\"auth_time\":"
+	                           "1700000000,\"amr\":[\"pwd\",\"otp\"],"
+	                           "\"groups\":[\"DB Admins\",\"security\","
+	                           "\"jg-admins\",\"unknown group\","
+	                           "\"security\"]}",
+	                           &s, why),
+	                 JG_OK);
+	assert_string_equal(s.who.name, "a@example.com"); /* one case */
+	assert_string_equal(s.subject, "u1");
+	assert_string_equal(s.issuer, "http://op");
+	assert_int_equal(s.who.auth_time, 1700000000);
+	assert_true(s.who.mfa);
+	/* mapped, kept when the policy defines it, once each */
+	assert_int_equal(s.who.ngroups, 2);
+	assert_string_equal(s.who.groups[0], "dba");
+	assert_string_equal(s.who.groups[1], "security");
+	assert_int_equal(s.who.roles, JG_ROLE_ADMIN);
+	/* no second factor; auth_time from iat when absent; acr mfa */
+	assert_int_equal(person_of("{\"sub\":\"u\",\"email\":\"b@example.com\","
+	                           "\"iat\":5,\"amr\":[\"pwd\"]}",
+	                           &s, why),
+	                 JG_OK);
+	assert_false(s.who.mfa);
+	assert_int_equal(s.who.auth_time, 5);
+	assert_int_equal(s.who.ngroups, 0);
+	assert_int_equal(person_of("{\"sub\":\"u\",\"email\":\"b@example.com\","
+	                           "\"iat\":5,\"acr\":\"mfa\"}",
+	                           &s, why),
+	                 JG_OK);
+	assert_true(s.who.mfa);
+}
+
+static void claims_refused(void **state)
+{
+	static const struct {
+		const char *claims, *why;
+	} bad[] = {
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\",\"iat\":5,"
+		 "\"groups\":\"dba\"}", "the groups claim 'groups' is not a list"},
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\",\"iat\":5,"
+		 "\"groups\":[\"dba\",7]}", "holds something other than group"},
+		{"{\"sub\":\"u\",\"email\":\"a@evil.example\",\"iat\":5}",
+		 "email domain 'evil.example' may not sign in"},
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\",\"iat\":5,"
+		 "\"email_verified\":false}", "not verified the email"},
+		{"{\"email\":\"a@example.com\",\"iat\":5}", "no usable subject"},
+		{"{\"sub\":\"u\",\"email\":\"a b@example.com\",\"iat\":5}",
+		 "does not hold a usable principal name"},
+		{"{\"sub\":\"u\",\"email\":\"a@example.com\"}",
+		 "neither auth_time nor iat"},
+	};
+	struct jg_session s;
+	char why[JG_WHY_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(person_of(bad[i].claims, &s, why), JG_EAUTH);
+		if (!strstr(why, bad[i].why))
+			fail_msg("%s: why '%s', expected '%s'", bad[i].claims,
+			         why, bad[i].why);
+	}
+}
+
+/* ---- pending sign-ins --------------------------------------------------- */
+
+static void pending_single_use_and_bound(void **state)
+{
+	struct jg_policy *p = claims_policy();
+	struct jg_gate *g = NULL;
+	struct jg_signin_start a, b, got;
+	char why[JG_WHY_MAX];
+
+	(void)state;
+	assert_int_equal(jg_gate_new(NULL, p, NULL, &g), JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, "/#/inbox", "10.0.0.1", T0, &a), JG_OK);
+	assert_int_equal(strlen(a.verifier), 43);
+	assert_int_equal(strlen(a.challenge), 43);
+	assert_string_not_equal(a.state, a.nonce);
+	/* another browser's cookie: refused, and the state is burnt */
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.1", T0, &b), JG_OK);
+	assert_int_equal(jg_gate_signin_take(g, b.state, a.bind, T0, &got, why),
+	                 JG_EAUTH);
+	assert_non_null(strstr(why, "another browser"));
+	assert_int_equal(jg_gate_signin_take(g, b.state, b.bind, T0, &got, why),
+	                 JG_EAUTH);
+	assert_non_null(strstr(why, "unknown or was already used"));
+	/* the right browser, once */
+	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind, T0 + 1, &got,
+	                                     why),
+	                 JG_OK);
+	assert_string_equal(got.nonce, a.nonce);
+	assert_string_equal(got.verifier, a.verifier);
+	assert_string_equal(got.next, "/#/inbox");
+	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind, T0 + 1, &got,
+	                                     why),
+	                 JG_EAUTH);
+	/* too late */
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.1", T0, &a), JG_OK);
+	assert_int_equal(jg_gate_signin_take(g, a.state, a.bind,
+	                                     T0 + JG_LOGIN_TTL, &got, why),
+	                 JG_EAUTH);
+	assert_non_null(strstr(why, "took longer"));
+	/* one address cannot fill the table: 32 in progress, then busy;
+	 * another address still starts one */
+	for (int i = 0; i < JG_LOGINS_PER_PEER; i++)
+		assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.9",
+		                                      T0 + 10, &a),
+		                 JG_OK);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.9", T0 + 10, &a),
+	                 JG_EBUSY);
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.8", T0 + 10, &a),
+	                 JG_OK);
+	/* ... until they expire */
+	assert_int_equal(jg_gate_signin_begin(g, NULL, "10.0.0.9",
+	                                      T0 + 10 + JG_LOGIN_TTL, &a),
+	                 JG_OK);
+	jg_gate_free(g);
+}
+
 /* ---- step-up in the review use case ------------------------------------ */
 
 /* risky: the rule asks 10m with MFA; calm: the resource asks 1h; plain:
@@ -376,6 +539,62 @@ static void step_up_stricter_of_rule_and_resource(void **state)
 	jg_request_view_clear(&v);
 }
 
+/* A person's sessions: a browser's cookie and a CLI's "jgs_" bearer, each
+ * only as itself, both ending at their ttl and on sign-out. */
+static void person_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct jg_session s = {0};
+	struct jg_principal who;
+	char cookie[JG_TOKEN_LEN], bearer[JG_TOKEN_LEN], csrf[JG_SHA256_HEX];
+	char csrf2[JG_SHA256_HEX];
+
+	s.who = person("carol@example.com", T0 - 5, 1);
+	snprintf(s.issuer, sizeof(s.issuer), "http://127.0.0.1:9");
+	snprintf(s.subject, sizeof(s.subject), "carol");
+	assert_int_equal(jg_gate_session_open_person(f->g, &s, 3600, T0, cookie,
+	                                             csrf),
+	                 JG_OK);
+	assert_int_equal(strncmp(cookie, "jg_", 3), 0);
+	s.cli = 1;
+	assert_int_equal(jg_gate_session_open_person(f->g, &s, 3600, T0, bearer,
+	                                             csrf2),
+	                 JG_OK);
+	assert_int_equal(strncmp(bearer, "jgs_", 4), 0);
+	assert_int_equal(strlen(bearer), 47);
+	/* the cookie: the person, as the provider said */
+	assert_int_equal(jg_gate_session_auth(f->g, cookie, T0 + 1, &who, csrf2),
+	                 JG_OK);
+	assert_string_equal(who.name, "carol@example.com");
+	assert_int_equal(who.auth_time, T0 - 5);
+	assert_true(who.mfa);
+	assert_int_equal(who.ngroups, 1);
+	assert_string_equal(csrf2, csrf);
+	/* the bearer: the same person, through jg_gate_authenticate */
+	memset(&who, 0, sizeof(who));
+	assert_int_equal(jg_gate_authenticate(f->g, bearer, T0 + 1, &who), JG_OK);
+	assert_string_equal(who.name, "carol@example.com");
+	assert_true(who.mfa);
+	/* each only as itself */
+	assert_int_equal(jg_gate_authenticate(f->g, cookie, T0 + 1, &who),
+	                 JG_EAUTH);
+	assert_int_equal(jg_gate_session_auth(f->g, bearer, T0 + 1, &who, csrf2),
+	                 JG_EAUTH);
+	/* the ttl ends them */
+	assert_int_equal(jg_gate_authenticate(f->g, bearer, T0 + 3600, &who),
+	                 JG_EAUTH);
+	assert_int_equal(jg_gate_session_auth(f->g, cookie, T0 + 3600, &who,
+	                                      csrf2),
+	                 JG_EAUTH);
+	/* sign-out ends the CLI's at once */
+	assert_int_equal(jg_gate_session_close(f->g, bearer, &s.who, T0 + 2),
+	                 JG_OK);
+	assert_int_equal(jg_gate_authenticate(f->g, bearer, T0 + 2, &who),
+	                 JG_EAUTH);
+	assert_int_equal(jg_gate_authenticate(f->g, "jgs_nonsense", T0 + 2, &who),
+	                 JG_EAUTH);
+}
+
 #define G(fn) cmocka_unit_test_setup_teardown(fn, gate_setup, gate_teardown)
 
 int main(void)
@@ -385,10 +604,14 @@ int main(void)
 		cmocka_unit_test(signin_everything),
 		cmocka_unit_test(signin_refusals),
 		cmocka_unit_test(step_up_refusals),
+		cmocka_unit_test(claims_mapped),
+		cmocka_unit_test(claims_refused),
+		cmocka_unit_test(pending_single_use_and_bound),
 	};
 	const struct CMUnitTest gate[] = {
 		G(step_up_refuses_then_allows),
 		G(step_up_stricter_of_rule_and_resource),
+		G(person_sessions),
 	};
 	int rc = cmocka_run_group_tests_name("signin policy", pure, NULL, NULL);
 
