@@ -164,7 +164,7 @@ if (snotes.length) p();
 
 // ---- 3. HTTP -----------------------------------------------------------------
 const h = (t) => http.find((r) => r.target === t && !r.skipped);
-const ng = h('nginx'), jg = h('jitgate'), jgs = h('jitgate-tls'), cb = h('cerbos'), cbk = h('cerbos-kinds');
+const ng = h('nginx'), jg = h('jitgate'), jgw = h('jitgate-workload'), jgs = h('jitgate-tls'), cb = h('cerbos'), cbk = h('cerbos-kinds');
 p('## 3. HTTP check throughput');
 p();
 p(`wrk -t2 -c32 (keep-alive), ${jg ? jg.seconds.toFixed(0) : '?'} s each, after 1 s of warm-up, one target at a time, all on 127.0.0.1, same machine as wrk. ` +
@@ -174,7 +174,7 @@ p(`wrk -t2 -c32 (keep-alive), ${jg ? jg.seconds.toFixed(0) : '?'} s each, after 
 p();
 p('| target | requests/s | p50 | p99 | errors | non-2xx | jitgate ÷ target |');
 p('|---|---:|---:|---:|---:|---:|---:|');
-for (const [name, r] of [['nginx, 2-byte static', ng], ['jitgate POST /v1/check', jg], ['jitgate POST /v1/check over TLS', jgs], ['Cerbos check, 1 policy of 1,000 rules', cb], ['Cerbos check, 1,000 kinds of 1 rule', cbk]]) {
+for (const [name, r] of [['nginx, 2-byte static', ng], ['jitgate POST /v1/check', jg], ['jitgate POST /v1/check, workload JWT (RS256) as the bearer', jgw], ['jitgate POST /v1/check over TLS', jgs], ['Cerbos check, 1 policy of 1,000 rules', cb], ['Cerbos check, 1,000 kinds of 1 rule', cbk]]) {
 	if (r) p(`| ${name} | ${fmtNum(r.rate)} | ${fmtNs(r.p50_ns)} | ${fmtNs(r.p99_ns)} | ${r.errors} | ${r.non2xx} | ${r === jg ? '1' : ratio(jg?.rate, r.rate)} |`);
 	else p(`| ${name} | not run | | | | | |`);
 }
@@ -183,6 +183,7 @@ const c1 = (t) => http.find((r) => r.target === `${t}-c1`);
 if (c1('jitgate')) {
 	p(`One connection, one request at a time (wrk -t1 -c1): nginx ${fmtNs(c1('nginx')?.p50_ns)} p50 (${fmtRate(c1('nginx')?.rate)}), ` +
 	  `jitgate ${fmtNs(c1('jitgate')?.p50_ns)} p50 (${fmtRate(c1('jitgate')?.rate)})` +
+	  (c1('jitgate-workload') ? `, jitgate with a workload JWT ${fmtNs(c1('jitgate-workload').p50_ns)} p50 (${fmtRate(c1('jitgate-workload').rate)})` : '') +
 	  (c1('jitgate-tls') ? `, jitgate over TLS ${fmtNs(c1('jitgate-tls').p50_ns)} p50 (${fmtRate(c1('jitgate-tls').rate)})` : '') +
 	  (cerbosC1(1000) ? `, Cerbos (1 policy of 1,000 rules) ${fmtNs(cerbosC1(1000).p50_ns)} p50 (${fmtRate(cerbosC1(1000).rate)})` : '') +
 	  (c1('cerbos-kinds') ? `, Cerbos (1,000 kinds of 1 rule) ${fmtNs(c1('cerbos-kinds').p50_ns)} p50 (${fmtRate(c1('cerbos-kinds').rate)}).` : '.'));
@@ -255,6 +256,7 @@ if (s1k) p(`| screening ≤ 20 µs with 1,000 rules | p50 ${fmtNs(s1k.p50_ns)} (
 if (big) p(`| ≤ 300 bytes per active grant | index ${big.index_bytes_per_grant.toFixed(0)} B/grant at ${k(big.grants)} (RSS growth loading it ${big.index_rss_bytes_per_grant.toFixed(0)} B/grant) | ${verdict(Math.max(big.index_bytes_per_grant, big.index_rss_bytes_per_grant) <= 300)} |`);
 if (jg && ng) p(`| HTTP check ≥ 70% of nginx | ${fmtNum(jg.rate)} ÷ ${fmtNum(ng.rate)} = ${(100 * jg.rate / ng.rate).toFixed(0)}% | ${verdict(jg.rate / ng.rate >= 0.7)} |`);
 else p('| HTTP check ≥ 70% of nginx | not measured | not measured |');
+if (jg && jgw) p(`| workload JWT within 10% of jitgate tokens (issue 13) | ${fmtNum(jgw.rate)} ÷ ${fmtNum(jg.rate)} = ${(100 * jgw.rate / jg.rate).toFixed(0)}% | ${verdict(jgw.rate / jg.rate >= 0.9)} |`);
 if (jg && cb) p(`| HTTP check ≥ 30× Cerbos (1,000 rules) | one policy of 1,000 rules: ${fmtNum(jg.rate)} ÷ ${fmtNum(cb.rate)} = ${(jg.rate / cb.rate).toFixed(1)}×` +
 	(cbk ? `; 1,000 kinds of one rule: ${fmtNum(jg.rate)} ÷ ${fmtNum(cbk.rate)} = ${(jg.rate / cbk.rate).toFixed(1)}× | ${verdict(jg.rate / cb.rate >= 30)} (one policy); ${verdict(jg.rate / cbk.rate >= 30)} (kinds) |` : ` | ${verdict(jg.rate / cb.rate >= 30)} |`));
 else p(`| HTTP check ≥ 30× Cerbos (1,000 rules) | not measured${cbSkip ? ': ' + cbSkip.skipped : ''} | not measured |`);

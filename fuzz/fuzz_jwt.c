@@ -9,7 +9,13 @@
  *      must give back equal claims whenever they have a future exp;
  *   2  a JWKS document, parsed;
  *   3  base64url, decoded: decoding is strict, so encoding what it
- *      decoded gives back the same text.
+ *      decoded gives back the same text;
+ *   4  a JWKS document parsed as another issuer's (RSA, EC and Ed25519
+ *      keys; what is unusable skipped);
+ *   5  a token verified under another issuer's rules (RS256, ES256,
+ *      EdDSA; foreign header members allowed), against the harness's
+ *      key: a token that verifies names ES256, as the key is P-256
+ *      (seeds: the 0 tokens with a first byte of 5).
  *
  * Beyond the sanitizers: a refusal always says why in one line; what
  * verifies is a JSON object; nothing verifies under another key.
@@ -132,6 +138,48 @@ static void parse_jwks(const char *text, size_t len)
 	jg_jwks_free(s);
 }
 
+static void parse_foreign_jwks(const char *text, size_t len)
+{
+	char why[JG_WHY_MAX] = "";
+	struct jg_jwks *s = NULL;
+
+	if (jg_jwks_parse_foreign(text, len, &s, why) != JG_OK) {
+		CHECK(s == NULL);
+		one_line(why);
+		return;
+	}
+	CHECK(jg_jwks_count(s) >= 1 && jg_jwks_count(s) <= JG_JWKS_KEYS_MAX);
+	jg_jwks_free(s);
+}
+
+static void verify_foreign(const char *tok)
+{
+	static const struct jg_jws_rules theirs = {
+		JG_JWS_RS256 | JG_JWS_ES256 | JG_JWS_EDDSA, JG_JWT_FOREIGN_MAX, 1
+	};
+	char why[JG_WHY_MAX] = "";
+	unsigned char hdr[1024];
+	json_t *c = NULL, *h = NULL;
+	const char *alg;
+	long n;
+
+	if (jg_jws_verify(tok, &theirs, jg_jwks_find, set, &c, NULL, why) !=
+	    JG_OK) {
+		CHECK(c == NULL);
+		one_line(why);
+		return;
+	}
+	CHECK(json_is_object(c));
+	/* only an ES256 signature can hold under a P-256 key */
+	n = jg_b64url_decode(tok, (size_t)(strchr(tok, '.') - tok), hdr,
+	                     sizeof(hdr));
+	h = n > 0 ? json_loadb((const char *)hdr, (size_t)n, 0, NULL) : NULL;
+	alg = json_string_value(json_object_get(h, "alg"));
+	CHECK(alg && strcmp(alg, "ES256") == 0);
+	json_decref(h);
+	json_decref(c);
+}
+
 static void b64url(const char *text, size_t len)
 {
 	unsigned char *bin = malloc(len + 1);
@@ -152,16 +200,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!key)
 		setup();
-	if (size < 1 || size > 2 * JG_JWT_MAX)
+	if (size < 1 || size > 2 * JG_JWT_FOREIGN_MAX)
 		return 0;
 	/* a C string: the API takes NUL-terminated tokens */
 	text = malloc(size);
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 4) {
+	switch (data[0] % 6) {
 	case 0: verify_token(text); break;
 	case 1: round_trip(text, size - 1); break;
 	case 2: parse_jwks(text, size - 1); break;
+	case 4: parse_foreign_jwks(text, size - 1); break;
+	case 5: verify_foreign(text); break;
 	default: b64url(text, size - 1); break;
 	}
 	free(text);

@@ -247,7 +247,7 @@ enum jg_err jg_gate_authenticate_why(struct jg_gate *g, const char *token,
 	why[0] = '\0';
 	if (token && strncmp(token, "jgs_", 4) == 0)
 		return jg_gate_session_bearer(g, token, now, out);
-	if (token && jg_gate_is_jwt(token) && strncmp(token, "jg", 2) != 0)
+	if (token && jg_gate_is_jwt(token))
 		return jg_gate_workload_auth(g, token, now, out, why);
 	if (digest_of(token, digest))
 		return JG_EAUTH;

@@ -76,7 +76,8 @@ int jg_gate_is_jwt(const char *token)
 	return d2 && !strchr(d2 + 1, '.');
 }
 
-/* The slot of a digest: its first hex digits. */
+/* The slot of a digest: SHA-256 is uniform, so its first three hex
+ * digits spread tokens evenly. */
 static struct slot *slot_of(struct jg_workload_cache *c, const char *digest)
 {
 	return &c->slots[strtoul((char[4]){ digest[0], digest[1], digest[2],
@@ -228,31 +229,30 @@ static void audit_refused(struct jg_gate *g, int64_t now, const char *iss,
 		                    (json_int_t)left_out));
 }
 
+/* What the trail keeps of a token: who vouched, for whom, until when;
+ * never the token (its digest ties the event to access logs). */
 static enum jg_err audit_authenticated(struct jg_gate *g, int64_t now,
                                        const char *issuer,
                                        const json_t *claims,
                                        const struct jg_principal *who,
                                        int line, const char *digest)
 {
-	json_t *groups = json_array(), *jti = json_object_get(claims, "jti");
-	char buf[128];
+	const char *sub = json_string_value(json_object_get(claims, "sub"));
+	const char *jti = json_string_value(json_object_get(claims, "jti"));
+	json_t *groups = json_array();
+	char sbuf[128], jbuf[128];
 
 	for (size_t i = 0; i < who->ngroups; i++)
 		json_array_append_new(groups, json_string(who->groups[i]));
-	return audit_one(
-	        g, now, who->name, 1,
-	        json_pack("{s:s,s:s,s:s,s:o,s:i,s:o,s:O,s:s}", "issuer", issuer,
-	                  "subject",
-	                  shown(json_string_value(json_object_get(claims, "sub")),
-	                        buf),
-	                  "principal", who->name, "groups", groups, "binding_line",
-	                  line, "jti",
-	                  json_is_string(jti) ? json_string(shown(
-	                                                json_string_value(jti),
-	                                                (char[128]){ 0 }))
-	                                      : json_null(),
-	                  "expires_at", json_object_get(claims, "exp"),
-	                  "token_sha256", digest));
+	return audit_one(g, now, who->name, 1,
+	                 json_pack("{s:s,s:s,s:s,s:o,s:i,s:o,s:O,s:s}",
+	                           "issuer", issuer, "subject", shown(sub, sbuf),
+	                           "principal", who->name, "groups", groups,
+	                           "binding_line", line, "jti",
+	                           jti ? json_string(shown(jti, jbuf))
+	                               : json_null(),
+	                           "expires_at", json_object_get(claims, "exp"),
+	                           "token_sha256", digest));
 }
 
 /* ---- the use case ------------------------------------------------------------------ */
@@ -344,29 +344,18 @@ static enum jg_err verify(struct jg_gate *g, const char *jwt, int held,
 	return e;
 }
 
-enum jg_err jg_gate_workload_auth(struct jg_gate *g, const char *jwt,
-                                  int64_t now, struct jg_principal *who,
-                                  char why[JG_WHY_MAX])
+/* A token not remembered: verify, match, audit, remember. */
+static enum jg_err first_use(struct jg_gate *g, const char *jwt, int held,
+                             const char *digest, int64_t now,
+                             struct jg_principal *who, char why[JG_WHY_MAX])
 {
-	char digest[JG_SHA256_HEX], policy[JG_SHA256_HEX], buf[128];
-	int held = jg_gate_held(), line;
+	char policy[JG_SHA256_HEX], buf[128];
 	json_t *peek = jg_jwt_peek(jwt, JG_JWT_FOREIGN_MAX), *claims = NULL;
 	const char *iss = json_string_value(json_object_get(peek, "iss"));
 	struct wanted w;
 	enum jg_err e;
+	int line = 0;
 
-	why[0] = '\0';
-	jg_sha256_hex(jwt, strlen(jwt), digest);
-	if (!held)
-		jg_gate_hold(g);
-	memcpy(policy, g->policy->sha256, JG_SHA256_HEX);
-	line = cache_get(g->wl, digest, policy, now, who);
-	if (!held)
-		jg_gate_release(g);
-	if (line) {
-		json_decref(peek);
-		return JG_OK;
-	}
 	e = verify(g, jwt, held, iss, now, &w, &claims, why);
 	if (e == JG_OK) {
 		if (!held)
@@ -390,9 +379,27 @@ enum jg_err jg_gate_workload_auth(struct jg_gate *g, const char *jwt,
 		          json_integer_value(json_object_get(claims, "exp")), who);
 	else if (e == JG_EAUTH || e == JG_EIDP)
 		audit_refused(g, now, iss, why);
-	if (e != JG_OK)
-		memset(who, 0, sizeof(*who));
 	json_decref(claims);
 	json_decref(peek);
+	return e;
+}
+
+enum jg_err jg_gate_workload_auth(struct jg_gate *g, const char *jwt,
+                                  int64_t now, struct jg_principal *who,
+                                  char why[JG_WHY_MAX])
+{
+	char digest[JG_SHA256_HEX];
+	int held = jg_gate_held(), hit;
+	enum jg_err e = JG_OK;
+
+	why[0] = '\0';
+	jg_sha256_hex(jwt, strlen(jwt), digest);
+	if (!held)
+		jg_gate_hold(g);
+	hit = cache_get(g->wl, digest, g->policy->sha256, now, who);
+	if (!held)
+		jg_gate_release(g);
+	if (!hit && (e = first_use(g, jwt, held, digest, now, who, why)))
+		memset(who, 0, sizeof(*who));
 	return e;
 }

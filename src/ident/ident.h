@@ -79,8 +79,10 @@ struct jg_ident_expect {
  * Verify the compact JWS jwt from this issuer: alg RS256, ES256 or EdDSA
  * (none and HMAC refused before a key is looked at), its kid among the
  * issuer's keys (keys refetched on an unknown kid, rate-limited), the
- * signature, then iss, aud, azp, exp (required), nbf and iat with
- * JG_IDENT_LEEWAY. JG_OK and *claims (a new reference, json_decref) when
+ * signature, then iss, aud, azp, nonce, exp (required), nbf and iat with
+ * JG_IDENT_LEEWAY, and a non-empty sub (OpenID Connect requires one; a
+ * principal is named after it). JG_OK and *claims (a new reference,
+ * json_decref) when
  * valid. JG_EAUTH with one sentence in why (naming no secret, quoting no
  * token) when refused; JG_EIDP when the keys cannot be fetched and
  * none is cached; JG_ENOMEM.

@@ -235,4 +235,15 @@ jg_save_token ci "$TOK"
 jg_http GET /v1/whoami ci
 expect_eq "the other issuer is not affected" 200 "$CODE"
 
+# a policy reload (a new policy: what was matched is forgotten) keeps the
+# issuers' cached keys: the token is verified again with them
+printf '# reloaded\n' >>"$JG_TMP/policy.yaml"
+jg_run admin policy reload
+expect_rc "policy reloaded while the issuer is down" 0
+jg_save_token ci "$UNSEEN"
+jg_http GET /v1/whoami ci
+expect_eq "after the reload, the cached keys still verify" 200 "$CODE"
+expect_eq "verified again under the new policy (audited again)" 2 \
+	"$(jg_sql "SELECT count(*) FROM audit WHERE type = 'workload.authenticated' AND details LIKE '%after-outage%'")"
+
 jg_finish
