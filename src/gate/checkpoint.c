@@ -32,6 +32,7 @@ struct jg_signer {
 	int every, interval;
 	int64_t (*clock)(void);
 	int64_t signed_seq;     /* atomic: the last seq signed */
+	int64_t signed_ts;      /* atomic: its checkpoint's time (/metrics) */
 	struct jg_ticker *ticker; /* owned: the signer thread */
 	int failing;            /* signer thread only: say it once */
 };
@@ -79,8 +80,10 @@ static enum jg_err sign_write(struct jg_signer *s, int64_t seq,
 		e = jg_ckpt_sink_write(s->sink_fd, &cp);
 	if (e == JG_OK)
 		e = store_checkpoint(s->g, &cp);
-	if (e == JG_OK)
+	if (e == JG_OK) {
+		__atomic_store_n(&s->signed_ts, cp.ts, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->signed_seq, seq, __ATOMIC_RELEASE);
+	}
 	return e;
 }
 
@@ -146,6 +149,15 @@ void jg_gate_signer_poke(struct jg_gate *g, int64_t seq)
 	jg_ticker_poke(s->ticker);
 }
 
+int jg_gate_signer_state(struct jg_gate *g, int64_t *seq, int64_t *ts)
+{
+	struct jg_signer *s = g->signer;
+
+	*seq = s ? __atomic_load_n(&s->signed_seq, __ATOMIC_ACQUIRE) : 0;
+	*ts = s ? __atomic_load_n(&s->signed_ts, __ATOMIC_RELAXED) : 0;
+	return s != NULL;
+}
+
 /* ---- start-up: does the trail still reach the sink's newest? ------- */
 
 static int find_hash(const struct jg_event *ev, void *ctx)
@@ -194,8 +206,10 @@ static void check_sink(struct jg_signer *s, const char *path)
 		        "the trail is not checked against it\n", path, why);
 	else if (n && behind(s->g, &cps[n - 1], why))
 		jg_gate_halt(s->g, why);
-	else if (n)
+	else if (n) {
 		s->signed_seq = cps[n - 1].seq;
+		s->signed_ts = cps[n - 1].ts;
+	}
 	fclose(f);
 	free(cps);
 }

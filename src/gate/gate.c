@@ -32,6 +32,7 @@ enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
 	pthread_rwlock_init(&g->lock, NULL);
 	pthread_mutex_init(&g->sync_lock, NULL);
 	pthread_mutex_init(&g->reload_lock, NULL);
+	jg_gate_metrics_init(g);
 	*out = g;
 	return JG_OK;
 }

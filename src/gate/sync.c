@@ -234,6 +234,9 @@ enum jg_err jg_gate_sync(struct jg_gate *g)
 	}
 	else
 		__atomic_store_n(&g->fresh, e == JG_OK, __ATOMIC_RELEASE);
+	if (e == JG_OK && !back) /* /metrics and /readyz: in step as of now */
+		__atomic_store_n(&g->sync_ok_ms, jg_replay_clock_ms(),
+		                 __ATOMIC_RELAXED);
 	seq = g->sync_seq;
 	pthread_mutex_unlock(&g->sync_lock);
 	if (e == JG_OK && !back)

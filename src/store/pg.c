@@ -914,6 +914,22 @@ static enum jg_err pg_request_count(struct jg_store *st,
 	return e;
 }
 
+static enum jg_err pg_tally(struct jg_store *st, jg_tally_fn fn, void *ctx)
+{
+	struct params ps = {0};
+	PGresult *r;
+	enum jg_err e = query(PG(st), JG_CODEC_TALLY_SQL, &ps, &r);
+
+	if (e != JG_OK)
+		return e;
+	for (int i = 0; i < PQntuples(r); i++)
+		fn(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		   PQgetvalue(r, i, 2), col_int(r, i, 3), col_int(r, i, 4),
+		   ctx);
+	PQclear(r);
+	return JG_OK;
+}
+
 /* One page of request_walk: fn for each row; *stop when fn said so. */
 static enum jg_err walk_requests_page(PGresult *res, jg_request_fn fn,
                                       void *ctx, int64_t *next, int *stop)
@@ -1881,6 +1897,7 @@ static const struct jg_store_ops pg_ops = {
 	.request_list = pg_request_list,
 	.request_overdue = pg_request_overdue,
 	.request_count = pg_request_count,
+	.tally = pg_tally,
 	.request_walk = pg_request_walk,
 	.review_insert = pg_review_insert,
 	.review_list = pg_review_list,
