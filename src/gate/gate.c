@@ -318,7 +318,7 @@ static enum jg_err check_spec(const struct jg_token *spec,
 			return jg_gate_why(JG_EINVAL, why, "group '%s' is not "
 			                   "a valid name", spec->who.groups[i]);
 	if (spec->who.roles & ~(JG_ROLE_ADMIN | JG_ROLE_AUDITOR |
-	                        JG_ROLE_CHECKER))
+	                        JG_ROLE_CHECKER | JG_ROLE_METRICS))
 		return jg_gate_why(JG_EINVAL, why, "unknown role");
 	return JG_OK;
 }

@@ -101,8 +101,10 @@ static void probe_index(struct jg_gate *g, struct jg_ready *out)
 
 	jg_gate_metrics(g, &m);
 	out->index = 0;
-	if (m.halted)
-		jg_gate_halted(g, out->index_why);
+	if (m.halted) /* the details are in the log, not on a public page */
+		snprintf(out->index_why, JG_WHY_MAX, "the audit trail went "
+		         "backwards under this server: it allows nothing until "
+		         "restart");
 	else if (!g->index || m.sync_age_ms < 0)
 		snprintf(out->index_why, JG_WHY_MAX, "the index of live "
 		         "grants is not loaded yet");

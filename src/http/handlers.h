@@ -47,6 +47,10 @@ void jg_api_session_open(struct jg_ex *ex);
 void jg_api_session_get(struct jg_ex *ex);
 void jg_api_session_close(struct jg_ex *ex);
 
+/* api_metrics.c: monitoring */
+void jg_api_metrics(struct jg_ex *ex);
+void jg_api_ready(struct jg_ex *ex);
+
 /* static.c: the embedded dashboard */
 void jg_api_static(struct jg_ex *ex);
 

@@ -27,6 +27,7 @@
 #include "util/crypto.h"
 #include "http/body.h"
 #include "http/exchange.h"
+#include "http/metrics.h"
 #include "http/pool.h"
 #include "http/proxy.h"
 #include "http/server.h"
@@ -47,6 +48,7 @@ struct jg_server {
 	struct jg_server_transport tr; /* TLS and trusted proxies */
 	int unsent; /* atomic: deferred exchanges whose answer is not out */
 	struct jg_body_budget budget; /* what bodies being received hold */
+	struct jg_metrics *metrics;   /* owned: answers counted, /metrics */
 	int stopping;       /* atomic: set when the server stops */
 };
 
@@ -110,6 +112,15 @@ static void log_line(const char *method, const char *url, int status,
 			line[i] = '?'; /* one request, one line */
 	if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
 		return; /* nowhere to say so */
+}
+
+/* Every answer: its access log line, and its count for /metrics. */
+static void answered(struct jg_server *s, const struct pending *p,
+                     const char *method, const char *url,
+                     const struct jg_ex *ex, int64_t us)
+{
+	log_line(method, url, ex->status, ex->who.name, us);
+	jg_metrics_answer(s->metrics, p->route, ex->status, us);
 }
 
 /* Match path against pattern; *param receives the '*' segment. */
@@ -421,7 +432,7 @@ static enum MHD_Result defer_answer(struct MHD_Connection *conn,
 	struct jg_ex_job *j = p->job;
 	enum MHD_Result ret = respond(conn, &j->ex);
 
-	log_line(method, url, j->ex.status, j->ex.who.name, since_us(&j->t0));
+	answered(j->s, p, method, url, &j->ex, since_us(&j->t0));
 	p->job = NULL;
 	job_free(j);
 	return ret;
@@ -446,7 +457,7 @@ static enum MHD_Result answer_early(struct jg_ex *ex, const char *url,
                                     const struct timespec *t0)
 {
 	p->answered = 1;
-	log_line(method, url, ex->status, ex->who.name, since_us(t0));
+	answered(ex->server, p, method, url, ex, since_us(t0));
 	return respond(ex->conn, ex);
 }
 
@@ -552,8 +563,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			ret = MHD_YES;
 		} else {
 			ret = respond(conn, &ex);
-			log_line(method, url, ex.status, ex.who.name,
-			         since_us(&t0));
+			answered(s, p, method, url, &ex, since_us(&t0));
 		}
 	}
 	json_decref(ex.body);
@@ -643,9 +653,14 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	if (!s->n.replay_s)
 		s->n.replay_s = JG_REPLAY_TIMEOUT_DEFAULT;
 	s->budget.limit = (size_t)s->n.body_mib * 1024 * 1024;
+	if (!(s->metrics = jg_metrics_new())) {
+		free(s);
+		return JG_ENOMEM;
+	}
 	if (!(s->pool = jg_pool_new(n->exec, n->queue))) {
 		snprintf(err, errlen, "cannot start %u execution threads",
 		         n->exec);
+		jg_metrics_free(s->metrics);
 		free(s);
 		return JG_ENOMEM;
 	}
@@ -667,6 +682,7 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 		snprintf(err, errlen, "cannot listen on %s:%u (in use, or not "
 		         "allowed)", host, port);
 		jg_pool_free(s->pool);
+		jg_metrics_free(s->metrics);
 		free(s);
 		return JG_EINVAL;
 	}
@@ -684,6 +700,11 @@ uint16_t jg_server_port(const struct jg_server *s)
 unsigned jg_ex_replay_ms(const struct jg_ex *ex)
 {
 	return ex->server->n.replay_s * 1000u;
+}
+
+struct jg_metrics *jg_ex_metrics(const struct jg_ex *ex)
+{
+	return ex->server->metrics;
 }
 
 const int *jg_ex_stopping(const struct jg_ex *ex)
@@ -718,5 +739,6 @@ void jg_server_stop(struct jg_server *s)
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
 	jg_pool_free(s->pool);
+	jg_metrics_free(s->metrics);
 	free(s);
 }
