@@ -24,6 +24,7 @@
 #include "audit/checkpoint.h"
 #include "gate/internal.h"
 #include "util/ticker.h"
+#include "util/log.h"
 
 struct jg_signer {
 	struct jg_gate *g;      /* borrowed */
@@ -99,13 +100,13 @@ static void sign_head(struct jg_signer *s)
 	e = sign_write(s, seq, hash);
 	if (e == JG_OK) {
 		if (s->failing)
-			fprintf(stderr, "jitgate: audit checkpoints recovered\n");
+			jg_log(JG_LOG_INFO, "audit checkpoints recovered");
 		s->failing = 0;
 	} else if (!s->failing) {
 		s->failing = 1;
-		fprintf(stderr, "jitgate: cannot write the audit checkpoint of "
-		        "seq %lld: %s; will retry\n", (long long)seq,
-		        jg_strerror(e));
+		jg_log(JG_LOG_ERROR, "cannot write the audit checkpoint of "
+		       "seq %lld: %s; will retry", (long long)seq,
+		       jg_strerror(e));
 	}
 }
 
@@ -123,13 +124,13 @@ void jg_gate_record_halt(struct jg_gate *g, const char *why)
 	                                                 __ATOMIC_ACQUIRE))
 		return;
 	if (sign_write(g->signer, g->sync_seq, g->sync_hash) != JG_OK)
-		fprintf(stderr, "jitgate: cannot sign the checkpoint of the "
-		        "head this server applied (seq %lld)\n",
-		        (long long)g->sync_seq);
+		jg_log(JG_LOG_ERROR, "cannot sign the checkpoint of the "
+		       "head this server applied (seq %lld)",
+		       (long long)g->sync_seq);
 	else
-		fprintf(stderr, "jitgate: signed the head this server applied "
-		        "(seq %lld) into the checkpoint sink\n",
-		        (long long)g->sync_seq);
+		jg_log(JG_LOG_INFO, "signed the head this server applied "
+		       "(seq %lld) into the checkpoint sink",
+		       (long long)g->sync_seq);
 }
 
 /* The ticker's call: every interval, when poked, and once at the stop
@@ -202,8 +203,8 @@ static void check_sink(struct jg_signer *s, const char *path)
 	if (!f)
 		return;
 	if (jg_ckpt_read_sink(f, s->key, &cps, &n, why) != JG_OK)
-		fprintf(stderr, "jitgate: warning: checkpoint sink %s: %s; "
-		        "the trail is not checked against it\n", path, why);
+		jg_log(JG_LOG_WARN, "checkpoint sink %s: %s; "
+		       "the trail is not checked against it", path, why);
 	else if (n && behind(s->g, &cps[n - 1], why))
 		jg_gate_halt(s->g, why);
 	else if (n) {

@@ -25,6 +25,7 @@
 
 #include "core/limits.h"
 #include "util/crypto.h"
+#include "util/log.h"
 #include "http/body.h"
 #include "http/exchange.h"
 #include "http/metrics.h"
@@ -78,48 +79,13 @@ struct pending {
 	int deferred;          /* it was: counted in jg_server.unsent */
 };
 
-/*
- * One access log line per request: time, method, path, status, who, and
- * milliseconds. The time stamp is formatted once a second per thread and
- * the line goes out in one write: at tens of thousands of requests a
- * second, strftime and stdio per line cost more than the check itself.
- */
-static void log_line(const char *method, const char *url, int status,
-                     const char *who, int64_t us)
-{
-	static __thread time_t last = -1;
-	static __thread char ts[32];
-	char line[512];
-	time_t now = time(NULL);
-	int n;
-
-	if (now != last) {
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		last = now;
-	}
-	/* url is the path only: MHD strips the query string */
-	n = snprintf(line, sizeof(line), "%s %s %.300s %d %s %lld.%lldms\n", ts,
-	             method, url, status, who && *who ? who : "-",
-	             (long long)(us / 1000), (long long)(us % 1000 / 100));
-	if (n >= (int)sizeof(line)) { /* cut: still one line */
-		n = sizeof(line) - 1;
-		line[n - 1] = '\n';
-	}
-	for (int i = 0; i < n - 1; i++) /* a decoded path may hold any byte: */
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?'; /* one request, one line */
-	if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
-		return; /* nowhere to say so */
-}
-
 /* Every answer: its access log line, and its count for /metrics. */
 static void answered(struct jg_server *s, const struct pending *p,
                      const char *method, const char *url,
                      const struct jg_ex *ex, int64_t us)
 {
-	log_line(method, url, ex->status, ex->who.name, us);
+	/* url is the path only: MHD strips the query string */
+	jg_log_access(method, url, ex->status, ex->who.name, us);
 	jg_metrics_answer(s->metrics, p->route, ex->status, us);
 }
 
