@@ -97,6 +97,9 @@ static void put_json(int fd, enum jg_log_level level, json_t *o)
 }
 
 static void vlog(int fd, enum jg_log_level level, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void vlog(int fd, enum jg_log_level level, const char *fmt,
                  va_list ap)
 {
 	char msg[1024], line[1100];
