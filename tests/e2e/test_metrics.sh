@@ -237,7 +237,7 @@ LOGGED=$OUT
 jg_run alice request lab read --reason "json log"
 jg_run enforcer check alice lab read
 jg_http GET /metrics bad
-jg_http GET "/v1/requests/req_%0a%22x" alice
+jg_http GET "/v1/requests/req_%0a%22x%ff%c3%a9" alice
 scrape scraper
 jg_stop
 python3 - "$JG_TMP/server.log" >"$JG_TMP/logcheck" 2>&1 <<'EOF'
@@ -262,6 +262,12 @@ expect_match "every log line is one JSON object with ts, level, msg" '^ok [0-9]+
 expect_match "an access line carries method, path, status, who, ms" \
 	'"msg":"request","method":"POST","path":"/v1/check","status":200,"who":"enforcer","ms":' \
 	"$(cat "$JG_TMP/server.log")"
+if grep -qF '"path":"/v1/requests/req_?\"x???","status":404,"who":"alice"' "$JG_TMP/server.log"; then
+	ok "a path with a newline, a quote and bytes not UTF-8 stays one line, escaped"
+else
+	not_ok "a path with a newline, a quote and bytes not UTF-8 stays one line, escaped" \
+		'"path":"/v1/requests/req_?\"x???"' "$(grep -F 'req_' "$JG_TMP/server.log")"
+fi
 leaked=
 for who in admin alice bob enforcer scraper; do
 	grep -qF "$(cat "$JG_TMP/tok.$who")" "$JG_TMP/server.log" && leaked="$leaked $who"
