@@ -262,7 +262,9 @@ expect_match "every log line is one JSON object with ts, level, msg" '^ok [0-9]+
 expect_match "an access line carries method, path, status, who, ms" \
 	'"msg":"request","method":"POST","path":"/v1/check","status":200,"who":"enforcer","ms":' \
 	"$(cat "$JG_TMP/server.log")"
-if grep -qF '"path":"/v1/requests/req_?\"x???","status":404,"who":"alice"' "$JG_TMP/server.log"; then
+# (the status differs by backend: 404 on SQLite, 503 on PostgreSQL,
+# which refuses the bytes outright)
+if grep -qF '"path":"/v1/requests/req_?\"x???","status":' "$JG_TMP/server.log"; then
 	ok "a path with a newline, a quote and bytes not UTF-8 stays one line, escaped"
 else
 	not_ok "a path with a newline, a quote and bytes not UTF-8 stays one line, escaped" \
