@@ -34,7 +34,8 @@ void jg_gate_count_decision(struct jg_gate *g, const struct jg_request *r,
 	if ((r->state != JG_REQ_APPROVED && r->state != JG_REQ_DENIED) ||
 	    r->decided_at != now)
 		return; /* still pending, or decided before this call */
-	jg_hist_observe_us(&g->decided[by], (uint64_t)(s > 0 ? s : 0) * 1000000u);
+	jg_hist_observe_us(&g->decided[by],
+	                   (uint64_t)(s > 0 ? s : 0) * 1000000u);
 }
 
 void jg_gate_metrics(struct jg_gate *g, struct jg_gate_metrics *out)

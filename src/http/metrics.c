@@ -47,7 +47,8 @@ struct jg_metrics *jg_metrics_new(void)
 		free(m);
 		return NULL;
 	}
-	jg_hist_init(&m->check, check_le, sizeof(check_le) / sizeof(check_le[0]));
+	jg_hist_init(&m->check, check_le,
+	             sizeof(check_le) / sizeof(check_le[0]));
 	pthread_mutex_init(&m->lock, NULL);
 	return m;
 }
@@ -143,8 +144,8 @@ static void read_store(struct jg_metrics *m, struct jg_gate *g)
 		fclose(t.req);
 	}
 	if ((f = open_memstream(&text, &len))) {
-		jg_prom_family(f, "jitgate_store_up", "gauge", "1 when the last "
-		               "read of the store's counts worked.");
+		jg_prom_family(f, "jitgate_store_up", "gauge", "1 when the "
+		               "last read of the store's counts worked.");
 		jg_prom_int(f, "jitgate_store_up", NULL, e == JG_OK);
 		if (e == JG_OK)
 			store_families(f, &t, req ? req : "", last);
@@ -172,7 +173,8 @@ static void gate_families(FILE *f, struct jg_gate *g, int64_t now)
 	               "the check rate is its rate().");
 	for (int i = 0; i < JG_CHECK_NRESULTS; i++) {
 		const char *const l[] = {"result", results[i], NULL};
-		jg_prom_int(f, "jitgate_checks_total", l, (int64_t)gm.checks[i]);
+		jg_prom_int(f, "jitgate_checks_total", l,
+		            (int64_t)gm.checks[i]);
 	}
 	jg_prom_family(f, "jitgate_decision_seconds", "histogram", "Time from "
 	               "a request's creation to its approval or denial, by "
@@ -186,7 +188,8 @@ static void gate_families(FILE *f, struct jg_gate *g, int64_t now)
 	jg_prom_int(f, "jitgate_active_grants", NULL, (int64_t)gm.grants);
 	jg_prom_family(f, "jitgate_sync_applied_seq", "gauge", "The audit "
 	               "seq this server's index has applied; "
-	               "jitgate_audit_last_seq minus this is the lag in events.");
+	               "jitgate_audit_last_seq minus this is the lag in "
+	               "events.");
 	jg_prom_int(f, "jitgate_sync_applied_seq", NULL, gm.applied_seq);
 	jg_prom_family(f, "jitgate_sync_lag_seconds", "gauge", "Seconds since "
 	               "the index last synced with the store, which other "

@@ -115,7 +115,8 @@ static void histogram_cumulative(void **state)
 	        "le=\"+Inf\"} 4\n"
 	        "jitgate_check_duration_seconds_sum{route=\"/v1/check\"} "
 	        "3.0515\n"
-	        "jitgate_check_duration_seconds_count{route=\"/v1/check\"} 4\n");
+	        "jitgate_check_duration_seconds_count{route=\"/v1/check\"} "
+	        "4\n");
 	free(t);
 }
 

@@ -144,7 +144,8 @@ static void decisions_counted_by_who_decided(void **state)
 	jg_gate_metrics(f->g, &m);
 	jg_gate_release(f->g);
 
-	assert_int_equal(m.decided[JG_DECIDED_BY_POLICY].cum[0], 2); /* <= 1 s */
+	/* both policy decisions at once: in the first bucket, le 1 s */
+	assert_int_equal(m.decided[JG_DECIDED_BY_POLICY].cum[0], 2);
 	assert_int_equal(m.decided[JG_DECIDED_BY_POLICY].n, 11);
 	assert_int_equal(m.decided[JG_DECIDED_BY_POLICY].cum[11], 2);
 	assert_int_equal(m.decided[JG_DECIDED_BY_REVIEW].cum[11], 1);
@@ -220,8 +221,8 @@ static void ready_once_the_index_is_in_step(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(decisions_counted_by_who_decided,
-		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		        decisions_counted_by_who_decided, setup, teardown),
 		cmocka_unit_test_setup_teardown(checks_counted_by_result, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(ready_once_the_index_is_in_step,
