@@ -94,13 +94,15 @@ static struct jg_principal user(const char *name, const char *group)
 	return p;
 }
 
-/* alice asks for action on resource at t; the request's id into id. */
+/* alice asks for action on resource at t; the request's id into id, its
+ * grant's into gid ("" when none yet). */
 static void ask(struct fx *f, const char *resource, const char *action,
-                int64_t t, char id[JG_ID_LEN])
+                int64_t t, char id[JG_ID_LEN], char gid[JG_ID_LEN])
 {
 	struct jg_principal alice = user("alice", NULL);
 	struct jg_new_request in = {.resource = resource, .action = action,
-	                            .reason = "metrics test"};
+	                            .reason = "metrics test",
+	                            .duration = 300};
 	struct jg_request_view v;
 	char why[JG_WHY_MAX] = "";
 
@@ -109,6 +111,7 @@ static void ask(struct fx *f, const char *resource, const char *action,
 	                 JG_OK);
 	jg_gate_release(f->g);
 	memcpy(id, v.req.id, JG_ID_LEN);
+	memcpy(gid, v.grant_id, JG_ID_LEN);
 	jg_request_view_clear(&v);
 }
 
@@ -129,25 +132,37 @@ static void decisions_counted_by_who_decided(void **state)
 	struct jg_principal bob = user("bob", "ops");
 	struct jg_request_view v;
 	struct jg_gate_metrics m;
-	char id[JG_ID_LEN], why[JG_WHY_MAX] = "", rows[512] = "";
+	struct jg_principal alice = user("alice", NULL);
+	struct jg_extension more = {.duration = 60, .reason = "more"};
+	struct jg_extend_result x;
+	char id[JG_ID_LEN], gid[JG_ID_LEN], lab[JG_ID_LEN];
+	char why[JG_WHY_MAX] = "", rows[512] = "";
 	int64_t seq = 0;
 
 	assert_int_equal(jg_gate_index_load(f->g), JG_OK);
-	ask(f, "lab", "read", T0, id);    /* approved at once */
-	ask(f, "vault", "open", T0, id);  /* denied at once */
-	ask(f, "db", "write", T0, id);    /* pending ... */
+	ask(f, "lab", "read", T0, id, lab); /* approved at once */
+	ask(f, "vault", "open", T0, id, gid); /* denied at once */
+	ask(f, "db", "write", T0, id, gid); /* pending ... */
 	jg_gate_hold(f->g);               /* ... approved 90 s later */
 	assert_int_equal(jg_gate_review(f->g, &bob, id, 1, "ok", T0 + 90, &v,
 	                                why),
 	                 JG_OK);
 	jg_request_view_clear(&v);
+	/* an extension the rule approves at once: decided by policy too */
+	assert_int_equal(jg_gate_grant_extend(f->g, &alice, lab, &more, T0 + 95,
+	                                      &x, why),
+	                 JG_OK);
+	if (!x.extended)
+		print_error("extend: %s\n", why);
+	assert_true(x.extended);
+	jg_request_view_clear(&x.req);
 	jg_gate_metrics(f->g, &m);
 	jg_gate_release(f->g);
 
-	/* both policy decisions at once: in the first bucket, le 1 s */
-	assert_int_equal(m.decided[JG_DECIDED_BY_POLICY].cum[0], 2);
+	/* the policy decisions at once: in the first bucket, le 1 s */
+	assert_int_equal(m.decided[JG_DECIDED_BY_POLICY].cum[0], 3);
 	assert_int_equal(m.decided[JG_DECIDED_BY_POLICY].n, 11);
-	assert_int_equal(m.decided[JG_DECIDED_BY_POLICY].cum[11], 2);
+	assert_int_equal(m.decided[JG_DECIDED_BY_POLICY].cum[11], 3);
 	assert_int_equal(m.decided[JG_DECIDED_BY_REVIEW].cum[11], 1);
 	assert_int_equal(m.decided[JG_DECIDED_BY_REVIEW].cum[3], 0); /* <=60 */
 	assert_int_equal(m.decided[JG_DECIDED_BY_REVIEW].cum[4], 1); /* <=300 */
@@ -158,7 +173,8 @@ static void decisions_counted_by_who_decided(void **state)
 	jg_gate_hold(f->g);
 	assert_int_equal(jg_gate_tally(f->g, count_row, rows, &seq), JG_OK);
 	jg_gate_release(f->g);
-	assert_non_null(strstr(rows, "request/approved/lab-auto=1 "));
+	/* the lab request and its extension */
+	assert_non_null(strstr(rows, "request/approved/lab-auto=2 "));
 	assert_non_null(strstr(rows, "request/denied/vault-deny=1 "));
 	assert_non_null(strstr(rows, "request/approved/db-review=1 "));
 	assert_int_equal(seq, m.applied_seq);
@@ -171,10 +187,10 @@ static void checks_counted_by_result(void **state)
 	struct jg_principal alice = user("alice", NULL);
 	struct jg_answer a;
 	struct jg_gate_metrics m;
-	char id[JG_ID_LEN], why[JG_WHY_MAX];
+	char id[JG_ID_LEN], gid[JG_ID_LEN], why[JG_WHY_MAX];
 
 	assert_int_equal(jg_gate_index_load(f->g), JG_OK);
-	ask(f, "lab", "read", T0, id);
+	ask(f, "lab", "read", T0, id, gid);
 	jg_gate_hold(f->g);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(jg_gate_check(f->g, &alice, "alice", "lab",
