@@ -227,10 +227,14 @@ expect_eq "/readyz: 200 again once the lock is let go" 200 "$CODE"
 jg_run admin --json audit verify
 expect_eq "probing wrote nothing to the trail" "$AUDIT_LEN" "$(json_num count "$OUT")"
 
-# --- serve --log-format json -----------------------------------------------
+# --- serve --log-format json, with signed checkpoints ----------------------
 
 jg_stop
-JG_SERVE_ARGS="--log-format json"
+# the checkpoint key is made on start, in a directory of the server's user;
+# no sink, so the server warns (a "warn" line)
+mkdir -m 700 "$JG_TMP/ckpt"
+[ -z "$JG_AS_USER" ] || chown "$JG_SERVE_USER" "$JG_TMP/ckpt"
+JG_SERVE_ARGS="--log-format json --checkpoint-key $JG_TMP/ckpt/key.pem --checkpoint-interval 1"
 jg_start
 jg_run admin token create logged -q
 LOGGED=$OUT
@@ -238,7 +242,16 @@ jg_run alice request lab read --reason "json log"
 jg_run enforcer check alice lab read
 jg_http GET /metrics bad
 jg_http GET "/v1/requests/req_%0a%22x%ff%c3%a9" alice
-scrape scraper
+# the signer runs every second: wait (10 s at most) for the head signed
+for i in $(seq 1 100); do
+	scrape scraper
+	[ "$(metric jitgate_audit_checkpoint_seq)" = "$(metric jitgate_audit_last_seq)" ] && break
+	sleep 0.1
+done
+expect_eq "jitgate_audit_checkpoint_seq reaches the trail's head" \
+	"$(metric jitgate_audit_last_seq)" "$(metric jitgate_audit_checkpoint_seq)"
+expect_match "jitgate_audit_checkpoint_age_seconds is a count of seconds" \
+	'^[0-9]+$' "$(metric jitgate_audit_checkpoint_age_seconds)"
 jg_stop
 python3 - "$JG_TMP/server.log" >"$JG_TMP/logcheck" 2>&1 <<'EOF'
 import json, re, sys
@@ -256,6 +269,8 @@ for i, line in enumerate(lines, 1):
 kinds = [json.loads(l)["msg"] for l in lines]
 assert "request" in kinds and "stopping" in kinds, kinds
 assert any(m.startswith("listening on") for m in kinds), kinds
+assert any(json.loads(l)["level"] == "warn" and "checkpoint-sink" in
+           json.loads(l)["msg"] for l in lines), "no warn line"
 print("ok %d" % n)
 EOF
 expect_match "every log line is one JSON object with ts, level, msg" '^ok [0-9]+$' "$(cat "$JG_TMP/logcheck")"
