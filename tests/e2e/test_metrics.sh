@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # test_metrics.sh - monitoring through the real daemon: GET /metrics
 # (who may scrape it, counters that move by exactly what was done, an
-# exposition `promtool check metrics` accepts), /healthz and /readyz
-# (503 naming the audit check while another process holds the store's
-# writer lock, 200 again once it lets go), and `serve --log-format json`
-# (every line of the log one JSON object, no secret in any).
+# exposition `promtool check metrics` accepts, the signed checkpoint's seq
+# and age), /healthz and /readyz (503 naming the audit check while another
+# process holds the store's writer lock, 200 again once it lets go), and
+# `serve --log-format json` (every line of the log one JSON object, no
+# secret in any).
 #
 # Needs promtool (Debian package prometheus, in scripts/deps).
 . "$(dirname "$0")/lib.sh"
