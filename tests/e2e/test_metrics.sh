@@ -3,7 +3,8 @@
 # (who may scrape it, counters that move by exactly what was done, an
 # exposition `promtool check metrics` accepts, the signed checkpoint's seq
 # and age), /healthz and /readyz (503 naming the audit check while another
-# process holds the store's writer lock, 200 again once it lets go), and
+# process holds the store's writer lock, 200 again once it lets go, 503
+# naming the index once the trail went backwards), and
 # `serve --log-format json` (every line of the log one JSON object, no
 # secret in any).
 #
@@ -227,6 +228,21 @@ done
 expect_eq "/readyz: 200 again once the lock is let go" 200 "$CODE"
 jg_run admin --json audit verify
 expect_eq "probing wrote nothing to the trail" "$AUDIT_LEN" "$(json_num count "$OUT")"
+
+# The trail cut short behind the server's back: its index halts (it allows
+# nothing until restart), so it is not ready, and /metrics says so.
+jg_sql "DELETE FROM audit WHERE seq = $AUDIT_LEN" >/dev/null
+for i in $(seq 1 100); do # the next sync step (100 ms) notices
+	jg_http GET /readyz -
+	[ "$CODE" = 503 ] && break
+	sleep 0.1
+done
+expect_eq "/readyz: 503 once the trail went backwards" 503 "$CODE"
+expect_match "naming the index check, and only it" '"failing":\["index"\]' "$BODY"
+expect_match "saying why, without the details" \
+	'"index":\{"ok":false,"reason":"the audit trail went backwards under this server: it allows nothing until restart"\}' "$BODY"
+scrape scraper
+expect_eq "jitgate_audit_halted is 1" 1 "$(metric jitgate_audit_halted)"
 
 # --- serve --log-format json, with signed checkpoints ----------------------
 
