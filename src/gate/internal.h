@@ -60,7 +60,8 @@ struct jg_gate {
 /* Set up the counters above (jg_gate_new). */
 void jg_gate_metrics_init(struct jg_gate *g);
 /* Count a request r decided by this call (approved or denied at now):
- * by policy at creation, or by its last review (metrics.c). */
+ * by policy at creation (JG_DECIDED_BY_POLICY), or by its last review
+ * (JG_DECIDED_BY_REVIEW), after the commit (metrics.c). */
 void jg_gate_count_decision(struct jg_gate *g, const struct jg_request *r,
                             int64_t now, int by);
 

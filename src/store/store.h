@@ -107,7 +107,8 @@ struct jg_store_ops {
 	 * What /metrics shows of the store, one row per fn call: kind
 	 * "request", per state and rule (label) their count n; kind
 	 * "outbox", per state (label "") the deliveries n and their failed
-	 * attempts. A full scan of both tables: callers cache the answer.
+	 * attempts. A scan of the requests' (state, rule) index and of the
+	 * outbox: callers cache the answer.
 	 */
 	enum jg_err (*tally)(struct jg_store *st, jg_tally_fn fn, void *ctx);
 	/*
