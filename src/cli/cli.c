@@ -116,7 +116,7 @@ static const struct jg_cli_opt audit_verify_opts[] = {
 
 static const struct jg_cli_opt token_create_opts[] = {
 	{"group", 0, JG_OPT_LIST, "G", "member of group G (repeatable)"},
-	{"role", 0, JG_OPT_LIST, "ROLE", "admin, auditor or checker (repeatable)"},
+	{"role", 0, JG_OPT_LIST, "ROLE", "admin, auditor, checker or metrics (repeatable)"},
 	{"service", 0, JG_OPT_FLAG, NULL, "a service identity (CI job, scanner), not a person"},
 	{"description", 0, JG_OPT_VALUE, "D", "what the token is for"},
 	{"ttl", 0, JG_OPT_VALUE, "D", "refused after D, e.g. 90d (default: until revoked)"},

@@ -17,7 +17,8 @@
 #include "util/crypto.h"
 
 static const char *const tok_prefix[] = {"tok_", NULL};
-static const char *const roles[] = {"admin", "auditor", "checker", NULL};
+static const char *const roles[] = {"admin", "auditor", "checker", "metrics",
+                                    NULL};
 
 /* A JSON array of the values of a repeatable option, checked. */
 static int name_array(const struct jg_cli_args *a, const char *opt,
@@ -39,7 +40,8 @@ static int name_array(const struct jg_cli_args *a, const char *opt,
 			;
 		if (ok && !*ok)
 			return jg_cli_usage_fail(a, "unknown role '%s': expected "
-			                            "admin, auditor or checker", vals[i]);
+			                            "admin, auditor, checker or "
+			                            "metrics", vals[i]);
 		if (json_array_append_new(arr, json_string(vals[i])) != 0)
 			return jg_cli_usage_fail(a, "--%s '%s' is not valid UTF-8",
 			                         opt, vals[i]);

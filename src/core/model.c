@@ -35,7 +35,7 @@ static const char *const exec_names[JG_EXEC_NSTATES] = {
 };
 
 static const char *const role_names[JG_NROLES] = {"admin", "auditor",
-                                                  "checker"};
+                                                  "checker", "metrics"};
 
 const char *jg_role_name(int i)
 {

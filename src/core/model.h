@@ -58,9 +58,10 @@ struct jg_principal {
 #define JG_ROLE_ADMIN 1   /* manage tokens, see and revoke everything */
 #define JG_ROLE_AUDITOR 2 /* read the whole trail and every request */
 #define JG_ROLE_CHECKER 4 /* ask /v1/check about other principals */
-#define JG_NROLES 3
+#define JG_ROLE_METRICS 8 /* scrape /metrics, and nothing more of it */
+#define JG_NROLES 4
 
-/* Name of role bit 1 << i ("admin", "auditor", "checker"). */
+/* Name of role bit 1 << i ("admin", "auditor", "checker", "metrics"). */
 const char *jg_role_name(int i);
 /* The bit of a role name, or 0 when unknown. */
 int jg_role_parse(const char *name);

@@ -24,6 +24,7 @@
 #include "audit/checkpoint.h"
 #include "gate/internal.h"
 #include "util/ticker.h"
+#include "util/log.h"
 
 struct jg_signer {
 	struct jg_gate *g;      /* borrowed */
@@ -32,6 +33,7 @@ struct jg_signer {
 	int every, interval;
 	int64_t (*clock)(void);
 	int64_t signed_seq;     /* atomic: the last seq signed */
+	int64_t signed_ts;      /* atomic: its checkpoint's time (/metrics) */
 	struct jg_ticker *ticker; /* owned: the signer thread */
 	int failing;            /* signer thread only: say it once */
 };
@@ -79,8 +81,10 @@ static enum jg_err sign_write(struct jg_signer *s, int64_t seq,
 		e = jg_ckpt_sink_write(s->sink_fd, &cp);
 	if (e == JG_OK)
 		e = store_checkpoint(s->g, &cp);
-	if (e == JG_OK)
+	if (e == JG_OK) {
+		__atomic_store_n(&s->signed_ts, cp.ts, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->signed_seq, seq, __ATOMIC_RELEASE);
+	}
 	return e;
 }
 
@@ -96,13 +100,13 @@ static void sign_head(struct jg_signer *s)
 	e = sign_write(s, seq, hash);
 	if (e == JG_OK) {
 		if (s->failing)
-			fprintf(stderr, "jitgate: audit checkpoints recovered\n");
+			jg_log(JG_LOG_INFO, "audit checkpoints recovered");
 		s->failing = 0;
 	} else if (!s->failing) {
 		s->failing = 1;
-		fprintf(stderr, "jitgate: cannot write the audit checkpoint of "
-		        "seq %lld: %s; will retry\n", (long long)seq,
-		        jg_strerror(e));
+		jg_log(JG_LOG_ERROR, "cannot write the audit checkpoint of "
+		       "seq %lld: %s; will retry", (long long)seq,
+		       jg_strerror(e));
 	}
 }
 
@@ -120,13 +124,13 @@ void jg_gate_record_halt(struct jg_gate *g, const char *why)
 	                                                 __ATOMIC_ACQUIRE))
 		return;
 	if (sign_write(g->signer, g->sync_seq, g->sync_hash) != JG_OK)
-		fprintf(stderr, "jitgate: cannot sign the checkpoint of the "
-		        "head this server applied (seq %lld)\n",
-		        (long long)g->sync_seq);
+		jg_log(JG_LOG_ERROR, "cannot sign the checkpoint of the "
+		       "head this server applied (seq %lld)",
+		       (long long)g->sync_seq);
 	else
-		fprintf(stderr, "jitgate: signed the head this server applied "
-		        "(seq %lld) into the checkpoint sink\n",
-		        (long long)g->sync_seq);
+		jg_log(JG_LOG_INFO, "signed the head this server applied "
+		       "(seq %lld) into the checkpoint sink",
+		       (long long)g->sync_seq);
 }
 
 /* The ticker's call: every interval, when poked, and once at the stop
@@ -144,6 +148,15 @@ void jg_gate_signer_poke(struct jg_gate *g, int64_t seq)
 	    seq - __atomic_load_n(&s->signed_seq, __ATOMIC_ACQUIRE) < s->every)
 		return;
 	jg_ticker_poke(s->ticker);
+}
+
+int jg_gate_signer_state(struct jg_gate *g, int64_t *seq, int64_t *ts)
+{
+	struct jg_signer *s = g->signer;
+
+	*seq = s ? __atomic_load_n(&s->signed_seq, __ATOMIC_ACQUIRE) : 0;
+	*ts = s ? __atomic_load_n(&s->signed_ts, __ATOMIC_RELAXED) : 0;
+	return s != NULL;
 }
 
 /* ---- start-up: does the trail still reach the sink's newest? ------- */
@@ -190,12 +203,14 @@ static void check_sink(struct jg_signer *s, const char *path)
 	if (!f)
 		return;
 	if (jg_ckpt_read_sink(f, s->key, &cps, &n, why) != JG_OK)
-		fprintf(stderr, "jitgate: warning: checkpoint sink %s: %s; "
-		        "the trail is not checked against it\n", path, why);
+		jg_log(JG_LOG_WARN, "checkpoint sink %s: %s; "
+		       "the trail is not checked against it", path, why);
 	else if (n && behind(s->g, &cps[n - 1], why))
 		jg_gate_halt(s->g, why);
-	else if (n)
+	else if (n) {
 		s->signed_seq = cps[n - 1].seq;
+		s->signed_ts = cps[n - 1].ts;
+	}
 	fclose(f);
 	free(cps);
 }

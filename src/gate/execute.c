@@ -27,6 +27,7 @@
 #include "exec/exec.h"
 #include "gate/internal.h"
 #include "util/timefmt.h"
+#include "util/log.h"
 
 #define EXEC_GRACE 10 /* seconds past the timeout: surely over by then */
 #define AUDIT_OUTPUT_MAX 8192    /* output bytes copied into the trail */
@@ -436,7 +437,7 @@ void jg_gate_execute_auto(struct jg_gate *g, struct jg_request_view *v,
 	if (execute(g, NULL, id, NULL, now, jg_gate_held(), &after, why) !=
 	    JG_OK) {
 		/* the request stays approved; the requester may execute it */
-		fprintf(stderr, "jitgate: execute: auto of %s: %s\n", id, why);
+		jg_log(JG_LOG_ERROR, "execute: auto of %s: %s", id, why);
 		return;
 	}
 	jg_request_view_clear(v);

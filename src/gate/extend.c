@@ -118,5 +118,7 @@ enum jg_err jg_gate_grant_extend(struct jg_gate *g,
 		jg_request_view_clear(&out->req);
 		return jg_gate_abort(g, e);
 	}
+	/* an extension decided at once is a request decided by policy */
+	jg_gate_count_decision(g, &out->req.req, now, JG_DECIDED_BY_POLICY);
 	return JG_OK;
 }

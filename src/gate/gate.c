@@ -40,6 +40,7 @@ enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
 	pthread_rwlock_init(&g->lock, NULL);
 	pthread_mutex_init(&g->sync_lock, NULL);
 	pthread_mutex_init(&g->reload_lock, NULL);
+	jg_gate_metrics_init(g);
 	*out = g;
 	if (jg_gate_signin_init(g) != JG_OK) {
 		jg_gate_free(g);
@@ -347,7 +348,7 @@ static enum jg_err check_spec(const struct jg_token *spec,
 			return jg_gate_why(JG_EINVAL, why, "group '%s' is not "
 			                   "a valid name", spec->who.groups[i]);
 	if (spec->who.roles & ~(JG_ROLE_ADMIN | JG_ROLE_AUDITOR |
-	                        JG_ROLE_CHECKER))
+	                        JG_ROLE_CHECKER | JG_ROLE_METRICS))
 		return jg_gate_why(JG_EINVAL, why, "unknown role");
 	return JG_OK;
 }

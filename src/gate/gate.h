@@ -18,6 +18,7 @@
 #include "core/policy.h"
 #include "ident/ident.h"
 #include "store/store.h"
+#include "util/hist.h"
 
 struct jg_gate;
 
@@ -670,6 +671,46 @@ enum jg_err jg_gate_outbox(struct jg_gate *g, const struct jg_principal *who,
                            const char *state, int limit,
                            struct jg_delivery **out, size_t *n,
                            char why[JG_WHY_MAX]);
+
+/* ---- what /metrics and /readyz show (metrics.c) ---- */
+
+/* How checks ended: allowed, denied (an answer), or an error. */
+enum { JG_CHECK_ALLOW, JG_CHECK_DENY, JG_CHECK_ERROR, JG_CHECK_NRESULTS };
+/* Who decided a request: policy at creation, or its reviewers. */
+enum { JG_DECIDED_BY_POLICY, JG_DECIDED_BY_REVIEW, JG_DECIDED_NBY };
+
+/* The gate's own counters and state, read without the store. */
+struct jg_gate_metrics {
+	uint64_t checks[JG_CHECK_NRESULTS];   /* since start */
+	struct jg_hist_snap decided[JG_DECIDED_NBY]; /* request to decision */
+	size_t grants;       /* live grants in the index */
+	int64_t applied_seq; /* the audit seq the index has applied */
+	int64_t sync_age_ms; /* since the last good sync step; -1: none */
+	int halted;          /* the trail went backwards (jg_gate_halted) */
+	int signer;          /* this server signs checkpoints */
+	int64_t ckpt_seq;    /* the last one signed (or found in the sink) */
+	int64_t ckpt_ts;     /* its time (wall seconds); 0: none yet */
+};
+void jg_gate_metrics(struct jg_gate *g, struct jg_gate_metrics *out);
+
+/* One read transaction: the store's tally (see store.h) through fn, and
+ * the audit trail's last seq into *last_seq. Call holding the gate. */
+enum jg_err jg_gate_tally(struct jg_gate *g, jg_tally_fn fn, void *ctx,
+                          int64_t *last_seq);
+
+/* A sync step that has not succeeded for this long fails readiness. */
+#define JG_READY_SYNC_MS 10000
+
+/* /readyz: each check 1 when it passes, else why says what failed. */
+struct jg_ready {
+	int store;  /* a read transaction works */
+	int audit;  /* a write transaction can begin (nothing is written) */
+	int index;  /* loaded, in step within JG_READY_SYNC_MS, not halted */
+	char store_why[JG_WHY_MAX], audit_why[JG_WHY_MAX],
+	        index_why[JG_WHY_MAX];
+};
+/* 1 when every check passes. Call holding the gate. */
+int jg_gate_ready(struct jg_gate *g, struct jg_ready *out);
 
 /* ---- audit and housekeeping ---- */
 

@@ -55,7 +55,22 @@ struct jg_gate {
 	 * (workload.c); each has a lock of its own */
 	struct jg_gate_issuers *issuers; /* owned */
 	struct jg_workload_cache *wl;    /* owned */
+
+	/* What /metrics shows (metrics.c), counted where it happens:
+	 * atomics and lock-free histograms, never a lock on the way. */
+	uint64_t checks[JG_CHECK_NRESULTS]; /* atomic, check.c */
+	struct jg_hist decided[JG_DECIDED_NBY]; /* request.c */
+	int64_t sync_ok_ms; /* atomic: CLOCK_MONOTONIC ms of the last good
+	                     * sync step (sync.c); 0: none yet */
 };
+
+/* Set up the counters above (jg_gate_new). */
+void jg_gate_metrics_init(struct jg_gate *g);
+/* Count a request r decided by this call (approved or denied at now):
+ * by policy at creation (JG_DECIDED_BY_POLICY), or by its last review
+ * (JG_DECIDED_BY_REVIEW), after the commit (metrics.c). */
+void jg_gate_count_decision(struct jg_gate *g, const struct jg_request *r,
+                            int64_t now, int by);
 
 /* Inside a read transaction: raise the decision clock to the time of
  * audit event last_seq, the trail's newest (clock.c). */
@@ -72,6 +87,9 @@ void jg_gate_halt_locked(struct jg_gate *g, const char *why);
 /* Under sync_lock, outside any transaction: what a halt a sync step
  * found records (a checkpoint of the head this run had applied). */
 void jg_gate_record_halt(struct jg_gate *g, const char *why);
+/* 1 when this server signs checkpoints, with the last one's seq and
+ * time (wall seconds; 0 and 0 before the first). */
+int jg_gate_signer_state(struct jg_gate *g, int64_t *seq, int64_t *ts);
 /* After a sync step reached seq: wake the signer when N events are due. */
 void jg_gate_signer_poke(struct jg_gate *g, int64_t seq);
 

@@ -326,8 +326,12 @@ enum jg_err jg_gate_request_create(struct jg_gate *g,
 	    (e = jg_gate_idem_put(g, who, in->idempotency_key, out->req.id,
 	                          now)) != JG_OK)
 		jg_request_view_clear(out);
-	if ((e = jg_gate_finish(g, e, out)) == JG_OK)
+	if ((e = jg_gate_finish(g, e, out)) == JG_OK) {
+		if (!out->reused)
+			jg_gate_count_decision(g, &out->req, now,
+			                       JG_DECIDED_BY_POLICY);
 		jg_gate_execute_auto(g, out, now);
+	}
 	return e;
 }
 
@@ -506,6 +510,7 @@ enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
 	if (e == JG_OK)
 		e = jg_gate_load_view(g, id, out);
 	if ((e = jg_gate_finish(g, e, out)) == JG_OK) {
+		jg_gate_count_decision(g, &out->req, now, JG_DECIDED_BY_REVIEW);
 		jg_gate_execute_auto(g, out, now); /* when approved, if asked */
 		jg_gate_exec_redact(who, out);
 	}

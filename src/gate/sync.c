@@ -31,6 +31,7 @@
 #include "gate/index.h"
 #include "gate/internal.h"
 #include "util/ticker.h"
+#include "util/log.h"
 
 #define SYNC_PAGE 256 /* events read per audit_walk */
 /* Grants read per grant_list page when loading: large, so that a million
@@ -196,9 +197,9 @@ void jg_gate_halt_locked(struct jg_gate *g, const char *why)
 	if (g->index)
 		jg_index_clear(g->index);
 	__atomic_store_n(&g->fresh, 1, __ATOMIC_RELEASE);
-	fprintf(stderr, "jitgate: ALERT: %s; someone changed the database "
-	        "behind this server. check allows nothing until restart; "
-	        "run `jitgate audit verify --checkpoints SINK`\n", why);
+	jg_log(JG_LOG_ERROR, "ALERT: %s; someone changed the database "
+	       "behind this server. check allows nothing until restart; "
+	       "run `jitgate audit verify --checkpoints SINK`", why);
 }
 
 void jg_gate_halt(struct jg_gate *g, const char *why)
@@ -234,6 +235,9 @@ enum jg_err jg_gate_sync(struct jg_gate *g)
 	}
 	else
 		__atomic_store_n(&g->fresh, e == JG_OK, __ATOMIC_RELEASE);
+	if (e == JG_OK && !back) /* /metrics and /readyz: in step as of now */
+		__atomic_store_n(&g->sync_ok_ms, jg_replay_clock_ms(),
+		                 __ATOMIC_RELAXED);
 	seq = g->sync_seq;
 	pthread_mutex_unlock(&g->sync_lock);
 	if (e == JG_OK && !back)
@@ -288,11 +292,11 @@ static void report(int *failing, enum jg_err e)
 		return;
 	*failing = e != JG_OK;
 	if (*failing)
-		fprintf(stderr, "jitgate: sync of the grant index failed (%s); "
-		        "check answers from the store until it recovers\n",
-		        jg_strerror(e));
+		jg_log(JG_LOG_ERROR, "sync of the grant index failed (%s); "
+		       "check answers from the store until it recovers",
+		       jg_strerror(e));
 	else
-		fprintf(stderr, "jitgate: sync of the grant index recovered\n");
+		jg_log(JG_LOG_INFO, "sync of the grant index recovered");
 }
 
 static void step(void *arg)

@@ -51,8 +51,8 @@ static int read_lists(struct jg_ex *ex, struct jg_token *spec)
 	json_array_foreach(roles, i, v) {
 		int bit = jg_role_parse(json_string_value(v));
 		if (!bit) {
-			jg_ex_fail(ex, JG_EINVAL, "roles are admin, auditor and "
-			                          "checker");
+			jg_ex_fail(ex, JG_EINVAL, "roles are admin, auditor, "
+			                          "checker and metrics");
 			return -1;
 		}
 		spec->who.roles |= bit;

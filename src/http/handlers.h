@@ -57,6 +57,9 @@ void jg_api_auth_config(struct jg_ex *ex);
 void jg_api_auth_login(struct jg_ex *ex);
 void jg_api_auth_callback(struct jg_ex *ex);
 void jg_api_sessions_end(struct jg_ex *ex);
+/* api_metrics.c: monitoring */
+void jg_api_metrics(struct jg_ex *ex);
+void jg_api_ready(struct jg_ex *ex);
 
 /* static.c: the embedded dashboard */
 void jg_api_static(struct jg_ex *ex);

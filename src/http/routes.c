@@ -11,6 +11,8 @@
 
 const struct jg_route jg_routes[] = {
 	{"GET", "/healthz", jg_api_health, PUBLIC},
+	{"GET", "/readyz", jg_api_ready, PUBLIC},
+	{"GET", "/metrics", jg_api_metrics, 0},
 	{"GET", "/.well-known/jwks.json", jg_api_jwks, PUBLIC},
 	{"GET", "/", jg_api_static, PUBLIC},
 	{"GET", "/assets/*", jg_api_static, PUBLIC},

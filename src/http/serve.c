@@ -35,6 +35,7 @@
 #include "sign/keys.h"
 #include "util/safefile.h"
 #include "util/timefmt.h"
+#include "util/log.h"
 
 struct serve_opts {
 	char host[64];
@@ -58,6 +59,7 @@ struct serve_opts {
 	/* identity.signin's client secret, read from its file before the
 	 * privilege drop; handed to the gate, then wiped */
 	char signin_secret[JG_CLAIM_MAX];
+	enum jg_log_format log_format; /* --log-format */
 };
 
 static int64_t wall_clock(void)
@@ -130,7 +132,10 @@ static void usage(FILE *f)
 	        "at most this\n"
 	        "                       together (default 64; past it, 503)\n"
 	        "  --replay-timeout S   a policy replay stops after S seconds "
-	        "(default 10)\n");
+	        "(default 10)\n"
+	        "  --log-format FORMAT  text (default) or json: one JSON object "
+	        "per log line\n"
+	        "                       (env JITGATE_LOG_FORMAT)\n");
 	fputs(jg_serve_ckpt_usage, f);
 	fputs(jg_serve_transport_usage, f);
 }
@@ -166,19 +171,19 @@ static int read_secret(struct serve_opts *o)
 	    (o->notify.webhook_url &&
 	     jg_notify_url_check("--webhook-url", o->notify.webhook_url, why,
 	                         sizeof(why)))) {
-		fprintf(stderr, "jitgate: %s\n", why);
+		jg_log(JG_LOG_ERROR, "%s", why);
 		return 2;
 	}
 	if (!o->notify.webhook_url)
 		return -1;
 	if (!o->webhook_secret_file) {
-		fprintf(stderr, "jitgate: --webhook-url needs "
-		        "--webhook-secret-file: deliveries are signed\n");
+		jg_log(JG_LOG_ERROR, "--webhook-url needs "
+		       "--webhook-secret-file: deliveries are signed");
 		return 2;
 	}
 	if (!(f = fopen(o->webhook_secret_file, "r"))) {
-		fprintf(stderr, "jitgate: cannot read %s: %s\n",
-		        o->webhook_secret_file, strerror(errno));
+		jg_log(JG_LOG_ERROR, "cannot read %s: %s",
+		       o->webhook_secret_file, strerror(errno));
 		return 2;
 	}
 	n = fread(o->secret, 1, sizeof(o->secret) - 1, f);
@@ -187,8 +192,8 @@ static int read_secret(struct serve_opts *o)
 		n--;
 	o->secret[n] = '\0';
 	if (n < 16 || n == sizeof(o->secret) - 1) {
-		fprintf(stderr, "jitgate: the webhook secret in %s must be 16 "
-		        "to 254 bytes\n", o->webhook_secret_file);
+		jg_log(JG_LOG_ERROR, "the webhook secret in %s must be 16 "
+		       "to 254 bytes", o->webhook_secret_file);
 		return 2;
 	}
 	o->notify.webhook_secret = o->secret;
@@ -220,7 +225,8 @@ static int count_opt(const char *name, const char *arg, long lo, long hi,
 }
 
 /* getopt values of the limits (docs/operations.md "Limits") */
-enum { OPT_PER_IP = 0x300, OPT_BODY_MEMORY, OPT_REPLAY_TIMEOUT };
+enum { OPT_PER_IP = 0x300, OPT_BODY_MEMORY, OPT_REPLAY_TIMEOUT,
+       OPT_LOG_FORMAT };
 
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
@@ -246,10 +252,12 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"per-ip-connections", required_argument, NULL, OPT_PER_IP},
 		{"body-memory", required_argument, NULL, OPT_BODY_MEMORY},
 		{"replay-timeout", required_argument, NULL, OPT_REPLAY_TIMEOUT},
+		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *listen = env_or("JITGATE_LISTEN", "127.0.0.1:8080");
+	const char *log_format = env_or("JITGATE_LOG_FORMAT", "text");
 	int c;
 
 	o->db = env_or("JITGATE_DB",
@@ -316,6 +324,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			              &o->threads.replay_s))
 				return 2;
 			break;
+		case OPT_LOG_FORMAT: log_format = optarg; break;
 		case 'W': o->notify.webhook_url = optarg; break;
 		case 'S': o->webhook_secret_file = optarg; break;
 		case 'K': o->notify.slack_url = optarg; break;
@@ -349,14 +358,20 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (jg_log_format_parse(log_format, &o->log_format)) {
+		fprintf(stderr, "jitgate: --log-format must be text or json\n");
+		return 2;
+	}
+	/* from here on, every line the server logs is in that format */
+	jg_log_set_format(o->log_format);
 	if (optind < argc) {
-		fprintf(stderr, "jitgate: serve takes no argument '%s'\n",
-		        argv[optind]);
+		jg_log(JG_LOG_ERROR, "serve takes no argument '%s'",
+		       argv[optind]);
 		return 2;
 	}
 	if (parse_listen(listen, o)) {
-		fprintf(stderr, "jitgate: bad listen address '%s' (want "
-		        "HOST:PORT)\n", listen);
+		jg_log(JG_LOG_ERROR, "bad listen address '%s' (want "
+		       "HOST:PORT)", listen);
 		return 2;
 	}
 	return read_secret(o);
@@ -380,19 +395,19 @@ static int claim_token_file(struct serve_opts *o, struct jg_store *st)
 		st->ops->rollback(st);
 	}
 	if (e != JG_OK) {
-		fprintf(stderr, "jitgate: cannot count tokens: %s (%s)\n",
-		        jg_strerror(e), st->err);
+		jg_log(JG_LOG_ERROR, "cannot count tokens: %s (%s)",
+		       jg_strerror(e), st->err);
 		return -1;
 	}
 	if (count == 0 && (o->token_fd = jg_safe_create(o->token_file)) < 0) {
 		int saved = errno;
 		struct stat sb;
 
-		fprintf(stderr, "jitgate: cannot create the admin token file "
-		        "%s: %s (it must not exist yet)\n", o->token_file,
-		        lstat(o->token_file, &sb) == 0 && S_ISLNK(sb.st_mode)
-		                ? "it is a symbolic link"
-		                : strerror(saved));
+		jg_log(JG_LOG_ERROR, "cannot create the admin token file "
+		       "%s: %s (it must not exist yet)", o->token_file,
+		       lstat(o->token_file, &sb) == 0 && S_ISLNK(sb.st_mode)
+		               ? "it is a symbolic link"
+		               : strerror(saved));
 		return -1;
 	}
 	return 0;
@@ -409,18 +424,18 @@ static int announce_token(struct serve_opts *o, char *secret)
 
 	if (!secret[0]) {
 		if (o->token_file && access(o->token_file, R_OK) == 0)
-			printf("jitgate: the admin token is in %s\n",
-			       o->token_file);
+			jg_log_out("the admin token is in %s",
+			           o->token_file);
 	} else if (o->token_fd < 0) {
-		printf("jitgate: bootstrap admin token (shown once): %s\n",
-		       secret);
+		jg_log_out("bootstrap admin token (shown once): %s",
+		           secret);
 	} else if (jg_safe_write_close(o->token_fd, secret) != 0) {
-		fprintf(stderr, "jitgate: cannot write %s: %s\n",
-		        o->token_file, strerror(errno));
+		jg_log(JG_LOG_ERROR, "cannot write %s: %s",
+		       o->token_file, strerror(errno));
 		rc = -1;
 	} else {
-		printf("jitgate: the admin token is in %s (mode 0600)\n",
-		       o->token_file);
+		jg_log_out("the admin token is in %s (mode 0600)",
+		           o->token_file);
 	}
 	o->token_fd = -1;
 	OPENSSL_cleanse(secret, JG_TOKEN_LEN);
@@ -437,11 +452,11 @@ static void recover_executions(struct jg_gate *gate)
 	e = jg_gate_exec_recover(gate, decision_now(gate), &n);
 	jg_gate_release(gate);
 	if (e != JG_OK)
-		fprintf(stderr, "jitgate: execution recovery failed; will "
-		        "retry\n");
+		jg_log(JG_LOG_ERROR, "execution recovery failed; will "
+		       "retry");
 	else if (n)
-		fprintf(stderr, "jitgate: %zu interrupted execution%s marked "
-		        "unknown: check the targets\n", n, n == 1 ? "" : "s");
+		jg_log(JG_LOG_ERROR, "%zu interrupted execution%s marked "
+		       "unknown: check the targets", n, n == 1 ? "" : "s");
 }
 
 /*
@@ -455,12 +470,12 @@ static int start_index(struct jg_gate *gate)
 	enum jg_err e = jg_gate_index_load(gate);
 
 	if (e != JG_OK)
-		fprintf(stderr, "jitgate: cannot load the grant index yet "
-		        "(%s); check answers from the store meanwhile\n",
-		        jg_strerror(e));
+		jg_log(JG_LOG_ERROR, "cannot load the grant index yet "
+		       "(%s); check answers from the store meanwhile",
+		       jg_strerror(e));
 	if ((e = jg_gate_sync_start(gate, JG_SYNC_MS)) != JG_OK) {
-		fprintf(stderr, "jitgate: cannot start the index sync: %s\n",
-		        jg_strerror(e));
+		jg_log(JG_LOG_ERROR, "cannot start the index sync: %s",
+		       jg_strerror(e));
 		return -1;
 	}
 	return 0;
@@ -484,17 +499,17 @@ static void run_until_signal(struct jg_gate *gate, struct serve_opts *o,
 			if (jg_gate_reload(gate, NULL, decision_now(gate), sha,
 			                   why) ==
 			    JG_OK)
-				fprintf(stderr, "jitgate: policy reloaded "
-				        "(sha256 %s)\n", sha);
+				jg_log(JG_LOG_INFO, "policy reloaded "
+				       "(sha256 %s)", sha);
 			else
-				fprintf(stderr, "jitgate: %s\n", why);
+				jg_log(JG_LOG_ERROR, "%s", why);
 			continue;
 		}
 		jg_gate_hold(gate);
 		e = jg_gate_sweep(gate, decision_now(gate), &changed);
 		jg_gate_release(gate);
 		if (e != JG_OK)
-			fprintf(stderr, "jitgate: sweep failed; will retry\n");
+			jg_log(JG_LOG_ERROR, "sweep failed; will retry");
 		recover_executions(gate);
 	}
 }
@@ -530,8 +545,8 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 			close(o->token_fd);
 			unlink(o->token_file); /* empty: made above */
 		}
-		fprintf(stderr, "jitgate: cannot start: %s (%s)\n",
-		        jg_strerror(e), st->err);
+		jg_log(JG_LOG_ERROR, "cannot start: %s (%s)",
+		       jg_strerror(e), st->err);
 		jg_gate_free(gate);
 		return 1;
 	}
@@ -547,7 +562,7 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 	if (o->notify.webhook_url || o->notify.slack_url) {
 		jg_gate_set_notify(gate, &o->notify);
 		if (jg_notifier_start(st, &o->notify, &notifier) != JG_OK) {
-			fprintf(stderr, "jitgate: cannot start notifications\n");
+			jg_log(JG_LOG_ERROR, "cannot start notifications");
 			jg_gate_free(gate);
 			return 1;
 		}
@@ -562,18 +577,18 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 	e = jg_server_start(gate, o->host, o->port, &o->threads, &tr,
 	                    wall_clock, &srv, err, sizeof(err));
 	if (e != JG_OK) {
-		fprintf(stderr, "jitgate: %s\n", err);
+		jg_log(JG_LOG_ERROR, "%s", err);
 		jg_notifier_stop(notifier);
 		jg_gate_free(gate);
 		return 1;
 	}
 	jg_store_describe(o->db, where, sizeof(where)); /* no password */
-	printf("jitgate: listening on %s://%s:%u (store %s, policy %s)\n",
-	       jg_serve_transport_scheme(&o->tr), o->host,
-	       jg_server_port(srv), where, o->policy);
+	jg_log_out("listening on %s://%s:%u (store %s, policy %s)",
+	           jg_serve_transport_scheme(&o->tr), o->host,
+	           jg_server_port(srv), where, o->policy);
 	fflush(stdout);
 	run_until_signal(gate, o, &set);
-	fprintf(stderr, "jitgate: stopping\n");
+	jg_log(JG_LOG_INFO, "stopping");
 	jg_server_stop(srv);
 	jg_gate_sync_stop(gate);
 	jg_notifier_stop(notifier);
@@ -603,7 +618,7 @@ static int open_keys(const struct serve_opts *o, struct jg_keys **out)
 		         slash ? (int)(slash - db + 1) : 0, db);
 	}
 	if (jg_keys_open(dir, wall_clock(), out, err, sizeof(err)) != JG_OK) {
-		fprintf(stderr, "jitgate: %s\n", err);
+		jg_log(JG_LOG_ERROR, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -623,14 +638,14 @@ static int load_connectors(struct serve_opts *o,
 		return 0;
 	if (jg_connectors_load(o->connectors_file, &o->connectors, err,
 	                       sizeof(err)) != JG_OK) {
-		fprintf(stderr, "jitgate: %s\n", err);
+		jg_log(JG_LOG_ERROR, "%s", err);
 		return -1;
 	}
 	for (size_t i = 0; i < jg_connectors_count(o->connectors); i++) {
 		const char *r = jg_connectors_resource(o->connectors, i);
 		if (!jg_policy_resource(policy, r))
-			fprintf(stderr, "jitgate: warning: %s: resource '%s' is "
-			        "not in the policy\n", o->connectors_file, r);
+			jg_log(JG_LOG_WARN, "%s: resource '%s' is "
+			       "not in the policy", o->connectors_file, r);
 	}
 	return 0;
 }
@@ -649,7 +664,7 @@ static int check_files(const struct serve_opts *o)
 	     jg_safe_check(o->connectors_file, "connectors file", o->priv.uid,
 	                   err, sizeof(err)) == 0))
 		return 0;
-	fprintf(stderr, "jitgate: %s\n", err);
+	jg_log(JG_LOG_ERROR, "%s", err);
 	return -1;
 }
 
@@ -664,12 +679,12 @@ static int bind_and_drop(struct serve_opts *o)
 	int fd = jg_priv_listen(o->host, o->port, err, sizeof(err));
 
 	if (fd < 0) {
-		fprintf(stderr, "jitgate: %s\n", err);
+		jg_log(JG_LOG_ERROR, "%s", err);
 		return -1;
 	}
 	o->threads.listen_fd = fd;
 	if (jg_priv_drop(&o->priv, err, sizeof(err)) != 0) {
-		fprintf(stderr, "jitgate: %s\n", err);
+		jg_log(JG_LOG_ERROR, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -690,7 +705,7 @@ int jg_serve_main(int argc, char **argv)
 		return rc;
 	}
 	if (jg_priv_prepare(&o.priv, o.user, err, sizeof(err)) != 0) {
-		fprintf(stderr, "jitgate: %s\n", err);
+		jg_log(JG_LOG_ERROR, "%s", err);
 		jg_serve_transport_free(&o.tr);
 		return 2;
 	}
@@ -701,7 +716,7 @@ int jg_serve_main(int argc, char **argv)
 		return 2;
 	}
 	if (jg_policy_load(o.policy, &policy, err, sizeof(err)) != JG_OK) {
-		fprintf(stderr, "jitgate: %s\n", err);
+		jg_log(JG_LOG_ERROR, "%s", err);
 		jg_serve_transport_free(&o.tr);
 		return 1;
 	}
@@ -713,7 +728,7 @@ int jg_serve_main(int argc, char **argv)
 	} else if (load_connectors(&o, policy) || bind_and_drop(&o)) {
 		/* said why */
 	} else if (jg_store_open(o.db, &st, err, sizeof(err)) != JG_OK) {
-		fprintf(stderr, "jitgate: %s\n", err);
+		jg_log(JG_LOG_ERROR, "%s", err);
 	} else if (open_keys(&o, &keys) == 0) {
 		rc = serve(&o, policy, st, keys); /* takes the policy, the socket */
 		policy = NULL;

@@ -12,6 +12,7 @@
 
 #include "audit/checkpoint.h"
 #include "http/serve_ckpt.h"
+#include "util/log.h"
 
 const char jg_serve_ckpt_usage[] =
         "  --checkpoint-key FILE\n"
@@ -85,14 +86,14 @@ int jg_serve_ckpt_check(const struct jg_serve_ckpt *c, const char *db)
 	const char *d = db_dir(db, dir, sizeof(dir));
 
 	if (c->sink_path && !c->key_path) {
-		fprintf(stderr, "jitgate: --checkpoint-sink needs "
-		        "--checkpoint-key\n");
+		jg_log(JG_LOG_ERROR, "--checkpoint-sink needs "
+		       "--checkpoint-key");
 		return -1;
 	}
 	if (c->sink_path && d && jg_ckpt_sink_inside(c->sink_path, d)) {
-		fprintf(stderr, "jitgate: checkpoint sink %s is inside the "
-		        "database's directory %s: put it where whoever can "
-		        "rewrite the database cannot\n", c->sink_path, d);
+		jg_log(JG_LOG_ERROR, "checkpoint sink %s is inside the "
+		       "database's directory %s: put it where whoever can "
+		       "rewrite the database cannot", c->sink_path, d);
 		return -1;
 	}
 	return 0;
@@ -112,9 +113,9 @@ int jg_serve_ckpt_start(const struct jg_serve_ckpt *c, struct jg_gate *gate,
 	if (jg_ckpt_key_open(c->key_path, &key, err, sizeof(err)) != JG_OK)
 		goto fail;
 	if (!c->sink_path)
-		fprintf(stderr, "jitgate: warning: checkpoints without "
-		        "--checkpoint-sink are only in the database, which "
-		        "whoever rewrites the trail can rewrite too\n");
+		jg_log(JG_LOG_WARN, "checkpoints without "
+		       "--checkpoint-sink are only in the database, which "
+		       "whoever rewrites the trail can rewrite too");
 	else if ((cfg.sink_fd = jg_ckpt_sink_open(c->sink_path, err,
 	                                          sizeof(err))) < 0)
 		goto fail;
@@ -126,6 +127,6 @@ int jg_serve_ckpt_start(const struct jg_serve_ckpt *c, struct jg_gate *gate,
 		close(cfg.sink_fd);
 fail:
 	EVP_PKEY_free(key);
-	fprintf(stderr, "jitgate: %s\n", err);
+	jg_log(JG_LOG_ERROR, "%s", err);
 	return -1;
 }

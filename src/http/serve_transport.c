@@ -10,6 +10,7 @@
 #include "http/proxy.h"
 #include "http/serve_transport.h"
 #include "http/tls.h"
+#include "util/log.h"
 
 const char jg_serve_transport_usage[] =
         "  --tls-cert FILE      serve HTTPS (TLS 1.2 and 1.3) with this "
@@ -59,18 +60,18 @@ int jg_serve_transport_open(struct jg_serve_transport *t)
 	if (!has_cert && !has_key)
 		return 0;
 	if (!has_cert || !has_key) {
-		fprintf(stderr, "jitgate: --tls-cert and --tls-key go "
-		        "together\n");
+		jg_log(JG_LOG_ERROR, "--tls-cert and --tls-key go "
+		       "together");
 		return -1;
 	}
 	if (jg_tls_open(t->cert_path, t->key_path, &t->tls, err,
 	                sizeof(err)) != JG_OK) {
-		fprintf(stderr, "jitgate: TLS: %s\n", err);
+		jg_log(JG_LOG_ERROR, "TLS: %s", err);
 		return -1;
 	}
 	jg_tls_fingerprint(t->tls, fpr);
-	fprintf(stderr, "jitgate: TLS certificate %s (sha256 %s)\n",
-	        t->cert_path, fpr);
+	jg_log(JG_LOG_INFO, "TLS certificate %s (sha256 %s)",
+	       t->cert_path, fpr);
 	return 0;
 }
 
@@ -93,11 +94,11 @@ void jg_serve_transport_reload(struct jg_serve_transport *t)
 	if (!t->tls)
 		return;
 	if (jg_tls_reload(t->tls, fpr, err, sizeof(err)) == JG_OK)
-		fprintf(stderr, "jitgate: TLS certificate reloaded (sha256 "
-		        "%s)\n", fpr);
+		jg_log(JG_LOG_INFO, "TLS certificate reloaded (sha256 "
+		       "%s)", fpr);
 	else
-		fprintf(stderr, "jitgate: TLS certificate not reloaded, the "
-		        "old one stays: %s\n", err);
+		jg_log(JG_LOG_ERROR, "TLS certificate not reloaded, the "
+		       "old one stays: %s", err);
 }
 
 void jg_serve_transport_free(struct jg_serve_transport *t)

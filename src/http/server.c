@@ -25,8 +25,10 @@
 
 #include "core/limits.h"
 #include "util/crypto.h"
+#include "util/log.h"
 #include "http/body.h"
 #include "http/exchange.h"
+#include "http/metrics.h"
 #include "http/pool.h"
 #include "http/proxy.h"
 #include "http/server.h"
@@ -47,6 +49,7 @@ struct jg_server {
 	struct jg_server_transport tr; /* TLS and trusted proxies */
 	int unsent; /* atomic: deferred exchanges whose answer is not out */
 	struct jg_body_budget budget; /* what bodies being received hold */
+	struct jg_metrics *metrics;   /* owned: answers counted, /metrics */
 	int stopping;       /* atomic: set when the server stops */
 };
 
@@ -76,40 +79,14 @@ struct pending {
 	int deferred;          /* it was: counted in jg_server.unsent */
 };
 
-/*
- * One access log line per request: time, method, path, status, who, and
- * milliseconds. The time stamp is formatted once a second per thread and
- * the line goes out in one write: at tens of thousands of requests a
- * second, strftime and stdio per line cost more than the check itself.
- */
-static void log_line(const char *method, const char *url, int status,
-                     const char *who, int64_t us)
+/* Every answer: its access log line, and its count for /metrics. */
+static void answered(struct jg_server *s, const struct pending *p,
+                     const char *method, const char *url,
+                     const struct jg_ex *ex, int64_t us)
 {
-	static __thread time_t last = -1;
-	static __thread char ts[32];
-	char line[512];
-	time_t now = time(NULL);
-	int n;
-
-	if (now != last) {
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		last = now;
-	}
 	/* url is the path only: MHD strips the query string */
-	n = snprintf(line, sizeof(line), "%s %s %.300s %d %s %lld.%lldms\n", ts,
-	             method, url, status, who && *who ? who : "-",
-	             (long long)(us / 1000), (long long)(us % 1000 / 100));
-	if (n >= (int)sizeof(line)) { /* cut: still one line */
-		n = sizeof(line) - 1;
-		line[n - 1] = '\n';
-	}
-	for (int i = 0; i < n - 1; i++) /* a decoded path may hold any byte: */
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?'; /* one request, one line */
-	if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
-		return; /* nowhere to say so */
+	jg_log_access(method, url, ex->status, ex->who.name, us);
+	jg_metrics_answer(s->metrics, p->route, ex->status, us);
 }
 
 /* Match path against pattern; *param receives the '*' segment. */
@@ -423,7 +400,7 @@ static enum MHD_Result defer_answer(struct MHD_Connection *conn,
 	struct jg_ex_job *j = p->job;
 	enum MHD_Result ret = respond(conn, &j->ex);
 
-	log_line(method, url, j->ex.status, j->ex.who.name, since_us(&j->t0));
+	answered(j->s, p, method, url, &j->ex, since_us(&j->t0));
 	p->job = NULL;
 	job_free(j);
 	return ret;
@@ -448,7 +425,7 @@ static enum MHD_Result answer_early(struct jg_ex *ex, const char *url,
                                     const struct timespec *t0)
 {
 	p->answered = 1;
-	log_line(method, url, ex->status, ex->who.name, since_us(t0));
+	answered(ex->server, p, method, url, ex, since_us(t0));
 	return respond(ex->conn, ex);
 }
 
@@ -557,8 +534,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			ret = MHD_YES;
 		} else {
 			ret = respond(conn, &ex);
-			log_line(method, url, ex.status, ex.who.name,
-			         since_us(&t0));
+			answered(s, p, method, url, &ex, since_us(&t0));
 		}
 	}
 	json_decref(ex.body);
@@ -648,9 +624,14 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 	if (!s->n.replay_s)
 		s->n.replay_s = JG_REPLAY_TIMEOUT_DEFAULT;
 	s->budget.limit = (size_t)s->n.body_mib * 1024 * 1024;
+	if (!(s->metrics = jg_metrics_new())) {
+		free(s);
+		return JG_ENOMEM;
+	}
 	if (!(s->pool = jg_pool_new(n->exec, n->queue))) {
 		snprintf(err, errlen, "cannot start %u execution threads",
 		         n->exec);
+		jg_metrics_free(s->metrics);
 		free(s);
 		return JG_ENOMEM;
 	}
@@ -672,6 +653,7 @@ enum jg_err jg_server_start(struct jg_gate *gate, const char *host,
 		snprintf(err, errlen, "cannot listen on %s:%u (in use, or not "
 		         "allowed)", host, port);
 		jg_pool_free(s->pool);
+		jg_metrics_free(s->metrics);
 		free(s);
 		return JG_EINVAL;
 	}
@@ -689,6 +671,11 @@ uint16_t jg_server_port(const struct jg_server *s)
 unsigned jg_ex_replay_ms(const struct jg_ex *ex)
 {
 	return ex->server->n.replay_s * 1000u;
+}
+
+struct jg_metrics *jg_ex_metrics(const struct jg_ex *ex)
+{
+	return ex->server->metrics;
 }
 
 const int *jg_ex_stopping(const struct jg_ex *ex)
@@ -723,5 +710,6 @@ void jg_server_stop(struct jg_server *s)
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
 	jg_pool_free(s->pool);
+	jg_metrics_free(s->metrics);
 	free(s);
 }

@@ -24,6 +24,7 @@
 #include "sign/keyfile.h"
 #include "sign/keys.h"
 #include "util/crypto.h"
+#include "util/log.h"
 
 struct key {
 	int64_t created;
@@ -186,8 +187,8 @@ static void refresh(struct jg_keys *k)
 		if (rc == 0 && fresh.n == 0)
 			rc = errf(err, sizeof(err), "%s holds no key", k->dir);
 		if (rc != 0) {
-			fprintf(stderr, "jitgate: keys: %s; keeping the keys "
-			        "read before\n", err);
+			jg_log(JG_LOG_ERROR, "keys: %s; keeping the keys "
+			       "read before", err);
 		} else {
 			ring_clear(&k->ring);
 			k->ring = fresh;

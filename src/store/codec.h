@@ -13,6 +13,16 @@
 	"id, digest, principal, service, groups, roles, description, "   \
 	"created_by, created_at, revoked_at, expires_at, last_used_at"
 
+/* What /metrics counts in the store (the tally op), the same SQL on
+ * every backend: requests by state and rule; notifications by state with
+ * their failed attempts (every attempt but the one that delivered). */
+#define JG_CODEC_TALLY_SQL                                                \
+	"SELECT 'request', state, rule, count(*), 0 FROM requests"        \
+	" GROUP BY state, rule UNION ALL"                                 \
+	" SELECT 'outbox', state, '', count(*), coalesce(sum(CASE WHEN"   \
+	" state = 'delivered' THEN attempts - 1 ELSE attempts END), 0)"   \
+	" FROM outbox GROUP BY state"
+
 /* Returns a malloc'd JSON array the caller frees, or NULL on ENOMEM. */
 char *jg_codec_steps_encode(const struct jg_step *steps, size_t n);
 char *jg_codec_groups_encode(const struct jg_principal *who);

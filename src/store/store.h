@@ -61,6 +61,10 @@ struct jg_checkpoint {
 typedef int (*jg_event_fn)(const struct jg_event *ev, void *ctx);
 /* r is borrowed for the call; return non-zero to stop the walk. */
 typedef int (*jg_request_fn)(const struct jg_request *r, void *ctx);
+/* One row of the tally op; strings borrowed for the call. */
+typedef void (*jg_tally_fn)(const char *kind, const char *state,
+                            const char *label, int64_t n, int64_t failed,
+                            void *ctx);
 
 struct jg_store;
 
@@ -99,6 +103,14 @@ struct jg_store_ops {
 	                             const char *resource, int64_t since,
 	                             size_t *by_requester,
 	                             size_t *by_resource);
+	/*
+	 * What /metrics shows of the store, one row per fn call: kind
+	 * "request", per state and rule (label) their count n; kind
+	 * "outbox", per state (label "") the deliveries n and their failed
+	 * attempts. A scan of the requests' (state, rule) index and of the
+	 * outbox: callers cache the answer.
+	 */
+	enum jg_err (*tally)(struct jg_store *st, jg_tally_fn fn, void *ctx);
 	/*
 	 * Call fn for requests created at or after since, oldest first,
 	 * after position after_seq, at most limit (0: all). *next is the

@@ -646,11 +646,13 @@ static void role_names_and_bits(void **state)
 	assert_string_equal(jg_role_name(0), "admin");
 	assert_string_equal(jg_role_name(1), "auditor");
 	assert_string_equal(jg_role_name(2), "checker");
+	assert_string_equal(jg_role_name(3), "metrics");
 	assert_string_equal(jg_role_name(-1), "invalid");
 	assert_string_equal(jg_role_name(JG_NROLES), "invalid");
 	assert_int_equal(jg_role_parse("admin"), JG_ROLE_ADMIN);
 	assert_int_equal(jg_role_parse("auditor"), JG_ROLE_AUDITOR);
 	assert_int_equal(jg_role_parse("checker"), JG_ROLE_CHECKER);
+	assert_int_equal(jg_role_parse("metrics"), JG_ROLE_METRICS);
 	assert_int_equal(jg_role_parse("Admin"), 0);
 	assert_int_equal(jg_role_parse(""), 0);
 	assert_int_equal(jg_role_parse(NULL), 0);

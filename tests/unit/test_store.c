@@ -608,6 +608,108 @@ static void request_list_state_filter_uses_state_at_now(void **state)
 	}
 }
 
+/* ---- the tally (/metrics) ---------------------------------------------- */
+
+struct tally_row {
+	char key[96]; /* kind/state/label */
+	int64_t n, failed;
+};
+struct tally_rows {
+	struct tally_row r[16];
+	size_t n;
+};
+
+static void tally_add(const char *kind, const char *state, const char *label,
+                      int64_t n, int64_t failed, void *ctx)
+{
+	struct tally_rows *t = ctx;
+
+	assert_true(t->n < 16);
+	snprintf(t->r[t->n].key, sizeof(t->r[0].key), "%s/%s/%s", kind, state,
+	         label);
+	t->r[t->n].n = n;
+	t->r[t->n++].failed = failed;
+}
+
+/* The row with key, which must be there once. */
+static const struct tally_row *tally_row(const struct tally_rows *t,
+                                         const char *key)
+{
+	const struct tally_row *found = NULL;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->r[i].key, key) == 0) {
+			assert_null(found);
+			found = &t->r[i];
+		}
+	if (!found)
+		print_error("no tally row %s\n", key);
+	assert_non_null(found);
+	return found;
+}
+
+/* Queue a delivery, then record `attempts` attempts ending in state. */
+static void outbox_put(struct jg_store *st, const char *dedupe,
+                       const char *state, int attempts)
+{
+	struct jg_delivery d = {.created_at = 1}, *ds = NULL;
+	size_t n = 0;
+
+	snprintf(d.target, sizeof(d.target), "webhook");
+	snprintf(d.event, sizeof(d.event), "request.pending");
+	snprintf(d.subject, sizeof(d.subject), "req_x");
+	snprintf(d.dedupe, sizeof(d.dedupe), "%s", dedupe);
+	d.payload = (char *)"{}"; /* borrowed: never cleared */
+	begin(st);
+	assert_int_equal(st->ops->outbox_insert(st, &d), JG_OK);
+	commit(st);
+	begin(st);
+	assert_int_equal(st->ops->outbox_list(st, NULL, 1, &ds, &n), JG_OK);
+	assert_int_equal(n, 1);
+	snprintf(ds[0].state, sizeof(ds[0].state), "%s", state);
+	ds[0].attempts = attempts;
+	assert_int_equal(st->ops->outbox_mark(st, &ds[0]), JG_OK);
+	commit(st);
+	free(ds[0].payload);
+	free(ds);
+}
+
+static void tally_counts_requests_and_outbox(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request r;
+	struct tally_rows t = {0};
+	const char *states[] = {"pending", "approved", "approved", "approved"};
+	const char *rules[] = {"reads", "reads", "writes", "writes"};
+
+	for (int i = 0; i < 4; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "req_%d", i);
+		make_req(&r, id, "alice", "dba", 10 + i);
+		snprintf(r.rule, sizeof(r.rule), "%s", rules[i]);
+		r.state = strcmp(states[i], "pending") ? JG_REQ_APPROVED
+		                                        : JG_REQ_PENDING;
+		insert_req(f->st, &r);
+	}
+	outbox_put(f->st, "d1", "delivered", 3); /* 2 failed, then sent */
+	outbox_put(f->st, "d2", "dead", 4);      /* 4 failed */
+	outbox_put(f->st, "d3", "pending", 1);   /* 1 failed, will retry */
+	outbox_put(f->st, "d4", "pending", 0);   /* not tried yet */
+	begin(f->st);
+	assert_int_equal(f->st->ops->tally(f->st, tally_add, &t), JG_OK);
+	f->st->ops->rollback(f->st);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(tally_row(&t, "request/pending/reads")->n, 1);
+	assert_int_equal(tally_row(&t, "request/approved/reads")->n, 1);
+	assert_int_equal(tally_row(&t, "request/approved/writes")->n, 2);
+	assert_int_equal(tally_row(&t, "outbox/delivered/")->n, 1);
+	assert_int_equal(tally_row(&t, "outbox/delivered/")->failed, 2);
+	assert_int_equal(tally_row(&t, "outbox/dead/")->n, 1);
+	assert_int_equal(tally_row(&t, "outbox/dead/")->failed, 4);
+	assert_int_equal(tally_row(&t, "outbox/pending/")->n, 2);
+	assert_int_equal(tally_row(&t, "outbox/pending/")->failed, 1);
+}
+
 /* ---- reviews ----------------------------------------------------------- */
 
 static void review_twice_by_same_reviewer_dup(void **state)
@@ -1402,6 +1504,7 @@ int main(void)
 	        T(request_list_viewer_with_many_groups_sees_reviewable),
 	        T(request_list_state_filter),
 	        T(request_list_state_filter_uses_state_at_now),
+	        T(tally_counts_requests_and_outbox),
 	        T(review_twice_by_same_reviewer_dup),
 	        T(grant_round_trip_and_conditional_update),
 	        T(grant_find_live_window_edges),
