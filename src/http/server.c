@@ -89,14 +89,23 @@ static void answered(struct jg_server *s, const struct pending *p,
 	jg_metrics_answer(s->metrics, p->route, ex->status, us);
 }
 
-/* Match path against pattern; *param receives the '*' segment. */
+/* What a '*' segment may hold: ids and asset names are made of these. */
+#define PARAM_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+                    "0123456789._-"
+
+/*
+ * Match path against pattern; *param receives the '*' segment. A
+ * segment with any other byte (a control character, bytes that are not
+ * UTF-8) names nothing, so it is a 404 here rather than a question to
+ * the store, which may refuse such bytes as an error of its own.
+ */
 static int match(const char *pattern, const char *path, char *param,
                  size_t size)
 {
 	while (*pattern && *path) {
 		if (*pattern == '*') {
 			size_t n = strcspn(path, "/");
-			if (n == 0 || n >= size)
+			if (n == 0 || n >= size || strspn(path, PARAM_CHARS) < n)
 				return 0;
 			memcpy(param, path, n);
 			param[n] = '\0';

@@ -103,6 +103,14 @@ unchanged "token by a non-admin" "$before"
 jg_http GET /v1/requests/req_doesnotexist00000000000000 admin
 expect_problem "an unknown request" 404 not-found
 
+# Bytes that are not UTF-8 in an id name nothing, on either backend
+# (PostgreSQL would refuse them as text: a 503 before they were caught).
+for path in /v1/requests/req_%FF%FE /v1/grants/grt_%C3%28 /v1/tokens/tok_%80/revoke; do
+	jg_http GET "$path" admin
+	[ "${path%/revoke}" = "$path" ] || jg_http POST "$path" admin '{}'
+	expect_problem "bytes that are not UTF-8 in $path" 404 not-found
+done
+
 # A valid first review, then the same reviewer again.
 jg_run bob approve "$REQ"
 expect_rc "bob's first review" 0
