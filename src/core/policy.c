@@ -79,6 +79,19 @@ static void identity_free(struct jg_identity *id)
 	free(id->workload);
 }
 
+static void forward_free(struct jg_forward *f)
+{
+	for (size_t i = 0; i < f->nroutes; i++) {
+		free(f->routes[i].host);
+		free(f->routes[i].path_prefix);
+		free(f->routes[i].resource);
+		free(f->routes[i].action);
+	}
+	free(f->routes);
+	free(f->identity_header);
+	free(f->request_url);
+}
+
 void jg_policy_free(struct jg_policy *p)
 {
 	if (!p)
@@ -130,6 +143,7 @@ void jg_policy_free(struct jg_policy *p)
 	}
 	free(p->findings);
 	identity_free(&p->identity);
+	forward_free(&p->forward);
 	free(p);
 }
 

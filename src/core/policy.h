@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/cidr.h"
 #include "core/model.h"
@@ -269,6 +270,48 @@ struct jg_identity {
 	size_t nworkload;
 };
 
+/* ---- forward_auth: a reverse proxy's question to resource and action ---- */
+
+/* The methods a forward_auth route may name, one bit each. */
+#define JG_FWD_METHODS {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", \
+                        "OPTIONS"}
+#define JG_FWD_NMETHODS 7
+
+/* The bit of method m[0..len) in JG_FWD_METHODS, 0 when it is none. */
+static inline unsigned jg_fwd_method_bit(const char *m, size_t len)
+{
+	static const char *const names[] = JG_FWD_METHODS;
+
+	for (unsigned i = 0; i < JG_FWD_NMETHODS; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], m, len) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* forward_auth.routes[]: requests to host (NULL: any) whose path starts
+ * with path_prefix (NULL: any) made with one of methods (0: any) need a
+ * live grant of action on resource. In file order; the first match wins,
+ * and a request no route matches is denied. */
+struct jg_fwd_route {
+	char *host;        /* owned, lowercase, no port */
+	char *path_prefix; /* owned, starts with '/' */
+	unsigned methods;  /* jg_fwd_method_bit bits */
+	char *resource;    /* owned; a resource of the policy */
+	char *action;      /* owned; one of its actions */
+	int line;
+};
+
+struct jg_forward {
+	struct jg_fwd_route *routes; /* owned */
+	size_t nroutes;
+	/* the header a trusted auth layer in front names the user in
+	 * (X-Forwarded-User); owned, NULL: none is believed */
+	char *identity_header;
+	/* where a denied user can ask for the grant (the dashboard); owned,
+	 * NULL: denials carry no link */
+	char *request_url;
+};
+
 struct jg_policy {
 	char sha256[JG_SHA256_HEX]; /* of the file's bytes */
 	struct jg_resource *resources; /* owned arrays */
@@ -280,6 +323,7 @@ struct jg_policy {
 	struct jg_finding_map *findings; /* in file order, first match wins */
 	size_t nfindings;
 	struct jg_identity identity; /* all zero when the file has none */
+	struct jg_forward forward;   /* all zero when the file has none */
 };
 
 /* Free everything p owns, then p itself. NULL-safe. */

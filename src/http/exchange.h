@@ -59,6 +59,10 @@ int jg_ex_defer(struct jg_ex *ex, void (*work)(struct jg_ex *jex, void *arg),
 unsigned jg_ex_replay_ms(const struct jg_ex *ex);
 const int *jg_ex_stopping(const struct jg_ex *ex);
 
+/* 1 when the connection's TCP peer is a trusted proxy (serve
+ * --trusted-proxy): forward-auth believes its identity header. */
+int jg_ex_from_proxy(const struct jg_ex *ex);
+
 typedef void (*jg_handler)(struct jg_ex *ex);
 
 #define JG_SESSION_COOKIE "jg_session"

@@ -22,6 +22,9 @@ void jg_api_grant_done(struct jg_ex *ex);
 void jg_api_grant_extend(struct jg_ex *ex);
 void jg_api_check(struct jg_ex *ex);
 
+/* api_forward.c: forward-auth for reverse proxies */
+void jg_api_forward(struct jg_ex *ex);
+
 /* api_findings.c: scanner reports */
 void jg_api_findings(struct jg_ex *ex);
 

@@ -317,6 +317,11 @@ int jg_ld_group_defined(struct jg_ld *ld, yaml_node_t *n, char *name);
  * trusted issuers of machine tokens and their claim bindings. */
 int jg_ld_workload(struct jg_ld *ld, yaml_node_t *n, void *obj);
 
+/* The `forward_auth` section into the jg_policy obj (load_forward.c):
+ * routes from host, method and path to resource and action; needs the
+ * resources loaded. */
+int jg_ld_forward(struct jg_ld *ld, yaml_node_t *n, void *obj);
+
 /* A `step_up` map ({within: 10m, mfa: true}) into the jg_step_up obj
  * (load_rules.c), on rules and on resources. */
 int jg_ld_step_up(struct jg_ld *ld, yaml_node_t *n, void *obj);

@@ -23,6 +23,7 @@
  *   load_time.c     the time check: windows and time zones
  *   load_findings.c the `findings` list (docs/findings.md)
  *   load_identity.c the `identity` section; load_signin.c its `signin`
+ *   load_forward.c  the `forward_auth` section (reverse proxies)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -211,6 +212,7 @@ static const struct jg_ld_key top_keys[] = {
 	{"rules", jg_ld_rules, 0},
 	{"findings", jg_ld_findings, 0}, /* needs the resources */
 	{"identity", jg_ld_identity, 0}, /* needs the groups */
+	{"forward_auth", jg_ld_forward, 0}, /* needs the resources */
 };
 
 _Static_assert(JG_LD_NKEYS(top_keys) <= JG_LD_KEYS_MAX &&
