@@ -151,6 +151,8 @@ void jg_api_forward(struct jg_ex *ex)
 	}
 	credentials(ex, from_proxy, &cred);
 	e = jg_gate_forward(ex->gate, &ask, &cred, ex->now, &a, why);
+	/* the access log names whom the answer was about */
+	memcpy(ex->who.name, a.principal, sizeof(ex->who.name));
 	if (e != JG_OK)
 		jg_ex_fail(ex, e, why);
 	else if (a.status == 200)
