@@ -45,6 +45,11 @@ const struct jg_route jg_routes[] = {
 	/* public to the server's authentication: it carries the end user's
 	 * credentials, and authenticates the proxy itself (api_forward.c) */
 	{"GET", "/v1/authz/forward", jg_api_forward, PUBLIC},
+	/* Envoy's HTTP ext_authz asks with the client's own method */
+	{"POST", "/v1/authz/forward", jg_api_forward, PUBLIC},
+	{"PUT", "/v1/authz/forward", jg_api_forward, PUBLIC},
+	{"PATCH", "/v1/authz/forward", jg_api_forward, PUBLIC},
+	{"DELETE", "/v1/authz/forward", jg_api_forward, PUBLIC},
 	{"POST", "/v1/findings", jg_api_findings, BIG_BODY},
 	{"GET", "/v1/policy", jg_api_policy_get, 0},
 	{"GET", "/v1/resources", jg_api_resources, 0},

@@ -224,6 +224,19 @@ expect_match "X-Jitgate-Principal" 'X-Jitgate-Principal: alice' "$HDRS"
 expect_match "X-Jitgate-Grant" "X-Jitgate-Grant: $GRANT" "$HDRS"
 expect_match "X-Jitgate-Expires" 'X-Jitgate-Expires: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z' "$HDRS"
 
+# Traefik's and Caddy's headers; Envoy asks with the client's method
+CODE=$(curl -sS -o "$JG_TMP/body" -w '%{http_code}' -X DELETE -H "@$JG_TMP/hdr.alice" \
+	-H 'X-Forwarded-Method: GET' -H 'X-Forwarded-Uri: /billing/x' \
+	-H 'X-Forwarded-Host: app.test' "$JITGATE_URL/v1/authz/forward")
+expect_eq "X-Forwarded-* headers, asked with DELETE: the header's GET decides" 200 "$CODE"
+CODE=$(curl -sS -o "$JG_TMP/body" -w '%{http_code}' -X POST -H "@$JG_TMP/hdr.alice" \
+	-H 'X-Forwarded-Method: DELETE' -H 'X-Forwarded-Uri: /billing/x' \
+	-H 'X-Forwarded-Host: app.test' "$JITGATE_URL/v1/authz/forward")
+expect_eq "... and a DELETE asked with POST needs http.write" 403 "$CODE"
+CODE=$(curl -sS -o "$JG_TMP/body" -w '%{http_code}' -H "@$JG_TMP/hdr.alice" \
+	-H 'X-Forwarded-Host: app.test' "$JITGATE_URL/v1/authz/forward")
+expect_eq "no method and URI headers -> 400" 400 "$CODE"
+
 # --- identities -------------------------------------------------------
 
 curl -sS -o /dev/null -c "$JG_TMP/jar" -X POST -H 'Content-Type: application/json' \
