@@ -101,6 +101,17 @@ http {
       proxy_set_header X-Jitgate-Grant \$jg_grant;
       proxy_pass http://app;
     }
+    # as docs/enforcement.md: a denial redirects to where to ask
+    location /billing/portal/ {
+      auth_request /_jitgate;
+      auth_request_set \$jg_request_url \$upstream_http_x_jitgate_request_url;
+      proxy_pass http://app;
+      error_page 403 = @denied;
+    }
+    location @denied {
+      if (\$jg_request_url) { return 302 \$jg_request_url; }
+      return 403;
+    }
   }
   # the same proxy behind a trusted auth layer (basic auth standing in
   # for an SSO proxy): it names the user in X-Forwarded-User
@@ -191,6 +202,11 @@ expect_eq "the trusted proxy address may ask directly" 403 "$CODE"
 expect_match "the denial says why" 'no active grant for alice to http.read on billing-admin' "$BODY"
 expect_match "the denial carries the link where to ask" \
 	'X-Jitgate-Request-Url: http://127.0.0.1:9/#/new\?resource=billing-admin&action=http.read' "$HDRS"
+via GET /billing/portal/x alice -D "$JG_TMP/hdrs"
+expect_eq "nginx's error_page turns the denial into a redirect" 302 "$CODE"
+expect_match "... to where the grant can be asked for" \
+	'Location: http://127.0.0.1:9/#/new\?resource=billing-admin&action=http.read' \
+	"$(tr -d '\r' <"$JG_TMP/hdrs")"
 via GET /other/page alice
 expect_eq "a path no route matches -> 403" 403 "$CODE"
 URI=/elsewhere direct 127.0.0.1 -H "@$JG_TMP/hdr.alice"
