@@ -133,6 +133,12 @@ static int by_grant_token(struct jg_gate *g, const char *token,
 
 	*e = jg_gate_token_grant(g, &fwd_checker, &q, now, &gr, exp, reason,
 	                         why);
+	if (*e == JG_EINTERNAL) { /* no signing key: no grant token is valid */
+		*e = JG_OK;
+		refuse(out, 401, "the bearer token is not valid (and no grant "
+		       "token can be verified here)");
+		return -1;
+	}
 	if (*e != JG_OK)
 		return -1;
 	if (!gr.id[0]) {
