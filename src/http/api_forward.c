@@ -33,11 +33,29 @@ static const char *header(struct jg_ex *ex, const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* The first of two headers present, or NULL. */
-static const char *either(struct jg_ex *ex, const char *a, const char *b)
+/*
+ * One fact about the client's request, in X-Original-NAME (nginx, as its
+ * configuration sets it) or X-Forwarded-NAME (Traefik, Caddy) into *out
+ * (NULL: neither). A proxy sets one family and passes the client's own
+ * headers on, so a client could send the other family and choose what is
+ * asked about: when both are present and differ, -1 with a 400 set.
+ */
+static int fact(struct jg_ex *ex, const char *name, const char **out)
 {
-	const char *v = header(ex, a);
-	return v ? v : header(ex, b);
+	char orig[32], fwd[32], msg[JG_WHY_MAX];
+	const char *a, *b;
+
+	snprintf(orig, sizeof(orig), "X-Original-%s", name);
+	snprintf(fwd, sizeof(fwd), "X-Forwarded-%s", name);
+	a = header(ex, orig);
+	b = header(ex, fwd);
+	*out = a ? a : b;
+	if (!a || !b || strcmp(a, b) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s and %s differ: a client sent one of "
+	         "them (the proxy must set or clear both)", orig, fwd);
+	jg_ex_fail(ex, JG_EINVAL, msg);
+	return -1;
 }
 
 /* May this caller ask at all? Sets the refusal when not. */
@@ -140,9 +158,9 @@ void jg_api_forward(struct jg_ex *ex)
 
 	if (!enforcement_point(ex, from_proxy))
 		return;
-	ask.method = either(ex, "X-Forwarded-Method", "X-Original-Method");
-	ask.uri = either(ex, "X-Forwarded-Uri", "X-Original-URI");
-	ask.host = either(ex, "X-Forwarded-Host", "X-Original-Host");
+	if (fact(ex, "Method", &ask.method) || fact(ex, "URI", &ask.uri) ||
+	    fact(ex, "Host", &ask.host))
+		return;
 	if (!ask.method || !ask.uri) {
 		jg_ex_fail(ex, JG_EINVAL, "the proxy must send the client's "
 		           "method and URI (X-Original-Method and X-Original-URI, "
