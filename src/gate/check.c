@@ -23,6 +23,7 @@
 #include "gate/index.h"
 #include "gate/internal.h"
 #include "util/crypto.h"
+#include "util/timefmt.h"
 
 const char *jg_gate_dead_because(const struct jg_grant *gr, int64_t now)
 {
@@ -34,6 +35,18 @@ const char *jg_gate_dead_because(const struct jg_grant *gr, int64_t now)
 	default: break;
 	}
 	return now < gr->not_before ? "is not valid yet" : "has no uses left";
+}
+
+int jg_gate_not_started(const struct jg_grant *gr, int64_t now, char *out,
+                        size_t len)
+{
+	char at[JG_TIME_LEN];
+
+	if (now >= gr->not_before || !jg_grant_open(gr, now))
+		return 0;
+	jg_time_format(gr->not_before, at);
+	snprintf(out, len, "grant %s starts at %s", gr->id, at);
+	return 1;
 }
 
 /* Deny: the answer says why (it is not an error). */
@@ -87,6 +100,12 @@ static void allow(struct jg_answer *out, const char id[JG_ID_LEN],
 static int judge(const struct jg_grant *gr, const char *asked, int64_t now,
                  int64_t until, const char *reason, struct jg_answer *out)
 {
+	char later[JG_WHY_MAX];
+
+	if (jg_gate_not_started(gr, now, later, sizeof(later))) {
+		deny(out, "%s", later);
+		return 0;
+	}
 	if (!jg_grant_live(gr, now)) {
 		deny(out, "grant %s %s", gr->id, jg_gate_dead_because(gr, now));
 		return 0;
@@ -114,6 +133,13 @@ static void answer(struct jg_answer *out, int found, const struct jg_hit *hit,
 		deny_bound(out, hit->grant_id, hit->payload_sha256,
 		           q->payload_sha256);
 		return;
+	case JG_FOUND_LATER: {
+		char at[JG_TIME_LEN];
+
+		jg_time_format(hit->not_before, at);
+		deny(out, "grant %s starts at %s", hit->grant_id, at);
+		return;
+	}
 	case JG_FOUND_EXPIRED:
 		deny(out, "grant is no longer live");
 		snprintf(out->grant_id, sizeof(out->grant_id), "%s",
@@ -129,6 +155,7 @@ static void answer(struct jg_answer *out, int found, const struct jg_hit *hit,
 static void hit_of(struct jg_hit *hit, const struct jg_grant *gr)
 {
 	memcpy(hit->grant_id, gr->id, JG_ID_LEN);
+	hit->not_before = gr->not_before;
 	hit->expires_at = gr->expires_at;
 	hit->uses_left = gr->uses_left;
 	memcpy(hit->payload_sha256, gr->payload_sha256, JG_SHA256_HEX);
