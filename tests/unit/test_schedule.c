@@ -413,6 +413,34 @@ static void token_carries_the_start_as_nbf(void **state)
 	jg_request_view_clear(&v);
 }
 
+static void replay_holds_history_to_a_tighter_bound(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal admin = user("admin");
+	struct jg_request_view v;
+	struct jg_replay_bound bound = {0, NULL};
+	struct jg_replay rep;
+	char why[JG_WHY_MAX], *tight = strdup(policy_yaml), *at;
+
+	assert_non_null(tight);
+	at = strstr(tight, "max_start_ahead: 1d");
+	assert_non_null(at);
+	memcpy(at, "max_start_ahead: 1h", 19);
+	admin.roles = JG_ROLE_ADMIN;
+	assert_int_equal(ask(f, "db", "sql.read", HOUR, T0 + 2 * HOUR, 0, T0,
+	                     &v, why),
+	                 JG_OK);
+	jg_request_view_clear(&v);
+	assert_int_equal(jg_gate_replay(f->ix, &admin, tight, strlen(tight), 0,
+	                                &bound, &rep, why),
+	                 JG_OK);
+	assert_int_equal(rep.changed, 1);
+	assert_string_equal(rep.items[0].now, "refused");
+	assert_non_null(strstr(rep.items[0].reason, "max_start_ahead"));
+	jg_replay_clear(&rep);
+	free(tight);
+}
+
 /* ---- the policy key ------------------------------------------------------ */
 
 static void policy_loads_max_start_ahead(void **state)
@@ -466,6 +494,7 @@ int main(void)
 	        T(review_any_time_before_the_start),
 	        T(extension_before_the_start_lengthens_the_window),
 	        T(token_carries_the_start_as_nbf),
+	        T(replay_holds_history_to_a_tighter_bound),
 	};
 	int rc = cmocka_run_group_tests_name("schedule on sqlite", tests, NULL,
 	                                     NULL);
