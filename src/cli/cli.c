@@ -178,7 +178,7 @@ static const struct jg_cli_opt login_opts[] = {
 };
 
 static const struct jg_cli_opt policy_test_opts[] = {
-	{"request", 0, JG_OPT_VALUE, "JSON", "the request: {requester, groups, service, resource, action, duration, reason, ticket, source_ip, time, finding, break_glass, payload, params}, or @FILE"},
+	{"request", 0, JG_OPT_VALUE, "JSON", "the request: {requester, groups, service, resource, action, duration, reason, ticket, source_ip, time, finding, break_glass, payload, params, start_at}, or @FILE"},
 	OPT_END,
 };
 

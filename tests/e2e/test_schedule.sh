@@ -155,4 +155,14 @@ echo "+$((3600 + 1800 + 10))" >"$SKEW"
 jg_run alice check alice lab read
 expect_rc "the window ends start + duration later" 1
 
+# --- jitgate policy test explains a start offline ------------------------
+
+jg_run - policy test "$JG_TMP/policy.yaml" --request \
+	'{"requester":"alice","resource":"lab","action":"read","reason":"x","time":"2026-12-01T00:00:00Z","start_at":"2026-12-01T10:00:00Z"}'
+expect_rc "policy test with start_at" 0
+expect_match "the start check passes" '\[pass\] start: starts at 2026-12-01T10:00:00Z, within max_start_ahead 2d' "$OUT"
+jg_run - policy test "$JG_TMP/policy.yaml" --request \
+	'{"requester":"alice","resource":"lab","action":"read","reason":"x","time":"2026-12-01T00:00:00Z","start_at":"2026-12-04T00:00:00Z"}'
+expect_match "a start past the bound is refused" "more than 2d ahead \(max_start_ahead of rule 'lab'\)" "$ERR"
+
 jg_finish
