@@ -441,6 +441,36 @@ static void replay_holds_history_to_a_tighter_bound(void **state)
 	free(tight);
 }
 
+static void idempotency_key_is_bound_to_the_start(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal alice = user("alice");
+	struct jg_new_request in = {.resource = "db", .action = "sql.read",
+	                            .reason = "CHG-8", .duration = HOUR,
+	                            .start_at = T0 + HOUR,
+	                            .idempotency_key = "chg-8"};
+	struct jg_request_view v, again;
+	char why[JG_WHY_MAX] = "";
+
+	assert_int_equal(jg_gate_request_create(f->ix, &alice, &in, T0, &v,
+	                                        why),
+	                 JG_OK);
+	/* a retry: the same request */
+	assert_int_equal(jg_gate_request_create(f->ix, &alice, &in, T0 + 5,
+	                                        &again, why),
+	                 JG_OK);
+	assert_true(again.reused);
+	assert_string_equal(again.req.id, v.req.id);
+	jg_request_view_clear(&again);
+	/* the same key for another start is another request: refused */
+	in.start_at = T0 + 2 * HOUR;
+	assert_int_equal(jg_gate_request_create(f->ix, &alice, &in, T0 + 5,
+	                                        &again, why),
+	                 JG_ECONFLICT);
+	assert_non_null(strstr(why, "chg-8"));
+	jg_request_view_clear(&v);
+}
+
 /* ---- the policy key ------------------------------------------------------ */
 
 static void policy_loads_max_start_ahead(void **state)
@@ -495,6 +525,7 @@ int main(void)
 	        T(extension_before_the_start_lengthens_the_window),
 	        T(token_carries_the_start_as_nbf),
 	        T(replay_holds_history_to_a_tighter_bound),
+	        T(idempotency_key_is_bound_to_the_start),
 	};
 	int rc = cmocka_run_group_tests_name("schedule on sqlite", tests, NULL,
 	                                     NULL);
