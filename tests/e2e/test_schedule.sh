@@ -106,6 +106,8 @@ jg_run alice --json show "$GRANT"
 expect_eq "its not_before is the start" "$START" "$(json_str not_before "$OUT")"
 expect_eq "it ends start + duration" "$END" "$(json_str expires_at "$OUT")"
 expect_match "it is marked scheduled" '"scheduled":true' "$OUT"
+jg_run alice grants
+expect_match "jitgate grants lists it as scheduled" "^$GRANT +scheduled +alice +lab +read" "$OUT"
 expect_eq "grant.issued carries start_at" 1 \
 	"$(jg_sql "SELECT count(*) FROM audit WHERE type = 'grant.issued' AND subject = '$GRANT' AND details LIKE '%\"start_at\":\"$START\"%'")"
 expect_eq "request.created carries start_at" 1 \
