@@ -97,7 +97,7 @@ static enum jg_err token_tx(struct jg_gate *g, const struct jg_principal *who,
                             char **token, int64_t *exp, char why[JG_WHY_MAX])
 {
 	struct jg_grant gr;
-	char kid[JG_KID_LEN], at[JG_WHY_MAX];
+	char kid[JG_KID_LEN], at[JG_TIME_LEN], later[JG_WHY_MAX];
 	json_t *claims;
 	enum jg_err e = g->st->ops->grant_get(g->st, id, &gr);
 
@@ -119,9 +119,9 @@ static enum jg_err token_tx(struct jg_gate *g, const struct jg_principal *who,
 	 * offline verifiers by then): before a start further ahead than
 	 * that, it would be valid for no second at all */
 	if (*exp <= gr.not_before) {
-		jg_gate_not_started(&gr, now, at, sizeof(at));
+		jg_gate_not_started(&gr, now, later, sizeof(later));
 		return jg_gate_why(JG_ECONFLICT, why, "%s: its token can be "
-		                   "fetched from %d seconds before then", at,
+		                   "fetched from %d seconds before then", later,
 		                   JG_TOKEN_TTL_MAX);
 	}
 	if (!(claims = claims_of(&gr, aud, now, *exp)))
