@@ -37,15 +37,22 @@ const char *jg_gate_dead_because(const struct jg_grant *gr, int64_t now)
 	return now < gr->not_before ? "is not valid yet" : "has no uses left";
 }
 
-int jg_gate_not_started(const struct jg_grant *gr, int64_t now, char *out,
-                        size_t len)
+/* "grant <id> starts at <time>": the one wording of a denial before a
+ * scheduled grant's start, from the store or the index. */
+static void starts_at(char *out, size_t len, const char *id, int64_t start)
 {
 	char at[JG_TIME_LEN];
 
+	jg_time_format(start, at);
+	snprintf(out, len, "grant %s starts at %s", id, at);
+}
+
+int jg_gate_not_started(const struct jg_grant *gr, int64_t now, char *out,
+                        size_t len)
+{
 	if (now >= gr->not_before || !jg_grant_open(gr, now))
 		return 0;
-	jg_time_format(gr->not_before, at);
-	snprintf(out, len, "grant %s starts at %s", gr->id, at);
+	starts_at(out, len, gr->id, gr->not_before);
 	return 1;
 }
 
@@ -133,13 +140,11 @@ static void answer(struct jg_answer *out, int found, const struct jg_hit *hit,
 		deny_bound(out, hit->grant_id, hit->payload_sha256,
 		           q->payload_sha256);
 		return;
-	case JG_FOUND_LATER: {
-		char at[JG_TIME_LEN];
-
-		jg_time_format(hit->not_before, at);
-		deny(out, "grant %s starts at %s", hit->grant_id, at);
+	case JG_FOUND_LATER:
+		memset(out, 0, sizeof(*out));
+		starts_at(out->reason, sizeof(out->reason), hit->grant_id,
+		          hit->not_before);
 		return;
-	}
 	case JG_FOUND_EXPIRED:
 		deny(out, "grant is no longer live");
 		snprintf(out->grant_id, sizeof(out->grant_id), "%s",
