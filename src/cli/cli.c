@@ -57,6 +57,7 @@ static const struct jg_cli_opt request_opts[] = {
 	{"payload-file", 0, JG_OPT_VALUE, "FILE", "read the payload from FILE ('-': stdin)"},
 	{"ticket", 0, JG_OPT_VALUE, "T", "ticket reference, e.g. INC-42"},
 	{"duration", 0, JG_OPT_VALUE, "D", "grant lifetime, e.g. 30m (default: the rule's maximum)"},
+	{"start", 0, JG_OPT_VALUE, "TIME", "scheduled access: the grant starts at TIME (RFC 3339, e.g. 2026-12-05T02:00:00Z) and lasts D from then"},
 	{"wait", 0, JG_OPT_FLAG, NULL, "wait for the decision; exit 0 approved, 1 denied, 3 expired or cancelled"},
 	{"timeout", 0, JG_OPT_VALUE, "D", "with --wait: give up after D (exit 2)"},
 	{"break-glass", 0, JG_OPT_FLAG, NULL, "approve it yourself under the rule's break-glass (reviewed afterwards)"},
@@ -177,7 +178,7 @@ static const struct jg_cli_opt login_opts[] = {
 };
 
 static const struct jg_cli_opt policy_test_opts[] = {
-	{"request", 0, JG_OPT_VALUE, "JSON", "the request: {requester, groups, service, resource, action, duration, reason, ticket, source_ip, time, finding, break_glass, payload, params}, or @FILE"},
+	{"request", 0, JG_OPT_VALUE, "JSON", "the request: {requester, groups, service, resource, action, duration, reason, ticket, source_ip, time, finding, break_glass, payload, params, start_at}, or @FILE"},
 	OPT_END,
 };
 
@@ -190,7 +191,7 @@ static const struct jg_cli_opt policy_replay_opts[] = {
 
 static const struct jg_cli_cmd commands[] = {
 	{"request", NULL, jg_cli_cmd_request, "ask for ACTION on RESOURCE",
-	 "RESOURCE ACTION --reason TEXT [--payload TEXT | --payload-file FILE] [--ticket T] [--duration D] [--break-glass] [--finding JSON] [--wait [--timeout D]] [-q]",
+	 "RESOURCE ACTION --reason TEXT [--payload TEXT | --payload-file FILE] [--ticket T] [--duration D] [--start TIME] [--break-glass] [--finding JSON] [--wait [--timeout D]] [-q]",
 	 request_opts, 2, 2},
 	{"list", NULL, jg_cli_cmd_list, "list requests, newest first",
 	 "[--state S] [--requester U] [--resource R] [--post-review required|done] [--limit N] [--cursor C]",

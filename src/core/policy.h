@@ -17,6 +17,11 @@
 
 #define JG_DEFAULT_MAX_DURATION (3600)      /* 1h when the policy is silent */
 #define JG_DEFAULT_REQUEST_TTL (24 * 3600)  /* 24h when the policy is silent */
+/* Scheduled access: how far ahead a request may name its start when the
+ * policy is silent, and how far in the past a start may lie (clocks
+ * differ) and still mean "now". */
+#define JG_DEFAULT_MAX_START_AHEAD (30 * 86400)
+#define JG_START_SKEW 60
 
 /*
  * Step-up: an approver of a risky request must have signed in at the
@@ -169,6 +174,7 @@ struct jg_rule {
 	size_t nsteps;
 	int64_t max_duration; /* seconds; also caps a grant's total life */
 	int64_t request_ttl;  /* seconds */
+	int64_t max_start_ahead; /* seconds; 0: JG_DEFAULT_MAX_START_AHEAD */
 	char *break_glass_group; /* owned, NULL: no break-glass on this rule */
 	int64_t break_glass_max; /* seconds a break-glass grant may last */
 	int extensions_auto;  /* extensions granted without review */
@@ -412,6 +418,7 @@ struct jg_ask {
 	int64_t now;
 	const struct jg_finding *finding; /* NULL unless raised by automation */
 	int break_glass;        /* the requester approves it themselves */
+	int64_t start_at;       /* scheduled access: the start asked, or 0 */
 	/* extensions: the grant's life so far (expires_at - not_before) and
 	 * how many times it was extended already; extension=0 otherwise */
 	int extension;
@@ -442,6 +449,8 @@ struct jg_verdict {
 	const struct jg_rule *rule;
 	int64_t duration;    /* granted life (extension: the extra time) */
 	int64_t request_ttl;
+	int64_t start_at;    /* when the grant starts; 0: on approval (a
+	                      * start asked within JG_START_SKEW of now) */
 	int break_glass;     /* approved by the requester under break-glass */
 	int flagged;         /* some check flagged */
 	struct jg_check checks[JG_CHECKS_MAX];
@@ -463,7 +472,9 @@ int jg_level_parse(const char *name);
  * values: JG_EUNKNOWN for an unknown resource or action, JG_EDURATION for
  * a duration (or an extended total life) above the rule's maximum,
  * JG_EFORBIDDEN for a break-glass the rule does not allow to who,
- * JG_EINVAL for a negative duration. Otherwise JG_OK and a verdict whose
+ * JG_EINVAL for a negative duration or a start (ask->start_at) in the
+ * past, past the rule's max_start_ahead, or on break-glass or an
+ * extension. Otherwise JG_OK and a verdict whose
  * checks explain it. Pure: the clock is ask->now, counting is ask->count.
  */
 enum jg_err jg_policy_screen(const struct jg_policy *p,

@@ -268,6 +268,8 @@ struct jg_new_request {
 	const char *source_ip; /* the caller's address, NULL when unknown */
 	const struct jg_finding *finding; /* service principals only */
 	int break_glass;     /* approve it myself, under the rule's break-glass */
+	int64_t start_at;    /* scheduled access: when the grant starts; 0:
+	                      * on approval (see the rule's max_start_ahead) */
 	const struct jg_grant *extends; /* set by jg_gate_grant_extend only */
 	/* params for the connector's template slots: a JSON object of
 	 * strings (jansson), NULL when none; bound with the payload */

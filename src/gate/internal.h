@@ -291,6 +291,14 @@ enum jg_err jg_gate_idem_put(struct jg_gate *g, const struct jg_principal *who,
 const char *jg_gate_dead_because(const struct jg_grant *gr, int64_t now);
 
 /*
+ * Scheduled access: 1 when gr allows nothing at now only because its
+ * start lies ahead (it is active, with uses left, and not_before > now),
+ * with "grant <id> starts at <time>" written into out; 0 otherwise.
+ */
+int jg_gate_not_started(const struct jg_grant *gr, int64_t now, char *out,
+                        size_t len);
+
+/*
  * The grant q->token names, verified and matched to the token's claims
  * (and to q's resource and action when given), into gr with *exp the
  * token's expiry; the caller judges it. A token that is refused leaves

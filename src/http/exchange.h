@@ -94,6 +94,10 @@ int jg_ex_str(struct jg_ex *ex, const char *key, int required,
  * fine; -1 with a 400 reply when it is not a duration. */
 int jg_ex_duration(struct jg_ex *ex, const char *key, int64_t *out);
 
+/* RFC 3339 time field `key` into *out seconds, 0 when absent. 0 when
+ * fine; -1 with a 400 reply when it is not a time. */
+int jg_ex_time(struct jg_ex *ex, const char *key, int64_t *out);
+
 /*
  * Parse list paging from the query (limit, cursor) into f. 0 when fine,
  * else -1 with a 400 reply.

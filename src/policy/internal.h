@@ -39,6 +39,7 @@
 struct jg_ld_defaults {
 	int64_t max_duration;
 	int64_t request_ttl;
+	int64_t max_start_ahead;
 };
 
 /* One load in progress. Everything here is borrowed or lives on the stack. */

@@ -161,6 +161,9 @@ static const char *const migrations[] = {
 	/* 9: /metrics counts requests by state and rule (the tally op) from
 	 * this index, an index-only scan instead of the table */
 	"CREATE INDEX requests_tally ON requests(state, rule);",
+	/* 10: scheduled access: when a request's grant starts (0: on
+	 * approval) */
+	"ALTER TABLE requests ADD COLUMN start_at BIGINT NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -598,9 +601,9 @@ static void pg_rollback(struct jg_store *st)
 	"id, requester, resource, action, payload, payload_sha256, reason, " \
 	"ticket, duration, rule, steps, step, state, state_reason, "         \
 	"created_at, expires_at, decided_at, context, screening, decision, " \
-	"break_glass, post_review, extends, params"
+	"break_glass, post_review, extends, params, start_at"
 #define REQ_COLS REQ_FIELDS ", seq"
-#define REQ_SEQ 24 /* column of seq in REQ_COLS */
+#define REQ_SEQ 25 /* column of seq in REQ_COLS */
 
 static enum jg_err read_request(const PGresult *res, int i,
                                 struct jg_request *r)
@@ -630,6 +633,7 @@ static enum jg_err read_request(const PGresult *res, int i,
 	col_copy(res, i, 21, r->post_review, sizeof(r->post_review));
 	col_copy(res, i, 22, r->extends, sizeof(r->extends));
 	r->params = col_dup(res, i, 23, &oom);
+	r->start_at = col_int(res, i, 24);
 	if (oom) {
 		jg_request_clear(r);
 		return JG_ENOMEM;
@@ -688,6 +692,7 @@ static void request_params(struct params *ps, const struct jg_request *r,
 	p_str(ps, r->post_review);
 	p_str(ps, r->extends);
 	p_opt(ps, r->params);
+	p_int(ps, r->start_at);
 }
 
 static enum jg_err pg_request_insert(struct jg_store *st,
@@ -704,7 +709,7 @@ static enum jg_err pg_request_insert(struct jg_store *st,
 	e = insert_once(p, "INSERT INTO requests (" REQ_FIELDS ") VALUES ($1,"
 	                   " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 	                   " $13, $14, $15, $16, $17, $18, $19, $20, $21,"
-	                   " $22, $23, $24) ON CONFLICT DO NOTHING", &ps);
+	                   " $22, $23, $24, $25) ON CONFLICT DO NOTHING", &ps);
 	free(steps);
 	return e == JG_OK ? insert_request_groups(p, r) : e;
 }
