@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include <openssl/evp.h>
+
 #include "audit/audit.h"
 #include "notify/notify.h"
 #include "gate/gate.h"
@@ -26,6 +28,7 @@ struct jg_gate {
 	pthread_mutex_t reload_lock;
 	const struct jg_notify_config *notify; /* borrowed; NULL: silent */
 	struct jg_keys *keys; /* borrowed; NULL: no grant tokens */
+	EVP_PKEY *ssh_ca; /* borrowed; NULL: no SSH certificates */
 	const struct jg_connectors *connectors; /* borrowed; NULL: none */
 	int64_t (*clock)(void); /* wall clock for execution results */
 
