@@ -294,6 +294,17 @@ enum jg_err jg_gate_idem_put(struct jg_gate *g, const struct jg_principal *who,
 const char *jg_gate_dead_because(const struct jg_grant *gr, int64_t now);
 
 /*
+ * Inside a transaction (token.c): grant id into *gr when who holds it and
+ * it is live at now, for what the holder alone may do (what: "fetch its
+ * token"). Else JG_ENOTFOUND for those who may not see it, JG_EFORBIDDEN
+ * for others who may, JG_ECONFLICT when it is not live, why saying so.
+ */
+enum jg_err jg_gate_held_grant(struct jg_gate *g,
+                               const struct jg_principal *who, const char *id,
+                               int64_t now, const char *what,
+                               struct jg_grant *gr, char why[JG_WHY_MAX]);
+
+/*
  * The grant q->token names, verified and matched to the token's claims
  * (and to q's resource and action when given), into gr with *exp the
  * token's expiry; the caller judges it. A token that is refused leaves

@@ -129,21 +129,12 @@ static enum jg_err cert_tx(struct jg_gate *g, const struct jg_principal *who,
 	char key_id[JG_ID_LEN + JG_NAME_MAX + 16];
 	struct jg_grant gr;
 	const char *login;
-	enum jg_err e = g->st->ops->grant_get(g->st, id, &gr);
+	enum jg_err e = jg_gate_held_grant(g, who, id, now,
+	                                   "have a certificate for it", &gr,
+	                                   why);
 
-	if (e == JG_OK && strcmp(who->name, gr.principal) != 0 &&
-	    !jg_gate_sees_all(who))
-		e = JG_ENOTFOUND; /* as for anyone else's grant */
-	if (e == JG_ENOTFOUND)
-		return jg_gate_why(e, why, "grant %s not found", id);
 	if (e != JG_OK)
 		return e;
-	if (strcmp(who->name, gr.principal) != 0)
-		return jg_gate_why(JG_EFORBIDDEN, why, "only the holder of grant "
-		                   "%s may have a certificate for it", id);
-	if (!jg_grant_live(&gr, now))
-		return jg_gate_why(JG_ECONFLICT, why, "grant %s %s", id,
-		                   jg_gate_dead_because(&gr, now));
 	if (!(login = login_of(g, &gr, why)))
 		return JG_ECONFLICT;
 	if (!(out->serial = new_serial()))
