@@ -55,9 +55,18 @@ static int read_key(const char *path, char **line)
 	int rv = jg_cli_read_file("public key file", path, JG_SSH_PUBLINE_MAX,
 	                          line, &len);
 
-	if (!rv)
-		(*line)[strcspn(*line, "\r\n")] = '\0';
-	return rv;
+	if (rv)
+		return rv;
+	(*line)[strcspn(*line, "\r\n")] = '\0';
+	/* never send a private key's file, not even its first line */
+	if (!strncmp(*line, "-----BEGIN", 10)) {
+		explicit_bzero(*line, len);
+		free(*line);
+		*line = NULL;
+		return jg_cli_fail("'%s' is a private key: give the public one "
+		                   "(%s.pub)", path, path);
+	}
+	return 0;
 }
 
 int jg_cli_cmd_ssh_cert(struct jg_cli *cli, const struct jg_cli_args *a)

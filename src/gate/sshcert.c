@@ -206,13 +206,17 @@ enum jg_err jg_gate_ssh_krl(struct jg_gate *g, int64_t now,
 	*len = 0;
 	if (!g->ssh_ca)
 		return no_ca(why);
-	if (!(serials = malloc(KRL_MAX * sizeof(*serials))))
+	if (!(serials = malloc((KRL_MAX + 1) * sizeof(*serials))))
 		return JG_ENOMEM;
 	if ((e = g->st->ops->begin(g->st, 0)) == JG_OK) {
-		e = g->st->ops->ssh_cert_revoked(g->st, now, serials, KRL_MAX,
-		                                 &n);
+		e = g->st->ops->ssh_cert_revoked(g->st, now, serials,
+		                                 KRL_MAX + 1, &n);
 		g->st->ops->rollback(g->st);
 	}
+	/* a KRL that left some out would let them in: none at all */
+	if (e == JG_OK && n > KRL_MAX)
+		e = jg_gate_why(JG_EINTERNAL, why, "more than %d certificates "
+		                "to revoke", KRL_MAX);
 	/* int64_t and uint64_t have the same size: serials are positive */
 	if (e == JG_OK)
 		e = jg_krl_build(g->ssh_ca, (const uint64_t *)serials, n,

@@ -195,6 +195,10 @@ expect_match "saying why" "ssh-rsa keys must have 2048" "$ERR"
 printf 'ssh-dss AAAAB3NzaC1kc3MAAACBAP x\n' >"$JG_TMP/u/dsa.pub"
 jg_run alice ssh-cert "$G1" "$JG_TMP/u/dsa.pub"
 expect_match "a DSA key: refused, naming what is taken" "ssh-ed25519, ecdsa-sha2-nistp256 or ssh-rsa" "$ERR"
+N=$(grep -c "ssh-cert" "$JG_TMP/server.log")
+jg_run alice ssh-cert "$G1" "$KEY" -o "$JG_TMP/priv-cert.pub"
+expect_match "the private key file by mistake: refused before sending" "is a private key" "$ERR"
+expect_eq "nothing reached the server" "$N" "$(grep -c "ssh-cert" "$JG_TMP/server.log")"
 jg_http POST "/v1/grants/$G1/ssh-cert" alice '{"public_key":"ssh-ed25519 AAAA","x":1}'
 expect_problem "an unknown field: 400" 400 invalid-request
 
