@@ -83,13 +83,13 @@ static const char *login_of(struct jg_gate *g, const struct jg_grant *gr,
 /* A random serial in 1 .. 2^63-1: several servers may sign at once. */
 static int64_t new_serial(void)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	while (v == 0)
+	do {
 		if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
 			return 0;
-		else
-			v &= INT64_MAX;
+		v &= INT64_MAX;
+	} while (v == 0);
 	return (int64_t)v;
 }
 

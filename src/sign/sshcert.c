@@ -33,17 +33,22 @@ static int grow(struct jg_sshbuf *b, size_t n)
 	size_t cap = b->cap ? b->cap : 256;
 	unsigned char *p;
 
-	if (b->oom || n > SIZE_MAX / 2 - b->len)
-		return b->oom = 1, -1;
-	if (b->len + n <= b->cap)
+	if (b->oom)
+		return -1;
+	if (n <= b->cap - b->len)
 		return 0;
+	if (n > SIZE_MAX / 2 - b->len)
+		goto oom;
 	while (cap < b->len + n)
 		cap *= 2;
 	if (!(p = realloc(b->p, cap)))
-		return b->oom = 1, -1;
+		goto oom;
 	b->p = p;
 	b->cap = cap;
 	return 0;
+oom:
+	b->oom = 1; /* sticks: the caller checks once, at the end */
+	return -1;
 }
 
 void jg_sshbuf_raw(struct jg_sshbuf *b, const void *p, size_t n)
@@ -383,7 +388,7 @@ enum jg_err jg_sshcert_sign(EVP_PKEY *ca, const struct jg_sshpub *key,
 {
 	char type[sizeof(key->type) + 32];
 	unsigned char nonce[NONCE_LEN];
-	struct jg_sshbuf b = {0};
+	struct jg_sshbuf b = {0}, cab = {0};
 	struct rd r = {key->blob, key->bloblen};
 	const unsigned char *t;
 	size_t tn;
@@ -397,7 +402,6 @@ enum jg_err jg_sshcert_sign(EVP_PKEY *ca, const struct jg_sshpub *key,
 	jg_sshbuf_str(&b, nonce, sizeof(nonce));
 	jg_sshbuf_raw(&b, r.p, r.left); /* the key's fields, as they are */
 	cert_body(&b, req);
-	struct jg_sshbuf cab = {0};
 	e = jg_sshca_blob(ca, &cab);
 	jg_sshbuf_str(&b, cab.p, cab.len);
 	jg_sshbuf_free(&cab);
