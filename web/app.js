@@ -778,7 +778,7 @@
 		"request.denied", "request.cancelled", "request.expired",
 		"request.post_reviewed", "grant.issued", "grant.revoked",
 		"grant.completed", "grant.expired", "grant.extended",
-		"grant.consumed", "grant.used", "grant.token_issued",
+		"grant.consumed", "grant.used", "grant.token_issued", "ssh_cert.issued",
 		"execution.started", "execution.succeeded", "execution.failed",
 		"execution.unknown", "keys.rotated", "alert.break_glass",
 		"session.opened", "session.closed", "session.ended", "signin.refused",

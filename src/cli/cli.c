@@ -131,6 +131,11 @@ static const struct jg_cli_opt token_list_opts[] = {
 	OPT_END,
 };
 
+static const struct jg_cli_opt ssh_cert_opts[] = {
+	{"output", 'o', JG_OPT_VALUE, "FILE", "write the certificate to FILE ('-': stdout; default: KEY-cert.pub beside KEY.pub)"},
+	OPT_END,
+};
+
 static const struct jg_cli_opt token_fetch_opts[] = {
 	{"aud", 0, JG_OPT_VALUE, "NAME", "the audience the token is for (its aud claim)"},
 	OPT_END,
@@ -240,6 +245,8 @@ static const struct jg_cli_cmd commands[] = {
 	 "GRANT_ID [--aud NAME]", token_fetch_opts, 1, 1},
 	{"token", "verify", jg_cli_cmd_token_verify, "verify a grant token offline against the public keys; exit 1 when invalid",
 	 "TOKEN|- [--jwks FILE|URL] [--skew D] [--payload TEXT | --payload-file FILE | --payload-sha256 HEX]", token_verify_opts, 1, 1},
+	{"ssh-cert", NULL, jg_cli_cmd_ssh_cert, "have your public key signed into an OpenSSH certificate for your live ssh grant",
+	 "GRANT_ID KEY.pub [-o FILE]", ssh_cert_opts, 2, 2},
 	{"keys", "rotate", jg_cli_cmd_keys_rotate, "make a new grant token signing key current (admin)",
 	 "", NULL, 0, 0},
 	{"whoami", NULL, jg_cli_cmd_whoami, "show who your token (or jitgate login session) says you are",

@@ -341,6 +341,8 @@ const struct jg_resource *jg_policy_resource(const struct jg_policy *p,
 const struct jg_group *jg_policy_group(const struct jg_policy *p,
                                        const char *name);
 int jg_resource_has_action(const struct jg_resource *res, const char *action);
+/* The value of res's label key (borrowed), or NULL. */
+const char *jg_resource_label(const struct jg_resource *res, const char *key);
 
 /* 1 when rule's resource glob, labels and action glob hold for res. */
 int jg_rule_matches(const struct jg_rule *rule, const struct jg_resource *res,

@@ -60,6 +60,28 @@ static int sees_grant(struct jg_gate *g, const struct jg_principal *who,
 	return ok;
 }
 
+enum jg_err jg_gate_held_grant(struct jg_gate *g,
+                               const struct jg_principal *who, const char *id,
+                               int64_t now, const char *what,
+                               struct jg_grant *gr, char why[JG_WHY_MAX])
+{
+	enum jg_err e = g->st->ops->grant_get(g->st, id, gr);
+
+	if (e == JG_OK && !sees_grant(g, who, gr))
+		e = JG_ENOTFOUND;
+	if (e == JG_ENOTFOUND)
+		return jg_gate_why(e, why, "grant %s not found", id);
+	if (e != JG_OK)
+		return e;
+	if (strcmp(who->name, gr->principal) != 0)
+		return jg_gate_why(JG_EFORBIDDEN, why, "only the holder of grant "
+		                   "%s may %s", id, what);
+	if (!jg_grant_open(gr, now))
+		return jg_gate_why(JG_ECONFLICT, why, "grant %s %s", id,
+		                   jg_gate_dead_because(gr, now));
+	return JG_OK;
+}
+
 /* nbf: the grant's start when it lies ahead (scheduled access), so an
  * offline verifier refuses the token before then too. */
 static json_t *claims_of(const struct jg_grant *gr, const char *aud,
@@ -99,20 +121,11 @@ static enum jg_err token_tx(struct jg_gate *g, const struct jg_principal *who,
 	struct jg_grant gr;
 	char kid[JG_KID_LEN], at[JG_TIME_LEN], later[JG_WHY_MAX];
 	json_t *claims;
-	enum jg_err e = g->st->ops->grant_get(g->st, id, &gr);
+	enum jg_err e = jg_gate_held_grant(g, who, id, now, "fetch its token",
+	                                   &gr, why);
 
-	if (e == JG_OK && !sees_grant(g, who, &gr))
-		e = JG_ENOTFOUND;
-	if (e == JG_ENOTFOUND)
-		return jg_gate_why(e, why, "grant %s not found", id);
 	if (e != JG_OK)
 		return e;
-	if (strcmp(who->name, gr.principal) != 0)
-		return jg_gate_why(JG_EFORBIDDEN, why, "only the holder of grant "
-		                   "%s may fetch its token", id);
-	if (!jg_grant_open(&gr, now))
-		return jg_gate_why(JG_ECONFLICT, why, "grant %s %s", id,
-		                   jg_gate_dead_because(&gr, now));
 	*exp = gr.expires_at < now + JG_TOKEN_TTL_MAX ? gr.expires_at
 	                                              : now + JG_TOKEN_TTL_MAX;
 	/* a token never outlives now + JG_TOKEN_TTL_MAX (revocation reaches

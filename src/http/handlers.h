@@ -33,6 +33,11 @@ void jg_api_jwks(struct jg_ex *ex);
 void jg_api_grant_token(struct jg_ex *ex);
 void jg_api_keys_rotate(struct jg_ex *ex);
 
+/* api_ssh.c: OpenSSH user certificates */
+void jg_api_ssh_ca(struct jg_ex *ex);
+void jg_api_ssh_krl(struct jg_ex *ex);
+void jg_api_grant_ssh_cert(struct jg_ex *ex);
+
 /* api_policy.c */
 void jg_api_policy_get(struct jg_ex *ex);
 void jg_api_resources(struct jg_ex *ex);

@@ -164,6 +164,12 @@ static const char *const migrations[] = {
 	/* 10: scheduled access: when a request's grant starts (0: on
 	 * approval) */
 	"ALTER TABLE requests ADD COLUMN start_at BIGINT NOT NULL DEFAULT 0;",
+	/* 11: OpenSSH certificates issued for grants, for the KRL */
+	("CREATE TABLE ssh_certs ("
+	 "  serial BIGINT PRIMARY KEY, grant_id TEXT NOT NULL,"
+	 "  fingerprint TEXT NOT NULL, valid_before BIGINT NOT NULL,"
+	 "  issued_at BIGINT NOT NULL);"
+	 "CREATE INDEX ssh_certs_valid ON ssh_certs(valid_before);"),
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1902,6 +1908,45 @@ static enum jg_err pg_checkpoint_list(struct jg_store *st, int64_t after,
 	return e;
 }
 
+/* ---- SSH certificates ---- */
+
+static enum jg_err pg_ssh_cert_insert(struct jg_store *st,
+                                      const struct jg_ssh_issued *c)
+{
+	struct params ps = {0};
+	long n;
+
+	p_int(&ps, c->serial);
+	p_str(&ps, c->grant_id);
+	p_str(&ps, c->fingerprint);
+	p_int(&ps, c->valid_before);
+	p_int(&ps, c->issued_at);
+	return write_rows(PG(st), "INSERT INTO ssh_certs (serial, grant_id,"
+	                          " fingerprint, valid_before, issued_at)"
+	                          " VALUES ($1, $2, $3, $4, $5)", &ps, &n);
+}
+
+static enum jg_err pg_ssh_cert_revoked(struct jg_store *st, int64_t now,
+                                       int64_t *out, size_t max, size_t *n)
+{
+	struct params ps = {0};
+	PGresult *r;
+	enum jg_err e;
+
+	*n = 0;
+	p_int(&ps, now);
+	p_int(&ps, (int64_t)max);
+	e = query(PG(st), "SELECT c.serial FROM ssh_certs c JOIN grants g ON"
+	                  " g.id = c.grant_id WHERE c.valid_before > $1 AND"
+	                  " g.state IN ('revoked', 'completed', 'consumed')"
+	                  " ORDER BY c.serial LIMIT $2::bigint", &ps, &r);
+	for (int i = 0; e == JG_OK && i < PQntuples(r); i++)
+		out[(*n)++] = col_int(r, i, 0);
+	if (r)
+		PQclear(r);
+	return e;
+}
+
 /* ---- open, migrate, close ---- */
 
 static void pg_close(struct jg_store *st)
@@ -1970,6 +2015,8 @@ static const struct jg_store_ops pg_ops = {
 	.request_key_put = pg_request_key_put,
 	.checkpoint_insert = pg_checkpoint_insert,
 	.checkpoint_list = pg_checkpoint_list,
+	.ssh_cert_insert = pg_ssh_cert_insert,
+	.ssh_cert_revoked = pg_ssh_cert_revoked,
 };
 
 static enum jg_err schema_version(struct pg *p, struct pgconn *c,

@@ -136,6 +136,12 @@ static const char *const migrations[] = {
 	/* 10: scheduled access: when a request's grant starts (0: on
 	 * approval) */
 	"ALTER TABLE requests ADD COLUMN start_at INTEGER NOT NULL DEFAULT 0;",
+	/* 11: OpenSSH certificates issued for grants, for the KRL */
+	("CREATE TABLE ssh_certs ("
+	 "  serial INTEGER PRIMARY KEY, grant_id TEXT NOT NULL,"
+	 "  fingerprint TEXT NOT NULL, valid_before INTEGER NOT NULL,"
+	 "  issued_at INTEGER NOT NULL);"
+	 "CREATE INDEX ssh_certs_valid ON ssh_certs(valid_before);"),
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1679,6 +1685,47 @@ static enum jg_err sq_checkpoint_list(struct jg_store *st, int64_t after,
 	return e;
 }
 
+/* ---- SSH certificates ---- */
+
+static enum jg_err sq_ssh_cert_insert(struct jg_store *st,
+                                      const struct jg_ssh_issued *c)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT INTO ssh_certs (serial, grant_id,"
+	                             " fingerprint, valid_before, issued_at)"
+	                             " VALUES (?1, ?2, ?3, ?4, ?5)");
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, c->serial);
+	bind_str(stmt, 2, c->grant_id);
+	bind_str(stmt, 3, c->fingerprint);
+	sqlite3_bind_int64(stmt, 4, c->valid_before);
+	sqlite3_bind_int64(stmt, 5, c->issued_at);
+	return run(s, stmt);
+}
+
+static enum jg_err sq_ssh_cert_revoked(struct jg_store *st, int64_t now,
+                                       int64_t *out, size_t max, size_t *n)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT c.serial FROM ssh_certs c JOIN"
+	                             " grants g ON g.id = c.grant_id WHERE"
+	                             " c.valid_before > ?1 AND g.state IN"
+	                             " ('revoked', 'completed', 'consumed')"
+	                             " ORDER BY c.serial LIMIT ?2");
+	int rc;
+
+	*n = 0;
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		out[(*n)++] = sqlite3_column_int64(stmt, 0);
+	release(s, stmt);
+	return rc == SQLITE_DONE ? JG_OK : fail(s, "ssh_certs");
+}
+
 /* ---- open, migrate, close ---- */
 
 static void sq_close(struct jg_store *st)
@@ -1741,6 +1788,8 @@ static const struct jg_store_ops sqlite_ops = {
 	.request_key_put = sq_request_key_put,
 	.checkpoint_insert = sq_checkpoint_insert,
 	.checkpoint_list = sq_checkpoint_list,
+	.ssh_cert_insert = sq_ssh_cert_insert,
+	.ssh_cert_revoked = sq_ssh_cert_revoked,
 };
 
 static enum jg_err schema_version(struct sq *s, int64_t *v)
