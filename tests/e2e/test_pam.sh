@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# test_pam.sh - pam_jitgate.so in the real PAM stack: pamtester and real
+# sudo ask the real server. A grant lets the test user in, no grant, a
+# revoked or an expired one does not; with the server down nobody gets in
+# but the members of the break-glass group; a token file others may read
+# is refused; pamtester runs the module under valgrind too.
+#
+# Needs root (it writes /etc/pam.d, /etc/sudoers.d and adds users and a
+# group, each with a random name, all removed on exit); skipped
+# otherwise. The sudoers drop-in is checked with visudo before it goes
+# in, and the whole sudoers again after, so a bad file never stays.
+# When the machine has no syslog (/dev/log), the test listens there
+# itself to check what the module logs.
+# backends: sqlite
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "# skip: needs root (writes /etc/pam.d and /etc/sudoers.d, adds users)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+for cmd in pamtester sudo visudo useradd valgrind python3; do
+	command -v "$cmd" >/dev/null 2>&1 ||
+		jg_bail "$cmd installed" "installed by scripts/deps" "missing"
+done
+SO=${PAM_JITGATE_SO:-$(dirname "$JITGATE_BIN")/pam_jitgate.so}
+[ -f "$SO" ] || jg_bail "pam_jitgate.so built" "$SO (make build)" "missing"
+
+RND=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+TUSER=jgpam$RND           # holds grants
+BGUSER=jgbg$RND           # in the break-glass group, holds no grant
+BGGROUP=jgbgg$RND
+SVC=jitgate-test-$RND
+SUDOSVC=jitgate-test-sudo-$RND
+SUDOERS=/etc/sudoers.d/jitgate-test-$RND
+# The token file's directory: root's (JG_TMP belongs to the server's user,
+# so the module rightly refuses a token file there).
+PAMDIR=$(mktemp -d /tmp/jitgate-pam.XXXXXX) || exit 2
+SYSLOG=$PAMDIR/syslog
+OWN_DEVLOG=0
+
+pam_cleanup() {
+	rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SUDOSVC" "$SUDOERS"
+	userdel "$TUSER" 2>/dev/null
+	userdel "$BGUSER" 2>/dev/null
+	groupdel "$BGGROUP" 2>/dev/null
+	[ "$OWN_DEVLOG" = 1 ] && rm -f /dev/log
+	rm -rf "$PAMDIR"
+	jg_cleanup
+}
+trap pam_cleanup EXIT
+
+groupadd "$BGGROUP" || jg_bail "groupadd" "a group" "failed"
+useradd -M -s /bin/sh "$TUSER" || jg_bail "useradd $TUSER" "a user" "failed"
+useradd -M -s /bin/sh -G "$BGGROUP" "$BGUSER" || jg_bail "useradd $BGUSER" "a user" "failed"
+
+if [ ! -e /dev/log ]; then
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "ab", 0) as f:
+    while True:
+        f.write(s.recv(65536) + b"\n")
+' /dev/log "$SYSLOG" &
+	JG_BG_PIDS="$JG_BG_PIDS $!"
+	OWN_DEVLOG=1
+	for i in $(seq 1 50); do [ -S /dev/log ] && break; sleep 0.1; done
+fi
+
+jg_policy <<'EOF2'
+version: 1
+resources:
+  pamhost: {labels: {env: lab}, actions: [sudo, ssh.login]}
+rules:
+  - name: hosts
+    match: {resource: pamhost}
+    decision: auto
+    max_duration: 1h
+EOF2
+jg_start
+jg_token pamcheck --service --role checker
+jg_token "$TUSER"
+install -m 0600 -o root -g root "$JG_TMP/tok.pamcheck" "$PAMDIR/token"
+
+pam_service() { # FILE TOKEN_FILE URL
+	cat >"$1" <<EOF2
+auth     required pam_deny.so
+account  required $SO url=$3 token_file=$2 resource=pamhost action=sudo breakglass_group=$BGGROUP timeout=2
+session  required pam_permit.so
+EOF2
+}
+pam_service "/etc/pam.d/$SVC" "$PAMDIR/token" "$JITGATE_URL"
+pam_service "/etc/pam.d/$SUDOSVC" "$PAMDIR/token" "$JITGATE_URL"
+
+cat >"$PAMDIR/sudoers" <<EOF2
+Defaults:$TUSER pam_service=$SUDOSVC
+Defaults:$BGUSER pam_service=$SUDOSVC
+$TUSER ALL=(root) NOPASSWD: /bin/true
+$BGUSER ALL=(root) NOPASSWD: /bin/true
+EOF2
+visudo -cqf "$PAMDIR/sudoers" || jg_bail "test sudoers drop-in" "visudo -c passes" "it does not"
+install -m 0440 -o root -g root "$PAMDIR/sudoers" "$SUDOERS"
+if ! visudo -cq; then
+	rm -f "$SUDOERS"
+	jg_bail "sudoers with the drop-in" "visudo -c passes" "it does not"
+fi
+
+# PT USER: pamtester's account phase on the test service; sets RC.
+PT() {
+	JG_LAST="pamtester $SVC $1 acct_mgmt"
+	pamtester "$SVC" "$1" acct_mgmt >"$JG_TMP/out" 2>"$JG_TMP/err"
+	RC=$?
+}
+# SU USER: USER runs `sudo -n /bin/true` under the test sudo service.
+SU() {
+	JG_LAST="sudo -n /bin/true as $1"
+	runuser -u "$1" -- sudo -n /bin/true >"$JG_TMP/out" 2>"$JG_TMP/err" </dev/null
+	RC=$?
+}
+# VG USER: PT under valgrind; sets RC (99: a memory error or leak).
+VG() {
+	JG_LAST="valgrind pamtester $SVC $1 acct_mgmt"
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=99 pamtester "$SVC" "$1" acct_mgmt \
+		>"$JG_TMP/out" 2>"$JG_TMP/err"
+	RC=$?
+}
+expect_allowed() { # DESC
+	if [ "$RC" -eq 0 ]; then ok "$1"; else not_ok "$1" "allowed (exit 0)" "exit $RC"; fi
+}
+expect_denied() { # DESC
+	if [ "$RC" -ne 0 ] && [ "$RC" -ne 99 ]; then ok "$1"; else
+		not_ok "$1" "denied (exit neither 0 nor 99)" "exit $RC"; fi
+}
+
+# --- no grant ------------------------------------------------------------
+
+PT "$TUSER"
+expect_denied "pamtester: no grant, denied"
+expect_match "the user is told how to ask" "jitgate request pamhost sudo" "$(cat "$JG_TMP/out" "$JG_TMP/err")"
+SU "$TUSER"
+expect_denied "sudo: no grant, denied"
+VG "$TUSER"
+expect_denied "valgrind: the denial is clean"
+
+# --- a grant -------------------------------------------------------------
+
+jg_run "$TUSER" request pamhost sudo --reason "patch the kernel"
+expect_rc "the test user's request" 0
+GRANT=$(printf '%s' "$OUT" | grep -o 'grt_[a-z0-9]*' | head -n 1)
+expect_match "approved at once with a grant" '^grt_' "$GRANT"
+PT "$TUSER"
+expect_allowed "pamtester: with a grant, allowed"
+SU "$TUSER"
+expect_allowed "sudo: with a grant, allowed"
+VG "$TUSER"
+expect_allowed "valgrind: the allow is clean"
+PT "$BGUSER"
+expect_denied "another user without a grant is still denied"
+
+# a sudo action grant is not an ssh.login grant
+sed -i 's/action=sudo/action=ssh.login/' "/etc/pam.d/$SVC"
+PT "$TUSER"
+expect_denied "the grant is for sudo, not ssh.login"
+sed -i 's/action=ssh.login/action=sudo/' "/etc/pam.d/$SVC"
+
+# --- the token file ------------------------------------------------------
+
+chmod 0644 "$PAMDIR/token"
+PT "$TUSER"
+expect_denied "a token file others may read is refused (grant or not)"
+chmod 0600 "$PAMDIR/token"
+chown nobody "$PAMDIR/token"
+PT "$TUSER"
+expect_denied "a token file root does not own is refused"
+chown root "$PAMDIR/token"
+PT "$TUSER"
+expect_allowed "the fixed token file works again"
+
+# --- revoke --------------------------------------------------------------
+
+jg_run admin revoke "$GRANT" --reason "done early"
+expect_rc "admin revokes the grant" 0
+PT "$TUSER"
+expect_denied "pamtester: revoked, denied at once"
+SU "$TUSER"
+expect_denied "sudo: revoked, denied at once"
+
+# --- expiry --------------------------------------------------------------
+
+jg_run "$TUSER" request pamhost sudo --reason "short one" --duration 1s
+expect_rc "a one-second grant" 0
+# wait, bounded, until jitgate itself says the grant is over
+for i in $(seq 1 100); do
+	jg_run pamcheck check "$TUSER" pamhost sudo
+	[ "$RC" -eq 1 ] && break
+	sleep 0.1
+done
+expect_rc "jitgate says the short grant is over" 1
+PT "$TUSER"
+expect_denied "pamtester: expired, denied"
+SU "$TUSER"
+expect_denied "sudo: expired, denied"
+
+# a live grant again, so that the outage below is the only reason to deny
+jg_run "$TUSER" request pamhost sudo --reason "for the outage part"
+PT "$TUSER"
+expect_allowed "a new grant allows again"
+
+# --- the server down -----------------------------------------------------
+
+jg_stop
+PT "$TUSER"
+expect_denied "pamtester: server down, denied (fails closed)"
+SU "$TUSER"
+expect_denied "sudo: server down, denied (fails closed)"
+PT "$BGUSER"
+expect_allowed "pamtester: server down, the break-glass group is let in"
+SU "$BGUSER"
+expect_allowed "sudo: server down, the break-glass group is let in"
+VG "$TUSER"
+expect_denied "valgrind: the fail-closed path is clean"
+VG "$BGUSER"
+expect_allowed "valgrind: the break-glass path is clean"
+
+# a bad module argument denies, and says which
+sed -i 's/timeout=2/timeout=2 breakglas_group=x/' "/etc/pam.d/$SVC"
+PT "$BGUSER"
+expect_denied "an unknown module argument denies"
+
+# --- what went to syslog -------------------------------------------------
+
+if [ "$OWN_DEVLOG" = 1 ]; then
+	LOG=$(cat "$SYSLOG")
+	expect_match "syslog: the allow with its grant" "allow user=$TUSER principal=$TUSER resource=pamhost action=sudo grant=grt_" "$LOG"
+	expect_match "syslog: the denial with jitgate's reason" "deny user=$TUSER .*: no active grant" "$LOG"
+	expect_match "syslog: the token file refused, and why" "mode 0644: others may read" "$LOG"
+	expect_match "syslog: fail closed, and why" "deny \(fail closed\) user=$TUSER .*unreachable" "$LOG"
+	expect_match "syslog: break-glass, loudly" "BREAK-GLASS allow user=$BGUSER \(group $BGGROUP\)" "$LOG"
+	expect_match "syslog: the bad argument named" "unknown argument 'breakglas_group=x'" "$LOG"
+	if grep -qF "$(cat "$PAMDIR/token")" "$SYSLOG"; then
+		not_ok "syslog never holds the token" "no token" "the token"
+	else
+		ok "syslog never holds the token"
+	fi
+else
+	echo "# skip: the machine runs its own syslog, the log lines are not checked"
+fi
+
+jg_finish
