@@ -32,6 +32,7 @@ BGUSER=jgbg$RND           # in the break-glass group, holds no grant
 BGGROUP=jgbgg$RND
 SVC=jitgate-test-$RND
 SUDOSVC=jitgate-test-sudo-$RND
+AUTHSVC=jitgate-test-auth-$RND
 SUDOERS=/etc/sudoers.d/jitgate-test-$RND
 # The token file's directory: root's (JG_TMP belongs to the server's user,
 # so the module rightly refuses a token file there).
@@ -40,7 +41,7 @@ SYSLOG=$PAMDIR/syslog
 OWN_DEVLOG=0
 
 pam_cleanup() {
-	rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SUDOSVC" "$SUDOERS"
+	rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SUDOSVC" "/etc/pam.d/$AUTHSVC" "$SUDOERS"
 	userdel "$TUSER" 2>/dev/null
 	userdel "$BGUSER" 2>/dev/null
 	groupdel "$BGGROUP" 2>/dev/null
@@ -79,20 +80,48 @@ rules:
     decision: auto
     max_duration: 1h
 EOF2
+# jitgate over TLS, signed by the test's own CA: the module verifies it
+# with cafile= (as the CLI does with --cacert)
+PKI=$JG_TMP/pki
+mkdir -p "$PKI"
+pki() { # openssl ARGS... (quiet; bails when it fails)
+	openssl "$@" >>"$PKI/log" 2>&1 || jg_bail "openssl $1" "the PKI made" "$(tail -n 3 "$PKI/log")"
+}
+pki genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/ca.key"
+pki req -x509 -new -key "$PKI/ca.key" -subj "/CN=jitgate pam test CA" -days 30 \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+	-out "$PKI/ca.pem"
+pki genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/srv.key"
+pki req -new -key "$PKI/srv.key" -subj "/CN=localhost" -out "$PKI/srv.csr"
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$PKI/srv.ext"
+pki x509 -req -in "$PKI/srv.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" \
+	-CAcreateserial -days 30 -extfile "$PKI/srv.ext" -out "$PKI/srv.pem"
+chown "$JG_SERVE_USER" "$PKI/srv.key" "$PKI/srv.pem"
+JG_CACERT=$PKI/ca.pem
+JG_SERVE_ARGS="--tls-cert $PKI/srv.pem --tls-key $PKI/srv.key"
+export JITGATE_CACERT=$PKI/ca.pem
 jg_start
 jg_token pamcheck --service --role checker
 jg_token "$TUSER"
 install -m 0600 -o root -g root "$JG_TMP/tok.pamcheck" "$PAMDIR/token"
 
-pam_service() { # FILE TOKEN_FILE URL
-	cat >"$1" <<EOF2
+# pam_service FILE URL [MORE ARGS]: the test's PAM service
+pam_service() {
+	local file=$1 url=$2
+	shift 2
+	cat >"$file" <<EOF2
 auth     required pam_deny.so
-account  required $SO url=$3 token_file=$2 resource=pamhost action=sudo breakglass_group=$BGGROUP timeout=2
+account  required $SO url=$url token_file=$PAMDIR/token cafile=$PKI/ca.pem resource=pamhost action=sudo breakglass_group=$BGGROUP timeout=2 $*
 session  required pam_permit.so
 EOF2
 }
-pam_service "/etc/pam.d/$SVC" "$PAMDIR/token" "$JITGATE_URL"
-pam_service "/etc/pam.d/$SUDOSVC" "$PAMDIR/token" "$JITGATE_URL"
+pam_service "/etc/pam.d/$SVC" "$JITGATE_URL"
+pam_service "/etc/pam.d/$SUDOSVC" "$JITGATE_URL"
+# the module in the auth phase instead
+sed 's/^account .*/account  required pam_permit.so/; s/^auth .*pam_deny.so$//' \
+	"/etc/pam.d/$SVC" >"/etc/pam.d/$AUTHSVC"
+sed -n 's/^account  required \(.*pam_jitgate.so.*\)/auth     required \1/p' \
+	"/etc/pam.d/$SVC" >>"/etc/pam.d/$AUTHSVC"
 
 cat >"$PAMDIR/sudoers" <<EOF2
 Defaults:$TUSER pam_service=$SUDOSVC
@@ -159,6 +188,13 @@ VG "$TUSER"
 expect_allowed "valgrind: the allow is clean"
 PT "$BGUSER"
 expect_denied "another user without a grant is still denied"
+JG_LAST="pamtester $AUTHSVC authenticate"
+pamtester "$AUTHSVC" "$TUSER" authenticate >"$JG_TMP/out" 2>&1
+RC=$?
+expect_allowed "the auth phase: with a grant, allowed"
+pamtester "$AUTHSVC" "$BGUSER" authenticate >"$JG_TMP/out" 2>&1
+RC=$?
+expect_denied "the auth phase: without a grant, denied"
 
 # a sudo action grant is not an ssh.login grant
 sed -i 's/action=sudo/action=ssh.login/' "/etc/pam.d/$SVC"
@@ -178,6 +214,14 @@ expect_denied "a token file root does not own is refused"
 chown root "$PAMDIR/token"
 PT "$TUSER"
 expect_allowed "the fixed token file works again"
+
+# TLS: without the test CA the server's certificate does not verify
+sed -i "s| cafile=$PKI/ca.pem||" "/etc/pam.d/$SVC"
+PT "$TUSER"
+expect_denied "a certificate that does not verify is no answer (fails closed)"
+pam_service "/etc/pam.d/$SVC" "$JITGATE_URL"
+PT "$TUSER"
+expect_allowed "with cafile= it verifies"
 
 # --- revoke --------------------------------------------------------------
 
@@ -225,8 +269,40 @@ expect_denied "valgrind: the fail-closed path is clean"
 VG "$BGUSER"
 expect_allowed "valgrind: the break-glass path is clean"
 
+# a server that never answers: the timeout, then no answer
+jg_start_helper "$JG_TMP/hung.err" "$(dirname "$0")/hung_listener.py" \
+	"$JG_TMP/hung.log" "$JG_TMP/hung.ready"
+pam_service "/etc/pam.d/$SVC" "http://127.0.0.1:$JG_HELPER_PORT" timeout=1
+PT "$TUSER"
+expect_denied "a server that never answers: denied after the timeout"
+PT "$BGUSER"
+expect_allowed "a server that never answers: break-glass let in"
+
+# a server that answers nonsense (allow is not a boolean)
+cat >"$JG_TMP/nonsense.py" <<'EOF2'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"allow":"yes","grant_id":"grt_x"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF2
+jg_start_helper "$JG_TMP/nonsense.err" "$JG_TMP/nonsense.py"
+pam_service "/etc/pam.d/$SVC" "http://127.0.0.1:$JG_HELPER_PORT"
+PT "$TUSER"
+expect_denied "a server that answers nonsense: denied"
+VG "$TUSER"
+expect_denied "valgrind: the nonsense path is clean"
+
 # a bad module argument denies, and says which
-sed -i 's/timeout=2/timeout=2 breakglas_group=x/' "/etc/pam.d/$SVC"
+pam_service "/etc/pam.d/$SVC" "$JITGATE_URL" breakglas_group=x
 PT "$BGUSER"
 expect_denied "an unknown module argument denies"
 
@@ -239,6 +315,9 @@ if [ "$OWN_DEVLOG" = 1 ]; then
 	expect_match "syslog: the token file refused, and why" "mode 0644: others may read" "$LOG"
 	expect_match "syslog: fail closed, and why" "deny \(fail closed\) user=$TUSER .*unreachable" "$LOG"
 	expect_match "syslog: break-glass, loudly" "BREAK-GLASS allow user=$BGUSER \(group $BGGROUP\)" "$LOG"
+	expect_match "syslog: the certificate that did not verify" "deny \(fail closed\) user=$TUSER .*unreachable.*(SSL|certificate)" "$LOG"
+	expect_match "syslog: the timeout" "deny \(fail closed\) user=$TUSER .*(timed out|Timeout)" "$LOG"
+	expect_match "syslog: the nonsense" "deny \(fail closed\) user=$TUSER .*not a check result" "$LOG"
 	expect_match "syslog: the bad argument named" "unknown argument 'breakglas_group=x'" "$LOG"
 	if grep -qF "$(cat "$PAMDIR/token")" "$SYSLOG"; then
 		not_ok "syslog never holds the token" "no token" "the token"
