@@ -70,13 +70,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libjitgate.
 		$(LDLIBS) $$(pkg-config --libs cmocka)
 
 # pam_jitgate.so (pam/): its own position-independent objects, linked
-# against libpam, libcurl and jansson only (plus src/util/safefile.c),
+# against libpam, libcurl and jansson only (plus src/util/safefile.c and
+# src/ident/http.c, which need nothing else),
 # exporting nothing but PAM's entry points (pam/pam_jitgate.map). Never
 # built with the sanitizers (SAN=1): their runtime must come first in the
 # process, and sshd, sudo and pamtester are not built with it; the test
 # runs it under valgrind instead (tests/e2e/test_pam.sh).
 PAM_CFLAGS = $(filter-out $(SAN_FLAGS),$(ALL_CFLAGS)) -fPIC
-PAM_SRC  = $(wildcard pam/*.c) src/util/safefile.c
+PAM_SRC  = $(wildcard pam/*.c) src/util/safefile.c src/ident/http.c
 PAM_OBJ  = $(PAM_SRC:%.c=$(BUILD)/pic/%.o)
 
 $(BUILD)/pic/%.o: %.c

@@ -3,8 +3,9 @@
  * jitgate. One module prefix (pj_) for the three files of the module.
  *
  * The module is a shared object loaded into sshd and sudo; it links only
- * libpam, libcurl, jansson (and the one file src/util/safefile.c), never
- * libjitgate.a, so that a root process loads as little as possible.
+ * libpam, libcurl, jansson (and src/util/safefile.c, src/ident/http.c,
+ * which need nothing more), never libjitgate.a, so that a root process
+ * loads as little as possible.
  *
  * It must never log or show the service token, and must never answer
  * "allow" unless jitgate said so in a well-formed answer or the local

@@ -3,13 +3,16 @@
  *
  * An unknown or malformed argument is an error (the caller denies and
  * logs it), not something to skip: a typo in "breakglass_group" or "url"
- * must show up at once, not years later.
+ * must show up at once, not years later. The URL follows the rule for an
+ * identity provider's (src/ident/http.c): https, or plain http only to a
+ * loopback host, since the service token travels with every question.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident/internal.h" /* jg_ident_url_ok: the rule for an issuer's URL */
 #include "pj.h"
 
 /* key=value arguments: where each value goes */
@@ -52,6 +55,7 @@ int pj_opts_parse(struct pj_opts *o, int argc, const char **argv, char *err,
                   size_t errlen)
 {
 	const char *eq, **dst;
+	char why[JG_WHY_MAX];
 	int i;
 
 	memset(o, 0, sizeof(*o));
@@ -88,6 +92,10 @@ int pj_opts_parse(struct pj_opts *o, int argc, const char **argv, char *err,
 		o->breakglass_group = NULL;
 	if (!o->url || !*o->url || !o->token_file || !*o->token_file) {
 		snprintf(err, errlen, "url= and token_file= are required");
+		return -1;
+	}
+	if (jg_ident_url_ok(o->url, why) < 0) {
+		snprintf(err, errlen, "url= %s", why);
 		return -1;
 	}
 	return 0;

@@ -105,13 +105,15 @@ jg_token pamcheck --service --role checker
 jg_token "$TUSER"
 install -m 0600 -o root -g root "$JG_TMP/tok.pamcheck" "$PAMDIR/token"
 
-# pam_service FILE URL [MORE ARGS]: the test's PAM service
+# pam_service FILE URL [MORE ARGS]: the test's PAM service. The timeout is
+# generous (TLS under valgrind on a busy machine is slow); a later
+# timeout= in MORE ARGS wins.
 pam_service() {
 	local file=$1 url=$2
 	shift 2
 	cat >"$file" <<EOF2
 auth     required pam_deny.so
-account  required $SO url=$url token_file=$PAMDIR/token cafile=$PKI/ca.pem resource=pamhost action=sudo breakglass_group=$BGGROUP timeout=2 $*
+account  required $SO url=$url token_file=$PAMDIR/token cafile=$PKI/ca.pem resource=pamhost action=sudo breakglass_group=$BGGROUP timeout=30 $*
 session  required pam_permit.so
 EOF2
 }
@@ -305,6 +307,10 @@ expect_denied "valgrind: the nonsense path is clean"
 pam_service "/etc/pam.d/$SVC" "$JITGATE_URL" breakglas_group=x
 PT "$BGUSER"
 expect_denied "an unknown module argument denies"
+# the token never travels in plain http but to a loopback host
+pam_service "/etc/pam.d/$SVC" "http://0.0.0.0:1"
+PT "$BGUSER"
+expect_denied "a plain http url to another host is refused"
 
 # --- what went to syslog -------------------------------------------------
 
@@ -319,6 +325,7 @@ if [ "$OWN_DEVLOG" = 1 ]; then
 	expect_match "syslog: the timeout" "deny \(fail closed\) user=$TUSER .*(timed out|Timeout)" "$LOG"
 	expect_match "syslog: the nonsense" "deny \(fail closed\) user=$TUSER .*not a check result" "$LOG"
 	expect_match "syslog: the bad argument named" "unknown argument 'breakglas_group=x'" "$LOG"
+	expect_match "syslog: the plain http url refused" "url= 'http://0.0.0.0:1' must be https" "$LOG"
 	if grep -qF "$(cat "$PAMDIR/token")" "$SYSLOG"; then
 		not_ok "syslog never holds the token" "no token" "the token"
 	else
