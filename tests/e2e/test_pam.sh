@@ -70,13 +70,19 @@ with open(sys.argv[2], "ab", 0) as f:
 	for i in $(seq 1 50); do [ -S /dev/log ] && break; sleep 0.1; done
 fi
 
-jg_policy <<'EOF2'
+# this host by its short name, the module's default resource (when that
+# is a valid jitgate name; "pamhost" stands in otherwise)
+HOSTRES=$(hostname | cut -d. -f1)
+printf '%s' "$HOSTRES" | grep -qE '^[A-Za-z0-9._-]{1,63}$' && [ "$HOSTRES" != pamhost ] ||
+	HOSTRES=
+jg_policy <<EOF2
 version: 1
 resources:
   pamhost: {labels: {env: lab}, actions: [sudo, ssh.login]}
+  ${HOSTRES:-pamhost2}: {labels: {env: lab}, actions: [sudo]}
 rules:
   - name: hosts
-    match: {resource: pamhost}
+    match: {labels: {env: lab}}
     decision: auto
     max_duration: 1h
 EOF2
@@ -203,6 +209,20 @@ sed -i 's/action=sudo/action=ssh.login/' "/etc/pam.d/$SVC"
 PT "$TUSER"
 expect_denied "the grant is for sudo, not ssh.login"
 sed -i 's/action=ssh.login/action=sudo/' "/etc/pam.d/$SVC"
+
+# without resource=, the resource is this host's short name
+if [ -n "$HOSTRES" ]; then
+	sed -i 's/ resource=pamhost//' "/etc/pam.d/$SVC"
+	PT "$TUSER"
+	expect_denied "the default resource is the host's name: no grant for it yet"
+	expect_match "the user is told which" "jitgate request $HOSTRES sudo" "$(cat "$JG_TMP/out" "$JG_TMP/err")"
+	jg_run "$TUSER" request "$HOSTRES" sudo --reason "this host"
+	PT "$TUSER"
+	expect_allowed "a grant on the host's name allows"
+	pam_service "/etc/pam.d/$SVC" "$JITGATE_URL"
+else
+	echo "# skip: the host name '$(hostname)' is no jitgate name, default resource not tested"
+fi
 
 # --- the token file ------------------------------------------------------
 
