@@ -153,7 +153,7 @@ static void post(CURL *h, const struct pj_opts *o, const char *token,
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
-		snprintf(why, sizeof(why), "jitgate unreachable at %s: %s", o->url,
+		snprintf(why, sizeof(why), "jitgate unreachable at %.100s: %.128s", o->url,
 		         b->toobig ? "answer too large"
 		                   : *errbuf ? errbuf : curl_easy_strerror(rc));
 		answer(a, PJ_UNAVAILABLE, why);
