@@ -335,6 +335,12 @@ expect_denied "a plain http url to another host is refused"
 # --- what went to syslog -------------------------------------------------
 
 if [ "$OWN_DEVLOG" = 1 ]; then
+	# the listener writes each datagram as it comes: wait (bounded) for
+	# the last attempt's line before reading the log
+	for i in $(seq 1 100); do
+		grep -q "must be https" "$SYSLOG" && break
+		sleep 0.1
+	done
 	LOG=$(cat "$SYSLOG")
 	expect_match "syslog: the allow with its grant" "allow user=$TUSER principal=$TUSER resource=pamhost action=sudo grant=grt_" "$LOG"
 	expect_match "syslog: the denial with jitgate's reason" "deny user=$TUSER .*: no active grant" "$LOG"
