@@ -91,6 +91,15 @@ $(BUILD)/pam_jitgate.so: $(PAM_OBJ) pam/pam_jitgate.map
 		-Wl,--version-script=pam/pam_jitgate.map -o $@ $(PAM_OBJ) \
 		-lpam $$(pkg-config --libs libcurl jansson)
 
+# its unit test links the module's parts that need no PAM stack
+PAM_UNIT_OBJ = $(addprefix $(BUILD)/pic/pam/,pj_opts.o pj_token.o pj_check.o)
+
+$(BUILD)/tests/test_pam: tests/unit/test_pam.c $(PAM_UNIT_OBJ) $(BUILD)/libjitgate.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Ipam $(ALL_LDFLAGS) -o $@ $< $(PAM_UNIT_OBJ) \
+		$(BUILD)/libjitgate.a $(LDLIBS) $$(pkg-config --libs cmocka)
+
 # as root, the server drops to a system user that owns $(VAR)
 # (scripts/run-server makes it once)
 run: deps

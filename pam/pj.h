@@ -72,6 +72,15 @@ void pj_check(const struct pj_opts *o, const char *token,
               const char *principal, const char *resource,
               const char *action, struct pj_answer *a);
 
+/*
+ * The answer to a check: status 200 or 400 and its body (len bytes, not
+ * NUL-ended) into a. Allow only for a JSON object with "allow": true and
+ * a string "grant_id"; a 400 is a denial with the problem's detail;
+ * anything else is PJ_UNAVAILABLE.
+ */
+void pj_answer_parse(struct pj_answer *a, long status, const char *body,
+                     size_t len);
+
 /* Copy src into dst (n bytes), keeping only printable ASCII. */
 void pj_printable(char *dst, size_t n, const char *src);
 

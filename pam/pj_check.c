@@ -58,13 +58,14 @@ static void answer(struct pj_answer *a, enum pj_verdict v, const char *why)
 	pj_printable(a->why, sizeof(a->why), why);
 }
 
-/* The body of a 200 (or 400) into a; jansson's parse is bounded by len. */
-static void read_answer(struct pj_answer *a, long status, const struct body *b)
+void pj_answer_parse(struct pj_answer *a, long status, const char *body,
+                     size_t len)
 {
 	json_t *root, *allow, *reason;
 	const char *grant, *expires, *detail;
 
-	root = json_loadb(b->buf, b->len, JSON_REJECT_DUPLICATES, NULL);
+	memset(a, 0, sizeof(*a));
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	if (status == 400) {
 		detail = json_string_value(json_object_get(root, "detail"));
 		answer(a, PJ_DENY, detail ? detail : "jitgate refused the question");
@@ -161,7 +162,7 @@ static void post(CURL *h, const struct pj_opts *o, const char *token,
 		snprintf(why, sizeof(why), "jitgate answered HTTP %ld", status);
 		answer(a, PJ_UNAVAILABLE, why);
 	} else {
-		read_answer(a, status, b);
+		pj_answer_parse(a, status, b->buf, b->len);
 	}
 out:
 	curl_slist_free_all(hdrs);
