@@ -20,15 +20,22 @@
 
 #define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+static void parse_ok(struct pj_opts *o, int argc, const char **argv)
+{
+	char err[256] = "";
+
+	if (pj_opts_parse(o, argc, argv, err, sizeof(err)) != 0)
+		fail_msg("refused: %s", err);
+}
+
 static void test_opts_defaults(void **state)
 {
 	const char *argv[] = {"url=https://jitgate.example.com",
 	                      "token_file=/etc/jitgate/pam.token"};
 	struct pj_opts o;
-	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(pj_opts_parse(&o, NARGS(argv), argv, err, sizeof(err)), 0);
+	parse_ok(&o, NARGS(argv), argv);
 	assert_string_equal(o.url, "https://jitgate.example.com");
 	assert_string_equal(o.token_file, "/etc/jitgate/pam.token");
 	assert_int_equal(o.timeout, PJ_TIMEOUT_DEFAULT);
@@ -46,10 +53,9 @@ static void test_opts_all(void **state)
 	                      "resource=web1", "principal_suffix=@example.com",
 	                      "breakglass_group=wheel", "timeout=60"};
 	struct pj_opts o;
-	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(pj_opts_parse(&o, NARGS(argv), argv, err, sizeof(err)), 0);
+	parse_ok(&o, NARGS(argv), argv);
 	assert_string_equal(o.cafile, "/ca.pem");
 	assert_string_equal(o.action, "ssh.login");
 	assert_string_equal(o.resource, "web1");
@@ -93,10 +99,9 @@ static void test_opts_empty_is_absent(void **state)
 	                      "cafile=", "action=", "resource=",
 	                      "breakglass_group="};
 	struct pj_opts o;
-	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(pj_opts_parse(&o, NARGS(argv), argv, err, sizeof(err)), 0);
+	parse_ok(&o, NARGS(argv), argv);
 	assert_null(o.cafile);
 	assert_null(o.action);
 	assert_null(o.resource);
