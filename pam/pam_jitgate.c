@@ -106,6 +106,9 @@ static int in_group(pam_handle_t *pamh, const char *user, const char *group)
 	gid_t *gids = NULL;                                    /* owned */
 	int n = 64, i, found = 0, rc = -1;
 
+	if (!gr) /* a typo here would silently mean "no break-glass" */
+		pam_syslog(pamh, LOG_ERR, "break-glass group '%s' does not exist",
+		           group);
 	if (!pw || !gr)
 		return 0;
 	while (rc < 0 && n <= 65536) {

@@ -290,6 +290,10 @@ VG "$TUSER"
 expect_denied "valgrind: the fail-closed path is clean"
 VG "$BGUSER"
 expect_allowed "valgrind: the break-glass path is clean"
+pam_service "/etc/pam.d/$SVC" "$JITGATE_URL" "breakglass_group=nosuch$RND"
+PT "$BGUSER"
+expect_denied "a break-glass group that does not exist lets nobody in"
+pam_service "/etc/pam.d/$SVC" "$JITGATE_URL"
 
 # a server that never answers: the timeout, then no answer
 jg_start_helper "$JG_TMP/hung.err" "$(dirname "$0")/hung_listener.py" \
@@ -350,6 +354,7 @@ if [ "$OWN_DEVLOG" = 1 ]; then
 	expect_match "syslog: the certificate that did not verify" "deny \(fail closed\) user=$TUSER .*unreachable.*(SSL|certificate)" "$LOG"
 	expect_match "syslog: the timeout" "deny \(fail closed\) user=$TUSER .*(timed out|Timeout)" "$LOG"
 	expect_match "syslog: the nonsense" "deny \(fail closed\) user=$TUSER .*not a check result" "$LOG"
+	expect_match "syslog: the missing break-glass group" "break-glass group 'nosuch$RND' does not exist" "$LOG"
 	expect_match "syslog: the bad argument named" "unknown argument 'breakglas_group=x'" "$LOG"
 	expect_match "syslog: the plain http url refused" "url= 'http://0.0.0.0:1' must be https" "$LOG"
 	if grep -qF "$(cat "$PAMDIR/token")" "$SYSLOG"; then
