@@ -1,0 +1,252 @@
+/*
+ * request_card.js - one request as an approver needs it to decide: the
+ * card (reason, payload, screening, steps, reviews, execution), the
+ * review form and the run control. Used by the inbox and request pages.
+ */
+"use strict";
+
+(function () {
+	var JG = window.JG;
+	var h = JG.h;
+	var U = JG.ui;
+	var badge = U.badge;
+	var resultBadge = U.resultBadge;
+	var kv = U.kv;
+	var code = U.code;
+	var reqLink = U.reqLink;
+	var toast = U.toast;
+
+	function mine(r) {
+		return r.requester === JG.me();
+	}
+
+	/*
+	 * May I approve or deny r now? The server says so in can_review
+	 * (it knows every group I am in, from my token and the policy), and
+	 * has the final word when I click anyway.
+	 */
+	function canReview(r) {
+		return r.can_review === true;
+	}
+
+	function stepsView(r) {
+		if (!r.steps || !r.steps.length)
+			return null;
+		return h("ol", {class: "steps"}, r.steps.map(function (s, i) {
+			var n = s.approvals ? s.approvals.length : 0;
+			var who = (n ? "approved by " + s.approvals.join(", ")
+				: "no approvals yet") + " (" + n + "/" + s.count + ")";
+			return h("li", {class: "step step-" + s.status},
+				h("span", {class: "step-n", "aria-hidden": "true"}, String(i + 1)),
+				h("span", {class: "step-body"},
+					h("strong", {}, s.count + " of "), code(s.group),
+					" · ", h("span", {class: "step-status"}, s.status),
+					h("span", {class: "step-who"}, who)));
+		}));
+	}
+
+	function screeningView(r) {
+		var checks = r.screening || [];
+		if (!checks.length)
+			return h("p", {class: "muted"}, "No screening checks for this rule.");
+		return h("ul", {class: "checks"}, checks.map(function (c) {
+			return h("li", {class: "check check-" + c.result},
+				resultBadge(c.result), h("span", {class: "check-name"}, c.name),
+				h("span", {class: "check-msg"}, c.message || ""));
+		}));
+	}
+
+	function findingView(f) {
+		if (!f || typeof f !== "object" || !Object.keys(f).length)
+			return null;
+		return h("div", {class: "finding"},
+			h("h4", {}, "Scanner finding ",
+				f.severity ? h("span", {class: "badge sev-" + f.severity}, f.severity) : null),
+			kv([["ID", f.id], ["Type", f.type], ["Rule", f.rule],
+				["Location", f.location], ["Recommendation", f.recommendation]]));
+	}
+
+	function reviewsView(r) {
+		var rv = r.reviews || [];
+		if (!rv.length)
+			return null;
+		return h("div", {}, h("h4", {}, "Reviews"), h("ul", {class: "reviews"}, rv.map(function (v) {
+			return h("li", {},
+				h("span", {class: "badge " + (v.verdict === "approve" ? "st-approved" : "st-denied")},
+					v.verdict === "approve" ? "approved" : "denied"),
+				" ", h("strong", {}, v.reviewer), " · step " + (v.step + 1) + " · ",
+				JG.timeEl(v.at),
+				v.comment ? h("q", {class: "comment"}, v.comment) : null);
+		})));
+	}
+
+	/* The resource's sensitivity, once the resource list is loaded. */
+	function sensitivityBadge(name) {
+		var r = (U.resources() || []).filter(function (x) { return x.name === name; })[0];
+		if (!r || !r.sensitivity)
+			return null;
+		return h("span", {class: "badge sens sev-" + r.sensitivity,
+			title: "resource sensitivity"}, r.sensitivity);
+	}
+
+	function reviewForm(r, after) {
+		var cid = "comment-" + r.id;
+		var comment = h("textarea", {id: cid, rows: "2", maxlength: "1000",
+			dataset: {keep: "comment"}, placeholder: "a note for the requester and the audit trail"});
+		var approve = h("button", {type: "button", class: "btn btn-approve",
+			dataset: {action: "approve"}}, "Approve");
+		var deny = h("button", {type: "button", class: "btn btn-deny",
+			dataset: {action: "deny"}}, "Deny");
+		function send(verdict) {
+			approve.disabled = deny.disabled = true;
+			var body = comment.value.trim() ? {comment: comment.value.trim()} : {};
+			JG.api("POST", "/v1/requests/" + encodeURIComponent(r.id) + "/" + verdict,
+				{body: body}).then(function (res) {
+				toast((verdict === "approve" ? "Approved " : "Denied ") + r.id +
+					" — now " + res.state, verdict === "approve" ? "ok" : "warn");
+				if (after)
+					after(res);
+			}, function (err) {
+				approve.disabled = deny.disabled = false;
+				toast("Could not " + verdict + " " + r.id + ": " + err.message, "error");
+			});
+		}
+		approve.addEventListener("click", function () { send("approve"); });
+		deny.addEventListener("click", function () { send("deny"); });
+		return h("div", {class: "review-form"},
+			JG.field("Comment (optional)", comment),
+			h("div", {class: "btn-row"}, approve, deny));
+	}
+
+
+	/* What the gateway's run of the approved action came to. */
+	function executionView(r) {
+		var x = r.execution;
+		if (!x)
+			return null;
+		return h("div", {class: "execution-block", "aria-label": "execution"},
+			h("h4", {}, "Execution ", badge(x.state)),
+			kv([["Connector", x.connector], ["Exit code", x.exit_code === null ? null : String(x.exit_code)],
+				["Duration", x.finished_at ? x.duration_ms + " ms" : null],
+				["Run by", x.started_by], ["Started", x.started_at], ["Error", x.error]]),
+			x.output !== null && x.output !== undefined
+				? h("pre", {class: "exec-output", tabindex: "0", "aria-label": "output"}, x.output)
+				: null);
+	}
+
+	/* Whether r is the caller's, approved, bound to a connector, not yet run. */
+	function canRun(r) {
+		return mine(r) && r.state === "approved" && !!r.payload_sha256 && !r.execution;
+	}
+
+	/* Run the approved action through the gateway: once, what was approved. */
+	function runControl(r, after) {
+		var btn = h("button", {type: "button", class: "btn btn-primary"}, "Run");
+		var note = h("span", {class: "muted small"},
+			"Runs once, through the gateway, exactly as approved (sha256 " +
+			r.payload_sha256.slice(0, 12) + "…).");
+		btn.addEventListener("click", function () {
+			btn.disabled = true;
+			btn.textContent = "Running…";
+			JG.api("POST", "/v1/requests/" + encodeURIComponent(r.id) + "/execute",
+				{body: {payload_sha256: r.payload_sha256}}).then(function (res) {
+				var x = res.execution || {};
+				toast("Execution " + (x.state || "recorded") + (x.exit_code !== null &&
+					x.exit_code !== undefined ? " (exit " + x.exit_code + ")" : ""),
+					x.state === "succeeded" ? "ok" : "error");
+				after();
+			}, function (err) {
+				btn.disabled = false;
+				btn.textContent = "Run";
+				toast(err.message, "error");
+				after();
+			});
+		});
+		return h("div", {class: "btn-row run-row"}, btn, note);
+	}
+
+	/*
+	 * Where r carries hidden characters (bidi controls, zero-width or
+	 * control characters): they are shown as <U+…> markers wherever the
+	 * text appears, and this names the places, so the approver knows the
+	 * text that runs is not what a plain view of it would show.
+	 */
+	var HIDDEN_PLACES = [["payload", "the payload"], ["params", "the parameters"],
+		["reason", "the reason"], ["ticket", "the ticket"],
+		["requester", "the requester's name"], ["state_reason", "the state reason"]];
+
+	function hiddenWarning(r) {
+		var where = HIDDEN_PLACES.filter(function (p) {
+			return JG.hasHidden(r[p[0]]);
+		}).map(function (p) { return p[1]; });
+		if ((r.reviews || []).some(function (v) { return JG.hasHidden(v.comment); }))
+			where.push("a review comment");
+		if (!where.length)
+			return null;
+		return h("div", {class: "alert alert-warn hidden-chars-warning", role: "note"},
+			h("strong", {}, "Hidden characters. "),
+			"This request contains characters that do not show on screen, in " +
+			where.join(", ") + ". Each is shown as a marked ",
+			JG.hiddenMark(0x202E, "RIGHT-TO-LEFT OVERRIDE"),
+			" in its place. Bidi controls can make text read differently from what runs: " +
+			"read it with the markers before you approve.");
+	}
+
+	/*
+	 * The full card of one request: what an approver needs to decide.
+	 * opts.review: offer Approve/Deny; opts.after: called after a review.
+	 */
+	function requestCard(r, opts) {
+		opts = opts || {};
+		var ctx = r.context || {};
+		var head = h("header", {class: "card-head"},
+			h("div", {class: "card-title"},
+				h("h3", {}, code(r.resource), " ", h("span", {class: "action"}, r.action),
+					sensitivityBadge(r.resource)),
+				h("div", {class: "sub"}, "requested by ", h("strong", {class: "requester"}, r.requester),
+					ctx.service ? h("span", {class: "badge kind-service", title: "a service identity (automation)"}, "service") : null,
+					" · ", h("span", {title: r.created_at}, JG.ago(r.created_at)),
+					" · ", reqLink(r.id))),
+			h("div", {class: "card-state"}, badge(r.state),
+				r.break_glass ? h("span", {class: "badge st-denied"}, "break-glass") : null,
+				r.state === "pending" ? JG.attrs(JG.countdown(r.expires_at, "expired"),
+					{title: "time left to decide; then the request expires"}) : null));
+		var body = h("div", {class: "card-body"},
+			hiddenWarning(r),
+			h("div", {class: "reason-block"},
+				h("h4", {}, "Reason"), h("p", {class: "reason"}, r.reason || "—")),
+			kv([["Ticket", r.ticket], ["Duration", r.duration], ["Rule", r.rule],
+				["Source IP", ctx.source_ip], ["Decision", r.decision],
+				["State reason", r.state !== "pending" ? r.state_reason : null],
+				["Grant", r.grant_id ? h("a", {href: "#/grants", class: "mono grant-id"}, r.grant_id) : null]]),
+			r.payload ? h("div", {class: "payload-block"},
+				h("h4", {}, "Payload ", h("span", {class: "muted mono small",
+					title: "SHA-256 of the payload: the grant binds to it"},
+					r.payload_sha256 ? "sha256 " + r.payload_sha256.slice(0, 12) + "…" : "")),
+				JG.payloadBlock(r.payload, r.action)) : null,
+			r.params ? h("div", {class: "params-block"}, h("h4", {}, "Parameters"),
+				kv(Object.keys(r.params).map(function (k) { return [k, h("code", {}, String(r.params[k]))]; })))
+				: null,
+			executionView(r),
+			findingView(ctx.finding),
+			h("div", {class: "screening"}, h("h4", {}, "Screening"), screeningView(r)),
+			r.steps && r.steps.length ? h("div", {}, h("h4", {}, "Approvals"), stepsView(r)) : null,
+			reviewsView(r));
+		var foot = null;
+		if (opts.review && canReview(r))
+			foot = reviewForm(r, opts.after);
+		else if (opts.review && r.state === "pending" && mine(r))
+			foot = h("p", {class: "muted own-note"}, "This is your own request: someone else must approve it.");
+		else if (opts.run && canRun(r))
+			foot = runControl(r, opts.after);
+		return h("article", {class: "card request-card", dataset: {id: r.id},
+			"aria-label": "request " + r.id}, head, body, foot);
+	}
+
+	Object.assign(U, {
+		mine: mine,
+		canReview: canReview,
+		canRun: canRun,
+		requestCard: requestCard
+	});
+})();
