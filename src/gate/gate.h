@@ -262,6 +262,12 @@ enum jg_err jg_gate_post_review(struct jg_gate *g,
 int jg_gate_can_review(struct jg_gate *g, const struct jg_principal *who,
                        const struct jg_request_view *v, int64_t now);
 
+/* 1 when who may record v's review after break-glass now (for the
+ * dashboard; jg_gate_post_review decides for real). */
+int jg_gate_can_post_review(const struct jg_gate *g,
+                            const struct jg_principal *who,
+                            const struct jg_request_view *v);
+
 /* The requester (or an admin) withdraws a pending request. */
 enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
                            const char *id, const char *reason, int64_t now,

@@ -560,6 +560,34 @@ enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
 
 /* ---- review after break-glass ---- */
 
+/* May who record r's review after break-glass? Also the dashboard's
+ * can_post_review, so the form shows only where the call would work. */
+static enum jg_err post_review_check(const struct jg_gate *g,
+                                     const struct jg_principal *who,
+                                     const struct jg_request *r,
+                                     char why[JG_WHY_MAX])
+{
+	if (strcmp(r->post_review, "required") != 0)
+		return jg_gate_why(JG_ECONFLICT, why, "request %s has no review "
+		                   "due", r->id);
+	if (strcmp(who->name, r->requester) == 0)
+		return jg_gate_why(JG_ESELF, why, "the requester cannot review "
+		                   "their own break-glass request %s", r->id);
+	if (!jg_gate_reviews(g, who, r) && !jg_gate_is_admin(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "'%s' is not an approver "
+		                   "of request %s", who->name, r->id);
+	return JG_OK;
+}
+
+int jg_gate_can_post_review(const struct jg_gate *g,
+                            const struct jg_principal *who,
+                            const struct jg_request_view *v)
+{
+	char why[JG_WHY_MAX];
+
+	return post_review_check(g, who, &v->req, why) == JG_OK;
+}
+
 static enum jg_err post_review_tx(struct jg_gate *g,
                                   const struct jg_principal *who,
                                   const char *id, const char *comment,
@@ -576,15 +604,7 @@ static enum jg_err post_review_tx(struct jg_gate *g,
 		return jg_gate_why(e, why, "request %s not found", id);
 	if (e != JG_OK)
 		return e;
-	if (strcmp(r.post_review, "required") != 0)
-		e = jg_gate_why(JG_ECONFLICT, why, "request %s has no review "
-		                "due", id);
-	else if (strcmp(who->name, r.requester) == 0)
-		e = jg_gate_why(JG_ESELF, why, "the requester cannot review "
-		                "their own break-glass request %s", id);
-	else if (!jg_gate_reviews(g, who, &r) && !jg_gate_is_admin(who))
-		e = jg_gate_why(JG_EFORBIDDEN, why, "'%s' is not an approver "
-		                "of request %s", who->name, id);
+	e = post_review_check(g, who, &r, why);
 	if (e == JG_OK) {
 		snprintf(r.post_review, sizeof(r.post_review), "done");
 		e = g->st->ops->request_update(g->st, &r, r.state, r.step);

@@ -7,14 +7,19 @@
 #include "http/render.h"
 #include "util/timefmt.h"
 
-/* v as the API shows it to this caller: can_review is theirs alone. */
+/* v as the API shows it to this caller: can_review and can_post_review
+ * are theirs alone. */
 static json_t *render_for(struct jg_ex *ex, const struct jg_request_view *v)
 {
 	json_t *o = jg_render_request(v, ex->now);
-	if (o)
+	if (o) {
 		json_object_set_new(o, "can_review",
 		                    json_boolean(jg_gate_can_review(
 		                            ex->gate, &ex->who, v, ex->now)));
+		json_object_set_new(o, "can_post_review",
+		                    json_boolean(jg_gate_can_post_review(
+		                            ex->gate, &ex->who, v)));
+	}
 	return o;
 }
 

@@ -200,6 +200,13 @@ expect_eq "an alert.break_glass event" 1 "$(printf '%s' "$OUT" | grep -o '"type"
 jg_run bob list --post-review required
 expect_rc "list --post-review required" 0
 expect_match "lists the break-glass request" "^$BG " "$OUT"
+# the dashboard's form shows where the call would work: can_post_review
+jg_http GET "/v1/requests/$BG" bob
+expect_match "a dba member may post-review (can_post_review)" '"can_post_review": *true' "$BODY"
+jg_http GET "/v1/requests/$BG" olga
+expect_match "the requester may not (can_post_review)" '"can_post_review": *false' "$BODY"
+jg_http GET "/v1/requests/$BG" auditor
+expect_match "an auditor sees it but may not (can_post_review)" '"can_post_review": *false' "$BODY"
 jg_run bob list --post-review maybe
 expect_rc "list --post-review with a bad value" 2
 
@@ -219,6 +226,8 @@ expect_match "request.post_reviewed audited with the comment" \
 	'"actor":"bob".*"comment":"checked the outage fix"' "$OUT"
 jg_run bob post-review "$BG"
 expect_rc "only once" 2
+jg_http GET "/v1/requests/$BG" bob
+expect_match "nothing left to post-review (can_post_review)" '"can_post_review": *false' "$BODY"
 jg_run bob list --post-review required
 expect_no_match "no longer listed as required" "^$BG " "$OUT"
 jg_run bob list --post-review done
