@@ -89,6 +89,21 @@
 			title: "resource sensitivity"}, r.sensitivity);
 	}
 
+	/*
+	 * Every decision on a request (approve, deny, the review after
+	 * break-glass) goes through here, so how a refused one is handled is
+	 * written once. Resolves with the request as it is now; on an error,
+	 * says so in a toast and rejects.
+	 */
+	function decide(r, verb, comment) {
+		var body = comment ? {comment: comment} : {};
+		return JG.api("POST", "/v1/requests/" + encodeURIComponent(r.id) + "/" + verb,
+			{body: body}).catch(function (err) {
+			toast("Could not " + verb.replace("-", " ") + " " + r.id + ": " + err.message, "error");
+			throw err;
+		});
+	}
+
 	function reviewForm(r, after) {
 		var cid = "comment-" + r.id;
 		var comment = h("textarea", {id: cid, rows: "2", maxlength: "1000",
@@ -99,16 +114,13 @@
 			dataset: {action: "deny"}}, "Deny");
 		function send(verdict) {
 			approve.disabled = deny.disabled = true;
-			var body = comment.value.trim() ? {comment: comment.value.trim()} : {};
-			JG.api("POST", "/v1/requests/" + encodeURIComponent(r.id) + "/" + verdict,
-				{body: body}).then(function (res) {
+			decide(r, verdict, comment.value.trim()).then(function (res) {
 				toast((verdict === "approve" ? "Approved " : "Denied ") + r.id +
 					" — now " + res.state, verdict === "approve" ? "ok" : "warn");
 				if (after)
 					after(res);
-			}, function (err) {
+			}, function () {
 				approve.disabled = deny.disabled = false;
-				toast("Could not " + verdict + " " + r.id + ": " + err.message, "error");
 			});
 		}
 		approve.addEventListener("click", function () { send("approve"); });
@@ -118,6 +130,44 @@
 			h("div", {class: "btn-row"}, approve, deny));
 	}
 
+	/*
+	 * The review a break-glass request owes afterwards: someone else
+	 * looks at what was done and records it. It changes neither the
+	 * request nor its grant; revoking the grant is the remedy.
+	 */
+	function postReviewForm(r, after) {
+		var comment = h("textarea", {id: "post-review-" + r.id, rows: "2", maxlength: "2000",
+			dataset: {keep: "post-review"}, placeholder: "what you checked, for the audit trail"});
+		var btn = h("button", {type: "button", class: "btn btn-primary",
+			dataset: {action: "post-review"}}, "Record review");
+		btn.addEventListener("click", function () {
+			btn.disabled = true;
+			decide(r, "post-review", comment.value.trim()).then(function () {
+				toast("Recorded the review of break-glass request " + r.id);
+				if (after)
+					after();
+			}, function () {
+				btn.disabled = false;
+			});
+		});
+		return h("section", {class: "review-form post-review-form", "aria-label": "review after break-glass"},
+			h("h4", {}, "Review after break-glass"),
+			h("p", {class: "muted small"}, r.requester + " approved this themselves in an emergency. " +
+				"Check the reason and what was done, then record your review. " +
+				"If the use was not justified, revoke the grant as well."),
+			JG.field("Comment (optional)", comment),
+			h("div", {class: "btn-row"}, btn));
+	}
+
+	/* What the break-glass review afterwards stands at, as a badge. */
+	function postReviewBadge(r) {
+		if (r.post_review === "required")
+			return h("span", {class: "badge st-pending post-review-due",
+				title: "a break-glass request: someone else must review it afterwards"}, "review due");
+		if (r.post_review === "done")
+			return h("span", {class: "badge st-approved", title: "reviewed after break-glass"}, "reviewed");
+		return null;
+	}
 
 	/* What the gateway's run of the approved action came to. */
 	function executionView(r) {
@@ -209,6 +259,7 @@
 					" · ", reqLink(r.id))),
 			h("div", {class: "card-state"}, badge(r.state),
 				r.break_glass ? h("span", {class: "badge st-denied"}, "break-glass") : null,
+				postReviewBadge(r),
 				r.state === "pending" ? JG.attrs(JG.countdown(r.expires_at, "expired"),
 					{title: "time left to decide; then the request expires"}) : null));
 		var body = h("div", {class: "card-body"},
@@ -233,7 +284,9 @@
 			r.steps && r.steps.length ? h("div", {}, h("h4", {}, "Approvals"), stepsView(r)) : null,
 			reviewsView(r));
 		var foot = null;
-		if (opts.review && canReview(r))
+		if (opts.review && r.can_post_review)
+			foot = postReviewForm(r, opts.after);
+		else if (opts.review && canReview(r))
 			foot = reviewForm(r, opts.after);
 		else if (opts.review && r.state === "pending" && mine(r))
 			foot = h("p", {class: "muted own-note"}, "This is your own request: someone else must approve it.");
@@ -247,6 +300,7 @@
 		mine: mine,
 		canReview: canReview,
 		canRun: canRun,
+		postReviewBadge: postReviewBadge,
 		requestCard: requestCard
 	});
 })();

@@ -33,15 +33,28 @@
 			h("h2", {}, "Other pending requests you can see"),
 			h("p", {class: "muted"}, "Not your turn: an earlier step is still open, you already reviewed it, or you are not in the current step's group."),
 			others);
+		var due = h("div", {class: "compact-list"});
+		var dueWrap = h("section", {class: "hidden reviews-due", "aria-labelledby": "reviews-due-h"},
+			h("h2", {id: "reviews-due-h"}, "Reviews due"),
+			h("p", {class: "muted"}, "Break-glass requests their requester approved in an emergency. " +
+				"Each needs someone else's review afterwards."),
+			due);
 		var status = h("div", {});
 		el.append(pageHead("Inbox", "Pending requests waiting for your approval. Updates every few seconds."),
-			status, list, othersWrap);
+			status, dueWrap, list, othersWrap);
 
 		function refresh() {
 			return loadResources().catch(function () { return []; }).then(function () {
-				return JG.api("GET", "/v1/requests", {query: {state: "pending", limit: 200}});
-			}).then(function (res) {
+				return Promise.all([
+					JG.api("GET", "/v1/requests", {query: {state: "pending", limit: 200}}),
+					JG.api("GET", "/v1/requests", {query: {post_review: "required", limit: 200}})
+				]);
+			}).then(function (both) {
+					var res = both[0];
 					JG.clear(status);
+					var owed = (both[1].items || []).filter(function (r) { return r.can_post_review; });
+					dueWrap.classList.toggle("hidden", !owed.length);
+					reconcile(due, owed, reviewDueRow);
 					var items = (res.items || []).filter(function (r) { return !mine(r); });
 					var todo = items.filter(canReview);
 					var rest = items.filter(function (r) { return !canReview(r); });
@@ -62,6 +75,14 @@
 		return {refresh: refresh};
 	}
 
+	/* A break-glass request owing its review, with the way to it. */
+	function reviewDueRow(r) {
+		var row = compactRequest(r);
+		row.querySelector(".row-side").appendChild(h("a", {href: "#/request/" +
+			encodeURIComponent(r.id), class: "btn btn-small btn-primary"}, "Review…"));
+		return row;
+	}
+
 	/* One line per request: state, what, who, when, steps. */
 	function compactRequest(r) {
 		var cur = (r.steps || [])[r.current_step];
@@ -75,7 +96,7 @@
 		else if (r.state_reason)
 			extra = h("span", {class: "muted"}, r.state_reason);
 		return h("div", {class: "row-item", dataset: {id: r.id}},
-			badge(r.state),
+			h("span", {class: "row-state"}, badge(r.state), U.postReviewBadge(r)),
 			h("div", {class: "row-main"},
 				h("div", {}, code(r.resource), " ", h("span", {class: "action"}, r.action),
 					" · ", h("span", {class: "muted"}, "by " + r.requester)),

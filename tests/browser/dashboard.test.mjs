@@ -15,9 +15,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
-import { Server, artifacts, root, check, equal, ok, notOk, step, summary,
-	CHROMIUM, CHROMIUM_ARGS, freshProfile } from "./harness.mjs";
+import { Server, Browsers, artifacts, root, check, equal, ok, notOk, step, summary } from "./harness.mjs";
 
 const POLICY = `version: 1
 defaults:
@@ -88,52 +86,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 fs.mkdirSync(artifacts, { recursive: true });
 
 const server = new Server(POLICY, CONNECTORS);
-const profiles = [];
-const users = [];
-
-// One browser per user, each with its own fresh --user-data-dir.
-async function user(name, viewport = { width: 1280, height: 900 }) {
-	const dir = freshProfile();
-	profiles.push(dir);
-	const ctx = await chromium.launchPersistentContext(dir, {
-		executablePath: CHROMIUM,
-		args: CHROMIUM_ARGS,
-		headless: true,
-		viewport,
-		acceptDownloads: true,
-		downloadsPath: path.join(dir, "downloads"),
-	});
-	const page = ctx.pages()[0] || await ctx.newPage();
-	const u = { name, ctx, page, dialogs: [], errors: [], csp: [] };
-	page.on("dialog", (d) => { u.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
-	page.on("pageerror", (e) => u.errors.push(String(e)));
-	page.on("console", (m) => {
-		const t = m.text();
-		if (/Content Security Policy|Refused to/i.test(t))
-			u.csp.push(t);
-		else if (m.type() === "error" && !/status of 40[13]/.test(t))
-			u.errors.push(t);
-	});
-	users.push(u);
-	return u;
-}
-
-async function shot(u, name) {
-	await u.page.waitForTimeout(150);
-	await u.page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
-}
-
-async function signIn(u, token) {
-	await u.page.goto(server.url + "/#/inbox");
-	await u.page.getByLabel("Token", { exact: true }).fill(token);
-	await u.page.getByRole("button", { name: "Sign in" }).click();
-	await u.page.locator(".topbar .who-name").waitFor({ timeout: 10000 });
-}
-
-async function go(u, route) {
-	await u.page.evaluate((r) => { location.hash = r; }, route);
-	await u.page.locator(`.page-${route.replace(/^#\//, "").split("/")[0]}`).waitFor();
-}
+const browsers = new Browsers(server);
+const user = (name, viewport) => browsers.user(name, viewport);
+const shot = (u, name) => browsers.shot(u, name);
+const signIn = (u, token) => browsers.signIn(u, token);
+const go = (u, route) => browsers.go(u, route);
 
 async function main() {
 	await server.start();
@@ -678,11 +635,7 @@ async function main() {
 	});
 
 	await step("no page errors, dialogs or CSP violations", async () => {
-		for (const u of users) {
-			equal(`no dialog in ${u.name}'s browser`, u.dialogs.length, 0);
-			equal(`no CSP violation in ${u.name}'s browser`, u.csp.join("\n"), "");
-			equal(`no page error in ${u.name}'s browser`, u.errors.join("\n"), "");
-		}
+		browsers.clean();
 	});
 }
 
@@ -693,10 +646,7 @@ try {
 	fatal = e;
 	notOk("the test run", e && e.stack ? e.stack : String(e));
 } finally {
-	for (const u of users)
-		await u.ctx.close().catch(() => {});
-	for (const d of profiles)
-		fs.rmSync(d, { recursive: true, force: true });
+	await browsers.close();
 	const res = await server.stop();
 	if (res)
 		check("the server stops cleanly on SIGTERM", res.code === 0, JSON.stringify(res));
