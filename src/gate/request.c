@@ -355,21 +355,6 @@ enum jg_err jg_gate_request_get(struct jg_gate *g,
 	return e;
 }
 
-/* Groups of who: its token's and those the policy lists it in. */
-static size_t viewer_groups(const struct jg_gate *g,
-                            const struct jg_principal *who,
-                            const char **out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < who->ngroups && n < max; i++)
-		out[n++] = who->groups[i];
-	for (size_t i = 0; i < g->policy->ngroups && n < max; i++)
-		if (jg_policy_member(g->policy, g->policy->groups[i].name, who))
-			out[n++] = g->policy->groups[i].name;
-	return n;
-}
-
 enum jg_err jg_gate_request_list(struct jg_gate *g,
                                  const struct jg_principal *who,
                                  struct jg_filter *f,
@@ -383,11 +368,8 @@ enum jg_err jg_gate_request_list(struct jg_gate *g,
 	enum jg_err e;
 
 	(void)why;
-	if (!jg_gate_sees_all(who)) {
-		f->viewer = who->name;
-		f->viewer_groups = groups;
-		f->nviewer_groups = viewer_groups(g, who, groups, 2 * JG_GROUPS_MAX);
-	}
+	if (!jg_gate_sees_all(who))
+		jg_gate_viewer_filter(g, who, f, groups);
 	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
 		return e;
 	e = g->st->ops->request_list(g->st, f, &reqs, &count, next);

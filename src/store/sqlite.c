@@ -905,17 +905,31 @@ static enum jg_err sq_grant_list(struct jg_store *st,
 	         * scan from the newest row on every page */
 	        " AND seq < (CASE WHEN ?4 = 0 THEN 9223372036854775807"
 	        "  ELSE ?4 END)"
+	        " AND (?7 IS NULL OR principal = ?7 OR request_id IN"
+	        "  (SELECT request_id FROM request_groups WHERE group_name IN"
+	        "   (SELECT value FROM json_each(?8))))"
 	        " ORDER BY seq DESC LIMIT ?5");
+	char *groups = NULL;
 	enum jg_err e;
 
 	if (!stmt)
 		return JG_ESTORE;
+	if (f->viewer) {
+		groups = groups_json(f->viewer_groups, f->nviewer_groups);
+		if (!groups) {
+			release(s, stmt);
+			return JG_ENOMEM;
+		}
+	}
 	bind_opt(stmt, 1, f->state);
 	bind_opt(stmt, 2, f->principal);
 	bind_opt(stmt, 3, f->resource);
 	sqlite3_bind_int64(stmt, 4, f->cursor);
 	sqlite3_bind_int(stmt, 5, f->limit + 1);
 	sqlite3_bind_int64(stmt, 6, f->now);
+	bind_opt(stmt, 7, f->viewer);
+	bind_str(stmt, 8, groups ? groups : "[]");
+	free(groups);
 	e = list_rows(s, stmt, f->limit, GRANT_SEQ, read_grant,
 	              sizeof(struct jg_grant), clear_grant, (void **)out, n,
 	              next);
