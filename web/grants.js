@@ -47,11 +47,22 @@
 		return wrap;
 	}
 
+	/*
+	 * The holder, an admin, and the approvers of its request may revoke a
+	 * grant. Callers who do not see everything see only their own grants
+	 * and those of requests they approve, so for them every grant they
+	 * see is theirs to revoke; auditors see all and revoke none. The
+	 * server has the final word.
+	 */
+	function mayRevoke(g) {
+		return g.principal === JG.me() || JG.hasRole("admin") || !JG.seesAll();
+	}
+
 	function grantCard(g, after) {
 		var holder = g.principal === JG.me();
 		var actions = h("div", {class: "btn-row"});
 		if (g.state === "active") {
-			if (holder || JG.hasRole("admin"))
+			if (mayRevoke(g))
 				actions.appendChild(revokeControl(g, after));
 			if (holder) {
 				var done = h("button", {type: "button", class: "btn btn-small",
@@ -92,7 +103,7 @@
 					return h("th", {scope: "col"}, t); }))), ended)));
 		el.append(pageHead("Active grants", JG.seesAll()
 			? "Every active grant. Each one ends by itself at its expiry."
-			: "Your active grants. Each one ends by itself at its expiry."),
+			: "Your active grants and those of the requests you approve. Each one ends by itself at its expiry."),
 			status, list, endedWrap);
 
 		function refresh() {

@@ -23,7 +23,6 @@
 	var canRun = U.canRun;
 	var requestCard = U.requestCard;
 	var grantCard = U.grantCard;
-	var revokeControl = U.revokeControl;
 
 	/* Inbox: pending requests waiting for me. */
 	function inboxPage(el) {
@@ -266,14 +265,7 @@
 				return JG.api("GET", "/v1/grants/" + encodeURIComponent(r.grant_id)).then(function (g) {
 					if (!grantBox.parentNode)
 						grantSlot.append(h("h2", {}, "Grant"), grantBox);
-					reconcile(grantBox, [g], function (x) {
-						var c = grantCard(x, refresh);
-						/* approvers of the request may revoke it too */
-						if (x.state === "active" && x.principal !== JG.me() && !JG.hasRole("admin") &&
-						    !JG.hasRole("auditor"))
-							c.lastChild.appendChild(revokeControl(x, refresh));
-						return c;
-					});
+					reconcile(grantBox, [g], function (x) { return grantCard(x, refresh); });
 				}, function () { JG.clear(grantSlot); });
 			}, function (err) {
 				JG.clear(slot).appendChild(errorBox(err));
