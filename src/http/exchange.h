@@ -22,6 +22,7 @@ struct jg_ex {
 	struct jg_gate *gate;
 	struct jg_principal who; /* authenticated caller */
 	const char *path;        /* the request path, without query */
+	int is_get;              /* a GET or HEAD: its 200 may be a 304 (etag.h) */
 	const char *param;       /* the route's '*' segment, or NULL */
 	json_t *body;            /* request body object (owned), or NULL */
 	int64_t now;
