@@ -17,8 +17,15 @@
 
 	var root = document.getElementById("app");
 	var content = null;     /* <main> of the signed-in shell */
-	var page = null;        /* the mounted page: {refresh, unmount} */
-	var refreshing = false;
+	var page = null;        /* the mounted page: {refresh, el, key, busy} */
+	var countBusy = false;  /* the inbox count's poll is in flight */
+	/*
+	 * The pages visited lately, by route and argument, most recent last:
+	 * going back to one shows it at once as it was, and it refreshes in
+	 * place. Emptied at sign-in and sign-out.
+	 */
+	var PAGES_KEPT = 8;
+	var visited = new Map();
 
 	/* ---- shell, sign-in, routing ----------------------------------------------- */
 
@@ -96,6 +103,9 @@
 
 	function shell() {
 		var s = JG.session;
+		/* a new session: nothing of the last one's pages or answers */
+		visited.clear();
+		JG.forgetAnswers();
 		var inboxBadge = h("span", {class: "count hidden", "aria-label": "0 waiting"});
 		U.setInboxBadge(inboxBadge);
 		var nav = h("nav", {class: "nav", "aria-label": "main"});
@@ -146,34 +156,74 @@
 				navLinks[k].removeAttribute("aria-current");
 		});
 		document.title = ROUTES[r.name].title + " · jitgate";
-		JG.clear(content);
-		var el = h("div", {class: "page page-" + r.name});
-		content.appendChild(el);
-		page = ROUTES[r.name].make(el, r.arg);
-		page.name = r.name;
-		var h1 = el.querySelector("h1");
+		page = mount(r);
+		JG.clear(content).appendChild(page.el);
+		var h1 = page.el.querySelector("h1");
 		if (h1)
 			h1.focus({preventScroll: true});
 		poll();
 	}
 
-	/* Refresh the page, and the inbox count from any page. */
-	function poll() {
-		if (!JG.session || !page || refreshing)
-			return;
-		refreshing = true;
-		var p = page;
-		var work = [];
-		if (!p.every || !p.last || Date.now() - p.last >= p.every) {
-			p.last = Date.now();
-			work.push(p.refresh());
+	/*
+	 * The page for route r: the one kept from an earlier visit, or a new
+	 * one that says it is loading until its first refresh is done.
+	 */
+	function mount(r) {
+		var key = r.name + "/" + (r.arg || "");
+		var p = visited.get(key);
+		visited.delete(key);
+		if (!p) {
+			var el = h("div", {class: "page page-" + r.name, "aria-busy": "true"});
+			p = ROUTES[r.name].make(el, r.arg);
+			p.el = el;
+			p.name = r.name;
+			p.loading = h("p", {class: "page-loading", role: "status"}, "Loading…");
+			var head = el.querySelector(".page-head");
+			el.insertBefore(p.loading, head ? head.nextSibling : el.firstChild);
 		}
-		if (p.name !== "inbox")
-			work.push(JG.api("GET", "/v1/requests", {query: {state: "pending", limit: 200}})
+		visited.set(key, p);
+		if (visited.size > PAGES_KEPT)
+			visited.delete(visited.keys().next().value);
+		return p;
+	}
+
+	/* The first refresh of p is done: it shows what the server has. */
+	function loaded(p) {
+		if (!p.loading)
+			return;
+		p.loading.remove();
+		p.loading = null;
+		p.el.removeAttribute("aria-busy");
+	}
+
+	/*
+	 * Refresh the page, and the inbox count from any page. Each page has
+	 * its own refresh in flight or not: a poll of the page left behind
+	 * never holds up the first load of the page arrived at.
+	 */
+	function poll() {
+		if (!JG.session || !page)
+			return;
+		var p = page;
+		if (!p.busy && (!p.every || !p.last || Date.now() - p.last >= p.every)) {
+			p.busy = true;
+			p.last = Date.now();
+			Promise.resolve(p.refresh()).then(function () {
+				p.busy = false;
+				loaded(p);
+			}, function () {
+				p.busy = false;
+				loaded(p);
+			});
+		}
+		if (p.name !== "inbox" && !countBusy) {
+			countBusy = true;
+			JG.api("GET", "/v1/requests", {query: {state: "pending", limit: 200}})
 				.then(function (res) {
+					countBusy = false;
 					U.setInboxCount((res.items || []).filter(U.canReview).length);
-				}, function () {}));
-		Promise.all(work).then(function () { refreshing = false; }, function () { refreshing = false; });
+				}, function () { countBusy = false; });
+		}
 	}
 
 	JG.onUnauthorized = function () {

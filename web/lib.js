@@ -392,10 +392,31 @@ function learnSkew(res) {
 }
 
 /*
+ * What the last GET of each URL answered, with its ETag: the API is
+ * no-store, so the page keeps it, asks "changed?" with If-None-Match, and
+ * a 304 resolves with the very same object (callers can skip work when
+ * res === last). Bounded: the oldest entry goes first. Cleared at
+ * sign-out (JG.forgetAnswers).
+ */
+var ANSWERS_MAX = 100;
+var answers = new Map(); /* url -> {etag, data} */
+
+function rememberAnswer(url, etag, data) {
+	answers.delete(url);
+	answers.set(url, {etag: etag, data: data});
+	if (answers.size > ANSWERS_MAX)
+		answers.delete(answers.keys().next().value);
+}
+
+JG.forgetAnswers = function () {
+	answers.clear();
+};
+
+/*
  * JG.api("GET", "/v1/requests", {query: {state: "pending"}})
  * JG.api("POST", "/v1/requests/ID/approve", {body: {...}})
  * Resolves with the parsed JSON (or text for non-JSON); rejects with an
- * ApiError carrying the problem+json.
+ * ApiError carrying the problem+json. GETs are conditional (see answers).
  */
 JG.api = function (method, path, opts) {
 	opts = opts || {};
@@ -403,6 +424,9 @@ JG.api = function (method, path, opts) {
 	var headers = {"Accept": "application/json"};
 	var init = {method: method, headers: headers, credentials: "same-origin",
 		cache: "no-store"};
+	var known = method === "GET" ? answers.get(url) : null;
+	if (known)
+		headers["If-None-Match"] = known.etag;
 	/* every call carries it: a GET may change something too (a grant
 	 * token minted is audited), and the server asks for it there */
 	if (JG.session && JG.session.csrf_token)
@@ -413,6 +437,8 @@ JG.api = function (method, path, opts) {
 	}
 	return fetch(url, init).then(function (res) {
 		learnSkew(res);
+		if (res.status === 304 && known)
+			return known.data;
 		var ct = res.headers.get("Content-Type") || "";
 		var body = ct.indexOf("json") >= 0 && ct.indexOf("ndjson") < 0
 			? res.json().catch(function () { return null; })
@@ -426,6 +452,9 @@ JG.api = function (method, path, opts) {
 					JG.onUnauthorized(err);
 				throw err;
 			}
+			var etag = method === "GET" ? res.headers.get("ETag") : null;
+			if (etag)
+				rememberAnswer(url, etag, data);
 			return data;
 		});
 	}, function (e) {
