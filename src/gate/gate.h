@@ -268,6 +268,15 @@ int jg_gate_can_post_review(const struct jg_gate *g,
                             const struct jg_principal *who,
                             const struct jg_request_view *v);
 
+/*
+ * Who may approve for each group, as far as jitgate knows (approvers.c):
+ * a new JSON object (the caller's) mapping each group to an array of at
+ * most JG_APPROVERS_MAX principal names: the policy's members, then the
+ * holders of usable human tokens carrying it.
+ */
+#define JG_APPROVERS_MAX 20
+enum jg_err jg_gate_approvers(struct jg_gate *g, int64_t now, json_t **out);
+
 /* The requester (or an admin) withdraws a pending request. */
 enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
                            const char *id, const char *reason, int64_t now,
