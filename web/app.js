@@ -155,7 +155,7 @@
 			else
 				navLinks[k].removeAttribute("aria-current");
 		});
-		document.title = ROUTES[r.name].title + " · jitgate";
+		U.setTitle(ROUTES[r.name].title + " · jitgate");
 		page = mount(r);
 		JG.clear(content).appendChild(page.el);
 		var h1 = page.el.querySelector("h1");
@@ -181,6 +181,7 @@
 			var head = el.querySelector(".page-head");
 			el.insertBefore(p.loading, head ? head.nextSibling : el.firstChild);
 		}
+		p.last = 0; /* shown as it was; refreshed at once */
 		visited.set(key, p);
 		if (visited.size > PAGES_KEPT)
 			visited.delete(visited.keys().next().value);

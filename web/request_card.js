@@ -41,19 +41,85 @@
 				h("span", {class: "step-body"},
 					h("strong", {}, s.count + " of "), code(s.group),
 					" · ", h("span", {class: "step-status"}, s.status),
-					h("span", {class: "step-who"}, who)));
+					h("span", {class: "step-who"}, who),
+					s.status !== "done" ? approversLine(r, s) : null));
 		}));
+	}
+
+	/*
+	 * Who else may approve step s (the server's approvers: policy
+	 * members and token holders of its group), less the requester and
+	 * those who approved it already; "you" first when that is the caller.
+	 */
+	function approversLine(r, s) {
+		if (!s.approvers)
+			return null;
+		var done = s.approvals || [];
+		var names = s.approvers.filter(function (n) {
+			return n !== r.requester && done.indexOf(n) < 0;
+		});
+		var me = names.indexOf(JG.me());
+		if (me > 0)
+			names.unshift(names.splice(me, 1)[0]);
+		var text = names.length
+			? names.map(function (n) { return n === JG.me() ? "you" : n; }).join(", ")
+			: "no one else known in " + s.group;
+		return h("span", {class: "step-can"}, "can approve: " + text);
+	}
+
+	/* A compact card's facts on one line: ticket, duration, rule, source. */
+	function metaLine(r) {
+		var ctx = r.context || {};
+		var parts = [["ticket", r.ticket], ["for", r.duration], ["rule", r.rule],
+			["from", ctx.source_ip]].filter(function (p) { return p[1]; });
+		return h("p", {class: "meta-line"}, parts.map(function (p, i) {
+			return h("span", {}, i ? " · " : "", h("span", {class: "muted"}, p[0] + " "), String(p[1]));
+		}));
+	}
+
+	/* Screening checks that did not pass: what the approver must weigh. */
+	function flagged(r) {
+		return (r.screening || []).filter(function (c) { return c.result !== "pass"; });
+	}
+
+	/*
+	 * Higher is riskier: the resource's sensitivity first, then the
+	 * flags, then break-glass. For sorting the inbox.
+	 */
+	var SENS_RANK = {low: 1, medium: 2, high: 3, critical: 4};
+
+	function risk(r) {
+		var res = (U.resources() || []).filter(function (x) { return x.name === r.resource; })[0];
+		return (res ? SENS_RANK[res.sensitivity] || 0 : 0) * 100 +
+			flagged(r).length * 10 + (r.break_glass ? 5 : 0);
+	}
+
+	/*
+	 * The screening of a compact card: the checks that did not pass in
+	 * view, every check one click away.
+	 */
+	function screeningCompact(r) {
+		var bad = flagged(r);
+		var all = r.screening || [];
+		return h("div", {class: "screening"},
+			bad.length ? h("div", {}, h("h4", {}, "Flags"), h("ul", {class: "checks"}, bad.map(checkItem))) : null,
+			all.length ? h("details", {class: "more"},
+				h("summary", {}, bad.length ? "All " + all.length + " screening checks"
+					: "Screening: all " + all.length + " checks passed"),
+				screeningView(r)) : null);
 	}
 
 	function screeningView(r) {
 		var checks = r.screening || [];
 		if (!checks.length)
 			return h("p", {class: "muted"}, "No screening checks for this rule.");
-		return h("ul", {class: "checks"}, checks.map(function (c) {
-			return h("li", {class: "check check-" + c.result},
-				resultBadge(c.result), h("span", {class: "check-name"}, c.name),
-				h("span", {class: "check-msg"}, c.message || ""));
-		}));
+		return h("ul", {class: "checks"}, checks.map(checkItem));
+	}
+
+	function checkItem(c) {
+		return h("li", {class: "check check-" + c.result},
+			resultBadge(c.result), h("span", {class: "check-name"}, c.name),
+			h("span", {class: "check-msg"}, c.message || ""));
 	}
 
 	function findingView(f) {
@@ -249,6 +315,7 @@
 	function requestCard(r, opts) {
 		opts = opts || {};
 		var ctx = r.context || {};
+		var nflags = flagged(r).length;
 		var head = h("header", {class: "card-head"},
 			h("div", {class: "card-title"},
 				h("h3", {}, code(r.resource), " ", h("span", {class: "action"}, r.action),
@@ -258,6 +325,9 @@
 					" · ", h("span", {title: r.created_at}, JG.ago(r.created_at)),
 					" · ", reqLink(r.id))),
 			h("div", {class: "card-state"}, badge(r.state),
+				nflags ? h("span", {class: "badge chk-flag flag-count",
+					title: "screening checks that did not pass"},
+					nflags + (nflags === 1 ? " flag" : " flags")) : null,
 				r.break_glass ? h("span", {class: "badge st-denied"}, "break-glass") : null,
 				postReviewBadge(r),
 				r.state === "pending" ? JG.attrs(JG.countdown(r.expires_at, "expired"),
@@ -266,6 +336,7 @@
 			hiddenWarning(r),
 			h("div", {class: "reason-block"},
 				h("h4", {}, "Reason"), h("p", {class: "reason"}, r.reason || "—")),
+			opts.compact ? metaLine(r) :
 			kv([["Ticket", r.ticket], ["Duration", r.duration], ["Rule", r.rule],
 				["Source IP", ctx.source_ip], ["Decision", r.decision],
 				["State reason", r.state !== "pending" ? r.state_reason : null],
@@ -280,7 +351,8 @@
 				: null,
 			executionView(r),
 			findingView(ctx.finding),
-			h("div", {class: "screening"}, h("h4", {}, "Screening"), screeningView(r)),
+			opts.compact ? screeningCompact(r)
+				: h("div", {class: "screening"}, h("h4", {}, "Screening"), screeningView(r)),
 			r.steps && r.steps.length ? h("div", {}, h("h4", {}, "Approvals"), stepsView(r)) : null,
 			reviewsView(r));
 		var foot = null;
@@ -292,7 +364,7 @@
 			foot = h("p", {class: "muted own-note"}, "This is your own request: someone else must approve it.");
 		else if (opts.run && canRun(r))
 			foot = runControl(r, opts.after);
-		return h("article", {class: "card request-card", dataset: {id: r.id},
+		return h("article", {class: "card request-card" + (opts.compact ? " compact" : ""), dataset: {id: r.id},
 			"aria-label": "request " + r.id}, head, body, foot);
 	}
 
@@ -300,6 +372,7 @@
 		mine: mine,
 		canReview: canReview,
 		canRun: canRun,
+		risk: risk,
 		postReviewBadge: postReviewBadge,
 		requestCard: requestCard
 	});

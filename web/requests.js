@@ -39,8 +39,75 @@
 				"Each needs someone else's review afterwards."),
 			due);
 		var status = h("div", {});
+		var order = h("select", {name: "sort"},
+			h("option", {value: "risk"}, "Riskiest first"),
+			h("option", {value: "oldest"}, "Oldest first"),
+			h("option", {value: "newest"}, "Newest first"));
+		var resSel = h("select", {name: "resource"}, h("option", {value: ""}, "All resources"));
+		var onlyFlagged = h("input", {type: "checkbox", name: "flagged"});
+		var tools = h("form", {class: "triage", "aria-label": "sort and filter"},
+			JG.field("Sort", order), JG.field("Resource", resSel),
+			h("div", {class: "field checkbox-field"}, h("label", {}, onlyFlagged, " Flagged only")));
+		tools.addEventListener("submit", function (ev) { ev.preventDefault(); });
+		var last = null;
+		[order, resSel, onlyFlagged].forEach(function (c) {
+			c.addEventListener("change", function () { draw(last); });
+		});
 		el.append(pageHead("Inbox", "Pending requests waiting for your approval. Updates every few seconds."),
-			status, dueWrap, list, othersWrap);
+			status, dueWrap, tools, list, othersWrap);
+
+		/* The requests waiting for me, filtered and in the chosen order. */
+		function triage(todo) {
+			var shown = todo.filter(function (r) {
+				return (!resSel.value || r.resource === resSel.value) &&
+					(!onlyFlagged.checked || (r.screening || []).some(function (c) { return c.result !== "pass"; }));
+			});
+			/* times have whole seconds: the server's order (newest
+			 * first) breaks the ties */
+			var older = function (a, b) {
+				return (JG.parseTime(a.created_at) || 0) - (JG.parseTime(b.created_at) || 0) ||
+					todo.indexOf(b) - todo.indexOf(a);
+			};
+			var by = {
+				risk: function (a, b) { return U.risk(b) - U.risk(a) || older(a, b); },
+				oldest: older,
+				newest: function (a, b) { return older(b, a); }
+			}[order.value];
+			return shown.sort(by);
+		}
+
+		/* The resources of the requests waiting, as filter options. */
+		function fillResources(todo) {
+			var names = todo.map(function (r) { return r.resource; })
+				.filter(function (n, i, a) { return a.indexOf(n) === i; }).sort();
+			if (resSel.value && names.indexOf(resSel.value) < 0)
+				names.push(resSel.value);
+			var want = [""].concat(names).join("\n");
+			var have = Array.prototype.map.call(resSel.options, function (o) { return o.value; }).join("\n");
+			if (want === have)
+				return;
+			var keep = resSel.value;
+			JG.clear(resSel).appendChild(h("option", {value: ""}, "All resources"));
+			names.forEach(function (n) { resSel.appendChild(h("option", {value: n}, n)); });
+			resSel.value = keep;
+		}
+
+		function draw(todo) {
+			if (!todo)
+				return;
+			var shown = triage(todo);
+			reconcile(list, shown, function (r) {
+				return requestCard(r, {review: true, compact: true, after: function () { refresh(); }});
+			});
+			var note = !todo.length ? "Nothing is waiting for you. New requests appear here within a few seconds."
+				: !shown.length ? "No request waiting for you matches these filters." : null;
+			list.querySelectorAll(".empty-state").forEach(function (e) {
+				if (e.textContent !== note)
+					e.remove();
+			});
+			if (note && !list.querySelector(".empty-state"))
+				list.appendChild(emptyState(note));
+		}
 
 		function refresh() {
 			return loadResources().catch(function () { return []; }).then(function () {
@@ -58,13 +125,9 @@
 					var todo = items.filter(canReview);
 					var rest = items.filter(function (r) { return !canReview(r); });
 					setInboxCount(todo.length);
-					reconcile(list, todo, function (r) {
-						return requestCard(r, {review: true, after: function () { refresh(); }});
-					});
-					if (!todo.length && !list.querySelector(".empty-state"))
-						list.appendChild(emptyState("Nothing is waiting for you. New requests appear here within a few seconds."));
-					else if (todo.length)
-						list.querySelectorAll(".empty-state").forEach(function (e) { e.remove(); });
+					fillResources(todo);
+					last = todo;
+					draw(todo);
 					othersWrap.classList.toggle("hidden", !rest.length);
 					reconcile(others, rest, compactRequest);
 				}, function (err) {

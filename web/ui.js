@@ -147,9 +147,25 @@
 			extra || null);
 	}
 
+	/* The tab's title: the page's, after the count waiting for me, so a
+	 * background tab shows that something waits. */
+	var baseTitle = "jitgate";
+	var waiting = 0;
+
+	function showTitle() {
+		document.title = (waiting ? "(" + waiting + ") " : "") + baseTitle;
+	}
+
+	function setTitle(t) {
+		baseTitle = t;
+		showTitle();
+	}
+
 	function setInboxCount(n) {
 		if (!inboxBadge)
 			return;
+		waiting = n;
+		showTitle();
 		inboxBadge.textContent = n ? String(n) : "";
 		inboxBadge.classList.toggle("hidden", !n);
 		inboxBadge.setAttribute("aria-label", n + " waiting");
@@ -171,6 +187,7 @@
 
 	function setInboxBadge(el) {
 		inboxBadge = el;
+		waiting = 0;
 	}
 
 	/* The resources once loaded (null before); forgotten at sign-out. */
@@ -186,7 +203,7 @@
 		badge: badge, resultBadge: resultBadge, kv: kv, code: code,
 		reqLink: reqLink, emptyState: emptyState, errorBox: errorBox,
 		toast: toast, setToastRoot: setToastRoot, reconcile: reconcile,
-		pageHead: pageHead, setInboxBadge: setInboxBadge,
+		pageHead: pageHead, setInboxBadge: setInboxBadge, setTitle: setTitle,
 		setInboxCount: setInboxCount, loadResources: loadResources,
 		resources: resources, forgetResources: forgetResources
 	};

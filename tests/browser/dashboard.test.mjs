@@ -191,10 +191,10 @@ async function main() {
 			(await card.locator(".payload .tok-comment").allTextContents()).includes("-- unfreeze"));
 		const flag = card.locator(".check-flag");
 		check("the source check is shown flagged", (await flag.count()) >= 1 &&
-			/source/.test(await flag.first().textContent()), await card.locator(".checks").textContent());
+			/source/.test(await flag.first().textContent()), await card.locator(".screening").textContent());
 		check("the ticket check is shown passed",
 			/ticket/.test(await card.locator(".check-pass").allTextContents().then((a) => a.join(" "))));
-		check("the ticket is shown", (await card.locator(".kv").textContent()).includes("INC-4242"));
+		check("the ticket is shown", (await card.locator(".meta-line").textContent()).includes("INC-4242"));
 		check("the time left counts down", /\d+(m|h) \d+(s|m) left/.test(await card.locator(".countdown").textContent()));
 		check("the step needs 1 of dba", /1 of\s*dba/.test((await card.locator(".steps").textContent()).replace(/\s+/g, " ")));
 		equal("bob's own request is not in his inbox",
@@ -479,7 +479,7 @@ async function main() {
 		check("the hidden_chars screening check is flagged",
 			/hidden_chars.*U\+200B ZERO WIDTH SPACE/.test(
 				(await card.locator(".check-flag").allTextContents()).join(" ")),
-			await card.locator(".checks").textContent());
+			await card.locator(".screening").textContent());
 		await shot(bob, "16-hidden-chars");
 		await card.getByRole("button", { name: "Deny" }).click();
 		await card.waitFor({ state: "detached", timeout: 10000 });
