@@ -586,20 +586,37 @@ JG.sqlTokens = function (src) {
 };
 
 /* A <pre><code> of the payload: highlighted when it reads as SQL. */
+/*
+ * The payload as it runs, one numbered block per real line (.ln; the
+ * numbers are CSS, so they are neither read out nor copied): on a
+ * narrow screen a long line wraps under its own number, and is not
+ * mistaken for a line break. Each "\n" stays in the text, at the end of
+ * its line, so the text content is exactly the payload.
+ */
 JG.payloadBlock = function (payload, action) {
 	var code = JG.h("code", {});
+	var line = JG.h("span", {class: "ln"});
 	var isSql = /^sql\./.test(action || "") ||
 		/^\s*(select|insert|update|delete|create|alter|drop|with|grant|truncate)\b/i.test(payload);
+	code.appendChild(line);
+	function put(text, cls) {
+		text.split("\n").forEach(function (piece, i) {
+			if (i) {
+				JG.append(line, "\n");
+				line = JG.h("span", {class: "ln"});
+				code.appendChild(line);
+			}
+			if (piece)
+				JG.append(line, cls ? JG.h("span", {class: cls}, piece) : piece);
+		});
+	}
 	if (isSql) {
 		code.className = "sql";
 		JG.sqlTokens(payload).forEach(function (t) {
-			if (t.type === "space" || t.type === "punct")
-				JG.append(code, t.text);
-			else
-				code.appendChild(JG.h("span", {class: "tok-" + t.type}, t.text));
+			put(t.text, t.type === "space" || t.type === "punct" ? null : "tok-" + t.type);
 		});
 	} else {
-		JG.append(code, payload);
+		put(payload, null);
 	}
 	return JG.h("pre", {class: "payload", tabindex: "0",
 		"aria-label": "payload"}, code);
