@@ -187,6 +187,18 @@ expect_rc "--finding must be JSON" 2
 
 # --- break-glass ---------------------------------------------------------
 
+# the request form offers the box only where the caller may use it
+bg_actions() { # RESOURCE (in BODY)
+	printf '%s' "$BODY" | python3 -c '
+import json, sys
+print(",".join([r for r in json.load(sys.stdin)["items"] if r["name"] == sys.argv[1]][0]["break_glass"]))' "$1"
+}
+jg_http GET /v1/resources olga
+expect_eq "olga (oncall) may use break-glass for prod-db sql.write" "sql.write" "$(bg_actions prod-db)"
+expect_eq "no rule with break-glass: none on staging-db" "" "$(bg_actions staging-db)"
+jg_http GET /v1/resources alice
+expect_eq "alice, not in oncall, may not" "" "$(bg_actions prod-db)"
+
 jg_run olga request prod-db sql.write --break-glass --reason "INC-7 outage, db down" --duration 10m
 expect_rc "break-glass by an oncall member: approved at once" 0
 BG=${OUT%% *}
