@@ -1,6 +1,6 @@
 /*
- * requests.js - the request pages: the inbox (what waits for me), my
- * requests (the create form and their live state) and one request.
+ * requests.js - the request pages: the inbox (what waits for me) and
+ * one request (my requests and the request form are in mine.js).
  */
 "use strict";
 
@@ -13,14 +13,12 @@
 	var reqLink = U.reqLink;
 	var emptyState = U.emptyState;
 	var errorBox = U.errorBox;
-	var toast = U.toast;
 	var reconcile = U.reconcile;
 	var pageHead = U.pageHead;
 	var setInboxCount = U.setInboxCount;
 	var loadResources = U.loadResources;
 	var mine = U.mine;
 	var canReview = U.canReview;
-	var canRun = U.canRun;
 	var requestCard = U.requestCard;
 	var grantCard = U.grantCard;
 
@@ -167,140 +165,6 @@
 				h("div", {class: "small muted"}, h("span", {title: r.created_at}, JG.ago(r.created_at)), " · ", reqLink(r.id))));
 	}
 
-	/* My requests: the create form and my requests' live state. */
-	function minePage(el) {
-		var resSel = h("select", {name: "resource", required: true});
-		var actSel = h("select", {name: "action", required: true});
-		var payload = h("textarea", {name: "payload", rows: "4", class: "mono",
-			placeholder: "UPDATE accounts SET frozen = false WHERE id = 42",
-			spellcheck: "false"});
-		var reason = h("textarea", {name: "reason", rows: "2", required: true,
-			maxlength: "1000", placeholder: "INC-42: unfreeze customer 42"});
-		var ticket = h("input", {name: "ticket", type: "text", placeholder: "INC-42",
-			autocomplete: "off"});
-		var duration = h("input", {name: "duration", type: "text", placeholder: "30m",
-			pattern: "^([0-9]+[smhd])+$", autocomplete: "off"});
-		var bg = h("input", {name: "break_glass", type: "checkbox"});
-		var submit = h("button", {type: "submit", class: "btn btn-primary"}, "Submit request");
-		var result = h("div", {class: "form-result", "aria-live": "polite"});
-		var sens = h("span", {class: "muted small"});
-		var form = h("form", {class: "card form-card", "aria-label": "new request", novalidate: true},
-			h("h2", {}, "New request"),
-			h("div", {class: "form-grid"},
-				JG.field("Resource", resSel),
-				JG.field("Action", actSel),
-				h("div", {class: "field sens-field"}, h("span", {class: "label-like"}, "Sensitivity"), sens),
-				h("div", {class: "field span-all"}, JG.field("Payload (optional)", payload,
-					"The exact SQL or arguments. The approval binds to this text: what runs is what was approved.")),
-				h("div", {class: "field span-all"}, JG.field("Reason", reason,
-					"Why you need it now; approvers read this first.")),
-				JG.field("Ticket (optional)", ticket),
-				JG.field("Duration (optional)", duration, "e.g. 15m, 1h; default: the rule's maximum"),
-				h("div", {class: "field checkbox-field"},
-					h("label", {}, bg, " Break-glass (emergency self-approval; reviewed afterwards)"))),
-			h("div", {class: "btn-row"}, submit), result);
-
-		var list = h("div", {class: "compact-list"});
-		var status = h("div", {});
-		el.append(pageHead("My requests", "Ask for one privileged action; follow its approval live."),
-			form, h("section", {}, h("h2", {}, "My requests"), status, list));
-
-		function fillActions() {
-			var r = (U.resources() || []).filter(function (x) { return x.name === resSel.value; })[0];
-			JG.clear(actSel);
-			(r ? r.actions : []).forEach(function (a) {
-				actSel.appendChild(h("option", {value: a}, a));
-			});
-			JG.append(JG.clear(sens), r ? r.sensitivity + (r.labels && Object.keys(r.labels).length
-				? " · " + Object.keys(r.labels).map(function (k) {
-					return k + "=" + r.labels[k]; }).join(", ") : "") : "");
-			sens.className = "small badge sev-" + (r ? r.sensitivity : "");
-		}
-		resSel.addEventListener("change", fillActions);
-		loadResources().then(function (items) {
-			items.forEach(function (r) {
-				resSel.appendChild(h("option", {value: r.name}, r.name));
-			});
-			fillActions();
-		}, function (err) {
-			result.appendChild(errorBox(err));
-		});
-
-		form.addEventListener("submit", function (ev) {
-			ev.preventDefault();
-			JG.clear(result);
-			if (!reason.value.trim()) {
-				result.appendChild(errorBox("A reason is required."));
-				reason.focus();
-				return;
-			}
-			var body = {resource: resSel.value, action: actSel.value,
-				reason: reason.value.trim()};
-			if (payload.value.trim())
-				body.payload = payload.value;
-			if (ticket.value.trim())
-				body.ticket = ticket.value.trim();
-			if (duration.value.trim())
-				body.duration = duration.value.trim();
-			if (bg.checked)
-				body.break_glass = true;
-			submit.disabled = true;
-			JG.api("POST", "/v1/requests", {body: body}).then(function (r) {
-				submit.disabled = false;
-				var cur = (r.steps || [])[r.current_step];
-				var what = r.state === "pending" && cur
-					? "pending: waiting for " + cur.count + " of " + cur.group
-					: r.state + (r.state_reason ? ": " + r.state_reason : "");
-				result.appendChild(h("div", {class: "alert alert-" +
-					(r.state === "denied" ? "error" : "ok"), role: "status"},
-					"Request ", reqLink(r.id), " is " + what + "."));
-				payload.value = reason.value = ticket.value = duration.value = "";
-				bg.checked = false;
-				refresh();
-			}, function (err) {
-				submit.disabled = false;
-				result.appendChild(errorBox(err));
-			});
-		});
-
-		function refresh() {
-			return JG.api("GET", "/v1/requests", {query: {requester: JG.me(), limit: 100}})
-				.then(function (res) {
-					JG.clear(status);
-					var items = res.items || [];
-					reconcile(list, items, function (r) {
-						var row = compactRequest(r);
-						if (r.state === "approved" && r.grant_id)
-							row.classList.add("row-approved");
-						if (r.state === "pending") {
-							var cancel = h("button", {type: "button", class: "btn btn-small btn-quiet"}, "Cancel");
-							cancel.addEventListener("click", function () {
-								cancel.disabled = true;
-								JG.api("POST", "/v1/requests/" + encodeURIComponent(r.id) + "/cancel", {})
-									.then(function () { toast("Cancelled " + r.id, "warn"); refresh(); },
-										function (err) { cancel.disabled = false; toast(err.message, "error"); });
-							});
-							row.querySelector(".row-side").appendChild(cancel);
-						}
-						if (canRun(r))
-							row.querySelector(".row-side").appendChild(h("a", {href: "#/request/" +
-								encodeURIComponent(r.id), class: "btn btn-small btn-primary run-link"}, "Run…"));
-						else if (r.execution)
-							row.querySelector(".row-side").appendChild(h("span", {class: "small"},
-								"execution ", badge(r.execution.state)));
-						return row;
-					});
-					if (!items.length && !list.querySelector(".empty-state"))
-						list.appendChild(emptyState("You have not asked for anything yet."));
-					else if (items.length)
-						list.querySelectorAll(".empty-state").forEach(function (e) { e.remove(); });
-				}, function (err) {
-					JG.clear(status).appendChild(errorBox(err));
-				});
-		}
-		return {refresh: refresh};
-	}
-
 	/* One request, in full. */
 	function requestPage(el, id) {
 		var slot = h("div", {});
@@ -338,8 +202,8 @@
 	}
 
 	Object.assign(U, {
+		compactRequest: compactRequest,
 		inboxPage: inboxPage,
-		minePage: minePage,
 		requestPage: requestPage
 	});
 })();

@@ -181,6 +181,48 @@
 		});
 	}
 
+	/*
+	 * Errors tied to their field: set(control, text) shows text under the
+	 * control, marks it aria-invalid and adds the text to what a screen
+	 * reader announces for it; clear() takes every one away.
+	 */
+	function fieldErrors() {
+		var shown = [];
+		return {
+			set: function (control, text) {
+				var id = control.id + "-error";
+				var old = document.getElementById(id);
+				if (old)
+					old.remove();
+				var msg = h("span", {class: "field-error", id: id}, text);
+				var field = control.closest(".field") || control.parentNode;
+				field.appendChild(msg);
+				var was = control.getAttribute("aria-describedby") || "";
+				control.setAttribute("aria-invalid", "true");
+				if (!old) {
+					control.setAttribute("aria-describedby", (was ? was + " " : "") + id);
+					shown.push({control: control, msg: msg, was: was});
+				} else {
+					shown.forEach(function (s) {
+						if (s.control === control)
+							s.msg = msg;
+					});
+				}
+			},
+			clear: function () {
+				shown.forEach(function (s) {
+					s.msg.remove();
+					s.control.removeAttribute("aria-invalid");
+					if (s.was)
+						s.control.setAttribute("aria-describedby", s.was);
+					else
+						s.control.removeAttribute("aria-describedby");
+				});
+				shown = [];
+			}
+		};
+	}
+
 	function setToastRoot(el) {
 		toasts = el;
 	}
@@ -203,6 +245,7 @@
 		badge: badge, resultBadge: resultBadge, kv: kv, code: code,
 		reqLink: reqLink, emptyState: emptyState, errorBox: errorBox,
 		toast: toast, setToastRoot: setToastRoot, reconcile: reconcile,
+		fieldErrors: fieldErrors,
 		pageHead: pageHead, setInboxBadge: setInboxBadge, setTitle: setTitle,
 		setInboxCount: setInboxCount, loadResources: loadResources,
 		resources: resources, forgetResources: forgetResources
