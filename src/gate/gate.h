@@ -277,6 +277,21 @@ int jg_gate_can_post_review(const struct jg_gate *g,
 #define JG_APPROVERS_MAX 20
 enum jg_err jg_gate_approvers(struct jg_gate *g, int64_t now, json_t **out);
 
+/*
+ * The state of v's grant now ("active", "expired", "revoked", ...: the
+ * clock decides expiry before the sweeper records it), or NULL when it
+ * has none (runnable.c).
+ */
+const char *jg_gate_grant_state_of(struct jg_gate *g,
+                                   const struct jg_request_view *v,
+                                   int64_t now);
+
+/* 1 when who may run v now through its connector: the requester, v
+ * approved, not run, its grant (state grant, from above) active, a
+ * connector for its action. For the dashboard; execute decides. */
+int jg_gate_can_execute(struct jg_gate *g, const struct jg_principal *who,
+                        const struct jg_request_view *v, const char *grant);
+
 /* The requester (or an admin) withdraws a pending request. */
 enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
                            const char *id, const char *reason, int64_t now,
