@@ -189,7 +189,8 @@
 					var items = res.items || [];
 					reconcile(list, items, function (r) {
 						var row = compactRequest(r);
-						if (r.state === "approved" && r.grant_id)
+						/* green only while its access is live */
+						if (r.state === "approved" && r.grant_state === "active")
 							row.classList.add("row-approved");
 						if (r.state === "pending") {
 							var cancel = h("button", {type: "button", class: "btn btn-small btn-quiet"}, "Cancel");

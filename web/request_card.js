@@ -29,6 +29,23 @@
 		return r.can_review === true;
 	}
 
+	/*
+	 * What step i came to. The API says "waiting" for every step a
+	 * request that ended early never reached; on a denied, cancelled or
+	 * expired request that reads as if it still could be approved: the
+	 * step a reviewer denied says "denied", the others "not reached".
+	 */
+	var ENDED = {denied: true, cancelled: true, expired: true};
+
+	function stepStatus(r, s, i) {
+		if (!ENDED[r.state] || s.status !== "waiting")
+			return s.status;
+		var denied = (r.reviews || []).some(function (v) {
+			return v.step === i && v.verdict === "deny";
+		});
+		return denied ? "denied" : "not reached";
+	}
+
 	function stepsView(r) {
 		if (!r.steps || !r.steps.length)
 			return null;
@@ -36,13 +53,14 @@
 			var n = s.approvals ? s.approvals.length : 0;
 			var who = (n ? "approved by " + s.approvals.join(", ")
 				: "no approvals yet") + " (" + n + "/" + s.count + ")";
-			return h("li", {class: "step step-" + s.status},
+			var status = stepStatus(r, s, i);
+			return h("li", {class: "step step-" + status.replace(" ", "-")},
 				h("span", {class: "step-n", "aria-hidden": "true"}, String(i + 1)),
 				h("span", {class: "step-body"},
 					h("strong", {}, s.count + " of "), code(s.group),
-					" · ", h("span", {class: "step-status"}, s.status),
+					" · ", h("span", {class: "step-status"}, status),
 					h("span", {class: "step-who"}, who),
-					s.status !== "done" ? approversLine(r, s) : null));
+					status === "current" || status === "waiting" ? approversLine(r, s) : null));
 		}));
 	}
 
@@ -252,15 +270,26 @@
 
 	/* Whether r is the caller's, approved, bound to a connector, not yet run. */
 	function canRun(r) {
-		return mine(r) && r.state === "approved" && !!r.payload_sha256 && !r.execution;
+		return r.can_execute === true;
+	}
+
+	/*
+	 * An approved request whose grant has ended: "approved" alone would
+	 * read as live access. The grant's state beside it, or null.
+	 */
+	function grantEndedBadge(r) {
+		if (r.state !== "approved" || !r.grant_state || r.grant_state === "active")
+			return null;
+		return h("span", {class: "badge st-expired grant-ended",
+			title: "the grant this approval issued has ended"}, "grant " + r.grant_state);
 	}
 
 	/* Run the approved action through the gateway: once, what was approved. */
 	function runControl(r, after) {
 		var btn = h("button", {type: "button", class: "btn btn-primary"}, "Run");
 		var note = h("span", {class: "muted small"},
-			"Runs once, through the gateway, exactly as approved (sha256 " +
-			r.payload_sha256.slice(0, 12) + "…).");
+			"Runs once, through the gateway, exactly as approved" +
+			(r.payload_sha256 ? " (sha256 " + r.payload_sha256.slice(0, 12) + "…)." : "."));
 		btn.addEventListener("click", function () {
 			btn.disabled = true;
 			btn.textContent = "Running…";
@@ -324,7 +353,7 @@
 					ctx.service ? h("span", {class: "badge kind-service", title: "a service identity (automation)"}, "service") : null,
 					" · ", h("span", {title: r.created_at}, JG.ago(r.created_at)),
 					" · ", reqLink(r.id))),
-			h("div", {class: "card-state"}, badge(r.state),
+			h("div", {class: "card-state"}, badge(r.state), grantEndedBadge(r),
 				nflags ? h("span", {class: "badge chk-flag flag-count",
 					title: "screening checks that did not pass"},
 					nflags + (nflags === 1 ? " flag" : " flags")) : null,
@@ -374,6 +403,7 @@
 		canRun: canRun,
 		risk: risk,
 		postReviewBadge: postReviewBadge,
+		grantEndedBadge: grantEndedBadge,
 		requestCard: requestCard
 	});
 })();

@@ -152,11 +152,12 @@
 				(cur.count - (cur.approvals || []).length) + " of " + cur.group + " · ",
 				JG.countdown(r.expires_at, "expired"));
 		else if (r.state === "approved" && r.grant_id)
-			extra = h("span", {}, "grant ", h("a", {href: "#/grants", class: "mono grant-id"}, r.grant_id));
+			extra = h("span", {}, "grant ", h("a", {href: "#/grants", class: "mono grant-id"}, r.grant_id),
+				r.grant_state && r.grant_state !== "active" ? " (" + r.grant_state + ")" : null);
 		else if (r.state_reason)
 			extra = h("span", {class: "muted"}, r.state_reason);
 		return h("div", {class: "row-item", dataset: {id: r.id}},
-			h("span", {class: "row-state"}, badge(r.state), U.postReviewBadge(r)),
+			h("span", {class: "row-state"}, badge(r.state), U.grantEndedBadge(r), U.postReviewBadge(r)),
 			h("div", {class: "row-main"},
 				h("div", {}, code(r.resource), " ", h("span", {class: "action"}, r.action),
 					" · ", h("span", {class: "muted"}, "by " + r.requester)),
