@@ -188,7 +188,43 @@
 		});
 	}
 
-	function reviewForm(r, after) {
+	/*
+	 * What a decision came to, plainly: "Approved req_… — waiting for 1
+	 * of security", "Approved req_… — access granted to alice until
+	 * 14:05", "Denied req_… — alice is told why".
+	 */
+	function outcome(verdict, r, res) {
+		var head = (verdict === "approve" ? "Approved " : "Denied ") + r.id + " — ";
+		var cur = (res.steps || [])[res.current_step];
+		if (res.state === "pending" && cur)
+			return head + "waiting for " + (cur.count - (cur.approvals || []).length) +
+				" of " + cur.group;
+		if (res.state === "approved")
+			return head + "access granted to " + res.requester + " for " + (res.duration || "its duration");
+		if (res.state === "denied")
+			return head + res.requester + " is told why";
+		return head + "now " + res.state;
+	}
+
+	/*
+	 * In a list, a decided card keeps its place and its height, and says
+	 * what happened: the next request's buttons do not slide under the
+	 * pointer that just clicked. It goes when dismissed (or the page is
+	 * left); the list's refreshes leave it be (it has no key).
+	 */
+	function settle(card, text, verdict) {
+		if (!card || !card.parentNode)
+			return;
+		var stub = h("div", {class: "card decided decided-" + verdict, role: "status"},
+			h("p", {}, text));
+		var dismiss = h("button", {type: "button", class: "btn btn-small btn-quiet"}, "Dismiss");
+		dismiss.addEventListener("click", function () { stub.remove(); });
+		stub.appendChild(dismiss);
+		stub.style.minHeight = card.getBoundingClientRect().height + "px";
+		card.replaceWith(stub);
+	}
+
+	function reviewForm(r, after, inList) {
 		var cid = "comment-" + r.id;
 		var comment = h("textarea", {id: cid, rows: "2", maxlength: "1000",
 			dataset: {keep: "comment"}, placeholder: "a note for the requester and the audit trail"});
@@ -196,11 +232,24 @@
 			dataset: {action: "approve"}}, "Approve");
 		var deny = h("button", {type: "button", class: "btn btn-deny",
 			dataset: {action: "deny"}}, "Deny");
+		var errors = U.fieldErrors();
+		var form = h("div", {class: "review-form"},
+			JG.field("Comment (needed to deny)", comment),
+			h("div", {class: "btn-row"}, approve, deny));
 		function send(verdict) {
+			errors.clear();
+			/* the requester is owed a reason for a no */
+			if (verdict === "deny" && !comment.value.trim()) {
+				errors.set(comment, "Say why: the requester reads it.");
+				comment.focus();
+				return;
+			}
 			approve.disabled = deny.disabled = true;
 			decide(r, verdict, comment.value.trim()).then(function (res) {
-				toast((verdict === "approve" ? "Approved " : "Denied ") + r.id +
-					" — now " + res.state, verdict === "approve" ? "ok" : "warn");
+				var text = outcome(verdict, r, res);
+				toast(text, verdict === "approve" ? "ok" : "warn");
+				if (inList)
+					settle(form.closest("article"), text, verdict);
 				if (after)
 					after(res);
 			}, function () {
@@ -209,9 +258,7 @@
 		}
 		approve.addEventListener("click", function () { send("approve"); });
 		deny.addEventListener("click", function () { send("deny"); });
-		return h("div", {class: "review-form"},
-			JG.field("Comment (optional)", comment),
-			h("div", {class: "btn-row"}, approve, deny));
+		return form;
 	}
 
 	/*
@@ -239,7 +286,7 @@
 			h("p", {class: "muted small"}, r.requester + " approved this themselves in an emergency. " +
 				"Check the reason and what was done, then record your review. " +
 				"If the use was not justified, revoke the grant as well."),
-			JG.field("Comment (optional)", comment),
+			JG.field("Comment", comment),
 			h("div", {class: "btn-row"}, btn));
 	}
 
@@ -388,7 +435,7 @@
 		if (opts.review && r.can_post_review)
 			foot = postReviewForm(r, opts.after);
 		else if (opts.review && canReview(r))
-			foot = reviewForm(r, opts.after);
+			foot = reviewForm(r, opts.after, !!opts.compact);
 		else if (opts.review && r.state === "pending" && mine(r))
 			foot = h("p", {class: "muted own-note"}, "This is your own request: someone else must approve it.");
 		else if (opts.run && canRun(r))

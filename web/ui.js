@@ -107,6 +107,9 @@
 				el = neu;
 			}
 			var want = prev ? prev.nextSibling : list.firstChild;
+			/* unkeyed children (a decided card, a note) keep their place */
+			while (want && want !== el && !(want.dataset && want.dataset.key))
+				want = want.nextSibling;
 			if (want !== el)
 				list.insertBefore(el, want);
 			prev = el;

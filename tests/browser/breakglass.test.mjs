@@ -71,7 +71,7 @@ await run(server, async (b) => {
 		await form.waitFor();
 		check("no Approve button on an approved request", (await card.getByRole("button", { name: "Approve" }).count()) === 0);
 		await b.shots(bob, "bg-02-review-form");
-		await form.getByLabel("Comment (optional)").fill("checked the failover, fine");
+		await form.getByLabel("Comment", { exact: true }).fill("checked the failover, fine");
 		await form.getByRole("button", { name: "Record review" }).click();
 		await bob.page.locator(".toast", { hasText: "Recorded the review" }).waitFor();
 		await card.locator(".card-state", { hasText: "reviewed" }).waitFor({ timeout: 10000 });

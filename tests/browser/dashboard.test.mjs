@@ -245,10 +245,10 @@ async function main() {
 		await go(bob, "#/inbox");
 		const card = bob.page.locator(`article.request-card[data-id="${reqId}"]`);
 		await card.waitFor();
-		const box = card.getByLabel("Comment (optional)");
+		const box = card.getByLabel("Comment (needed to deny)");
 		await box.fill("checked the WHERE clause <i>ok</i>");
 		await sleep(3600);
-		equal("the comment is still there", await card.getByLabel("Comment (optional)").inputValue(),
+		equal("the comment is still there", await card.getByLabel("Comment (needed to deny)").inputValue(),
 			"checked the WHERE clause <i>ok</i>");
 	});
 
@@ -385,7 +385,7 @@ async function main() {
 		await dave.page.setViewportSize({ width: 390, height: 844 });
 		await shot(dave, "08-inbox-phone");
 		// keyboard only: focus the comment, type, Tab to Approve, Enter
-		await dcard.getByLabel("Comment (optional)").focus();
+		await dcard.getByLabel("Comment (needed to deny)").focus();
 		await dave.page.keyboard.type("fine for the audit");
 		await dave.page.keyboard.press("Tab");
 		const focused = await dave.page.evaluate(() => document.activeElement && document.activeElement.textContent);
@@ -415,6 +415,7 @@ async function main() {
 		check("the severity check is flagged", /severity/.test(await card.locator(".check-flag").allTextContents().then((a) => a.join(" "))));
 		await dave.page.setViewportSize({ width: 1280, height: 900 });
 		await shot(dave, "15-inbox-finding");
+		await card.getByLabel("Comment (needed to deny)").fill("fix the finding first");
 		await card.getByRole("button", { name: "Deny" }).click();
 		await card.waitFor({ state: "detached", timeout: 10000 });
 	});
@@ -429,7 +430,7 @@ async function main() {
 		await go(bob, "#/inbox");
 		const card = bob.page.locator(`article.request-card[data-id="${toDeny.body.id}"]`);
 		await card.waitFor({ timeout: 10000 });
-		await card.getByLabel("Comment (optional)").fill("no DROP on prod");
+		await card.getByLabel("Comment (needed to deny)").fill("no DROP on prod");
 		await card.getByRole("button", { name: "Deny" }).click();
 		await card.waitFor({ state: "detached", timeout: 10000 });
 		const r = await server.api("GET", `/v1/requests/${toDeny.body.id}`, tokens.admin);
@@ -481,6 +482,7 @@ async function main() {
 				(await card.locator(".check-flag").allTextContents()).join(" ")),
 			await card.locator(".screening").textContent());
 		await shot(bob, "16-hidden-chars");
+		await card.getByLabel("Comment (needed to deny)").fill("hidden characters in the payload");
 		await card.getByRole("button", { name: "Deny" }).click();
 		await card.waitFor({ state: "detached", timeout: 10000 });
 	});
