@@ -25,6 +25,14 @@
 		"policy.reload_refused", "token.created", "token.revoked",
 		"server.started"];
 
+	/* The filters take local times: say which zone they are in. */
+	function zoneHint() {
+		var now = new Date();
+		var name = JG.zoneName();
+		return "Your local time, " + JG.zoneOf(now) + (name && name !== "UTC" ? " (" + name + ")" : "") +
+			"; sent to the server in UTC.";
+	}
+
 	function detailsSummary(d) {
 		if (!d || typeof d !== "object")
 			return "";
@@ -65,7 +73,7 @@
 				JG.field("Actor", actor), JG.field("Type", type),
 				JG.field("Subject", subject, "a request, grant or token id"),
 				JG.field("Resource", resource, "events of requests and grants on it"),
-				JG.field("Since", since), JG.field("Until", until)),
+				JG.field("Since", since, zoneHint()), JG.field("Until", until, zoneHint())),
 			h("div", {class: "btn-row"}, search, verify, exportLink, csvBtn));
 		el.append(pageHead("Audit trail", "Every state change, hash-chained. Verify the chain, search and export evidence."),
 			form, verifyOut, status, count,

@@ -285,6 +285,29 @@ function pad(n) {
 }
 
 /* "2026-11-23 10:04:05" in local time; the full UTC time is in a title. */
+/*
+ * The zone a local time is in, as its offset: "UTC" or "UTC+01:00" (of
+ * that moment: summer time counts). Every time shown says it, so a time
+ * read over the phone at 3 a.m. cannot be taken for another zone's.
+ */
+JG.zoneOf = function (d) {
+	var off = -d.getTimezoneOffset();
+	if (!off)
+		return "UTC";
+	var a = Math.abs(off);
+	return "UTC" + (off > 0 ? "+" : "-") + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
+};
+
+/* The browser's zone by name ("Europe/Berlin"), or "" when unknown. */
+JG.zoneName = function () {
+	try {
+		return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+	} catch (e) {
+		return "";
+	}
+};
+
+/* "2026-11-23 05:49:47 UTC+01:00": local time, with its zone. */
 JG.fmtTime = function (s) {
 	var t = JG.parseTime(s);
 	if (t === null)
@@ -292,11 +315,11 @@ JG.fmtTime = function (s) {
 	var d = new Date(t);
 	return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" +
 		pad(d.getDate()) + " " + pad(d.getHours()) + ":" +
-		pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+		pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + " " + JG.zoneOf(d);
 };
 
 JG.timeEl = function (s) {
-	return JG.h("time", {datetime: s || "", title: s || ""}, JG.fmtTime(s));
+	return JG.h("time", {datetime: s || "", title: s ? s + " (UTC)" : ""}, JG.fmtTime(s));
 };
 
 /* 3725 s -> "1h 2m 5s"; 59 -> "59s". */

@@ -309,7 +309,7 @@
 			h("h4", {}, "Execution ", badge(x.state)),
 			kv([["Connector", x.connector], ["Exit code", x.exit_code === null ? null : String(x.exit_code)],
 				["Duration", x.finished_at ? x.duration_ms + " ms" : null],
-				["Run by", x.started_by], ["Started", x.started_at], ["Error", x.error]]),
+				["Run by", x.started_by], ["Started", x.started_at ? JG.timeEl(x.started_at) : null], ["Error", x.error]]),
 			x.output !== null && x.output !== undefined
 				? h("pre", {class: "exec-output", tabindex: "0", "aria-label": "output"}, x.output)
 				: null);

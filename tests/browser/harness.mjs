@@ -208,7 +208,8 @@ export class Browsers {
 		this.profiles = [];
 	}
 
-	async user(name, viewport = DESKTOP) {
+	// extra: more launch options (e.g. timezoneId: "Europe/Berlin").
+	async user(name, viewport = DESKTOP, extra = {}) {
 		const dir = freshProfile();
 		this.profiles.push(dir);
 		const { chromium } = await import("playwright-core");
@@ -219,6 +220,7 @@ export class Browsers {
 			viewport,
 			acceptDownloads: true,
 			downloadsPath: path.join(dir, "downloads"),
+			...extra,
 		});
 		const page = ctx.pages()[0] || await ctx.newPage();
 		const u = { name, ctx, page, dialogs: [], errors: [], csp: [] };
