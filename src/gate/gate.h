@@ -292,6 +292,19 @@ const char *jg_gate_grant_state_of(struct jg_gate *g,
 int jg_gate_can_execute(struct jg_gate *g, const struct jg_principal *who,
                         const struct jg_request_view *v, const char *grant);
 
+/*
+ * Every audit event about request id and its grant, oldest first, at
+ * most JG_TIMELINE_MAX (timeline.c): a new JSON array (the caller's) of
+ * events as GET /v1/audit shows them. For whoever may see the request
+ * (else JG_ENOTFOUND); execution output only for its requester, admins
+ * and auditors, as on the request.
+ */
+#define JG_TIMELINE_MAX 500
+enum jg_err jg_gate_request_events(struct jg_gate *g,
+                                   const struct jg_principal *who,
+                                   const char *id, json_t **out,
+                                   char why[JG_WHY_MAX]);
+
 /* The requester (or an admin) withdraws a pending request. */
 enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
                            const char *id, const char *reason, int64_t now,

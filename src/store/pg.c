@@ -1324,15 +1324,25 @@ static enum jg_err pg_audit_walk(struct jg_store *st,
 		p_int(&ps, f->since);
 		p_int(&ps, f->until);
 		p_int(&ps, page);
-		e = query(PG(st),
-		          "SELECT seq, id, ts, actor, type, subject, details,"
-		          " prev_hash, hash FROM audit WHERE seq > $1::bigint"
-		          " AND ($2::text IS NULL OR actor = $2::text)"
-		          " AND ($3::text IS NULL OR type = $3::text)"
-		          " AND ($4::text IS NULL OR subject = $4::text)"
-		          " AND ($5::bigint = 0 OR ts >= $5::bigint)"
-		          " AND ($6::bigint = 0 OR ts < $6::bigint)"
-		          " ORDER BY seq LIMIT $7::bigint", &ps, &res);
+		/* two texts, so each walks the primary key its own way */
+		e = query(PG(st), f->desc
+		          ? "SELECT seq, id, ts, actor, type, subject, details,"
+		            " prev_hash, hash FROM audit WHERE ($1::bigint = 0"
+		            "  OR seq < $1::bigint)"
+		            " AND ($2::text IS NULL OR actor = $2::text)"
+		            " AND ($3::text IS NULL OR type = $3::text)"
+		            " AND ($4::text IS NULL OR subject = $4::text)"
+		            " AND ($5::bigint = 0 OR ts >= $5::bigint)"
+		            " AND ($6::bigint = 0 OR ts < $6::bigint)"
+		            " ORDER BY seq DESC LIMIT $7::bigint"
+		          : "SELECT seq, id, ts, actor, type, subject, details,"
+		            " prev_hash, hash FROM audit WHERE seq > $1::bigint"
+		            " AND ($2::text IS NULL OR actor = $2::text)"
+		            " AND ($3::text IS NULL OR type = $3::text)"
+		            " AND ($4::text IS NULL OR subject = $4::text)"
+		            " AND ($5::bigint = 0 OR ts >= $5::bigint)"
+		            " AND ($6::bigint = 0 OR ts < $6::bigint)"
+		            " ORDER BY seq LIMIT $7::bigint", &ps, &res);
 		if (e != JG_OK)
 			break;
 		rows = PQntuples(res);

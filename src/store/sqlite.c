@@ -1033,13 +1033,21 @@ static enum jg_err sq_audit_walk(struct jg_store *st,
                                  void *ctx, int64_t *next)
 {
 	struct sq *s = SQ(st);
-	sqlite3_stmt *stmt = prep(s,
-	        "SELECT seq, id, ts, actor, type, subject, details, prev_hash,"
-	        " hash FROM audit WHERE seq > ?1"
-	        " AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR type = ?3)"
-	        " AND (?4 IS NULL OR subject = ?4)"
-	        " AND (?5 = 0 OR ts >= ?5) AND (?6 = 0 OR ts < ?6)"
-	        " ORDER BY seq LIMIT ?7");
+	/* two texts, so each walks the primary key in its own direction */
+	sqlite3_stmt *stmt = prep(s, f->desc
+	        ? "SELECT seq, id, ts, actor, type, subject, details, prev_hash,"
+	          " hash FROM audit WHERE seq < (CASE WHEN ?1 = 0 THEN"
+	          "  9223372036854775807 ELSE ?1 END)"
+	          " AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR type = ?3)"
+	          " AND (?4 IS NULL OR subject = ?4)"
+	          " AND (?5 = 0 OR ts >= ?5) AND (?6 = 0 OR ts < ?6)"
+	          " ORDER BY seq DESC LIMIT ?7"
+	        : "SELECT seq, id, ts, actor, type, subject, details, prev_hash,"
+	          " hash FROM audit WHERE seq > ?1"
+	          " AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR type = ?3)"
+	          " AND (?4 IS NULL OR subject = ?4)"
+	          " AND (?5 = 0 OR ts >= ?5) AND (?6 = 0 OR ts < ?6)"
+	          " ORDER BY seq LIMIT ?7");
 	int rc, stop = 0;
 
 	*next = 0;

@@ -35,6 +35,7 @@ struct jg_filter {
 	int limit;             /* 1..JG_LIST_MAX */
 	int64_t now;           /* state filters use the state at this time */
 	const char *post_review; /* requests: "required" or "done" */
+	int desc;              /* audit: newest first (cursor: seq < it) */
 	/*
 	 * When viewer is set: only the requests it made or may review (any
 	 * of viewer_groups among the request's step groups), and only the
