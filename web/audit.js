@@ -33,16 +33,6 @@
 			"; sent to the server in UTC.";
 	}
 
-	function detailsSummary(d) {
-		if (!d || typeof d !== "object")
-			return "";
-		var keys = ["resource", "action", "principal", "verdict", "comment",
-			"reason", "request_id", "expires_at", "ticket", "decision"];
-		return keys.filter(function (k) {
-			return d[k] !== undefined && d[k] !== null && typeof d[k] !== "object";
-		}).map(function (k) { return k + "=" + d[k]; }).join("  ");
-	}
-
 	function auditPage(el) {
 		if (!JG.seesAll()) {
 			el.append(pageHead("Audit trail"),
@@ -56,6 +46,8 @@
 			placeholder: "req_… or grt_…", class: "mono"});
 		var resource = h("input", {type: "text", name: "resource", autocomplete: "off",
 			placeholder: "prod-db"});
+		var order = h("select", {name: "order"},
+			h("option", {value: "desc"}, "Newest first"), h("option", {value: "asc"}, "Oldest first"));
 		var since = h("input", {type: "datetime-local", name: "since", step: "1"});
 		var until = h("input", {type: "datetime-local", name: "until", step: "1"});
 		var search = h("button", {type: "submit", class: "btn btn-primary"}, "Search");
@@ -73,7 +65,8 @@
 				JG.field("Actor", actor), JG.field("Type", type),
 				JG.field("Subject", subject, "a request, grant or token id"),
 				JG.field("Resource", resource, "events of requests and grants on it"),
-				JG.field("Since", since, zoneHint()), JG.field("Until", until, zoneHint())),
+				JG.field("Since", since, zoneHint()), JG.field("Until", until, zoneHint()),
+				JG.field("Order", order)),
 			h("div", {class: "btn-row"}, search, verify, exportLink, csvBtn));
 		el.append(pageHead("Audit trail", "Every state change, hash-chained. Verify the chain, search and export evidence."),
 			form, verifyOut, status, count,
@@ -114,14 +107,17 @@
 		}
 
 		function row(e) {
-			var subj = e.subject ? h("button", {type: "button", class: "link mono",
-				title: "show only this subject"}, e.subject) : "—";
-			if (e.subject)
-				subj.addEventListener("click", function () {
+			var subj = "—";
+			if (e.subject) {
+				var only = h("button", {type: "button", class: "btn btn-small btn-quiet filter-subject",
+					title: "show only this subject", "aria-label": "show only " + e.subject}, "filter");
+				only.addEventListener("click", function () {
 					subject.value = e.subject;
 					updateExport();
 					load(true);
 				});
+				subj = h("span", {class: "subject-cell"}, U.subjectLink(e), " ", only);
+			}
 			var full = JSON.stringify(e.details || {}, null, 2);
 			return h("tr", {dataset: {seq: e.seq}},
 				h("td", {"data-label": "Seq", class: "num"}, String(e.seq)),
@@ -130,7 +126,7 @@
 				h("td", {"data-label": "Type"}, h("span", {class: "evt evt-" + e.type.split(".")[0]}, e.type)),
 				h("td", {"data-label": "Subject"}, subj),
 				h("td", {"data-label": "Details", class: "details-cell"},
-					h("details", {}, h("summary", {}, detailsSummary(e.details) || "details"),
+					h("details", {}, h("summary", {}, U.detailsSummary(e.details) || "details"),
 						h("pre", {class: "json"}, full))));
 		}
 
@@ -138,7 +134,8 @@
 			var shown = byResource(events, applied.resource);
 			reconcile(tbody, shown.map(function (e) { return Object.assign({id: String(e.seq)}, e); }), row);
 			count.textContent = shown.length + " event" + (shown.length === 1 ? "" : "s") +
-				", oldest first" + (cursor ? " (more below: Load more)" : "");
+				(applied.order === "asc" ? ", oldest first" : ", newest first") +
+				(cursor ? " (more below: Load more)" : "");
 			more.classList.toggle("hidden", !cursor);
 		}
 
@@ -147,6 +144,7 @@
 				pages = 1;
 				applied = filters();
 				applied.resource = resource.value.trim();
+				applied.order = order.value;
 			}
 			var q = Object.assign({}, applied, {resource: null, limit: 200 * pages});
 			return JG.api("GET", "/v1/audit", {query: q}).then(function (res) {

@@ -178,10 +178,24 @@
 				history.back();
 			}
 		});
+		var timeline = h("ol", {class: "timeline"});
+		var timelineWrap = h("section", {class: "hidden timeline-wrap", "aria-labelledby": "timeline-h"},
+			h("h2", {id: "timeline-h"}, "Timeline"),
+			h("p", {class: "muted small"}, "Everything recorded about this request and its grant, oldest first."),
+			timeline);
 		el.append(pageHead("Request", null, back),
-			slot, grantSlot);
+			slot, grantSlot, timelineWrap);
 		JG.append(JG.clear(el.querySelector("h1")), "Request " + id);
+		function loadTimeline() {
+			return JG.api("GET", "/v1/requests/" + encodeURIComponent(id) + "/events").then(function (res) {
+				var items = (res.items || []).map(function (e) { return Object.assign({id: String(e.seq)}, e); });
+				timelineWrap.classList.toggle("hidden", !items.length);
+				reconcile(timeline, items, timelineItem);
+			}, function () { /* the request itself says what went wrong */ });
+		}
+
 		function refresh() {
+			loadTimeline();
 			return JG.api("GET", "/v1/requests/" + encodeURIComponent(id)).then(function (r) {
 				reconcile(slot, [r], function (x) {
 					return requestCard(x, {review: true, run: true, after: refresh});
@@ -200,6 +214,26 @@
 			});
 		}
 		return {refresh: refresh};
+	}
+
+	/* What each event type means, in words, for a request's timeline. */
+	var EVENT_WORDS = {
+		"request.created": "asked", "review.recorded": "reviewed", "request.approved": "approved",
+		"request.denied": "denied", "request.cancelled": "cancelled", "request.expired": "expired",
+		"request.post_reviewed": "reviewed after break-glass", "alert.break_glass": "break-glass alert",
+		"grant.issued": "grant issued", "grant.token_issued": "token fetched", "grant.used": "checked and used",
+		"grant.consumed": "used up", "grant.extended": "extended", "grant.revoked": "grant revoked",
+		"grant.completed": "marked done", "grant.expired": "grant expired",
+		"execution.started": "run started", "execution.succeeded": "run succeeded",
+		"execution.failed": "run failed", "execution.unknown": "run outcome unknown"
+	};
+
+	function timelineItem(e) {
+		return h("li", {class: "tl-item tl-" + e.type.split(".")[0], dataset: {type: e.type}},
+			JG.timeEl(e.time),
+			h("span", {class: "tl-what"}, h("strong", {}, EVENT_WORDS[e.type] || e.type),
+				" by ", e.actor),
+			h("span", {class: "tl-details muted small"}, U.detailsSummary(e.details)));
 	}
 
 	Object.assign(U, {

@@ -226,6 +226,33 @@
 		};
 	}
 
+	/* The key facts of an audit event's details, on one line. */
+	function detailsSummary(d) {
+		if (!d || typeof d !== "object")
+			return "";
+		var keys = ["resource", "action", "principal", "verdict", "comment",
+			"reason", "request_id", "expires_at", "ticket", "decision"];
+		return keys.filter(function (k) {
+			return d[k] !== undefined && d[k] !== null && typeof d[k] !== "object";
+		}).map(function (k) { return k + "=" + d[k]; }).join("  ");
+	}
+
+	/*
+	 * An audit event's subject as a link to what it is about: a request
+	 * to its page; a grant to its request's page when the details name
+	 * it, else to the grants; anything else as text.
+	 */
+	function subjectLink(e) {
+		var s = e.subject;
+		var d = e.details || {};
+		if (/^req_/.test(s))
+			return h("a", {href: "#/request/" + encodeURIComponent(s), class: "mono"}, s);
+		if (/^grt_/.test(s))
+			return h("a", {href: d.request_id ? "#/request/" + encodeURIComponent(d.request_id) : "#/grants",
+				class: "mono"}, s);
+		return h("span", {class: "mono"}, s);
+	}
+
 	function setToastRoot(el) {
 		toasts = el;
 	}
@@ -248,7 +275,7 @@
 		badge: badge, resultBadge: resultBadge, kv: kv, code: code,
 		reqLink: reqLink, emptyState: emptyState, errorBox: errorBox,
 		toast: toast, setToastRoot: setToastRoot, reconcile: reconcile,
-		fieldErrors: fieldErrors,
+		fieldErrors: fieldErrors, detailsSummary: detailsSummary, subjectLink: subjectLink,
 		pageHead: pageHead, setInboxBadge: setInboxBadge, setTitle: setTitle,
 		setInboxCount: setInboxCount, loadResources: loadResources,
 		resources: resources, forgetResources: forgetResources

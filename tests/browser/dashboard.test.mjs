@@ -514,7 +514,7 @@ async function main() {
 		await p.getByRole("button", { name: "Search" }).click();
 		await p.waitForFunction((id) => {
 			const cells = [...document.querySelectorAll(".audit-table tbody td[data-label=Subject]")];
-			return cells.length > 0 && cells.every((c) => c.textContent === id);
+			return cells.length > 0 && cells.every((c) => (c.querySelector("a") || {}).textContent === id);
 		}, reqId, { timeout: 10000 });
 		const subj = await p.locator(".audit-table tbody td[data-label=Type]").allTextContents();
 		check("searching by subject shows that request's events only",
