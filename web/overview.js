@@ -56,8 +56,10 @@
 					series[s].values[k]++;
 			});
 			/* time to approve */
+			/* by people only: an automatic or break-glass approval takes
+			 * no one's time and would pull the median to zero */
 			var waits = reqs.filter(function (r) {
-				return r.state === "approved" && r.decided_at && r.created_at;
+				return r.state === "approved" && r.decision === "review" && r.decided_at && r.created_at;
 			}).map(function (r) { return JG.parseTime(r.decided_at) - JG.parseTime(r.created_at); });
 			var buckets = [["< 1 min", 60e3], ["1–5 min", 300e3], ["5–15 min", 900e3],
 				["15–60 min", 3600e3], ["1–4 h", 4 * 3600e3], ["4–24 h", 86400e3], ["> 1 day", Infinity]];
@@ -117,10 +119,17 @@
 				tile("Approved (14 days)", String(recent.filter(function (r) { return r.state === "approved"; }).length), "t-approved"),
 				tile("Denied (14 days)", String(recent.filter(function (r) { return r.state === "denied"; }).length), "t-denied"),
 				tile("Active grants", String(activeNow), "t-active"),
-				tile("Median time to approve", median === null ? "—" : JG.fmtDuration(median), "t-time"));
+				tile("Median time to approve", median === null ? "—" : JG.fmtDuration(median), "t-time"),
+				tile("Break-glass (14 days)", String(recent.filter(function (r) { return r.break_glass; }).length), "t-break-glass"),
+				tile("Flagged (14 days)", String(recent.filter(function (r) {
+					return (r.screening || []).some(function (c) { return c.result === "flag"; });
+				}).length), "t-flagged"),
+				tile("Reviews due", String(reqs.filter(function (r) { return r.post_review === "required"; }).length),
+					"t-reviews-due"));
 			JG.clear(grid).append(
 				panel("Requests per day", "By outcome, last 14 days", JG.chart.stacked("Requests per day by outcome", labels, series)),
-				panel("Time to approve", waits.length + " approved request" + (waits.length === 1 ? "" : "s") + ", from creation to decision",
+				panel("Time to approve", waits.length + " request" + (waits.length === 1 ? "" : "s") +
+					" approved by people, from creation to decision (automatic and break-glass approvals left out)",
 					JG.chart.bars("Time-to-approve distribution", hist, "requests", "s-approved")),
 				panel("Top requested resources", "All time, top 8", JG.chart.hbars("Top requested resources", top, "s-resource")),
 				panel("Active grants over time", "Since " + JG.fmtTime(new Date(t0).toISOString()),
