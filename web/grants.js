@@ -74,6 +74,7 @@
 							function (err) { done.disabled = false; toast(err.message, "error"); });
 				});
 				actions.appendChild(done);
+				actions.appendChild(extendControl(g, after));
 			}
 		}
 		return h("article", {class: "card grant-card", dataset: {id: g.id}, "aria-label": "grant " + g.id},
@@ -87,9 +88,86 @@
 			kv([["Expires", JG.timeEl(g.expires_at)], ["Issued", JG.timeEl(g.created_at)],
 				["Uses left", g.uses_left === null ? "unlimited" : String(g.uses_left)],
 				["Request", reqLink(g.request_id)],
-				["Payload", g.payload_sha256 ? h("span", {class: "mono"}, "sha256 " + g.payload_sha256.slice(0, 16) + "…") : null],
+				["Payload hash", U.hashEl(g.payload_sha256, 16)],
 				["Extensions", g.extensions ? String(g.extensions) : null]]),
+			g.payload_sha256 ? payloadView(g) : null,
 			actions);
+	}
+
+	/*
+	 * The payload the grant binds, read from its request when opened (the
+	 * grant itself carries only the hash).
+	 */
+	function payloadView(g) {
+		var body = h("div", {}, h("p", {class: "muted small"}, "Loading…"));
+		var d = h("details", {class: "more grant-payload", dataset: {keep: "payload"}},
+			h("summary", {}, "Payload"), body);
+		d.addEventListener("toggle", function () {
+			if (!d.open || body.dataset.loaded)
+				return;
+			JG.api("GET", "/v1/requests/" + encodeURIComponent(g.request_id)).then(function (r) {
+				body.dataset.loaded = "1";
+				JG.clear(body).appendChild(r.payload ? JG.payloadBlock(r.payload, r.action)
+					: h("p", {class: "muted"}, "No payload text (parameters only)."));
+			}, function (err) {
+				JG.clear(body).appendChild(errorBox(err));
+			});
+		});
+		return d;
+	}
+
+	/*
+	 * Ask for more time on a live grant (the holder only): the extension
+	 * is a request, screened like any other; the answer says whether it
+	 * was granted at once or waits for approvers.
+	 */
+	function extendControl(g, after) {
+		var wrap = h("div", {class: "extend"});
+		var btn = h("button", {type: "button", class: "btn btn-small", dataset: {action: "extend"}}, "Extend…");
+		wrap.appendChild(btn);
+		btn.addEventListener("click", function () {
+			var duration = h("input", {type: "text", placeholder: "30m", autocomplete: "off",
+				dataset: {keep: "extend-duration"}});
+			var reason = h("input", {type: "text", maxlength: "1000", placeholder: "why you need more time",
+				dataset: {keep: "extend-reason"}});
+			var ok = h("button", {type: "button", class: "btn btn-small btn-primary",
+				dataset: {action: "confirm-extend"}}, "Ask for more time");
+			var no = h("button", {type: "button", class: "btn btn-small btn-quiet"}, "Cancel");
+			var errors = U.fieldErrors();
+			JG.clear(wrap).append(JG.field("Extra time (optional)", duration, "default: what the rule still allows"),
+				JG.field("Reason", reason), h("div", {class: "btn-row"}, ok, no));
+			reason.focus();
+			no.addEventListener("click", function () {
+				JG.clear(wrap).appendChild(btn);
+				btn.focus();
+			});
+			ok.addEventListener("click", function () {
+				errors.clear();
+				if (!reason.value.trim()) {
+					errors.set(reason, "Say why: the approvers read it.");
+					reason.focus();
+					return;
+				}
+				var body = {reason: reason.value.trim()};
+				if (duration.value.trim())
+					body.duration = duration.value.trim();
+				ok.disabled = true;
+				JG.api("POST", "/v1/grants/" + encodeURIComponent(g.id) + "/extend", {body: body}).then(function (res) {
+					if (res.extended)
+						toast("Extended " + g.id + " until " + JG.fmtTime((res.grant || {}).expires_at || ""));
+					else {
+						var req = res.request || res;
+						toast("Extension " + req.id + " is " + req.state +
+							(req.state === "pending" ? ": approvers decide" : ""), req.state === "denied" ? "error" : "ok");
+					}
+					after();
+				}, function (err) {
+					ok.disabled = false;
+					errors.set(err.type === "duration-too-long" ? duration : reason, err.message);
+				});
+			});
+		});
+		return wrap;
 	}
 
 	/* Grants: active ones with countdowns, and the recently ended. */

@@ -418,9 +418,8 @@
 				["State reason", r.state !== "pending" ? r.state_reason : null],
 				["Grant", r.grant_id ? h("a", {href: "#/grants", class: "mono grant-id"}, r.grant_id) : null]]),
 			r.payload ? h("div", {class: "payload-block"},
-				h("h4", {}, "Payload ", h("span", {class: "muted mono small",
-					title: "SHA-256 of the payload: the grant binds to it"},
-					r.payload_sha256 ? "sha256 " + r.payload_sha256.slice(0, 12) + "…" : "")),
+				h("h4", {}, "Payload ", h("span", {class: "muted small",
+					title: "SHA-256 of the payload: the grant binds to it"}, U.hashEl(r.payload_sha256))),
 				JG.payloadBlock(r.payload, r.action)) : null,
 			r.params ? h("div", {class: "params-block"}, h("h4", {}, "Parameters"),
 				kv(Object.keys(r.params).map(function (k) { return [k, h("code", {}, String(r.params[k]))]; })))

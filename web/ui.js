@@ -253,6 +253,18 @@
 		return h("span", {class: "mono"}, s);
 	}
 
+	/*
+	 * A SHA-256, short ("sha256 1a2b3c4d5e6f…"), the whole of it one
+	 * click away, to compare with what another tool shows.
+	 */
+	function hashEl(sha, n) {
+		if (!sha)
+			return null;
+		return h("details", {class: "hash"},
+			h("summary", {class: "mono", title: "show the whole SHA-256"}, "sha256 " + sha.slice(0, n || 12) + "…"),
+			h("code", {class: "mono hash-full"}, sha));
+	}
+
 	function setToastRoot(el) {
 		toasts = el;
 	}
@@ -276,6 +288,7 @@
 		reqLink: reqLink, emptyState: emptyState, errorBox: errorBox,
 		toast: toast, setToastRoot: setToastRoot, reconcile: reconcile,
 		fieldErrors: fieldErrors, detailsSummary: detailsSummary, subjectLink: subjectLink,
+		hashEl: hashEl,
 		pageHead: pageHead, setInboxBadge: setInboxBadge, setTitle: setTitle,
 		setInboxCount: setInboxCount, loadResources: loadResources,
 		resources: resources, forgetResources: forgetResources
