@@ -110,7 +110,7 @@
 			var subj = "—";
 			if (e.subject) {
 				var only = h("button", {type: "button", class: "btn btn-small btn-quiet filter-subject",
-					title: "show only this subject", "aria-label": "show only " + e.subject}, "filter");
+					title: "show only this subject", "aria-label": "filter: only " + e.subject}, "filter");
 				only.addEventListener("click", function () {
 					subject.value = e.subject;
 					updateExport();

@@ -265,6 +265,25 @@ export class Browsers {
 		await u.page.setViewportSize(was);
 	}
 
+	// axe-core on u's page as it is now: a check that no serious or
+	// critical violation is found (WCAG 2.x A and AA rules), listing each
+	// one found with its nodes. axe is evaluated through the DevTools
+	// protocol, so the page's strict CSP stays as it is.
+	async axe(u, where) {
+		if (!this.axeSource)
+			this.axeSource = fs.readFileSync(path.join(here, "node_modules/axe-core/axe.min.js"), "utf8");
+		await u.page.evaluate(this.axeSource);
+		const res = await u.page.evaluate(() => window.axe.run(document, {
+			runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+			resultTypes: ["violations"],
+		}));
+		const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+		return check(`no serious accessibility violation (axe) on ${where}`, bad.length === 0,
+			bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n` + v.nodes.slice(0, 4).map((n) =>
+				`    ${n.target.join(" ")}: ${(n.failureSummary || "").split("\n").slice(1, 2).join("")}`).join("\n"))
+				.join("\n"));
+	}
+
 	// No dialog, CSP violation or page error in anyone's browser.
 	clean() {
 		for (const u of this.users) {

@@ -3,7 +3,8 @@
 # a real jitgate server. Installs what is missing (Debian chromium, node
 # and npm through `scripts/deps browser`; playwright-core from the npm
 # registry at the version package-lock.json pins; never a browser
-# download), runs the tests, and ends with the line "N passed, M failed".
+# download; axe-core likewise, for the accessibility checks), runs the
+# tests, and ends with the line "N passed, M failed".
 # playwright-core is pinned to 1.61.x, the newest that still runs on
 # Debian 12's Node 18 (1.62 and later need Node 20).
 #
@@ -39,9 +40,15 @@ fi
 [ -x "${JG_CHROMIUM:-/usr/bin/chromium}" ] || fail "no chromium at ${JG_CHROMIUM:-/usr/bin/chromium}"
 
 cd "$here" || fail "no $here"
-want=$(sed -n 's/.*"playwright-core": *"\([^"]*\)".*/\1/p' package.json | head -n 1)
-have=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' node_modules/playwright-core/package.json 2>/dev/null | head -n 1)
-if [ "$have" != "$want" ]; then
+# every package at the version package.json pins (playwright-core, and
+# axe-core for the accessibility checks), else a clean install
+stale=0
+for pkg in playwright-core axe-core; do
+	want=$(sed -n "s/.*\"$pkg\": *\"\([^\"]*\)\".*/\1/p" package.json | head -n 1)
+	have=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "node_modules/$pkg/package.json" 2>/dev/null | head -n 1)
+	[ "$have" = "$want" ] || stale=1
+done
+if [ "$stale" = 1 ]; then
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2 ||
 		fail "npm ci failed"
 fi
