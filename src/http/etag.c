@@ -1,5 +1,7 @@
-/* etag.c - entity tags and If-None-Match (see etag.h). */
+/* etag.c - entity tags, If-None-Match and Accept-Encoding (etag.h). */
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/etag.h"
 #include "util/crypto.h"
@@ -38,4 +40,45 @@ int jg_etag_match(const char *h, const char *etag)
 		h = end;
 	}
 	return 0;
+}
+
+/* The q-value of one coding's parameters (";q=0.5"), 1 when absent. */
+static double qvalue(const char *p, const char *end)
+{
+	while (p < end) {
+		while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+			p++;
+		if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=')
+			return strtod(p + 2, NULL);
+		while (p < end && *p != ';')
+			p++;
+	}
+	return 1;
+}
+
+int jg_accepts_gzip(const char *h)
+{
+	int gzip = -1, star = -1; /* -1: not named; else accepted or not */
+
+	while (h && *h) {
+		const char *end = strchr(h, ','), *name_end;
+		size_t len;
+
+		if (!end)
+			end = h + strlen(h);
+		while (h < end && (*h == ' ' || *h == '\t'))
+			h++;
+		name_end = h;
+		while (name_end < end && *name_end != ';' && *name_end != ' ' &&
+		       *name_end != '\t')
+			name_end++;
+		len = (size_t)(name_end - h);
+		if ((len == 4 && strncasecmp(h, "gzip", 4) == 0) ||
+		    (len == 6 && strncasecmp(h, "x-gzip", 6) == 0))
+			gzip = qvalue(name_end, end) > 0;
+		else if (len == 1 && *h == '*')
+			star = qvalue(name_end, end) > 0;
+		h = *end ? end + 1 : end;
+	}
+	return gzip >= 0 ? gzip : star > 0;
 }

@@ -23,4 +23,10 @@ void jg_etag_of(const void *data, size_t n, char out[JG_ETAG_LEN]);
  */
 int jg_etag_match(const char *if_none_match, const char *etag);
 
+/*
+ * 1 when an Accept-Encoding header value takes gzip: "gzip" (or "*")
+ * among its codings with a q-value above 0 (RFC 9110 12.5.3). 0 for NULL.
+ */
+int jg_accepts_gzip(const char *accept_encoding);
+
 #endif

@@ -35,6 +35,7 @@ struct jg_ex {
 	json_t *reply;              /* owned */
 	int problem;                /* reply is problem+json */
 	struct MHD_Response *raw;   /* owned; takes precedence over reply */
+	const char *cache;          /* Cache-Control; NULL: "no-store" */
 	struct jg_server *server;   /* borrowed; for jg_ex_defer */
 	struct jg_ex_job *deferred; /* set by jg_ex_defer; the server's */
 };

@@ -321,7 +321,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct jg_ex *ex)
 
 	if (!resp && !(resp = json_response(conn, ex)))
 		return MHD_NO;
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Cache-Control",
+	                        ex->cache ? ex->cache : "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	/* the dashboard's rules hold for every answer: nothing inline,
 	 * nothing from elsewhere, never in a frame */

@@ -52,9 +52,30 @@ static void match_lists(void **state)
 	assert_false(jg_etag_match(" , ,", t));
 }
 
+static void accept_encoding(void **state)
+{
+	(void)state;
+	assert_true(jg_accepts_gzip("gzip"));
+	assert_true(jg_accepts_gzip("gzip, deflate, br"));
+	assert_true(jg_accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+	assert_true(jg_accepts_gzip("x-gzip"));
+	assert_true(jg_accepts_gzip("*"));
+	assert_true(jg_accepts_gzip("identity, *;q=0.1"));
+	assert_false(jg_accepts_gzip(NULL));
+	assert_false(jg_accepts_gzip(""));
+	assert_false(jg_accepts_gzip("identity"));
+	assert_false(jg_accepts_gzip("br, deflate"));
+	assert_false(jg_accepts_gzip("gzip;q=0"));
+	assert_false(jg_accepts_gzip("gzip; q=0.000, *"));
+	assert_false(jg_accepts_gzip("*;q=0"));
+	/* a name that only starts like gzip is another coding */
+	assert_false(jg_accepts_gzip("gzipped"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(accept_encoding),
 		cmocka_unit_test(tag_is_quoted_hash_prefix),
 		cmocka_unit_test(tag_differs_with_content),
 		cmocka_unit_test(match_lists),
