@@ -213,6 +213,7 @@ struct jg_request_view {
 	struct jg_review *reviews; /* owned array */
 	size_t nreviews;
 	char grant_id[JG_ID_LEN];  /* "" until approved */
+	struct jg_grant grant;     /* as recorded; valid when grant_id[0] */
 	struct jg_execution exec;  /* owned output; valid when has_exec */
 	int has_exec;
 	int reused; /* create: an earlier request of the idempotency key */
@@ -280,17 +281,16 @@ enum jg_err jg_gate_approvers(struct jg_gate *g, int64_t now, json_t **out);
 /*
  * The state of v's grant now ("active", "expired", "revoked", ...: the
  * clock decides expiry before the sweeper records it), or NULL when it
- * has none (runnable.c).
+ * has none (runnable.c). From the view alone: no store access.
  */
-const char *jg_gate_grant_state_of(struct jg_gate *g,
-                                   const struct jg_request_view *v,
+const char *jg_gate_grant_state_of(const struct jg_request_view *v,
                                    int64_t now);
 
 /* 1 when who may run v now through its connector: the requester, v
- * approved, not run, its grant (state grant, from above) active, a
- * connector for its action. For the dashboard; execute decides. */
+ * approved, not run, its grant live (active, in its window, uses left),
+ * a connector for its action. For the dashboard; execute decides. */
 int jg_gate_can_execute(struct jg_gate *g, const struct jg_principal *who,
-                        const struct jg_request_view *v, const char *grant);
+                        const struct jg_request_view *v, int64_t now);
 
 /*
  * Every audit event about request id and its grant, oldest first, at

@@ -36,9 +36,10 @@ enum jg_err jg_gate_load_view(struct jg_gate *g, const char *id,
 	e = g->st->ops->review_list(g->st, id, &v->reviews, &v->nreviews);
 	if (e == JG_OK) {
 		e = g->st->ops->grant_by_request(g->st, id, &gr);
-		if (e == JG_OK)
+		if (e == JG_OK) {
 			memcpy(v->grant_id, gr.id, sizeof(v->grant_id));
-		else if (e == JG_ENOTFOUND)
+			v->grant = gr;
+		} else if (e == JG_ENOTFOUND)
 			e = JG_OK;
 	}
 	if (e == JG_OK)

@@ -39,7 +39,7 @@ static json_t *render_for(struct jg_ex *ex, const struct jg_request_view *v,
                           json_t *by)
 {
 	json_t *o = jg_render_request(v, ex->now);
-	const char *grant = jg_gate_grant_state_of(ex->gate, v, ex->now);
+	const char *grant = jg_gate_grant_state_of(v, ex->now);
 
 	if (o) {
 		name_approvers(o, by);
@@ -47,7 +47,7 @@ static json_t *render_for(struct jg_ex *ex, const struct jg_request_view *v,
 		                    grant ? json_string(grant) : json_null());
 		json_object_set_new(o, "can_execute",
 		                    json_boolean(jg_gate_can_execute(
-		                            ex->gate, &ex->who, v, grant)));
+		                            ex->gate, &ex->who, v, ex->now)));
 		json_object_set_new(o, "can_review",
 		                    json_boolean(jg_gate_can_review(
 		                            ex->gate, &ex->who, v, ex->now)));
