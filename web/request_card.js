@@ -215,19 +215,23 @@
 	function settle(card, text, verdict) {
 		if (!card || !card.parentNode)
 			return;
-		var stub = h("div", {class: "card decided decided-" + verdict, role: "status"},
+		var stub = h("div", {class: "card decided decided-" + verdict, role: "status", tabindex: "-1"},
 			h("p", {}, text));
+		var hadFocus = card.contains(document.activeElement);
 		var dismiss = h("button", {type: "button", class: "btn btn-small btn-quiet"}, "Dismiss");
 		dismiss.addEventListener("click", function () { stub.remove(); });
 		stub.appendChild(dismiss);
 		stub.style.minHeight = card.getBoundingClientRect().height + "px";
 		card.replaceWith(stub);
+		/* a keyboard user stays where they were, not at the page's top */
+		if (hadFocus)
+			stub.focus({preventScroll: true});
 	}
 
 	function reviewForm(r, after, inList) {
 		var cid = "comment-" + r.id;
 		var comment = h("textarea", {id: cid, rows: "2", maxlength: "1000",
-			dataset: {keep: "comment"}, placeholder: "a note for the requester and the audit trail"});
+			dataset: {keep: "comment"}, placeholder: "a note for the requester and the audit trail (needed to deny)"});
 		var approve = h("button", {type: "button", class: "btn btn-approve",
 			dataset: {action: "approve"}}, "Approve");
 		var deny = h("button", {type: "button", class: "btn btn-deny",

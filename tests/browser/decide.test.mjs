@@ -89,6 +89,8 @@ await run(server, async (b) => {
 		await btn.click();
 		await p.locator(".toast", { hasText: `Approved ${twoStep} — waiting for 1 of security` }).waitFor();
 		check("the toast says it waits for 1 of security", true);
+		check("the focus stays in place, on the decided card",
+			await p.evaluate(() => document.activeElement.classList.contains("decided")));
 		const now = await under(pt);
 		check("under the pointer: the decided card", now.card === "decided", JSON.stringify(now));
 		check("and no button of another request", !now.button, JSON.stringify(now));
