@@ -212,12 +212,11 @@
 	 * pointer that just clicked. It goes when dismissed (or the page is
 	 * left); the list's refreshes leave it be (it has no key).
 	 */
-	function settle(card, text, verdict) {
+	function settle(card, text, verdict, hadFocus) {
 		if (!card || !card.parentNode)
 			return;
 		var stub = h("div", {class: "card decided decided-" + verdict, role: "status", tabindex: "-1"},
 			h("p", {}, text));
-		var hadFocus = card.contains(document.activeElement);
 		var dismiss = h("button", {type: "button", class: "btn btn-small btn-quiet"}, "Dismiss");
 		dismiss.addEventListener("click", function () { stub.remove(); });
 		stub.appendChild(dismiss);
@@ -248,12 +247,14 @@
 				comment.focus();
 				return;
 			}
+			/* before the buttons are disabled, which takes the focus away */
+			var hadFocus = form.contains(document.activeElement);
 			approve.disabled = deny.disabled = true;
 			decide(r, verdict, comment.value.trim()).then(function (res) {
 				var text = outcome(verdict, r, res);
 				toast(text, verdict === "approve" ? "ok" : "warn");
 				if (inList)
-					settle(form.closest("article"), text, verdict);
+					settle(form.closest("article"), text, verdict, hadFocus);
 				if (after)
 					after(res);
 			}, function () {
