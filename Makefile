@@ -44,9 +44,10 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # The dashboard is compiled in: web/ -> byte arrays (scripts/embed.c).
+# it gzips each file (zlib) and hashes it for its ETag (libcrypto)
 $(BUILD)/embed: scripts/embed.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) -O2 -o $@ $<
+	$(Q)$(CC) -O2 -o $@ $< $$(pkg-config --cflags --libs zlib libcrypto)
 
 $(BUILD)/gen/assets.c: $(BUILD)/embed $(WEB)
 	@mkdir -p $(@D)

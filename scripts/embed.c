@@ -3,12 +3,21 @@
  * source of byte arrays, so the jitgate binary serves them without
  * reading the disk. Runs at build time only; never part of jitgate.
  *
+ * Each file is also gzipped here, once (zlib, best compression), so the
+ * server answers "Accept-Encoding: gzip" with no work per request; and
+ * its ETag (a prefix of the SHA-256 of its bytes) is computed here too.
+ *
  * usage: embed FILE... > assets.c   (each FILE is served at /assets/NAME,
  * and web/index.html also at /)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#define MAX_ASSET (8u << 20) /* a dashboard file past 8 MiB is a mistake */
 
 static const char *type_of(const char *name)
 {
@@ -27,20 +36,90 @@ static const char *type_of(const char *name)
 	return "application/octet-stream";
 }
 
-static int emit(int i, const char *path)
+/* The bytes of path (malloc'd, the caller's) and their count. */
+static unsigned char *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
-	int c, n = 0;
+	unsigned char *buf = malloc(MAX_ASSET);
 
-	if (!f) {
+	*n = 0;
+	if (!f || !buf) {
 		perror(path);
+		if (f)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	*n = fread(buf, 1, MAX_ASSET, f);
+	if (ferror(f) || !feof(f)) {
+		fprintf(stderr, "embed: %s: unreadable or past %u bytes\n", path, MAX_ASSET);
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* data gzipped into out (at least n + 1024 bytes); its size, 0 on error. */
+static size_t gzip(const unsigned char *data, size_t n, unsigned char *out,
+                   size_t cap)
+{
+	z_stream z = {0};
+	size_t len;
+
+	/* 15 + 16: a gzip wrapper, which every browser accepts */
+	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)data;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	len = deflate(&z, Z_FINISH) == Z_STREAM_END ? z.total_out : 0;
+	deflateEnd(&z);
+	return len;
+}
+
+static void array(const char *name, int i, const unsigned char *b, size_t n)
+{
+	printf("static const unsigned char %s%d[] = {", name, i);
+	for (size_t k = 0; k < n; k++)
+		printf("%s%d,", k % 20 ? "" : "\n\t", b[k]);
+	printf("%s};\n", n ? "\n" : "0");
+}
+
+/* The arrays of file i, its gzip (when smaller) and its ETags. */
+static int emit(int i, const char *path)
+{
+	size_t n, gz_n;
+	unsigned char *data = slurp(path, &n), *gz;
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	if (!data)
+		return -1;
+	gz = malloc(n + 1024);
+	gz_n = gz ? gzip(data, n, gz, n + 1024) : 0;
+	if (!EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+		fprintf(stderr, "embed: %s: cannot hash\n", path);
+		free(data);
+		free(gz);
 		return -1;
 	}
-	printf("static const unsigned char a%d[] = {", i);
-	while ((c = getc(f)) != EOF)
-		printf("%s%d,", n++ % 20 ? "" : "\n\t", c);
-	printf("\n};\n");
-	fclose(f);
+	array("a", i, data, n);
+	if (gz_n && gz_n < n)
+		array("z", i, gz, gz_n);
+	else
+		gz_n = 0;
+	/* a strong tag per representation: the gzipped one is another */
+	printf("#define T%d \"\\\"", i);
+	for (int k = 0; k < 16; k++)
+		printf("%02x", md[k]);
+	printf("\"\n#define SZ%d %zu\n#define GZ%d %s\n", i, gz_n, i, gz_n ? "z" : "NULL");
+	if (gz_n)
+		printf("#undef GZ%d\n#define GZ%d z%d\n", i, i, i);
+	free(data);
+	free(gz);
 	return 0;
 }
 
@@ -55,11 +134,13 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *base = strrchr(argv[i], '/');
 		base = base ? base + 1 : argv[i];
-		printf("\t{\"/assets/%s\", \"%s\", a%d, sizeof(a%d)},\n", base,
-		       type_of(base), i, i);
+		printf("\t{\"/assets/%s\", \"%s\", a%d, sizeof(a%d), GZ%d, SZ%d,"
+		       " T%d \"\\\"\", T%d \"-gz\\\"\"},\n", base, type_of(base),
+		       i, i, i, i, i, i);
 		if (strcmp(base, "index.html") == 0)
-			printf("\t{\"/\", \"%s\", a%d, sizeof(a%d)},\n",
-			       type_of(base), i, i);
+			printf("\t{\"/\", \"%s\", a%d, sizeof(a%d), GZ%d, SZ%d,"
+			       " T%d \"\\\"\", T%d \"-gz\\\"\"},\n", type_of(base),
+			       i, i, i, i, i, i);
 	}
 	printf("};\nconst size_t jg_nassets = sizeof(jg_assets) / "
 	       "sizeof(jg_assets[0]);\n");

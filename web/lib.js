@@ -285,6 +285,29 @@ function pad(n) {
 }
 
 /* "2026-11-23 10:04:05" in local time; the full UTC time is in a title. */
+/*
+ * The zone a local time is in, as its offset: "UTC" or "UTC+01:00" (of
+ * that moment: summer time counts). Every time shown says it, so a time
+ * read over the phone at 3 a.m. cannot be taken for another zone's.
+ */
+JG.zoneOf = function (d) {
+	var off = -d.getTimezoneOffset();
+	if (!off)
+		return "UTC";
+	var a = Math.abs(off);
+	return "UTC" + (off > 0 ? "+" : "-") + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
+};
+
+/* The browser's zone by name ("Europe/Berlin"), or "" when unknown. */
+JG.zoneName = function () {
+	try {
+		return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+	} catch (e) {
+		return "";
+	}
+};
+
+/* "2026-11-23 05:49:47 UTC+01:00": local time, with its zone. */
 JG.fmtTime = function (s) {
 	var t = JG.parseTime(s);
 	if (t === null)
@@ -292,11 +315,11 @@ JG.fmtTime = function (s) {
 	var d = new Date(t);
 	return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" +
 		pad(d.getDate()) + " " + pad(d.getHours()) + ":" +
-		pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+		pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + " " + JG.zoneOf(d);
 };
 
 JG.timeEl = function (s) {
-	return JG.h("time", {datetime: s || "", title: s || ""}, JG.fmtTime(s));
+	return JG.h("time", {datetime: s || "", title: s ? s + " (UTC)" : ""}, JG.fmtTime(s));
 };
 
 /* 3725 s -> "1h 2m 5s"; 59 -> "59s". */
@@ -392,10 +415,31 @@ function learnSkew(res) {
 }
 
 /*
+ * What the last GET of each URL answered, with its ETag: the API is
+ * no-store, so the page keeps it, asks "changed?" with If-None-Match, and
+ * a 304 resolves with the very same object (callers can skip work when
+ * res === last). Bounded: the oldest entry goes first. Cleared at
+ * sign-out (JG.forgetAnswers).
+ */
+var ANSWERS_MAX = 100;
+var answers = new Map(); /* url -> {etag, data} */
+
+function rememberAnswer(url, etag, data) {
+	answers.delete(url);
+	answers.set(url, {etag: etag, data: data});
+	if (answers.size > ANSWERS_MAX)
+		answers.delete(answers.keys().next().value);
+}
+
+JG.forgetAnswers = function () {
+	answers.clear();
+};
+
+/*
  * JG.api("GET", "/v1/requests", {query: {state: "pending"}})
  * JG.api("POST", "/v1/requests/ID/approve", {body: {...}})
  * Resolves with the parsed JSON (or text for non-JSON); rejects with an
- * ApiError carrying the problem+json.
+ * ApiError carrying the problem+json. GETs are conditional (see answers).
  */
 JG.api = function (method, path, opts) {
 	opts = opts || {};
@@ -403,6 +447,9 @@ JG.api = function (method, path, opts) {
 	var headers = {"Accept": "application/json"};
 	var init = {method: method, headers: headers, credentials: "same-origin",
 		cache: "no-store"};
+	var known = method === "GET" ? answers.get(url) : null;
+	if (known)
+		headers["If-None-Match"] = known.etag;
 	/* every call carries it: a GET may change something too (a grant
 	 * token minted is audited), and the server asks for it there */
 	if (JG.session && JG.session.csrf_token)
@@ -413,6 +460,8 @@ JG.api = function (method, path, opts) {
 	}
 	return fetch(url, init).then(function (res) {
 		learnSkew(res);
+		if (res.status === 304 && known)
+			return known.data;
 		var ct = res.headers.get("Content-Type") || "";
 		var body = ct.indexOf("json") >= 0 && ct.indexOf("ndjson") < 0
 			? res.json().catch(function () { return null; })
@@ -426,6 +475,9 @@ JG.api = function (method, path, opts) {
 					JG.onUnauthorized(err);
 				throw err;
 			}
+			var etag = method === "GET" ? res.headers.get("ETag") : null;
+			if (etag)
+				rememberAnswer(url, etag, data);
 			return data;
 		});
 	}, function (e) {
@@ -557,20 +609,37 @@ JG.sqlTokens = function (src) {
 };
 
 /* A <pre><code> of the payload: highlighted when it reads as SQL. */
+/*
+ * The payload as it runs, one numbered block per real line (.ln; the
+ * numbers are CSS, so they are neither read out nor copied): on a
+ * narrow screen a long line wraps under its own number, and is not
+ * mistaken for a line break. Each "\n" stays in the text, at the end of
+ * its line, so the text content is exactly the payload.
+ */
 JG.payloadBlock = function (payload, action) {
 	var code = JG.h("code", {});
+	var line = JG.h("span", {class: "ln"});
 	var isSql = /^sql\./.test(action || "") ||
 		/^\s*(select|insert|update|delete|create|alter|drop|with|grant|truncate)\b/i.test(payload);
+	code.appendChild(line);
+	function put(text, cls) {
+		text.split("\n").forEach(function (piece, i) {
+			if (i) {
+				JG.append(line, "\n");
+				line = JG.h("span", {class: "ln"});
+				code.appendChild(line);
+			}
+			if (piece)
+				JG.append(line, cls ? JG.h("span", {class: cls}, piece) : piece);
+		});
+	}
 	if (isSql) {
 		code.className = "sql";
 		JG.sqlTokens(payload).forEach(function (t) {
-			if (t.type === "space" || t.type === "punct")
-				JG.append(code, t.text);
-			else
-				code.appendChild(JG.h("span", {class: "tok-" + t.type}, t.text));
+			put(t.text, t.type === "space" || t.type === "punct" ? null : "tok-" + t.type);
 		});
 	} else {
-		JG.append(code, payload);
+		put(payload, null);
 	}
 	return JG.h("pre", {class: "payload", tabindex: "0",
 		"aria-label": "payload"}, code);

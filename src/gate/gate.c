@@ -117,6 +117,23 @@ int jg_gate_sees_all(const struct jg_principal *who)
 	return (who->roles & (JG_ROLE_ADMIN | JG_ROLE_AUDITOR)) != 0;
 }
 
+void jg_gate_viewer_filter(const struct jg_gate *g,
+                           const struct jg_principal *who,
+                           struct jg_filter *f,
+                           const char *groups[2 * JG_GROUPS_MAX])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < who->ngroups && n < 2 * JG_GROUPS_MAX; i++)
+		groups[n++] = who->groups[i];
+	for (size_t i = 0; i < g->policy->ngroups && n < 2 * JG_GROUPS_MAX; i++)
+		if (jg_policy_member(g->policy, g->policy->groups[i].name, who))
+			groups[n++] = g->policy->groups[i].name;
+	f->viewer = who->name;
+	f->viewer_groups = groups;
+	f->nviewer_groups = n;
+}
+
 int jg_gate_reviews(const struct jg_gate *g, const struct jg_principal *who,
                     const struct jg_request *r)
 {

@@ -285,6 +285,7 @@ struct jg_request_view {
 	struct jg_review *reviews; /* owned array */
 	size_t nreviews;
 	char grant_id[JG_ID_LEN];  /* "" until approved */
+	struct jg_grant grant;     /* as recorded; valid when grant_id[0] */
 	struct jg_execution exec;  /* owned output; valid when has_exec */
 	int has_exec;
 	int reused; /* create: an earlier request of the idempotency key */
@@ -333,6 +334,48 @@ enum jg_err jg_gate_post_review(struct jg_gate *g,
  * jg_gate_review decides for real). */
 int jg_gate_can_review(struct jg_gate *g, const struct jg_principal *who,
                        const struct jg_request_view *v, int64_t now);
+
+/* 1 when who may record v's review after break-glass now (for the
+ * dashboard; jg_gate_post_review decides for real). */
+int jg_gate_can_post_review(const struct jg_gate *g,
+                            const struct jg_principal *who,
+                            const struct jg_request_view *v);
+
+/*
+ * Who may approve for each group, as far as jitgate knows (approvers.c):
+ * a new JSON object (the caller's) mapping each group to an array of at
+ * most JG_APPROVERS_MAX principal names: the policy's members, then the
+ * holders of usable human tokens carrying it.
+ */
+#define JG_APPROVERS_MAX 20
+enum jg_err jg_gate_approvers(struct jg_gate *g, int64_t now, json_t **out);
+
+/*
+ * The state of v's grant now ("active", "expired", "revoked", ...: the
+ * clock decides expiry before the sweeper records it), or NULL when it
+ * has none (runnable.c). From the view alone: no store access.
+ */
+const char *jg_gate_grant_state_of(const struct jg_request_view *v,
+                                   int64_t now);
+
+/* 1 when who may run v now through its connector: the requester, v
+ * approved, not run, its grant live (active, in its window, uses left),
+ * a connector for its action. For the dashboard; execute decides. */
+int jg_gate_can_execute(struct jg_gate *g, const struct jg_principal *who,
+                        const struct jg_request_view *v, int64_t now);
+
+/*
+ * Every audit event about request id and its grant, oldest first, at
+ * most JG_TIMELINE_MAX (timeline.c): a new JSON array (the caller's) of
+ * events as GET /v1/audit shows them. For whoever may see the request
+ * (else JG_ENOTFOUND); execution output only for its requester, admins
+ * and auditors, as on the request.
+ */
+#define JG_TIMELINE_MAX 500
+enum jg_err jg_gate_request_events(struct jg_gate *g,
+                                   const struct jg_principal *who,
+                                   const char *id, json_t **out,
+                                   char why[JG_WHY_MAX]);
 
 /* The requester (or an admin) withdraws a pending request. */
 enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,

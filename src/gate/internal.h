@@ -112,6 +112,17 @@ int jg_gate_held(void);
 int jg_gate_is_admin(const struct jg_principal *who);
 int jg_gate_sees_all(const struct jg_principal *who); /* admin, auditor */
 
+/*
+ * Narrow f to what who may see (for callers that do not see all): the
+ * requests it made or may review, the grants it holds or that came from
+ * those requests. groups (2 * JG_GROUPS_MAX, the caller's) receives the
+ * groups of who, by token and by policy; f points into it and into who.
+ */
+void jg_gate_viewer_filter(const struct jg_gate *g,
+                           const struct jg_principal *who,
+                           struct jg_filter *f,
+                           const char *groups[2 * JG_GROUPS_MAX]);
+
 /* 1 when who belongs to the group of any step of r. */
 int jg_gate_reviews(const struct jg_gate *g, const struct jg_principal *who,
                     const struct jg_request *r);

@@ -36,9 +36,10 @@ enum jg_err jg_gate_load_view(struct jg_gate *g, const char *id,
 	e = g->st->ops->review_list(g->st, id, &v->reviews, &v->nreviews);
 	if (e == JG_OK) {
 		e = g->st->ops->grant_by_request(g->st, id, &gr);
-		if (e == JG_OK)
+		if (e == JG_OK) {
 			memcpy(v->grant_id, gr.id, sizeof(v->grant_id));
-		else if (e == JG_ENOTFOUND)
+			v->grant = gr;
+		} else if (e == JG_ENOTFOUND)
 			e = JG_OK;
 	}
 	if (e == JG_OK)
@@ -365,21 +366,6 @@ enum jg_err jg_gate_request_get(struct jg_gate *g,
 	return e;
 }
 
-/* Groups of who: its token's and those the policy lists it in. */
-static size_t viewer_groups(const struct jg_gate *g,
-                            const struct jg_principal *who,
-                            const char **out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < who->ngroups && n < max; i++)
-		out[n++] = who->groups[i];
-	for (size_t i = 0; i < g->policy->ngroups && n < max; i++)
-		if (jg_policy_member(g->policy, g->policy->groups[i].name, who))
-			out[n++] = g->policy->groups[i].name;
-	return n;
-}
-
 enum jg_err jg_gate_request_list(struct jg_gate *g,
                                  const struct jg_principal *who,
                                  struct jg_filter *f,
@@ -393,11 +379,8 @@ enum jg_err jg_gate_request_list(struct jg_gate *g,
 	enum jg_err e;
 
 	(void)why;
-	if (!jg_gate_sees_all(who)) {
-		f->viewer = who->name;
-		f->viewer_groups = groups;
-		f->nviewer_groups = viewer_groups(g, who, groups, 2 * JG_GROUPS_MAX);
-	}
+	if (!jg_gate_sees_all(who))
+		jg_gate_viewer_filter(g, who, f, groups);
 	if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
 		return e;
 	e = g->st->ops->request_list(g->st, f, &reqs, &count, next);
@@ -575,6 +558,34 @@ enum jg_err jg_gate_cancel(struct jg_gate *g, const struct jg_principal *who,
 
 /* ---- review after break-glass ---- */
 
+/* May who record r's review after break-glass? Also the dashboard's
+ * can_post_review, so the form shows only where the call would work. */
+static enum jg_err post_review_check(const struct jg_gate *g,
+                                     const struct jg_principal *who,
+                                     const struct jg_request *r,
+                                     char why[JG_WHY_MAX])
+{
+	if (strcmp(r->post_review, "required") != 0)
+		return jg_gate_why(JG_ECONFLICT, why, "request %s has no review "
+		                   "due", r->id);
+	if (strcmp(who->name, r->requester) == 0)
+		return jg_gate_why(JG_ESELF, why, "the requester cannot review "
+		                   "their own break-glass request %s", r->id);
+	if (!jg_gate_reviews(g, who, r) && !jg_gate_is_admin(who))
+		return jg_gate_why(JG_EFORBIDDEN, why, "'%s' is not an approver "
+		                   "of request %s", who->name, r->id);
+	return JG_OK;
+}
+
+int jg_gate_can_post_review(const struct jg_gate *g,
+                            const struct jg_principal *who,
+                            const struct jg_request_view *v)
+{
+	char why[JG_WHY_MAX];
+
+	return post_review_check(g, who, &v->req, why) == JG_OK;
+}
+
 static enum jg_err post_review_tx(struct jg_gate *g,
                                   const struct jg_principal *who,
                                   const char *id, const char *comment,
@@ -591,15 +602,7 @@ static enum jg_err post_review_tx(struct jg_gate *g,
 		return jg_gate_why(e, why, "request %s not found", id);
 	if (e != JG_OK)
 		return e;
-	if (strcmp(r.post_review, "required") != 0)
-		e = jg_gate_why(JG_ECONFLICT, why, "request %s has no review "
-		                "due", id);
-	else if (strcmp(who->name, r.requester) == 0)
-		e = jg_gate_why(JG_ESELF, why, "the requester cannot review "
-		                "their own break-glass request %s", id);
-	else if (!jg_gate_reviews(g, who, &r) && !jg_gate_is_admin(who))
-		e = jg_gate_why(JG_EFORBIDDEN, why, "'%s' is not an approver "
-		                "of request %s", who->name, id);
+	e = post_review_check(g, who, &r, why);
 	if (e == JG_OK) {
 		snprintf(r.post_review, sizeof(r.post_review), "done");
 		e = g->st->ops->request_update(g->st, &r, r.state, r.step);

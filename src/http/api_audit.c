@@ -55,6 +55,21 @@ static int time_param(struct jg_ex *ex, const char *key, int64_t *out)
 	return 0;
 }
 
+/* order=asc (the default: oldest first) or desc (newest first). */
+static int order_param(struct jg_ex *ex, struct jg_filter *f)
+{
+	const char *v = jg_ex_query(ex, "order");
+
+	if (!v || strcmp(v, "asc") == 0)
+		return 0;
+	if (strcmp(v, "desc") == 0) {
+		f->desc = 1;
+		return 0;
+	}
+	jg_ex_fail(ex, JG_EINVAL, "order must be asc or desc");
+	return -1;
+}
+
 static int read_query(struct jg_ex *ex, struct audit_query *q)
 {
 	memset(q, 0, sizeof(*q));
@@ -62,7 +77,7 @@ static int read_query(struct jg_ex *ex, struct audit_query *q)
 	    copy_param(ex, "type", q->type, sizeof(q->type)) ||
 	    copy_param(ex, "subject", q->subject, sizeof(q->subject)) ||
 	    time_param(ex, "since", &q->f.since) ||
-	    time_param(ex, "until", &q->f.until))
+	    time_param(ex, "until", &q->f.until) || order_param(ex, &q->f))
 		return -1;
 	q->f.actor = q->actor;
 	q->f.type = q->type;

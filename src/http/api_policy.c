@@ -14,6 +14,27 @@ void jg_api_policy_get(struct jg_ex *ex)
 	jg_ex_json(ex, 200, json_pack("{s:s}", "sha256", sha));
 }
 
+/*
+ * The actions of r for which who may ask with break-glass: the rule they
+ * would match lets a group who is in approve its own requests. A hint, so
+ * the request form offers the box only there; screening decides. It
+ * tells the caller only what a request of theirs would.
+ */
+static json_t *break_glass_actions(const struct jg_policy *p,
+                                   const struct jg_resource *r,
+                                   const struct jg_principal *who)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; a && k < r->nactions; k++) {
+		const struct jg_rule *rule = jg_policy_match(p, r, r->actions[k]);
+		if (rule && rule->break_glass_group &&
+		    jg_policy_member(p, rule->break_glass_group, who))
+			json_array_append_new(a, json_string(r->actions[k]));
+	}
+	return a;
+}
+
 /* The resources and their actions, for request forms. Names only: no
  * rule is shown, so requesters cannot probe the policy's conditions. */
 void jg_api_resources(struct jg_ex *ex)
@@ -31,10 +52,11 @@ void jg_api_resources(struct jg_ex *ex)
 			json_array_append_new(actions,
 			                      json_string(r->actions[k]));
 		json_array_append_new(items,
-		                      json_pack("{s:s,s:o,s:s,s:o}", "name",
+		                      json_pack("{s:s,s:o,s:s,s:o,s:o}", "name",
 		                                r->name, "labels", labels,
 		                                "sensitivity", r->sensitivity,
-		                                "actions", actions));
+		                                "actions", actions, "break_glass",
+		                                break_glass_actions(p, r, &ex->who)));
 	}
 	jg_ex_json(ex, 200, json_pack("{s:o}", "items", items));
 }

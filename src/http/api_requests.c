@@ -7,14 +7,54 @@
 #include "http/render.h"
 #include "util/timefmt.h"
 
-/* v as the API shows it to this caller: can_review is theirs alone. */
-static json_t *render_for(struct jg_ex *ex, const struct jg_request_view *v)
+/* Who may approve for each group (jg_gate_approvers), or an empty
+ * object when that cannot be read: the names are a hint, the request
+ * itself is the answer. The caller's. */
+static json_t *approvers(struct jg_ex *ex)
+{
+	json_t *by = NULL;
+
+	if (jg_gate_approvers(ex->gate, ex->now, &by) != JG_OK)
+		by = json_object();
+	return by;
+}
+
+/* Each step of o names the known approvers of its group (by, borrowed). */
+static void name_approvers(json_t *o, json_t *by)
+{
+	json_t *step;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "steps"), i, step) {
+		json_t *a = json_object_get(by, json_string_value(
+		                                        json_object_get(step, "group")));
+		json_object_set_new(step, "approvers", a ? json_incref(a)
+		                                         : json_array());
+	}
+}
+
+/* v as the API shows it to this caller: can_review and can_post_review
+ * are theirs alone; by (borrowed) names each step's approvers. */
+static json_t *render_for(struct jg_ex *ex, const struct jg_request_view *v,
+                          json_t *by)
 {
 	json_t *o = jg_render_request(v, ex->now);
-	if (o)
+	const char *grant = jg_gate_grant_state_of(v, ex->now);
+
+	if (o) {
+		name_approvers(o, by);
+		json_object_set_new(o, "grant_state",
+		                    grant ? json_string(grant) : json_null());
+		json_object_set_new(o, "can_execute",
+		                    json_boolean(jg_gate_can_execute(
+		                            ex->gate, &ex->who, v, ex->now)));
 		json_object_set_new(o, "can_review",
 		                    json_boolean(jg_gate_can_review(
 		                            ex->gate, &ex->who, v, ex->now)));
+		json_object_set_new(o, "can_post_review",
+		                    json_boolean(jg_gate_can_post_review(
+		                            ex->gate, &ex->who, v)));
+	}
 	return o;
 }
 
@@ -26,7 +66,9 @@ static void reply_view(struct jg_ex *ex, enum jg_err e, int status,
 		jg_ex_fail(ex, e, why);
 		return;
 	}
-	jg_ex_json(ex, status, render_for(ex, v));
+	json_t *by = approvers(ex);
+	jg_ex_json(ex, status, render_for(ex, v, by));
+	json_decref(by);
 	jg_request_view_clear(v);
 }
 
@@ -158,10 +200,12 @@ void jg_api_request_list(struct jg_ex *ex)
 		return;
 	}
 	json_t *items = json_array();
+	json_t *by = approvers(ex);
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(items, render_for(ex, &views[i]));
+		json_array_append_new(items, render_for(ex, &views[i], by));
 		jg_request_view_clear(&views[i]);
 	}
+	json_decref(by);
 	free(views);
 	jg_ex_json(ex, 200, jg_render_page(items, next));
 }

@@ -12,6 +12,10 @@ struct jg_asset {
 	const char *type; /* Content-Type */
 	const unsigned char *data;
 	size_t size;
+	const unsigned char *gz; /* data gzipped (at build time), or NULL */
+	size_t gz_size;
+	const char *etag;        /* quoted; a prefix of data's SHA-256 */
+	const char *gz_etag;     /* the gzipped representation's tag */
 };
 
 extern const struct jg_asset jg_assets[];

@@ -22,6 +22,7 @@ struct jg_ex {
 	struct jg_gate *gate;
 	struct jg_principal who; /* authenticated caller */
 	const char *path;        /* the request path, without query */
+	int is_get;              /* a GET or HEAD: its 200 may be a 304 (etag.h) */
 	const char *param;       /* the route's '*' segment, or NULL */
 	json_t *body;            /* request body object (owned), or NULL */
 	int64_t now;
@@ -34,6 +35,7 @@ struct jg_ex {
 	json_t *reply;              /* owned */
 	int problem;                /* reply is problem+json */
 	struct MHD_Response *raw;   /* owned; takes precedence over reply */
+	const char *cache;          /* Cache-Control; NULL: "no-store" */
 	struct jg_server *server;   /* borrowed; for jg_ex_defer */
 	struct jg_ex_job *deferred; /* set by jg_ex_defer; the server's */
 };

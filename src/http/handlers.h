@@ -8,6 +8,7 @@
 void jg_api_request_create(struct jg_ex *ex);
 void jg_api_request_list(struct jg_ex *ex);
 void jg_api_request_get(struct jg_ex *ex);
+void jg_api_request_events(struct jg_ex *ex);
 void jg_api_request_cancel(struct jg_ex *ex);
 void jg_api_request_approve(struct jg_ex *ex);
 void jg_api_request_deny(struct jg_ex *ex);

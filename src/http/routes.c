@@ -30,6 +30,7 @@ const struct jg_route jg_routes[] = {
 	{"POST", "/v1/requests", jg_api_request_create, 0},
 	{"GET", "/v1/requests", jg_api_request_list, 0},
 	{"GET", "/v1/requests/*", jg_api_request_get, 0},
+	{"GET", "/v1/requests/*/events", jg_api_request_events, 0},
 	{"POST", "/v1/requests/*/cancel", jg_api_request_cancel, 0},
 	{"POST", "/v1/requests/*/approve", jg_api_request_approve, 0},
 	{"POST", "/v1/requests/*/deny", jg_api_request_deny, 0},

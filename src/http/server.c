@@ -25,6 +25,7 @@
 
 #include "core/limits.h"
 #include "util/crypto.h"
+#include "http/etag.h"
 #include "util/log.h"
 #include "http/body.h"
 #include "http/exchange.h"
@@ -236,6 +237,7 @@ static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
 
 	ex->param = p->param;
 	ex->path = url;
+	ex->is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	ex->who = p->who;
 	ex->via_cookie = p->via_cookie;
 	memcpy(ex->csrf, p->csrf, sizeof(ex->csrf));
@@ -260,25 +262,55 @@ static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
 		jg_ex_fail(ex, JG_EINTERNAL, NULL);
 }
 
+/*
+ * The response for ex's JSON reply. A successful GET carries the ETag of
+ * its bytes; when the client already has them (If-None-Match), it is a
+ * 304 without a body: the dashboard's polls cost no transfer and no
+ * re-render while nothing changed. NULL when out of memory.
+ */
+static struct MHD_Response *json_response(struct MHD_Connection *conn,
+                                          struct jg_ex *ex)
+{
+	char *text = json_dumps(ex->reply, JSON_COMPACT); /* owned */
+	size_t n = text ? strlen(text) : 0;
+	char etag[JG_ETAG_LEN] = "";
+	struct MHD_Response *resp;
+
+	if (text && ex->is_get && ex->status == 200 && !ex->problem) {
+		jg_etag_of(text, n, etag);
+		if (jg_etag_match(MHD_lookup_connection_value(
+		                          conn, MHD_HEADER_KIND,
+		                          MHD_HTTP_HEADER_IF_NONE_MATCH),
+		                  etag)) {
+			free(text);
+			text = NULL;
+			n = 0;
+			ex->status = 304;
+		}
+	}
+	resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return NULL;
+	}
+	if (etag[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	if (ex->status != 304)
+		MHD_add_response_header(resp, "Content-Type",
+		                        ex->problem ? "application/problem+json"
+		                                    : "application/json");
+	return resp;
+}
+
 static enum MHD_Result respond(struct MHD_Connection *conn, struct jg_ex *ex)
 {
 	struct MHD_Response *resp = ex->raw;
 	enum MHD_Result ret;
 
-	if (!resp) {
-		char *text = json_dumps(ex->reply, JSON_COMPACT);
-		size_t n = text ? strlen(text) : 0;
-		resp = MHD_create_response_from_buffer(n, text,
-		                                       MHD_RESPMEM_MUST_FREE);
-		if (!resp) {
-			free(text);
-			return MHD_NO;
-		}
-		MHD_add_response_header(resp, "Content-Type",
-		                        ex->problem ? "application/problem+json"
-		                                    : "application/json");
-	}
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (!resp && !(resp = json_response(conn, ex)))
+		return MHD_NO;
+	MHD_add_response_header(resp, "Cache-Control",
+	                        ex->cache ? ex->cache : "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	/* the dashboard's rules hold for every answer: nothing inline,
 	 * nothing from elsewhere, never in a frame */

@@ -1178,15 +1178,21 @@ static enum jg_err pg_grant_list(struct jg_store *st,
                                  int64_t *next)
 {
 	struct params ps = {0};
+	char *groups = NULL;
 	PGresult *res;
 	enum jg_err e;
 
+	if (f->viewer &&
+	    !(groups = groups_json(f->viewer_groups, f->nviewer_groups)))
+		return JG_ENOMEM;
 	p_opt(&ps, f->state);
 	p_opt(&ps, f->principal);
 	p_opt(&ps, f->resource);
 	p_int(&ps, f->cursor);
 	p_int(&ps, f->limit + 1);
 	p_int(&ps, f->now);
+	p_opt(&ps, f->viewer);
+	p_str(&ps, groups ? groups : "[]");
 	e = query(PG(st),
 	          "SELECT " GRANT_COLS " FROM grants"
 	          " WHERE ($1::text IS NULL OR (CASE WHEN state = 'active'"
@@ -1195,8 +1201,12 @@ static enum jg_err pg_grant_list(struct jg_store *st,
 	          " AND ($2::text IS NULL OR principal = $2::text)"
 	          " AND ($3::text IS NULL OR resource = $3::text)"
 	          " AND ($4::bigint = 0 OR seq < $4::bigint)"
+	          " AND ($7::text IS NULL OR principal = $7::text OR request_id IN"
+	          "  (SELECT request_id FROM request_groups WHERE group_name IN"
+	          "   (SELECT json_array_elements_text($8::json))))"
 	          " ORDER BY seq DESC LIMIT $5::bigint",
 	          &ps, &res);
+	free(groups);
 	if (e != JG_OK)
 		return e;
 	return list_rows(res, f->limit, GRANT_SEQ, read_grant,
@@ -1349,15 +1359,25 @@ static enum jg_err pg_audit_walk(struct jg_store *st,
 		p_int(&ps, f->since);
 		p_int(&ps, f->until);
 		p_int(&ps, page);
-		e = query(PG(st),
-		          "SELECT seq, id, ts, actor, type, subject, details,"
-		          " prev_hash, hash FROM audit WHERE seq > $1::bigint"
-		          " AND ($2::text IS NULL OR actor = $2::text)"
-		          " AND ($3::text IS NULL OR type = $3::text)"
-		          " AND ($4::text IS NULL OR subject = $4::text)"
-		          " AND ($5::bigint = 0 OR ts >= $5::bigint)"
-		          " AND ($6::bigint = 0 OR ts < $6::bigint)"
-		          " ORDER BY seq LIMIT $7::bigint", &ps, &res);
+		/* two texts, so each walks the primary key its own way */
+		e = query(PG(st), f->desc
+		          ? "SELECT seq, id, ts, actor, type, subject, details,"
+		            " prev_hash, hash FROM audit WHERE ($1::bigint = 0"
+		            "  OR seq < $1::bigint)"
+		            " AND ($2::text IS NULL OR actor = $2::text)"
+		            " AND ($3::text IS NULL OR type = $3::text)"
+		            " AND ($4::text IS NULL OR subject = $4::text)"
+		            " AND ($5::bigint = 0 OR ts >= $5::bigint)"
+		            " AND ($6::bigint = 0 OR ts < $6::bigint)"
+		            " ORDER BY seq DESC LIMIT $7::bigint"
+		          : "SELECT seq, id, ts, actor, type, subject, details,"
+		            " prev_hash, hash FROM audit WHERE seq > $1::bigint"
+		            " AND ($2::text IS NULL OR actor = $2::text)"
+		            " AND ($3::text IS NULL OR type = $3::text)"
+		            " AND ($4::text IS NULL OR subject = $4::text)"
+		            " AND ($5::bigint = 0 OR ts >= $5::bigint)"
+		            " AND ($6::bigint = 0 OR ts < $6::bigint)"
+		            " ORDER BY seq LIMIT $7::bigint", &ps, &res);
 		if (e != JG_OK)
 			break;
 		rows = PQntuples(res);

@@ -944,17 +944,31 @@ static enum jg_err sq_grant_list(struct jg_store *st,
 	         * scan from the newest row on every page */
 	        " AND seq < (CASE WHEN ?4 = 0 THEN 9223372036854775807"
 	        "  ELSE ?4 END)"
+	        " AND (?7 IS NULL OR principal = ?7 OR request_id IN"
+	        "  (SELECT request_id FROM request_groups WHERE group_name IN"
+	        "   (SELECT value FROM json_each(?8))))"
 	        " ORDER BY seq DESC LIMIT ?5");
+	char *groups = NULL;
 	enum jg_err e;
 
 	if (!stmt)
 		return JG_ESTORE;
+	if (f->viewer) {
+		groups = groups_json(f->viewer_groups, f->nviewer_groups);
+		if (!groups) {
+			release(s, stmt);
+			return JG_ENOMEM;
+		}
+	}
 	bind_opt(stmt, 1, f->state);
 	bind_opt(stmt, 2, f->principal);
 	bind_opt(stmt, 3, f->resource);
 	sqlite3_bind_int64(stmt, 4, f->cursor);
 	sqlite3_bind_int(stmt, 5, f->limit + 1);
 	sqlite3_bind_int64(stmt, 6, f->now);
+	bind_opt(stmt, 7, f->viewer);
+	bind_str(stmt, 8, groups ? groups : "[]");
+	free(groups);
 	e = list_rows(s, stmt, f->limit, GRANT_SEQ, read_grant,
 	              sizeof(struct jg_grant), clear_grant, (void **)out, n,
 	              next);
@@ -1058,13 +1072,21 @@ static enum jg_err sq_audit_walk(struct jg_store *st,
                                  void *ctx, int64_t *next)
 {
 	struct sq *s = SQ(st);
-	sqlite3_stmt *stmt = prep(s,
-	        "SELECT seq, id, ts, actor, type, subject, details, prev_hash,"
-	        " hash FROM audit WHERE seq > ?1"
-	        " AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR type = ?3)"
-	        " AND (?4 IS NULL OR subject = ?4)"
-	        " AND (?5 = 0 OR ts >= ?5) AND (?6 = 0 OR ts < ?6)"
-	        " ORDER BY seq LIMIT ?7");
+	/* two texts, so each walks the primary key in its own direction */
+	sqlite3_stmt *stmt = prep(s, f->desc
+	        ? "SELECT seq, id, ts, actor, type, subject, details, prev_hash,"
+	          " hash FROM audit WHERE seq < (CASE WHEN ?1 = 0 THEN"
+	          "  9223372036854775807 ELSE ?1 END)"
+	          " AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR type = ?3)"
+	          " AND (?4 IS NULL OR subject = ?4)"
+	          " AND (?5 = 0 OR ts >= ?5) AND (?6 = 0 OR ts < ?6)"
+	          " ORDER BY seq DESC LIMIT ?7"
+	        : "SELECT seq, id, ts, actor, type, subject, details, prev_hash,"
+	          " hash FROM audit WHERE seq > ?1"
+	          " AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR type = ?3)"
+	          " AND (?4 IS NULL OR subject = ?4)"
+	          " AND (?5 = 0 OR ts >= ?5) AND (?6 = 0 OR ts < ?6)"
+	          " ORDER BY seq LIMIT ?7");
 	int rc, stop = 0;
 
 	*next = 0;

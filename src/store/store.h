@@ -35,9 +35,11 @@ struct jg_filter {
 	int limit;             /* 1..JG_LIST_MAX */
 	int64_t now;           /* state filters use the state at this time */
 	const char *post_review; /* requests: "required" or "done" */
+	int desc;              /* audit: newest first (cursor: seq < it) */
 	/*
-	 * Requests only: when viewer is set, only requests it made or may
-	 * review (any of viewer_groups among the request's step groups).
+	 * When viewer is set: only the requests it made or may review (any
+	 * of viewer_groups among the request's step groups), and only the
+	 * grants it holds or that came from such a request.
 	 */
 	const char *viewer;
 	const char *const *viewer_groups;

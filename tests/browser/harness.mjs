@@ -192,3 +192,136 @@ export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
 export function freshProfile() {
 	return fs.mkdtempSync(path.join(os.tmpdir(), "jitgate-chromium-"));
 }
+
+// ---- users in browsers -----------------------------------------------------------
+
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+// The browsers of one test run: one per user, each with its own fresh
+// profile, recording dialogs, page errors and CSP violations; signIn and
+// go drive the dashboard; shot writes screenshots to artifacts/.
+export class Browsers {
+	constructor(server) {
+		this.server = server;
+		this.users = [];
+		this.profiles = [];
+	}
+
+	// extra: more launch options (e.g. timezoneId: "Europe/Berlin").
+	async user(name, viewport = DESKTOP, extra = {}) {
+		const dir = freshProfile();
+		this.profiles.push(dir);
+		const { chromium } = await import("playwright-core");
+		const ctx = await chromium.launchPersistentContext(dir, {
+			executablePath: CHROMIUM,
+			args: CHROMIUM_ARGS,
+			headless: true,
+			viewport,
+			acceptDownloads: true,
+			downloadsPath: path.join(dir, "downloads"),
+			...extra,
+		});
+		const page = ctx.pages()[0] || await ctx.newPage();
+		const u = { name, ctx, page, dialogs: [], errors: [], csp: [] };
+		page.on("dialog", (d) => { u.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+		page.on("pageerror", (e) => u.errors.push(String(e)));
+		page.on("console", (m) => {
+			const t = m.text();
+			if (/Content Security Policy|Refused to/i.test(t))
+				u.csp.push(t);
+			else if (m.type() === "error" && !/status of 40[13]/.test(t))
+				u.errors.push(t);
+		});
+		this.users.push(u);
+		return u;
+	}
+
+	async signIn(u, token) {
+		await u.page.goto(this.server.url + "/#/inbox");
+		await u.page.getByLabel("Token", { exact: true }).fill(token);
+		await u.page.getByRole("button", { name: "Sign in" }).click();
+		await u.page.locator(".topbar .who-name").waitFor({ timeout: 10000 });
+	}
+
+	async go(u, route) {
+		await u.page.evaluate((r) => { location.hash = r; }, route);
+		await u.page.locator(`.page-${route.replace(/^#\//, "").split("/")[0]}`).waitFor();
+	}
+
+	// One full-page screenshot at the page's current size.
+	async shot(u, name) {
+		await u.page.waitForTimeout(150);
+		await u.page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+	}
+
+	// name-desktop.png and name-phone.png; the viewport is restored.
+	async shots(u, name) {
+		const was = u.page.viewportSize();
+		await u.page.setViewportSize(DESKTOP);
+		await this.shot(u, `${name}-desktop`);
+		await u.page.setViewportSize(PHONE);
+		await this.shot(u, `${name}-phone`);
+		await u.page.setViewportSize(was);
+	}
+
+	// axe-core on u's page as it is now: a check that no serious or
+	// critical violation is found (WCAG 2.x A and AA rules), listing each
+	// one found with its nodes. axe is evaluated through the DevTools
+	// protocol, so the page's strict CSP stays as it is.
+	async axe(u, where) {
+		if (!this.axeSource)
+			this.axeSource = fs.readFileSync(path.join(here, "node_modules/axe-core/axe.min.js"), "utf8");
+		await u.page.evaluate(this.axeSource);
+		const res = await u.page.evaluate(() => window.axe.run(document, {
+			runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+			resultTypes: ["violations"],
+		}));
+		const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+		return check(`no serious accessibility violation (axe) on ${where}`, bad.length === 0,
+			bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n` + v.nodes.slice(0, 4).map((n) =>
+				`    ${n.target.join(" ")}: ${(n.failureSummary || "").split("\n").slice(1, 2).join("")}`).join("\n"))
+				.join("\n"));
+	}
+
+	// No dialog, CSP violation or page error in anyone's browser.
+	clean() {
+		for (const u of this.users) {
+			equal(`no dialog in ${u.name}'s browser`, u.dialogs.length, 0);
+			equal(`no CSP violation in ${u.name}'s browser`, u.csp.join("\n"), "");
+			equal(`no page error in ${u.name}'s browser`, u.errors.join("\n"), "");
+		}
+	}
+
+	async close() {
+		for (const u of this.users)
+			await u.ctx.close().catch(() => {});
+		for (const d of this.profiles)
+			fs.rmSync(d, { recursive: true, force: true });
+	}
+}
+
+// Run main(server, browsers), then close the browsers, stop the server
+// (it must stop cleanly) and print the summary; sets the exit code.
+export async function run(server, main) {
+	const b = new Browsers(server);
+	let fatal = null;
+	try {
+		await server.start();
+		ok(`server up at ${server.url}`);
+		await main(b);
+		b.clean();
+	} catch (e) {
+		fatal = e;
+		notOk("the test run", e && e.stack ? e.stack : String(e));
+	} finally {
+		await b.close();
+		const res = await server.stop();
+		if (res)
+			check("the server stops cleanly on SIGTERM", res.code === 0, JSON.stringify(res));
+		if (fatal || process.env.JG_KEEP_LOG)
+			console.log(server.log().split("\n").slice(-20).map((l) => `  # server| ${l}`).join("\n"));
+		server.cleanup();
+	}
+	process.exitCode = summary() ? 0 : 1;
+}

@@ -3,11 +3,13 @@
 # a real jitgate server. Installs what is missing (Debian chromium, node
 # and npm through `scripts/deps browser`; playwright-core from the npm
 # registry at the version package-lock.json pins; never a browser
-# download), runs the tests, and ends with the line "N passed, M failed".
+# download; axe-core likewise, for the accessibility checks), runs the
+# tests, and ends with the line "N passed, M failed".
 # playwright-core is pinned to 1.61.x, the newest that still runs on
 # Debian 12's Node 18 (1.62 and later need Node 20).
 #
-# Usage (any directory): sh tests/browser/run.sh
+# Usage (any directory): sh tests/browser/run.sh [NAME.test.mjs ...]
+# (default: every *.test.mjs here, one after the other)
 # Env: JITGATE_BIN (default build/jitgate), JG_CHROMIUM (/usr/bin/chromium).
 # Screenshots and the exported CSV go to tests/browser/artifacts/.
 # signin.test.mjs also needs the test OpenID Provider's npm packages
@@ -40,9 +42,15 @@ fi
 [ -x "${JG_CHROMIUM:-/usr/bin/chromium}" ] || fail "no chromium at ${JG_CHROMIUM:-/usr/bin/chromium}"
 
 cd "$here" || fail "no $here"
-want=$(sed -n 's/.*"playwright-core": *"\([^"]*\)".*/\1/p' package.json | head -n 1)
-have=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' node_modules/playwright-core/package.json 2>/dev/null | head -n 1)
-if [ "$have" != "$want" ]; then
+# every package at the version package.json pins (playwright-core, and
+# axe-core for the accessibility checks), else a clean install
+stale=0
+for pkg in playwright-core axe-core; do
+	want=$(sed -n "s/.*\"$pkg\": *\"\([^\"]*\)\".*/\1/p" package.json | head -n 1)
+	have=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "node_modules/$pkg/package.json" 2>/dev/null | head -n 1)
+	[ "$have" = "$want" ] || stale=1
+done
+if [ "$stale" = 1 ]; then
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2 ||
 		fail "npm ci failed"
 fi
@@ -56,23 +64,21 @@ if [ "$have" != "$want" ]; then
 fi
 
 mkdir -p artifacts
-out=artifacts/run.log
-: >"$out"
-pass=0
-failn=0
-for t in dashboard.test.mjs signin.test.mjs; do
-	node "$t" 2>&1 | tee -a "$out.one"
-	last=$(tail -n 1 "$out.one")
-	cat "$out.one" >>"$out"
-	rm -f "$out.one"
+[ $# -gt 0 ] || set -- *.test.mjs
+npass=0
+nfail=0
+for t in "$@"; do
+	t=${t##*/}
+	out=artifacts/${t%.test.mjs}.log
+	node "$t" 2>&1 | tee "$out"
+	last=$(tail -n 1 "$out")
 	case $last in
 	*" passed, "*" failed")
-		pass=$((pass + ${last%% passed*}))
+		npass=$((npass + ${last%% passed*}))
 		f=${last#*passed, }
-		failn=$((failn + ${f%% failed}))
-		;;
-	*) failn=$((failn + 1)) ;; # the runner died before its summary
+		nfail=$((nfail + ${f%% failed*})) ;;
+	*) nfail=$((nfail + 1)) ;; # the runner died before its summary
 	esac
 done
-echo "$pass passed, $failn failed" | tee -a "$out"
-[ "$failn" -eq 0 ] && [ "$pass" -gt 0 ]
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]

@@ -4,7 +4,7 @@
 # nothing documented is missing from the table), every audit event type
 # the code records is in the EventType enum (and the enum names none that
 # nothing records), and every problem type of src/util/err.h is in the
-# Problem schema's enum; the dashboard's audit filter (web/app.js) offers
+# Problem schema's enum; the dashboard's audit filter (web/audit.js) offers
 # every event type. Reads the sources; starts no server.
 # backends: sqlite
 . "$(dirname "$0")/lib.sh"
@@ -49,7 +49,7 @@ for t in sorted(emitted - enum):
 for t in sorted(enum - emitted):
     print("event-unknown %s" % t)
 # the dashboard's audit filter offers every type
-m = re.search(r"var EVENT_TYPES = \[(.*?)\];", read("web/app.js"), re.S)
+m = re.search(r"var EVENT_TYPES = \[(.*?)\];", read("web/audit.js"), re.S)
 offered = set(re.findall(r'"([a-z_.]+)"', m.group(1))) if m else set()
 for t in sorted(emitted - offered):
     print("event-not-in-dashboard %s" % t)

@@ -123,6 +123,15 @@ jg_run alice show "$GRANT"
 expect_match "the grant is active" 'state: +active' "$OUT"
 jg_run admin grants --principal alice
 expect_match "grants lists it" "^$GRANT +active +alice +prod-db +sql.write" "$OUT"
+# approvers see the grants of the requests they approve (as they may
+# revoke them); a principal filter narrows that, it never widens it
+jg_run bob grants
+expect_match "bob (dba) lists the grant he approved" "^$GRANT +active +alice" "$OUT"
+jg_run dave grants --principal alice
+expect_match "dave (security) too, by its holder" "^$GRANT +active +alice" "$OUT"
+jg_http GET "/v1/grants" enforcer
+expect_eq "a caller in no step's group lists none" 200 "$CODE"
+expect_no_match "so not alice's grant" "$GRANT" "$BODY"
 
 jg_run bob revoke "$GRANT" --reason "work is over"
 expect_rc "bob revokes the grant" 0

@@ -187,6 +187,18 @@ expect_rc "--finding must be JSON" 2
 
 # --- break-glass ---------------------------------------------------------
 
+# the request form offers the box only where the caller may use it
+bg_actions() { # RESOURCE (in BODY)
+	printf '%s' "$BODY" | python3 -c '
+import json, sys
+print(",".join([r for r in json.load(sys.stdin)["items"] if r["name"] == sys.argv[1]][0]["break_glass"]))' "$1"
+}
+jg_http GET /v1/resources olga
+expect_eq "olga (oncall) may use break-glass for prod-db sql.write" "sql.write" "$(bg_actions prod-db)"
+expect_eq "no rule with break-glass: none on staging-db" "" "$(bg_actions staging-db)"
+jg_http GET /v1/resources alice
+expect_eq "alice, not in oncall, may not" "" "$(bg_actions prod-db)"
+
 jg_run olga request prod-db sql.write --break-glass --reason "INC-7 outage, db down" --duration 10m
 expect_rc "break-glass by an oncall member: approved at once" 0
 BG=${OUT%% *}
@@ -200,6 +212,13 @@ expect_eq "an alert.break_glass event" 1 "$(printf '%s' "$OUT" | grep -o '"type"
 jg_run bob list --post-review required
 expect_rc "list --post-review required" 0
 expect_match "lists the break-glass request" "^$BG " "$OUT"
+# the dashboard's form shows where the call would work: can_post_review
+jg_http GET "/v1/requests/$BG" bob
+expect_match "a dba member may post-review (can_post_review)" '"can_post_review": *true' "$BODY"
+jg_http GET "/v1/requests/$BG" olga
+expect_match "the requester may not (can_post_review)" '"can_post_review": *false' "$BODY"
+jg_http GET "/v1/requests/$BG" auditor
+expect_match "an auditor sees it but may not (can_post_review)" '"can_post_review": *false' "$BODY"
 jg_run bob list --post-review maybe
 expect_rc "list --post-review with a bad value" 2
 
@@ -219,6 +238,8 @@ expect_match "request.post_reviewed audited with the comment" \
 	'"actor":"bob".*"comment":"checked the outage fix"' "$OUT"
 jg_run bob post-review "$BG"
 expect_rc "only once" 2
+jg_http GET "/v1/requests/$BG" bob
+expect_match "nothing left to post-review (can_post_review)" '"can_post_review": *false' "$BODY"
 jg_run bob list --post-review required
 expect_no_match "no longer listed as required" "^$BG " "$OUT"
 jg_run bob list --post-review done
