@@ -145,18 +145,42 @@ int jg_cli_check_ask(const struct jg_cli_args *a)
 	return JG_EXIT_OK;
 }
 
+/*
+ * --start as the API wants it (RFC 3339 UTC with seconds) into out. A
+ * person types a maintenance window to the minute ("2026-12-05T02:00Z"),
+ * so a time without seconds is taken as :00; anything else must parse
+ * as it is. -1 when it does not.
+ */
+static int start_value(const char *s, char out[JG_TIME_LEN])
+{
+	char full[48];
+	size_t n = strlen(s);
+	int64_t at;
+
+	/* YYYY-MM-DDTHH:MM then Z or an offset: 16 characters, then the zone */
+	if (jg_time_parse(s, &at) != JG_OK) {
+		if (n < 17 || n > 22 || s[10] != 'T' || s[13] != ':' ||
+		    (s[16] != 'Z' && s[16] != '+' && s[16] != '-'))
+			return -1;
+		snprintf(full, sizeof(full), "%.16s:00%s", s, s + 16);
+		if (jg_time_parse(full, &at) != JG_OK)
+			return -1;
+	}
+	jg_time_format(at, out);
+	return 0;
+}
+
 static int check_request_args(const struct jg_cli_args *a)
 {
 	int rv = jg_cli_check_ask(a);
-
 	const char *start = jg_cli_opt(a, "start");
-	int64_t at;
+	char at[JG_TIME_LEN];
 
 	if (!rv && jg_cli_opt(a, "timeout") && !jg_cli_flag(a, "wait"))
 		return jg_cli_usage_fail(a, "--timeout needs --wait");
-	if (!rv && start && jg_time_parse(start, &at) != JG_OK)
+	if (!rv && start && start_value(start, at) != 0)
 		return jg_cli_usage_fail(a, "invalid start '%.40s' (an RFC 3339 "
-		                         "time such as 2026-12-05T02:00:00Z)",
+		                         "time such as 2026-12-05T02:00Z)",
 		                         start);
 	return rv;
 }
@@ -165,7 +189,7 @@ static int check_request_args(const struct jg_cli_args *a)
 static int request_body(const struct jg_cli_args *a, json_t **out)
 {
 	const char *file = jg_cli_opt(a, "payload-file");
-	char *payload = NULL;
+	char *payload = NULL, at[JG_TIME_LEN];
 	size_t len;
 	json_t *b = json_object();
 	int rv = b ? JG_EXIT_OK : jg_cli_fail("out of memory");
@@ -187,9 +211,9 @@ static int request_body(const struct jg_cli_args *a, json_t **out)
 	if (!rv)
 		rv = jg_cli_json_set(a, b, "duration", "--duration",
 		                     jg_cli_opt(a, "duration"));
-	if (!rv)
-		rv = jg_cli_json_set(a, b, "start_at", "--start",
-		                     jg_cli_opt(a, "start"));
+	if (!rv && jg_cli_opt(a, "start") &&
+	    start_value(jg_cli_opt(a, "start"), at) == 0)
+		rv = jg_cli_json_set(a, b, "start_at", "--start", at);
 	if (!rv && jg_cli_opt(a, "finding")) {
 		json_t *f;
 

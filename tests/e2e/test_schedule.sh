@@ -84,6 +84,15 @@ expect_match "naming the form" "invalid start '2026-12-05T02:00' \(an RFC 3339 t
 jg_http POST /v1/requests alice "{\"resource\":\"lab\",\"action\":\"read\",\"reason\":\"x\",\"break_glass\":true,\"start_at\":\"$START\"}"
 expect_problem "break-glass cannot be scheduled" 400 invalid-request
 expect_match "saying why" "break-glass cannot be scheduled" "$BODY"
+expect_eq "the refusals so far changed nothing" "$BEFORE" "$(jg_snapshot)"
+# To the minute, as a maintenance window is written: taken as :00.
+MIN=$(date -u -d "@$((START_S + 120))" +%Y-%m-%dT%H:%M)
+jg_run alice --json request lab read --reason "CHG-0" --start "${MIN}Z"
+expect_rc "a start to the minute (2026-12-05T02:00Z) is taken" 0
+expect_eq "as that minute's :00, in UTC" "${MIN}:00Z" "$(json_str start_at "$OUT")"
+jg_run alice cancel "$(json_str id "$OUT")"
+expect_rc "(cancelled again)" 0
+BEFORE=$(jg_snapshot)
 jg_http POST /v1/requests alice '{"resource":"lab","action":"read","reason":"x","start_at":"tomorrow"}'
 expect_problem "start_at must be a time" 400 invalid-request
 expect_eq "refusals changed nothing" "$BEFORE" "$(jg_snapshot)"
