@@ -118,6 +118,44 @@ enum jg_err jg_bound_sha256(const char *payload, const json_t *params,
 /* The canonical text itself (malloc'd, caller frees), NULL on error. */
 char *jg_bound_text(const char *payload, const json_t *params);
 
+/* ---- temporary PostgreSQL login roles (pg_credentials, exec/pgcred.c) */
+
+#define JG_PGCRED_ROLE_MAX 64 /* PostgreSQL's NAMEDATALEN */
+
+/* 1 when k is a pg_credentials connector (k may be NULL). */
+int jg_connector_issues_credentials(const struct jg_connector *k);
+
+/* 1 when role is a name jitgate makes: 1-63 bytes of a-z 0-9 _. */
+int jg_pgcred_role_ok(const char *role);
+
+/* Where a holder connects: the admin connection's host, port and db. */
+struct jg_pgcred_where {
+	char host[256];
+	char port[16];
+	char dbname[JG_PGCRED_ROLE_MAX];
+};
+
+/*
+ * CREATE ROLE role LOGIN with password (sent only as its SCRAM
+ * verifier), VALID UNTIL valid_until, IN ROLE the connector's role (and
+ * its CONNECTION LIMIT). where is filled on success. JG_EBUSY with why
+ * when the target database cannot be reached or refuses (why never holds
+ * the password). Blocks up to the connector's timeout.
+ */
+enum jg_err jg_pgcred_create(const struct jg_connector *k, const char *role,
+                             const char *password, int64_t valid_until,
+                             struct jg_pgcred_where *where, char *why,
+                             size_t whylen);
+
+/*
+ * ALTER ROLE role NOLOGIN, terminate its sessions, DROP ROLE (REASSIGN
+ * and DROP OWNED first when it owns objects). JG_OK also when the role
+ * does not exist; JG_EBUSY with why when the target database cannot be
+ * reached or refuses.
+ */
+enum jg_err jg_pgcred_drop(const struct jg_connector *k, const char *role,
+                           char *why, size_t whylen);
+
 /* 1 when s is a usable param name: 1-63 bytes of A-Z a-z 0-9 _ . - and
  * not one of the built-in slots (payload, request_id, requester,
  * resource, action). */
