@@ -1,0 +1,384 @@
+/*
+ * credentials.c - temporary PostgreSQL login roles for live grants on a
+ * resource whose connector is `pg_credentials` (exec/pgcred.c).
+ *
+ * Issue: the grant's holder, and only while the grant is live (issued,
+ * started, not ended: jg_grant_live at the decision clock), asks once;
+ * jitgate then makes a role "jg_<grant id>" with a fresh random password
+ * valid until the grant's expiry, and hands the password out in that one
+ * answer. The role is made at that moment rather than when the grant is
+ * issued, so the password is never stored anywhere, not even for a
+ * second; a second ask is refused (never re-issued: a stolen bearer that
+ * asks first is then seen by the holder, whose own ask fails loudly).
+ *
+ * Revoke: a record of every role made is kept in the store (pgcreds)
+ * BEFORE the role is made, and a background worker (util/ticker.c) drops
+ * each role whose grant is no longer live: NOLOGIN, its sessions
+ * terminated, DROP ROLE, then credentials.revoked. It runs once before
+ * the server serves (a role whose grant ended while the server was down
+ * goes first: the lesson of Vault CVE-2022-41316), then every
+ * JG_CREDS_PERIOD_MS and at once when a grant is revoked or marked done
+ * here. A target database that cannot be reached is retried with
+ * back-off, logged each time; the record stays until the drop succeeds.
+ *
+ * This file must never log, audit or keep the password.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exec/exec.h"
+#include "gate/internal.h"
+#include "util/crypto.h"
+#include "util/log.h"
+#include "util/ticker.h"
+
+#define CREDS_BATCH 64          /* records looked at per pass */
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 30000
+
+struct jg_credworker {
+	struct jg_gate *g;       /* borrowed */
+	struct jg_ticker *ticker; /* owned */
+	/* only the worker's thread (or the start, before it) touches these */
+	int64_t retry_at_ms;     /* monotonic; 0: no back-off */
+	int64_t delay_ms;
+	atomic_int poked;        /* a poke skips the back-off once */
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall(struct jg_gate *g)
+{
+	return jg_gate_now(g, g->clock ? g->clock() : (int64_t)time(NULL));
+}
+
+/* The role jitgate makes for grant id: "jg_" and the id, lower case. */
+static int role_of(const char *id, char role[JG_PGCRED_ROLE_LEN])
+{
+	size_t n = strlen(id);
+
+	if (n + 4 > JG_PGCRED_ROLE_LEN)
+		return -1;
+	memcpy(role, "jg_", 3);
+	for (size_t i = 0; i <= n; i++)
+		role[3 + i] = (id[i] >= 'A' && id[i] <= 'Z')
+		              ? (char)(id[i] - 'A' + 'a') : id[i];
+	return jg_pgcred_role_ok(role) ? 0 : -1;
+}
+
+/* The pg_credentials connector of gr, or NULL. */
+static const struct jg_connector *connector_of(struct jg_gate *g,
+                                               const struct jg_grant *gr)
+{
+	const struct jg_connector *k =
+		jg_connector_find(g->connectors, gr->resource, gr->action);
+
+	return jg_connector_issues_credentials(k) ? k : NULL;
+}
+
+/* ---- issue ---- */
+
+/*
+ * Inside a write transaction: who's live grant id, with a credentials
+ * connector, gets its record. JG_ECONFLICT when it has one already.
+ */
+static enum jg_err claim(struct jg_gate *g, const struct jg_principal *who,
+                         const char *id, int64_t now, struct jg_grant *gr,
+                         struct jg_credentials *out, char why[JG_WHY_MAX])
+{
+	struct jg_pgcred rec = {0};
+	enum jg_err e = g->st->ops->grant_get(g->st, id, gr);
+
+	if (e == JG_OK && strcmp(gr->principal, who->name) != 0)
+		return jg_gate_sees_all(who)
+		       ? jg_gate_why(JG_EFORBIDDEN, why, "only the holder of "
+		                     "grant %s may fetch its credentials", id)
+		       : jg_gate_why(JG_ENOTFOUND, why, "grant %s not found", id);
+	if (e == JG_ENOTFOUND)
+		return jg_gate_why(e, why, "grant %s not found", id);
+	if (e != JG_OK)
+		return e;
+	if (!jg_grant_live(gr, now))
+		return jg_gate_why(JG_ECONFLICT, why, "grant %s %s: no "
+		                   "credentials", id,
+		                   jg_gate_dead_because(gr, now));
+	if (!connector_of(g, gr))
+		return jg_gate_why(JG_EINVAL, why, "resource '%s' hands out no "
+		                   "credentials (no pg_credentials connector)",
+		                   gr->resource);
+	if (role_of(gr->id, out->role))
+		return jg_gate_why(JG_EINTERNAL, why, "grant id unfit for a "
+		                   "role name");
+	snprintf(rec.grant_id, sizeof(rec.grant_id), "%s", gr->id);
+	snprintf(rec.resource, sizeof(rec.resource), "%s", gr->resource);
+	snprintf(rec.role, sizeof(rec.role), "%s", out->role);
+	rec.created_at = now;
+	rec.valid_until = gr->expires_at;
+	e = g->st->ops->pgcred_insert(g->st, &rec);
+	if (e == JG_EDUP)
+		return jg_gate_why(JG_ECONFLICT, why, "the credentials of grant "
+		                   "%s were already handed out; they are shown "
+		                   "once (end the grant and ask for a new one)",
+		                   id);
+	return e;
+}
+
+/* The role could not be made: undo what may exist, forget the record so
+ * that the holder may ask again. A failure here leaves it to the worker. */
+static void undo(struct jg_gate *g, const struct jg_connector *k,
+                 const char *id, const char *role)
+{
+	char why[JG_WHY_MAX];
+
+	if (jg_pgcred_drop(k, role, why, sizeof(why)) != JG_OK)
+		goto later;
+	if (g->st->ops->begin(g->st, 1) != JG_OK)
+		goto later;
+	if (g->st->ops->pgcred_forget(g->st, id) != JG_OK ||
+	    g->st->ops->commit(g->st) != JG_OK) {
+		g->st->ops->rollback(g->st);
+		goto later;
+	}
+	return;
+later:
+	jg_gate_credentials_poke(g);
+}
+
+/* After the role was made: the grant still live, audit the issue. */
+static enum jg_err confirm(struct jg_gate *g, const struct jg_principal *who,
+                           const char *id, const char *role, int64_t now,
+                           char why[JG_WHY_MAX])
+{
+	struct jg_grant gr;
+	enum jg_err e = g->st->ops->begin(g->st, 1);
+
+	if (e != JG_OK)
+		return e;
+	e = g->st->ops->grant_get(g->st, id, &gr);
+	if (e == JG_OK && !jg_grant_live(&gr, now))
+		e = jg_gate_why(JG_ECONFLICT, why, "grant %s %s meanwhile", id,
+		                jg_gate_dead_because(&gr, now));
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, who->name, "credentials.issued", id,
+		                  json_pack("{s:s,s:s}", "role", role,
+		                            "resource", gr.resource));
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
+		return jg_gate_abort(g, e);
+	return JG_OK;
+}
+
+enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
+                                      const struct jg_principal *who,
+                                      const char *id, int64_t now,
+                                      struct jg_credentials *out,
+                                      char why[JG_WHY_MAX])
+{
+	const struct jg_connector *k;
+	struct jg_pgcred_where where;
+	struct jg_grant gr;
+	enum jg_err e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+		return e;
+	e = claim(g, who, id, now, &gr, out, why);
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
+		return jg_gate_abort(g, e);
+	k = connector_of(g, &gr);
+	if ((e = jg_random_token(out->password)) == JG_OK)
+		e = jg_pgcred_create(k, out->role, out->password, gr.expires_at,
+		                     &where, why, JG_WHY_MAX);
+	if (e != JG_OK) {
+		jg_log(JG_LOG_WARN, "credentials for grant %s: %s", id, why);
+		undo(g, k, gr.id, out->role);
+		explicit_bzero(out, sizeof(*out));
+		return e;
+	}
+	/* revoked while the role was being made: the worker drops it */
+	if ((e = confirm(g, who, id, out->role, now, why)) != JG_OK) {
+		jg_gate_credentials_poke(g);
+		explicit_bzero(out, sizeof(*out));
+		return e;
+	}
+	snprintf(out->grant_id, sizeof(out->grant_id), "%s", gr.id);
+	snprintf(out->host, sizeof(out->host), "%s", where.host);
+	snprintf(out->port, sizeof(out->port), "%s", where.port);
+	snprintf(out->dbname, sizeof(out->dbname), "%s", where.dbname);
+	out->expires_at = gr.expires_at;
+	return JG_OK;
+}
+
+/* ---- revoke: the worker ---- */
+
+/* Is rec's grant live at now? -1 when the store cannot say. */
+static int still_live(struct jg_gate *g, const struct jg_pgcred *rec,
+                      int64_t now, struct jg_grant *gr)
+{
+	enum jg_err e = g->st->ops->begin(g->st, 0);
+
+	if (e != JG_OK)
+		return -1;
+	e = g->st->ops->grant_get(g->st, rec->grant_id, gr);
+	if (e == JG_OK || e == JG_ENOTFOUND)
+		g->st->ops->commit(g->st);
+	else
+		g->st->ops->rollback(g->st);
+	if (e == JG_ENOTFOUND) {
+		memset(gr, 0, sizeof(*gr));
+		snprintf(gr->resource, sizeof(gr->resource), "%s",
+		         rec->resource);
+		return 0; /* no grant (a restore): nothing keeps the role */
+	}
+	return e == JG_OK ? jg_grant_live(gr, now) : -1;
+}
+
+/* Record that rec's role is gone, with its audit event. */
+static enum jg_err record_drop(struct jg_gate *g, const struct jg_pgcred *rec,
+                               const struct jg_grant *gr, int64_t now)
+{
+	enum jg_err e = g->st->ops->begin(g->st, 1);
+
+	if (e != JG_OK)
+		return e;
+	e = g->st->ops->pgcred_drop(g->st, rec->grant_id, now);
+	if (e == JG_OK)
+		e = jg_gate_audit(g, now, JG_ACTOR_SYSTEM, "credentials.revoked",
+		                  rec->grant_id,
+		                  json_pack("{s:s,s:s,s:s}", "role", rec->role,
+		                            "resource", rec->resource, "grant",
+		                            gr->id[0] ? jg_gate_dead_because(gr, now)
+		                                      : "is gone"));
+	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
+		return jg_gate_abort(g, e);
+	return JG_OK;
+}
+
+/* Drop rec's role when its grant is no longer live: 0 done or nothing to
+ * do, -1 failed (logged; tried again later). */
+static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
+                     int64_t now)
+{
+	struct jg_grant gr;
+	const struct jg_connector *k;
+	char why[JG_WHY_MAX] = "";
+	int live = still_live(g, rec, now, &gr);
+
+	if (live == 1)
+		return 0;
+	if (live < 0) {
+		jg_log(JG_LOG_WARN, "role %s: the store cannot say whether "
+		       "grant %s is live: %s", rec->role, rec->grant_id,
+		       g->st->err);
+		return -1;
+	}
+	k = gr.id[0] ? connector_of(g, &gr)
+	             : jg_connector_find(g->connectors, rec->resource, "");
+	if (!jg_connector_issues_credentials(k)) {
+		jg_log(JG_LOG_WARN, "role %s of grant %s cannot be dropped: "
+		       "resource '%s' has no pg_credentials connector now",
+		       rec->role, rec->grant_id, rec->resource);
+		return -1;
+	}
+	if (jg_pgcred_drop(k, rec->role, why, sizeof(why)) != JG_OK) {
+		jg_log(JG_LOG_WARN, "role %s of grant %s not dropped yet: %s",
+		       rec->role, rec->grant_id, why);
+		return -1;
+	}
+	if (record_drop(g, rec, &gr, now) != JG_OK) {
+		jg_log(JG_LOG_WARN, "role %s dropped, not yet recorded: %s",
+		       rec->role, g->st->err);
+		return -1;
+	}
+	jg_log(JG_LOG_INFO, "role %s of grant %s dropped", rec->role,
+	       rec->grant_id);
+	return 0;
+}
+
+size_t jg_gate_credentials_sweep(struct jg_gate *g, int64_t now)
+{
+	struct jg_pgcred recs[CREDS_BATCH];
+	size_t n = 0, failed = 0;
+	enum jg_err e = g->st->ops->begin(g->st, 0);
+
+	if (e == JG_OK) {
+		e = g->st->ops->pgcred_open(g->st, recs, CREDS_BATCH, &n);
+		if (e == JG_OK)
+			g->st->ops->commit(g->st);
+		else
+			g->st->ops->rollback(g->st);
+	}
+	if (e != JG_OK) {
+		jg_log(JG_LOG_WARN, "temporary roles: cannot read the store: %s",
+		       g->st->err);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		failed += sweep_one(g, &recs[i], now) != 0;
+	return failed;
+}
+
+static void tick(void *arg)
+{
+	struct jg_credworker *w = arg;
+	int64_t t = mono_ms();
+
+	if (!atomic_exchange(&w->poked, 0) && t < w->retry_at_ms)
+		return;
+	if (jg_gate_credentials_sweep(w->g, wall(w->g)) == 0) {
+		w->retry_at_ms = 0;
+		w->delay_ms = 0;
+		return;
+	}
+	w->delay_ms = w->delay_ms ? w->delay_ms * 2 : BACKOFF_MIN_MS;
+	if (w->delay_ms > BACKOFF_MAX_MS)
+		w->delay_ms = BACKOFF_MAX_MS;
+	w->retry_at_ms = t + w->delay_ms;
+}
+
+enum jg_err jg_gate_credentials_start(struct jg_gate *g, size_t *pending)
+{
+	struct jg_credworker *w = calloc(1, sizeof(*w));
+	enum jg_err e;
+
+	if (!w)
+		return JG_ENOMEM;
+	w->g = g;
+	/* before serving: roles whose grant ended while we were down */
+	*pending = jg_gate_credentials_sweep(g, wall(g));
+	e = jg_ticker_start(JG_CREDS_PERIOD_MS, tick, w, 0, &w->ticker);
+	if (e != JG_OK) {
+		free(w);
+		return e;
+	}
+	g->creds = w;
+	return JG_OK;
+}
+
+void jg_gate_credentials_poke(struct jg_gate *g)
+{
+	struct jg_credworker *w = g->creds;
+
+	if (!w)
+		return;
+	atomic_store(&w->poked, 1);
+	jg_ticker_poke(w->ticker);
+}
+
+void jg_gate_credentials_stop(struct jg_gate *g)
+{
+	struct jg_credworker *w = g->creds;
+
+	if (!w)
+		return;
+	jg_ticker_stop(w->ticker);
+	g->creds = NULL;
+	free(w);
+}
