@@ -140,13 +140,18 @@ static void undo(struct jg_gate *g, const struct jg_connector *k,
 
 	if (jg_pgcred_drop(k, role, why, sizeof(why)) != JG_OK)
 		goto later;
-	if (g->st->ops->begin(g->st, 1) != JG_OK)
+	jg_gate_hold(g);
+	if (g->st->ops->begin(g->st, 1) != JG_OK) {
+		jg_gate_release(g);
 		goto later;
+	}
 	if (g->st->ops->pgcred_forget(g->st, id) != JG_OK ||
 	    g->st->ops->commit(g->st) != JG_OK) {
 		g->st->ops->rollback(g->st);
+		jg_gate_release(g);
 		goto later;
 	}
+	jg_gate_release(g);
 	return;
 later:
 	jg_gate_credentials_poke(g);
@@ -187,11 +192,15 @@ enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
 	enum jg_err e;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+	jg_gate_hold(g);
+	if ((e = g->st->ops->begin(g->st, 1)) == JG_OK) {
+		e = claim(g, who, id, now, &gr, out, why);
+		if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
+			e = jg_gate_abort(g, e);
+	}
+	jg_gate_release(g);
+	if (e != JG_OK)
 		return e;
-	e = claim(g, who, id, now, &gr, out, why);
-	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
-		return jg_gate_abort(g, e);
 	k = connector_of(g, &gr);
 	if ((e = jg_random_token(out->password)) == JG_OK)
 		e = jg_pgcred_create(k, out->role, out->password, gr.expires_at,
@@ -203,7 +212,10 @@ enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
 		return e;
 	}
 	/* revoked while the role was being made: the worker drops it */
-	if ((e = confirm(g, who, id, out->role, now, why)) != JG_OK) {
+	jg_gate_hold(g);
+	e = confirm(g, who, id, out->role, now, why);
+	jg_gate_release(g);
+	if (e != JG_OK) {
 		jg_gate_credentials_poke(g);
 		explicit_bzero(out, sizeof(*out));
 		return e;
@@ -269,7 +281,11 @@ static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
 	struct jg_grant gr;
 	const struct jg_connector *k;
 	char why[JG_WHY_MAX] = "";
-	int live = still_live(g, rec, now, &gr);
+	int live, rc;
+
+	jg_gate_hold(g);
+	live = still_live(g, rec, now, &gr);
+	jg_gate_release(g);
 
 	if (live == 1)
 		return 0;
@@ -292,7 +308,10 @@ static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
 		       rec->role, rec->grant_id, why);
 		return -1;
 	}
-	if (record_drop(g, rec, &gr, now) != JG_OK) {
+	jg_gate_hold(g);
+	rc = record_drop(g, rec, &gr, now) != JG_OK;
+	jg_gate_release(g);
+	if (rc) {
 		jg_log(JG_LOG_WARN, "role %s dropped, not yet recorded: %s",
 		       rec->role, g->st->err);
 		return -1;
@@ -306,15 +325,17 @@ size_t jg_gate_credentials_sweep(struct jg_gate *g, int64_t now)
 {
 	struct jg_pgcred recs[CREDS_BATCH];
 	size_t n = 0, failed = 0;
-	enum jg_err e = g->st->ops->begin(g->st, 0);
+	enum jg_err e;
 
-	if (e == JG_OK) {
+	jg_gate_hold(g);
+	if ((e = g->st->ops->begin(g->st, 0)) == JG_OK) {
 		e = g->st->ops->pgcred_open(g->st, recs, CREDS_BATCH, &n);
 		if (e == JG_OK)
 			g->st->ops->commit(g->st);
 		else
 			g->st->ops->rollback(g->st);
 	}
+	jg_gate_release(g);
 	if (e != JG_OK) {
 		jg_log(JG_LOG_WARN, "temporary roles: cannot read the store: %s",
 		       g->st->err);

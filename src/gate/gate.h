@@ -381,7 +381,8 @@ struct jg_credentials {
  * once: a second call is JG_ECONFLICT. Audited as credentials.issued with
  * the role's name (never the password). JG_EBUSY with why when the target
  * database cannot make it (the holder may ask again). Blocks while the
- * target database answers.
+ * target database answers: call it without holding the gate (it holds
+ * it around its transactions only).
  */
 enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
                                       const struct jg_principal *who,

@@ -41,6 +41,7 @@ const struct jg_route jg_routes[] = {
 	{"POST", "/v1/grants/*/done", jg_api_grant_done, 0},
 	{"POST", "/v1/grants/*/extend", jg_api_grant_extend, 0},
 	{"GET", "/v1/grants/*/token", jg_api_grant_token, WRITES},
+	{"POST", "/v1/grants/*/credentials", jg_api_grant_credentials, 0},
 	{"POST", "/v1/check", jg_api_check, 0},
 	{"POST", "/v1/findings", jg_api_findings, BIG_BODY},
 	{"GET", "/v1/policy", jg_api_policy_get, 0},
