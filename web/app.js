@@ -766,7 +766,8 @@
 		"session.opened", "session.closed", "session.ended", "signin.refused",
 		"policy.reloaded",
 		"policy.reload_refused", "token.created", "token.revoked",
-		"server.started", "workload.authenticated", "workload.refused"];
+		"server.started", "workload.authenticated", "workload.refused",
+		"credentials.issued", "credentials.revoked"];
 
 	function detailsSummary(d) {
 		if (!d || typeof d !== "object")
