@@ -140,12 +140,14 @@ struct jg_pgcred_where {
  * verifier), VALID UNTIL valid_until, IN ROLE the connector's role (and
  * its CONNECTION LIMIT). where is filled on success. JG_EBUSY with why
  * when the target database cannot be reached or refuses (why never holds
- * the password). Blocks up to the connector's timeout.
+ * the password); *maybe is then 1 when the role may exist all the same
+ * (the connection was lost after the statement was sent), else 0.
+ * Blocks up to the connector's timeout.
  */
 enum jg_err jg_pgcred_create(const struct jg_connector *k, const char *role,
                              const char *password, int64_t valid_until,
-                             struct jg_pgcred_where *where, char *why,
-                             size_t whylen);
+                             struct jg_pgcred_where *where, int *maybe,
+                             char *why, size_t whylen);
 
 /*
  * ALTER ROLE role NOLOGIN, terminate its sessions, DROP ROLE (REASSIGN

@@ -204,14 +204,15 @@ static void where_of(PGconn *conn, struct jg_pgcred_where *w)
 
 enum jg_err jg_pgcred_create(const struct jg_connector *k, const char *role,
                              const char *password, int64_t valid_until,
-                             struct jg_pgcred_where *where, char *why,
-                             size_t whylen)
+                             struct jg_pgcred_where *where, int *maybe,
+                             char *why, size_t whylen)
 {
 	const struct cred_conf *cc = k->conf;
 	PGconn *conn;
 	char *verifier, *q;
 	enum jg_err e = JG_OK;
 
+	*maybe = 0;
 	if (!jg_connector_issues_credentials(k) || !jg_pgcred_role_ok(role)) {
 		snprintf(why, whylen, "internal: not a credentials connector or "
 		         "a bad role name");
@@ -228,6 +229,9 @@ enum jg_err jg_pgcred_create(const struct jg_connector *k, const char *role,
 		e = JG_ENOMEM;
 	} else if (sql(conn, q, NULL, why, whylen)) {
 		e = JG_EBUSY;
+		/* an error answer: the statement did nothing; a lost
+		 * connection: it may have made the role */
+		*maybe = PQstatus(conn) != CONNECTION_OK;
 	} else {
 		where_of(conn, where);
 	}

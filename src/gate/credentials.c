@@ -131,14 +131,15 @@ static enum jg_err claim(struct jg_gate *g, const struct jg_principal *who,
 	return e;
 }
 
-/* The role could not be made: undo what may exist, forget the record so
- * that the holder may ask again. A failure here leaves it to the worker. */
+/* The role could not be made: undo what may exist (maybe), forget the
+ * record so that the holder may ask again. A failure here leaves the
+ * record to the worker, which drops the role when the grant ends. */
 static void undo(struct jg_gate *g, const struct jg_connector *k,
-                 const char *id, const char *role)
+                 const char *id, const char *role, int maybe)
 {
 	char why[JG_WHY_MAX];
 
-	if (jg_pgcred_drop(k, role, why, sizeof(why)) != JG_OK)
+	if (maybe && jg_pgcred_drop(k, role, why, sizeof(why)) != JG_OK)
 		goto later;
 	jg_gate_hold(g);
 	if (g->st->ops->begin(g->st, 1) != JG_OK) {
@@ -189,6 +190,7 @@ enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
 	const struct jg_connector *k;
 	struct jg_pgcred_where where;
 	struct jg_grant gr;
+	int maybe = 0;
 	enum jg_err e;
 
 	memset(out, 0, sizeof(*out));
@@ -204,10 +206,10 @@ enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
 	k = connector_of(g, &gr);
 	if ((e = jg_random_token(out->password)) == JG_OK)
 		e = jg_pgcred_create(k, out->role, out->password, gr.expires_at,
-		                     &where, why, JG_WHY_MAX);
+		                     &where, &maybe, why, JG_WHY_MAX);
 	if (e != JG_OK) {
 		jg_log(JG_LOG_WARN, "credentials for grant %s: %s", id, why);
-		undo(g, k, gr.id, out->role);
+		undo(g, k, gr.id, out->role, maybe || e != JG_EBUSY);
 		explicit_bzero(out, sizeof(*out));
 		return e;
 	}
