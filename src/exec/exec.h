@@ -59,7 +59,7 @@ const struct jg_connector *jg_connector_find(const struct jg_connectors *c,
                                              const char *resource,
                                              const char *action);
 
-/* "command", "postgres" or "http". */
+/* "command", "postgres", "http" or "pg_credentials". */
 const char *jg_connector_kind(const struct jg_connector *k);
 /* Seconds a run may take at most (the connector's timeout). */
 int64_t jg_connector_timeout(const struct jg_connector *k);
