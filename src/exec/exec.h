@@ -149,6 +149,12 @@ enum jg_err jg_pgcred_create(const struct jg_connector *k, const char *role,
                              struct jg_pgcred_where *where, int *maybe,
                              char *why, size_t whylen);
 
+/* ALTER ROLE role VALID UNTIL valid_until (the grant was extended).
+ * JG_EBUSY with why as above. */
+enum jg_err jg_pgcred_valid_until(const struct jg_connector *k,
+                                  const char *role, int64_t valid_until,
+                                  char *why, size_t whylen);
+
 /*
  * ALTER ROLE role NOLOGIN, terminate its sessions, DROP ROLE (REASSIGN
  * and DROP OWNED first when it owns objects). JG_OK also when the role

@@ -303,3 +303,37 @@ enum jg_err jg_pgcred_drop(const struct jg_connector *k, const char *role,
 	PQfinish(conn);
 	return e;
 }
+
+enum jg_err jg_pgcred_valid_until(const struct jg_connector *k,
+                                  const char *role, int64_t valid_until,
+                                  char *why, size_t whylen)
+{
+	char until[JG_TIME_LEN], q[256];
+	char *qrole = NULL, *quntil = NULL;
+	PGconn *conn;
+	enum jg_err e = JG_OK;
+
+	if (!jg_connector_issues_credentials(k) || !jg_pgcred_role_ok(role)) {
+		snprintf(why, whylen, "internal: not a credentials connector or "
+		         "a bad role name");
+		return JG_EINTERNAL;
+	}
+	if (!(conn = admin(k, why, whylen)))
+		return JG_EBUSY;
+	jg_time_format(valid_until, until);
+	qrole = PQescapeIdentifier(conn, role, strlen(role));
+	quntil = PQescapeLiteral(conn, until, strlen(until));
+	if (!qrole || !quntil) {
+		snprintf(why, whylen, "out of memory");
+		e = JG_ENOMEM;
+	} else {
+		snprintf(q, sizeof(q), "ALTER ROLE %s VALID UNTIL %s", qrole,
+		         quntil);
+		if (sql(conn, q, NULL, why, whylen))
+			e = JG_EBUSY;
+	}
+	PQfreemem(qrole);
+	PQfreemem(quntil);
+	PQfinish(conn);
+	return e;
+}

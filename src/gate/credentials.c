@@ -20,6 +20,7 @@
  * JG_CREDS_PERIOD_MS and at once when a grant is revoked or marked done
  * here. A target database that cannot be reached is retried with
  * back-off, logged each time; the record stays until the drop succeeds.
+ * A grant extended while its role exists moves the role's VALID UNTIL.
  *
  * This file must never log, audit or keep the password.
  */
@@ -275,6 +276,33 @@ static enum jg_err record_drop(struct jg_gate *g, const struct jg_pgcred *rec,
 	return JG_OK;
 }
 
+/* rec's grant was extended: its role's VALID UNTIL follows. 0 or -1. */
+static int follow_expiry(struct jg_gate *g, const struct jg_pgcred *rec,
+                         const struct jg_grant *gr)
+{
+	const struct jg_connector *k = connector_of(g, gr);
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e;
+
+	if (!k || jg_pgcred_valid_until(k, rec->role, gr->expires_at, why,
+	                                sizeof(why)) != JG_OK) {
+		jg_log(JG_LOG_WARN, "role %s of grant %s: VALID UNTIL not moved "
+		       "to the grant's new expiry yet: %s", rec->role,
+		       rec->grant_id, k ? why : "no pg_credentials connector");
+		return -1;
+	}
+	jg_gate_hold(g);
+	if ((e = g->st->ops->begin(g->st, 1)) == JG_OK) {
+		e = g->st->ops->pgcred_extend(g->st, rec->grant_id,
+		                              gr->expires_at);
+		e = e == JG_OK ? g->st->ops->commit(g->st) : e;
+		if (e != JG_OK)
+			g->st->ops->rollback(g->st);
+	}
+	jg_gate_release(g);
+	return e == JG_OK ? 0 : -1;
+}
+
 /* Drop rec's role when its grant is no longer live: 0 done or nothing to
  * do, -1 failed (logged; tried again later). */
 static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
@@ -290,7 +318,8 @@ static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
 	jg_gate_release(g);
 
 	if (live == 1)
-		return 0;
+		return gr.expires_at == rec->valid_until
+		       ? 0 : follow_expiry(g, rec, &gr);
 	if (live < 0) {
 		jg_log(JG_LOG_WARN, "role %s: the store cannot say whether "
 		       "grant %s is live: %s", rec->role, rec->grant_id,

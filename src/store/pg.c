@@ -1964,6 +1964,17 @@ static enum jg_err pg_pgcred_forget(struct jg_store *st, const char *grant_id)
 	                  &ps, &n);
 }
 
+static enum jg_err pg_pgcred_extend(struct jg_store *st, const char *grant_id,
+                                    int64_t valid_until)
+{
+	struct params ps = {0};
+
+	p_str(&ps, grant_id);
+	p_int(&ps, valid_until);
+	return update_one(PG(st), "UPDATE pgcreds SET valid_until = $2::bigint"
+	                          " WHERE grant_id = $1 AND dropped_at = 0", &ps);
+}
+
 /* ---- open, migrate, close ---- */
 
 static void pg_close(struct jg_store *st)
@@ -2036,6 +2047,7 @@ static const struct jg_store_ops pg_ops = {
 	.pgcred_open = pg_pgcred_open,
 	.pgcred_drop = pg_pgcred_drop,
 	.pgcred_forget = pg_pgcred_forget,
+	.pgcred_extend = pg_pgcred_extend,
 };
 
 static enum jg_err schema_version(struct pg *p, struct pgconn *c,

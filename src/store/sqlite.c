@@ -1751,6 +1751,19 @@ static enum jg_err sq_pgcred_forget(struct jg_store *st, const char *grant_id)
 	return run(s, stmt);
 }
 
+static enum jg_err sq_pgcred_extend(struct jg_store *st, const char *grant_id,
+                                    int64_t valid_until)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "UPDATE pgcreds SET valid_until = ?2"
+	                             " WHERE grant_id = ?1 AND dropped_at = 0");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, grant_id);
+	sqlite3_bind_int64(stmt, 2, valid_until);
+	return run_changed(s, stmt);
+}
+
 /* ---- open, migrate, close ---- */
 
 static void sq_close(struct jg_store *st)
@@ -1817,6 +1830,7 @@ static const struct jg_store_ops sqlite_ops = {
 	.pgcred_open = sq_pgcred_open,
 	.pgcred_drop = sq_pgcred_drop,
 	.pgcred_forget = sq_pgcred_forget,
+	.pgcred_extend = sq_pgcred_extend,
 };
 
 static enum jg_err schema_version(struct sq *s, int64_t *v)

@@ -289,7 +289,8 @@ struct jg_store_ops {
 	 * when the grant has one already. open: up to max not yet dropped,
 	 * oldest first, into the caller's array. drop: set dropped_at (only
 	 * once: JG_ECONFLICT when already set or unknown). forget: remove
-	 * the record of a role whose creation failed.
+	 * the record of a role whose creation failed. extend: record a new
+	 * valid_until (the grant was extended), JG_ECONFLICT when dropped.
 	 */
 	enum jg_err (*pgcred_insert)(struct jg_store *st,
 	                             const struct jg_pgcred *c);
@@ -298,6 +299,8 @@ struct jg_store_ops {
 	enum jg_err (*pgcred_drop)(struct jg_store *st, const char *grant_id,
 	                           int64_t dropped_at);
 	enum jg_err (*pgcred_forget)(struct jg_store *st, const char *grant_id);
+	enum jg_err (*pgcred_extend)(struct jg_store *st, const char *grant_id,
+	                             int64_t valid_until);
 };
 
 /* Every backend's handle starts with this. */

@@ -5,7 +5,8 @@
 # the holder of a live grant gets a role and password once and connects
 # with psql; nobody else gets them; a second fetch is refused; revoke
 # makes the role unusable by the time a bounded poll (10 tries, 0.1 s
-# apart) looks, and ends an open session; expiry drops it; a target
+# apart) looks, and ends an open session; expiry drops it; an extension
+# moves the role's VALID UNTIL; a target
 # database that is down is retried until the role is dropped; kill -9 of
 # the server, the grant expiring while it is down, restart: the role is
 # gone before the server answers; the password is in neither the audit
@@ -83,6 +84,7 @@ rules:
     match: {resource: app-db}
     decision: auto
     max_duration: 1h
+    extensions: {auto: 1}
 EOF
 
 JG_SERVE_ARGS="--connectors $JG_TMP/connectors.yaml"
@@ -220,6 +222,27 @@ jg_http POST "/v1/grants/$G2/credentials" alice
 expect_problem "no credentials after expiry" 409 conflict
 expect_match "saying it expired" "expired" "$BODY"
 
+# --- an extended grant: VALID UNTIL follows ------------------------------
+
+G6=$(grant_of 10m)
+fetch "$G6"
+PASSWORDS+=("$CRED_PW")
+ROLE6=$CRED_ROLE
+until_of() { # ROLE: its VALID UNTIL in epoch seconds
+	tsql postgres "SELECT extract(epoch FROM rolvaliduntil)::bigint FROM pg_roles WHERE rolname = '$1'"
+}
+BEFORE=$(until_of "$ROLE6")
+jg_run alice --json extend "$G6" --duration 10m --reason "INC-7 takes longer"
+expect_rc "the grant is extended" 0
+for _ in $(seq 1 50); do
+	[ "$(until_of "$ROLE6")" = $((BEFORE + 600)) ] && break
+	sleep 0.1
+done
+expect_eq "the role's VALID UNTIL moves with the grant's expiry" $((BEFORE + 600)) \
+	"$(until_of "$ROLE6")"
+jg_run alice done "$G6"
+expect_rc "done" 0
+
 # --- the target database down: retried, never lost -----------------------
 
 # pg_ctl as the cluster's owner (tests/pg/cluster runs it as postgres or
@@ -305,7 +328,7 @@ done
 expect_eq "no password in the audit export or the server log (${#PASSWORDS[@]} checked)" 0 "$leaks"
 expect_eq "the admin's password is in neither" 0 \
 	"$(cat "$JG_TMP/export.jsonl" "$JG_TMP/server.log" | grep -cF "$ADMIN_PW")"
-expect_eq "the export holds the issue events" 5 \
+expect_eq "the export holds the issue events" 6 \
 	"$(grep -c '"credentials.issued"' "$JG_TMP/export.jsonl")"
 
 jg_finish

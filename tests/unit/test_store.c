@@ -1515,7 +1515,11 @@ static void pgcreds_one_per_grant_open_until_dropped(void **state)
 	assert_string_equal(got[1].role, "jg_grt_a");
 	assert_int_equal(got[1].valid_until, 800);
 	assert_int_equal(got[1].dropped_at, 0);
+	assert_int_equal(f->st->ops->pgcred_extend(f->st, "grt_b", 1300),
+	                 JG_OK);
 	assert_int_equal(f->st->ops->pgcred_drop(f->st, "grt_b", 900), JG_OK);
+	assert_int_equal(f->st->ops->pgcred_extend(f->st, "grt_b", 1400),
+	                 JG_ECONFLICT);
 	assert_int_equal(f->st->ops->pgcred_drop(f->st, "grt_b", 901),
 	                 JG_ECONFLICT);
 	assert_int_equal(f->st->ops->pgcred_forget(f->st, "grt_a"), JG_OK);
