@@ -214,12 +214,13 @@ enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
 		explicit_bzero(out, sizeof(*out));
 		return e;
 	}
-	/* revoked while the role was being made: the worker drops it */
+	/* revoked while the role was being made, or the issue cannot be
+	 * audited: nobody gets it, and it goes at once */
 	jg_gate_hold(g);
 	e = confirm(g, who, id, out->role, now, why);
 	jg_gate_release(g);
 	if (e != JG_OK) {
-		jg_gate_credentials_poke(g);
+		undo(g, k, gr.id, out->role, 1);
 		explicit_bzero(out, sizeof(*out));
 		return e;
 	}
@@ -233,26 +234,39 @@ enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
 
 /* ---- revoke: the worker ---- */
 
-/* Is rec's grant live at now? -1 when the store cannot say. */
-static int still_live(struct jg_gate *g, const struct jg_pgcred *rec,
-                      int64_t now, struct jg_grant *gr)
-{
-	enum jg_err e = g->st->ops->begin(g->st, 0);
+/* One page of open records with their grants, read in one transaction. */
+struct page {
+	struct jg_pgcred recs[CREDS_BATCH];
+	struct jg_grant grants[CREDS_BATCH]; /* id "": the grant is gone */
+	size_t n;
+};
 
-	if (e != JG_OK)
-		return -1;
-	e = g->st->ops->grant_get(g->st, rec->grant_id, gr);
-	if (e == JG_OK || e == JG_ENOTFOUND)
-		g->st->ops->commit(g->st);
-	else
-		g->st->ops->rollback(g->st);
-	if (e == JG_ENOTFOUND) {
-		memset(gr, 0, sizeof(*gr));
-		snprintf(gr->resource, sizeof(gr->resource), "%s",
-		         rec->resource);
-		return 0; /* no grant (a restore): nothing keeps the role */
+/* The page after `after` (NULL: the first). */
+static enum jg_err read_page(struct jg_gate *g, const struct jg_pgcred *after,
+                             struct page *pg)
+{
+	enum jg_err e;
+
+	pg->n = 0;
+	jg_gate_hold(g);
+	if ((e = g->st->ops->begin(g->st, 0)) == JG_OK) {
+		e = g->st->ops->pgcred_open(g->st, after, pg->recs, CREDS_BATCH,
+		                            &pg->n);
+		for (size_t i = 0; e == JG_OK && i < pg->n; i++) {
+			e = g->st->ops->grant_get(g->st, pg->recs[i].grant_id,
+			                          &pg->grants[i]);
+			if (e == JG_ENOTFOUND) { /* a restore: nothing keeps it */
+				memset(&pg->grants[i], 0, sizeof(pg->grants[i]));
+				e = JG_OK;
+			}
+		}
+		if (e == JG_OK)
+			e = g->st->ops->commit(g->st);
+		else
+			g->st->ops->rollback(g->st);
 	}
-	return e == JG_OK ? jg_grant_live(gr, now) : -1;
+	jg_gate_release(g);
+	return e;
 }
 
 /* Record that rec's role is gone, with its audit event. */
@@ -303,31 +317,21 @@ static int follow_expiry(struct jg_gate *g, const struct jg_pgcred *rec,
 	return e == JG_OK ? 0 : -1;
 }
 
-/* Drop rec's role when its grant is no longer live: 0 done or nothing to
- * do, -1 failed (logged; tried again later). */
+/* Drop rec's role when its grant gr is no longer live at now (move its
+ * VALID UNTIL when the grant was extended): 0 done or nothing to do, -1
+ * failed (logged; tried again later). */
 static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
-                     int64_t now)
+                     const struct jg_grant *gr, int64_t now)
 {
-	struct jg_grant gr;
 	const struct jg_connector *k;
 	char why[JG_WHY_MAX] = "";
-	int live, rc;
+	int rc;
 
-	jg_gate_hold(g);
-	live = still_live(g, rec, now, &gr);
-	jg_gate_release(g);
-
-	if (live == 1)
-		return gr.expires_at == rec->valid_until
-		       ? 0 : follow_expiry(g, rec, &gr);
-	if (live < 0) {
-		jg_log(JG_LOG_WARN, "role %s: the store cannot say whether "
-		       "grant %s is live: %s", rec->role, rec->grant_id,
-		       g->st->err);
-		return -1;
-	}
-	k = gr.id[0] ? connector_of(g, &gr)
-	             : jg_connector_find(g->connectors, rec->resource, "");
+	if (gr->id[0] && jg_grant_live(gr, now))
+		return gr->expires_at == rec->valid_until
+		       ? 0 : follow_expiry(g, rec, gr);
+	k = gr->id[0] ? connector_of(g, gr)
+	              : jg_connector_find(g->connectors, rec->resource, "");
 	if (!jg_connector_issues_credentials(k)) {
 		jg_log(JG_LOG_WARN, "role %s of grant %s cannot be dropped: "
 		       "resource '%s' has no pg_credentials connector now",
@@ -340,7 +344,7 @@ static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
 		return -1;
 	}
 	jg_gate_hold(g);
-	rc = record_drop(g, rec, &gr, now) != JG_OK;
+	rc = record_drop(g, rec, gr, now) != JG_OK;
 	jg_gate_release(g);
 	if (rc) {
 		jg_log(JG_LOG_WARN, "role %s dropped, not yet recorded: %s",
@@ -354,26 +358,28 @@ static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
 
 size_t jg_gate_credentials_sweep(struct jg_gate *g, int64_t now)
 {
-	struct jg_pgcred recs[CREDS_BATCH];
-	size_t n = 0, failed = 0;
-	enum jg_err e;
+	struct page *pg = malloc(sizeof(*pg));
+	struct jg_pgcred after;
+	size_t failed = 0;
+	int first = 1;
 
-	jg_gate_hold(g);
-	if ((e = g->st->ops->begin(g->st, 0)) == JG_OK) {
-		e = g->st->ops->pgcred_open(g->st, recs, CREDS_BATCH, &n);
-		if (e == JG_OK)
-			g->st->ops->commit(g->st);
-		else
-			g->st->ops->rollback(g->st);
-	}
-	jg_gate_release(g);
-	if (e != JG_OK) {
-		jg_log(JG_LOG_WARN, "temporary roles: cannot read the store: %s",
-		       g->st->err);
+	if (!pg)
 		return 1;
-	}
-	for (size_t i = 0; i < n; i++)
-		failed += sweep_one(g, &recs[i], now) != 0;
+	do {
+		if (read_page(g, first ? NULL : &after, pg) != JG_OK) {
+			jg_log(JG_LOG_WARN, "temporary roles: cannot read the "
+			       "store: %s", g->st->err);
+			failed++;
+			break;
+		}
+		for (size_t i = 0; i < pg->n; i++)
+			failed += sweep_one(g, &pg->recs[i], &pg->grants[i],
+			                    now) != 0;
+		if (pg->n)
+			after = pg->recs[pg->n - 1];
+		first = 0;
+	} while (pg->n == CREDS_BATCH);
+	free(pg);
 	return failed;
 }
 

@@ -1921,8 +1921,9 @@ static enum jg_err pg_pgcred_insert(struct jg_store *st,
 	                           " ON CONFLICT DO NOTHING", &ps);
 }
 
-static enum jg_err pg_pgcred_open(struct jg_store *st, struct jg_pgcred *out,
-                                  size_t max, size_t *n)
+static enum jg_err pg_pgcred_open(struct jg_store *st,
+                                  const struct jg_pgcred *after,
+                                  struct jg_pgcred *out, size_t max, size_t *n)
 {
 	struct params ps = {0};
 	PGresult *r;
@@ -1930,9 +1931,14 @@ static enum jg_err pg_pgcred_open(struct jg_store *st, struct jg_pgcred *out,
 
 	*n = 0;
 	p_int(&ps, (int64_t)max);
+	p_int(&ps, after ? after->created_at : INT64_MIN);
+	p_str(&ps, after ? after->grant_id : "");
+	/* grant ids are ASCII: COLLATE "C" orders them as SQLite does */
 	e = query(PG(st), "SELECT " JG_CODEC_PGCRED_COLS " FROM pgcreds"
-	                  " WHERE dropped_at = 0 ORDER BY created_at, grant_id"
-	                  " LIMIT $1::bigint", &ps, &r);
+	                  " WHERE dropped_at = 0 AND (created_at > $2::bigint"
+	                  " OR (created_at = $2::bigint AND grant_id >"
+	                  " $3 COLLATE \"C\")) ORDER BY created_at, grant_id"
+	                  " COLLATE \"C\" LIMIT $1::bigint", &ps, &r);
 	for (int i = 0; e == JG_OK && i < PQntuples(r); i++)
 		e = jg_codec_pgcred(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
 		                    PQgetvalue(r, i, 2), col_int(r, i, 3),

@@ -1700,12 +1700,15 @@ static enum jg_err sq_pgcred_insert(struct jg_store *st,
 	return run(s, stmt);
 }
 
-static enum jg_err sq_pgcred_open(struct jg_store *st, struct jg_pgcred *out,
-                                  size_t max, size_t *n)
+static enum jg_err sq_pgcred_open(struct jg_store *st,
+                                  const struct jg_pgcred *after,
+                                  struct jg_pgcred *out, size_t max, size_t *n)
 {
 	struct sq *s = SQ(st);
 	sqlite3_stmt *stmt = prep(s, "SELECT " JG_CODEC_PGCRED_COLS " FROM"
-	                             " pgcreds WHERE dropped_at = 0"
+	                             " pgcreds WHERE dropped_at = 0 AND"
+	                             " (created_at > ?2 OR (created_at = ?2"
+	                             " AND grant_id > ?3))"
 	                             " ORDER BY created_at, grant_id LIMIT ?1");
 	enum jg_err e = JG_OK;
 	int rc;
@@ -1714,6 +1717,8 @@ static enum jg_err sq_pgcred_open(struct jg_store *st, struct jg_pgcred *out,
 	if (!stmt)
 		return JG_ESTORE;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max);
+	sqlite3_bind_int64(stmt, 2, after ? after->created_at : INT64_MIN);
+	bind_str(stmt, 3, after ? after->grant_id : "");
 	while (e == JG_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		e = jg_codec_pgcred((const char *)sqlite3_column_text(stmt, 0),
 		                    (const char *)sqlite3_column_text(stmt, 1),

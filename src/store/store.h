@@ -287,15 +287,18 @@ struct jg_store_ops {
 	/*
 	 * Temporary PostgreSQL roles, one per grant at most. insert: JG_EDUP
 	 * when the grant has one already. open: up to max not yet dropped,
-	 * oldest first, into the caller's array. drop: set dropped_at (only
+	 * oldest first (by created_at, then grant_id), after the record
+	 * `after` in that order (NULL: from the first), into the caller's
+	 * array. drop: set dropped_at (only
 	 * once: JG_ECONFLICT when already set or unknown). forget: remove
 	 * the record of a role whose creation failed. extend: record a new
 	 * valid_until (the grant was extended), JG_ECONFLICT when dropped.
 	 */
 	enum jg_err (*pgcred_insert)(struct jg_store *st,
 	                             const struct jg_pgcred *c);
-	enum jg_err (*pgcred_open)(struct jg_store *st, struct jg_pgcred *out,
-	                           size_t max, size_t *n);
+	enum jg_err (*pgcred_open)(struct jg_store *st,
+	                           const struct jg_pgcred *after,
+	                           struct jg_pgcred *out, size_t max, size_t *n);
 	enum jg_err (*pgcred_drop)(struct jg_store *st, const char *grant_id,
 	                           int64_t dropped_at);
 	enum jg_err (*pgcred_forget)(struct jg_store *st, const char *grant_id);

@@ -1509,12 +1509,25 @@ static void pgcreds_one_per_grant_open_until_dropped(void **state)
 	f->st->ops->rollback(f->st);
 
 	begin(f->st);
-	assert_int_equal(f->st->ops->pgcred_open(f->st, got, 4, &n), JG_OK);
+	assert_int_equal(f->st->ops->pgcred_open(f->st, NULL, got, 4, &n),
+	                 JG_OK);
 	assert_int_equal(n, 2); /* oldest first */
 	assert_string_equal(got[0].grant_id, "grt_b");
 	assert_string_equal(got[1].role, "jg_grt_a");
 	assert_int_equal(got[1].valid_until, 800);
 	assert_int_equal(got[1].dropped_at, 0);
+	/* pages: one at a time, each after the last one seen */
+	assert_int_equal(f->st->ops->pgcred_open(f->st, NULL, got, 1, &n),
+	                 JG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].grant_id, "grt_b");
+	assert_int_equal(f->st->ops->pgcred_open(f->st, &got[0], got + 1, 1,
+	                                         &n), JG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[1].grant_id, "grt_a");
+	assert_int_equal(f->st->ops->pgcred_open(f->st, &got[1], got + 2, 1,
+	                                         &n), JG_OK);
+	assert_int_equal(n, 0);
 	assert_int_equal(f->st->ops->pgcred_extend(f->st, "grt_b", 1300),
 	                 JG_OK);
 	assert_int_equal(f->st->ops->pgcred_drop(f->st, "grt_b", 900), JG_OK);
@@ -1523,7 +1536,8 @@ static void pgcreds_one_per_grant_open_until_dropped(void **state)
 	assert_int_equal(f->st->ops->pgcred_drop(f->st, "grt_b", 901),
 	                 JG_ECONFLICT);
 	assert_int_equal(f->st->ops->pgcred_forget(f->st, "grt_a"), JG_OK);
-	assert_int_equal(f->st->ops->pgcred_open(f->st, got, 4, &n), JG_OK);
+	assert_int_equal(f->st->ops->pgcred_open(f->st, NULL, got, 4, &n),
+	                 JG_OK);
 	assert_int_equal(n, 0);
 	commit(f->st);
 	/* forgotten: the grant may have a role again */
