@@ -5,7 +5,8 @@
 # the holder of a live grant gets a role and password once and connects
 # with psql; nobody else gets them; a second fetch is refused; revoke
 # makes the role unusable by the time a bounded poll (10 tries, 0.1 s
-# apart) looks, and ends an open session; expiry drops it; an extension
+# apart) looks, and ends an open session; nothing before a grant's
+# start; expiry drops it; an extension
 # moves the role's VALID UNTIL; a target
 # database that is down is retried until the role is dropped; kill -9 of
 # the server, the grant expiring while it is down, restart: the role is
@@ -204,6 +205,18 @@ expect_match "credentials.revoked audited with the role" "\"role\":\"$ROLE1\"" "
 jg_http POST "/v1/grants/$G1/credentials" alice
 expect_problem "no credentials for a revoked grant" 409 conflict
 
+# --- a grant whose start is ahead: nothing before it --------------------
+
+# (scheduled access sets not_before; here the store is edited behind the
+# server's back to the same effect)
+G7=$(grant_of 1h)
+jg_sql "UPDATE grants SET not_before = not_before + 3600 WHERE id = '$G7'" >/dev/null
+jg_http POST "/v1/grants/$G7/credentials" alice
+expect_problem "no credentials before the grant's start" 409 conflict
+expect_match "saying it is not valid yet" "not valid yet" "$BODY"
+expect_eq "and no role was made" 0 "$(role_exists "jg_$G7")"
+jg_run alice done "$G7"
+
 # --- expiry --------------------------------------------------------------
 
 G2=$(grant_of 6s)
@@ -301,8 +314,7 @@ fetch "$G3"
 PASSWORDS+=("$CRED_PW")
 ROLE3=$CRED_ROLE
 expect_eq "a role for the grant about to outlive the server" 1 "$(role_exists "$ROLE3")"
-kill -9 "$JG_PID"
-wait "$JG_PID" 2>/dev/null
+{ kill -9 "$JG_PID"; wait "$JG_PID"; } 2>/dev/null
 JG_PID=
 UNTIL=$(date -d "$(json_str valid_until "$CRED")" +%s)
 while [ "$(date +%s)" -le $((UNTIL + 1)) ]; do
