@@ -214,10 +214,11 @@ enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
 		explicit_bzero(out, sizeof(*out));
 		return e;
 	}
-	/* revoked while the role was being made, or the issue cannot be
-	 * audited: nobody gets it, and it goes at once */
+	/* revoked (or expired) while the role was being made, or the issue
+	 * cannot be audited: nobody gets it, and it goes at once. Judged at
+	 * the decision clock of now, not of the ask: making it took time. */
 	jg_gate_hold(g);
-	e = confirm(g, who, id, out->role, now, why);
+	e = confirm(g, who, id, out->role, wall(g) > now ? wall(g) : now, why);
 	jg_gate_release(g);
 	if (e != JG_OK) {
 		undo(g, k, gr.id, out->role, 1);
@@ -325,7 +326,7 @@ static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
 {
 	const struct jg_connector *k;
 	char why[JG_WHY_MAX] = "";
-	int rc;
+	enum jg_err e;
 
 	if (gr->id[0] && jg_grant_live(gr, now))
 		return gr->expires_at == rec->valid_until
@@ -344,9 +345,11 @@ static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
 		return -1;
 	}
 	jg_gate_hold(g);
-	rc = record_drop(g, rec, gr, now) != JG_OK;
+	e = record_drop(g, rec, gr, now);
 	jg_gate_release(g);
-	if (rc) {
+	if (e == JG_ECONFLICT) /* another server sharing the store did it */
+		return 0;
+	if (e != JG_OK) {
 		jg_log(JG_LOG_WARN, "role %s dropped, not yet recorded: %s",
 		       rec->role, g->st->err);
 		return -1;
