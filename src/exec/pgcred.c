@@ -269,10 +269,12 @@ static int drop_steps(PGconn *conn, const char *qrole, const char *lit,
 		return 0;
 	if (strcmp(state, "2BP01"))
 		return -1;
-	/* it owns something here: hand it to us, then drop the rest */
-	snprintf(q, sizeof(q), "REASSIGN OWNED BY %s TO CURRENT_USER; "
-	         "DROP OWNED BY %s; DROP ROLE IF EXISTS %s", qrole, qrole,
-	         qrole);
+	/* it owns something here: hand it to us (REASSIGN needs us to be a
+	 * member of it, which CREATEROLE may grant), drop its privileges,
+	 * then the role; what it made is kept, now ours */
+	snprintf(q, sizeof(q), "GRANT %s TO CURRENT_USER; REASSIGN OWNED BY "
+	         "%s TO CURRENT_USER; DROP OWNED BY %s; DROP ROLE IF EXISTS %s",
+	         qrole, qrole, qrole, qrole);
 	return sql(conn, q, NULL, why, whylen);
 }
 

@@ -58,7 +58,8 @@ if ! tsql postgres "CREATE DATABASE app" >"$JG_TMP/err" 2>&1 ||
 		GRANT pg_signal_backend TO jitgate_admin;
 		CREATE ROLE app_rw NOLOGIN;" >>"$JG_TMP/err" 2>&1 ||
 	! tsql app "CREATE TABLE notes (t text); INSERT INTO notes VALUES ('hello');
-		GRANT SELECT ON notes TO app_rw;" >>"$JG_TMP/err" 2>&1; then
+		GRANT SELECT ON notes TO app_rw; GRANT CREATE ON SCHEMA public TO app_rw;" \
+		>>"$JG_TMP/err" 2>&1; then
 	jg_bail "target database set up" "roles and a table" "$(cat "$JG_TMP/err")"
 fi
 printf '%s\n' "$ADMIN_PW" >"$JG_TMP/admin.pass"
@@ -163,6 +164,10 @@ expect_match "credentials.issued audited with the role" "\"role\":\"$ROLE1\"" "$
 
 # --- revoke: unusable at once, open session ended -----------------------
 
+# it makes something of its own (what it made must not stop its drop)
+login "$ROLE1" "$PW1" "CREATE TABLE scratch_inc7 (n int)"
+expect_eq "the role creates a table" 0 "$PRC"
+
 # an open session, busy for a minute
 PGPASSWORD=$PW1 "$T_BIN/psql" -qAtX -h 127.0.0.1 -p "$T_PORT" -U "$ROLE1" -d app \
 	-c "SELECT pg_sleep(60)" >"$JG_TMP/long.out" 2>&1 &
@@ -200,6 +205,8 @@ wait "$LONG_PID" 2>/dev/null
 expect_ne "the session's psql failed" 0 "$?"
 expect_match "terminated by the administrator" "terminat" "$(cat "$JG_TMP/long.out")"
 expect_eq "the role is gone from pg_roles" 0 "$(role_exists "$ROLE1")"
+expect_eq "what it made is kept, owned by the admin role" "jitgate_admin" \
+	"$(tsql app "SELECT tableowner FROM pg_tables WHERE tablename = 'scratch_inc7'")"
 jg_run admin --json audit list --type credentials.revoked --subject "$G1"
 expect_match "credentials.revoked audited with the role" "\"role\":\"$ROLE1\"" "$OUT"
 jg_http POST "/v1/grants/$G1/credentials" alice
