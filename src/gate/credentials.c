@@ -24,7 +24,6 @@
  *
  * This file must never log, audit or keep the password.
  */
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,17 +34,25 @@
 #include "util/log.h"
 #include "util/ticker.h"
 
-#define CREDS_BATCH 64          /* records looked at per pass */
+#define CREDS_BATCH 64          /* records looked at per page */
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000
+#define RETRIES_MAX 256         /* roles backed off at once; more: no wait */
+
+/* A role whose drop (or VALID UNTIL) failed: not tried before at_ms. */
+struct retry {
+	char grant_id[JG_ID_LEN];
+	int64_t at_ms;    /* monotonic */
+	int64_t delay_ms;
+};
 
 struct jg_credworker {
 	struct jg_gate *g;       /* borrowed */
 	struct jg_ticker *ticker; /* owned */
-	/* only the worker's thread (or the start, before it) touches these */
-	int64_t retry_at_ms;     /* monotonic; 0: no back-off */
-	int64_t delay_ms;
-	atomic_int poked;        /* a poke skips the back-off once */
+	/* per role, so that one that cannot be dropped delays no other;
+	 * only the worker's thread touches them */
+	struct retry retries[RETRIES_MAX];
+	size_t nretries;
 };
 
 static int64_t mono_ms(void)
@@ -359,7 +366,44 @@ static int sweep_one(struct jg_gate *g, const struct jg_pgcred *rec,
 	return 0;
 }
 
-size_t jg_gate_credentials_sweep(struct jg_gate *g, int64_t now)
+/* The back-off entry of rec in w, or NULL. */
+static struct retry *retry_of(struct jg_credworker *w,
+                              const struct jg_pgcred *rec)
+{
+	for (size_t i = 0; w && i < w->nretries; i++)
+		if (!strcmp(w->retries[i].grant_id, rec->grant_id))
+			return &w->retries[i];
+	return NULL;
+}
+
+/* After a try of rec (failed or not): double its wait, or forget it. */
+static void retry_note(struct jg_credworker *w, const struct jg_pgcred *rec,
+                       int failed)
+{
+	struct retry *r = retry_of(w, rec);
+
+	if (!w)
+		return;
+	if (!failed) {
+		if (r)
+			*r = w->retries[--w->nretries];
+		return;
+	}
+	if (!r) {
+		if (w->nretries == RETRIES_MAX)
+			return; /* tried every pass, as without back-off */
+		r = &w->retries[w->nretries++];
+		memset(r, 0, sizeof(*r));
+		snprintf(r->grant_id, sizeof(r->grant_id), "%s", rec->grant_id);
+	}
+	r->delay_ms = r->delay_ms ? r->delay_ms * 2 : BACKOFF_MIN_MS;
+	if (r->delay_ms > BACKOFF_MAX_MS)
+		r->delay_ms = BACKOFF_MAX_MS;
+	r->at_ms = mono_ms() + r->delay_ms;
+}
+
+/* A pass over every open record; w (NULL: none) keeps the back-off. */
+static size_t sweep(struct jg_gate *g, struct jg_credworker *w, int64_t now)
 {
 	struct page *pg = malloc(sizeof(*pg));
 	struct jg_pgcred after;
@@ -375,9 +419,18 @@ size_t jg_gate_credentials_sweep(struct jg_gate *g, int64_t now)
 			failed++;
 			break;
 		}
-		for (size_t i = 0; i < pg->n; i++)
-			failed += sweep_one(g, &pg->recs[i], &pg->grants[i],
-			                    now) != 0;
+		for (size_t i = 0; i < pg->n; i++) {
+			const struct retry *r = retry_of(w, &pg->recs[i]);
+			int bad;
+
+			if (r && mono_ms() < r->at_ms) {
+				failed++; /* still waiting to be tried again */
+				continue;
+			}
+			bad = sweep_one(g, &pg->recs[i], &pg->grants[i], now);
+			retry_note(w, &pg->recs[i], bad);
+			failed += bad != 0;
+		}
 		if (pg->n)
 			after = pg->recs[pg->n - 1];
 		first = 0;
@@ -386,22 +439,16 @@ size_t jg_gate_credentials_sweep(struct jg_gate *g, int64_t now)
 	return failed;
 }
 
+size_t jg_gate_credentials_sweep(struct jg_gate *g, int64_t now)
+{
+	return sweep(g, NULL, now);
+}
+
 static void tick(void *arg)
 {
 	struct jg_credworker *w = arg;
-	int64_t t = mono_ms();
 
-	if (!atomic_exchange(&w->poked, 0) && t < w->retry_at_ms)
-		return;
-	if (jg_gate_credentials_sweep(w->g, wall(w->g)) == 0) {
-		w->retry_at_ms = 0;
-		w->delay_ms = 0;
-		return;
-	}
-	w->delay_ms = w->delay_ms ? w->delay_ms * 2 : BACKOFF_MIN_MS;
-	if (w->delay_ms > BACKOFF_MAX_MS)
-		w->delay_ms = BACKOFF_MAX_MS;
-	w->retry_at_ms = t + w->delay_ms;
+	sweep(w->g, w, wall(w->g));
 }
 
 enum jg_err jg_gate_credentials_start(struct jg_gate *g, size_t *pending)
@@ -429,7 +476,6 @@ void jg_gate_credentials_poke(struct jg_gate *g)
 
 	if (!w)
 		return;
-	atomic_store(&w->poked, 1);
 	jg_ticker_poke(w->ticker);
 }
 

@@ -7,7 +7,8 @@
 # makes the role unusable by the time a bounded poll (10 tries, 0.1 s
 # apart) looks, and ends an open session; nothing before a grant's
 # start; expiry drops it; an extension
-# moves the role's VALID UNTIL; a target
+# moves the role's VALID UNTIL; a role that cannot be dropped is retried
+# and delays no other; a target
 # database that is down is retried until the role is dropped; kill -9 of
 # the server, the grant expiring while it is down, restart: the role is
 # gone before the server answers; the password is in neither the audit
@@ -57,6 +58,8 @@ if ! tsql postgres "CREATE DATABASE app" >"$JG_TMP/err" 2>&1 ||
 	! tsql postgres "CREATE ROLE jitgate_admin LOGIN CREATEROLE PASSWORD '$ADMIN_PW';
 		GRANT pg_signal_backend TO jitgate_admin;
 		CREATE ROLE app_rw NOLOGIN;" >>"$JG_TMP/err" 2>&1 ||
+	! tsql postgres "CREATE DATABASE other" >>"$JG_TMP/err" 2>&1 ||
+	! tsql other "GRANT CREATE ON SCHEMA public TO app_rw" >>"$JG_TMP/err" 2>&1 ||
 	! tsql app "CREATE TABLE notes (t text); INSERT INTO notes VALUES ('hello');
 		GRANT SELECT ON notes TO app_rw; GRANT CREATE ON SCHEMA public TO app_rw;" \
 		>>"$JG_TMP/err" 2>&1; then
@@ -242,6 +245,46 @@ jg_http POST "/v1/grants/$G2/credentials" alice
 expect_problem "no credentials after expiry" 409 conflict
 expect_match "saying it expired" "expired" "$BODY"
 
+# --- a role that cannot be dropped delays no other -----------------------
+
+# what it owns in another database than the connector's stops its drop
+G8=$(grant_of 1h)
+fetch "$G8"
+PASSWORDS+=("$CRED_PW")
+ROLE8=$CRED_ROLE
+POUT=$(PGPASSWORD=$CRED_PW "$T_BIN/psql" -qAtX -h 127.0.0.1 -p "$T_PORT" -U "$ROLE8" \
+	-d other -c "CREATE TABLE elsewhere (n int)" 2>&1)
+expect_eq "the role makes a table in another database" "" "$POUT"
+G9=$(grant_of 20s)
+fetch "$G9"
+PASSWORDS+=("$CRED_PW")
+ROLE9=$CRED_ROLE
+UNTIL9=$(date -d "$(json_str valid_until "$CRED")" +%s)
+jg_run admin revoke "$G8"
+for _ in $(seq 1 50); do
+	grep -q "role $ROLE8 of grant $G8 not dropped yet" "$JG_TMP/server.log" && break
+	sleep 0.1
+done
+expect_match "its failed drop is logged with PostgreSQL's reason" \
+	"role $ROLE8 of grant $G8 not dropped yet: .*(depend|owned|privileges)" "$(cat "$JG_TMP/server.log")"
+# the other grant expires (no poke: only the worker's passes see it)
+while [ "$(date +%s)" -le "$UNTIL9" ]; do
+	sleep 0.2
+done
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ "$(role_exists "$ROLE9")" = 0 ] && break
+	sleep 0.1
+done
+expect_eq "another grant's role goes at its expiry (bounded poll) all the same" 0 \
+	"$(role_exists "$ROLE9")"
+expect_eq "the stuck role is not gone yet (retried)" 1 "$(role_exists "$ROLE8")"
+tsql other "DROP TABLE elsewhere" >/dev/null
+for _ in $(seq 1 300); do
+	[ "$(role_exists "$ROLE8")" = 0 ] && break
+	sleep 0.1
+done
+expect_eq "once what held it is gone, the retried drop succeeds" 0 "$(role_exists "$ROLE8")"
+
 # --- an extended grant: VALID UNTIL follows ------------------------------
 
 G6=$(grant_of 10m)
@@ -347,7 +390,7 @@ done
 expect_eq "no password in the audit export or the server log (${#PASSWORDS[@]} checked)" 0 "$leaks"
 expect_eq "the admin's password is in neither" 0 \
 	"$(cat "$JG_TMP/export.jsonl" "$JG_TMP/server.log" | grep -cF "$ADMIN_PW")"
-expect_eq "the export holds the issue events" 6 \
+expect_eq "the export holds the issue events" 8 \
 	"$(grep -c '"credentials.issued"' "$JG_TMP/export.jsonl")"
 
 jg_finish
