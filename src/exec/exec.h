@@ -5,8 +5,10 @@
  * A server-side YAML file (jitgate serve --connectors FILE) names, per
  * resource, one connector: `command` (a program with an argv template,
  * exec/command.c), `postgres` (the approved SQL through libpq,
- * exec/pg.c) or `http` (one call through libcurl, exec/http.c). Every kind
- * implements struct jg_connector_ops (exec/internal.h); exec/config.c
+ * exec/postgres.c), `http` (one call through libcurl, exec/http.c) or
+ * `pg_credentials` (temporary PostgreSQL login roles for live grants,
+ * exec/pgcred.c; it runs nothing). Every kind implements
+ * struct jg_connector_ops (exec/internal.h); exec/config.c
  * loads the file with file:line errors and exec/exec.c runs one.
  *
  * Credentials come only from files or environment variables the file
@@ -16,7 +18,8 @@
  *
  * This layer never touches the store and never decides whether something
  * may run: the gate (gate/execute.c) does that, exactly once, before
- * calling jg_connector_run outside any transaction.
+ * calling jg_connector_run outside any transaction; for pg_credentials,
+ * gate/credentials.c decides when a role is made and when it goes.
  */
 #ifndef JG_EXEC_H
 #define JG_EXEC_H

@@ -2,14 +2,14 @@
  * internal.h - what the files of exec/ share; not for other layers,
  * which see only exec/exec.h.
  *
- * A kind (command, postgres, http) is one struct jg_connector_ops: the
- * keys its YAML map takes (each loaded by a function, as in the policy
- * loader), a check once all keys are read, a run function and a free
- * function for its own configuration. config.c loads the keys every kind
- * shares (type, actions, timeout, output_limit) and hands the others to
- * the kind's table; exec.c wraps run() with the clock, the output bound
- * and the masking of the connector's secrets, and asks validate() (when
- * the kind has one) both when a request is made and before it runs.
+ * A kind (command, postgres, http, pg_credentials) is one struct
+ * jg_connector_ops: the keys its YAML map takes (each loaded by a function,
+ * as in the policy loader), a check once all keys are read, a run function
+ * and a free function for its own configuration. config.c loads the keys
+ * every kind shares (type, actions, timeout, output_limit) and hands the
+ * others to the kind's table; exec.c wraps run() with the clock, the output
+ * bound and the masking of the connector's secrets, and asks validate()
+ * (when the kind has one) both when a request is made and before it runs.
  */
 #ifndef JG_EXEC_INTERNAL_H
 #define JG_EXEC_INTERNAL_H
