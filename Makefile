@@ -36,7 +36,7 @@ all: build
 deps:
 	@sh scripts/deps
 
-build: $(BUILD)/jitgate $(UNIT_BIN)
+build: $(BUILD)/jitgate $(UNIT_BIN) $(BUILD)/pam_jitgate.so
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -68,6 +68,37 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libjitgate.
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libjitgate.a \
 		$(LDLIBS) $$(pkg-config --libs cmocka)
+
+# pam_jitgate.so (pam/): its own position-independent objects, linked
+# against libpam, libcurl and jansson only (plus src/util/safefile.c and
+# src/ident/http.c, which need nothing else),
+# exporting nothing but PAM's entry points (pam/pam_jitgate.map). Never
+# built with the sanitizers (SAN=1): their runtime must come first in the
+# process, and sshd, sudo and pamtester are not built with it; the test
+# runs it under valgrind instead (tests/e2e/test_pam.sh).
+PAM_CFLAGS = $(filter-out $(SAN_FLAGS),$(ALL_CFLAGS)) -fPIC
+PAM_SRC  = $(wildcard pam/*.c) src/util/safefile.c src/ident/http.c
+PAM_OBJ  = $(PAM_SRC:%.c=$(BUILD)/pic/%.o)
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (pic)")
+	$(Q)$(CC) $(PAM_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/pam_jitgate.so: $(PAM_OBJ) pam/pam_jitgate.map
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,relro,-z,now \
+		-Wl,--version-script=pam/pam_jitgate.map -o $@ $(PAM_OBJ) \
+		-lpam $$(pkg-config --libs libcurl jansson)
+
+# its unit test links the module's parts that need no PAM stack
+PAM_UNIT_OBJ = $(addprefix $(BUILD)/pic/pam/,pj_opts.o pj_token.o pj_check.o)
+
+$(BUILD)/tests/test_pam: tests/unit/test_pam.c $(PAM_UNIT_OBJ) $(BUILD)/libjitgate.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Ipam $(ALL_LDFLAGS) -o $@ $< $(PAM_UNIT_OBJ) \
+		$(BUILD)/libjitgate.a $(LDLIBS) $$(pkg-config --libs cmocka)
 
 # as root, the server drops to a system user that owns $(VAR)
 # (scripts/run-server makes it once)

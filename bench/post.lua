@@ -1,6 +1,6 @@
 -- post.lua - wrk script for the HTTP benchmarks (bench/run).
 --
--- Every request is a POST to the URL given to wrk, with the JSON body WRK_BODY
+-- Every request is a POST (or WRK_METHOD) to the URL given to wrk, with the JSON body WRK_BODY
 -- and, when WRK_TOKEN is set, "Authorization: Bearer WRK_TOKEN"; wrk
 -- keeps its connections alive. At the end it prints one line
 --   RESULT {"bench":"http","target":WRK_NAME, …}
@@ -12,9 +12,15 @@ local token = os.getenv("WRK_TOKEN") or ""
 local name = os.getenv("WRK_NAME") or "target"
 local conns = os.getenv("WRK_CONNS") or "0"
 
-wrk.method = "POST"
-wrk.body = body
-wrk.headers["Content-Type"] = "application/json"
+-- WRK_METHOD=GET (bench/forward_auth.sh): no body; WRK_HOST: a Host header
+wrk.method = os.getenv("WRK_METHOD") or "POST"
+if wrk.method == "POST" then
+	wrk.body = body
+	wrk.headers["Content-Type"] = "application/json"
+end
+if (os.getenv("WRK_HOST") or "") ~= "" then
+	wrk.headers["Host"] = os.getenv("WRK_HOST")
+end
 if token ~= "" then
 	wrk.headers["Authorization"] = "Bearer " .. token
 end

@@ -357,7 +357,8 @@
 			hiddenWarning(r),
 			h("div", {class: "reason-block"},
 				h("h4", {}, "Reason"), h("p", {class: "reason"}, r.reason || "—")),
-			kv([["Ticket", r.ticket], ["Duration", r.duration], ["Rule", r.rule],
+			kv([["Ticket", r.ticket], ["Duration", r.duration],
+				["Starts at", r.start_at ? JG.timeEl(r.start_at) : null], ["Rule", r.rule],
 				["Source IP", ctx.source_ip], ["Decision", r.decision],
 				["State reason", r.state !== "pending" ? r.state_reason : null],
 				["Grant", r.grant_id ? h("a", {href: "#/grants", class: "mono grant-id"}, r.grant_id) : null]]),
@@ -484,6 +485,9 @@
 		var duration = h("input", {name: "duration", type: "text", placeholder: "30m",
 			pattern: "^([0-9]+[smhd])+$", autocomplete: "off"});
 		var bg = h("input", {name: "break_glass", type: "checkbox"});
+		/* scheduled access: a local date and time, sent as UTC */
+		var start = h("input", {name: "start_at", type: "datetime-local", step: "60"});
+		var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
 		var submit = h("button", {type: "submit", class: "btn btn-primary"}, "Submit request");
 		var result = h("div", {class: "form-result", "aria-live": "polite"});
 		var sens = h("span", {class: "muted small"});
@@ -499,6 +503,8 @@
 					"Why you need it now; approvers read this first.")),
 				JG.field("Ticket (optional)", ticket),
 				JG.field("Duration (optional)", duration, "e.g. 15m, 1h; default: the rule's maximum"),
+				JG.field("Start (optional, " + zone + ")", start,
+					"Scheduled access: the grant allows nothing before this time; empty: on approval"),
 				h("div", {class: "field checkbox-field"},
 					h("label", {}, bg, " Break-glass (emergency self-approval; reviewed afterwards)"))),
 			h("div", {class: "btn-row"}, submit), result);
@@ -547,6 +553,15 @@
 				body.duration = duration.value.trim();
 			if (bg.checked)
 				body.break_glass = true;
+			if (start.value) {
+				var at = new Date(start.value);
+				if (isNaN(at.getTime())) {
+					result.appendChild(errorBox("The start is not a date and time."));
+					start.focus();
+					return;
+				}
+				body.start_at = at.toISOString().replace(/\.\d+Z$/, "Z");
+			}
 			submit.disabled = true;
 			JG.api("POST", "/v1/requests", {body: body}).then(function (r) {
 				submit.disabled = false;
@@ -557,7 +572,7 @@
 				result.appendChild(h("div", {class: "alert alert-" +
 					(r.state === "denied" ? "error" : "ok"), role: "status"},
 					"Request ", reqLink(r.id), " is " + what + "."));
-				payload.value = reason.value = ticket.value = duration.value = "";
+				payload.value = reason.value = ticket.value = duration.value = start.value = "";
 				bg.checked = false;
 				refresh();
 			}, function (err) {
@@ -657,9 +672,12 @@
 					h("h3", {}, code(g.resource), " ", h("span", {class: "action"}, g.action)),
 					h("div", {class: "sub"}, "held by ", h("strong", {}, g.principal), " · ",
 						h("span", {class: "mono"}, g.id))),
-				h("div", {class: "card-state"}, badge(g.state),
-					g.state === "active" ? JG.countdown(g.expires_at, "expired") : null)),
-			kv([["Expires", JG.timeEl(g.expires_at)], ["Issued", JG.timeEl(g.created_at)],
+				/* scheduled access: active, but nothing allowed before its start */
+				h("div", {class: "card-state"},
+					g.scheduled ? h("span", {class: "badge st-pending"}, "scheduled") : badge(g.state),
+					g.state === "active" && !g.scheduled ? JG.countdown(g.expires_at, "expired") : null)),
+			kv([["Starts at", g.scheduled ? JG.timeEl(g.not_before) : null],
+				["Expires", JG.timeEl(g.expires_at)], ["Issued", JG.timeEl(g.created_at)],
 				["Uses left", g.uses_left === null ? "unlimited" : String(g.uses_left)],
 				["Request", reqLink(g.request_id)],
 				["Payload", g.payload_sha256 ? h("span", {class: "mono"}, "sha256 " + g.payload_sha256.slice(0, 16) + "…") : null],
@@ -760,7 +778,7 @@
 		"request.denied", "request.cancelled", "request.expired",
 		"request.post_reviewed", "grant.issued", "grant.revoked",
 		"grant.completed", "grant.expired", "grant.extended",
-		"grant.consumed", "grant.used", "grant.token_issued",
+		"grant.consumed", "grant.used", "grant.token_issued", "ssh_cert.issued",
 		"execution.started", "execution.succeeded", "execution.failed",
 		"execution.unknown", "keys.rotated", "alert.break_glass",
 		"session.opened", "session.closed", "session.ended", "signin.refused",

@@ -57,29 +57,13 @@ static enum jg_err write_pub(const char *path, EVP_PKEY *key, char *err,
 enum jg_err jg_ckpt_key_open(const char *path, EVP_PKEY **key, char *err,
                              size_t errlen)
 {
-	char tmp[PATH_MAX];
-	EVP_PKEY *k = jg_keyfile_read(path, err, errlen);
+	EVP_PKEY *k;
+	enum jg_err e = jg_keyfile_ed25519(path, "checkpoint key", &k, err,
+	                                   errlen);
 
 	*key = NULL;
-	if (!k && errno != ENOENT)
-		return JG_EINVAL;
-	if (!k) { /* first start: make the key */
-		if (snprintf(tmp, sizeof(tmp), "%s.new", path) >=
-		    (int)sizeof(tmp))
-			return jg_crypto_errf(JG_EINVAL, err, errlen, "key path too long");
-		unlink(tmp);
-		if (!(k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
-			return jg_crypto_errf(JG_EINTERNAL, err, errlen, "cannot generate "
-			            "an Ed25519 key");
-		if (jg_keyfile_write(path, tmp, k, 0, err, errlen) != 0) {
-			EVP_PKEY_free(k);
-			return JG_EINTERNAL;
-		}
-	} else if (!is_ed25519(k)) {
-		EVP_PKEY_free(k);
-		return jg_crypto_errf(JG_EINVAL, err, errlen, "checkpoint key %s is not "
-		            "an Ed25519 key", path);
-	}
+	if (e != JG_OK)
+		return e;
 	if (write_pub(path, k, err, errlen) != JG_OK) {
 		EVP_PKEY_free(k);
 		return JG_EINTERNAL;

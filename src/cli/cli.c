@@ -57,6 +57,7 @@ static const struct jg_cli_opt request_opts[] = {
 	{"payload-file", 0, JG_OPT_VALUE, "FILE", "read the payload from FILE ('-': stdin)"},
 	{"ticket", 0, JG_OPT_VALUE, "T", "ticket reference, e.g. INC-42"},
 	{"duration", 0, JG_OPT_VALUE, "D", "grant lifetime, e.g. 30m (default: the rule's maximum)"},
+	{"start", 0, JG_OPT_VALUE, "TIME", "scheduled access: the grant starts at TIME (RFC 3339, e.g. 2026-12-05T02:00:00Z) and lasts D from then"},
 	{"wait", 0, JG_OPT_FLAG, NULL, "wait for the decision; exit 0 approved, 1 denied, 3 expired or cancelled"},
 	{"timeout", 0, JG_OPT_VALUE, "D", "with --wait: give up after D (exit 2)"},
 	{"break-glass", 0, JG_OPT_FLAG, NULL, "approve it yourself under the rule's break-glass (reviewed afterwards)"},
@@ -130,6 +131,11 @@ static const struct jg_cli_opt token_list_opts[] = {
 	OPT_END,
 };
 
+static const struct jg_cli_opt ssh_cert_opts[] = {
+	{"output", 'o', JG_OPT_VALUE, "FILE", "write the certificate to FILE ('-': stdout; default: KEY-cert.pub beside KEY.pub)"},
+	OPT_END,
+};
+
 static const struct jg_cli_opt token_fetch_opts[] = {
 	{"aud", 0, JG_OPT_VALUE, "NAME", "the audience the token is for (its aud claim)"},
 	OPT_END,
@@ -177,7 +183,7 @@ static const struct jg_cli_opt login_opts[] = {
 };
 
 static const struct jg_cli_opt policy_test_opts[] = {
-	{"request", 0, JG_OPT_VALUE, "JSON", "the request: {requester, groups, service, resource, action, duration, reason, ticket, source_ip, time, finding, break_glass, payload, params}, or @FILE"},
+	{"request", 0, JG_OPT_VALUE, "JSON", "the request: {requester, groups, service, resource, action, duration, reason, ticket, source_ip, time, finding, break_glass, payload, params, start_at}, or @FILE"},
 	OPT_END,
 };
 
@@ -190,7 +196,7 @@ static const struct jg_cli_opt policy_replay_opts[] = {
 
 static const struct jg_cli_cmd commands[] = {
 	{"request", NULL, jg_cli_cmd_request, "ask for ACTION on RESOURCE",
-	 "RESOURCE ACTION --reason TEXT [--payload TEXT | --payload-file FILE] [--ticket T] [--duration D] [--break-glass] [--finding JSON] [--wait [--timeout D]] [-q]",
+	 "RESOURCE ACTION --reason TEXT [--payload TEXT | --payload-file FILE] [--ticket T] [--duration D] [--start TIME] [--break-glass] [--finding JSON] [--wait [--timeout D]] [-q]",
 	 request_opts, 2, 2},
 	{"list", NULL, jg_cli_cmd_list, "list requests, newest first",
 	 "[--state S] [--requester U] [--resource R] [--post-review required|done] [--limit N] [--cursor C]",
@@ -241,6 +247,8 @@ static const struct jg_cli_cmd commands[] = {
 	 "GRANT_ID [--aud NAME]", token_fetch_opts, 1, 1},
 	{"token", "verify", jg_cli_cmd_token_verify, "verify a grant token offline against the public keys; exit 1 when invalid",
 	 "TOKEN|- [--jwks FILE|URL] [--skew D] [--payload TEXT | --payload-file FILE | --payload-sha256 HEX]", token_verify_opts, 1, 1},
+	{"ssh-cert", NULL, jg_cli_cmd_ssh_cert, "have your public key signed into an OpenSSH certificate for your live ssh grant",
+	 "GRANT_ID KEY.pub [-o FILE]", ssh_cert_opts, 2, 2},
 	{"keys", "rotate", jg_cli_cmd_keys_rotate, "make a new grant token signing key current (admin)",
 	 "", NULL, 0, 0},
 	{"whoami", NULL, jg_cli_cmd_whoami, "show who your token (or jitgate login session) says you are",

@@ -34,9 +34,19 @@ static void fmt_uses(const json_t *g, char *buf, size_t len)
 		snprintf(buf, len, "unlimited");
 }
 
+/* scheduled access: an active grant that allows nothing before its
+ * start reads "scheduled", not "active" */
+static void fmt_state(const json_t *g, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s",
+	         json_is_true(json_object_get(g, "scheduled"))
+	                 ? "scheduled"
+	                 : jg_json_strd(g, "state"));
+}
+
 static const struct jg_col grant_cols[] = {
 	{"ID", "id", NULL},
-	{"STATE", "state", NULL},
+	{"STATE", NULL, fmt_state},
 	{"PRINCIPAL", "principal", NULL},
 	{"RESOURCE", "resource", NULL},
 	{"ACTION", "action", NULL},

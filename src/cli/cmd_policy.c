@@ -121,7 +121,7 @@ int jg_cli_cmd_policy_check(struct jg_cli *cli, const struct jg_cli_args *a)
 static const char *const ask_keys[] = {
 	"requester", "groups", "service", "resource", "action", "duration",
 	"reason", "ticket", "source_ip", "time", "finding", "break_glass",
-	"payload", "params", NULL,
+	"payload", "params", "start_at", NULL,
 };
 
 static const char *const finding_keys[] = {
@@ -307,7 +307,7 @@ static int get_params(const struct jg_cli_args *a, const json_t *o,
 static int parse_trial(const struct jg_cli_args *a, const json_t *o,
                        struct trial *t)
 {
-	const char *name, *dur = NULL, *when = NULL;
+	const char *name, *dur = NULL, *when = NULL, *start = NULL;
 	int rv;
 
 	memset(t, 0, sizeof(*t));
@@ -327,6 +327,7 @@ static int parse_trial(const struct jg_cli_args *a, const json_t *o,
 	    (rv = get_str(a, o, "--request", "source_ip", 0, 64,
 	                  &t->ask.source_ip)) ||
 	    (rv = get_str(a, o, "--request", "time", 0, 64, &when)) ||
+	    (rv = get_str(a, o, "--request", "start_at", 0, 64, &start)) ||
 	    (rv = get_bool(a, o, "break_glass", &t->ask.break_glass)) ||
 	    (rv = get_str(a, o, "--request", "payload", 0, JG_PAYLOAD_MAX,
 	                  &t->ask.payload)) ||
@@ -341,6 +342,10 @@ static int parse_trial(const struct jg_cli_args *a, const json_t *o,
 		                         when);
 	if (!when)
 		t->ask.now = (int64_t)time(NULL);
+	if (start && jg_time_parse(start, &t->ask.start_at) != JG_OK)
+		return jg_cli_usage_fail(a, "--request: invalid start_at '%.40s' "
+		                            "(RFC 3339, e.g. 2026-12-05T02:00:00Z)",
+		                         start);
 	return JG_EXIT_OK;
 }
 

@@ -87,6 +87,9 @@ void jg_cli_request_line(const json_t *req, char *buf, size_t len)
 	}
 	if (jg_json_str(req, "grant_id"))
 		put(raw, sizeof(raw), &o, "; grant %s", jg_json_str(req, "grant_id"));
+	if (jg_json_str(req, "start_at"))
+		put(raw, sizeof(raw), &o, "; starts at %s",
+		    jg_json_str(req, "start_at"));
 	if (jg_json_str(req, "extends"))
 		put(raw, sizeof(raw), &o, "; extends %s", jg_json_str(req, "extends"));
 	if (jg_json_str(req, "post_review"))
@@ -146,8 +149,15 @@ static int check_request_args(const struct jg_cli_args *a)
 {
 	int rv = jg_cli_check_ask(a);
 
+	const char *start = jg_cli_opt(a, "start");
+	int64_t at;
+
 	if (!rv && jg_cli_opt(a, "timeout") && !jg_cli_flag(a, "wait"))
 		return jg_cli_usage_fail(a, "--timeout needs --wait");
+	if (!rv && start && jg_time_parse(start, &at) != JG_OK)
+		return jg_cli_usage_fail(a, "invalid start '%.40s' (an RFC 3339 "
+		                         "time such as 2026-12-05T02:00:00Z)",
+		                         start);
 	return rv;
 }
 
@@ -177,6 +187,9 @@ static int request_body(const struct jg_cli_args *a, json_t **out)
 	if (!rv)
 		rv = jg_cli_json_set(a, b, "duration", "--duration",
 		                     jg_cli_opt(a, "duration"));
+	if (!rv)
+		rv = jg_cli_json_set(a, b, "start_at", "--start",
+		                     jg_cli_opt(a, "start"));
 	if (!rv && jg_cli_opt(a, "finding")) {
 		json_t *f;
 

@@ -272,6 +272,23 @@ int jg_grant_live(const struct jg_grant *g, int64_t now)
 	       now < g->expires_at && g->uses_left != 0;
 }
 
+int jg_grant_open(const struct jg_grant *g, int64_t now)
+{
+	return jg_grant_live(g, now > g->not_before ? now : g->not_before);
+}
+
+int64_t jg_request_deadline(int64_t now, int64_t ttl, int64_t start_at,
+                            int64_t duration)
+{
+	int64_t at = now + ttl;
+
+	if (!start_at)
+		return at;
+	if (at < start_at)
+		at = start_at;
+	return at < start_at + duration ? at : start_at + duration;
+}
+
 enum jg_err jg_grant_end(struct jg_grant *g, enum jg_grant_state to,
                          const char *actor, const char *reason, int64_t now,
                          char why[JG_WHY_MAX])
@@ -307,8 +324,11 @@ void jg_grant_from_request(struct jg_grant *g, const struct jg_request *r,
 	memcpy(g->resource, r->resource, sizeof(g->resource));
 	memcpy(g->action, r->action, sizeof(g->action));
 	memcpy(g->payload_sha256, r->payload_sha256, sizeof(g->payload_sha256));
-	g->not_before = now;
-	g->expires_at = now + r->duration;
+	/* approved after its start (the window has begun): live now,
+	 * still ending with the window that was asked for */
+	int64_t start = r->start_at ? r->start_at : now;
+	g->not_before = start > now ? start : now;
+	g->expires_at = start + r->duration;
 	/* A bound payload (payload and/or params) runs once; plain access
 	 * lasts until expiry. */
 	g->uses_left = r->payload_sha256[0] ? 1 : -1;

@@ -76,6 +76,9 @@ struct jg_request {
 	char *reason;   /* owned, never NULL once created */
 	char ticket[JG_TICKET_MAX];
 	int64_t duration;   /* seconds the grant will live */
+	/* scheduled access: when the grant starts (its not_before); 0 when
+	 * it starts on approval */
+	int64_t start_at;
 	char rule[JG_NAME_MAX];
 	struct jg_step steps[JG_STEPS_MAX];
 	size_t nsteps;
@@ -309,6 +312,19 @@ enum jg_grant_state jg_grant_state_at(const struct jg_grant *g, int64_t now);
 /* 1 when g allows its action at `now` (active, in its window, uses left). */
 int jg_grant_live(const struct jg_grant *g, int64_t now);
 
+/* 1 when g is live at `now` or will be at its start (a scheduled grant
+ * before its not_before): what may still be extended or have a token. */
+int jg_grant_open(const struct jg_grant *g, int64_t now);
+
+/*
+ * When an undecided request expires, created at `now` with the rule's
+ * request_ttl: ttl after now; a scheduled one (start_at != 0) may also be
+ * approved up to its start, and never once its window [start_at,
+ * start_at + duration) is over.
+ */
+int64_t jg_request_deadline(int64_t now, int64_t ttl, int64_t start_at,
+                            int64_t duration);
+
 /*
  * End g: `to` is revoked, consumed, completed or expired. Refuses an ended
  * grant, and revoked/consumed/completed once the clock has expired it
@@ -318,7 +334,8 @@ enum jg_err jg_grant_end(struct jg_grant *g, enum jg_grant_state to,
                          const char *actor, const char *reason, int64_t now,
                          char why[JG_WHY_MAX]);
 
-/* Fill g from the approved request r at `now`. */
+/* Fill g from the approved request r at `now`: live from r's start (or
+ * now, when later or unscheduled) until start + duration. */
 void jg_grant_from_request(struct jg_grant *g, const struct jg_request *r,
                            int64_t now);
 

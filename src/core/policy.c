@@ -79,6 +79,19 @@ static void identity_free(struct jg_identity *id)
 	free(id->workload);
 }
 
+static void forward_free(struct jg_forward *f)
+{
+	for (size_t i = 0; i < f->nroutes; i++) {
+		free(f->routes[i].host);
+		free(f->routes[i].path_prefix);
+		free(f->routes[i].resource);
+		free(f->routes[i].action);
+	}
+	free(f->routes);
+	free(f->identity_header);
+	free(f->request_url);
+}
+
 void jg_policy_free(struct jg_policy *p)
 {
 	if (!p)
@@ -130,6 +143,7 @@ void jg_policy_free(struct jg_policy *p)
 	}
 	free(p->findings);
 	identity_free(&p->identity);
+	forward_free(&p->forward);
 	free(p);
 }
 
@@ -159,7 +173,7 @@ int jg_resource_has_action(const struct jg_resource *res, const char *action)
 	return 0;
 }
 
-static const char *label_value(const struct jg_resource *res, const char *key)
+const char *jg_resource_label(const struct jg_resource *res, const char *key)
 {
 	for (size_t i = 0; i < res->nlabels; i++)
 		if (strcmp(res->labels[i].key, key) == 0)
@@ -175,7 +189,7 @@ int jg_rule_matches(const struct jg_rule *rule, const struct jg_resource *res,
 	if (rule->action_glob && fnmatch(rule->action_glob, action, 0))
 		return 0;
 	for (size_t i = 0; i < rule->nlabels; i++) {
-		const char *v = label_value(res, rule->labels[i].key);
+		const char *v = jg_resource_label(res, rule->labels[i].key);
 		if (!v || strcmp(v, rule->labels[i].value) != 0)
 			return 0;
 	}

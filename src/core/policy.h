@@ -10,12 +10,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/cidr.h"
 #include "core/model.h"
 
 #define JG_DEFAULT_MAX_DURATION (3600)      /* 1h when the policy is silent */
 #define JG_DEFAULT_REQUEST_TTL (24 * 3600)  /* 24h when the policy is silent */
+/* Scheduled access: how far ahead a request may name its start when the
+ * policy is silent, and how far in the past a start may lie (clocks
+ * differ) and still mean "now". */
+#define JG_DEFAULT_MAX_START_AHEAD (30 * 86400)
+#define JG_START_SKEW 60
 
 /*
  * Step-up: an approver of a risky request must have signed in at the
@@ -168,6 +174,7 @@ struct jg_rule {
 	size_t nsteps;
 	int64_t max_duration; /* seconds; also caps a grant's total life */
 	int64_t request_ttl;  /* seconds */
+	int64_t max_start_ahead; /* seconds; 0: JG_DEFAULT_MAX_START_AHEAD */
 	char *break_glass_group; /* owned, NULL: no break-glass on this rule */
 	int64_t break_glass_max; /* seconds a break-glass grant may last */
 	int extensions_auto;  /* extensions granted without review */
@@ -269,6 +276,48 @@ struct jg_identity {
 	size_t nworkload;
 };
 
+/* ---- forward_auth: a reverse proxy's question to resource and action ---- */
+
+/* The methods a forward_auth route may name, one bit each. */
+#define JG_FWD_METHODS {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", \
+                        "OPTIONS"}
+#define JG_FWD_NMETHODS 7
+
+/* The bit of method m[0..len) in JG_FWD_METHODS, 0 when it is none. */
+static inline unsigned jg_fwd_method_bit(const char *m, size_t len)
+{
+	static const char *const names[] = JG_FWD_METHODS;
+
+	for (unsigned i = 0; i < JG_FWD_NMETHODS; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], m, len) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* forward_auth.routes[]: requests to host (NULL: any) whose path starts
+ * with path_prefix (NULL: any) made with one of methods (0: any) need a
+ * live grant of action on resource. In file order; the first match wins,
+ * and a request no route matches is denied. */
+struct jg_fwd_route {
+	char *host;        /* owned, lowercase, no port */
+	char *path_prefix; /* owned, starts with '/' */
+	unsigned methods;  /* jg_fwd_method_bit bits */
+	char *resource;    /* owned; a resource of the policy */
+	char *action;      /* owned; one of its actions */
+	int line;
+};
+
+struct jg_forward {
+	struct jg_fwd_route *routes; /* owned */
+	size_t nroutes;
+	/* the header a trusted auth layer in front names the user in
+	 * (X-Forwarded-User); owned, NULL: none is believed */
+	char *identity_header;
+	/* where a denied user can ask for the grant (the dashboard); owned,
+	 * NULL: denials carry no link */
+	char *request_url;
+};
+
 struct jg_policy {
 	char sha256[JG_SHA256_HEX]; /* of the file's bytes */
 	struct jg_resource *resources; /* owned arrays */
@@ -280,6 +329,7 @@ struct jg_policy {
 	struct jg_finding_map *findings; /* in file order, first match wins */
 	size_t nfindings;
 	struct jg_identity identity; /* all zero when the file has none */
+	struct jg_forward forward;   /* all zero when the file has none */
 };
 
 /* Free everything p owns, then p itself. NULL-safe. */
@@ -291,6 +341,8 @@ const struct jg_resource *jg_policy_resource(const struct jg_policy *p,
 const struct jg_group *jg_policy_group(const struct jg_policy *p,
                                        const char *name);
 int jg_resource_has_action(const struct jg_resource *res, const char *action);
+/* The value of res's label key (borrowed), or NULL. */
+const char *jg_resource_label(const struct jg_resource *res, const char *key);
 
 /* 1 when rule's resource glob, labels and action glob hold for res. */
 int jg_rule_matches(const struct jg_rule *rule, const struct jg_resource *res,
@@ -368,6 +420,7 @@ struct jg_ask {
 	int64_t now;
 	const struct jg_finding *finding; /* NULL unless raised by automation */
 	int break_glass;        /* the requester approves it themselves */
+	int64_t start_at;       /* scheduled access: the start asked, or 0 */
 	/* extensions: the grant's life so far (expires_at - not_before) and
 	 * how many times it was extended already; extension=0 otherwise */
 	int extension;
@@ -398,6 +451,8 @@ struct jg_verdict {
 	const struct jg_rule *rule;
 	int64_t duration;    /* granted life (extension: the extra time) */
 	int64_t request_ttl;
+	int64_t start_at;    /* when the grant starts; 0: on approval (a
+	                      * start asked within JG_START_SKEW of now) */
 	int break_glass;     /* approved by the requester under break-glass */
 	int flagged;         /* some check flagged */
 	struct jg_check checks[JG_CHECKS_MAX];
@@ -419,7 +474,9 @@ int jg_level_parse(const char *name);
  * values: JG_EUNKNOWN for an unknown resource or action, JG_EDURATION for
  * a duration (or an extended total life) above the rule's maximum,
  * JG_EFORBIDDEN for a break-glass the rule does not allow to who,
- * JG_EINVAL for a negative duration. Otherwise JG_OK and a verdict whose
+ * JG_EINVAL for a negative duration or a start (ask->start_at) in the
+ * past, past the rule's max_start_ahead, or on break-glass or an
+ * extension. Otherwise JG_OK and a verdict whose
  * checks explain it. Pure: the clock is ask->now, counting is ask->count.
  */
 enum jg_err jg_policy_screen(const struct jg_policy *p,

@@ -377,7 +377,9 @@ static enum jg_err try_rule(const struct jg_rule *rule,
 	note(t, "rule", JG_MODE_ENFORCE, 1, "rule '%s' (line %d) applies",
 	     rule->name, rule->line);
 	if (rule->time.set)
-		check_time(t, &rule->time, ask->now);
+		/* a scheduled request is for its start: judge that hour */
+		check_time(t, &rule->time,
+		           ask->start_at > ask->now ? ask->start_at : ask->now);
 	if (rule->source.set)
 		check_source(t, &rule->source, ask->source_ip);
 	if (rule->justification.set)
@@ -454,6 +456,42 @@ static enum jg_err check_duration(const struct jg_ask *ask,
 	}
 	add(v, "duration", JG_PASS, "%s %s is within the maximum %s",
 	    ask->extension ? "total life" : "duration", want, cap);
+	return JG_OK;
+}
+
+/*
+ * Scheduled access: a start may lie at most the rule's max_start_ahead
+ * ahead, and not in the past beyond JG_START_SKEW (within it, the
+ * request starts on approval like any other).
+ */
+static enum jg_err check_start(const struct jg_ask *ask,
+                               struct jg_verdict *v)
+{
+	const struct jg_rule *rule = v->rule;
+	int64_t max = rule->max_start_ahead ? rule->max_start_ahead
+	                                    : JG_DEFAULT_MAX_START_AHEAD;
+	char at[JG_TIME_LEN], cap[32];
+
+	if (!ask->start_at)
+		return JG_OK;
+	jg_time_format(ask->start_at, at);
+	jg_duration_format(max, cap, sizeof(cap));
+	if (ask->start_at < ask->now - JG_START_SKEW) {
+		snprintf(v->reason, sizeof(v->reason),
+		         "start_at %s is in the past", at);
+		return JG_EINVAL;
+	}
+	if (ask->start_at > ask->now + max) {
+		snprintf(v->reason, sizeof(v->reason),
+		         "start_at %s is more than %s ahead (max_start_ahead of "
+		         "rule '%s')", at, cap, rule->name);
+		return JG_EINVAL;
+	}
+	if (ask->start_at <= ask->now)
+		return JG_OK;
+	v->start_at = ask->start_at;
+	add(v, "start", JG_PASS, "starts at %s, within max_start_ahead %s",
+	    at, cap);
 	return JG_OK;
 }
 
@@ -574,6 +612,12 @@ enum jg_err jg_policy_screen(const struct jg_policy *p,
 		snprintf(v->reason, sizeof(v->reason), "duration is negative");
 		return JG_EINVAL;
 	}
+	if (ask->start_at && (ask->break_glass || ask->extension)) {
+		snprintf(v->reason, sizeof(v->reason), "%s cannot be "
+		         "scheduled: it starts when approved",
+		         ask->break_glass ? "break-glass" : "an extension");
+		return JG_EINVAL;
+	}
 	if ((e = choose(p, res, who, ask, v)) != JG_OK)
 		return e;
 	if (!v->rule) {
@@ -587,7 +631,8 @@ enum jg_err jg_policy_screen(const struct jg_policy *p,
 	if (break_glass_applies(ask, v->rule) &&
 	    (e = check_break_glass(p, who, ask, v)) != JG_OK)
 		return e;
-	if ((e = check_duration(ask, v)) != JG_OK)
+	if ((e = check_duration(ask, v)) != JG_OK ||
+	    (e = check_start(ask, v)) != JG_OK)
 		return e;
 	decide(ask, v);
 	return JG_OK;

@@ -94,6 +94,14 @@ static enum jg_err store_key(const struct jg_principal *who, const char *key,
 	return JG_OK;
 }
 
+/* Did r ask for the start `in` asks for? A start that was not ahead of
+ * r's creation was taken as "on approval" (stored as 0) then. */
+static int same_start(const struct jg_request *r,
+                      const struct jg_new_request *in)
+{
+	return r->start_at == (in->start_at > r->created_at ? in->start_at : 0);
+}
+
 enum jg_err jg_gate_idem_find(struct jg_gate *g, const struct jg_principal *who,
                               const struct jg_new_request *in,
                               struct jg_request_view *out,
@@ -116,7 +124,8 @@ enum jg_err jg_gate_idem_find(struct jg_gate *g, const struct jg_principal *who,
 	if (e == JG_OK && (e = jg_gate_load_view(g, id, out)) == JG_OK &&
 	    (strcmp(out->req.resource, in->resource) ||
 	     strcmp(out->req.action, in->action) ||
-	     strcmp(out->req.payload_sha256, probe.payload_sha256))) {
+	     strcmp(out->req.payload_sha256, probe.payload_sha256) ||
+	     !same_start(&out->req, in))) {
 		jg_request_view_clear(out);
 		e = jg_gate_why(JG_ECONFLICT, why, "idempotency key '%s' was "
 		                "used for another request (%s)",

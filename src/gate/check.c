@@ -23,6 +23,7 @@
 #include "gate/index.h"
 #include "gate/internal.h"
 #include "util/crypto.h"
+#include "util/timefmt.h"
 
 const char *jg_gate_dead_because(const struct jg_grant *gr, int64_t now)
 {
@@ -34,6 +35,25 @@ const char *jg_gate_dead_because(const struct jg_grant *gr, int64_t now)
 	default: break;
 	}
 	return now < gr->not_before ? "is not valid yet" : "has no uses left";
+}
+
+/* "grant <id> starts at <time>": the one wording of a denial before a
+ * scheduled grant's start, from the store or the index. */
+static void starts_at(char *out, size_t len, const char *id, int64_t start)
+{
+	char at[JG_TIME_LEN];
+
+	jg_time_format(start, at);
+	snprintf(out, len, "grant %s starts at %s", id, at);
+}
+
+int jg_gate_not_started(const struct jg_grant *gr, int64_t now, char *out,
+                        size_t len)
+{
+	if (now >= gr->not_before || !jg_grant_open(gr, now))
+		return 0;
+	starts_at(out, len, gr->id, gr->not_before);
+	return 1;
 }
 
 /* Deny: the answer says why (it is not an error). */
@@ -87,6 +107,12 @@ static void allow(struct jg_answer *out, const char id[JG_ID_LEN],
 static int judge(const struct jg_grant *gr, const char *asked, int64_t now,
                  int64_t until, const char *reason, struct jg_answer *out)
 {
+	char later[JG_WHY_MAX];
+
+	if (jg_gate_not_started(gr, now, later, sizeof(later))) {
+		deny(out, "%s", later);
+		return 0;
+	}
 	if (!jg_grant_live(gr, now)) {
 		deny(out, "grant %s %s", gr->id, jg_gate_dead_because(gr, now));
 		return 0;
@@ -114,6 +140,11 @@ static void answer(struct jg_answer *out, int found, const struct jg_hit *hit,
 		deny_bound(out, hit->grant_id, hit->payload_sha256,
 		           q->payload_sha256);
 		return;
+	case JG_FOUND_LATER:
+		memset(out, 0, sizeof(*out));
+		starts_at(out->reason, sizeof(out->reason), hit->grant_id,
+		          hit->not_before);
+		return;
 	case JG_FOUND_EXPIRED:
 		deny(out, "grant is no longer live");
 		snprintf(out->grant_id, sizeof(out->grant_id), "%s",
@@ -129,6 +160,7 @@ static void answer(struct jg_answer *out, int found, const struct jg_hit *hit,
 static void hit_of(struct jg_hit *hit, const struct jg_grant *gr)
 {
 	memcpy(hit->grant_id, gr->id, JG_ID_LEN);
+	hit->not_before = gr->not_before;
 	hit->expires_at = gr->expires_at;
 	hit->uses_left = gr->uses_left;
 	memcpy(hit->payload_sha256, gr->payload_sha256, JG_SHA256_HEX);

@@ -117,6 +117,11 @@ static enum jg_err grant_ok(const struct jg_exec_run *r, const struct jg_grant *
 	const struct jg_request *q = &r->v.req;
 	char sha[JG_SHA256_HEX];
 
+	char later[JG_WHY_MAX];
+
+	if (jg_gate_not_started(gr, now, later, sizeof(later)))
+		return jg_gate_why(JG_ECONFLICT, why, "%s: nothing runs before "
+		                   "then", later);
 	if (!jg_grant_live(gr, now))
 		return jg_gate_why(JG_ECONFLICT, why, "grant %s is %s: nothing "
 		                   "runs", gr->id,
@@ -431,6 +436,7 @@ void jg_gate_execute_auto(struct jg_gate *g, struct jg_request_view *v,
 
 	if (!rule || !rule->execute_auto || v->req.state != JG_REQ_APPROVED ||
 	    v->has_exec || v->req.extends[0] || /* an extension runs nothing */
+	    v->req.start_at > now || /* scheduled: its holder runs it from then */
 	    !jg_connector_find(g->connectors, v->req.resource, v->req.action))
 		return;
 	memcpy(id, v->req.id, sizeof(id));

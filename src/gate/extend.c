@@ -5,7 +5,9 @@
  * by the same steps) that names the grant it extends; when approved, the
  * grant's expires_at moves and the grant keeps its id. The rule's
  * max_duration caps the grant's whole life, and its extensions.auto
- * extensions are approved without review.
+ * extensions are approved without review. A scheduled grant may be
+ * extended before its start too: its window [not_before, expires_at)
+ * grows at the end, and its whole planned life counts against the cap.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,7 @@ enum jg_err jg_gate_extend_grant(struct jg_gate *g, struct jg_grant *gr,
 	char exp[JG_TIME_LEN];
 	enum jg_err e;
 
-	if (!jg_grant_live(gr, now))
+	if (!jg_grant_open(gr, now))
 		return jg_gate_why(JG_ECONFLICT, why, "grant %s is %s: it can no "
 		                   "longer be extended", gr->id,
 		                   jg_grant_state_name(jg_grant_state_at(gr, now)));
@@ -76,7 +78,7 @@ static enum jg_err extend_tx(struct jg_gate *g, const struct jg_principal *who,
 		return jg_gate_why(e, why, "grant %s not found", id);
 	if (e != JG_OK)
 		return e;
-	if (!jg_grant_live(gr, now))
+	if (!jg_grant_open(gr, now))
 		return jg_gate_why(JG_ECONFLICT, why, "grant %s is %s: it can no "
 		                   "longer be extended", id,
 		                   jg_grant_state_name(jg_grant_state_at(gr, now)));

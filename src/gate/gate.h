@@ -268,6 +268,8 @@ struct jg_new_request {
 	const char *source_ip; /* the caller's address, NULL when unknown */
 	const struct jg_finding *finding; /* service principals only */
 	int break_glass;     /* approve it myself, under the rule's break-glass */
+	int64_t start_at;    /* scheduled access: when the grant starts; 0:
+	                      * on approval (see the rule's max_start_ahead) */
 	const struct jg_grant *extends; /* set by jg_gate_grant_extend only */
 	/* params for the connector's template slots: a JSON object of
 	 * strings (jansson), NULL when none; bound with the payload */
@@ -595,6 +597,46 @@ enum jg_err jg_gate_keys_rotate(struct jg_gate *g,
 
 /* The published keys as JWKS JSON text, malloc'd; NULL without keys. */
 char *jg_gate_jwks(struct jg_gate *g, int64_t now);
+
+/* ---- OpenSSH user certificates (sshcert.c) ---- */
+
+/* Certificates are signed with ca (an Ed25519 key, borrowed; NULL: none).
+ * Call before serving. */
+struct evp_pkey_st;
+void jg_gate_set_ssh_ca(struct jg_gate *g, struct evp_pkey_st *ca);
+
+/* A certificate issued for a grant. */
+struct jg_ssh_cert_out {
+	char *text; /* owned: the id_*-cert.pub line */
+	int64_t serial;
+	char grant_id[JG_ID_LEN];
+	char principal[JG_NAME_MAX]; /* the login it is valid for */
+	char key_type[48];
+	char fingerprint[64]; /* of the user's key, "SHA256:..." */
+	int64_t valid_after, valid_before;
+};
+void jg_ssh_cert_out_clear(struct jg_ssh_cert_out *out);
+
+/*
+ * The holder of live grant id (ssh.login on a resource labelled kind: ssh
+ * with a login label) has public_key (an authorized_keys line) signed
+ * into a certificate for that login until the grant's expiry. Recorded
+ * for the KRL and audited as ssh_cert.issued. JG_ENOTFOUND without a CA.
+ */
+enum jg_err jg_gate_ssh_cert(struct jg_gate *g, const struct jg_principal *who,
+                             const char *id, const char *public_key,
+                             int64_t now, struct jg_ssh_cert_out *out,
+                             char why[JG_WHY_MAX]);
+
+/* The CA's public key line for TrustedUserCAKeys, malloc'd; NULL without
+ * a CA (or memory). */
+char *jg_gate_ssh_ca(struct jg_gate *g);
+
+/* The KRL (malloc'd *krl, *len) of the certificates whose grants ended
+ * before their validity did. JG_ENOTFOUND without a CA. */
+enum jg_err jg_gate_ssh_krl(struct jg_gate *g, int64_t now,
+                            unsigned char **krl, size_t *len,
+                            char why[JG_WHY_MAX]);
 
 /* ---- gateway execution (execute.c) ---- */
 

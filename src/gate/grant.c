@@ -16,7 +16,7 @@ enum jg_err jg_gate_issue_grant(struct jg_gate *g, const struct jg_request *r,
                                 int64_t now, char grant_id[JG_ID_LEN])
 {
 	struct jg_grant gr;
-	char exp[JG_TIME_LEN];
+	char exp[JG_TIME_LEN], start[JG_TIME_LEN];
 	enum jg_err e;
 
 	jg_grant_from_request(&gr, r, now);
@@ -26,11 +26,16 @@ enum jg_err jg_gate_issue_grant(struct jg_gate *g, const struct jg_request *r,
 		return e;
 	memcpy(grant_id, gr.id, JG_ID_LEN);
 	jg_time_format(gr.expires_at, exp);
+	jg_time_format(gr.not_before, start);
+	/* scheduled access: the trail says when it starts (s*: the key is
+	 * absent for a grant live at once) */
 	return jg_gate_audit(g, now, JG_ACTOR_SYSTEM, "grant.issued", gr.id,
-	                     json_pack("{s:s,s:s,s:s,s:s,s:s}", "request_id",
-	                               r->id, "principal", gr.principal,
-	                               "resource", gr.resource, "action",
-	                               gr.action, "expires_at", exp));
+	                     json_pack("{s:s,s:s,s:s,s:s,s:s,s:s*}",
+	                               "request_id", r->id, "principal",
+	                               gr.principal, "resource", gr.resource,
+	                               "action", gr.action, "expires_at", exp,
+	                               "start_at", gr.not_before > now ? start
+	                                                               : NULL));
 }
 
 /* 1 when who belongs to an approver group of the request behind gr. */

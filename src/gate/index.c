@@ -447,9 +447,16 @@ static int fits(const struct ent *e, const unsigned char *sha)
 	return !e->bound || (sha && memcmp(ent_hash(e), sha, HASH_LEN) == 0);
 }
 
+/* Of entries a and b that start later: the one that starts first. */
+static const struct ent *sooner(const struct ent *a, const struct ent *b)
+{
+	return !a || (b && b->not_before < a->not_before) ? b : a;
+}
+
 static void hit_fill(struct jg_hit *hit, const struct ent *e)
 {
 	memcpy(hit->grant_id, ent_id(e), e->idlen + 1u);
+	hit->not_before = e->not_before;
 	hit->expires_at = e->expires_at;
 	hit->uses_left = e->uses_left;
 	if (e->bound)
@@ -463,7 +470,8 @@ int jg_index_find(struct jg_index *ix, const char *principal,
                   const char *payload_sha256, int64_t now,
                   struct jg_hit *hit)
 {
-	const struct ent *live = NULL, *bound = NULL, *dead = NULL, *best;
+	const struct ent *live = NULL, *bound = NULL, *dead = NULL, *soon = NULL;
+	const struct ent *best;
 	unsigned char sha[HASH_LEN];
 	const unsigned char *asked = NULL;
 	struct key k;
@@ -483,15 +491,16 @@ int jg_index_find(struct jg_index *ix, const char *principal,
 		if (now >= e->expires_at)
 			dead = later(dead, e);
 		else if (now < e->not_before)
-			continue;
+			soon = sooner(soon, e);
 		else if (fits(e, asked))
 			live = better(live, e);
 		else
 			bound = later(bound, e);
 	}
 	found = live ? JG_FOUND_LIVE : bound ? JG_FOUND_BOUND
-	        : dead ? JG_FOUND_EXPIRED : JG_FOUND_NONE;
-	best = live ? live : bound ? bound : dead;
+	        : soon ? JG_FOUND_LATER : dead ? JG_FOUND_EXPIRED
+	               : JG_FOUND_NONE;
+	best = live ? live : bound ? bound : soon ? soon : dead;
 	if (best)
 		hit_fill(hit, best);
 	pthread_rwlock_unlock(&ix->lock);

@@ -46,6 +46,7 @@ void jg_index_clear(struct jg_index *ix);
 /* What the index found for a key. */
 struct jg_hit {
 	char grant_id[JG_ID_LEN];
+	int64_t not_before;
 	int64_t expires_at;
 	int uses_left;                      /* -1: unlimited */
 	char payload_sha256[JG_SHA256_HEX]; /* "" when not bound */
@@ -57,6 +58,7 @@ enum {
 	JG_FOUND_EXPIRED = 0, /* none live; one expired by the clock */
 	JG_FOUND_LIVE = 1,    /* a live grant allows what was asked */
 	JG_FOUND_BOUND = 2,   /* live grants, each bound to another payload */
+	JG_FOUND_LATER = 3,   /* none live; one starts later (scheduled) */
 };
 
 /*
@@ -67,7 +69,9 @@ enum {
  * exactly that one. JG_FOUND_LIVE: *hit is the fitting live grant, a
  * bound one before an unbound one, then the one expiring last.
  * JG_FOUND_BOUND: *hit is the live bound grant expiring last.
- * JG_FOUND_EXPIRED: *hit is the one that expired last. JG_FOUND_NONE:
+ * JG_FOUND_LATER: none live or bound, *hit is the scheduled one that
+ * starts first. JG_FOUND_EXPIRED: *hit is the one that expired last.
+ * JG_FOUND_NONE:
  * *hit untouched.
  */
 int jg_index_find(struct jg_index *ix, const char *principal,

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include <openssl/evp.h>
+
 #include "audit/audit.h"
 #include "notify/notify.h"
 #include "gate/gate.h"
@@ -26,6 +28,7 @@ struct jg_gate {
 	pthread_mutex_t reload_lock;
 	const struct jg_notify_config *notify; /* borrowed; NULL: silent */
 	struct jg_keys *keys; /* borrowed; NULL: no grant tokens */
+	EVP_PKEY *ssh_ca; /* borrowed; NULL: no SSH certificates */
 	const struct jg_connectors *connectors; /* borrowed; NULL: none */
 	int64_t (*clock)(void); /* wall clock for execution results */
 
@@ -290,6 +293,27 @@ enum jg_err jg_gate_idem_put(struct jg_gate *g, const struct jg_principal *who,
 /* Why gr does not allow its action at now ("was revoked", "expired",
  * …), for messages. */
 const char *jg_gate_dead_because(const struct jg_grant *gr, int64_t now);
+
+/*
+ * Scheduled access: 1 when gr allows nothing at now only because its
+ * start lies ahead (it is active, with uses left, and not_before > now),
+ * with "grant <id> starts at <time>" written into out; 0 otherwise.
+ */
+int jg_gate_not_started(const struct jg_grant *gr, int64_t now, char *out,
+                        size_t len);
+
+/*
+ * Inside a transaction (token.c): grant id into *gr when who holds it and
+ * it is open at now: live, or scheduled and not started yet (a caller
+ * that needs it started asks jg_gate_not_started too). what names what
+ * the holder alone may do ("fetch its token"). Else JG_ENOTFOUND for
+ * those who may not see it, JG_EFORBIDDEN for others who may,
+ * JG_ECONFLICT when it has ended, why saying so.
+ */
+enum jg_err jg_gate_held_grant(struct jg_gate *g,
+                               const struct jg_principal *who, const char *id,
+                               int64_t now, const char *what,
+                               struct jg_grant *gr, char why[JG_WHY_MAX]);
 
 /*
  * The grant q->token names, verified and matched to the token's claims

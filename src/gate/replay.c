@@ -170,6 +170,7 @@ static int screen_one(const struct jg_request *r, struct replay_ctx *c)
 		.ticket = r->ticket, .source_ip = str_at(ctx, "source_ip"),
 		.now = r->created_at, .finding = has ? &f : NULL,
 		.break_glass = json_is_true(json_object_get(ctx, "break_glass")),
+		.start_at = r->start_at, /* a candidate bound applies too */
 		.payload = r->payload, .params = r->params,
 		.count = jg_gate_count, .count_ctx = &cc,
 	};

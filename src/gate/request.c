@@ -119,8 +119,11 @@ static enum jg_err build(struct jg_request *r, const struct jg_principal *who,
 	r->state = JG_REQ_PENDING;
 	snprintf(r->state_reason, sizeof(r->state_reason), "%s", v->reason);
 	r->created_at = now;
-	r->expires_at = now + (v->request_ttl ? v->request_ttl
-	                                      : JG_DEFAULT_REQUEST_TTL);
+	r->start_at = v->start_at;
+	r->expires_at = jg_request_deadline(now, v->request_ttl
+	                                                 ? v->request_ttl
+	                                                 : JG_DEFAULT_REQUEST_TTL,
+	                                    r->start_at, r->duration);
 	return JG_OK;
 }
 
@@ -128,10 +131,12 @@ static enum jg_err build(struct jg_request *r, const struct jg_principal *who,
  * recorded in the trail, not only shown to approvers. */
 static json_t *created_details(const struct jg_request *r)
 {
-	char dur[32];
+	char dur[32], start[JG_TIME_LEN];
 
 	jg_duration_format(r->duration, dur, sizeof(dur));
-	return json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:s,s:s?,s:s,s:o,s:o,s:s?}",
+	jg_time_format(r->start_at, start);
+	return json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:s,s:s?,s:s,s:o,s:o,s:s?,"
+	                 "s:s*}",
 	                 "resource", r->resource, "action", r->action,
 	                 "payload_sha256", r->payload ? r->payload_sha256 : NULL,
 	                 "reason", r->reason, "ticket",
@@ -140,7 +145,8 @@ static json_t *created_details(const struct jg_request *r)
 	                 r->decision, "context",
 	                 json_loads(r->context, 0, NULL), "screening",
 	                 json_loads(r->screening, 0, NULL), "extends",
-	                 r->extends[0] ? r->extends : NULL);
+	                 r->extends[0] ? r->extends : NULL, "start_at",
+	                 r->start_at ? start : NULL); /* s*: absent if NULL */
 }
 
 /*
@@ -218,7 +224,7 @@ static enum jg_err screen_new(struct jg_gate *g, const struct jg_principal *who,
 		.duration = in->duration, .reason = in->reason,
 		.ticket = in->ticket, .source_ip = in->source_ip, .now = now,
 		.finding = in->finding, .break_glass = in->break_glass,
-		.payload = in->payload, .count = jg_gate_count, .count_ctx = &cc,
+		.start_at = in->start_at, .payload = in->payload, .count = jg_gate_count, .count_ctx = &cc,
 	};
 	/* owned: the params as JSON text, for the hidden_chars check */
 	char *params = in->params ? json_dumps(in->params, JSON_COMPACT) : NULL;

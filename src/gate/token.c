@@ -60,14 +60,39 @@ static int sees_grant(struct jg_gate *g, const struct jg_principal *who,
 	return ok;
 }
 
+enum jg_err jg_gate_held_grant(struct jg_gate *g,
+                               const struct jg_principal *who, const char *id,
+                               int64_t now, const char *what,
+                               struct jg_grant *gr, char why[JG_WHY_MAX])
+{
+	enum jg_err e = g->st->ops->grant_get(g->st, id, gr);
+
+	if (e == JG_OK && !sees_grant(g, who, gr))
+		e = JG_ENOTFOUND;
+	if (e == JG_ENOTFOUND)
+		return jg_gate_why(e, why, "grant %s not found", id);
+	if (e != JG_OK)
+		return e;
+	if (strcmp(who->name, gr->principal) != 0)
+		return jg_gate_why(JG_EFORBIDDEN, why, "only the holder of grant "
+		                   "%s may %s", id, what);
+	if (!jg_grant_open(gr, now))
+		return jg_gate_why(JG_ECONFLICT, why, "grant %s %s", id,
+		                   jg_gate_dead_because(gr, now));
+	return JG_OK;
+}
+
+/* nbf: the grant's start when it lies ahead (scheduled access), so an
+ * offline verifier refuses the token before then too. */
 static json_t *claims_of(const struct jg_grant *gr, const char *aud,
                          int64_t now, int64_t exp)
 {
+	int64_t nbf = gr->not_before > now ? gr->not_before : now;
 	json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "iss",
 	                      TOKEN_ISSUER, "sub", gr->principal, "jti", gr->id,
 	                      "grant_id", gr->id, "resource", gr->resource,
 	                      "action", gr->action, "iat", (json_int_t)now,
-	                      "nbf", (json_int_t)now, "exp", (json_int_t)exp);
+	                      "nbf", (json_int_t)nbf, "exp", (json_int_t)exp);
 
 	if (c && aud && json_object_set_new(c, "aud", json_string(aud))) {
 		json_decref(c);
@@ -94,24 +119,24 @@ static enum jg_err token_tx(struct jg_gate *g, const struct jg_principal *who,
                             char **token, int64_t *exp, char why[JG_WHY_MAX])
 {
 	struct jg_grant gr;
-	char kid[JG_KID_LEN], at[JG_TIME_LEN];
+	char kid[JG_KID_LEN], at[JG_TIME_LEN], later[JG_WHY_MAX];
 	json_t *claims;
-	enum jg_err e = g->st->ops->grant_get(g->st, id, &gr);
+	enum jg_err e = jg_gate_held_grant(g, who, id, now, "fetch its token",
+	                                   &gr, why);
 
-	if (e == JG_OK && !sees_grant(g, who, &gr))
-		e = JG_ENOTFOUND;
-	if (e == JG_ENOTFOUND)
-		return jg_gate_why(e, why, "grant %s not found", id);
 	if (e != JG_OK)
 		return e;
-	if (strcmp(who->name, gr.principal) != 0)
-		return jg_gate_why(JG_EFORBIDDEN, why, "only the holder of grant "
-		                   "%s may fetch its token", id);
-	if (!jg_grant_live(&gr, now))
-		return jg_gate_why(JG_ECONFLICT, why, "grant %s %s", id,
-		                   jg_gate_dead_because(&gr, now));
 	*exp = gr.expires_at < now + JG_TOKEN_TTL_MAX ? gr.expires_at
 	                                              : now + JG_TOKEN_TTL_MAX;
+	/* a token never outlives now + JG_TOKEN_TTL_MAX (revocation reaches
+	 * offline verifiers by then): before a start further ahead than
+	 * that, it would be valid for no second at all */
+	if (*exp <= gr.not_before) {
+		jg_gate_not_started(&gr, now, later, sizeof(later));
+		return jg_gate_why(JG_ECONFLICT, why, "%s: its token can be "
+		                   "fetched from %d seconds before then", later,
+		                   JG_TOKEN_TTL_MAX);
+	}
 	if (!(claims = claims_of(&gr, aud, now, *exp)))
 		return JG_ENOMEM;
 	e = jg_keys_sign(g->keys, claims, token, kid);

@@ -90,7 +90,8 @@ void jg_api_request_create(struct jg_ex *ex)
 	static const char *const fields[] = {"resource", "action", "payload",
 	                                     "reason", "ticket", "duration",
 	                                     "finding", "break_glass", "params",
-	                                     "idempotency_key", NULL};
+	                                     "idempotency_key", "start_at",
+	                                     NULL};
 	struct jg_new_request in = {0};
 	struct jg_finding finding = {0};
 	struct jg_request_view v;
@@ -106,6 +107,7 @@ void jg_api_request_create(struct jg_ex *ex)
 	    jg_ex_str(ex, "payload", 0, &in.payload) ||
 	    jg_ex_str(ex, "ticket", 0, &in.ticket) ||
 	    jg_ex_duration(ex, "duration", &in.duration) ||
+	    jg_ex_time(ex, "start_at", &in.start_at) ||
 	    jg_ex_str(ex, "idempotency_key", 0, &in.idempotency_key) ||
 	    read_params(ex, &in))
 		return;

@@ -160,6 +160,23 @@ int jg_ex_duration(struct jg_ex *ex, const char *key, int64_t *out)
 	return 0;
 }
 
+int jg_ex_time(struct jg_ex *ex, const char *key, int64_t *out)
+{
+	const char *text;
+	char msg[128];
+
+	*out = 0;
+	if (jg_ex_str(ex, key, 0, &text))
+		return -1;
+	if (text && jg_time_parse(text, out) != JG_OK) {
+		snprintf(msg, sizeof(msg), "%s must be an RFC 3339 time such as "
+		         "2026-12-05T02:00:00Z", key);
+		jg_ex_fail(ex, JG_EINVAL, msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parse a decimal in [lo, hi]; -1 when s is not one. */
 static int parse_num(const char *s, long long lo, long long hi,
                      long long *out)

@@ -59,6 +59,10 @@ int jg_ex_defer(struct jg_ex *ex, void (*work)(struct jg_ex *jex, void *arg),
 unsigned jg_ex_replay_ms(const struct jg_ex *ex);
 const int *jg_ex_stopping(const struct jg_ex *ex);
 
+/* 1 when the connection's TCP peer is a trusted proxy (serve
+ * --trusted-proxy): forward-auth believes its identity header. */
+int jg_ex_from_proxy(const struct jg_ex *ex);
+
 typedef void (*jg_handler)(struct jg_ex *ex);
 
 #define JG_SESSION_COOKIE "jg_session"
@@ -89,6 +93,10 @@ int jg_ex_str(struct jg_ex *ex, const char *key, int required,
 /* Duration field `key` ("30m") into *out seconds, 0 when absent. 0 when
  * fine; -1 with a 400 reply when it is not a duration. */
 int jg_ex_duration(struct jg_ex *ex, const char *key, int64_t *out);
+
+/* RFC 3339 time field `key` into *out seconds, 0 when absent. 0 when
+ * fine; -1 with a 400 reply when it is not a time. */
+int jg_ex_time(struct jg_ex *ex, const char *key, int64_t *out);
 
 /*
  * Parse list paging from the query (limit, cursor) into f. 0 when fine,

@@ -25,6 +25,9 @@ void jg_api_grant_extend(struct jg_ex *ex);
 void jg_api_grant_credentials(struct jg_ex *ex);
 void jg_api_check(struct jg_ex *ex);
 
+/* api_forward.c: forward-auth for reverse proxies */
+void jg_api_forward(struct jg_ex *ex);
+
 /* api_findings.c: scanner reports */
 void jg_api_findings(struct jg_ex *ex);
 
@@ -32,6 +35,11 @@ void jg_api_findings(struct jg_ex *ex);
 void jg_api_jwks(struct jg_ex *ex);
 void jg_api_grant_token(struct jg_ex *ex);
 void jg_api_keys_rotate(struct jg_ex *ex);
+
+/* api_ssh.c: OpenSSH user certificates */
+void jg_api_ssh_ca(struct jg_ex *ex);
+void jg_api_ssh_krl(struct jg_ex *ex);
+void jg_api_grant_ssh_cert(struct jg_ex *ex);
 
 /* api_policy.c */
 void jg_api_policy_get(struct jg_ex *ex);

@@ -148,22 +148,42 @@ static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
-void jg_proxies_peer(const struct jg_proxies *p, struct MHD_Connection *conn,
-                     char *buf, size_t len)
+/* The TCP peer of conn as text into peer, "" when unknown. */
+static void tcp_peer(struct MHD_Connection *conn,
+                     char peer[INET6_ADDRSTRLEN])
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
 	        conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-	char peer[INET6_ADDRSTRLEN] = "";
-	struct xff x = {.len = 0};
 
+	peer[0] = '\0';
 	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		          peer, sizeof(peer));
+		          peer, INET6_ADDRSTRLEN);
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6,
 		          &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
-		          sizeof(peer));
+		          INET6_ADDRSTRLEN);
+}
+
+int jg_proxies_trusts_peer(const struct jg_proxies *p,
+                           struct MHD_Connection *conn)
+{
+	char peer[INET6_ADDRSTRLEN];
+
+	if (!p)
+		return 0;
+	tcp_peer(conn, peer);
+	return peer[0] && trusted(p, peer);
+}
+
+void jg_proxies_peer(const struct jg_proxies *p, struct MHD_Connection *conn,
+                     char *buf, size_t len)
+{
+	char peer[INET6_ADDRSTRLEN];
+	struct xff x = {.len = 0};
+
+	tcp_peer(conn, peer);
 	if (p)
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, join_xff, &x);
 	if (x.over) /* past any real chain of proxies: fail closed */

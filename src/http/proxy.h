@@ -47,4 +47,9 @@ void jg_proxies_client(const struct jg_proxies *p, const char *peer,
 void jg_proxies_peer(const struct jg_proxies *p, struct MHD_Connection *conn,
                      char *buf, size_t len);
 
+/* 1 when conn's TCP peer itself (not what X-Forwarded-For says) is in
+ * a network of p (NULL: none is), e.g. the proxy asking forward-auth. */
+int jg_proxies_trusts_peer(const struct jg_proxies *p,
+                           struct MHD_Connection *conn);
+
 #endif

@@ -98,6 +98,7 @@ json_t *jg_render_request(const struct jg_request_view *v, int64_t now)
 	json_object_set_new(o, "break_glass", json_boolean(r->break_glass));
 	json_object_set_new(o, "post_review", str_or_null(r->post_review));
 	json_object_set_new(o, "extends", str_or_null(r->extends));
+	json_object_set_new(o, "start_at", time_or_null(r->start_at));
 	json_object_set_new(o, "params", r->params ? json_loads(r->params, 0,
 	                                                        NULL)
 	                                           : json_null());
@@ -129,7 +130,7 @@ json_t *jg_render_execution(const struct jg_execution *x)
 
 json_t *jg_render_grant(const struct jg_grant *g, int64_t now)
 {
-	return json_pack(
+	json_t *o = json_pack(
 	        "{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:i}",
 	        "id", g->id, "request_id", g->request_id, "principal",
 	        g->principal, "resource", g->resource, "action", g->action,
@@ -146,6 +147,14 @@ json_t *jg_render_grant(const struct jg_grant *g, int64_t now)
 	                             : 0),
 	        "created_at", time_or_null(g->created_at), "extensions",
 	        g->extensions);
+
+	/* scheduled access: active, but allowing nothing before its start */
+	if (o)
+		json_object_set_new(o, "scheduled",
+		                    json_boolean(jg_grant_state_at(g, now) ==
+		                                         JG_GRANT_ACTIVE &&
+		                                 now < g->not_before));
+	return o;
 }
 
 json_t *jg_render_roles(int roles)

@@ -42,7 +42,18 @@ const struct jg_route jg_routes[] = {
 	{"POST", "/v1/grants/*/extend", jg_api_grant_extend, 0},
 	{"GET", "/v1/grants/*/token", jg_api_grant_token, WRITES},
 	{"POST", "/v1/grants/*/credentials", jg_api_grant_credentials, 0},
+	{"POST", "/v1/grants/*/ssh-cert", jg_api_grant_ssh_cert, 0},
+	{"GET", "/v1/ssh/ca", jg_api_ssh_ca, PUBLIC},
+	{"GET", "/v1/ssh/krl", jg_api_ssh_krl, PUBLIC},
 	{"POST", "/v1/check", jg_api_check, 0},
+	/* public to the server's authentication: it carries the end user's
+	 * credentials, and authenticates the proxy itself (api_forward.c) */
+	{"GET", "/v1/authz/forward", jg_api_forward, PUBLIC},
+	/* Envoy's HTTP ext_authz asks with the client's own method */
+	{"POST", "/v1/authz/forward", jg_api_forward, PUBLIC},
+	{"PUT", "/v1/authz/forward", jg_api_forward, PUBLIC},
+	{"PATCH", "/v1/authz/forward", jg_api_forward, PUBLIC},
+	{"DELETE", "/v1/authz/forward", jg_api_forward, PUBLIC},
 	{"POST", "/v1/findings", jg_api_findings, BIG_BODY},
 	{"GET", "/v1/policy", jg_api_policy_get, 0},
 	{"GET", "/v1/resources", jg_api_resources, 0},

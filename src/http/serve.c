@@ -32,6 +32,7 @@
 #include "http/server.h"
 #include "exec/exec.h"
 #include "policy/load.h"
+#include "sign/keyfile.h"
 #include "sign/keys.h"
 #include "util/safefile.h"
 #include "util/timefmt.h"
@@ -44,6 +45,8 @@ struct serve_opts {
 	const char *policy;
 	const char *token_file;
 	const char *keys_dir; /* NULL: beside the SQLite file, or var/keys */
+	const char *ssh_ca_key; /* NULL: no SSH certificates */
+	EVP_PKEY *ssh_ca;       /* owned; read from it after the drop */
 	const char *connectors_file; /* NULL: the gateway executes nothing */
 	struct jg_connectors *connectors; /* loaded from it */
 	int64_t sweep; /* seconds */
@@ -136,6 +139,11 @@ static void usage(FILE *f)
 	        "  --log-format FORMAT  text (default) or json: one JSON object "
 	        "per log line\n"
 	        "                       (env JITGATE_LOG_FORMAT)\n");
+	fputs("  --ssh-ca-key FILE    sign OpenSSH user certificates for ssh "
+	      "grants with this\n"
+	      "                       Ed25519 key (made on first start, mode "
+	      "0600; docs/enforcement.md;\n"
+	      "                       env JITGATE_SSH_CA_KEY)\n", f);
 	fputs(jg_serve_ckpt_usage, f);
 	fputs(jg_serve_transport_usage, f);
 }
@@ -226,7 +234,7 @@ static int count_opt(const char *name, const char *arg, long lo, long hi,
 
 /* getopt values of the limits (docs/operations.md "Limits") */
 enum { OPT_PER_IP = 0x300, OPT_BODY_MEMORY, OPT_REPLAY_TIMEOUT,
-       OPT_LOG_FORMAT };
+       OPT_LOG_FORMAT, OPT_SSH_CA_KEY };
 
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
@@ -253,6 +261,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"body-memory", required_argument, NULL, OPT_BODY_MEMORY},
 		{"replay-timeout", required_argument, NULL, OPT_REPLAY_TIMEOUT},
 		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+		{"ssh-ca-key", required_argument, NULL, OPT_SSH_CA_KEY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -277,6 +286,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->notify.max_attempts = 10;
 	o->notify.expiring_within = 300;
 	o->keys_dir = env_or("JITGATE_KEYS_DIR", NULL);
+	o->ssh_ca_key = env_or("JITGATE_SSH_CA_KEY", NULL);
 	o->connectors_file = env_or("JITGATE_CONNECTORS", NULL);
 	jg_serve_ckpt_init(&o->ckpt);
 	if (jg_serve_transport_init(&o->tr))
@@ -325,6 +335,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 				return 2;
 			break;
 		case OPT_LOG_FORMAT: log_format = optarg; break;
+		case OPT_SSH_CA_KEY: o->ssh_ca_key = optarg; break;
 		case 'W': o->notify.webhook_url = optarg; break;
 		case 'S': o->webhook_secret_file = optarg; break;
 		case 'K': o->notify.slack_url = optarg; break;
@@ -577,6 +588,7 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 	jg_gate_signin_set_secret(gate, o->signin_secret);
 	OPENSSL_cleanse(o->signin_secret, sizeof(o->signin_secret));
 	jg_gate_set_keys(gate, keys);
+	jg_gate_set_ssh_ca(gate, o->ssh_ca);
 	jg_gate_set_connectors(gate, o->connectors, wall_clock);
 	if (o->notify.webhook_url || o->notify.slack_url) {
 		jg_gate_set_notify(gate, &o->notify);
@@ -637,6 +649,22 @@ static int open_keys(const struct serve_opts *o, struct jg_keys **out)
 		         slash ? (int)(slash - db + 1) : 0, db);
 	}
 	if (jg_keys_open(dir, wall_clock(), out, err, sizeof(err)) != JG_OK) {
+		jg_log(JG_LOG_ERROR, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The SSH CA key, when one is named: made on first start, refused when
+ * others may read it (sign/keyfile.h). */
+static int open_ssh_ca(struct serve_opts *o)
+{
+	char err[512];
+
+	if (!o->ssh_ca_key)
+		return 0;
+	if (jg_keyfile_ed25519(o->ssh_ca_key, "SSH CA key", &o->ssh_ca, err,
+	                       sizeof(err)) != JG_OK) {
 		jg_log(JG_LOG_ERROR, "%s", err);
 		return -1;
 	}
@@ -748,7 +776,7 @@ int jg_serve_main(int argc, char **argv)
 		/* said why */
 	} else if (jg_store_open(o.db, &st, err, sizeof(err)) != JG_OK) {
 		jg_log(JG_LOG_ERROR, "%s", err);
-	} else if (open_keys(&o, &keys) == 0) {
+	} else if (open_keys(&o, &keys) == 0 && open_ssh_ca(&o) == 0) {
 		rc = serve(&o, policy, st, keys); /* takes the policy, the socket */
 		policy = NULL;
 		o.threads.listen_fd = 0;
@@ -758,6 +786,7 @@ int jg_serve_main(int argc, char **argv)
 	jg_policy_free(policy);
 	jg_connectors_free(o.connectors);
 	jg_keys_free(keys);
+	EVP_PKEY_free(o.ssh_ca);
 	jg_store_close(st);
 	jg_serve_transport_free(&o.tr); /* the server has stopped */
 	return rc;

@@ -19,8 +19,9 @@ const char jg_serve_transport_usage[] =
         "SIGHUP\n"
         "  --tls-key FILE       its PEM private key (env JITGATE_TLS_KEY)\n"
         "  --trusted-proxy CIDR[,CIDR...]\n"
-        "                       believe X-Forwarded-For from these "
-        "proxies only (repeatable;\n"
+        "                       believe X-Forwarded-For, and answer "
+        "forward-auth, from these\n"
+        "                       proxies only (repeatable;\n"
         "                       env JITGATE_TRUSTED_PROXY)\n";
 
 int jg_serve_transport_init(struct jg_serve_transport *t)

@@ -687,6 +687,11 @@ struct jg_metrics *jg_ex_metrics(const struct jg_ex *ex)
 	return ex->server->metrics;
 }
 
+int jg_ex_from_proxy(const struct jg_ex *ex)
+{
+	return jg_proxies_trusts_peer(ex->server->tr.proxies, ex->conn);
+}
+
 const int *jg_ex_stopping(const struct jg_ex *ex)
 {
 	return &ex->server->stopping;

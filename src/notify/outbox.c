@@ -82,17 +82,22 @@ static json_t *request_payload(const struct jg_notify_config *cfg,
                                const struct jg_request *r,
                                const struct jg_execution *x, int64_t now)
 {
-	char at[JG_TIME_LEN], url[512];
+	char at[JG_TIME_LEN], start[JG_TIME_LEN], url[512];
 
 	jg_time_format(now, at);
+	jg_time_format(r->start_at, start);
 	link_to(cfg, r->id, url, sizeof(url));
+	/* scheduled access: start_at says when the grant starts (absent
+	 * when it starts on approval) */
 	return json_pack(
-	        "{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s?},s:o,s:s?,s:o*}",
+	        "{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s?,s:s*},s:o,s:s?,"
+	        "s:o*}",
 	        "event", notice_names[what], "time", at, "request", "id", r->id,
 	        "requester", r->requester, "resource", r->resource, "action",
 	        r->action, "reason", r->reason ? r->reason : "", "state",
 	        jg_req_state_name(r->state), "step", (json_int_t)r->step,
-	        "rule", r->rule[0] ? r->rule : NULL, "recipients",
+	        "rule", r->rule[0] ? r->rule : NULL, "start_at",
+	        r->start_at ? start : NULL, "recipients",
 	        recipients(p, what, r), "url", url[0] ? url : NULL,
 	        "execution", execution_payload(x));
 }
@@ -124,6 +129,7 @@ static json_t *slack_payload(const struct jg_notify_config *cfg,
 		"was denied", "used break-glass for", "", "",
 	};
 	char text[1400], reason[400], url[512], link[600] = "";
+	char start[JG_TIME_LEN], when[32] = "";
 
 	link_to(cfg, r->id, url, sizeof(url));
 	if (url[0])
@@ -139,9 +145,13 @@ static json_t *slack_payload(const struct jg_notify_config *cfg,
 		return json_pack("{s:s}", "text", text);
 	}
 	slack_escape(r->reason ? r->reason : "", reason, sizeof(reason));
-	snprintf(text, sizeof(text), "*%s* %s `%s` on *%s*: %s%s",
-	         r->requester, verbs[what], r->action, r->resource, reason,
-	         link);
+	if (r->start_at) { /* scheduled: when it starts (UTC) */
+		jg_time_format(r->start_at, start);
+		snprintf(when, sizeof(when), " from %s", start);
+	}
+	snprintf(text, sizeof(text), "*%s* %s `%s` on *%s*%s: %s%s",
+	         r->requester, verbs[what], r->action, r->resource, when,
+	         reason, link);
 	return json_pack("{s:s}", "text", text);
 }
 

@@ -39,6 +39,7 @@
 struct jg_ld_defaults {
 	int64_t max_duration;
 	int64_t request_ttl;
+	int64_t max_start_ahead;
 };
 
 /* One load in progress. Everything here is borrowed or lives on the stack. */
@@ -316,6 +317,11 @@ int jg_ld_group_defined(struct jg_ld *ld, yaml_node_t *n, char *name);
 /* `identity.workload` into the jg_identity obj (load_workload.c): the
  * trusted issuers of machine tokens and their claim bindings. */
 int jg_ld_workload(struct jg_ld *ld, yaml_node_t *n, void *obj);
+
+/* The `forward_auth` section into the jg_policy obj (load_forward.c):
+ * routes from host, method and path to resource and action; needs the
+ * resources loaded. */
+int jg_ld_forward(struct jg_ld *ld, yaml_node_t *n, void *obj);
 
 /* A `step_up` map ({within: 10m, mfa: true}) into the jg_step_up obj
  * (load_rules.c), on rules and on resources. */

@@ -23,6 +23,7 @@
  *   load_time.c     the time check: windows and time zones
  *   load_findings.c the `findings` list (docs/findings.md)
  *   load_identity.c the `identity` section; load_signin.c its `signin`
+ *   load_forward.c  the `forward_auth` section (reverse proxies)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,9 +51,17 @@ static int dflt_request_ttl(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	                          &((struct jg_ld_defaults *)obj)->request_ttl);
 }
 
+static int dflt_max_start_ahead(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	return jg_ld_get_duration(
+	        ld, n, "max_start_ahead",
+	        &((struct jg_ld_defaults *)obj)->max_start_ahead);
+}
+
 static const struct jg_ld_key defaults_keys[] = {
 	{"max_duration", dflt_max_duration, 0},
 	{"request_ttl", dflt_request_ttl, 0},
+	{"max_start_ahead", dflt_max_start_ahead, 0},
 };
 
 /* ---- groups ------------------------------------------------------------ */
@@ -211,6 +220,7 @@ static const struct jg_ld_key top_keys[] = {
 	{"rules", jg_ld_rules, 0},
 	{"findings", jg_ld_findings, 0}, /* needs the resources */
 	{"identity", jg_ld_identity, 0}, /* needs the groups */
+	{"forward_auth", jg_ld_forward, 0}, /* needs the resources */
 };
 
 _Static_assert(JG_LD_NKEYS(top_keys) <= JG_LD_KEYS_MAX &&
@@ -286,7 +296,8 @@ enum jg_err jg_policy_parse(const char *name, const char *buf, size_t len,
 		.name = name,
 		.buf = buf ? buf : "",
 		.len = len,
-		.dflt = {JG_DEFAULT_MAX_DURATION, JG_DEFAULT_REQUEST_TTL},
+		.dflt = {JG_DEFAULT_MAX_DURATION, JG_DEFAULT_REQUEST_TTL,
+		         JG_DEFAULT_MAX_START_AHEAD},
 		.rc = JG_OK,
 		.err = err,
 		.errlen = errlen,

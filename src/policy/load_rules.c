@@ -235,6 +235,12 @@ static int rule_max_duration(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	                          &((struct jg_rule *)obj)->max_duration);
 }
 
+static int rule_max_start_ahead(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	return jg_ld_get_duration(ld, n, "max_start_ahead",
+	                          &((struct jg_rule *)obj)->max_start_ahead);
+}
+
 static int rule_request_ttl(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
 	return jg_ld_get_duration(ld, n, "request_ttl",
@@ -368,8 +374,8 @@ static int rule_step_up(struct jg_ld *ld, yaml_node_t *n, void *obj)
 
 /* In load order: break_glass needs max_duration. */
 enum { RK_NAME, RK_MATCH, RK_CHECKS, RK_DECISION, RK_STEPS,
-       RK_MAX_DURATION, RK_REQUEST_TTL, RK_BREAK_GLASS, RK_EXTENSIONS,
-       RK_EXECUTE, RK_STEP_UP, RK_N };
+       RK_MAX_DURATION, RK_REQUEST_TTL, RK_MAX_START_AHEAD, RK_BREAK_GLASS,
+       RK_EXTENSIONS, RK_EXECUTE, RK_STEP_UP, RK_N };
 
 static const struct jg_ld_key rule_keys[RK_N] = {
 	[RK_NAME] = {"name", rule_name, 1},
@@ -379,6 +385,7 @@ static const struct jg_ld_key rule_keys[RK_N] = {
 	[RK_STEPS] = {"steps", rule_steps, 0},
 	[RK_MAX_DURATION] = {"max_duration", rule_max_duration, 0},
 	[RK_REQUEST_TTL] = {"request_ttl", rule_request_ttl, 0},
+	[RK_MAX_START_AHEAD] = {"max_start_ahead", rule_max_start_ahead, 0},
 	[RK_BREAK_GLASS] = {"break_glass", rule_break_glass, 0},
 	[RK_EXTENSIONS] = {"extensions", rule_extensions, 0},
 	[RK_EXECUTE] = {"execute", rule_execute, 0},
@@ -404,6 +411,7 @@ static int load_rule(struct jg_ld *ld, yaml_node_t *n, size_t idx,
 	r->line = jg_ld_line(n);
 	r->max_duration = ld->dflt.max_duration;
 	r->request_ttl = ld->dflt.request_ttl;
+	r->max_start_ahead = ld->dflt.max_start_ahead;
 	r->decision = JG_DECIDE_DENY;
 	if (jg_ld_walk_map(ld, n, "the rule", rule_keys, RK_N, r, found))
 		return -1;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -124,4 +125,35 @@ int jg_keyfile_write(const char *path, const char *tmp, EVP_PKEY *pkey,
 		return -1;
 	}
 	return 0;
+}
+
+enum jg_err jg_keyfile_ed25519(const char *path, const char *what, EVP_PKEY **key,
+                       char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	EVP_PKEY *k = jg_keyfile_read(path, err, errlen);
+
+	*key = NULL;
+	if (!k && errno != ENOENT)
+		return JG_EINVAL;
+	if (!k) { /* first start: make the key */
+		if (snprintf(tmp, sizeof(tmp), "%s.new", path) >=
+		    (int)sizeof(tmp))
+			return jg_crypto_errf(JG_EINVAL, err, errlen,
+			                      "key path too long");
+		unlink(tmp); /* left by a crash */
+		if (!(k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
+			return jg_crypto_errf(JG_EINTERNAL, err, errlen,
+			                      "cannot generate an Ed25519 key");
+		if (jg_keyfile_write(path, tmp, k, 0, err, errlen) != 0) {
+			EVP_PKEY_free(k);
+			return JG_EINTERNAL;
+		}
+	} else if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(k);
+		return jg_crypto_errf(JG_EINVAL, err, errlen,
+		                      "%s %s is not an Ed25519 key", what, path);
+	}
+	*key = k;
+	return JG_OK;
 }

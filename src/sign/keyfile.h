@@ -17,6 +17,8 @@
 
 #include <openssl/evp.h>
 
+#include "util/err.h"
+
 /*
  * The unencrypted PKCS#8 private key in path; the caller frees it with
  * EVP_PKEY_free. NULL with err set when the file is missing (errno
@@ -32,6 +34,15 @@ EVP_PKEY *jg_keyfile_read(const char *path, char *err, size_t errlen);
  */
 int jg_keyfile_write(const char *path, const char *tmp, EVP_PKEY *pkey,
                      int pub, char *err, size_t errlen);
+
+/*
+ * The Ed25519 private key in path, made (mode 0600) when path is missing;
+ * the caller frees *key with EVP_PKEY_free. what names the key in
+ * messages ("checkpoint key"). JG_OK, or JG_EINVAL (unsafe file, another
+ * kind of key) / JG_EINTERNAL (cannot make it) with err set and *key NULL.
+ */
+enum jg_err jg_keyfile_ed25519(const char *path, const char *what, EVP_PKEY **key,
+                               char *err, size_t errlen);
 
 /* fsync the directory dir: makes a rename in it durable. 0 or -1. */
 int jg_keyfile_fsync_dir(const char *dir);

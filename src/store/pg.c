@@ -161,7 +161,16 @@ static const char *const migrations[] = {
 	/* 9: /metrics counts requests by state and rule (the tally op) from
 	 * this index, an index-only scan instead of the table */
 	"CREATE INDEX requests_tally ON requests(state, rule);",
-	/* 10: temporary PostgreSQL roles made for grants (pg_credentials) */
+	/* 10: scheduled access: when a request's grant starts (0: on
+	 * approval) */
+	"ALTER TABLE requests ADD COLUMN start_at BIGINT NOT NULL DEFAULT 0;",
+	/* 11: OpenSSH certificates issued for grants, for the KRL */
+	("CREATE TABLE ssh_certs ("
+	 "  serial BIGINT PRIMARY KEY, grant_id TEXT NOT NULL,"
+	 "  fingerprint TEXT NOT NULL, valid_before BIGINT NOT NULL,"
+	 "  issued_at BIGINT NOT NULL);"
+	 "CREATE INDEX ssh_certs_valid ON ssh_certs(valid_before);"),
+	/* 12: temporary PostgreSQL roles made for grants (pg_credentials) */
 	("CREATE TABLE pgcreds ("
 	 "  grant_id TEXT PRIMARY KEY, resource TEXT NOT NULL,"
 	 "  role TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,"
@@ -604,9 +613,9 @@ static void pg_rollback(struct jg_store *st)
 	"id, requester, resource, action, payload, payload_sha256, reason, " \
 	"ticket, duration, rule, steps, step, state, state_reason, "         \
 	"created_at, expires_at, decided_at, context, screening, decision, " \
-	"break_glass, post_review, extends, params"
+	"break_glass, post_review, extends, params, start_at"
 #define REQ_COLS REQ_FIELDS ", seq"
-#define REQ_SEQ 24 /* column of seq in REQ_COLS */
+#define REQ_SEQ 25 /* column of seq in REQ_COLS */
 
 static enum jg_err read_request(const PGresult *res, int i,
                                 struct jg_request *r)
@@ -636,6 +645,7 @@ static enum jg_err read_request(const PGresult *res, int i,
 	col_copy(res, i, 21, r->post_review, sizeof(r->post_review));
 	col_copy(res, i, 22, r->extends, sizeof(r->extends));
 	r->params = col_dup(res, i, 23, &oom);
+	r->start_at = col_int(res, i, 24);
 	if (oom) {
 		jg_request_clear(r);
 		return JG_ENOMEM;
@@ -694,6 +704,7 @@ static void request_params(struct params *ps, const struct jg_request *r,
 	p_str(ps, r->post_review);
 	p_str(ps, r->extends);
 	p_opt(ps, r->params);
+	p_int(ps, r->start_at);
 }
 
 static enum jg_err pg_request_insert(struct jg_store *st,
@@ -710,7 +721,7 @@ static enum jg_err pg_request_insert(struct jg_store *st,
 	e = insert_once(p, "INSERT INTO requests (" REQ_FIELDS ") VALUES ($1,"
 	                   " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 	                   " $13, $14, $15, $16, $17, $18, $19, $20, $21,"
-	                   " $22, $23, $24) ON CONFLICT DO NOTHING", &ps);
+	                   " $22, $23, $24, $25) ON CONFLICT DO NOTHING", &ps);
 	free(steps);
 	return e == JG_OK ? insert_request_groups(p, r) : e;
 }
@@ -1903,6 +1914,45 @@ static enum jg_err pg_checkpoint_list(struct jg_store *st, int64_t after,
 	return e;
 }
 
+/* ---- SSH certificates ---- */
+
+static enum jg_err pg_ssh_cert_insert(struct jg_store *st,
+                                      const struct jg_ssh_issued *c)
+{
+	struct params ps = {0};
+	long n;
+
+	p_int(&ps, c->serial);
+	p_str(&ps, c->grant_id);
+	p_str(&ps, c->fingerprint);
+	p_int(&ps, c->valid_before);
+	p_int(&ps, c->issued_at);
+	return write_rows(PG(st), "INSERT INTO ssh_certs (serial, grant_id,"
+	                          " fingerprint, valid_before, issued_at)"
+	                          " VALUES ($1, $2, $3, $4, $5)", &ps, &n);
+}
+
+static enum jg_err pg_ssh_cert_revoked(struct jg_store *st, int64_t now,
+                                       int64_t *out, size_t max, size_t *n)
+{
+	struct params ps = {0};
+	PGresult *r;
+	enum jg_err e;
+
+	*n = 0;
+	p_int(&ps, now);
+	p_int(&ps, (int64_t)max);
+	e = query(PG(st), "SELECT c.serial FROM ssh_certs c JOIN grants g ON"
+	                  " g.id = c.grant_id WHERE c.valid_before > $1 AND"
+	                  " g.state IN ('revoked', 'completed', 'consumed')"
+	                  " ORDER BY c.serial LIMIT $2::bigint", &ps, &r);
+	for (int i = 0; e == JG_OK && i < PQntuples(r); i++)
+		out[(*n)++] = col_int(r, i, 0);
+	if (r)
+		PQclear(r);
+	return e;
+}
+
 /* ---- temporary PostgreSQL roles ---- */
 
 static enum jg_err pg_pgcred_insert(struct jg_store *st,
@@ -2049,6 +2099,8 @@ static const struct jg_store_ops pg_ops = {
 	.request_key_put = pg_request_key_put,
 	.checkpoint_insert = pg_checkpoint_insert,
 	.checkpoint_list = pg_checkpoint_list,
+	.ssh_cert_insert = pg_ssh_cert_insert,
+	.ssh_cert_revoked = pg_ssh_cert_revoked,
 	.pgcred_insert = pg_pgcred_insert,
 	.pgcred_open = pg_pgcred_open,
 	.pgcred_drop = pg_pgcred_drop,

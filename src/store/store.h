@@ -48,6 +48,19 @@ struct jg_filter {
  * A signed checkpoint of the audit trail (audit/checkpoint.h): the key
  * key_id signed "the event at seq has hash hash" at ts.
  */
+/*
+ * An OpenSSH user certificate issued for a grant (gate/sshcert.c): what a
+ * KRL needs to name it once its grant ends early. Never the key itself.
+ */
+#define JG_SSH_FP_MAX 64 /* "SHA256:" + 43 base64 characters + NUL */
+struct jg_ssh_issued {
+	int64_t serial; /* 1 .. 2^63-1 */
+	char grant_id[JG_ID_LEN];
+	char fingerprint[JG_SSH_FP_MAX];
+	int64_t valid_before;
+	int64_t issued_at;
+};
+
 #define JG_CKPT_KID_LEN 17 /* 16 hex digits + NUL */
 #define JG_CKPT_SIG_LEN 90 /* base64url of a 64-byte Ed25519 signature */
 struct jg_checkpoint {
@@ -283,6 +296,19 @@ struct jg_store_ops {
 	enum jg_err (*checkpoint_list)(struct jg_store *st, int64_t after,
 	                               struct jg_checkpoint *out, size_t max,
 	                               size_t *n);
+
+	/*
+	 * SSH certificates. insert fails when the serial is taken (random
+	 * 63 bits: never in practice).
+	 * revoked: up to max serials, by serial, into the caller's array, of
+	 * the certificates still valid at now (valid_before > now) whose
+	 * grant ended before its time (revoked, completed or consumed): what
+	 * a KRL must name. A certificate's own expiry needs no KRL.
+	 */
+	enum jg_err (*ssh_cert_insert)(struct jg_store *st,
+	                               const struct jg_ssh_issued *c);
+	enum jg_err (*ssh_cert_revoked)(struct jg_store *st, int64_t now,
+	                                int64_t *out, size_t max, size_t *n);
 
 	/*
 	 * Temporary PostgreSQL roles, one per grant at most. insert: JG_EDUP

@@ -131,8 +131,11 @@ static void clock_has_the_last_word(void **state)
 	assert_int_equal(find(ix, T0 + HOUR, &hit), 0);
 	assert_string_equal(hit.grant_id, "grt_1");
 	assert_int_equal(find(ix, T0 + 100 * HOUR, &hit), 0);
-	/* nor before not_before */
-	assert_int_equal(find(ix, T0 - 1, &hit), -1);
+	/* nor before not_before: a scheduled grant, found as starting later */
+	hit.grant_id[0] = '\0';
+	assert_int_equal(find(ix, T0 - 1, &hit), JG_FOUND_LATER);
+	assert_string_equal(hit.grant_id, "grt_1");
+	assert_int_equal(hit.not_before, T0);
 	jg_index_free(ix);
 }
 

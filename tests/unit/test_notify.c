@@ -209,6 +209,46 @@ static void outcome_goes_to_the_requester_too(void **state)
 	clear_all(ds, n);
 }
 
+/* Scheduled access: both targets say when the grant starts; an
+ * unscheduled notice says nothing of a start. */
+static void approved_notice_says_when_it_starts(void **state)
+{
+	struct fx *f = *state;
+	struct jg_notify_config cfg = {.webhook_url = "http://127.0.0.1:1/",
+	                               .slack_url = "http://127.0.0.1:1/s",
+	                               .max_attempts = 3};
+	struct jg_request r = sample(), now = sample();
+	struct jg_delivery *ds;
+	size_t n;
+
+	r.state = now.state = JG_REQ_APPROVED;
+	r.start_at = 2000000000; /* 2033-05-18T03:33:20Z */
+	snprintf(now.id, sizeof(now.id), "req_now");
+	assert_int_equal(f->st->ops->begin(f->st, 1), JG_OK);
+	assert_int_equal(jg_notify_request(f->st, &cfg, f->p,
+	                                   JG_NOTICE_APPROVED, &r, 100),
+	                 JG_OK);
+	assert_int_equal(jg_notify_request(f->st, &cfg, f->p,
+	                                   JG_NOTICE_APPROVED, &now, 100),
+	                 JG_OK);
+	assert_int_equal(f->st->ops->commit(f->st), JG_OK);
+	n = queued(f, &ds);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		int sched = strcmp(ds[i].subject, "req_test") == 0;
+		int hook = strcmp(ds[i].target, "webhook") == 0;
+		const char *says = hook ? "\"start_at\":\"2033-05-18T03:33:20Z\""
+		                        : "from 2033-05-18T03:33:20Z";
+
+		if (sched)
+			assert_non_null(strstr(ds[i].payload, says));
+		else
+			assert_null(strstr(ds[i].payload, hook ? "start_at"
+			                                       : " from "));
+	}
+	clear_all(ds, n);
+}
+
 static void nothing_without_targets(void **state)
 {
 	struct fx *f = *state;
@@ -274,6 +314,8 @@ int main(void)
 		        pending_goes_to_the_step_once_per_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(outcome_goes_to_the_requester_too,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		        approved_notice_says_when_it_starts, setup, teardown),
 		cmocka_unit_test_setup_teardown(nothing_without_targets, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(

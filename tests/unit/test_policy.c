@@ -1243,7 +1243,8 @@ static const struct bad bad[] = {
 	 "unknown key 'manual' (expected one of: auto)"},
 	{"rule unknown key lists all", V1 R1 "    break_glas: {}\n", 5,
 	 "unknown key 'break_glas' (expected one of: name, match, checks, "
-	 "decision, steps, max_duration, request_ttl, break_glass, extensions, "
+	 "decision, steps, max_duration, request_ttl, max_start_ahead, "
+	 "break_glass, extensions, "
 	 "execute, step_up)"},
 	{"execute value", V1 R1 "    execute: always\n", 5,
 	 "execute 'always' is not one of: manual, auto"},
