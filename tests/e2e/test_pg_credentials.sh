@@ -215,16 +215,25 @@ expect_match "credentials.revoked audited with the role" "\"role\":\"$ROLE1\"" "
 jg_http POST "/v1/grants/$G1/credentials" alice
 expect_problem "no credentials for a revoked grant" 409 conflict
 
-# --- a grant whose start is ahead: nothing before it --------------------
+# --- scheduled access: credentials only from the grant's start -----------
 
-# (scheduled access sets not_before; here the store is edited behind the
-# server's back to the same effect)
-G7=$(grant_of 1h)
-jg_sql "UPDATE grants SET not_before = not_before + 3600 WHERE id = '$G7'" >/dev/null
+START=$(( $(date +%s) + 4 ))
+jg_run alice --json request app-db db.login --reason "INC-7 window" --duration 10m \
+	--start "$(date -u -d "@$START" +%Y-%m-%dT%H:%M:%SZ)"
+G7=$(json_str grant_id "$OUT")
+expect_match "a scheduled grant" '^grt_' "$G7"
 jg_http POST "/v1/grants/$G7/credentials" alice
 expect_problem "no credentials before the grant's start" 409 conflict
 expect_match "saying it is not valid yet" "not valid yet" "$BODY"
 expect_eq "and no role was made" 0 "$(role_exists "jg_$G7")"
+while [ "$(date +%s)" -le "$START" ]; do
+	sleep 0.2
+done
+fetch "$G7"
+PASSWORDS+=("$CRED_PW")
+expect_eq "from its start the holder gets them" "jg_$G7" "$CRED_ROLE"
+login "$CRED_ROLE" "$CRED_PW"
+expect_eq "and connects" "0 hello" "$PRC $POUT"
 jg_run alice done "$G7"
 
 # --- expiry --------------------------------------------------------------
@@ -390,7 +399,7 @@ done
 expect_eq "no password in the audit export or the server log (${#PASSWORDS[@]} checked)" 0 "$leaks"
 expect_eq "the admin's password is in neither" 0 \
 	"$(cat "$JG_TMP/export.jsonl" "$JG_TMP/server.log" | grep -cF "$ADMIN_PW")"
-expect_eq "the export holds the issue events" 8 \
+expect_eq "the export holds the issue events" 9 \
 	"$(grep -c '"credentials.issued"' "$JG_TMP/export.jsonl")"
 
 jg_finish
