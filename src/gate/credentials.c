@@ -103,20 +103,17 @@ static enum jg_err claim(struct jg_gate *g, const struct jg_principal *who,
                          struct jg_credentials *out, char why[JG_WHY_MAX])
 {
 	struct jg_pgcred rec = {0};
-	enum jg_err e = g->st->ops->grant_get(g->st, id, gr);
+	enum jg_err e = jg_gate_held_grant(g, who, id, now,
+	                                   "fetch its credentials", gr, why);
 
-	if (e == JG_OK && strcmp(gr->principal, who->name) != 0)
-		return jg_gate_sees_all(who)
-		       ? jg_gate_why(JG_EFORBIDDEN, why, "only the holder of "
-		                     "grant %s may fetch its credentials", id)
-		       : jg_gate_why(JG_ENOTFOUND, why, "grant %s not found", id);
-	if (e == JG_ENOTFOUND)
-		return jg_gate_why(e, why, "grant %s not found", id);
 	if (e != JG_OK)
 		return e;
+	/* scheduled access: credentials are handed out from the start only */
+	if (jg_gate_not_started(gr, now, why, JG_WHY_MAX))
+		return JG_ECONFLICT;
+	/* open and started is live; the rule itself, before a role is made */
 	if (!jg_grant_live(gr, now))
-		return jg_gate_why(JG_ECONFLICT, why, "grant %s %s: no "
-		                   "credentials", id,
+		return jg_gate_why(JG_ECONFLICT, why, "grant %s %s", id,
 		                   jg_gate_dead_because(gr, now));
 	if (!connector_of(g, gr))
 		return jg_gate_why(JG_EINVAL, why, "resource '%s' hands out no "

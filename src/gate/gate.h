@@ -379,8 +379,10 @@ struct jg_credentials {
 
 /*
  * The holder of live grant id (only the holder, only while it is live at
- * now) gets a new login role on the resource's pg_credentials connector,
- * once: a second call is JG_ECONFLICT. Audited as credentials.issued with
+ * now: from its start, until it ends) gets a new login role on the
+ * resource's pg_credentials connector, once: a second call is
+ * JG_ECONFLICT. Others who may see the grant get JG_EFORBIDDEN, the rest
+ * JG_ENOTFOUND. Audited as credentials.issued with
  * the role's name (never the password). JG_EBUSY with why when the target
  * database cannot make it (the holder may ask again). Blocks while the
  * target database answers: call it without holding the gate (it holds

@@ -133,6 +133,7 @@ jg_http POST "/v1/grants/$G1/credentials" bob
 expect_problem "another principal cannot fetch them" 404 not-found
 jg_http POST "/v1/grants/$G1/credentials" admin
 expect_problem "nor can an admin: only the holder" 403 forbidden
+expect_match "saying so" "only the holder of grant $G1 may fetch its credentials" "$BODY"
 
 jg_run alice credentials "$G1"
 expect_rc "jitgate credentials: the holder gets them" 0
@@ -224,7 +225,7 @@ G7=$(json_str grant_id "$OUT")
 expect_match "a scheduled grant" '^grt_' "$G7"
 jg_http POST "/v1/grants/$G7/credentials" alice
 expect_problem "no credentials before the grant's start" 409 conflict
-expect_match "saying it is not valid yet" "not valid yet" "$BODY"
+expect_match "saying when it starts" "grant $G7 starts at " "$BODY"
 expect_eq "and no role was made" 0 "$(role_exists "jg_$G7")"
 while [ "$(date +%s)" -le "$START" ]; do
 	sleep 0.2
