@@ -24,7 +24,8 @@
 		"session.opened", "session.closed", "session.ended", "signin.refused",
 		"policy.reloaded",
 		"policy.reload_refused", "token.created", "token.revoked",
-		"server.started", "workload.authenticated", "workload.refused"];
+		"server.started", "workload.authenticated", "workload.refused",
+		"credentials.issued", "credentials.revoked"];
 
 	/* The filters take local times: say which zone they are in. */
 	function zoneHint() {

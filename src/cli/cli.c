@@ -241,6 +241,8 @@ static const struct jg_cli_cmd commands[] = {
 	 "[--stale D]", token_list_opts, 0, 0},
 	{"token", "revoke", jg_cli_cmd_token_revoke, "revoke a token",
 	 "TOKEN_ID", NULL, 1, 1},
+	{"credentials", NULL, jg_cli_cmd_credentials, "fetch your live grant's temporary database login, once (prints PG* lines)",
+	 "GRANT_ID", NULL, 1, 1},
 	{"token", "fetch", jg_cli_cmd_token_fetch, "fetch a signed token (JWT) for your live grant",
 	 "GRANT_ID [--aud NAME]", token_fetch_opts, 1, 1},
 	{"token", "verify", jg_cli_cmd_token_verify, "verify a grant token offline against the public keys; exit 1 when invalid",

@@ -243,6 +243,7 @@ int jg_cli_cmd_token_create(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_list(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_revoke(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_fetch(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_credentials(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_verify(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_keys_rotate(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_ssh_cert(struct jg_cli *cli, const struct jg_cli_args *a);

@@ -35,7 +35,7 @@ struct jg_connectors {
 };
 
 static const struct jg_connector_ops *const kinds[] = {
-	&jg_command_ops, &jg_pg_ops, &jg_http_ops,
+	&jg_command_ops, &jg_pg_ops, &jg_http_ops, &jg_pgcred_ops,
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

@@ -5,8 +5,10 @@
  * A server-side YAML file (jitgate serve --connectors FILE) names, per
  * resource, one connector: `command` (a program with an argv template,
  * exec/command.c), `postgres` (the approved SQL through libpq,
- * exec/pg.c) or `http` (one call through libcurl, exec/http.c). Every kind
- * implements struct jg_connector_ops (exec/internal.h); exec/config.c
+ * exec/postgres.c), `http` (one call through libcurl, exec/http.c) or
+ * `pg_credentials` (temporary PostgreSQL login roles for live grants,
+ * exec/pgcred.c; it runs nothing). Every kind implements
+ * struct jg_connector_ops (exec/internal.h); exec/config.c
  * loads the file with file:line errors and exec/exec.c runs one.
  *
  * Credentials come only from files or environment variables the file
@@ -16,7 +18,8 @@
  *
  * This layer never touches the store and never decides whether something
  * may run: the gate (gate/execute.c) does that, exactly once, before
- * calling jg_connector_run outside any transaction.
+ * calling jg_connector_run outside any transaction; for pg_credentials,
+ * gate/credentials.c decides when a role is made and when it goes.
  */
 #ifndef JG_EXEC_H
 #define JG_EXEC_H
@@ -59,7 +62,7 @@ const struct jg_connector *jg_connector_find(const struct jg_connectors *c,
                                              const char *resource,
                                              const char *action);
 
-/* "command", "postgres" or "http". */
+/* "command", "postgres", "http" or "pg_credentials". */
 const char *jg_connector_kind(const struct jg_connector *k);
 /* Seconds a run may take at most (the connector's timeout). */
 int64_t jg_connector_timeout(const struct jg_connector *k);
@@ -117,6 +120,52 @@ enum jg_err jg_bound_sha256(const char *payload, const json_t *params,
                             char out[JG_SHA256_HEX]);
 /* The canonical text itself (malloc'd, caller frees), NULL on error. */
 char *jg_bound_text(const char *payload, const json_t *params);
+
+/* ---- temporary PostgreSQL login roles (pg_credentials, exec/pgcred.c) */
+
+#define JG_PGCRED_ROLE_MAX 64 /* PostgreSQL's NAMEDATALEN */
+
+/* 1 when k is a pg_credentials connector (k may be NULL). */
+int jg_connector_issues_credentials(const struct jg_connector *k);
+
+/* 1 when role is a name jitgate makes: 1-63 bytes of a-z 0-9 _. */
+int jg_pgcred_role_ok(const char *role);
+
+/* Where a holder connects: the admin connection's host, port and db. */
+struct jg_pgcred_where {
+	char host[256];
+	char port[16];
+	char dbname[JG_PGCRED_ROLE_MAX];
+};
+
+/*
+ * CREATE ROLE role LOGIN with password (sent only as its SCRAM
+ * verifier), VALID UNTIL valid_until, IN ROLE the connector's role (and
+ * its CONNECTION LIMIT). where is filled on success. JG_EBUSY with why
+ * when the target database cannot be reached or refuses (why never holds
+ * the password); *maybe is then 1 when the role may exist all the same
+ * (the connection was lost after the statement was sent), else 0.
+ * Blocks up to the connector's timeout.
+ */
+enum jg_err jg_pgcred_create(const struct jg_connector *k, const char *role,
+                             const char *password, int64_t valid_until,
+                             struct jg_pgcred_where *where, int *maybe,
+                             char *why, size_t whylen);
+
+/* ALTER ROLE role VALID UNTIL valid_until (the grant was extended).
+ * JG_EBUSY with why as above. */
+enum jg_err jg_pgcred_valid_until(const struct jg_connector *k,
+                                  const char *role, int64_t valid_until,
+                                  char *why, size_t whylen);
+
+/*
+ * ALTER ROLE role NOLOGIN, terminate its sessions, DROP ROLE (REASSIGN
+ * and DROP OWNED first when it owns objects). JG_OK also when the role
+ * does not exist; JG_EBUSY with why when the target database cannot be
+ * reached or refuses.
+ */
+enum jg_err jg_pgcred_drop(const struct jg_connector *k, const char *role,
+                           char *why, size_t whylen);
 
 /* 1 when s is a usable param name: 1-63 bytes of A-Z a-z 0-9 _ . - and
  * not one of the built-in slots (payload, request_id, requester,

@@ -2,18 +2,19 @@
  * internal.h - what the files of exec/ share; not for other layers,
  * which see only exec/exec.h.
  *
- * A kind (command, postgres, http) is one struct jg_connector_ops: the
- * keys its YAML map takes (each loaded by a function, as in the policy
- * loader), a check once all keys are read, a run function and a free
- * function for its own configuration. config.c loads the keys every kind
- * shares (type, actions, timeout, output_limit) and hands the others to
- * the kind's table; exec.c wraps run() with the clock, the output bound
- * and the masking of the connector's secrets, and asks validate() (when
- * the kind has one) both when a request is made and before it runs.
+ * A kind (command, postgres, http, pg_credentials) is one struct
+ * jg_connector_ops: the keys its YAML map takes (each loaded by a function,
+ * as in the policy loader), a check once all keys are read, a run function
+ * and a free function for its own configuration. config.c loads the keys
+ * every kind shares (type, actions, timeout, output_limit) and hands the
+ * others to the kind's table; exec.c wraps run() with the clock, the output
+ * bound and the masking of the connector's secrets, and asks validate()
+ * (when the kind has one) both when a request is made and before it runs.
  */
 #ifndef JG_EXEC_INTERNAL_H
 #define JG_EXEC_INTERNAL_H
 
+#include <libpq-fe.h>
 #include <yaml.h>
 
 #include "exec/exec.h"
@@ -96,6 +97,38 @@ struct jg_connector_ops {
 extern const struct jg_connector_ops jg_command_ops;
 extern const struct jg_connector_ops jg_pg_ops;
 extern const struct jg_connector_ops jg_http_ops;
+extern const struct jg_connector_ops jg_pgcred_ops;
+
+/* ---- the PostgreSQL connection, shared by postgres.c and pgcred.c ---- */
+
+/*
+ * How a kind reaches PostgreSQL as an administrator: the connection
+ * keys (dsn, dsn_env, dsn_file, password_file, password_env) load into
+ * it, and a kind whose conf starts with one uses these loaders as they
+ * are (postgres.c defines them).
+ */
+struct pg_conf {
+	char *dsn;         /* owned; a secret when it came from env or file */
+	int dsn_secret;
+	char *password;    /* owned secret, or NULL */
+	int64_t statement_timeout; /* seconds, 0: the connector's timeout */
+	long max_rows;
+	yaml_node_t *dsn_node; /* for messages during the load only */
+};
+
+int jg_pg_dsn(struct jg_cfg *c, yaml_node_t *n, void *conf);
+int jg_pg_dsn_env(struct jg_cfg *c, yaml_node_t *n, void *conf);
+int jg_pg_dsn_file(struct jg_cfg *c, yaml_node_t *n, void *conf);
+int jg_pg_password_file(struct jg_cfg *c, yaml_node_t *n, void *conf);
+int jg_pg_password_env(struct jg_cfg *c, yaml_node_t *n, void *conf);
+/* The dsn parses and a plain one holds no password. */
+int jg_pg_check_dsn(struct jg_cfg *c, struct pg_conf *pc);
+/* What a pg_conf owns (not pc itself). */
+void jg_pg_free_conf(void *conf);
+/* A connection (waiting at most min(timeout, 10) s), or NULL with
+ * res->error set; the caller PQfinish()es it. */
+PGconn *jg_pg_connect(const struct pg_conf *pc, int64_t timeout,
+                      struct jg_exec_result *res);
 
 /* ---- loading helpers (config.c) ---- */
 

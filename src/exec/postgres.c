@@ -34,15 +34,6 @@
 #define ROWS_DEFAULT 100
 #define ROWS_MAX 10000
 
-struct pg_conf {
-	char *dsn;         /* owned; a secret when it came from env or file */
-	int dsn_secret;
-	char *password;    /* owned secret, or NULL */
-	int64_t statement_timeout; /* seconds, 0: the connector's timeout */
-	long max_rows;
-	yaml_node_t *dsn_node; /* for messages during the load only */
-};
-
 /* ---- configuration ---- */
 
 /* Exactly one of dsn, dsn_env, dsn_file. */
@@ -55,14 +46,14 @@ static int dsn_once(struct jg_cfg *c, yaml_node_t *n, struct pg_conf *pc)
 	return 0;
 }
 
-static int load_dsn(struct jg_cfg *c, yaml_node_t *n, void *conf)
+int jg_pg_dsn(struct jg_cfg *c, yaml_node_t *n, void *conf)
 {
 	struct pg_conf *pc = conf;
 
 	return dsn_once(c, n, pc) || jg_cfg_str(c, n, "dsn", 0, &pc->dsn);
 }
 
-static int load_dsn_env(struct jg_cfg *c, yaml_node_t *n, void *conf)
+int jg_pg_dsn_env(struct jg_cfg *c, yaml_node_t *n, void *conf)
 {
 	struct pg_conf *pc = conf;
 
@@ -72,7 +63,7 @@ static int load_dsn_env(struct jg_cfg *c, yaml_node_t *n, void *conf)
 	return jg_cfg_secret_env(c, n, "dsn_env", &pc->dsn);
 }
 
-static int load_dsn_file(struct jg_cfg *c, yaml_node_t *n, void *conf)
+int jg_pg_dsn_file(struct jg_cfg *c, yaml_node_t *n, void *conf)
 {
 	struct pg_conf *pc = conf;
 
@@ -82,7 +73,7 @@ static int load_dsn_file(struct jg_cfg *c, yaml_node_t *n, void *conf)
 	return jg_cfg_secret_file(c, n, "dsn_file", &pc->dsn);
 }
 
-static int load_password_file(struct jg_cfg *c, yaml_node_t *n, void *conf)
+int jg_pg_password_file(struct jg_cfg *c, yaml_node_t *n, void *conf)
 {
 	struct pg_conf *pc = conf;
 
@@ -92,7 +83,7 @@ static int load_password_file(struct jg_cfg *c, yaml_node_t *n, void *conf)
 	return jg_cfg_secret_file(c, n, "password_file", &pc->password);
 }
 
-static int load_password_env(struct jg_cfg *c, yaml_node_t *n, void *conf)
+int jg_pg_password_env(struct jg_cfg *c, yaml_node_t *n, void *conf)
 {
 	struct pg_conf *pc = conf;
 
@@ -116,11 +107,11 @@ static int load_max_rows(struct jg_cfg *c, yaml_node_t *n, void *conf)
 }
 
 static const struct jg_cfg_key keys[] = {
-	{"dsn", load_dsn, 0},
-	{"dsn_env", load_dsn_env, 0},
-	{"dsn_file", load_dsn_file, 0},
-	{"password_file", load_password_file, 0},
-	{"password_env", load_password_env, 0},
+	{"dsn", jg_pg_dsn, 0},
+	{"dsn_env", jg_pg_dsn_env, 0},
+	{"dsn_file", jg_pg_dsn_file, 0},
+	{"password_file", jg_pg_password_file, 0},
+	{"password_env", jg_pg_password_env, 0},
 	{"statement_timeout", load_statement_timeout, 0},
 	{"max_rows", load_max_rows, 0},
 };
@@ -129,7 +120,7 @@ static const struct jg_cfg_key keys[] = {
  * The dsn parses; a plain one holds no password, and the password in a
  * secret one is masked on its own too.
  */
-static int check_dsn(struct jg_cfg *c, struct pg_conf *pc)
+int jg_pg_check_dsn(struct jg_cfg *c, struct pg_conf *pc)
 {
 	PQconninfoOption *opts = PQconninfoParse(pc->dsn, NULL);
 	int has_password = 0, rc = 0;
@@ -168,10 +159,10 @@ static int check(struct jg_cfg *c, yaml_node_t *n, struct jg_connector *k)
 	k->uses_payload = 1; /* the SQL to run */
 	if (k->nslots)
 		return jg_cfg_fail(c, n, "internal: postgres takes no params");
-	return check_dsn(c, pc);
+	return jg_pg_check_dsn(c, pc);
 }
 
-static void free_conf(void *conf)
+void jg_pg_free_conf(void *conf)
 {
 	struct pg_conf *pc = conf;
 
@@ -184,8 +175,8 @@ static void free_conf(void *conf)
 
 /* ---- running ---- */
 
-static PGconn *connect_db(const struct pg_conf *pc, int64_t timeout,
-                          struct jg_exec_result *res)
+PGconn *jg_pg_connect(const struct pg_conf *pc, int64_t timeout,
+                      struct jg_exec_result *res)
 {
 	char tmo[24];
 	/* defaults first; the dsn overrides them; the password comes last */
@@ -427,7 +418,7 @@ static void run(const struct jg_connector *k, const struct jg_exec_input *in,
 	int64_t deadline = jg_exec_ms() + k->timeout * 1000;
 	json_t *stmts = json_array();
 	char *text;
-	PGconn *conn = connect_db(pc, k->timeout, res);
+	PGconn *conn = jg_pg_connect(pc, k->timeout, res);
 	int rc = conn && stmts ? 0 : -1;
 
 	if (!rc)
@@ -467,5 +458,5 @@ const struct jg_connector_ops jg_pg_ops = {
 	.check = check,
 	.run = run,
 	.validate = validate,
-	.free_conf = free_conf,
+	.free_conf = jg_pg_free_conf,
 };

@@ -54,6 +54,7 @@ void jg_gate_free(struct jg_gate *g)
 {
 	if (!g)
 		return;
+	jg_gate_credentials_stop(g);
 	jg_gate_signer_stop(g); /* uses the sync state: first */
 	jg_gate_sync_stop(g);
 	jg_index_free(g->index);

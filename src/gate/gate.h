@@ -405,6 +405,54 @@ enum jg_err jg_gate_grant_end(struct jg_gate *g,
                               int64_t now, struct jg_grant *out,
                               char why[JG_WHY_MAX]);
 
+/* ---- temporary database credentials (credentials.c) ---- */
+
+#define JG_CREDS_PERIOD_MS 250 /* how often ended grants' roles are sought */
+
+/* A PostgreSQL login role made for a grant, shown once. */
+struct jg_credentials {
+	char grant_id[JG_ID_LEN];
+	char role[64];
+	char password[JG_TOKEN_LEN]; /* secret: wipe it once sent */
+	char host[256];
+	char port[16];
+	char dbname[64];
+	int64_t expires_at;          /* the role's VALID UNTIL */
+};
+
+/*
+ * The holder of live grant id (only the holder, only while it is live at
+ * now: from its start, until it ends) gets a new login role on the
+ * resource's pg_credentials connector, once: a second call is
+ * JG_ECONFLICT. Others who may see the grant get JG_EFORBIDDEN, the rest
+ * JG_ENOTFOUND. Audited as credentials.issued with
+ * the role's name (never the password). JG_EBUSY with why when the target
+ * database cannot make it (the holder may ask again). Blocks while the
+ * target database answers: call it without holding the gate (it holds
+ * it around its transactions only).
+ */
+enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
+                                      const struct jg_principal *who,
+                                      const char *id, int64_t now,
+                                      struct jg_credentials *out,
+                                      char why[JG_WHY_MAX]);
+
+/*
+ * One pass of the worker: drop the role of every record whose grant is
+ * no longer live at now (credentials.revoked); the number that failed.
+ */
+size_t jg_gate_credentials_sweep(struct jg_gate *g, int64_t now);
+
+/*
+ * Before serving (after jg_gate_set_connectors): one pass at once
+ * (*pending: roles it could not drop yet, retried), then the worker in
+ * the background every JG_CREDS_PERIOD_MS. jg_gate_free stops it.
+ */
+enum jg_err jg_gate_credentials_start(struct jg_gate *g, size_t *pending);
+void jg_gate_credentials_stop(struct jg_gate *g);
+/* Wake the worker now (a grant ended); nothing when it is not running. */
+void jg_gate_credentials_poke(struct jg_gate *g);
+
 /* What an extension asks for; strings borrowed. */
 struct jg_extension {
 	int64_t duration;   /* extra seconds; 0: up to the rule's maximum */

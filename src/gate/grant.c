@@ -150,6 +150,7 @@ enum jg_err jg_gate_grant_end(struct jg_gate *g,
 		                  id, json_pack("{s:s?}", "reason", reason));
 	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
 		return jg_gate_abort(g, e);
+	jg_gate_credentials_poke(g); /* its database role goes now */
 	return JG_OK;
 }
 

@@ -65,6 +65,7 @@ struct jg_gate {
 	struct jg_hist decided[JG_DECIDED_NBY]; /* request.c */
 	int64_t sync_ok_ms; /* atomic: CLOCK_MONOTONIC ms of the last good
 	                     * sync step (sync.c); 0: none yet */
+	struct jg_credworker *creds; /* owned (credentials.c), or NULL */
 };
 
 /* Set up the counters above (jg_gate_new). */

@@ -21,6 +21,9 @@ void jg_api_grant_get(struct jg_ex *ex);
 void jg_api_grant_revoke(struct jg_ex *ex);
 void jg_api_grant_done(struct jg_ex *ex);
 void jg_api_grant_extend(struct jg_ex *ex);
+
+/* api_credentials.c: a grant's temporary database role, shown once */
+void jg_api_grant_credentials(struct jg_ex *ex);
 void jg_api_check(struct jg_ex *ex);
 
 /* api_forward.c: forward-auth for reverse proxies */

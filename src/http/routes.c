@@ -42,6 +42,7 @@ const struct jg_route jg_routes[] = {
 	{"POST", "/v1/grants/*/done", jg_api_grant_done, 0},
 	{"POST", "/v1/grants/*/extend", jg_api_grant_extend, 0},
 	{"GET", "/v1/grants/*/token", jg_api_grant_token, WRITES},
+	{"POST", "/v1/grants/*/credentials", jg_api_grant_credentials, 0},
 	{"POST", "/v1/grants/*/ssh-cert", jg_api_grant_ssh_cert, 0},
 	{"GET", "/v1/ssh/ca", jg_api_ssh_ca, PUBLIC},
 	{"GET", "/v1/ssh/krl", jg_api_ssh_krl, PUBLIC},

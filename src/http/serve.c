@@ -471,6 +471,25 @@ static void recover_executions(struct jg_gate *gate)
 }
 
 /*
+ * Temporary database roles: those whose grant ended while the server was
+ * down are dropped before it serves; a target database that is down
+ * does not stop the start (the worker retries, and says so).
+ */
+static int start_credentials(struct jg_gate *gate)
+{
+	size_t pending = 0;
+
+	if (jg_gate_credentials_start(gate, &pending) != JG_OK) {
+		jg_log(JG_LOG_ERROR, "cannot start the temporary roles' worker");
+		return -1;
+	}
+	if (pending)
+		jg_log(JG_LOG_WARN, "%zu temporary database role(s) of ended "
+		       "grants not dropped yet: retrying", pending);
+	return 0;
+}
+
+/*
  * check answers from the index of live grants, which the sync thread
  * keeps in step with the store (and so with the other servers on it).
  * A store that fails the first load is no reason not to serve: check
@@ -580,7 +599,7 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 		}
 	}
 	recover_executions(gate); /* after notify: its notices go out */
-	if (start_index(gate) ||
+	if (start_index(gate) || start_credentials(gate) ||
 	    jg_serve_ckpt_start(&o->ckpt, gate, wall_clock)) {
 		jg_notifier_stop(notifier);
 		jg_gate_free(gate);

@@ -161,3 +161,19 @@ enum jg_err jg_codec_checkpoint(int64_t seq, const char *hash, int64_t ts,
 		return JG_EINTERNAL;
 	return JG_OK;
 }
+
+enum jg_err jg_codec_pgcred(const char *grant_id, const char *resource,
+                            const char *role, int64_t created_at,
+                            int64_t valid_until, int64_t dropped_at,
+                            struct jg_pgcred *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->created_at = created_at;
+	out->valid_until = valid_until;
+	out->dropped_at = dropped_at;
+	if (fit(out->grant_id, sizeof(out->grant_id), grant_id) ||
+	    fit(out->resource, sizeof(out->resource), resource) ||
+	    fit(out->role, sizeof(out->role), role))
+		return JG_EINTERNAL;
+	return JG_OK;
+}

@@ -59,4 +59,14 @@ enum jg_err jg_codec_checkpoint(int64_t seq, const char *hash, int64_t ts,
                                 const char *key_id, const char *sig,
                                 struct jg_checkpoint *out);
 
+struct jg_pgcred;
+/* The columns of the pgcreds table, in the order both backends use. */
+#define JG_CODEC_PGCRED_COLS \
+	"grant_id, resource, role, created_at, valid_until, dropped_at"
+/* One pgcreds row into out; JG_EINTERNAL when a value does not fit. */
+enum jg_err jg_codec_pgcred(const char *grant_id, const char *resource,
+                            const char *role, int64_t created_at,
+                            int64_t valid_until, int64_t dropped_at,
+                            struct jg_pgcred *out);
+
 #endif

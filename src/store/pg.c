@@ -170,6 +170,12 @@ static const char *const migrations[] = {
 	 "  fingerprint TEXT NOT NULL, valid_before BIGINT NOT NULL,"
 	 "  issued_at BIGINT NOT NULL);"
 	 "CREATE INDEX ssh_certs_valid ON ssh_certs(valid_before);"),
+	/* 12: temporary PostgreSQL roles made for grants (pg_credentials) */
+	("CREATE TABLE pgcreds ("
+	 "  grant_id TEXT PRIMARY KEY, resource TEXT NOT NULL,"
+	 "  role TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,"
+	 "  valid_until BIGINT NOT NULL, dropped_at BIGINT NOT NULL);"
+	 "CREATE INDEX pgcreds_open ON pgcreds(dropped_at, created_at);"),
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1967,6 +1973,84 @@ static enum jg_err pg_ssh_cert_revoked(struct jg_store *st, int64_t now,
 	return e;
 }
 
+/* ---- temporary PostgreSQL roles ---- */
+
+static enum jg_err pg_pgcred_insert(struct jg_store *st,
+                                    const struct jg_pgcred *c)
+{
+	struct params ps = {0};
+
+	p_str(&ps, c->grant_id);
+	p_str(&ps, c->resource);
+	p_str(&ps, c->role);
+	p_int(&ps, c->created_at);
+	p_int(&ps, c->valid_until);
+	p_int(&ps, c->dropped_at);
+	return insert_once(PG(st), "INSERT INTO pgcreds (" JG_CODEC_PGCRED_COLS
+	                           ") VALUES ($1, $2, $3, $4, $5, $6)"
+	                           " ON CONFLICT DO NOTHING", &ps);
+}
+
+static enum jg_err pg_pgcred_open(struct jg_store *st,
+                                  const struct jg_pgcred *after,
+                                  struct jg_pgcred *out, size_t max, size_t *n)
+{
+	struct params ps = {0};
+	PGresult *r;
+	enum jg_err e;
+
+	*n = 0;
+	p_int(&ps, (int64_t)max);
+	p_int(&ps, after ? after->created_at : INT64_MIN);
+	p_str(&ps, after ? after->grant_id : "");
+	/* grant ids are ASCII: COLLATE "C" orders them as SQLite does */
+	e = query(PG(st), "SELECT " JG_CODEC_PGCRED_COLS " FROM pgcreds"
+	                  " WHERE dropped_at = 0 AND (created_at > $2::bigint"
+	                  " OR (created_at = $2::bigint AND grant_id >"
+	                  " $3 COLLATE \"C\")) ORDER BY created_at, grant_id"
+	                  " COLLATE \"C\" LIMIT $1::bigint", &ps, &r);
+	for (int i = 0; e == JG_OK && i < PQntuples(r); i++)
+		e = jg_codec_pgcred(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		                    PQgetvalue(r, i, 2), col_int(r, i, 3),
+		                    col_int(r, i, 4), col_int(r, i, 5),
+		                    &out[(*n)++]);
+	if (r)
+		PQclear(r);
+	return e;
+}
+
+static enum jg_err pg_pgcred_drop(struct jg_store *st, const char *grant_id,
+                                  int64_t dropped_at)
+{
+	struct params ps = {0};
+
+	p_str(&ps, grant_id);
+	p_int(&ps, dropped_at);
+	return update_one(PG(st), "UPDATE pgcreds SET dropped_at = $2::bigint"
+	                          " WHERE grant_id = $1 AND dropped_at = 0", &ps);
+}
+
+static enum jg_err pg_pgcred_forget(struct jg_store *st, const char *grant_id)
+{
+	struct params ps = {0};
+	long n;
+
+	p_str(&ps, grant_id);
+	return write_rows(PG(st), "DELETE FROM pgcreds WHERE grant_id = $1",
+	                  &ps, &n);
+}
+
+static enum jg_err pg_pgcred_extend(struct jg_store *st, const char *grant_id,
+                                    int64_t valid_until)
+{
+	struct params ps = {0};
+
+	p_str(&ps, grant_id);
+	p_int(&ps, valid_until);
+	return update_one(PG(st), "UPDATE pgcreds SET valid_until = $2::bigint"
+	                          " WHERE grant_id = $1 AND dropped_at = 0", &ps);
+}
+
 /* ---- open, migrate, close ---- */
 
 static void pg_close(struct jg_store *st)
@@ -2037,6 +2121,11 @@ static const struct jg_store_ops pg_ops = {
 	.checkpoint_list = pg_checkpoint_list,
 	.ssh_cert_insert = pg_ssh_cert_insert,
 	.ssh_cert_revoked = pg_ssh_cert_revoked,
+	.pgcred_insert = pg_pgcred_insert,
+	.pgcred_open = pg_pgcred_open,
+	.pgcred_drop = pg_pgcred_drop,
+	.pgcred_forget = pg_pgcred_forget,
+	.pgcred_extend = pg_pgcred_extend,
 };
 
 static enum jg_err schema_version(struct pg *p, struct pgconn *c,

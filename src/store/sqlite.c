@@ -142,6 +142,12 @@ static const char *const migrations[] = {
 	 "  fingerprint TEXT NOT NULL, valid_before INTEGER NOT NULL,"
 	 "  issued_at INTEGER NOT NULL);"
 	 "CREATE INDEX ssh_certs_valid ON ssh_certs(valid_before);"),
+	/* 12: temporary PostgreSQL roles made for grants (pg_credentials) */
+	("CREATE TABLE pgcreds ("
+	 "  grant_id TEXT PRIMARY KEY, resource TEXT NOT NULL,"
+	 "  role TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,"
+	 "  valid_until INTEGER NOT NULL, dropped_at INTEGER NOT NULL);"
+	 "CREATE INDEX pgcreds_open ON pgcreds(dropped_at, created_at);"),
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -1748,6 +1754,95 @@ static enum jg_err sq_ssh_cert_revoked(struct jg_store *st, int64_t now,
 	return rc == SQLITE_DONE ? JG_OK : fail(s, "ssh_certs");
 }
 
+/* ---- temporary PostgreSQL roles ---- */
+
+static enum jg_err sq_pgcred_insert(struct jg_store *st,
+                                    const struct jg_pgcred *c)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "INSERT INTO pgcreds ("
+	                             JG_CODEC_PGCRED_COLS ") VALUES"
+	                             " (?1, ?2, ?3, ?4, ?5, ?6)");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, c->grant_id);
+	bind_str(stmt, 2, c->resource);
+	bind_str(stmt, 3, c->role);
+	sqlite3_bind_int64(stmt, 4, c->created_at);
+	sqlite3_bind_int64(stmt, 5, c->valid_until);
+	sqlite3_bind_int64(stmt, 6, c->dropped_at);
+	return run(s, stmt);
+}
+
+static enum jg_err sq_pgcred_open(struct jg_store *st,
+                                  const struct jg_pgcred *after,
+                                  struct jg_pgcred *out, size_t max, size_t *n)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "SELECT " JG_CODEC_PGCRED_COLS " FROM"
+	                             " pgcreds WHERE dropped_at = 0 AND"
+	                             " (created_at > ?2 OR (created_at = ?2"
+	                             " AND grant_id > ?3))"
+	                             " ORDER BY created_at, grant_id LIMIT ?1");
+	enum jg_err e = JG_OK;
+	int rc;
+
+	*n = 0;
+	if (!stmt)
+		return JG_ESTORE;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max);
+	sqlite3_bind_int64(stmt, 2, after ? after->created_at : INT64_MIN);
+	bind_str(stmt, 3, after ? after->grant_id : "");
+	while (e == JG_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		e = jg_codec_pgcred((const char *)sqlite3_column_text(stmt, 0),
+		                    (const char *)sqlite3_column_text(stmt, 1),
+		                    (const char *)sqlite3_column_text(stmt, 2),
+		                    sqlite3_column_int64(stmt, 3),
+		                    sqlite3_column_int64(stmt, 4),
+		                    sqlite3_column_int64(stmt, 5), &out[(*n)++]);
+	release(s, stmt);
+	if (e == JG_OK && rc != SQLITE_DONE)
+		return fail(s, "pgcreds");
+	return e;
+}
+
+static enum jg_err sq_pgcred_drop(struct jg_store *st, const char *grant_id,
+                                  int64_t dropped_at)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "UPDATE pgcreds SET dropped_at = ?2"
+	                             " WHERE grant_id = ?1 AND dropped_at = 0");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, grant_id);
+	sqlite3_bind_int64(stmt, 2, dropped_at);
+	return run_changed(s, stmt);
+}
+
+static enum jg_err sq_pgcred_forget(struct jg_store *st, const char *grant_id)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "DELETE FROM pgcreds WHERE grant_id = ?1");
+
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, grant_id);
+	return run(s, stmt);
+}
+
+static enum jg_err sq_pgcred_extend(struct jg_store *st, const char *grant_id,
+                                    int64_t valid_until)
+{
+	struct sq *s = SQ(st);
+	sqlite3_stmt *stmt = prep(s, "UPDATE pgcreds SET valid_until = ?2"
+	                             " WHERE grant_id = ?1 AND dropped_at = 0");
+	if (!stmt)
+		return JG_ESTORE;
+	bind_str(stmt, 1, grant_id);
+	sqlite3_bind_int64(stmt, 2, valid_until);
+	return run_changed(s, stmt);
+}
+
 /* ---- open, migrate, close ---- */
 
 static void sq_close(struct jg_store *st)
@@ -1812,6 +1907,11 @@ static const struct jg_store_ops sqlite_ops = {
 	.checkpoint_list = sq_checkpoint_list,
 	.ssh_cert_insert = sq_ssh_cert_insert,
 	.ssh_cert_revoked = sq_ssh_cert_revoked,
+	.pgcred_insert = sq_pgcred_insert,
+	.pgcred_open = sq_pgcred_open,
+	.pgcred_drop = sq_pgcred_drop,
+	.pgcred_forget = sq_pgcred_forget,
+	.pgcred_extend = sq_pgcred_extend,
 };
 
 static enum jg_err schema_version(struct sq *s, int64_t *v)

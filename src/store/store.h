@@ -81,6 +81,21 @@ typedef void (*jg_tally_fn)(const char *kind, const char *state,
                             const char *label, int64_t n, int64_t failed,
                             void *ctx);
 
+/*
+ * A temporary PostgreSQL login role made for a grant (gate/credentials.c,
+ * exec/pgcred.c): kept until the role is dropped, so that a restart
+ * finds every role that may still exist.
+ */
+#define JG_PGCRED_ROLE_LEN 64
+struct jg_pgcred {
+	char grant_id[JG_ID_LEN];
+	char resource[JG_NAME_MAX];
+	char role[JG_PGCRED_ROLE_LEN];
+	int64_t created_at;
+	int64_t valid_until; /* the grant's expiry when the role was made */
+	int64_t dropped_at;  /* 0: the role may still exist */
+};
+
 struct jg_store;
 
 struct jg_store_ops {
@@ -296,6 +311,27 @@ struct jg_store_ops {
 	                               const struct jg_ssh_issued *c);
 	enum jg_err (*ssh_cert_revoked)(struct jg_store *st, int64_t now,
 	                                int64_t *out, size_t max, size_t *n);
+
+	/*
+	 * Temporary PostgreSQL roles, one per grant at most. insert: JG_EDUP
+	 * when the grant has one already. open: up to max not yet dropped,
+	 * oldest first (by created_at, then grant_id), after the record
+	 * `after` in that order (NULL: from the first), into the caller's
+	 * array. drop: set dropped_at (only
+	 * once: JG_ECONFLICT when already set or unknown). forget: remove
+	 * the record of a role whose creation failed. extend: record a new
+	 * valid_until (the grant was extended), JG_ECONFLICT when dropped.
+	 */
+	enum jg_err (*pgcred_insert)(struct jg_store *st,
+	                             const struct jg_pgcred *c);
+	enum jg_err (*pgcred_open)(struct jg_store *st,
+	                           const struct jg_pgcred *after,
+	                           struct jg_pgcred *out, size_t max, size_t *n);
+	enum jg_err (*pgcred_drop)(struct jg_store *st, const char *grant_id,
+	                           int64_t dropped_at);
+	enum jg_err (*pgcred_forget)(struct jg_store *st, const char *grant_id);
+	enum jg_err (*pgcred_extend)(struct jg_store *st, const char *grant_id,
+	                             int64_t valid_until);
 };
 
 /* Every backend's handle starts with this. */

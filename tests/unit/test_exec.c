@@ -675,6 +675,52 @@ static void example_file_loads(void **state)
 	assert_non_null(strstr(err, "/nonexistent/c.yaml:1: cannot open"));
 }
 
+/* pg_credentials: the postgres connection keys, a required role, and it
+ * runs nothing; the role names jitgate makes. */
+static void pg_credentials_config(void **state)
+{
+	struct jg_connectors *cs;
+	const struct jg_connector *k;
+	struct jg_exec_input in = {.request_id = "req_x", .requester = "a",
+	                           .resource = "app-db", .action = "db.login"};
+	struct jg_exec_result r;
+
+	(void)state;
+	load_fails("version: 1\nresources:\n  app-db:\n    type: pg_credentials\n"
+	           "    dsn: 'dbname=app'\n",
+	           4, "missing key 'role'");
+	load_fails("version: 1\nresources:\n  app-db:\n    type: pg_credentials\n"
+	           "    dsn: 'dbname=app password=hunter2'\n    role: app_rw\n",
+	           5, "dsn holds a password");
+	load_fails("version: 1\nresources:\n  app-db:\n    type: pg_credentials\n"
+	           "    dsn: 'dbname=app'\n    role: app_rw\n"
+	           "    connection_limit: 0\n",
+	           7, "connection_limit");
+	load_fails("version: 1\nresources:\n  app-db:\n    type: pg_credentials\n"
+	           "    role: app_rw\n",
+	           4, "give one of dsn, dsn_env, dsn_file");
+	cs = load_ok("version: 1\nresources:\n  app-db:\n"
+	             "    type: pg_credentials\n    dsn: 'dbname=app'\n"
+	             "    role: app_rw\n    connection_limit: 2\n");
+	k = jg_connector_find(cs, "app-db", "db.login");
+	assert_non_null(k);
+	assert_string_equal(jg_connector_kind(k), "pg_credentials");
+	assert_true(jg_connector_issues_credentials(k));
+	assert_false(jg_connector_issues_credentials(NULL));
+	jg_connector_run(k, &in, &r);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.error, "runs nothing"));
+	jg_exec_result_clear(&r);
+	jg_connectors_free(cs);
+
+	assert_true(jg_pgcred_role_ok("jg_grt_2hx9v4v0jacpecmcn45n0da2qh"));
+	assert_false(jg_pgcred_role_ok(""));
+	assert_false(jg_pgcred_role_ok("jg_Grt"));
+	assert_false(jg_pgcred_role_ok("jg\"; DROP ROLE x; --"));
+	assert_false(jg_pgcred_role_ok(
+	        "jg_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+}
+
 static void empty_file_has_no_connectors(void **state)
 {
 	struct jg_connectors *cs = load_ok("version: 1\n");
@@ -710,6 +756,7 @@ int main(void)
 	        cmocka_unit_test(secret_never_in_a_message),
 	        cmocka_unit_test(example_file_loads),
 	        cmocka_unit_test(empty_file_has_no_connectors),
+	        cmocka_unit_test(pg_credentials_config),
 	};
 	int rc;
 

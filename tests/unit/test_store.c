@@ -1480,6 +1480,73 @@ static void pg_overdue_rows_held_by_one_server_skipped_by_another(void **state)
 	jg_store_close(other);
 }
 
+/* ---- temporary PostgreSQL roles (pgcreds) ----------------------------- */
+
+static void pgcred(struct jg_pgcred *c, const char *grant, int64_t at)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->grant_id, sizeof(c->grant_id), "%s", grant);
+	snprintf(c->resource, sizeof(c->resource), "app-db");
+	snprintf(c->role, sizeof(c->role), "jg_%s", grant);
+	c->created_at = at;
+	c->valid_until = at + 600;
+}
+
+static void pgcreds_one_per_grant_open_until_dropped(void **state)
+{
+	struct fx *f = *state;
+	struct jg_pgcred a, b, got[4];
+	size_t n = 99;
+
+	pgcred(&a, "grt_a", 200);
+	pgcred(&b, "grt_b", 100);
+	begin(f->st);
+	assert_int_equal(f->st->ops->pgcred_insert(f->st, &a), JG_OK);
+	assert_int_equal(f->st->ops->pgcred_insert(f->st, &b), JG_OK);
+	commit(f->st);
+	begin(f->st); /* a second role for a grant is refused */
+	assert_int_equal(f->st->ops->pgcred_insert(f->st, &a), JG_EDUP);
+	f->st->ops->rollback(f->st);
+
+	begin(f->st);
+	assert_int_equal(f->st->ops->pgcred_open(f->st, NULL, got, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 2); /* oldest first */
+	assert_string_equal(got[0].grant_id, "grt_b");
+	assert_string_equal(got[1].role, "jg_grt_a");
+	assert_int_equal(got[1].valid_until, 800);
+	assert_int_equal(got[1].dropped_at, 0);
+	/* pages: one at a time, each after the last one seen */
+	assert_int_equal(f->st->ops->pgcred_open(f->st, NULL, got, 1, &n),
+	                 JG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].grant_id, "grt_b");
+	assert_int_equal(f->st->ops->pgcred_open(f->st, &got[0], got + 1, 1,
+	                                         &n), JG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[1].grant_id, "grt_a");
+	assert_int_equal(f->st->ops->pgcred_open(f->st, &got[1], got + 2, 1,
+	                                         &n), JG_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(f->st->ops->pgcred_extend(f->st, "grt_b", 1300),
+	                 JG_OK);
+	assert_int_equal(f->st->ops->pgcred_drop(f->st, "grt_b", 900), JG_OK);
+	assert_int_equal(f->st->ops->pgcred_extend(f->st, "grt_b", 1400),
+	                 JG_ECONFLICT);
+	assert_int_equal(f->st->ops->pgcred_drop(f->st, "grt_b", 901),
+	                 JG_ECONFLICT);
+	assert_int_equal(f->st->ops->pgcred_forget(f->st, "grt_a"), JG_OK);
+	assert_int_equal(f->st->ops->pgcred_open(f->st, NULL, got, 4, &n),
+	                 JG_OK);
+	assert_int_equal(n, 0);
+	commit(f->st);
+	/* forgotten: the grant may have a role again */
+	begin(f->st);
+	assert_int_equal(f->st->ops->pgcred_insert(f->st, &a), JG_OK);
+	commit(f->st);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM pgcreds"), 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1494,6 +1561,7 @@ int main(void)
 	        T(request_round_trip_with_payload),
 	        T(request_get_unknown_not_found),
 	        T(request_insert_duplicate_id_refused),
+	        T(pgcreds_one_per_grant_open_until_dropped),
 	        T(rollback_discards_writes),
 	        T(request_update_from_stale_state_or_step_conflicts),
 	        T(request_update_unknown_id_conflicts),
