@@ -424,6 +424,13 @@ static void test_request_parse(void **state)
 	assert_string_equal(r.id, "req_7c2-m_");
 	assert_string_equal(r.state, "denied");
 	assert_string_equal(r.why, "not now?[2J");
+	/* a reviewer's comment on a denial reaches the user */
+	ok = "{\"id\":\"req_a\",\"state\":\"denied\",\"state_reason\":"
+	     "\"denied by bob\",\"reviews\":[{\"verdict\":\"approve\","
+	     "\"comment\":\"fine\"},{\"verdict\":\"deny\",\"comment\":"
+	     "\"not during the freeze\"}]}";
+	assert_int_equal(pj_request_parse(&r, ok, strlen(ok)), 0);
+	assert_string_equal(r.why, "denied by bob (\"not during the freeze\")");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (pj_request_parse(&r, bad[i], strlen(bad[i])) != -1)
 			fail_msg("'%s' taken as a request", bad[i]);
