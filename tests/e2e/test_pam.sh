@@ -184,6 +184,11 @@ Defaults:$BGUSER pam_service=$SUDOSVC
 $TUSER ALL=(root) NOPASSWD: /bin/true
 $BGUSER ALL=(root) NOPASSWD: /bin/true
 EOF2
+# alice's sudo runs the module in request mode
+[ -n "$RUSER" ] && cat >>"$PAMDIR/sudoers" <<EOF2
+Defaults:alice pam_service=$REQSVC
+alice ALL=(root) NOPASSWD: /bin/true
+EOF2
 visudo -cqf "$PAMDIR/sudoers" || jg_bail "test sudoers drop-in" "visudo -c passes" "it does not"
 install -m 0440 -o root -g root "$PAMDIR/sudoers" "$SUDOERS"
 if ! visudo -cq; then
@@ -427,6 +432,12 @@ if [ -n "$RUSER" ]; then
 	expect_denied "request mode: denied while waiting, denied"
 	expect_match "with the reason" "request $REQ denied: denied by bob \\(\"not during the freeze\"\\)" "$(cat "$JG_TMP/rq.out")"
 
+	# sudo -n cannot ask for a reason: denied with the usual message
+	SU alice
+	expect_denied "sudo -n in request mode: denied"
+	expect_match "(saying no reason could be asked, or none was given)" \
+		"no reason could be asked|the reason must be" "$(cat "$JG_TMP/out" "$JG_TMP/err")"
+
 	# an empty reason is refused, nothing filed
 	REASON='' RQ
 	rq_wait
@@ -442,6 +453,24 @@ if [ -n "$RUSER" ]; then
 	expect_match "saying the request stays pending" "request req_[A-Za-z0-9_-]* stays pending" "$(cat "$JG_TMP/rq.out")"
 	[ "$RC" -eq 99 ] && not_ok "valgrind: the request path is clean" "no error" "$(cat "$JG_TMP/rq.out")" ||
 		ok "valgrind: the request path is clean"
+
+	# a session that has expired, or is for another server: sign in again
+	put_session
+	sed -i 's/"expires_at": "[^"]*"/"expires_at": "2020-01-01T00:00:00Z"/' \
+		"$RHOME/.config/jitgate/session"
+	RQ
+	rq_wait
+	expect_denied "an expired session: denied"
+	expect_match "(told the session has expired, and to sign in)" \
+		"the session has expired.*jitgate login --server" "$(tr '\n' ' ' <"$JG_TMP/rq.out")"
+	put_session
+	sed -i 's|"server": "[^"]*"|"server": "https://127.0.0.2:1"|' \
+		"$RHOME/.config/jitgate/session"
+	RQ
+	rq_wait
+	expect_denied "a session for another server: denied (its secret is not sent here)"
+	expect_match "(told so, and to sign in)" \
+		"the session is for another server.*jitgate login" "$(tr '\n' ' ' <"$JG_TMP/rq.out")"
 
 	# session files the module must not read
 	put_session 0644
