@@ -82,18 +82,18 @@ static int user_session(pam_handle_t *pamh, const struct pj_opts *o,
                         const char *user, struct jg_cli_session *s)
 {
 	const struct passwd *pw = pam_modutil_getpwnam(pamh, user); /* PAM's */
-	char path[1024], err[PJ_TEXT_MAX * 2], safe[PJ_TEXT_MAX * 2];
-	int fd, rc = -1;
+	char path[1024], err[PJ_TEXT_MAX * 2], safe[PJ_TEXT_MAX * 2], who[256];
+	int fd, rc = -1, none;
 
 	if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/') {
 		pam_syslog(pamh, LOG_ERR, "request: no home directory for the user");
 		return -1;
 	}
 	fd = session_open(pamh, pw, path, sizeof(path));
-	if (fd < 0 && errno != ENOENT) {
+	none = fd < 0 && errno == ENOENT; /* not signed in: nothing wrong */
+	if (fd < 0 && !none) {
 		snprintf(err, sizeof(err), "session file %.300s: %s%s", path,
 		         strerror(errno), errno == ELOOP ? " (a symbolic link)" : "");
-		rc = -1;
 	} else if (fd >= 0) {
 		rc = pj_session_from_fd(fd, path, (unsigned)pw->pw_uid, o->url,
 		                        (long long)time(NULL), s, err, sizeof(err));
@@ -101,11 +101,11 @@ static int user_session(pam_handle_t *pamh, const struct pj_opts *o,
 	}
 	if (rc == 0)
 		return 0;
-	pj_printable(safe, sizeof(safe), fd < 0 && errno == ENOENT
-	             ? "no session file" : err);
-	if (rc < 0 && !(fd < 0 && errno == ENOENT))
+	pj_printable(safe, sizeof(safe), none ? "no session file" : err);
+	pj_printable(who, sizeof(who), user);
+	if (rc < 0 && !none)
 		pam_syslog(pamh, LOG_WARNING, "request: refused the session file of "
-		           "user %s: %s", user, safe);
+		           "user %s: %s", who, safe);
 	pam_error(pamh, "jitgate: cannot file the request for you (%s).\n"
 	          "Sign in with: jitgate login --server %s", safe, o->url);
 	return -1;
