@@ -14,6 +14,10 @@
  * with an alert in syslog. A denial that jitgate gave is never
  * overridden. Every decision is logged with its reason; the service
  * token never is.
+ *
+ * With the request option, a denial jitgate gave leads to a request
+ * filed as the user with their own `jitgate login` session, and a wait
+ * for its review (pj_flow.c); an approval is checked again here.
  */
 #define PAM_SM_ACCOUNT
 #define PAM_SM_AUTH

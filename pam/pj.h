@@ -1,13 +1,16 @@
 /*
- * pj.h - pam_jitgate's parts: options, the token file, the question to
- * jitgate. One module prefix (pj_) for the three files of the module.
+ * pj.h - pam_jitgate's parts: options, the token file, the questions to
+ * jitgate, and request mode (the user's session file, the request filed
+ * and watched). One module prefix (pj_) for the files of the module.
  *
  * The module is a shared object loaded into sshd and sudo; it links only
- * libpam, libcurl, jansson (and src/util/safefile.c, src/ident/http.c,
- * which need nothing more), never libjitgate.a, so that a root process
- * loads as little as possible.
+ * libpam, libcurl, jansson, libcrypto (and src/util/safefile.c,
+ * src/ident/http.c, src/util/timefmt.c and the CLI's session parser
+ * src/cli/session.c, which need nothing more), never libjitgate.a, so
+ * that a root process loads as little as possible.
  *
- * It must never log or show the service token, and must never answer
+ * It must never log or show the service token or a user's session
+ * secret, and must never answer
  * "allow" unless jitgate said so in a well-formed answer or the local
  * break-glass rule applies (pam_jitgate.c).
  */
