@@ -71,14 +71,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libjitgate.
 		$(LDLIBS) $$(pkg-config --libs cmocka)
 
 # pam_jitgate.so (pam/): its own position-independent objects, linked
-# against libpam, libcurl and jansson only (plus src/util/safefile.c and
-# src/ident/http.c, which need nothing else),
+# against libpam, libcurl, jansson and libcrypto only (plus
+# src/util/safefile.c, src/ident/http.c, src/util/timefmt.c and the CLI's
+# session file parser src/cli/session.c, which need nothing else),
 # exporting nothing but PAM's entry points (pam/pam_jitgate.map). Never
 # built with the sanitizers (SAN=1): their runtime must come first in the
 # process, and sshd, sudo and pamtester are not built with it; the test
 # runs it under valgrind instead (tests/e2e/test_pam.sh).
 PAM_CFLAGS = $(filter-out $(SAN_FLAGS),$(ALL_CFLAGS)) -fPIC
-PAM_SRC  = $(wildcard pam/*.c) src/util/safefile.c src/ident/http.c
+PAM_SRC  = $(wildcard pam/*.c) src/util/safefile.c src/ident/http.c \
+	src/cli/session.c src/util/timefmt.c
 PAM_OBJ  = $(PAM_SRC:%.c=$(BUILD)/pic/%.o)
 
 $(BUILD)/pic/%.o: %.c
@@ -90,10 +92,11 @@ $(BUILD)/pam_jitgate.so: $(PAM_OBJ) pam/pam_jitgate.map
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,relro,-z,now \
 		-Wl,--version-script=pam/pam_jitgate.map -o $@ $(PAM_OBJ) \
-		-lpam $$(pkg-config --libs libcurl jansson)
+		-lpam $$(pkg-config --libs libcurl jansson libcrypto)
 
 # its unit test links the module's parts that need no PAM stack
-PAM_UNIT_OBJ = $(addprefix $(BUILD)/pic/pam/,pj_opts.o pj_token.o pj_check.o)
+PAM_UNIT_OBJ = $(addprefix $(BUILD)/pic/pam/,pj_opts.o pj_token.o pj_check.o \
+	pj_session.o pj_request.o)
 
 $(BUILD)/tests/test_pam: tests/unit/test_pam.c $(PAM_UNIT_OBJ) $(BUILD)/libjitgate.a
 	@mkdir -p $(@D)

@@ -14,6 +14,10 @@
  * with an alert in syslog. A denial that jitgate gave is never
  * overridden. Every decision is logged with its reason; the service
  * token never is.
+ *
+ * With the request option, a denial jitgate gave leads to a request
+ * filed as the user with their own `jitgate login` session, and a wait
+ * for its review (pj_flow.c); an approval is checked again here.
  */
 #define PAM_SM_ACCOUNT
 #define PAM_SM_AUTH
@@ -177,6 +181,30 @@ static int decide(pam_handle_t *pamh, const struct pj_opts *o,
 	return fail;
 }
 
+/*
+ * Request mode, after jitgate denied: file the request as the user and
+ * wait. Approved: a is the answer of a new check (0). Else the denial
+ * is logged and told (-1).
+ */
+static int request(pam_handle_t *pamh, const struct pj_opts *o,
+                   const struct pj_ask *q, struct pj_answer *a)
+{
+	char user[PJ_NAME_MAX], why[PJ_TEXT_MAX * 2];
+
+	pam_info(pamh, "jitgate: %s may not %s on %s now: %s", q->principal,
+	         q->action, q->resource, a->why);
+	if (pj_request_wait(pamh, o, q->user, q->resource, q->action, why,
+	                    sizeof(why))) {
+		ask(o, q, a); /* the grant, as jitgate sees it now */
+		return 0;
+	}
+	pj_printable(user, sizeof(user), q->user);
+	pam_syslog(pamh, LOG_NOTICE, "deny user=%s resource=%s action=%s "
+	           "(request mode): %s", user, q->resource, q->action, why);
+	pam_error(pamh, "jitgate: access denied: %s", why);
+	return -1;
+}
+
 /* The one path of both phases; fail is the phase's denial code. */
 static int run(pam_handle_t *pamh, int argc, const char **argv, int fail)
 {
@@ -195,6 +223,8 @@ static int run(pam_handle_t *pamh, int argc, const char **argv, int fail)
 		return fail;
 	}
 	ask(&o, &q, &a);
+	if (a.verdict == PJ_DENY && o.request && request(pamh, &o, &q, &a) < 0)
+		return fail;
 	return decide(pamh, &o, &q, &a, fail);
 }
 

@@ -1,5 +1,6 @@
 /*
- * pj_check.c - the one question the module asks: POST /v1/check.
+ * pj_check.c - the module's HTTP exchanges with jitgate (pj_http), and
+ * the question it asks for every login: POST /v1/check.
  *
  * Only a 200 whose body is a JSON object with a boolean "allow" counts
  * as an answer; anything else (no connection, a timeout, TLS that does
@@ -91,18 +92,18 @@ void pj_answer_parse(struct pj_answer *a, long status, const char *body,
 	json_decref(root);
 }
 
-/* {url}/v1/check, or NULL (the caller frees it). */
-static char *check_url(const char *base)
+/* {url}{path}, or NULL (the caller frees it). */
+static char *join_url(const char *base, const char *path)
 {
-	size_t n = strlen(base);
+	size_t n = strlen(base), p = strlen(path);
 	char *url;
 
 	while (n && base[n - 1] == '/')
 		n--;
-	if (!(url = malloc(n + sizeof("/v1/check"))))
+	if (!(url = malloc(n + p + 1)))
 		return NULL;
 	memcpy(url, base, n);
-	memcpy(url + n, "/v1/check", sizeof("/v1/check"));
+	memcpy(url + n, path, p + 1);
 	return url;
 }
 
@@ -115,7 +116,8 @@ static void setup(CURL *h, const struct pj_opts *o, const char *url,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "pam_jitgate");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
+	if (json)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -134,40 +136,80 @@ static void setup(CURL *h, const struct pj_opts *o, const char *url,
 	curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, token);
 }
 
-/* Send json, fill a from what comes back. */
-static void post(CURL *h, const struct pj_opts *o, const char *token,
-                 const char *json, struct pj_answer *a)
+/* Perform h, the answer into b: 0, or -1 with why in err. */
+static int perform(CURL *h, const struct pj_opts *o, struct body *b,
+                   char *errbuf, long *status, char *err, size_t errlen)
 {
-	struct curl_slist *hdrs = NULL, *more;
-	struct body *b = calloc(1, sizeof(*b)); /* owned: 64 KiB, off the stack */
-	char errbuf[CURL_ERROR_SIZE] = "", why[PJ_TEXT_MAX];
-	char *url = check_url(o->url);          /* owned */
-	CURLcode rc;
-	long status = 0;
+	CURLcode rc = curl_easy_perform(h);
+	char why[PJ_TEXT_MAX];
 
-	more = curl_slist_append(NULL, "Content-Type: application/json");
-	if (!b || !url || !(hdrs = more)) {
-		answer(a, PJ_UNAVAILABLE, "out of memory");
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	if (rc == CURLE_OK)
+		return 0;
+	snprintf(why, sizeof(why), "jitgate unreachable at %.100s: %.128s", o->url,
+	         b->toobig ? "answer too large"
+	                   : *errbuf ? errbuf : curl_easy_strerror(rc));
+	pj_printable(err, errlen, why);
+	return -1;
+}
+
+int pj_http(const struct pj_opts *o, const char *token, const char *method,
+            const char *path, const char *json, long *status, char **body,
+            size_t *len, char *err, size_t errlen)
+{
+	struct curl_slist *hdrs = NULL;
+	struct body *b = calloc(1, sizeof(*b)); /* owned: 64 KiB, off the stack */
+	char errbuf[CURL_ERROR_SIZE] = "";
+	char *url = join_url(o->url, path);    /* owned */
+	CURL *h = curl_easy_init();             /* owned */
+	int rv = -1;
+
+	*status = 0;
+	*body = NULL;
+	*len = 0;
+	hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	if (!b || !url || !hdrs || !h) {
+		pj_printable(err, errlen, "out of memory");
 		goto out;
 	}
 	setup(h, o, url, token, hdrs, json, b, errbuf);
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (rc != CURLE_OK) {
-		snprintf(why, sizeof(why), "jitgate unreachable at %.100s: %.128s", o->url,
-		         b->toobig ? "answer too large"
-		                   : *errbuf ? errbuf : curl_easy_strerror(rc));
+	if (!strcmp(method, "GET"))
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	if (perform(h, o, b, errbuf, status, err, errlen) == 0) {
+		b->buf[b->len] = '\0';
+		*len = b->len;
+		*body = (char *)b; /* buf is the first member: one free */
+		b = NULL;
+		rv = 0;
+	}
+out:
+	if (h)
+		curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	free(url);
+	free(b);
+	return rv;
+}
+
+/* Send json to /v1/check, fill a from what comes back. */
+static void post(const struct pj_opts *o, const char *token, const char *json,
+                 struct pj_answer *a)
+{
+	char why[PJ_TEXT_MAX];
+	char *body = NULL; /* owned */
+	size_t len;
+	long status;
+
+	if (pj_http(o, token, "POST", "/v1/check", json, &status, &body, &len,
+	            why, sizeof(why)) < 0) {
 		answer(a, PJ_UNAVAILABLE, why);
 	} else if (status != 200 && status != 400) {
 		snprintf(why, sizeof(why), "jitgate answered HTTP %ld", status);
 		answer(a, PJ_UNAVAILABLE, why);
 	} else {
-		pj_answer_parse(a, status, b->buf, b->len);
+		pj_answer_parse(a, status, body, len);
 	}
-out:
-	curl_slist_free_all(hdrs);
-	free(url);
-	free(b);
+	free(body);
 }
 
 void pj_check(const struct pj_opts *o, const char *token,
@@ -176,7 +218,6 @@ void pj_check(const struct pj_opts *o, const char *token,
 {
 	json_t *q;
 	char *json = NULL; /* owned */
-	CURL *h;
 
 	memset(a, 0, sizeof(*a));
 	q = json_pack("{s:s, s:s, s:s}", "principal", principal, "resource",
@@ -191,11 +232,6 @@ void pj_check(const struct pj_opts *o, const char *token,
 		answer(a, PJ_UNAVAILABLE, "out of memory");
 		return;
 	}
-	if (!(h = curl_easy_init())) {
-		answer(a, PJ_UNAVAILABLE, "libcurl would not start");
-	} else {
-		post(h, o, token, json, a);
-		curl_easy_cleanup(h);
-	}
+	post(o, token, json, a);
 	free(json);
 }

@@ -38,16 +38,48 @@ static const char **slot(struct pj_opts *o, const char *key, size_t klen)
 	return NULL;
 }
 
-static int parse_timeout(struct pj_opts *o, const char *v)
+/* v as seconds in 1..max into *dst: 0, or -1. */
+static int parse_seconds(long *dst, const char *v, long max)
 {
 	char *end;
 	long n;
 
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < 1 || n > PJ_TIMEOUT_MAX)
+	if (errno || end == v || *end || n < 1 || n > max)
 		return -1;
-	o->timeout = n;
+	*dst = n;
+	return 0;
+}
+
+/* timeout= and wait=: 1 when argv is one of them (err set when its
+ * value is bad: then -1), 0 when it is neither. */
+static int seconds_arg(struct pj_opts *o, const char *arg, char *err,
+                       size_t errlen)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		long max;
+	} keys[] = {
+		{"timeout=", offsetof(struct pj_opts, timeout), PJ_TIMEOUT_MAX},
+		{"wait=", offsetof(struct pj_opts, wait), PJ_WAIT_MAX},
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		k = strlen(keys[i].key);
+		if (strncmp(arg, keys[i].key, k))
+			continue;
+		if (parse_seconds((long *)(void *)((char *)o + keys[i].off),
+		                  arg + k, keys[i].max) < 0) {
+			snprintf(err, errlen, "%.*s must be 1 to %ld seconds, not "
+			         "'%.32s'", (int)(k - 1), keys[i].key, keys[i].max,
+			         arg + k);
+			return -1;
+		}
+		return 1;
+	}
 	return 0;
 }
 
@@ -56,25 +88,26 @@ int pj_opts_parse(struct pj_opts *o, int argc, const char **argv, char *err,
 {
 	const char *eq, **dst;
 	char why[JG_WHY_MAX];
-	int i;
+	int i, sec;
 
 	memset(o, 0, sizeof(*o));
 	o->principal_suffix = "";
 	o->timeout = PJ_TIMEOUT_DEFAULT;
+	o->wait = PJ_WAIT_DEFAULT;
 	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "request")) {
+			o->request = 1;
+			continue;
+		}
 		eq = strchr(argv[i], '=');
 		if (!eq) {
 			snprintf(err, errlen, "unknown argument '%.64s'", argv[i]);
 			return -1;
 		}
-		if ((size_t)(eq - argv[i]) == 7 && !strncmp(argv[i], "timeout", 7)) {
-			if (parse_timeout(o, eq + 1) < 0) {
-				snprintf(err, errlen, "timeout must be 1 to %d seconds, "
-				         "not '%.32s'", PJ_TIMEOUT_MAX, eq + 1);
-				return -1;
-			}
+		if ((sec = seconds_arg(o, argv[i], err, errlen)) < 0)
+			return -1;
+		if (sec)
 			continue;
-		}
 		if (!(dst = slot(o, argv[i], (size_t)(eq - argv[i])))) {
 			snprintf(err, errlen, "unknown argument '%.64s'", argv[i]);
 			return -1;

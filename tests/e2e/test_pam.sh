@@ -11,8 +11,19 @@
 # in, and the whole sudoers again after, so a bad file never stays.
 # When the machine has no syslog (/dev/log), the test listens there
 # itself to check what the module logs.
+#
+# Request mode: the test OpenID Provider (tests/oidc) signs "alice" in
+# through `jitgate login`, the only way to a CLI session; the session file
+# goes into the home of a local user alice (made for the test, removed
+# after; when the machine already has an alice, that part is skipped).
+# pamtester reads the reason from stdin, files the request as alice and
+# waits while bob approves or denies it; the wait running out, no session
+# file, and one owned by another user, readable by others or a symbolic
+# link (refused and logged) are checked, and the request path runs under
+# valgrind.
 # backends: sqlite
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../oidc/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "# skip: needs root (writes /etc/pam.d and /etc/sudoers.d, adds users)"
@@ -39,9 +50,15 @@ SUDOERS=/etc/sudoers.d/jitgate-test-$RND
 PAMDIR=$(mktemp -d /tmp/jitgate-pam.XXXXXX) || exit 2
 SYSLOG=$PAMDIR/syslog
 OWN_DEVLOG=0
+REQSVC=jitgate-test-req-$RND
+RUSER=                    # alice, when the test made her
+RHOME=$(mktemp -d /tmp/jitgate-pamhome.XXXXXX) || exit 2
 
 pam_cleanup() {
 	rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SUDOSVC" "/etc/pam.d/$AUTHSVC" "$SUDOERS"
+	rm -f "/etc/pam.d/$REQSVC"
+	[ -n "$RUSER" ] && userdel "$RUSER" 2>/dev/null
+	rm -rf "$RHOME"
 	userdel "$TUSER" 2>/dev/null
 	userdel "$BGUSER" 2>/dev/null
 	groupdel "$BGGROUP" 2>/dev/null
@@ -54,6 +71,17 @@ trap pam_cleanup EXIT
 groupadd "$BGGROUP" || jg_bail "groupadd" "a group" "failed"
 useradd -M -s /bin/sh "$TUSER" || jg_bail "useradd $TUSER" "a user" "failed"
 useradd -M -s /bin/sh -G "$BGGROUP" "$BGUSER" || jg_bail "useradd $BGUSER" "a user" "failed"
+if ! id alice >/dev/null 2>&1 && useradd -M -d "$RHOME" -s /bin/sh alice; then
+	RUSER=alice
+	chown alice: "$RHOME"
+	chmod 0700 "$RHOME"
+fi
+jg_oidc_install || jg_bail "test OpenID Provider installed"
+jg_oidc_start || jg_bail "test OpenID Provider starts"
+printf '%s\n' "$JG_OIDC_SECRET" >"$PAMDIR/oidc.secret"
+chmod 600 "$PAMDIR/oidc.secret"
+[ -n "$JG_AS_OWNER" ] && chown "$JG_SERVE_USER" "$PAMDIR/oidc.secret"
+chmod 0711 "$PAMDIR"
 
 if [ ! -e /dev/log ]; then
 	python3 -c '
@@ -75,15 +103,33 @@ fi
 HOSTRES=$(hostname | cut -d. -f1)
 printf '%s' "$HOSTRES" | grep -qE '^[A-Za-z0-9._-]{1,63}$' && [ "$HOSTRES" != pamhost ] ||
 	HOSTRES=
+# pamreq: reviewed by bob (request mode); the people sign in as their
+# preferred_username, the name of their local account
 jg_policy <<EOF2
 version: 1
+identity:
+  signin:
+    issuer: $JG_OIDC_URL
+    client_id: $JG_OIDC_CLIENT
+    client_secret_file: $PAMDIR/oidc.secret
+    redirect_url: http://127.0.0.1:1/v1/auth/oidc/callback
+    scopes: [openid, email, profile]
+    principal_claim: preferred_username
+    session_ttl: 2h
+groups:
+  pamops: {members: [bob]}
 resources:
   pamhost: {labels: {env: lab}, actions: [sudo, ssh.login]}
   ${HOSTRES:-pamhost2}: {labels: {env: lab}, actions: [sudo]}
+  pamreq: {actions: [sudo]}
 rules:
   - name: hosts
     match: {labels: {env: lab}}
     decision: auto
+    max_duration: 1h
+  - name: reviewed
+    match: {resource: pamreq}
+    steps: [{group: pamops, count: 1}]
     max_duration: 1h
 EOF2
 # jitgate over TLS, signed by the test's own CA: the module verifies it
@@ -109,6 +155,7 @@ export JITGATE_CACERT=$PKI/ca.pem
 jg_start
 jg_token pamcheck --service --role checker
 jg_token "$TUSER"
+jg_token bob --group pamops
 install -m 0600 -o root -g root "$JG_TMP/tok.pamcheck" "$PAMDIR/token"
 
 # pam_service FILE URL [MORE ARGS]: the test's PAM service. The timeout is
@@ -136,6 +183,11 @@ Defaults:$TUSER pam_service=$SUDOSVC
 Defaults:$BGUSER pam_service=$SUDOSVC
 $TUSER ALL=(root) NOPASSWD: /bin/true
 $BGUSER ALL=(root) NOPASSWD: /bin/true
+EOF2
+# alice's sudo runs the module in request mode
+[ -n "$RUSER" ] && cat >>"$PAMDIR/sudoers" <<EOF2
+Defaults:alice pam_service=$REQSVC
+alice ALL=(root) NOPASSWD: /bin/true
 EOF2
 visudo -cqf "$PAMDIR/sudoers" || jg_bail "test sudoers drop-in" "visudo -c passes" "it does not"
 install -m 0440 -o root -g root "$PAMDIR/sudoers" "$SUDOERS"
@@ -275,6 +327,181 @@ jg_run "$TUSER" request pamhost sudo --reason "for the outage part"
 PT "$TUSER"
 expect_allowed "a new grant allows again"
 
+# --- request mode ---------------------------------------------------------
+
+# alice signs in with `jitgate login` at the provider (its device pages,
+# driven with curl as a person's browser would); sets RSESSION, the file.
+alice_login() {
+	local jar=$JG_TMP/oidc.jar code xsrf action
+	export XDG_CONFIG_HOME=$JG_TMP/alicecfg
+	env -u JITGATE_URL -u JITGATE_TOKEN "$JITGATE_BIN" login --server "$JITGATE_URL" \
+		>"$JG_TMP/login.out" 2>"$JG_TMP/login.err" &
+	LOGIN_PID=$!
+	JG_BG_PIDS="$JG_BG_PIDS $LOGIN_PID"
+	jg_wait_file "$JG_TMP/login.out"
+	for _ in $(seq 1 100); do
+		code=$(sed -n 's/^and enter the code: //p' "$JG_TMP/login.out")
+		[ -n "$code" ] && break
+		sleep 0.1
+	done
+	xsrf=$(curl -sS -c "$jar" -b "$jar" "$JG_OIDC_URL/device" |
+		sed -n 's/.*name="xsrf" value="\([^"]*\)".*/\1/p')
+	curl -sS -c "$jar" -b "$jar" -L -o "$JG_TMP/page.html" --data-urlencode "xsrf=$xsrf" \
+		--data-urlencode "user_code=$code" -d "confirm=yes" "$JG_OIDC_URL/device"
+	action=$(sed -n 's/.*action="\(\/interaction\/[^"]*\/login\)".*/\1/p' "$JG_TMP/page.html")
+	curl -sS -c "$jar" -b "$jar" -L -o "$JG_TMP/page.html" \
+		-d "username=alice" -d "password=alice-pw" "$JG_OIDC_URL$action"
+	wait "$LOGIN_PID"
+	RC=$?
+	unset XDG_CONFIG_HOME
+	RSESSION=$JG_TMP/alicecfg/jitgate/session
+}
+
+# put_session [MODE [OWNER]]: alice's session file in her home
+put_session() {
+	mkdir -p "$RHOME/.config/jitgate"
+	rm -f "$RHOME/.config/jitgate/session"
+	install -m "${1:-0600}" -o "${2:-alice}" "$RSESSION" "$RHOME/.config/jitgate/session"
+	chown -R alice: "$RHOME/.config"
+	[ -n "${2:-}" ] && chown "$2" "$RHOME/.config/jitgate/session"
+}
+
+# RQ [valgrind]: pamtester on the request service as alice in the
+# background, the reason on stdin; output in $JG_TMP/rq.out (unbuffered,
+# to be read while it waits), pid RQ_PID.
+RQ() {
+	: >"$JG_TMP/rq.out"
+	printf '%s\n' "${REASON-CHG-7 patch the kernel}" | stdbuf -o0 -e0 \
+		${1:+valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99} \
+		pamtester "$REQSVC" alice acct_mgmt >"$JG_TMP/rq.out" 2>&1 &
+	RQ_PID=$!
+}
+# rq_id: wait (bounded) for the request id pamtester shows; sets REQ.
+rq_id() {
+	REQ=
+	for _ in $(seq 1 600); do
+		REQ=$(grep -o 'request req_[A-Za-z0-9_-]* filed' "$JG_TMP/rq.out" | cut -d' ' -f2)
+		[ -n "$REQ" ] && return 0
+		kill -0 "$RQ_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+rq_wait() {
+	wait "$RQ_PID"
+	RC=$?
+	JG_LAST="pamtester $REQSVC alice (request mode): $(cat "$JG_TMP/rq.out")"
+}
+
+if [ -n "$RUSER" ]; then
+	pam_service "/etc/pam.d/$REQSVC" "$JITGATE_URL" request wait=120
+	sed -i 's/resource=pamhost/resource=pamreq/' "/etc/pam.d/$REQSVC"
+
+	# no session file: told to sign in, nothing filed
+	RQ
+	rq_wait
+	expect_denied "request mode without a session file: denied"
+	expect_match "the user is told to run jitgate login" "jitgate login --server $JITGATE_URL" "$(cat "$JG_TMP/rq.out")"
+	expect_no_match "nothing was filed" "req_" "$(cat "$JG_TMP/rq.out")"
+
+	alice_login
+	expect_rc "alice signs in with jitgate login" 0
+	[ -s "$RSESSION" ] || jg_bail "alice's session file" "written" "missing"
+
+	# approved while pamtester waits: allowed (under valgrind: the path
+	# through the approval and the second check)
+	put_session
+	RQ valgrind
+	rq_id || jg_bail "the request is filed" "a req_ id shown" "$(cat "$JG_TMP/rq.out")"
+	expect_match "the approval link is shown" "$JITGATE_URL/#/request/$REQ" "$(cat "$JG_TMP/rq.out")"
+	jg_run bob approve "$REQ" --comment "go ahead"
+	expect_rc "bob approves it from another shell" 0
+	rq_wait
+	expect_allowed "request mode: approved while waiting, allowed (valgrind clean)"
+	jg_run bob --json show "$REQ"
+	expect_match "the request is alice's, with the reason typed" '"requester": ?"alice"' "$OUT"
+	expect_match "(the reason)" "CHG-7 patch the kernel" "$OUT"
+	jg_run admin revoke "$(printf '%s' "$OUT" | grep -o 'grt_[A-Za-z0-9_-]*' | head -n 1)" --reason "next part"
+	expect_rc "(the grant revoked for the next part)" 0
+
+	# denied while pamtester waits: denied, with the reason
+	RQ
+	rq_id || jg_bail "the second request is filed" "a req_ id" "$(cat "$JG_TMP/rq.out")"
+	jg_run bob deny "$REQ" --comment "not during the freeze"
+	expect_rc "bob denies it" 0
+	rq_wait
+	expect_denied "request mode: denied while waiting, denied"
+	expect_match "with the reason" "request $REQ denied: denied by bob \\(\"not during the freeze\"\\)" "$(cat "$JG_TMP/rq.out")"
+
+	# sudo -n cannot ask for a reason: denied with the usual message
+	SU alice
+	expect_denied "sudo -n in request mode: denied"
+	expect_match "(saying no reason could be asked, or none was given)" \
+		"no reason could be asked|the reason must be" "$(cat "$JG_TMP/out" "$JG_TMP/err")"
+
+	# an empty reason is refused, nothing filed
+	REASON='' RQ
+	rq_wait
+	expect_denied "an empty reason: denied"
+	expect_match "saying the reason is needed" "the reason must be 1 to 500 bytes" "$(cat "$JG_TMP/rq.out")"
+
+	# nobody reviews: the wait runs out (under valgrind: the request path)
+	pam_service "/etc/pam.d/$REQSVC" "$JITGATE_URL" request wait=4
+	sed -i 's/resource=pamhost/resource=pamreq/' "/etc/pam.d/$REQSVC"
+	RQ valgrind
+	rq_wait
+	expect_denied "request mode: no review in time, denied"
+	expect_match "saying the request stays pending" "request req_[A-Za-z0-9_-]* stays pending" "$(cat "$JG_TMP/rq.out")"
+	[ "$RC" -eq 99 ] && not_ok "valgrind: the request path is clean" "no error" "$(cat "$JG_TMP/rq.out")" ||
+		ok "valgrind: the request path is clean"
+
+	# a session that has expired, or is for another server: sign in again
+	put_session
+	sed -i 's/"expires_at": "[^"]*"/"expires_at": "2020-01-01T00:00:00Z"/' \
+		"$RHOME/.config/jitgate/session"
+	RQ
+	rq_wait
+	expect_denied "an expired session: denied"
+	expect_match "(told the session has expired, and to sign in)" \
+		"the session has expired.*jitgate login --server" "$(tr '\n' ' ' <"$JG_TMP/rq.out")"
+	put_session
+	sed -i 's|"server": "[^"]*"|"server": "https://127.0.0.2:1"|' \
+		"$RHOME/.config/jitgate/session"
+	RQ
+	rq_wait
+	expect_denied "a session for another server: denied (its secret is not sent here)"
+	expect_match "(told so, and to sign in)" \
+		"the session is for another server.*jitgate login" "$(tr '\n' ' ' <"$JG_TMP/rq.out")"
+
+	# session files the module must not read
+	put_session 0644
+	RQ
+	rq_wait
+	expect_denied "a session file others may read: refused"
+	expect_match "(told to sign in)" "jitgate login" "$(cat "$JG_TMP/rq.out")"
+	# another user's 0600 file: the module, with alice's file-system
+	# ids, cannot even open it
+	put_session 0600 "$TUSER"
+	RQ
+	rq_wait
+	expect_denied "a session file owned by another user: refused"
+	put_session
+	mv "$RHOME/.config/jitgate/session" "$RHOME/.config/jitgate/real"
+	ln -s real "$RHOME/.config/jitgate/session"
+	RQ
+	rq_wait
+	expect_denied "a session file that is a symbolic link: refused"
+	rm -f "$RHOME/.config/jitgate/session"
+	# a link to root's token file: root never opens it for alice
+	ln -s "$PAMDIR/token" "$RHOME/.config/jitgate/session"
+	RQ
+	rq_wait
+	expect_denied "a link to a root file: refused"
+	expect_no_match "(the token never shows)" "$(cat "$PAMDIR/token")" "$(cat "$JG_TMP/rq.out")"
+else
+	echo "# skip: the machine has a user alice, request mode not tested"
+fi
+
 # --- the server down -----------------------------------------------------
 
 jg_stop
@@ -357,6 +584,18 @@ if [ "$OWN_DEVLOG" = 1 ]; then
 	expect_match "syslog: the missing break-glass group" "break-glass group 'nosuch$RND' does not exist" "$LOG"
 	expect_match "syslog: the bad argument named" "unknown argument 'breakglas_group=x'" "$LOG"
 	expect_match "syslog: the plain http url refused" "url= 'http://0.0.0.0:1' must be https" "$LOG"
+	if [ -n "$RUSER" ]; then
+		expect_match "syslog: the request filed" "request req_[A-Za-z0-9_-]* filed for resource=pamreq action=sudo" "$LOG"
+		expect_match "syslog: the session file others may read" "refused the session file of user alice: .*mode 0644" "$LOG"
+		expect_match "syslog: the session file of another user" "refused the session file of user alice: session file [^ ]*: Permission denied" "$LOG"
+		expect_match "syslog: the symbolic link" "refused the session file of user alice: .*symbolic link" "$LOG"
+		expect_match "syslog: the denial in request mode" "deny user=alice resource=pamreq action=sudo \\(request mode\\): request req_.* denied" "$LOG"
+		if grep -qF "$(sed -n 's/.*"session_token": "\(jgs_[^"]*\)".*/\1/p' "$RSESSION")" "$SYSLOG"; then
+			not_ok "syslog never holds alice's session secret" "no secret" "the secret"
+		else
+			ok "syslog never holds alice's session secret"
+		fi
+	fi
 	if grep -qF "$(cat "$PAMDIR/token")" "$SYSLOG"; then
 		not_ok "syslog never holds the token" "no token" "the token"
 	else

@@ -16,6 +16,9 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+
+#include "cli/session.h"
 #include "pj.h"
 
 #define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -86,11 +89,32 @@ static void test_opts_refused(void **state)
 	refused("timeout=5s", "timeout must be 1 to 60");
 	refused("timeout=", "timeout must be 1 to 60");
 	refused("timeout=-1", "timeout must be 1 to 60");
+	refused("wait=0", "wait must be 1 to 3600");
+	refused("wait=3601", "wait must be 1 to 3600");
+	refused("wait=5m", "wait must be 1 to 3600");
+	refused("requests", "unknown argument 'requests'");
+	refused("request=1", "unknown argument 'request=1'");
 	/* a later url= replaces the first: the rule holds for it */
 	refused("url=http://10.0.0.1:8080", "must be https");
 	refused("url=ftp://127.0.0.1/", "must be https");
 	refused("url=", "url= and token_file= are required");
 	refused("token_file=", "url= and token_file= are required");
+}
+
+static void test_opts_request(void **state)
+{
+	const char *off[] = {"url=https://j.example", "token_file=/t"};
+	const char *on[] = {"url=https://j.example", "token_file=/t", "request",
+	                    "wait=3600"};
+	struct pj_opts o;
+
+	(void)state;
+	parse_ok(&o, NARGS(off), off);
+	assert_int_equal(o.request, 0);
+	assert_int_equal(o.wait, PJ_WAIT_DEFAULT);
+	parse_ok(&o, NARGS(on), on);
+	assert_int_equal(o.request, 1);
+	assert_int_equal(o.wait, 3600);
 }
 
 static void test_opts_empty_is_absent(void **state)
@@ -295,12 +319,130 @@ static void test_answer_400(void **state)
 	assert_string_equal(a.why, "jitgate refused the question");
 }
 
+/* --- the user's session file (request mode) ------------------------- */
+
+#define SECRET "jgs_djG7S5LgI6cWZP5W2vhBy1-sIOwppdGDgXV_mUyjuPU"
+#define SESSION(server, exp) "{\"server\": \"" server "\", \"session_token\": \"" \
+	SECRET "\", \"expires_at\": \"" exp "\"}\n"
+#define URL "https://jitgate.example.com"
+#define NOW 1800000000LL /* 2027-01-15T08:00:00Z */
+
+/* pj_session_from_fd on f's file opened as the module opens it */
+static int session_rc(const struct fx *f, unsigned uid, struct jg_cli_session *s,
+                      char *err, size_t errlen)
+{
+	int fd = open(f->file, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
+	              O_NONBLOCK);
+	int rc;
+
+	assert_true(fd >= 0);
+	err[0] = '\0';
+	rc = pj_session_from_fd(fd, f->file, uid, URL, NOW, s, err, errlen);
+	close(fd);
+	assert_null(strstr(err, "djG7S5")); /* never the secret */
+	return rc;
+}
+
+static void test_session_good(void **state)
+{
+	struct fx *f = *state;
+	struct jg_cli_session s;
+	char err[512];
+
+	put(f, SESSION(URL "/", "2027-01-15T09:00:00Z"), 0600);
+	assert_int_equal(session_rc(f, (unsigned)geteuid(), &s, err, sizeof(err)), 0);
+	assert_string_equal(s.secret, SECRET);
+	jg_cli_session_clear(&s);
+	put(f, SESSION(URL, "2027-01-15T08:00:00Z"), 0400);
+	assert_int_equal(session_rc(f, (unsigned)geteuid(), &s, err, sizeof(err)), 1);
+	assert_string_equal(err, "the session has expired");
+	assert_string_equal(s.secret, "");
+	put(f, SESSION("https://other.example.com", "2027-01-15T09:00:00Z"), 0600);
+	assert_int_equal(session_rc(f, (unsigned)geteuid(), &s, err, sizeof(err)), 1);
+	assert_string_equal(err, "the session is for another server");
+	assert_string_equal(s.secret, "");
+}
+
+static void test_session_refused(void **state)
+{
+	struct fx *f = *state;
+	struct jg_cli_session s;
+	char err[512], second[128];
+	unsigned me = (unsigned)geteuid();
+
+	put(f, SESSION(URL, "2027-01-15T09:00:00Z"), 0644);
+	assert_int_equal(session_rc(f, me, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "has mode 0644: others may read"));
+	put(f, SESSION(URL, "2027-01-15T09:00:00Z"), 0600);
+	assert_int_equal(session_rc(f, me + 1, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not the user's"));
+	/* a hard link: the same inode under a second name */
+	snprintf(second, sizeof(second), "%s/second", f->dir);
+	assert_int_equal(link(f->file, second), 0);
+	assert_int_equal(session_rc(f, me, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "has 2 links"));
+	unlink(second);
+	put(f, "{\"server\": \"" URL "\", \"session_token\": \"jg_x\", "
+	       "\"expires_at\": \"2027-01-15T09:00:00Z\"}", 0600);
+	assert_int_equal(session_rc(f, me, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is malformed: its session_token is not"));
+	put(f, "not json", 0600);
+	assert_int_equal(session_rc(f, me, &s, err, sizeof(err)), -1);
+	assert_string_equal(s.secret, "");
+}
+
+static void test_session_not_regular(void **state)
+{
+	struct fx *f = *state;
+	struct jg_cli_session s;
+	char err[512];
+
+	unlink(f->file);
+	assert_int_equal(mkfifo(f->file, 0600), 0);
+	/* O_NONBLOCK: the open of a FIFO does not hang; fstat refuses it */
+	assert_int_equal(session_rc(f, (unsigned)geteuid(), &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+}
+
+/* --- what jitgate says about a request ------------------------------- */
+
+static void test_request_parse(void **state)
+{
+	static const char *const bad[] = {
+		"", "[]", "{}", "{\"id\":\"req_a\"}", "{\"state\":\"pending\"}",
+		"{\"id\":\"req_a/../x\",\"state\":\"pending\"}",
+		"{\"id\":\"grt_a\",\"state\":\"pending\"}",
+		"{\"id\":\"req_a\",\"state\":\"pending-for-a-very-long-time\"}",
+	};
+	struct pj_request r;
+	const char *ok = "{\"id\":\"req_7c2-m_\",\"state\":\"denied\","
+	                 "\"state_reason\":\"not now\\u001b[2J\"}";
+	size_t i;
+
+	(void)state;
+	assert_int_equal(pj_request_parse(&r, ok, strlen(ok)), 0);
+	assert_string_equal(r.id, "req_7c2-m_");
+	assert_string_equal(r.state, "denied");
+	assert_string_equal(r.why, "not now?[2J");
+	/* a reviewer's comment on a denial reaches the user */
+	ok = "{\"id\":\"req_a\",\"state\":\"denied\",\"state_reason\":"
+	     "\"denied by bob\",\"reviews\":[{\"verdict\":\"approve\","
+	     "\"comment\":\"fine\"},{\"verdict\":\"deny\",\"comment\":"
+	     "\"not during the freeze\"}]}";
+	assert_int_equal(pj_request_parse(&r, ok, strlen(ok)), 0);
+	assert_string_equal(r.why, "denied by bob (\"not during the freeze\")");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (pj_request_parse(&r, bad[i], strlen(bad[i])) != -1)
+			fail_msg("'%s' taken as a request", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_opts_defaults),
 		cmocka_unit_test(test_opts_all),
 		cmocka_unit_test(test_opts_refused),
+		cmocka_unit_test(test_opts_request),
 		cmocka_unit_test(test_opts_empty_is_absent),
 		cmocka_unit_test(test_opts_required),
 		cmocka_unit_test_setup_teardown(test_token_modes, setup, teardown),
@@ -309,6 +451,10 @@ int main(void)
 		cmocka_unit_test(test_answer_allow),
 		cmocka_unit_test(test_answer_nonsense),
 		cmocka_unit_test(test_answer_400),
+		cmocka_unit_test_setup_teardown(test_session_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_not_regular, setup, teardown),
+		cmocka_unit_test(test_request_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
