@@ -26,6 +26,7 @@
 #include "store/store.h"
 #include "util/crypto.h"
 #include "testdb.h"
+#include "gatefx.h"
 
 #define T0 2000000LL
 
@@ -40,48 +41,20 @@ static const char policy_yaml[] =
         "    max_duration: 10m\n";
 
 struct fx {
-	char path[TDB_NAME_MAX];
-	char keydir[64];
-	struct jg_store *st;
-	struct jg_keys *keys;
+	struct gatefx x; /* the database and keys */
 	struct jg_gate *ix;  /* answers from its index, as jitgate serve */
 	struct jg_gate *raw; /* answers from the store */
 };
 
-static struct jg_gate *gate_new(struct fx *f, int indexed)
-{
-	struct jg_policy *pol;
-	struct jg_gate *g;
-	char err[256] = "";
-
-	assert_int_equal(jg_policy_parse("t.yaml", policy_yaml,
-	                                 sizeof(policy_yaml) - 1, &pol, err,
-	                                 sizeof(err)),
-	                 JG_OK);
-	assert_int_equal(jg_gate_new(f->st, pol, NULL, &g), JG_OK);
-	if (indexed)
-		assert_int_equal(jg_gate_index_load(g), JG_OK);
-	jg_gate_set_keys(g, f->keys);
-	return g;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256] = "";
 
 	if (!f)
 		return -1;
-	tdb_new(f->path);
-	snprintf(f->keydir, sizeof(f->keydir), "/tmp/jg-check-keys.XXXXXX");
-	if (!mkdtemp(f->keydir) ||
-	    jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
-	    jg_keys_open(f->keydir, T0, &f->keys, err, sizeof(err)) != JG_OK) {
-		print_error("setup: %s\n", err);
-		return -1;
-	}
-	f->ix = gate_new(f, 1);
-	f->raw = gate_new(f, 0);
+	gatefx_open(&f->x, 1);
+	f->ix = gatefx_gate(&f->x, policy_yaml, 1);
+	f->raw = gatefx_gate(&f->x, policy_yaml, 0);
 	*state = f;
 	return 0;
 }
@@ -89,27 +62,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	jg_gate_free(f->ix);
 	jg_gate_free(f->raw);
-	jg_keys_free(f->keys);
-	jg_store_close(f->st);
-	tdb_remove(f->path);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->keydir);
-	assert_int_equal(system(cmd), 0);
+	gatefx_close(&f->x);
 	free(f);
 	return 0;
 }
 
-static struct jg_principal user(const char *name, int roles)
-{
-	struct jg_principal p;
-	memset(&p, 0, sizeof(p));
-	snprintf(p.name, sizeof(p.name), "%s", name);
-	p.roles = roles;
-	return p;
-}
+#define user gatefx_user
 
 /* alice's auto-approved grant for action on db (with payload, bound;
  * without, plain access); its id and bound hash into gid and sha. */
@@ -163,13 +124,13 @@ static int64_t events(struct fx *f, const char *type)
 	char sql[128];
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE type = "
 	                           "'%s'", type);
-	return tdb_int(f->path, sql);
+	return tdb_int(f->x.path, sql);
 }
 
 static void audit_intact(struct fx *f)
 {
 	struct jg_audit_report rep;
-	assert_int_equal(jg_audit_verify(f->st, &rep), JG_OK);
+	assert_int_equal(jg_audit_verify(f->x.st, &rep), JG_OK);
 	assert_true(rep.ok);
 }
 
@@ -309,7 +270,7 @@ static void consuming_check_takes_the_one_use(void **state)
 static void a_stale_index_cannot_consume_twice(void **state)
 {
 	struct fx *f = *state;
-	struct jg_gate *other = gate_new(f, 1); /* a second server */
+	struct jg_gate *other = gatefx_gate(&f->x, policy_yaml, 1); /* a second server */
 	struct jg_answer c;
 	char gid[JG_ID_LEN], sha[JG_SHA256_HEX];
 
@@ -356,7 +317,7 @@ static void consuming_for_another_needs_the_checker_role(void **state)
 	assert_int_equal(events(f, "grant.consumed"), 0);
 	assert_int_equal(ask(f->ix, &pep, "sql.write", sha, 1, &c), JG_OK);
 	assert_true(c.consumed);
-	assert_int_equal(tdb_int(f->path, "SELECT count(*) FROM audit WHERE "
+	assert_int_equal(tdb_int(f->x.path, "SELECT count(*) FROM audit WHERE "
 	                                  "type = 'grant.consumed' AND actor "
 	                                  "= 'pep'"),
 	                 1);
@@ -442,10 +403,10 @@ static void a_clock_stepped_back_revives_nothing(void **state)
 
 	/* a restart starts from the newest time in the trail */
 	assert_int_equal(jg_gate_sweep(f->ix, T0 + 700, &n), JG_OK);
-	again = gate_new(f, 1);
+	again = gatefx_gate(&f->x, policy_yaml, 1);
 	assert_int_equal(jg_gate_now(again, T0 + 1), T0 + 700);
 	jg_gate_free(again);
-	again = gate_new(f, 0); /* no index: starting the server seeds it */
+	again = gatefx_gate(&f->x, policy_yaml, 0); /* no index: starting the server seeds it */
 	assert_int_equal(jg_gate_start(again, T0 + 1, why), JG_OK);
 	assert_int_equal(jg_gate_now(again, T0 + 1), T0 + 700);
 	jg_gate_free(again);

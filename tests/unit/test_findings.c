@@ -21,6 +21,7 @@
 #include "scan/scan.h"
 #include "store/store.h"
 #include "testdb.h"
+#include "gatefx.h"
 
 #define T0 1800000000LL
 
@@ -442,26 +443,20 @@ static void findings_list_errors_name_the_line(void **state)
 /* ---- the gate ------------------------------------------------------------ */
 
 struct fx {
-	char path[TDB_NAME_MAX];
-	struct jg_store *st;
+	struct gatefx x; /* the database */
 	struct jg_gate *g;
 };
 
 static int gate_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[512] = "", *text = policy_text(policy_findings);
-	struct jg_policy *p = policy(text, err, sizeof(err));
+	char *text = policy_text(policy_findings);
 
+	if (!f || !text)
+		return -1;
+	gatefx_open(&f->x, 0);
+	f->g = gatefx_gate(&f->x, text, 0);
 	free(text);
-	if (!f || !p)
-		return -1;
-	tdb_new(f->path);
-	if (jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
-	    jg_gate_new(f->st, p, NULL, &f->g) != JG_OK) {
-		print_error("setup: %s\n", err);
-		return -1;
-	}
 	*state = f;
 	return 0;
 }
@@ -471,8 +466,7 @@ static int gate_teardown(void **state)
 	struct fx *f = *state;
 
 	jg_gate_free(f->g);
-	jg_store_close(f->st);
-	tdb_remove(f->path);
+	gatefx_close(&f->x);
 	free(f);
 	return 0;
 }
@@ -505,7 +499,7 @@ static enum jg_err post(struct fx *f, const char *text, const char *target,
 
 static int64_t count(struct fx *f, const char *sql)
 {
-	return tdb_int(f->path, sql);
+	return tdb_int(f->x.path, sql);
 }
 
 static void findings_raise_requests_once(void **state)
@@ -545,7 +539,7 @@ static void findings_raise_requests_once(void **state)
 	/* the request carries the finding as its context */
 	snprintf(sql, sizeof(sql), "SELECT context FROM requests WHERE id = "
 	         "'%s'", r[0].request_id);
-	tdb_text(f->path, sql, ctx, sizeof(ctx));
+	tdb_text(f->x.path, sql, ctx, sizeof(ctx));
 	assert_non_null(strstr(ctx, "\"id\":\"1\""));
 	assert_non_null(strstr(ctx, "\"type\":\"zap\""));
 	/* posted again later: duplicates of the same requests */
@@ -635,7 +629,7 @@ static void execute_auto_runs_raised_requests(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM executions"), 1);
 	snprintf(sql, sizeof(sql), "SELECT output FROM executions WHERE "
 	         "request_id = '%s' AND state = 'succeeded'", r[0].request_id);
-	tdb_text(f->path, sql, out, sizeof(out));
+	tdb_text(f->x.path, sql, out, sizeof(out));
 	assert_string_equal(out, "fixed zap");
 	/* the same finding again: a duplicate, nothing runs twice */
 	assert_int_equal(post(f, "{\"id\":\"7\",\"type\":\"zap\",\"severity\":"

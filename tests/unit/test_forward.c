@@ -23,6 +23,7 @@
 #include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
+#include "gatefx.h"
 
 #define HEAD "version: 1\n"                                     \
              "resources:\n"                                     \
@@ -262,28 +263,18 @@ static const char gate_policy[] =
              "action: http.read}\n";
 
 struct fx {
-	char path[TDB_NAME_MAX];
-	struct jg_store *st;
+	struct gatefx x; /* the database */
 	struct jg_gate *g;
 };
 
 static int gate_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct jg_policy *pol;
-	char err[256] = "";
 
 	if (!f)
 		return -1;
-	tdb_new(f->path);
-	if (jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
-	    jg_policy_parse("t.yaml", gate_policy, sizeof(gate_policy) - 1,
-	                    &pol, err, sizeof(err)) != JG_OK ||
-	    jg_gate_new(f->st, pol, NULL, &f->g) != JG_OK ||
-	    jg_gate_index_load(f->g) != JG_OK) {
-		print_error("setup: %s\n", err);
-		return -1;
-	}
+	gatefx_open(&f->x, 0);
+	f->g = gatefx_gate(&f->x, gate_policy, 1);
 	*state = f;
 	return 0;
 }
@@ -293,8 +284,7 @@ static int gate_teardown(void **state)
 	struct fx *f = *state;
 
 	jg_gate_free(f->g);
-	jg_store_close(f->st);
-	tdb_remove(f->path);
+	gatefx_close(&f->x);
 	free(f);
 	return 0;
 }
@@ -345,7 +335,7 @@ static void decides_from_the_index(void **state)
 	assert_string_equal(a.action, "http.read");
 	assert_non_null(strstr(a.check.reason, "no active grant for alice"));
 	granted(f, "http.read", NULL, gid);
-	events = tdb_int(f->path, "SELECT count(*) FROM audit");
+	events = tdb_int(f->x.path, "SELECT count(*) FROM audit");
 
 	assert_int_equal(fwd(f, "GET", "alice", T0 + 1, &a), 200);
 	assert_string_equal(a.principal, "alice");
@@ -359,7 +349,7 @@ static void decides_from_the_index(void **state)
 	assert_int_equal(fwd(f, "POST", "alice", T0 + 1, &a), 403);
 	assert_string_equal(a.action, "http.write");
 	/* nothing of this is audited */
-	assert_int_equal(tdb_int(f->path, "SELECT count(*) FROM audit"),
+	assert_int_equal(tdb_int(f->x.path, "SELECT count(*) FROM audit"),
 	                 events);
 }
 

@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "test_ident_fixture.h"
 #include "testdb.h"
+#include "gatefx.h"
 
 #define T0 1800000000LL
 
@@ -183,30 +184,22 @@ static struct tkey KEY, OTHER;
 
 struct fx {
 	struct op op;
-	char path[TDB_NAME_MAX];
-	struct jg_store *st;
+	struct gatefx x; /* the database */
 	struct jg_gate *g;
 };
 
 static int gate_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[512] = "", yaml[4096];
-	struct jg_policy *p;
+	char yaml[4096];
 
+	if (!f)
+		return -1;
 	op_start(&f->op);
 	op_set_jwks(&f->op, jwks_text(&KEY, 1));
 	snprintf(yaml, sizeof(yaml), HEAD WORKLOAD("%s"), f->op.base);
-	if (!(p = load(yaml, err, sizeof(err)))) {
-		print_error("setup: %s\n", err);
-		return -1;
-	}
-	tdb_new(f->path);
-	if (jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
-	    jg_gate_new(f->st, p, NULL, &f->g) != JG_OK) {
-		print_error("setup: %s\n", err);
-		return -1;
-	}
+	gatefx_open(&f->x, 0);
+	f->g = gatefx_gate(&f->x, yaml, 0);
 	*state = f;
 	return 0;
 }
@@ -216,8 +209,7 @@ static int gate_teardown(void **state)
 	struct fx *f = *state;
 
 	jg_gate_free(f->g);
-	jg_store_close(f->st);
-	tdb_remove(f->path);
+	gatefx_close(&f->x);
 	op_free(&f->op);
 	free(f);
 	return 0;
@@ -229,7 +221,7 @@ static int64_t events(struct fx *f, const char *type)
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE type = "
 	         "'%s'", type);
-	return tdb_int(f->path, sql);
+	return tdb_int(f->x.path, sql);
 }
 
 /* A GitHub Actions token's claims (as GitHub sends them), from iss. */
@@ -273,7 +265,7 @@ static void matched_binding_is_the_principal(void **state)
 	assert_int_equal(op_hits(&f->op, 1), 1);
 	/* what the trail says, and never the token */
 	char details[2048];
-	tdb_text(f->path, "SELECT details FROM audit WHERE type = "
+	tdb_text(f->x.path, "SELECT details FROM audit WHERE type = "
 	         "'workload.authenticated'", details, sizeof(details));
 	assert_non_null(strstr(details, "\"subject\":\"repo:acme/payments:"
 	                                "environment:prod\""));
@@ -357,7 +349,7 @@ static void refusals_audited_at_a_bounded_rate(void **state)
 	/* the next minute's first event counts those left out */
 	assert_int_equal(auth(f, "x.y.z", T0 + 60, &who, why), JG_EAUTH);
 	assert_int_equal(events(f, "workload.refused"), 11);
-	tdb_text(f->path, "SELECT details FROM audit WHERE type = "
+	tdb_text(f->x.path, "SELECT details FROM audit WHERE type = "
 	         "'workload.refused' ORDER BY seq DESC LIMIT 1", details,
 	         sizeof(details));
 	assert_non_null(strstr(details, "\"suppressed\":90"));

@@ -19,6 +19,7 @@
 #include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
+#include "gatefx.h"
 
 #define T0 2000000LL
 
@@ -45,27 +46,18 @@ static const char policy_yaml[] =
         "    decision: deny\n";
 
 struct fx {
-	char path[TDB_NAME_MAX];
-	struct jg_store *st;
+	struct gatefx x; /* the database */
 	struct jg_gate *g;
 };
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct jg_policy *pol;
-	char err[256] = "";
 
 	if (!f)
 		return -1;
-	tdb_new(f->path);
-	if (jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
-	    jg_policy_parse("t.yaml", policy_yaml, sizeof(policy_yaml) - 1,
-	                    &pol, err, sizeof(err)) != JG_OK ||
-	    jg_gate_new(f->st, pol, NULL, &f->g) != JG_OK) {
-		print_error("setup: %s\n", err);
-		return -1;
-	}
+	gatefx_open(&f->x, 0);
+	f->g = gatefx_gate(&f->x, policy_yaml, 0);
 	*state = f;
 	return 0;
 }
@@ -75,8 +67,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	jg_gate_free(f->g);
-	jg_store_close(f->st);
-	tdb_remove(f->path);
+	gatefx_close(&f->x);
 	free(f);
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include "util/b64url.h"
 #include "util/timefmt.h"
 #include "testdb.h"
+#include "gatefx.h"
 
 #define T0 2000000000LL /* 2033-05-18T03:33:20Z */
 #define HOUR 3600LL
@@ -56,48 +57,20 @@ static const char policy_yaml[] =
         "    extensions: {auto: 1}\n";
 
 struct fx {
-	char path[TDB_NAME_MAX];
-	char keydir[64];
-	struct jg_store *st;
-	struct jg_keys *keys;
+	struct gatefx x; /* the database and keys */
 	struct jg_gate *ix;  /* answers from its index, as jitgate serve */
 	struct jg_gate *raw; /* answers from the store */
 };
 
-static struct jg_gate *gate_new(struct fx *f, int indexed)
-{
-	struct jg_policy *pol;
-	struct jg_gate *g;
-	char err[256] = "";
-
-	assert_int_equal(jg_policy_parse("t.yaml", policy_yaml,
-	                                 sizeof(policy_yaml) - 1, &pol, err,
-	                                 sizeof(err)),
-	                 JG_OK);
-	assert_int_equal(jg_gate_new(f->st, pol, NULL, &g), JG_OK);
-	if (indexed)
-		assert_int_equal(jg_gate_index_load(g), JG_OK);
-	jg_gate_set_keys(g, f->keys);
-	return g;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256] = "";
 
 	if (!f)
 		return -1;
-	tdb_new(f->path);
-	snprintf(f->keydir, sizeof(f->keydir), "/tmp/jg-sched-keys.XXXXXX");
-	if (!mkdtemp(f->keydir) ||
-	    jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
-	    jg_keys_open(f->keydir, T0, &f->keys, err, sizeof(err)) != JG_OK) {
-		print_error("setup: %s\n", err);
-		return -1;
-	}
-	f->ix = gate_new(f, 1);
-	f->raw = gate_new(f, 0);
+	gatefx_open(&f->x, 1);
+	f->ix = gatefx_gate(&f->x, policy_yaml, 1);
+	f->raw = gatefx_gate(&f->x, policy_yaml, 0);
 	*state = f;
 	return 0;
 }
@@ -105,26 +78,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	jg_gate_free(f->ix);
 	jg_gate_free(f->raw);
-	jg_keys_free(f->keys);
-	jg_store_close(f->st);
-	tdb_remove(f->path);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->keydir);
-	assert_int_equal(system(cmd), 0);
+	gatefx_close(&f->x);
 	free(f);
 	return 0;
 }
 
 static struct jg_principal user(const char *name)
 {
-	struct jg_principal p;
-
-	memset(&p, 0, sizeof(p));
-	snprintf(p.name, sizeof(p.name), "%s", name);
-	return p;
+	return gatefx_user(name, 0);
 }
 
 /* alice asks for `action` on `resource` for `dur` from `start` at now. */
@@ -230,7 +194,7 @@ static void start_past_the_rule_bound_is_refused(void **state)
 	                     0, T0, &v, why),
 	                 JG_EINVAL);
 	assert_non_null(strstr(why, "10d"));
-	assert_int_equal(tdb_int(f->path, "SELECT count(*) FROM requests"), 0);
+	assert_int_equal(tdb_int(f->x.path, "SELECT count(*) FROM requests"), 0);
 	/* at the bound: fine */
 	assert_int_equal(ask(f, "db", "sql.read", HOUR, T0 + DAY, 0, T0, &v,
 	                     why),
@@ -268,7 +232,7 @@ static void break_glass_cannot_be_scheduled(void **state)
 	                     &v, why),
 	                 JG_EINVAL);
 	assert_non_null(strstr(why, "break-glass"));
-	assert_int_equal(tdb_int(f->path, "SELECT count(*) FROM requests"), 0);
+	assert_int_equal(tdb_int(f->x.path, "SELECT count(*) FROM requests"), 0);
 }
 
 /* ---- the grant and its check --------------------------------------------- */
@@ -303,7 +267,7 @@ static void check_denies_before_the_start_and_allows_from_it(void **state)
 	assert_false(check(f->raw, "db", "sql.read",
 	                   T0 + 2 * HOUR + 1800).allow);
 	/* the trail says when it starts */
-	assert_int_equal(tdb_int(f->path, "SELECT count(*) FROM audit WHERE "
+	assert_int_equal(tdb_int(f->x.path, "SELECT count(*) FROM audit WHERE "
 	                                  "type IN ('request.created', "
 	                                  "'grant.issued') AND details LIKE "
 	                                  "'%\"start_at\"%'"),

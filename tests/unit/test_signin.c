@@ -23,6 +23,7 @@
 #include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
+#include "gatefx.h"
 
 #define T0 1800000000LL
 
@@ -396,27 +397,18 @@ static const char gate_policy[] =
 	"    steps: [{group: security, count: 1}]\n";
 
 struct fx {
-	char path[TDB_NAME_MAX];
-	struct jg_store *st;
+	struct gatefx x; /* the database */
 	struct jg_gate *g;
 };
 
 static int gate_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[512] = "";
-	struct jg_policy *p = load(gate_policy, err, sizeof(err));
 
-	if (!f || !p) {
-		print_error("setup: %s\n", err);
+	if (!f)
 		return -1;
-	}
-	tdb_new(f->path);
-	if (jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
-	    jg_gate_new(f->st, p, NULL, &f->g) != JG_OK) {
-		print_error("setup: %s\n", err);
-		return -1;
-	}
+	gatefx_open(&f->x, 0);
+	f->g = gatefx_gate(&f->x, gate_policy, 0);
 	*state = f;
 	return 0;
 }
@@ -426,8 +418,7 @@ static int gate_teardown(void **state)
 	struct fx *f = *state;
 
 	jg_gate_free(f->g);
-	jg_store_close(f->st);
-	tdb_remove(f->path);
+	gatefx_close(&f->x);
 	free(f);
 	return 0;
 }

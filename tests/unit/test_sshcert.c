@@ -28,6 +28,7 @@
 #include "sign/sshcert.h"
 #include "store/store.h"
 #include "testdb.h"
+#include "gatefx.h"
 
 /* Made with ssh-keygen (OpenSSH 9.2); fingerprints from ssh-keygen -l. */
 #define ED_PUB "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILVEmdOfhZn0Vgz5ABuIwur5yyDVn+ezK+BBwl1+zEUI u@h"
@@ -273,8 +274,7 @@ static const char policy_yaml[] =
         "    max_duration: 1h\n";
 
 struct fx {
-	char path[TDB_NAME_MAX];
-	struct jg_store *st;
+	struct gatefx x; /* the database */
 	struct jg_gate *g;
 	EVP_PKEY *ca;
 };
@@ -282,21 +282,13 @@ struct fx {
 static int gate_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct jg_policy *pol = NULL;
-	char err[512] = "";
 
 	if (!f)
 		return -1;
-	tdb_new(f->path);
-	if (jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
-	    jg_policy_parse("ssh-test.yaml", policy_yaml,
-	                    sizeof(policy_yaml) - 1, &pol, err,
-	                    sizeof(err)) != JG_OK ||
-	    jg_gate_new(f->st, pol, NULL, &f->g) != JG_OK ||
-	    !(f->ca = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"))) {
-		print_error("setup: %s\n", err);
+	gatefx_open(&f->x, 0);
+	f->g = gatefx_gate(&f->x, policy_yaml, 0);
+	if (!(f->ca = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
 		return -1;
-	}
 	jg_gate_set_ssh_ca(f->g, f->ca);
 	*state = f;
 	return 0;
@@ -308,8 +300,7 @@ static int gate_teardown(void **state)
 
 	jg_gate_free(f->g);
 	EVP_PKEY_free(f->ca);
-	jg_store_close(f->st);
-	tdb_remove(f->path);
+	gatefx_close(&f->x);
 	free(f);
 	return 0;
 }
@@ -343,7 +334,7 @@ static void granted(struct fx *f, const char *resource, const char *action,
 
 static int64_t count_rows(struct fx *f, const char *sql)
 {
-	return tdb_int(f->path, sql);
+	return tdb_int(f->x.path, sql);
 }
 
 static void cert_only_for_the_holder_of_a_live_ssh_grant(void **state)
@@ -413,7 +404,7 @@ static void no_cert_before_the_grants_start(void **state)
 	granted(f, "web1", "ssh.login", gid);
 	snprintf(sql, sizeof(sql), "UPDATE grants SET not_before = %lld "
 	         "WHERE id = '%s'", (long long)T0 + 100, gid);
-	tdb_exec(f->path, sql);
+	tdb_exec(f->x.path, sql);
 	assert_int_equal(jg_gate_ssh_cert(f->g, &alice, gid, ED_PUB,
 	                                  (int64_t)T0 + 50, &c, why),
 	                 JG_ECONFLICT);
@@ -449,7 +440,7 @@ static void krl_names_certificates_of_grants_ended_early(void **state)
 	assert_int_equal(jg_gate_grant_end(f->g, &alice, g1, JG_GRANT_REVOKED,
 	                                   NULL, t + 5, &gr, why), JG_OK);
 	/* the revoked grant's certificate, not the live one's */
-	assert_int_equal(f->st->ops->ssh_cert_revoked(f->st, t + 6, serials, 4,
+	assert_int_equal(f->x.st->ops->ssh_cert_revoked(f->x.st, t + 6, serials, 4,
 	                                              &n), JG_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(serials[0], c1.serial);
@@ -464,7 +455,7 @@ static void krl_names_certificates_of_grants_ended_early(void **state)
 	run("ssh-keygen -Q -f g-krl g2-cert.pub", &st);
 	assert_int_equal(st, 0);
 	/* once the certificate would have expired anyway, it drops out */
-	assert_int_equal(f->st->ops->ssh_cert_revoked(f->st, c1.valid_before,
+	assert_int_equal(f->x.st->ops->ssh_cert_revoked(f->x.st, c1.valid_before,
 	                                              serials, 4, &n), JG_OK);
 	assert_int_equal(n, 0);
 	jg_ssh_cert_out_clear(&c1);
