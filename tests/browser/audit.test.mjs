@@ -8,25 +8,9 @@
 // story in order, though she may not read the audit trail. Screenshots
 // at desktop and phone size.
 
-import { Server, run, step, check, equal } from "./harness.mjs";
+import { Server, run, step, check, equal, PROD_READS_POLICY } from "./harness.mjs";
 
-const POLICY = `version: 1
-defaults:
-  max_duration: 1h
-  request_ttl: 2h
-groups:
-  dba:
-    members: []
-resources:
-  prod-db:
-    labels: {env: prod}
-    actions: [sql.read]
-rules:
-  - name: reads
-    match: {resource: prod-db}
-    steps:
-      - {group: dba, count: 1}
-`;
+const POLICY = PROD_READS_POLICY;
 
 const server = new Server(POLICY);
 

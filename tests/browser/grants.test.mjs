@@ -6,26 +6,9 @@
 // in no group, sees no grant. bob revokes it from the Grants page; it
 // moves to "Recently ended". Screenshots at desktop and phone size.
 
-import { Server, run, step, check, equal } from "./harness.mjs";
+import { Server, run, step, check, equal, PROD_WRITES_POLICY } from "./harness.mjs";
 
-const POLICY = `version: 1
-defaults:
-  max_duration: 1h
-  request_ttl: 2h
-groups:
-  dba:
-    members: []
-resources:
-  prod-db:
-    labels: {env: prod}
-    sensitivity: high
-    actions: [sql.write]
-rules:
-  - name: prod-writes
-    match: {resource: prod-db, action: sql.write}
-    steps:
-      - {group: dba, count: 1}
-`;
+const POLICY = PROD_WRITES_POLICY;
 
 const server = new Server(POLICY);
 

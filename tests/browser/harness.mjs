@@ -325,3 +325,41 @@ export async function run(server, main) {
 	}
 	process.exitCode = summary() ? 0 : 1;
 }
+
+// The policies several tests share: prod-db writes (or reads) need one
+// approval of dba, whose members are the tokens the test makes.
+export const PROD_WRITES_POLICY = `version: 1
+defaults:
+  max_duration: 1h
+  request_ttl: 2h
+groups:
+  dba:
+    members: []
+resources:
+  prod-db:
+    labels: {env: prod}
+    sensitivity: high
+    actions: [sql.write]
+rules:
+  - name: prod-writes
+    match: {resource: prod-db, action: sql.write}
+    steps:
+      - {group: dba, count: 1}
+`;
+export const PROD_READS_POLICY = `version: 1
+defaults:
+  max_duration: 1h
+  request_ttl: 2h
+groups:
+  dba:
+    members: []
+resources:
+  prod-db:
+    labels: {env: prod}
+    actions: [sql.read]
+rules:
+  - name: reads
+    match: {resource: prod-db}
+    steps:
+      - {group: dba, count: 1}
+`;

@@ -7,26 +7,9 @@
 // so a soft wrap is not taken for a line break. Screenshots at desktop
 // and phone size.
 
-import { Server, run, step, check, equal, PHONE } from "./harness.mjs";
+import { Server, run, step, check, equal, PHONE, PROD_WRITES_POLICY } from "./harness.mjs";
 
-const POLICY = `version: 1
-defaults:
-  max_duration: 1h
-  request_ttl: 2h
-groups:
-  dba:
-    members: []
-resources:
-  prod-db:
-    labels: {env: prod}
-    sensitivity: high
-    actions: [sql.write]
-rules:
-  - name: prod-writes
-    match: {resource: prod-db, action: sql.write}
-    steps:
-      - {group: dba, count: 1}
-`;
+const POLICY = PROD_WRITES_POLICY;
 
 // three real lines, the second far wider than a phone
 const SQL = "UPDATE accounts\n" +
