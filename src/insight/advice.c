@@ -586,6 +586,8 @@ enum jg_err jg_advice_run(struct jg_gate *g, const struct jg_principal *who,
 		                   "and auditors");
 	if (in->until <= in->since)
 		return jg_gate_why(JG_EINVAL, why, "until must be after since");
+	/* the rules read are those in force; a reload waits meanwhile */
+	jg_gate_hold(g);
 	e = gather(&c);
 	if (e == JG_EBUSY)
 		jg_gate_why(e, why, "the period has more than %d requests: "
@@ -610,5 +612,6 @@ enum jg_err jg_advice_run(struct jg_gate *g, const struct jg_principal *who,
 	json_decref(a.list);
 	free(owned);
 	gather_free(&c);
+	jg_gate_release(g);
 	return e;
 }

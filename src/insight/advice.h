@@ -34,7 +34,8 @@ struct jg_advice_in {
 };
 
 /*
- * Admins and auditors. *out (the caller's, json_decref) is
+ * Admins and auditors; holds the gate itself (call it without holding:
+ * from the execution pool). *out (the caller's, json_decref) is
  * {since, until, requests, suggestions: [...]}; see docs/insights.md
  * for each suggestion's shape. JG_EINVAL when until <= since.
  */
