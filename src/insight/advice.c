@@ -20,7 +20,7 @@
 #include "util/crypto.h"
 #include "util/timefmt.h"
 
-#define PAGE 500
+#define PAGE 100 /* requests per read transaction: the store is shared */
 
 /* Durations (seconds) of one subject; a growing array. */
 struct series {
