@@ -48,7 +48,7 @@ static void change(json_t *s)
 			line("  no change: ", jg_json_str(s, "change_note"));
 		return;
 	}
-	line("  change: ", "");
+	puts("  change:");
 	json_array_foreach(json_object_get(c, "diff"), i, d)
 		line("    ", json_string_value(d));
 	r = json_object_get(s, "replay");
@@ -69,8 +69,9 @@ static void print_text(json_t *out)
 
 	jg_out_clean(jg_json_strd(out, "since"), since, sizeof(since), 0);
 	jg_out_clean(jg_json_strd(out, "until"), until, sizeof(until), 0);
-	printf("%s .. %s: %lld requests, %zu suggestions\n", since, until,
-	       jg_json_int(out, "requests", 0), json_array_size(list));
+	printf("%s .. %s: %lld requests, %zu suggestion%s\n", since, until,
+	       jg_json_int(out, "requests", 0), json_array_size(list),
+	       json_array_size(list) == 1 ? "" : "s");
 	json_array_foreach(list, i, s) {
 		char kind[64];
 		jg_out_clean(jg_json_strd(s, "kind"), kind, sizeof(kind), 0);

@@ -35,7 +35,7 @@ done
 
 jg_run admin insights
 expect_rc "the admin asks for insights" 0
-expect_match "10 requests in the period" '10 requests, [0-9]+ suggestions' "$OUT"
+expect_match "10 requests in the period" '10 requests, [0-9]+ suggestions?' "$OUT"
 expect_match "the always-approved rule is named" '\[auto_approve\] reads' "$OUT"
 expect_match "its change: steps out" '-    steps: \[\{group: dba, count: 1\}\]' "$OUT"
 expect_match "its change: decision auto in" '\+    decision: auto' "$OUT"
