@@ -59,6 +59,17 @@ expect_problem "until before since is refused" 400 invalid-request
 jg_http GET "/v1/insights?since=2000-01-01&until=2000-02-01" audrey
 expect_eq "a period with no history: 200" 200 "$CODE"
 expect_eq "and no suggestion" 0 "$(printf '%s' "$BODY" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["suggestions"]))')"
+# The change edits the file the server loaded: once the file differs
+# (not reloaded yet), the suggestion says so instead of a wrong diff.
+echo "# edited" >>"$JG_TMP/policy.yaml"
+jg_run admin insights --json
+NOTE=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); s=[s for s in d["suggestions"] if s["kind"]=="auto_approve"][0]; print(s.get("change_note", "") if "change" not in s else "has a change")')
+expect_eq "a file changed since loading gives a note, no change" \
+	"the policy file changed since it was loaded: reload it to see the changes" "$NOTE"
+jg_run admin policy reload
+jg_run admin insights
+expect_match "after the reload the change is back" '\+    decision: auto' "$OUT"
+
 jg_run admin insights --since nonsense
 expect_ne "the CLI refuses a bad date" 0 "$RC"
 
