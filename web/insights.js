@@ -39,9 +39,11 @@
 			return s.change_note ? h("p", {class: "muted small"}, "No change: " + s.change_note) : null;
 		var r = s.replay || {};
 		var replay = r.error ? "Replay failed: " + r.error :
-			"Replayed over the period: " + r.changed + " of " + r.total +
+			"Replayed from the period's start to now: " + r.changed + " of " + r.total +
 			" past requests would have been decided differently" +
-			(r.skipped ? " (" + r.skipped + " skipped)" : "") + ".";
+			(r.skipped ? " (" + r.skipped + " skipped)" : "") +
+			(r.changed_in_period !== undefined && r.changed_in_period !== r.changed ?
+				", " + r.changed_in_period + " of them in the period" : "") + ".";
 		return h("div", {class: "change"},
 			h("p", {class: "small"}, "Policy change: rule " + s.change.rule + ", " + s.change.key + ": " +
 				(s.change.old || "(default)") + " → " + s.change.new),

@@ -59,6 +59,9 @@ static void change(json_t *s)
 		       "differently (%lld skipped)\n",
 		       jg_json_int(r, "changed", 0), jg_json_int(r, "total", 0),
 		       jg_json_int(r, "skipped", 0));
+	if (r && json_object_get(r, "changed_in_period"))
+		printf("  of them in the period: %lld\n",
+		       jg_json_int(r, "changed_in_period", 0));
 }
 
 static void print_text(json_t *out)

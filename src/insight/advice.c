@@ -43,6 +43,22 @@ static json_t *suggestion(const char *kind, const char *subject,
 	                 subject, "summary", summary, "evidence", evidence);
 }
 
+/*
+ * The replay runs from since to now; of the requests it lists (the first
+ * JG_REPLAY_MAX changed), those created before until are the period's.
+ * Exact only when none was left out of the list, so only then given.
+ */
+static void in_period(json_t *o, const struct jg_replay *rp, int64_t until)
+{
+	size_t n = 0;
+
+	if (!o || rp->changed > rp->nitems)
+		return;
+	for (size_t i = 0; i < rp->nitems; i++)
+		n += rp->items[i].created_at < until;
+	json_object_set_new(o, "changed_in_period", json_integer((json_int_t)n));
+}
+
 /* The change to rule r (key: old -> value) and its replay over the
  * period, into s. */
 static void with_change(struct advise *a, json_t *s, const struct jg_rule *r,
@@ -72,12 +88,13 @@ static void with_change(struct advise *a, json_t *s, const struct jg_rule *r,
 	                               a->c->in->since, a->c->in->bound, &rp,
 	                               why);
 	if (e == JG_OK) {
-		json_object_set_new(s, "replay",
-		                    json_pack("{s:I,s:I,s:I,s:I}", "total",
-		                              (json_int_t)rp.total, "same",
-		                              (json_int_t)rp.same, "changed",
-		                              (json_int_t)rp.changed, "skipped",
-		                              (json_int_t)rp.skipped));
+		json_t *o = json_pack("{s:I,s:I,s:I,s:I}", "total",
+		                      (json_int_t)rp.total, "same",
+		                      (json_int_t)rp.same, "changed",
+		                      (json_int_t)rp.changed, "skipped",
+		                      (json_int_t)rp.skipped);
+		in_period(o, &rp, a->c->in->until);
+		json_object_set_new(s, "replay", o);
 		jg_replay_clear(&rp);
 	} else {
 		json_object_set_new(s, "replay",

@@ -51,7 +51,7 @@ await run(server, async (b) => {
 		check("the diff takes the steps out", /-    steps:/.test(diff), diff);
 		check("and puts decision: auto in", /\+    decision: auto/.test(diff), diff);
 		equal("the replay", (await card.locator(".replay").textContent()).trim(),
-			"Replayed over the period: 10 of 10 past requests would have been decided differently.");
+			"Replayed from the period's start to now: 10 of 10 past requests would have been decided differently.");
 		const unused = p.locator(".suggestion[data-kind=unused_resource]");
 		check("the unused resource is named", /old-db/.test(await unused.textContent()));
 		equal("two suggestions", await p.locator(".suggestion").count(), 2);

@@ -41,6 +41,7 @@ expect_match "its change: steps out" '-    steps: \[\{group: dba, count: 1\}\]' 
 expect_match "its change: decision auto in" '\+    decision: auto' "$OUT"
 expect_match "its replay: all 10 decided differently" \
 	'replay: 10 of 10 past requests decided differently' "$OUT"
+expect_match "all 10 in the period" 'of them in the period: 10' "$OUT"
 expect_match "the unused resource is named" '\[unused_resource\] old-db' "$OUT"
 
 jg_run audrey insights --json --since 1d

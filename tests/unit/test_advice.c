@@ -147,10 +147,10 @@ static void complete(struct fx *f, const char *grant, int64_t now)
 	                 JG_OK);
 }
 
-static json_t *advise(struct fx *f, int with_text)
+static json_t *advise_until(struct fx *f, int with_text, int64_t until)
 {
 	struct jg_principal aud = user("audrey", JG_ROLE_AUDITOR);
-	struct jg_advice_in in = {.since = T0, .until = T0 + 100 * HOUR};
+	struct jg_advice_in in = {.since = T0, .until = until};
 	char why[JG_WHY_MAX] = "";
 	json_t *out = NULL;
 
@@ -161,6 +161,11 @@ static json_t *advise(struct fx *f, int with_text)
 	assert_int_equal(jg_advice_run(f->g, &aud, &in, &out, why), JG_OK);
 	assert_non_null(out);
 	return out;
+}
+
+static json_t *advise(struct fx *f, int with_text)
+{
+	return advise_until(f, with_text, T0 + 100 * HOUR);
 }
 
 /* The suggestion of kind about subject, or NULL. */
@@ -248,6 +253,7 @@ static void known_history_gives_exactly_these(void **state)
 	/* the 20 reads were reviewed; auto would have approved them at once */
 	assert_int_equal(num(s, "replay", "total"), 28);
 	assert_int_equal(num(s, "replay", "changed"), 20);
+	assert_int_equal(num(s, "replay", "changed_in_period"), 20);
 
 	s = pick(out, "shorter_max_duration", "db-reads");
 	assert_non_null(s);
@@ -295,6 +301,25 @@ static void known_history_gives_exactly_these(void **state)
 
 	assert_non_null(pick(out, "unused_rule", "old-rule"));
 	assert_non_null(pick(out, "unused_resource", "old"));
+	json_decref(out);
+}
+
+/* The replay runs to now; the requests of the period are counted apart:
+ * a period of the first 10 reads sees 10 of the 20 changed. */
+static void replay_counts_the_period_apart(void **state)
+{
+	struct fx *f = *state;
+	json_t *out, *s;
+
+	history(f);
+	out = advise_until(f, 1, T0 + 10 * HOUR);
+	assert_int_equal(json_integer_value(json_object_get(out, "requests")),
+	                 10);
+	s = pick(out, "auto_approve", "db-reads");
+	assert_non_null(s);
+	assert_int_equal(num(s, "evidence", "decided"), 10);
+	assert_int_equal(num(s, "replay", "changed"), 20);
+	assert_int_equal(num(s, "replay", "changed_in_period"), 10);
 	json_decref(out);
 }
 
@@ -417,6 +442,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        T(known_history_gives_exactly_these),
+	        T(replay_counts_the_period_apart),
 	        T(no_text_no_change),
 	        T(quiet_history_gives_none),
 	        T(empty_period_gives_none),
