@@ -1,7 +1,7 @@
 /*
  * app.js - the jitgate approver dashboard's shell: sign-in, hash routing
  * and polling. The views live in ui.js (shared pieces), request_card.js,
- * requests.js, grants.js, audit.js and overview.js; lib.js has the pure
+ * requests.js, grants.js, audit.js, overview.js and insights.js; lib.js has the pure
  * helpers (DOM, API, time) and charts.js the charts.
  *
  * Every piece of server data is put into the page as text (JG.h builds
@@ -34,6 +34,7 @@
 		mine: {title: "My requests", make: U.minePage},
 		grants: {title: "Grants", make: U.grantsPage},
 		audit: {title: "Audit", make: U.auditPage, seesAll: true},
+		insights: {title: "Insights", make: U.insightsPage, seesAll: true},
 		overview: {title: "Overview", make: U.overviewPage},
 		request: {title: "Request", make: U.requestPage, hidden: true}
 	};

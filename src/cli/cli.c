@@ -108,6 +108,12 @@ static const struct jg_cli_opt audit_export_opts[] = {
 	OPT_END,
 };
 
+static const struct jg_cli_opt insights_opts[] = {
+	{"since", 0, JG_OPT_VALUE, "T", "from time T (RFC 3339, date, or a duration ago: 30d; default 30 days ago)"},
+	{"until", 0, JG_OPT_VALUE, "T", "before time T (same forms; default now)"},
+	OPT_END,
+};
+
 static const struct jg_cli_opt audit_verify_opts[] = {
 	{"checkpoints", 0, JG_OPT_VALUE, "FILE", "also check the trail against the signed checkpoints in FILE (the server's sink)"},
 	{"public-key", 0, JG_OPT_VALUE, "FILE", "the checkpoint key's public half (KEY.pub); needed with --checkpoints"},
@@ -226,6 +232,8 @@ static const struct jg_cli_cmd commands[] = {
 	{"check", NULL, jg_cli_cmd_check, "may PRINCIPAL do ACTION on RESOURCE now? exit 0 allow, 1 deny",
 	 "PRINCIPAL RESOURCE ACTION [--payload TEXT | --payload-file FILE | --payload-sha256 HEX] [--consume]",
 	 check_opts, 3, 3},
+	{"insights", NULL, jg_cli_cmd_insights, "tuning advice for a period, each change replayed (admin, auditor)",
+	 "[--since T] [--until T]", insights_opts, 0, 0},
 	{"audit", "list", jg_cli_cmd_audit_list, "list audit events, oldest first",
 	 "[--actor A] [--type T] [--subject S] [--since T] [--until T] [--limit N] [--cursor C]",
 	 audit_list_opts, 0, 0},

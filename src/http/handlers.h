@@ -15,6 +15,9 @@ void jg_api_request_deny(struct jg_ex *ex);
 void jg_api_request_post_review(struct jg_ex *ex);
 void jg_api_request_execute(struct jg_ex *ex);
 
+/* api_insights.c: tuning advice */
+void jg_api_insights(struct jg_ex *ex);
+
 /* api_grants.c */
 void jg_api_grant_list(struct jg_ex *ex);
 void jg_api_grant_get(struct jg_ex *ex);
