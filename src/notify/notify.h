@@ -13,11 +13,19 @@
 #include "core/policy.h"
 #include "store/store.h"
 
+struct jg_chat_users;
+struct jg_slack_seen;
+
 /* Where notifications go; set at start-up, read-only afterwards. */
 struct jg_notify_config {
 	const char *webhook_url;    /* NULL: no generic webhook */
 	const char *webhook_secret; /* HMAC key (from a file, never the API) */
 	const char *slack_url;      /* NULL: no Slack-compatible webhook */
+	/* Slack interactivity (chat.h): with a signing secret, request
+	 * notices carry Approve buttons and /v1/chat/slack takes them */
+	const char *slack_signing_secret; /* NULL: no buttons (from a file) */
+	const struct jg_chat_users *slack_users; /* Slack id -> principal */
+	struct jg_slack_seen *slack_seen; /* replays refused; locked inside */
 	const char *dashboard_url;  /* base of links, e.g. https://jg.example */
 	int max_attempts;           /* dead-lettered after this many */
 	int64_t expiring_within;    /* warn grant holders this long before */
@@ -44,6 +52,15 @@ enum jg_err jg_notify_request(struct jg_store *st,
                               const struct jg_notify_config *cfg,
                               const struct jg_policy *p, enum jg_notice what,
                               const struct jg_request *r, int64_t now);
+/* The same, saying whether approving r needs step-up (the gate knows):
+ * then the Slack notice offers the dashboard instead of an Approve
+ * button, since chat proves no fresh sign-in. */
+enum jg_err jg_notify_request_su(struct jg_store *st,
+                                 const struct jg_notify_config *cfg,
+                                 const struct jg_policy *p,
+                                 enum jg_notice what,
+                                 const struct jg_request *r, int step_up,
+                                 int64_t now);
 /* The same for an execution x of r that did not succeed (failed, or
  * unknown after a crash): the notice names its exit code and error, never
  * its output, which may hold data the recipients should not see. */

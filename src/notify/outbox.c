@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "notify/chat.h"
 #include "notify/notify.h"
 #include "util/timefmt.h"
 
@@ -120,9 +121,26 @@ static void slack_escape(const char *in, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/* With interactivity on, a notice asking for a review carries its
+ * buttons (chat.h) under the text. */
+static json_t *slack_message(const struct jg_notify_config *cfg,
+                             enum jg_notice what, const struct jg_request *r,
+                             int step_up, const char *text, const char *url)
+{
+	json_t *actions;
+
+	if (!cfg->slack_signing_secret ||
+	    (what != JG_NOTICE_PENDING && what != JG_NOTICE_STEP) ||
+	    !(actions = jg_slack_actions(r->id, url, step_up)))
+		return json_pack("{s:s}", "text", text);
+	return json_pack("{s:s,s:[{s:s,s:{s:s,s:s}},o]}", "text", text,
+	                 "blocks", "type", "section", "text", "type",
+	                 "mrkdwn", "text", text, actions);
+}
+
 static json_t *slack_payload(const struct jg_notify_config *cfg,
                              enum jg_notice what, const struct jg_request *r,
-                             const struct jg_execution *x)
+                             const struct jg_execution *x, int step_up)
 {
 	static const char *const verbs[] = {
 		"asks for", "needs the next approval for", "was approved for",
@@ -152,7 +170,7 @@ static json_t *slack_payload(const struct jg_notify_config *cfg,
 	snprintf(text, sizeof(text), "*%s* %s `%s` on *%s*%s: %s%s",
 	         r->requester, verbs[what], r->action, r->resource, when,
 	         reason, link);
-	return json_pack("{s:s}", "text", text);
+	return slack_message(cfg, what, r, step_up, text, url);
 }
 
 /* Queue one delivery; an identical notice already queued is fine. */
@@ -183,7 +201,8 @@ static enum jg_err notify(struct jg_store *st,
                           const struct jg_notify_config *cfg,
                           const struct jg_policy *p, enum jg_notice what,
                           const struct jg_request *r,
-                          const struct jg_execution *x, int64_t now)
+                          const struct jg_execution *x, int step_up,
+                          int64_t now)
 {
 	char key[80];
 	enum jg_err e = JG_OK;
@@ -200,7 +219,7 @@ static enum jg_err notify(struct jg_store *st,
 		          request_payload(cfg, p, what, r, x, now), now);
 	if (e == JG_OK && cfg->slack_url)
 		e = queue(st, "slack", notice_names[what], r->id, key,
-		          slack_payload(cfg, what, r, x), now);
+		          slack_payload(cfg, what, r, x, step_up), now);
 	return e;
 }
 
@@ -209,7 +228,17 @@ enum jg_err jg_notify_request(struct jg_store *st,
                               const struct jg_policy *p, enum jg_notice what,
                               const struct jg_request *r, int64_t now)
 {
-	return notify(st, cfg, p, what, r, NULL, now);
+	return notify(st, cfg, p, what, r, NULL, 0, now);
+}
+
+enum jg_err jg_notify_request_su(struct jg_store *st,
+                                 const struct jg_notify_config *cfg,
+                                 const struct jg_policy *p,
+                                 enum jg_notice what,
+                                 const struct jg_request *r, int step_up,
+                                 int64_t now)
+{
+	return notify(st, cfg, p, what, r, NULL, step_up, now);
 }
 
 enum jg_err jg_notify_execution(struct jg_store *st,
@@ -218,7 +247,7 @@ enum jg_err jg_notify_execution(struct jg_store *st,
                                 const struct jg_request *r,
                                 const struct jg_execution *x, int64_t now)
 {
-	return notify(st, cfg, p, JG_NOTICE_EXEC_FAILED, r, x, now);
+	return notify(st, cfg, p, JG_NOTICE_EXEC_FAILED, r, x, 0, now);
 }
 
 enum jg_err jg_notify_grant(struct jg_store *st,
