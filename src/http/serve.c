@@ -372,6 +372,11 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case JG_SERVE_SLACK_SECRET:
 		case JG_SERVE_SLACK_USERS:
+		case JG_SERVE_MAIL_URL:
+		case JG_SERVE_MAIL_FROM:
+		case JG_SERVE_MAIL_CREDENTIALS:
+		case JG_SERVE_MAIL_CACERT:
+		case JG_SERVE_MAIL_USERS:
 			jg_serve_chat_opt(&o->chat, c, optarg);
 			break;
 		case 'h': usage(stdout); return 0;
@@ -584,7 +589,8 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 	jg_gate_set_connectors(gate, o->connectors, wall_clock);
 	if (o->notify.slack_signing_secret) /* the chat handler's settings */
 		jg_gate_set_notify(gate, &o->notify);
-	if (o->notify.webhook_url || o->notify.slack_url) {
+	if (o->notify.webhook_url || o->notify.slack_url ||
+	    o->notify.mail_url) {
 		jg_gate_set_notify(gate, &o->notify);
 		if (jg_notifier_start(st, &o->notify, &notifier) != JG_OK) {
 			jg_log(JG_LOG_ERROR, "cannot start notifications");

@@ -1,8 +1,10 @@
 /*
- * serve_chat.h - `jitgate serve`'s Slack interactivity flags:
- * --slack-signing-secret-file (the app's signing secret, read before the
- * privilege drop, never logged) and --slack-users (Slack user id ->
- * jitgate principal). Kept out of serve.c so its main path stays short.
+ * serve_chat.h - `jitgate serve`'s flags for reaching people: Slack
+ * interactivity (--slack-signing-secret-file, the app's signing secret;
+ * --slack-users, Slack user id -> jitgate principal) and mail (--mail-url,
+ * --mail-from, --mail-credentials-file, --mail-cacert, --mail-users).
+ * Secrets are read from files before the privilege drop and never
+ * logged. Kept out of serve.c so its main path stays short.
  */
 #ifndef JG_HTTP_SERVE_CHAT_H
 #define JG_HTTP_SERVE_CHAT_H
@@ -16,16 +18,32 @@ struct jg_serve_chat {
 	char secret[256];            /* read from secret_file */
 	struct jg_chat_users *users; /* owned */
 	struct jg_slack_seen *seen;  /* owned */
+	const char *mail_url, *mail_from, *mail_cacert;
+	const char *mail_credentials_file; /* "USER:PASSWORD" */
+	const char *mail_users_file;       /* principal -> address */
+	char mail_credentials[512];        /* read; split at the first ':' */
+	struct jg_chat_users *mail_book;   /* owned */
 };
 
 enum {
 	JG_SERVE_SLACK_SECRET = 0x140,
 	JG_SERVE_SLACK_USERS,
+	JG_SERVE_MAIL_URL,
+	JG_SERVE_MAIL_FROM,
+	JG_SERVE_MAIL_CREDENTIALS,
+	JG_SERVE_MAIL_CACERT,
+	JG_SERVE_MAIL_USERS,
 };
 #define JG_SERVE_CHAT_OPTIONS                                             \
 	{"slack-signing-secret-file", required_argument, NULL,            \
 	 JG_SERVE_SLACK_SECRET},                                          \
-	{"slack-users", required_argument, NULL, JG_SERVE_SLACK_USERS}
+	{"slack-users", required_argument, NULL, JG_SERVE_SLACK_USERS},   \
+	{"mail-url", required_argument, NULL, JG_SERVE_MAIL_URL},         \
+	{"mail-from", required_argument, NULL, JG_SERVE_MAIL_FROM},       \
+	{"mail-credentials-file", required_argument, NULL,                \
+	 JG_SERVE_MAIL_CREDENTIALS},                                      \
+	{"mail-cacert", required_argument, NULL, JG_SERVE_MAIL_CACERT},   \
+	{"mail-users", required_argument, NULL, JG_SERVE_MAIL_USERS}
 extern const char jg_serve_chat_usage[];
 
 /* Defaults from the environment (before getopt). */
@@ -34,7 +52,8 @@ void jg_serve_chat_init(struct jg_serve_chat *c);
 /* One of the options above. */
 void jg_serve_chat_opt(struct jg_serve_chat *c, int opt, const char *arg);
 
-/* After the options: read both files into n (both or neither flag).
+/* After the options: read the files into n (the Slack pair goes
+ * together; mail needs --mail-from).
  * 0, or -1 after logging why (never the secret). */
 int jg_serve_chat_open(struct jg_serve_chat *c, struct jg_notify_config *n);
 

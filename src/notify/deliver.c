@@ -20,6 +20,7 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include "notify/mail.h"
 #include "notify/notify.h"
 
 #define CLAIM_MAX 32
@@ -131,6 +132,8 @@ static int post(const struct jg_notify_config *cfg,
 	CURLcode rc;
 	long status = 0;
 
+	if (strcmp(d->target, "mail") == 0)
+		return jg_mail_send(cfg, d, why, len);
 	if (!url) {
 		snprintf(why, len, "no %s target configured", d->target);
 		return -1;

@@ -1,8 +1,8 @@
 /*
  * notify.h - telling people: a durable outbox written in the same
  * transaction as the change it announces, and a worker that delivers it
- * to a generic webhook (signed with HMAC-SHA256) and a Slack-compatible
- * incoming webhook, with retries, back-off and a dead letter.
+ * to a generic webhook (signed with HMAC-SHA256), a Slack-compatible
+ * incoming webhook and mail (mail.h), with retries, back-off and a dead letter.
  *
  * Never blocks a decision: enqueueing is a row insert; delivery happens
  * later, on the worker's thread, with short timeouts.
@@ -26,6 +26,13 @@ struct jg_notify_config {
 	const char *slack_signing_secret; /* NULL: no buttons (from a file) */
 	const struct jg_chat_users *slack_users; /* Slack id -> principal */
 	struct jg_slack_seen *slack_seen; /* replays refused; locked inside */
+	/* mail (mail.h) to the approvers of the current step */
+	const char *mail_url;  /* smtp:// (STARTTLS) or smtps://; NULL: none */
+	const char *mail_from; /* the envelope and From: address */
+	const char *mail_user; /* from --mail-credentials-file; NULL: no AUTH */
+	const char *mail_password;
+	const char *mail_cacert; /* CA file for the server; NULL: the system's */
+	const struct jg_chat_users *mail_book; /* principal -> address */
 	const char *dashboard_url;  /* base of links, e.g. https://jg.example */
 	int max_attempts;           /* dead-lettered after this many */
 	int64_t expiring_within;    /* warn grant holders this long before */
