@@ -15,6 +15,7 @@
 #include "gate/authcache.h"
 #include "gate/index.h"
 #include "gate/internal.h"
+#include "notify/chat.h"
 
 enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
                         const char *path, struct jg_gate **out)
@@ -77,6 +78,17 @@ void jg_gate_set_notify(struct jg_gate *g, const struct jg_notify_config *cfg)
 const struct jg_notify_config *jg_gate_notify(const struct jg_gate *g)
 {
 	return g->notify;
+}
+
+enum jg_err jg_gate_chat_reply(struct jg_gate *g, const char *url,
+                               const char *subject, const char *key,
+                               struct json_t *msg, int64_t now)
+{
+	if (!g->notify) {
+		json_decref(msg);
+		return JG_EINVAL;
+	}
+	return jg_slack_reply(g->st, g->notify, url, subject, key, msg, now);
 }
 
 enum jg_err jg_gate_notice(struct jg_gate *g, enum jg_notice what,

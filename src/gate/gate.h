@@ -63,6 +63,12 @@ struct jg_notify_config;
 void jg_gate_set_notify(struct jg_gate *g, const struct jg_notify_config *cfg);
 /* What was set (NULL: none): the chat handler reads Slack's settings. */
 const struct jg_notify_config *jg_gate_notify(const struct jg_gate *g);
+/* Queue msg (consumed) for a Slack response_url, in its own transaction
+ * (notify/chat.h jg_slack_reply): replaces the message of a button press
+ * once the decision has been committed. */
+enum jg_err jg_gate_chat_reply(struct jg_gate *g, const char *url,
+                               const char *subject, const char *key,
+                               struct json_t *msg, int64_t now);
 
 /*
  * The time a decision made now must use: the wall clock `wall`, but

@@ -19,6 +19,12 @@
 #include "notify/notify.h"
 #include "util/log.h"
 
+/* One button press, as Slack signed it (strings borrowed). */
+struct jg_press {
+	const char *ts, *sig; /* the request's time stamp and signature */
+	const char *user, *action, *id, *response_url;
+};
+
 /* An answer only the presser sees; the message stays as it is. Slack
  * shows only 200s, so refusals after the signature are 200s too. */
 static void ephemeral(struct jg_ex *ex, const char *text)
@@ -28,9 +34,9 @@ static void ephemeral(struct jg_ex *ex, const char *text)
 	                              "text", text));
 }
 
-/* The message that replaces the notice: who decided, and the state. */
-static void decided(struct jg_ex *ex, const char *who,
-                    const struct jg_request_view *v)
+/* The message that replaces the notice: who decided, and the state.
+ * New reference. */
+static json_t *decided(const char *who, const struct jg_request_view *v)
 {
 	const struct jg_request *r = &v->req;
 	char text[700], state[200];
@@ -45,16 +51,38 @@ static void decided(struct jg_ex *ex, const char *who,
 	snprintf(text, sizeof(text), "*%s* approved %s's `%s` on *%s* (via "
 	         "Slack): %s", who, r->requester, r->action, r->resource,
 	         state);
-	jg_ex_json(ex, 200, json_pack("{s:b,s:s,s:[{s:s,s:{s:s,s:s}}]}",
-	                              "replace_original", 1, "text", text,
-	                              "blocks", "type", "section", "text",
-	                              "type", "mrkdwn", "text", text));
+	return json_pack("{s:b,s:s,s:[{s:s,s:{s:s,s:s}}]}", "replace_original",
+	                 1, "text", text, "blocks", "type", "section", "text",
+	                 "type", "mrkdwn", "text", text);
 }
 
-/* Approve request id as the principal Slack user `user` maps to. */
-static void approve(struct jg_ex *ex, const struct jg_notify_config *cfg,
-                    const char *user, const char *id)
+/* Replace the notice in Slack: through its response_url (how Slack
+ * takes it for block_actions), from the outbox; and in the answer. */
+static void replace(struct jg_ex *ex, const struct jg_press *press,
+                    json_t *msg)
 {
+	char key[96];
+	enum jg_err e;
+
+	snprintf(key, sizeof(key), "chat.reply:%.20s:%.40s", press->ts,
+	         press->sig);
+	e = press->response_url
+	            ? jg_gate_chat_reply(ex->gate, press->response_url,
+	                                 press->id, key, json_incref(msg),
+	                                 ex->now)
+	            : JG_OK;
+	if (e != JG_OK)
+		jg_log(JG_LOG_WARN, "chat: the Slack message of %s is not "
+		       "replaced: %s", press->id, e == JG_EINVAL
+		       ? "its response_url is not Slack's" : jg_strerror(e));
+	jg_ex_json(ex, 200, msg);
+}
+
+/* Approve the request as the principal the Slack user maps to. */
+static void approve(struct jg_ex *ex, const struct jg_notify_config *cfg,
+                    const struct jg_press *press)
+{
+	const char *user = press->user, *id = press->id;
 	const char *name = jg_chat_users_find(cfg->slack_users, user);
 	struct jg_principal who;
 	struct jg_request_view v;
@@ -79,44 +107,43 @@ static void approve(struct jg_ex *ex, const struct jg_notify_config *cfg,
 		ephemeral(ex, text);
 		return;
 	}
-	decided(ex, who.name, &v);
+	replace(ex, press, decided(who.name, &v));
 	jg_request_view_clear(&v);
 }
 
-/* The signed payload's user id, action and request id (borrowed from
- * p); 0, or -1 when it is not a button press. */
-static int press_of(json_t *p, const char **user, const char **action,
-                    const char **id)
+/* The signed payload's user id, action, request id and response_url
+ * (borrowed from p) into b; 0, or -1 when it is not a button press. */
+static int press_of(json_t *p, struct jg_press *b)
 {
 	json_t *a = json_array_get(json_object_get(p, "actions"), 0);
 
-	*user = json_string_value(
+	b->user = json_string_value(
 	        json_object_get(json_object_get(p, "user"), "id"));
-	*action = json_string_value(json_object_get(a, "action_id"));
-	*id = json_string_value(json_object_get(a, "value"));
-	if (!*user || !*action)
+	b->action = json_string_value(json_object_get(a, "action_id"));
+	b->id = json_string_value(json_object_get(a, "value"));
+	b->response_url = json_string_value(json_object_get(p,
+	                                                    "response_url"));
+	if (!b->user || !b->action)
 		return -1;
-	if (!*id)
-		*id = "";
+	if (!b->id)
+		b->id = "";
 	return 0;
 }
 
 void jg_api_chat_slack(struct jg_ex *ex)
 {
 	const struct jg_notify_config *cfg = jg_gate_notify(ex->gate);
-	const char *user, *action, *id;
+	struct jg_press b = {0};
 	char why[200];
 	char *text; /* owned: the decoded payload field */
 	json_t *p;  /* owned */
 
+	b.ts = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
+	                                   "X-Slack-Request-Timestamp");
+	b.sig = MHD_lookup_connection_value(ex->conn, MHD_HEADER_KIND,
+	                                    "X-Slack-Signature");
 	if (jg_slack_verify(cfg ? cfg->slack_signing_secret : NULL,
-	                    cfg ? cfg->slack_seen : NULL,
-	                    MHD_lookup_connection_value(
-	                            ex->conn, MHD_HEADER_KIND,
-	                            "X-Slack-Request-Timestamp"),
-	                    MHD_lookup_connection_value(
-	                            ex->conn, MHD_HEADER_KIND,
-	                            "X-Slack-Signature"),
+	                    cfg ? cfg->slack_seen : NULL, b.ts, b.sig,
 	                    ex->raw_body, ex->raw_len, ex->now, why,
 	                    sizeof(why))) {
 		jg_log(JG_LOG_WARN, "chat: refused a Slack request from %s: %s",
@@ -127,18 +154,18 @@ void jg_api_chat_slack(struct jg_ex *ex)
 	text = jg_form_value(ex->raw_body, ex->raw_len, "payload");
 	p = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
 	free(text);
-	if (!json_is_object(p) || press_of(p, &user, &action, &id)) {
+	if (!json_is_object(p) || press_of(p, &b)) {
 		json_decref(p);
 		jg_ex_fail(ex, JG_EINVAL, "want a form field 'payload' holding "
 		           "a Slack block_actions interaction");
 		return;
 	}
-	if (strcmp(action, "jg_open") == 0) /* a link: Slack opens it */
+	if (strcmp(b.action, "jg_open") == 0) /* a link: Slack opens it */
 		jg_ex_json(ex, 200, json_object());
-	else if (strcmp(action, "jg_approve") != 0)
+	else if (strcmp(b.action, "jg_approve") != 0)
 		ephemeral(ex, "Only approving is possible from Slack: a deny "
 		          "needs a comment; open the request in jitgate.");
 	else
-		approve(ex, cfg, user, id);
+		approve(ex, cfg, &b);
 	json_decref(p);
 }

@@ -377,6 +377,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		case JG_SERVE_MAIL_CREDENTIALS:
 		case JG_SERVE_MAIL_CACERT:
 		case JG_SERVE_MAIL_USERS:
+		case JG_SERVE_SLACK_REPLY_BASE:
 			jg_serve_chat_opt(&o->chat, c, optarg);
 			break;
 		case 'h': usage(stdout); return 0;
@@ -587,10 +588,9 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 	jg_gate_set_keys(gate, keys);
 	jg_gate_set_ssh_ca(gate, o->ssh_ca);
 	jg_gate_set_connectors(gate, o->connectors, wall_clock);
-	if (o->notify.slack_signing_secret) /* the chat handler's settings */
-		jg_gate_set_notify(gate, &o->notify);
+	/* chat replies go out through the outbox too */
 	if (o->notify.webhook_url || o->notify.slack_url ||
-	    o->notify.mail_url) {
+	    o->notify.mail_url || o->notify.slack_signing_secret) {
 		jg_gate_set_notify(gate, &o->notify);
 		if (jg_notifier_start(st, &o->notify, &notifier) != JG_OK) {
 			jg_log(JG_LOG_ERROR, "cannot start notifications");

@@ -23,6 +23,11 @@ const char jg_serve_chat_usage[] =
         "  --slack-users FILE   Slack user id -> jitgate principal, one "
         "'U0123ABC alice'\n"
         "                       a line (env JITGATE_SLACK_USERS)\n"
+        "  --slack-reply-base URL\n"
+        "                       Slack's response_urls start with this "
+        "(default\n"
+        "                       https://hooks.slack.com/); no other is "
+        "posted to\n"
         "  --mail-url URL       mail the approvers through this SMTP "
         "server: smtp://HOST:PORT\n"
         "                       (STARTTLS required) or smtps://HOST:PORT "
@@ -63,6 +68,7 @@ void jg_serve_chat_opt(struct jg_serve_chat *c, int opt, const char *arg)
 	switch (opt) {
 	case JG_SERVE_SLACK_SECRET: c->secret_file = arg; break;
 	case JG_SERVE_SLACK_USERS: c->users_file = arg; break;
+	case JG_SERVE_SLACK_REPLY_BASE: c->reply_base = arg; break;
 	case JG_SERVE_MAIL_URL: c->mail_url = arg; break;
 	case JG_SERVE_MAIL_FROM: c->mail_from = arg; break;
 	case JG_SERVE_MAIL_CREDENTIALS: c->mail_credentials_file = arg; break;
@@ -155,6 +161,12 @@ int jg_serve_chat_open(struct jg_serve_chat *c, struct jg_notify_config *n)
 		       "--slack-users go together");
 		return -1;
 	}
+	if (c->reply_base &&
+	    jg_notify_url_check("--slack-reply-base", c->reply_base, why,
+	                        sizeof(why))) {
+		jg_log(JG_LOG_ERROR, "%s", why);
+		return -1;
+	}
 	if (read_line(c->secret_file, "Slack signing secret", c->secret,
 	              sizeof(c->secret), 16))
 		return -1;
@@ -169,6 +181,7 @@ int jg_serve_chat_open(struct jg_serve_chat *c, struct jg_notify_config *n)
 	n->slack_signing_secret = c->secret;
 	n->slack_users = c->users;
 	n->slack_seen = c->seen;
+	n->slack_reply_base = c->reply_base;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 struct jg_serve_chat {
 	const char *secret_file; /* NULL: no chat approvals */
 	const char *users_file;
+	const char *reply_base; /* --slack-reply-base */
 	char secret[256];            /* read from secret_file */
 	struct jg_chat_users *users; /* owned */
 	struct jg_slack_seen *seen;  /* owned */
@@ -33,6 +34,7 @@ enum {
 	JG_SERVE_MAIL_CREDENTIALS,
 	JG_SERVE_MAIL_CACERT,
 	JG_SERVE_MAIL_USERS,
+	JG_SERVE_SLACK_REPLY_BASE,
 };
 #define JG_SERVE_CHAT_OPTIONS                                             \
 	{"slack-signing-secret-file", required_argument, NULL,            \
@@ -43,7 +45,9 @@ enum {
 	{"mail-credentials-file", required_argument, NULL,                \
 	 JG_SERVE_MAIL_CREDENTIALS},                                      \
 	{"mail-cacert", required_argument, NULL, JG_SERVE_MAIL_CACERT},   \
-	{"mail-users", required_argument, NULL, JG_SERVE_MAIL_USERS}
+	{"mail-users", required_argument, NULL, JG_SERVE_MAIL_USERS},     \
+	{"slack-reply-base", required_argument, NULL,                     \
+	 JG_SERVE_SLACK_REPLY_BASE}
 extern const char jg_serve_chat_usage[];
 
 /* Defaults from the environment (before getopt). */

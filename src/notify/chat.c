@@ -14,6 +14,8 @@
 #include <openssl/params.h>
 
 #include "notify/chat.h"
+#include "notify/notify.h"
+#include "notify/outbox.h"
 #include "util/crypto.h"
 
 /* ---- the user table ---- */
@@ -339,4 +341,41 @@ json_t *jg_slack_actions(const char *id, const char *url, int step_up)
 	}
 	return json_pack("{s:s,s:s,s:o}", "type", "actions", "block_id",
 	                 "jg_review", "elements", el);
+}
+
+/* ---- replacing the message ---- */
+
+int jg_slack_reply_ok(const struct jg_notify_config *cfg, const char *url)
+{
+	const char *base = cfg && cfg->slack_reply_base
+	                           ? cfg->slack_reply_base
+	                           : "https://hooks.slack.com/";
+
+	return url && strncmp(url, base, strlen(base)) == 0 &&
+	       strlen(url) < 1024 && !strpbrk(url, " \r\n");
+}
+
+enum jg_err jg_slack_reply(struct jg_store *st,
+                           const struct jg_notify_config *cfg,
+                           const char *url, const char *subject,
+                           const char *key, json_t *msg, int64_t now)
+{
+	enum jg_err e;
+
+	if (!jg_slack_reply_ok(cfg, url)) {
+		json_decref(msg);
+		return JG_EINVAL;
+	}
+	if ((e = st->ops->begin(st, 1)) != JG_OK) {
+		json_decref(msg);
+		return e;
+	}
+	e = jg_notify_queue(st, "slack_reply", "chat.reply", subject, key,
+	                    json_pack("{s:s,s:o}", "url", url, "message", msg),
+	                    now);
+	if (e == JG_OK)
+		e = st->ops->commit(st);
+	if (e != JG_OK)
+		st->ops->rollback(st);
+	return e;
 }

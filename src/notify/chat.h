@@ -68,4 +68,22 @@ char *jg_form_value(const char *body, size_t len, const char *key);
  */
 json_t *jg_slack_actions(const char *id, const char *url, int step_up);
 
+/*
+ * In a transaction of its own: queue msg (consumed) for Slack's
+ * response_url of a button press (target "slack_reply"), which is how a
+ * block_actions message is replaced. url must start with
+ * cfg->slack_reply_base (https://hooks.slack.com/ by default): a signed
+ * payload still names where jitgate posts, and nothing else may be
+ * reached that way. key: unique to the press. JG_EINVAL for another URL.
+ */
+struct jg_store;
+struct jg_notify_config;
+enum jg_err jg_slack_reply(struct jg_store *st,
+                           const struct jg_notify_config *cfg,
+                           const char *url, const char *subject,
+                           const char *key, json_t *msg, int64_t now);
+
+/* 1 when url may be posted to as a Slack response_url (see above). */
+int jg_slack_reply_ok(const struct jg_notify_config *cfg, const char *url);
+
 #endif

@@ -26,6 +26,8 @@ struct jg_notify_config {
 	const char *slack_signing_secret; /* NULL: no buttons (from a file) */
 	const struct jg_chat_users *slack_users; /* Slack id -> principal */
 	struct jg_slack_seen *slack_seen; /* replays refused; locked inside */
+	const char *slack_reply_base; /* response_urls must start with it;
+	                               * NULL: https://hooks.slack.com/ */
 	/* mail (mail.h) to the approvers of the current step */
 	const char *mail_url;  /* smtp:// (STARTTLS) or smtps://; NULL: none */
 	const char *mail_from; /* the envelope and From: address */

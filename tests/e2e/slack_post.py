@@ -9,6 +9,7 @@ usage: slack_post.py URL SECRET_FILE USER ACTION VALUE [options]
   --bad-sig      sign with another secret
   --save FILE    keep the exact request (headers and body) in FILE
   --replay FILE  send the request kept in FILE again, unchanged
+  --response-url URL  where Slack would take the replacing message
 """
 import argparse
 import hashlib
@@ -26,6 +27,8 @@ ap.add_argument("--age", type=int, default=0)
 ap.add_argument("--bad-sig", action="store_true")
 ap.add_argument("--save")
 ap.add_argument("--replay")
+ap.add_argument("--response-url",
+                default="https://hooks.slack.invalid/actions/x")
 a = ap.parse_args()
 
 if a.replay:
@@ -40,7 +43,7 @@ else:
         "user": {"id": a.user, "username": a.user.lower(), "team_id": "T1"},
         "actions": [{"action_id": a.action, "value": a.value,
                      "type": "button", "block_id": "jg_review"}],
-        "response_url": "https://hooks.slack.invalid/actions/x",
+        "response_url": a.response_url,
     }
     body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
     ts = str(int(time.time()) - a.age)

@@ -38,7 +38,8 @@ rules:
 YAML
 jg_start_helper "$JG_TMP/hook.err" "$(dirname "$0")/webhook_listener.py" \
 	"$HOOK_SECRET" "$HOOK_LOG"
-JG_SERVE_ARGS="--slack-url http://127.0.0.1:$JG_HELPER_PORT/slack --dashboard-url https://jitgate.example --slack-signing-secret-file $SECRET --slack-users $JG_TMP/slack.users"
+HOOK=http://127.0.0.1:$JG_HELPER_PORT
+JG_SERVE_ARGS="--slack-url $HOOK/slack --dashboard-url https://jitgate.example --slack-signing-secret-file $SECRET --slack-users $JG_TMP/slack.users --slack-reply-base $HOOK/reply/"
 jg_start
 jg_token alice
 jg_token bob
@@ -106,7 +107,7 @@ after=$(jg_http GET "/v1/audit?limit=500" admin; printf '%s' "$BODY" | grep -o '
 expect_eq "refusals wrote no audit event" "$before" "$after"
 
 # correctly signed, mapped approver: approved, the message replaced
-press UBOB jg_approve "$REQ" --save "$JG_TMP/press.json"
+press UBOB jg_approve "$REQ" --save "$JG_TMP/press.json" --response-url "$HOOK/reply/T1/abc"
 expect_eq "signed approve: 200" 200 "$CODE"
 expect_match "signed approve: replaces the message" '"replace_original":true' "$BODY"
 expect_match "signed approve: says who and the state" '\*bob\* approved alice.*: approved' "$BODY"
@@ -114,6 +115,13 @@ expect_eq "signed approve: approved" approved "$(state_of "$REQ")"
 jg_http GET "/v1/audit?subject=$REQ&type=review.recorded" admin
 expect_match "the review is in the trail, by bob, via slack" \
 	'"actor":"bob".*"via":"slack"|"via":"slack".*"actor":"bob"' "$BODY"
+
+for _ in $(seq 1 300); do
+	grep -q '"replace_original":true' "$HOOK_LOG" && break
+	sleep 0.1
+done
+expect_match "the message is replaced through the response_url" \
+	'"replace_original":true.*\*bob\* approved alice' "$(grep replace_original "$HOOK_LOG")"
 
 # the same request again: a replay, refused
 press UBOB jg_approve "$REQ" --replay "$JG_TMP/press.json"
@@ -130,6 +138,13 @@ expect_match "step-up notice: the dashboard button" \
 expect_no_match "step-up notice: no Approve button" 'jg_approve' "$line"
 press UBOB jg_approve "$SREQ"
 expect_match "step-up approve from chat: refused" 'Not approved.*sign-in' "$BODY"
+# a press whose response_url is not Slack's: decided, but never posted there
+jg_run alice request prod-db sql.write --reason "INC-10" -q
+REQ10=$OUT
+press UBOB jg_approve "$REQ10" --response-url "http://127.0.0.1:1/elsewhere"
+expect_eq "foreign response_url: still approved" approved "$(state_of "$REQ10")"
+expect_match "foreign response_url: not posted, and logged" \
+	"Slack message of $REQ10 is not replaced: its response_url is not Slack's" "$(cat "$JG_TMP/server.log")"
 expect_eq "step-up: still pending" pending "$(state_of "$SREQ")"
 
 # not configured: the flags go together
