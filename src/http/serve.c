@@ -755,17 +755,20 @@ int jg_serve_main(int argc, char **argv)
 	if (jg_priv_prepare(&o.priv, o.user, err, sizeof(err)) != 0) {
 		jg_log(JG_LOG_ERROR, "%s", err);
 		jg_serve_transport_free(&o.tr);
+		jg_serve_chat_free(&o.chat);
 		return 2;
 	}
 	/* the TLS key is read as root, before the drop */
 	if (jg_serve_ckpt_check(&o.ckpt, o.db) || check_files(&o) ||
 	    jg_serve_transport_open(&o.tr)) {
 		jg_serve_transport_free(&o.tr);
+		jg_serve_chat_free(&o.chat);
 		return 2;
 	}
 	if (jg_policy_load(o.policy, &policy, err, sizeof(err)) != JG_OK) {
 		jg_log(JG_LOG_ERROR, "%s", err);
 		jg_serve_transport_free(&o.tr);
+		jg_serve_chat_free(&o.chat);
 		return 1;
 	}
 	rc = 1;
