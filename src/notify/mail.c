@@ -192,7 +192,7 @@ int jg_mail_send(const struct jg_notify_config *cfg,
 	const char *to = json_string_value(json_object_get(m, "to"));
 	struct curl_slist *rcpt = NULL, *hdr = NULL;
 	curl_mime *mime = NULL;
-	char from[300], rto[300];
+	char from[300], rto[300], err[CURL_ERROR_SIZE] = "";
 	CURL *c = NULL;
 	CURLcode rc;
 
@@ -211,6 +211,7 @@ int jg_mail_send(const struct jg_notify_config *cfg,
 	rcpt = curl_slist_append(rcpt, rto);
 	mime = build(c, m, &hdr, cfg);
 	curl_easy_setopt(c, CURLOPT_URL, cfg->mail_url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err); /* says "RCPT failed: 550" */
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (cfg->mail_cacert)
@@ -234,7 +235,7 @@ int jg_mail_send(const struct jg_notify_config *cfg,
 	curl_easy_cleanup(c);
 	json_decref(m);
 	if (rc != CURLE_OK) {
-		snprintf(why, len, "%s", curl_easy_strerror(rc));
+		snprintf(why, len, "%s", err[0] ? err : curl_easy_strerror(rc));
 		return -1;
 	}
 	return 0;
