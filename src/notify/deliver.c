@@ -153,7 +153,7 @@ static int post(const struct jg_notify_config *cfg,
 	                                                  : cfg->webhook_url;
 
 	if (strcmp(d->target, "mail") == 0)
-		return jg_mail_send(cfg, d, why, len);
+		return jg_mail_send(cfg, d, now, why, len);
 	if (strcmp(d->target, "slack_reply") == 0)
 		return post_reply(cfg, d, now, why, len);
 	if (!url) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -149,6 +150,28 @@ static size_t discard(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
+/* Date, Message-ID (the same on every attempt: receivers can drop a
+ * repeat) and Auto-Submitted (no vacation replies to a robot). */
+static struct curl_slist *envelope_headers(struct curl_slist *h,
+                                           const struct jg_notify_config *cfg,
+                                           const struct jg_delivery *d,
+                                           int64_t now)
+{
+	const char *domain = strchr(cfg->mail_from, '@') + 1;
+	time_t t = (time_t)now;
+	struct tm tm;
+	char line[400], date[64];
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	snprintf(line, sizeof(line), "Date: %s", date);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof(line), "Message-ID: <jitgate.dlv_%lld@%.300s>",
+	         (long long)d->id, domain);
+	h = curl_slist_append(h, line);
+	return curl_slist_append(h, "Auto-Submitted: auto-generated");
+}
+
 /* The message as the worker sends it: headers, then the two parts. */
 static curl_mime *build(CURL *c, json_t *m, struct curl_slist **hdr,
                         const struct jg_notify_config *cfg)
@@ -186,7 +209,8 @@ static curl_mime *build(CURL *c, json_t *m, struct curl_slist **hdr,
 }
 
 int jg_mail_send(const struct jg_notify_config *cfg,
-                 const struct jg_delivery *d, char *why, size_t len)
+                 const struct jg_delivery *d, int64_t now, char *why,
+                 size_t len)
 {
 	json_t *m = json_loads(d->payload, 0, NULL); /* owned */
 	const char *to = json_string_value(json_object_get(m, "to"));
@@ -210,6 +234,7 @@ int jg_mail_send(const struct jg_notify_config *cfg,
 	snprintf(rto, sizeof(rto), "<%s>", to);
 	rcpt = curl_slist_append(rcpt, rto);
 	mime = build(c, m, &hdr, cfg);
+	hdr = envelope_headers(hdr, cfg, d, now);
 	curl_easy_setopt(c, CURLOPT_URL, cfg->mail_url);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err); /* says "RCPT failed: 550" */
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");

@@ -23,9 +23,11 @@ enum jg_err jg_mail_queue(struct jg_store *st,
                           const struct jg_request *r, const char *key,
                           int64_t now);
 
-/* Send the queued mail d; 0, or -1 with why filled (never a password). */
+/* Send the queued mail d (now: its Date); 0, or -1 with why filled
+ * (never a password). */
 int jg_mail_send(const struct jg_notify_config *cfg,
-                 const struct jg_delivery *d, char *why, size_t len);
+                 const struct jg_delivery *d, int64_t now, char *why,
+                 size_t len);
 
 /* 0 when url is smtp:// or smtps:// with a host, else -1 with why. */
 int jg_mail_url_check(const char *url, char *why, size_t len);

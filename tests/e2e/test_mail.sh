@@ -83,6 +83,9 @@ expect_match "multipart/alternative" 'multipart/alternative' "$msg"
 expect_match "a plain-text part" 'Content-Type: text/plain' "$msg"
 expect_match "an HTML part" 'Content-Type: text/html' "$msg"
 expect_match "the From address" 'From: jitgate <jitgate@example.com>' "$msg"
+expect_match "a Date" 'Date: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} ' "$msg"
+expect_match "a Message-ID" 'Message-ID: <jitgate\.dlv_[0-9]+@example\.com>' "$msg"
+expect_match "marked automatic" 'Auto-Submitted: auto-generated' "$msg"
 expect_match "the subject names the ask" 'Subject: \[jitgate\] alice asks for sql.write on prod-db' "$msg"
 decoded=$(python3 - "$SMTP_DIR/1.eml" <<'PY'
 import email, sys
