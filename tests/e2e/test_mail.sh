@@ -104,6 +104,13 @@ outbox_until delivered '"target":"mail"' && ok "the outbox shows the mail delive
 	not_ok "outbox: mail delivered" "a delivered mail row" "$BODY"
 jg_stop
 
+# --- implicit TLS (smtps://) ---
+sink_up smtps
+serve_with "smtps://127.0.0.1:$SMTP_PORT"
+jg_run alice request prod-db sql.write --reason 'INC-5b' -q
+if wait_grep "$SMTP_DIR/log" 'tls=yes' 2; then ok "smtps: both messages arrived over TLS"; else not_ok "smtps: arrived" 2 "$(cat "$SMTP_DIR/log" "$JG_TMP/smtp.err")"; fi
+jg_stop
+
 # --- a server without TLS: nothing is sent in clear text ---
 sink_up plain
 serve_with "smtp://127.0.0.1:$SMTP_PORT"
