@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """An SMTP server on loopback for the mail tests, on Debian's aiosmtpd.
 
-usage: smtp_sink.py PORT DIR MODE CERT KEY
+usage: smtp_sink.py PORT DIR MODE CERT KEY [USER:PASSWORD]
   MODE starttls  take mail, STARTTLS required before MAIL (CERT, KEY)
        smtps     take mail over implicit TLS
        plain     take mail, no TLS offered at all (a client must refuse)
        refuse    STARTTLS, then 550 to every recipient
        hang      accept connections and never say a word
+With USER:PASSWORD, AUTH (over TLS) with exactly those is required.
 Each message taken is stored as DIR/N.eml, with a line in DIR/log:
     <n> tls=<yes|no> from=<addr> to=<addr,...>
 and each refusal as a line "refused to=<addr>".
@@ -28,10 +29,11 @@ import threading
 import time
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import AuthResult
 
 PORT, DIR, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 CERT, KEY = sys.argv[4], sys.argv[5]
+CREDS = sys.argv[6].encode() if len(sys.argv) > 6 else None
 os.makedirs(DIR, exist_ok=True)
 lock = threading.Lock()
 
@@ -60,6 +62,12 @@ class Sink:
         return "250 Message accepted"
 
 
+def authenticate(server, session, envelope, mechanism, auth_data):
+    ok = (auth_data.login + b":" + auth_data.password) == CREDS
+    log("auth %s user=%s" % ("ok" if ok else "BAD", auth_data.login.decode()))
+    return AuthResult(success=ok)
+
+
 def hang():
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -79,6 +87,8 @@ ctx.load_cert_chain(CERT, KEY)
 kw = {}
 if MODE in ("starttls", "refuse"):
     kw = {"tls_context": ctx, "require_starttls": True}
+if CREDS:
+    kw.update(authenticator=authenticate, auth_required=True)
 ctl = Controller(Sink(), hostname="127.0.0.1", port=PORT,
                  ssl_context=ctx if MODE == "smtps" else None,
                  server_hostname="localhost", **kw)

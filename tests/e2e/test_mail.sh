@@ -23,12 +23,12 @@ openssl x509 -req -in "$JG_TMP/smtp.csr" -CA "$JG_TMP/ca.pem" \
 	-extfile "$JG_TMP/san.ext" -out "$JG_TMP/smtp.pem" 2>/dev/null ||
 	jg_bail "test certificates" "made by openssl" "no"
 
-sink_up() { # MODE: sets SMTP_PORT and SMTP_DIR
+sink_up() { # MODE [USER:PASSWORD]: sets SMTP_PORT and SMTP_DIR
 	SMTP_DIR=$JG_TMP/mail.$1
 	mkdir -p "$SMTP_DIR"
 	: >"$SMTP_DIR/log"
 	jg_start_helper "$JG_TMP/smtp.err" "$SINK" "$SMTP_DIR" "$1" \
-		"$JG_TMP/smtp.pem" "$JG_TMP/smtp.key"
+		"$JG_TMP/smtp.pem" "$JG_TMP/smtp.key" ${2:+"$2"}
 	SMTP_PORT=$JG_HELPER_PORT
 }
 wait_grep() { # FILE PATTERN [N]: until FILE has N lines matching (30 s)
@@ -67,14 +67,16 @@ rules:
     max_duration: 1h
 YAML
 
-# --- STARTTLS: each approver with an address gets one message ---
-sink_up starttls
-serve_with "smtp://127.0.0.1:$SMTP_PORT"
+# --- STARTTLS and AUTH: each approver with an address gets one message ---
+printf 'jgmail:smtp-pass-for-tests-42\n' >"$JG_TMP/smtp.credentials"
+sink_up starttls 'jgmail:smtp-pass-for-tests-42'
+serve_with "smtp://127.0.0.1:$SMTP_PORT" "--mail-credentials-file $JG_TMP/smtp.credentials"
 jg_token alice
 jg_run alice request prod-db sql.write --reason 'INC-5 <script>alert(1)</script> & more' -q
 REQ=$OUT
 if wait_grep "$SMTP_DIR/log" 'tls=' 2; then ok "two messages arrived"; else not_ok "two messages arrived" 2 "$(cat "$SMTP_DIR/log" "$JG_TMP/smtp.err")"; fi
 expect_eq "both over TLS (STARTTLS)" 2 "$(grep -c 'tls=yes' "$SMTP_DIR/log")"
+expect_match "signed in with the credentials file" 'auth ok user=jgmail' "$(cat "$SMTP_DIR/log")"
 expect_match "to bob (his name is an address)" 'to=bob@example.com' "$(cat "$SMTP_DIR/log")"
 expect_match "to carol (by --mail-users)" 'to=carol@example.org' "$(cat "$SMTP_DIR/log")"
 expect_no_match "not to dave (no address)" 'dave' "$(cat "$SMTP_DIR/log")"
@@ -102,6 +104,7 @@ html=$(printf '%s' "$decoded" | sed -n '/^PART text\/html/,$p')
 expect_no_match "no raw <script> in the HTML part" '<script>' "$html"
 outbox_until delivered '"target":"mail"' && ok "the outbox shows the mail delivered" ||
 	not_ok "outbox: mail delivered" "a delivered mail row" "$BODY"
+if grep -q 'smtp-pass-for-tests-42' "$JG_TMP/server.log"; then not_ok "the SMTP password is never logged" absent "in server.log"; else ok "the SMTP password is never logged"; fi
 jg_stop
 
 # --- implicit TLS (smtps://) ---
