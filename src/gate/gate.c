@@ -15,6 +15,7 @@
 #include "gate/authcache.h"
 #include "gate/index.h"
 #include "gate/internal.h"
+#include "notify/chat.h"
 
 enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
                         const char *path, struct jg_gate **out)
@@ -75,10 +76,29 @@ void jg_gate_set_notify(struct jg_gate *g, const struct jg_notify_config *cfg)
 	g->notify = cfg;
 }
 
+const struct jg_notify_config *jg_gate_notify(const struct jg_gate *g)
+{
+	return g->notify;
+}
+
+enum jg_err jg_gate_chat_reply(struct jg_gate *g, const char *url,
+                               const char *subject, const char *key,
+                               struct json_t *msg, int64_t now)
+{
+	if (!g->notify) {
+		json_decref(msg);
+		return JG_EINVAL;
+	}
+	return jg_slack_reply(g->st, g->notify, url, subject, key, msg, now);
+}
+
 enum jg_err jg_gate_notice(struct jg_gate *g, enum jg_notice what,
                            const struct jg_request *r, int64_t now)
 {
-	return jg_notify_request(g->st, g->notify, g->policy, what, r, now);
+	struct jg_step_up su = jg_gate_step_up_of(g->policy, r);
+
+	return jg_notify_request_su(g->st, g->notify, g->policy, what, r,
+	                            su.within || su.mfa, now);
 }
 
 enum jg_err jg_gate_notice_exec(struct jg_gate *g, const struct jg_request *r,

@@ -61,6 +61,14 @@ enum jg_err jg_gate_restore_revoke(struct jg_gate *g, int64_t now,
  * serving. */
 struct jg_notify_config;
 void jg_gate_set_notify(struct jg_gate *g, const struct jg_notify_config *cfg);
+/* What was set (NULL: none): the chat handler reads Slack's settings. */
+const struct jg_notify_config *jg_gate_notify(const struct jg_gate *g);
+/* Queue msg (consumed) for a Slack response_url, in its own transaction
+ * (notify/chat.h jg_slack_reply): replaces the message of a button press
+ * once the decision has been committed. */
+enum jg_err jg_gate_chat_reply(struct jg_gate *g, const char *url,
+                               const char *subject, const char *key,
+                               struct json_t *msg, int64_t now);
 
 /*
  * The time a decision made now must use: the wall clock `wall`, but
@@ -318,6 +326,14 @@ enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
                            const char *id, int approve, const char *comment,
                            int64_t now, struct jg_request_view *out,
                            char why[JG_WHY_MAX]);
+/* The same, naming the channel it came through in the audit event
+ * ("slack"; NULL: the API). Every rule of jg_gate_review applies. */
+enum jg_err jg_gate_review_via(struct jg_gate *g,
+                               const struct jg_principal *who,
+                               const char *id, int approve,
+                               const char *comment, const char *via,
+                               int64_t now, struct jg_request_view *out,
+                               char why[JG_WHY_MAX]);
 
 /*
  * After a break-glass approval: a member of one of the request's step

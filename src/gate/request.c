@@ -420,18 +420,19 @@ int jg_gate_can_review(struct jg_gate *g, const struct jg_principal *who,
 	                       now, why) == JG_OK;
 }
 
-static json_t *review_details(const struct jg_review *rv)
+static json_t *review_details(const struct jg_review *rv, const char *via)
 {
-	return json_pack("{s:s,s:I,s:s?}", "verdict",
+	return json_pack("{s:s,s:I,s:s?,s:s?}", "verdict",
 	                 rv->approve ? "approve" : "deny", "step",
-	                 (json_int_t)rv->step, "comment", rv->comment);
+	                 (json_int_t)rv->step, "comment", rv->comment, "via",
+	                 via);
 }
 
 /* Inside the write transaction: check, record and apply one review. */
 static enum jg_err review_tx(struct jg_gate *g, const struct jg_principal *who,
                              struct jg_request_view *v, int approve,
-                             const char *comment, int64_t now,
-                             char why[JG_WHY_MAX])
+                             const char *comment, const char *via,
+                             int64_t now, char why[JG_WHY_MAX])
 {
 	struct jg_request *r = &v->req;
 	struct jg_review rv = {.approve = approve, .at = now};
@@ -459,7 +460,7 @@ static enum jg_err review_tx(struct jg_gate *g, const struct jg_principal *who,
 		                                  who->name, r->id)
 		                    : e;
 	if ((e = jg_gate_audit(g, now, who->name, "review.recorded", r->id,
-	                       review_details(&rv))) != JG_OK)
+	                       review_details(&rv, via))) != JG_OK)
 		return e;
 	if (jg_review_apply(r, v->reviews, v->nreviews, &rv, now) ==
 	    JG_REVIEW_RECORDED)
@@ -477,6 +478,17 @@ enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
                            int64_t now, struct jg_request_view *out,
                            char why[JG_WHY_MAX])
 {
+	return jg_gate_review_via(g, who, id, approve, comment, NULL, now, out,
+	                          why);
+}
+
+enum jg_err jg_gate_review_via(struct jg_gate *g,
+                               const struct jg_principal *who,
+                               const char *id, int approve,
+                               const char *comment, const char *via,
+                               int64_t now, struct jg_request_view *out,
+                               char why[JG_WHY_MAX])
+{
 	struct jg_request_view v;
 	enum jg_err e;
 
@@ -493,7 +505,7 @@ enum jg_err jg_gate_review(struct jg_gate *g, const struct jg_principal *who,
 		return jg_gate_abort(g, jg_gate_why(e, why, "request %s not "
 		                                    "found", id));
 	if (e == JG_OK) {
-		e = review_tx(g, who, &v, approve, comment, now, why);
+		e = review_tx(g, who, &v, approve, comment, via, now, why);
 		jg_request_view_clear(&v);
 	}
 	if (e == JG_OK)

@@ -25,6 +25,9 @@ struct jg_ex {
 	int is_get;              /* a GET or HEAD: its 200 may be a 304 (etag.h) */
 	const char *param;       /* the route's '*' segment, or NULL */
 	json_t *body;            /* request body object (owned), or NULL */
+	const char *raw_body;    /* JG_ROUTE_RAW_BODY: the bytes as sent
+	                          * (borrowed, NUL-terminated), else NULL */
+	size_t raw_len;
 	int64_t now;
 	const char *peer;        /* the client's address as text */
 	int via_cookie;          /* authenticated by a dashboard session */
@@ -121,6 +124,10 @@ struct jg_route {
 /* a GET that changes something (writes an audit event): with a dashboard
  * cookie it needs the CSRF token like a POST */
 #define JG_ROUTE_WRITES 8
+/* the body is handed over as bytes (raw_body), not parsed as JSON: a
+ * signature over the exact bytes must be checked (Slack); bound by
+ * JG_BODY_MAX even when public */
+#define JG_ROUTE_RAW_BODY 16
 extern const struct jg_route jg_routes[];
 extern const size_t jg_nroutes;
 

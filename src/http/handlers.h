@@ -32,6 +32,9 @@ void jg_api_check(struct jg_ex *ex);
 /* api_forward.c: forward-auth for reverse proxies */
 void jg_api_forward(struct jg_ex *ex);
 
+/* api_chat.c: approvals from Slack buttons */
+void jg_api_chat_slack(struct jg_ex *ex);
+
 /* api_findings.c: scanner reports */
 void jg_api_findings(struct jg_ex *ex);
 

@@ -8,6 +8,7 @@
 #define EXCLUSIVE JG_ROUTE_EXCLUSIVE
 #define BIG_BODY JG_ROUTE_BIG_BODY
 #define WRITES JG_ROUTE_WRITES
+#define RAW_BODY JG_ROUTE_RAW_BODY
 
 const struct jg_route jg_routes[] = {
 	{"GET", "/healthz", jg_api_health, PUBLIC},
@@ -56,6 +57,8 @@ const struct jg_route jg_routes[] = {
 	{"PATCH", "/v1/authz/forward", jg_api_forward, PUBLIC},
 	{"DELETE", "/v1/authz/forward", jg_api_forward, PUBLIC},
 	{"POST", "/v1/findings", jg_api_findings, BIG_BODY},
+	/* Slack authenticates by signing the raw body (api_chat.c) */
+	{"POST", "/v1/chat/slack", jg_api_chat_slack, PUBLIC | RAW_BODY},
 	{"GET", "/v1/policy", jg_api_policy_get, 0},
 	{"GET", "/v1/resources", jg_api_resources, 0},
 	{"POST", "/v1/policy/reload", jg_api_policy_reload, EXCLUSIVE},

@@ -26,6 +26,7 @@
 
 #include "http/privdrop.h"
 #include "http/serve.h"
+#include "http/serve_chat.h"
 #include "http/serve_ckpt.h"
 #include "http/serve_transport.h"
 #include "notify/worker.h"
@@ -56,6 +57,7 @@ struct serve_opts {
 	char secret[256]; /* the webhook HMAC key, read from its file */
 	struct jg_serve_ckpt ckpt; /* signed audit checkpoints */
 	struct jg_serve_transport tr; /* TLS, trusted proxies */
+	struct jg_serve_chat chat; /* Slack buttons: secret, user table */
 	const char *user; /* --user: who to become when started as root */
 	struct jg_priv priv;
 	int token_fd; /* the token file, claimed before the first mint */
@@ -146,6 +148,7 @@ static void usage(FILE *f)
 	      "                       env JITGATE_SSH_CA_KEY)\n", f);
 	fputs(jg_serve_ckpt_usage, f);
 	fputs(jg_serve_transport_usage, f);
+	fputs(jg_serve_chat_usage, f);
 }
 
 static int parse_listen(const char *s, struct serve_opts *o)
@@ -257,6 +260,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"user", required_argument, NULL, 'u'},
 		JG_SERVE_CKPT_OPTIONS,
 		JG_SERVE_TRANSPORT_OPTIONS,
+		JG_SERVE_CHAT_OPTIONS,
 		{"per-ip-connections", required_argument, NULL, OPT_PER_IP},
 		{"body-memory", required_argument, NULL, OPT_BODY_MEMORY},
 		{"replay-timeout", required_argument, NULL, OPT_REPLAY_TIMEOUT},
@@ -289,6 +293,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->ssh_ca_key = env_or("JITGATE_SSH_CA_KEY", NULL);
 	o->connectors_file = env_or("JITGATE_CONNECTORS", NULL);
 	jg_serve_ckpt_init(&o->ckpt);
+	jg_serve_chat_init(&o->chat);
 	if (jg_serve_transport_init(&o->tr))
 		return 2;
 	optind = 1;
@@ -365,6 +370,16 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			if (jg_serve_transport_opt(&o->tr, c, optarg))
 				return 2;
 			break;
+		case JG_SERVE_SLACK_SECRET:
+		case JG_SERVE_SLACK_USERS:
+		case JG_SERVE_MAIL_URL:
+		case JG_SERVE_MAIL_FROM:
+		case JG_SERVE_MAIL_CREDENTIALS:
+		case JG_SERVE_MAIL_CACERT:
+		case JG_SERVE_MAIL_USERS:
+		case JG_SERVE_SLACK_REPLY_BASE:
+			jg_serve_chat_opt(&o->chat, c, optarg);
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -385,6 +400,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		       "HOST:PORT)", listen);
 		return 2;
 	}
+	if (jg_serve_chat_open(&o->chat, &o->notify)) /* before the drop */
+		return 2;
 	return read_secret(o);
 }
 
@@ -590,7 +607,9 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 	jg_gate_set_keys(gate, keys);
 	jg_gate_set_ssh_ca(gate, o->ssh_ca);
 	jg_gate_set_connectors(gate, o->connectors, wall_clock);
-	if (o->notify.webhook_url || o->notify.slack_url) {
+	/* chat replies go out through the outbox too */
+	if (o->notify.webhook_url || o->notify.slack_url ||
+	    o->notify.mail_url || o->notify.slack_signing_secret) {
 		jg_gate_set_notify(gate, &o->notify);
 		if (jg_notifier_start(st, &o->notify, &notifier) != JG_OK) {
 			jg_log(JG_LOG_ERROR, "cannot start notifications");
@@ -749,22 +768,26 @@ int jg_serve_main(int argc, char **argv)
 	umask(077); /* database, -wal/-shm, keys, token file: 0600 */
 	if ((rc = parse_opts(argc, argv, &o)) >= 0) {
 		jg_serve_transport_free(&o.tr);
+		jg_serve_chat_free(&o.chat);
 		return rc;
 	}
 	if (jg_priv_prepare(&o.priv, o.user, err, sizeof(err)) != 0) {
 		jg_log(JG_LOG_ERROR, "%s", err);
 		jg_serve_transport_free(&o.tr);
+		jg_serve_chat_free(&o.chat);
 		return 2;
 	}
 	/* the TLS key is read as root, before the drop */
 	if (jg_serve_ckpt_check(&o.ckpt, o.db) || check_files(&o) ||
 	    jg_serve_transport_open(&o.tr)) {
 		jg_serve_transport_free(&o.tr);
+		jg_serve_chat_free(&o.chat);
 		return 2;
 	}
 	if (jg_policy_load(o.policy, &policy, err, sizeof(err)) != JG_OK) {
 		jg_log(JG_LOG_ERROR, "%s", err);
 		jg_serve_transport_free(&o.tr);
+		jg_serve_chat_free(&o.chat);
 		return 1;
 	}
 	rc = 1;
@@ -789,5 +812,6 @@ int jg_serve_main(int argc, char **argv)
 	EVP_PKEY_free(o.ssh_ca);
 	jg_store_close(st);
 	jg_serve_transport_free(&o.tr); /* the server has stopped */
+	jg_serve_chat_free(&o.chat);
 	return rc;
 }

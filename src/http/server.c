@@ -249,8 +249,12 @@ static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
 		fail_no_room(ex);
 		return;
 	}
-	if (strcmp(method, "POST") == 0 && parse_body(ex, p))
+	if (r->flags & JG_ROUTE_RAW_BODY) {
+		ex->raw_body = p->body.data ? p->body.data : "";
+		ex->raw_len = p->body.len;
+	} else if (strcmp(method, "POST") == 0 && parse_body(ex, p)) {
 		return;
+	}
 	if (r->flags & JG_ROUTE_EXCLUSIVE) {
 		r->fn(ex);
 	} else {
@@ -503,7 +507,8 @@ static enum MHD_Result begin(struct jg_server *s, struct jg_ex *ex,
 		                 : "no such endpoint");
 		return answer_early(ex, url, method, p, t0);
 	}
-	p->body.max = p->route->flags & JG_ROUTE_PUBLIC ? JG_PUBLIC_BODY_MAX
+	p->body.max = p->route->flags & JG_ROUTE_RAW_BODY ? JG_BODY_MAX
+	         : p->route->flags & JG_ROUTE_PUBLIC ? JG_PUBLIC_BODY_MAX
 	         : p->route->flags & JG_ROUTE_BIG_BODY ? JG_BIG_BODY_MAX
 	                                               : JG_BODY_MAX;
 	why[0] = '\0';

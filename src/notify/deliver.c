@@ -20,6 +20,8 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include "notify/chat.h"
+#include "notify/mail.h"
 #include "notify/notify.h"
 
 #define CLAIM_MAX 32
@@ -119,6 +121,29 @@ static struct curl_slist *headers_for(const struct jg_notify_config *cfg,
 	return h;
 }
 
+static int post_to(const struct jg_notify_config *cfg,
+                   const struct jg_delivery *d, const char *url,
+                   const char *body, int64_t now, char *why, size_t len);
+
+/* A Slack response_url reply: the URL and message are in the payload. */
+static int post_reply(const struct jg_notify_config *cfg,
+                      const struct jg_delivery *d, int64_t now, char *why,
+                      size_t len)
+{
+	json_t *p = json_loads(d->payload, 0, NULL); /* owned */
+	const char *url = json_string_value(json_object_get(p, "url"));
+	char *body = json_dumps(json_object_get(p, "message"), JSON_COMPACT);
+	int rc = -1;
+
+	if (!url || !body || !jg_slack_reply_ok(cfg, url))
+		snprintf(why, len, "a malformed Slack reply");
+	else
+		rc = post_to(cfg, d, url, body, now, why, len);
+	free(body);
+	json_decref(p);
+	return rc;
+}
+
 /* POST one delivery; 0 on a 2xx, else -1 with why filled. */
 static int post(const struct jg_notify_config *cfg,
                 const struct jg_delivery *d, int64_t now, char *why,
@@ -126,15 +151,27 @@ static int post(const struct jg_notify_config *cfg,
 {
 	const char *url = strcmp(d->target, "slack") == 0 ? cfg->slack_url
 	                                                  : cfg->webhook_url;
+
+	if (strcmp(d->target, "mail") == 0)
+		return jg_mail_send(cfg, d, now, why, len);
+	if (strcmp(d->target, "slack_reply") == 0)
+		return post_reply(cfg, d, now, why, len);
+	if (!url) {
+		snprintf(why, len, "no %s target configured", d->target);
+		return -1;
+	}
+	return post_to(cfg, d, url, d->payload, now, why, len);
+}
+
+static int post_to(const struct jg_notify_config *cfg,
+                   const struct jg_delivery *d, const char *url,
+                   const char *body, int64_t now, char *why, size_t len)
+{
 	struct curl_slist *h;
 	CURL *c;
 	CURLcode rc;
 	long status = 0;
 
-	if (!url) {
-		snprintf(why, len, "no %s target configured", d->target);
-		return -1;
-	}
 	if (!(c = curl_easy_init())) {
 		snprintf(why, len, "out of memory");
 		return -1;
@@ -142,7 +179,7 @@ static int post(const struct jg_notify_config *cfg,
 	h = headers_for(cfg, d, now);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, d->payload);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);

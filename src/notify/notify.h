@@ -1,8 +1,8 @@
 /*
  * notify.h - telling people: a durable outbox written in the same
  * transaction as the change it announces, and a worker that delivers it
- * to a generic webhook (signed with HMAC-SHA256) and a Slack-compatible
- * incoming webhook, with retries, back-off and a dead letter.
+ * to a generic webhook (signed with HMAC-SHA256), a Slack-compatible
+ * incoming webhook and mail (mail.h), with retries, back-off and a dead letter.
  *
  * Never blocks a decision: enqueueing is a row insert; delivery happens
  * later, on the worker's thread, with short timeouts.
@@ -13,11 +13,28 @@
 #include "core/policy.h"
 #include "store/store.h"
 
+struct jg_chat_users;
+struct jg_slack_seen;
+
 /* Where notifications go; set at start-up, read-only afterwards. */
 struct jg_notify_config {
 	const char *webhook_url;    /* NULL: no generic webhook */
 	const char *webhook_secret; /* HMAC key (from a file, never the API) */
 	const char *slack_url;      /* NULL: no Slack-compatible webhook */
+	/* Slack interactivity (chat.h): with a signing secret, request
+	 * notices carry Approve buttons and /v1/chat/slack takes them */
+	const char *slack_signing_secret; /* NULL: no buttons (from a file) */
+	const struct jg_chat_users *slack_users; /* Slack id -> principal */
+	struct jg_slack_seen *slack_seen; /* replays refused; locked inside */
+	const char *slack_reply_base; /* response_urls must start with it;
+	                               * NULL: https://hooks.slack.com/ */
+	/* mail (mail.h) to the approvers of the current step */
+	const char *mail_url;  /* smtp:// (STARTTLS) or smtps://; NULL: none */
+	const char *mail_from; /* the envelope and From: address */
+	const char *mail_user; /* from --mail-credentials-file; NULL: no AUTH */
+	const char *mail_password;
+	const char *mail_cacert; /* CA file for the server; NULL: the system's */
+	const struct jg_chat_users *mail_book; /* principal -> address */
 	const char *dashboard_url;  /* base of links, e.g. https://jg.example */
 	int max_attempts;           /* dead-lettered after this many */
 	int64_t expiring_within;    /* warn grant holders this long before */
@@ -44,6 +61,15 @@ enum jg_err jg_notify_request(struct jg_store *st,
                               const struct jg_notify_config *cfg,
                               const struct jg_policy *p, enum jg_notice what,
                               const struct jg_request *r, int64_t now);
+/* The same, saying whether approving r needs step-up (the gate knows):
+ * then the Slack notice offers the dashboard instead of an Approve
+ * button, since chat proves no fresh sign-in. */
+enum jg_err jg_notify_request_su(struct jg_store *st,
+                                 const struct jg_notify_config *cfg,
+                                 const struct jg_policy *p,
+                                 enum jg_notice what,
+                                 const struct jg_request *r, int step_up,
+                                 int64_t now);
 /* The same for an execution x of r that did not succeed (failed, or
  * unknown after a crash): the notice names its exit code and error, never
  * its output, which may hold data the recipients should not see. */

@@ -9,7 +9,10 @@
 
 #include <jansson.h>
 
+#include "notify/chat.h"
+#include "notify/mail.h"
 #include "notify/notify.h"
+#include "notify/outbox.h"
 #include "util/timefmt.h"
 
 static const char *const notice_names[] = {
@@ -56,7 +59,12 @@ static json_t *recipients(const struct jg_policy *p, enum jg_notice what,
 	return json_pack("{s:o,s:o}", "users", users, "groups", groups);
 }
 
-static void link_to(const struct jg_notify_config *cfg, const char *id,
+const char *jg_notify_event_name(enum jg_notice what)
+{
+	return notice_names[what];
+}
+
+void jg_notify_link(const struct jg_notify_config *cfg, const char *id,
                     char *buf, size_t len)
 {
 	if (cfg->dashboard_url)
@@ -86,7 +94,7 @@ static json_t *request_payload(const struct jg_notify_config *cfg,
 
 	jg_time_format(now, at);
 	jg_time_format(r->start_at, start);
-	link_to(cfg, r->id, url, sizeof(url));
+	jg_notify_link(cfg, r->id, url, sizeof(url));
 	/* scheduled access: start_at says when the grant starts (absent
 	 * when it starts on approval) */
 	return json_pack(
@@ -120,9 +128,26 @@ static void slack_escape(const char *in, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/* With interactivity on, a notice asking for a review carries its
+ * buttons (chat.h) under the text. */
+static json_t *slack_message(const struct jg_notify_config *cfg,
+                             enum jg_notice what, const struct jg_request *r,
+                             int step_up, const char *text, const char *url)
+{
+	json_t *actions;
+
+	if (!cfg->slack_signing_secret ||
+	    (what != JG_NOTICE_PENDING && what != JG_NOTICE_STEP) ||
+	    !(actions = jg_slack_actions(r->id, url, step_up)))
+		return json_pack("{s:s}", "text", text);
+	return json_pack("{s:s,s:[{s:s,s:{s:s,s:s}},o]}", "text", text,
+	                 "blocks", "type", "section", "text", "type",
+	                 "mrkdwn", "text", text, actions);
+}
+
 static json_t *slack_payload(const struct jg_notify_config *cfg,
                              enum jg_notice what, const struct jg_request *r,
-                             const struct jg_execution *x)
+                             const struct jg_execution *x, int step_up)
 {
 	static const char *const verbs[] = {
 		"asks for", "needs the next approval for", "was approved for",
@@ -131,7 +156,7 @@ static json_t *slack_payload(const struct jg_notify_config *cfg,
 	char text[1400], reason[400], url[512], link[600] = "";
 	char start[JG_TIME_LEN], when[32] = "";
 
-	link_to(cfg, r->id, url, sizeof(url));
+	jg_notify_link(cfg, r->id, url, sizeof(url));
 	if (url[0])
 		snprintf(link, sizeof(link), " <%s|Open in jitgate>", url);
 	if (x) { /* what went wrong matters more than why it was asked */
@@ -152,13 +177,12 @@ static json_t *slack_payload(const struct jg_notify_config *cfg,
 	snprintf(text, sizeof(text), "*%s* %s `%s` on *%s*%s: %s%s",
 	         r->requester, verbs[what], r->action, r->resource, when,
 	         reason, link);
-	return json_pack("{s:s}", "text", text);
+	return slack_message(cfg, what, r, step_up, text, url);
 }
 
-/* Queue one delivery; an identical notice already queued is fine. */
-static enum jg_err queue(struct jg_store *st, const char *target,
-                         const char *event, const char *subject,
-                         const char *key, json_t *payload, int64_t now)
+enum jg_err jg_notify_queue(struct jg_store *st, const char *target,
+                            const char *event, const char *subject,
+                            const char *key, json_t *payload, int64_t now)
 {
 	struct jg_delivery d = {.created_at = now};
 	enum jg_err e;
@@ -183,7 +207,8 @@ static enum jg_err notify(struct jg_store *st,
                           const struct jg_notify_config *cfg,
                           const struct jg_policy *p, enum jg_notice what,
                           const struct jg_request *r,
-                          const struct jg_execution *x, int64_t now)
+                          const struct jg_execution *x, int step_up,
+                          int64_t now)
 {
 	char key[80];
 	enum jg_err e = JG_OK;
@@ -196,11 +221,13 @@ static enum jg_err notify(struct jg_store *st,
 		snprintf(key, sizeof(key), "%s:%s:%zu", notice_names[what],
 		         r->id, r->step);
 	if (cfg->webhook_url)
-		e = queue(st, "webhook", notice_names[what], r->id, key,
+		e = jg_notify_queue(st, "webhook", notice_names[what], r->id, key,
 		          request_payload(cfg, p, what, r, x, now), now);
 	if (e == JG_OK && cfg->slack_url)
-		e = queue(st, "slack", notice_names[what], r->id, key,
-		          slack_payload(cfg, what, r, x), now);
+		e = jg_notify_queue(st, "slack", notice_names[what], r->id, key,
+		          slack_payload(cfg, what, r, x, step_up), now);
+	if (e == JG_OK && !x)
+		e = jg_mail_queue(st, cfg, p, what, r, key, now);
 	return e;
 }
 
@@ -209,7 +236,17 @@ enum jg_err jg_notify_request(struct jg_store *st,
                               const struct jg_policy *p, enum jg_notice what,
                               const struct jg_request *r, int64_t now)
 {
-	return notify(st, cfg, p, what, r, NULL, now);
+	return notify(st, cfg, p, what, r, NULL, 0, now);
+}
+
+enum jg_err jg_notify_request_su(struct jg_store *st,
+                                 const struct jg_notify_config *cfg,
+                                 const struct jg_policy *p,
+                                 enum jg_notice what,
+                                 const struct jg_request *r, int step_up,
+                                 int64_t now)
+{
+	return notify(st, cfg, p, what, r, NULL, step_up, now);
 }
 
 enum jg_err jg_notify_execution(struct jg_store *st,
@@ -218,7 +255,7 @@ enum jg_err jg_notify_execution(struct jg_store *st,
                                 const struct jg_request *r,
                                 const struct jg_execution *x, int64_t now)
 {
-	return notify(st, cfg, p, JG_NOTICE_EXEC_FAILED, r, x, now);
+	return notify(st, cfg, p, JG_NOTICE_EXEC_FAILED, r, x, 0, now);
 }
 
 enum jg_err jg_notify_grant(struct jg_store *st,
@@ -236,7 +273,7 @@ enum jg_err jg_notify_grant(struct jg_store *st,
 	snprintf(key, sizeof(key), "%s:%s:%lld", event, g->id,
 	         (long long)g->expires_at);
 	if (cfg->webhook_url)
-		e = queue(st, "webhook", event, g->id, key,
+		e = jg_notify_queue(st, "webhook", event, g->id, key,
 		          json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s},s:{s:[s],"
 		                    "s:[]}}", "event", event, "time", at,
 		                    "grant", "id", g->id, "principal",
@@ -248,7 +285,7 @@ enum jg_err jg_notify_grant(struct jg_store *st,
 	snprintf(text, sizeof(text), "*%s*: your grant for `%s` on *%s* "
 	         "ends at %s", g->principal, g->action, g->resource, exp);
 	if (e == JG_OK && cfg->slack_url)
-		e = queue(st, "slack", event, g->id, key,
+		e = jg_notify_queue(st, "slack", event, g->id, key,
 		          json_pack("{s:s}", "text", text), now);
 	return e;
 }
