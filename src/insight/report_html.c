@@ -14,8 +14,8 @@
 
 #define TEMPLATE "/assets/report.html"
 #define HASH_SLOT "hash_line"
-#define CHART_W 520
-#define CHART_H 180
+#define CHART_W 360
+#define CHART_H 150
 #define TOP_RESOURCES 12
 
 struct col {
@@ -134,7 +134,7 @@ static void columns(struct jg_rbuf *b, const char *caption,
 
 	jg_rbuf_fmt(b, "<figure><figcaption>%s</figcaption>\n<svg role=\"img\" "
 	            "aria-label=\"%s\" viewBox=\"0 0 %d %d\" width=\"100%%\">\n",
-	            caption, caption, CHART_W, CHART_H + 40);
+	            caption, caption, CHART_W, CHART_H + 60);
 	jg_rbuf_fmt(b, "<text x=\"0\" y=\"10\">%lld</text><line x1=\"30\" "
 	            "y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n",
 	            (long long)m, CHART_H, CHART_W, CHART_H);
@@ -148,7 +148,7 @@ static void columns(struct jg_rbuf *b, const char *caption,
 		jg_rbuf_fmt(b, ": %lld</title></rect>\n",
 		            (long long)num(r, "grants"));
 		/* a label every few bars, so they do not overlap */
-		if (n <= 12 || i % ((n + 11) / 12) == 0) {
+		if (n <= 8 || i % ((n + 5) / 6) == 0) {
 			jg_rbuf_fmt(b, "<text x=\"%.1f\" y=\"%d\" transform=\""
 			            "rotate(35 %.1f %d)\">", x, CHART_H + 12, x,
 			            CHART_H + 12);
@@ -175,12 +175,12 @@ static void resources(struct jg_rbuf *b, const json_t *rows)
 	json_array_foreach(rows, i, r) {
 		if (i >= n)
 			break;
-		double w = (double)num(r, "grants") * (CHART_W - 200) / (double)m;
+		double w = (double)num(r, "grants") * (CHART_W - 150) / (double)m;
 		jg_rbuf_fmt(b, "<text x=\"0\" y=\"%zu\">", i * 18 + 13);
 		esc(b, str(r, "resource"));
-		jg_rbuf_fmt(b, "</text><rect class=\"bar\" x=\"150\" y=\"%zu\" "
+		jg_rbuf_fmt(b, "</text><rect class=\"bar\" x=\"120\" y=\"%zu\" "
 		            "width=\"%.1f\" height=\"14\"/><text x=\"%.1f\" "
-		            "y=\"%zu\">%lld</text>\n", i * 18 + 2, w, 154 + w,
+		            "y=\"%zu\">%lld</text>\n", i * 18 + 2, w, 124 + w,
 		            i * 18 + 13, (long long)num(r, "grants"));
 	}
 	jg_rbuf_str(b, "</svg></figure>\n");
