@@ -181,6 +181,26 @@ expect_eq "the mix as planted: grants, break-glass (one reviewed), policy change
 	"5 2 ['reviewed', 'not reviewed'] 2 1 ['active', 'active', 'active', 'completed', 'revoked'] ['admin', 'auditor'] ['prod-db']" \
 	"$(cat "$JG_TMP/mix")"
 
+# the report's checkpoints are sink lines: they verify offline, with the
+# public key, against the whole trail (docs/compliance.md)
+python3 - "$JG_TMP/r.json" >"$JG_TMP/cps.ndjson" <<'PY'
+import json, sys
+for c in json.load(open(sys.argv[1]))["audit"]["checkpoints"]:
+    print(json.dumps({k: c[k] for k in ("seq", "hash", "time", "key_id", "signature")}))
+PY
+jg_run admin audit export -o "$JG_TMP/trail.ndjson"
+jg_run - audit verify --checkpoints "$JG_TMP/cps.ndjson" --public-key "$KEY.pub" -i "$JG_TMP/trail.ndjson"
+expect_rc "the report's checkpoints verify offline against the trail" 0
+python3 - "$JG_TMP/cps.ndjson" >"$JG_TMP/cps-bad.ndjson" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    c = json.loads(l)
+    c["signature"] = ("AA" if c["signature"][:2] != "AA" else "BB") + c["signature"][2:]
+    print(json.dumps(c))
+PY
+jg_run - audit verify --checkpoints "$JG_TMP/cps-bad.ndjson" --public-key "$KEY.pub" -i "$JG_TMP/trail.ndjson"
+expect_rc "a changed signature does not" 2
+
 # --- the report's own hash --------------------------------------------------
 want=$(grep -o '"report_sha256": "[0-9a-f]*"' "$JG_TMP/r.json" | grep -o '[0-9a-f]\{64\}')
 got=$(sed '/^  "report_sha256": /d' "$JG_TMP/r.json" | sha256sum | cut -c1-64)
