@@ -475,7 +475,7 @@ static json_t *model(struct gather *g, const struct jg_principal *who,
                      int64_t since, int64_t until, int64_t now)
 {
 	return json_pack("{s:s,s:i,s:{s:o,s:o},s:o,s:s,s:o,s:o,s:O,s:O,s:O,"
-	                 "s:O,s:O}",
+	                 "s:O,s:o}",
 	                 "report", "jitgate compliance evidence",
 	                 "format_version", 1, "period", "since",
 	                 time_json(since), "until", time_json(until),
