@@ -198,7 +198,7 @@ static void on_grant(struct gather *g, const struct jg_event *ev, json_t *d)
 	json_t *row;
 
 	row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
-	                "s:o,s:o,s:s,s:n,s:n,s:n}",
+	                "s:o,s:o,s:i,s:s,s:n,s:n,s:n}",
 	                "grant_id", ev->subject, "request_id", rid, "principal",
 	                str(d, "principal"), "resource", str(d, "resource"),
 	                "action", str(d, "action"), "reason",
@@ -220,8 +220,8 @@ static void on_grant(struct gather *g, const struct jg_event *ev, json_t *d)
 	                  : json_null(),
 	                "seconds_granted", json_integer(exp > from ? exp - from
 	                                                           : 0),
-	                "ended", "active", "ended_at", "ended_by",
-	                "end_reason");
+	                "extensions", 0, "ended", "active", "ended_at",
+	                "ended_by", "end_reason");
 	if (!row) {
 		g->failed = 1;
 		return;
@@ -231,6 +231,25 @@ static void on_grant(struct gather *g, const struct jg_event *ev, json_t *d)
 	count(g->by_resource, str(d, "resource"));
 	/* the row has what it needs: a year's requests need not stay */
 	json_object_del(g->reqs, rid);
+}
+
+/* An extension lengthens the grant's row: its new expiry, the seconds
+ * added, how many times. */
+static void on_grant_extended(struct gather *g, const struct jg_event *ev,
+                              json_t *d)
+{
+	json_t *row = json_object_get(g->grant_ix, ev->subject);
+
+	json_object_del(g->reqs, str(d, "request_id"));
+	if (!row)
+		return;
+	json_object_set(row, "expires_at", json_object_get(d, "expires_at"));
+	json_object_set_new(row, "seconds_granted",
+	                    json_integer(json_integer_value(json_object_get(
+	                                         row, "seconds_granted")) +
+	                                 json_integer_value(json_object_get(
+	                                         d, "seconds"))));
+	count(row, "extensions");
 }
 
 static void on_grant_end(struct gather *g, const struct jg_event *ev,
@@ -340,6 +359,8 @@ static void fold(struct gather *g, const struct jg_event *ev, json_t *d)
 		on_post_review(g, ev, d);
 	else if (strcmp(t, "grant.issued") == 0)
 		on_grant(g, ev, d);
+	else if (strcmp(t, "grant.extended") == 0)
+		on_grant_extended(g, ev, d);
 	else if (strcmp(t, "grant.revoked") == 0)
 		on_grant_end(g, ev, d, "revoked");
 	else if (strcmp(t, "grant.completed") == 0)
@@ -362,7 +383,8 @@ static int folded(const char *type)
 {
 	static const char *const types[] = {
 		"request.created", "review.recorded", "alert.break_glass",
-		"request.post_reviewed", "grant.issued", "grant.revoked",
+		"request.post_reviewed", "grant.issued", "grant.extended",
+		"grant.revoked",
 		"grant.completed", "grant.expired", "policy.reloaded",
 		"policy.reload_refused", "alert.raised", "alert.acknowledged",
 	};

@@ -139,7 +139,7 @@ static const char *const grant_cols[] = {
 	"grant_id", "request_id", "principal", "resource", "action",
 	"reason", "ticket", "approved_by", "break_glass", "requested_at",
 	"issued_at", "expires_at", "seconds_to_approve", "seconds_granted",
-	"ended", "ended_at", "ended_by", "end_reason",
+	"extensions", "ended", "ended_at", "ended_by", "end_reason",
 };
 
 enum jg_err jg_report_csv(const json_t *model, struct jg_rbuf *b,

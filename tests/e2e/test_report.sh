@@ -29,6 +29,7 @@ rules:
     match: {labels: {env: staging}}
     decision: auto
     max_duration: $1
+    extensions: {auto: 1}
   - name: prod-writes
     match: {labels: {env: prod}}
     steps: [{group: dba, count: 1}]
@@ -54,6 +55,8 @@ expect_rc "alice: an automatic grant" 0
 G_AUTO=$(grant_id)
 jg_run bob request staging-db sql.read --reason "check a row" --duration 10m
 G_AUTO2=$(grant_id)
+jg_run alice extend "$G_AUTO" --reason "the report runs late" --duration 10m
+expect_rc "alice extends her automatic grant" 0
 jg_run alice request prod-db sql.write --reason "fix invoice 42" --duration 36h --ticket INC-42
 R_OK=$(req_id)
 jg_run alice approve "$R_OK" --comment "mine"
@@ -115,7 +118,7 @@ types = collections.Counter(e["type"] for e in events)
 s = rep["summary"]
 check("events", len(events), s["events"])
 for key, t in [("requests_created", "request.created"), ("requests_approved", "request.approved"),
-               ("requests_denied", "request.denied"), ("grants_issued", "grant.issued"),
+               ("requests_denied", "request.denied"), ("grants_issued", "grant.issued"), ("grants_extended", "grant.extended"),
                ("grants_revoked", "grant.revoked"), ("grants_completed", "grant.completed"),
                ("break_glass_uses", "alert.break_glass"), ("break_glass_reviews", "request.post_reviewed"),
                ("policy_reloads", "policy.reloaded"), ("policy_reloads_refused", "policy.reload_refused"),
@@ -126,6 +129,8 @@ approvers = collections.defaultdict(list)
 for e in events:
     if e["type"] == "review.recorded" and e["details"]["verdict"] == "approve":
         approvers[e["subject"]].append(e["actor"])
+extended = collections.Counter(e["subject"] for e in events if e["type"] == "grant.extended")
+expires = {e["subject"]: e["details"]["expires_at"] for e in events if e["type"] in ("grant.issued", "grant.extended")}
 ended = {e["subject"]: (e["type"].split(".")[1], e["actor"]) for e in events
          if e["type"] in ("grant.revoked", "grant.completed", "grant.expired")}
 bgs = {e["subject"] for e in events if e["type"] == "alert.break_glass"}
@@ -140,7 +145,8 @@ for e in events:
     want.append({"grant_id": e["subject"], "request_id": rid, "principal": r["actor"],
                  "resource": r["details"]["resource"], "action": r["details"]["action"],
                  "reason": r["details"]["reason"], "ticket": r["details"].get("ticket"),
-                 "approved_by": by, "ended": how[0], "ended_by": how[1]})
+                 "approved_by": by, "ended": how[0], "ended_by": how[1],
+                 "extensions": extended[e["subject"]], "expires_at": expires[e["subject"]]})
 got = [{k: g[k] for k in want[0]} for g in rep["grants"]] if want else rep["grants"]
 check("grants", want, got)
 reviewed = {e["subject"]: e["actor"] for e in events if e["type"] == "request.post_reviewed"}
