@@ -11,6 +11,7 @@
 #include "http/assets.h"
 #include "insight/report.h"
 #include "util/crypto.h"
+#include "util/timefmt.h"
 
 #define TEMPLATE "/assets/report.html"
 #define HASH_SLOT "hash_line"
@@ -200,8 +201,11 @@ static void summary(struct jg_rbuf *b, const json_t *m)
 		if (!json_is_integer(v) || !strcmp(k, "first_seq") ||
 		    !strcmp(k, "last_seq"))
 			continue;
-		jg_rbuf_fmt(b, "<div class=\"card\"><b>%lld</b>%s</div>\n",
-		            (long long)json_integer_value(v), k);
+		jg_rbuf_fmt(b, "<div class=\"card\"><b>%lld</b>",
+		            (long long)json_integer_value(v));
+		for (const char *c = k; *c; c++) /* grants_issued: grants issued */
+			jg_rbuf_add(b, *c == '_' ? " " : c, 1);
+		jg_rbuf_str(b, "</div>\n");
 	}
 	jg_rbuf_str(b, "</div>\n");
 }
@@ -213,8 +217,33 @@ static void controls(struct jg_rbuf *b, const json_t *m)
 		{"title", "What it asks"}, {"evidence", "Evidence (sections)"},
 		{NULL, NULL},
 	};
+	const json_t *ctl = json_object_get(m, "controls"), *row, *ev;
+	size_t i, j;
+
 	section(b, "controls", "Controls and their evidence", 0);
-	table(b, json_object_get(m, "controls"), cols, "");
+	jg_rbuf_str(b, "<table>\n<thead><tr>");
+	for (const struct col *c = cols; c->key; c++)
+		jg_rbuf_fmt(b, "<th scope=\"col\">%s</th>", c->label);
+	jg_rbuf_str(b, "</tr></thead>\n<tbody>\n");
+	json_array_foreach(ctl, i, row) {
+		jg_rbuf_str(b, "<tr>");
+		for (const struct col *c = cols; c->key && c[1].key; c++) {
+			jg_rbuf_str(b, "<td>");
+			cell(b, json_object_get(row, c->key));
+			jg_rbuf_str(b, "</td>");
+		}
+		/* each section named links to it, inside this file */
+		jg_rbuf_str(b, "<td>");
+		json_array_foreach(json_object_get(row, "evidence"), j, ev) {
+			jg_rbuf_fmt(b, "%s<a href=\"#", j ? ", " : "");
+			esc(b, json_string_value(ev) ? json_string_value(ev) : "");
+			jg_rbuf_str(b, "\">");
+			esc(b, json_string_value(ev) ? json_string_value(ev) : "");
+			jg_rbuf_str(b, "</a>");
+		}
+		jg_rbuf_str(b, "</td></tr>\n");
+	}
+	jg_rbuf_str(b, "</tbody></table>\n");
 }
 
 static void grants(struct jg_rbuf *b, const json_t *m)
@@ -382,22 +411,42 @@ static const struct jg_asset *template_asset(void)
 	return NULL;
 }
 
-/* The value of slot name into b; *hash_at set at the hash slot. */
+/* The period as a reader says it: whole UTC days as "2026-10-01 to
+ * 2026-12-31" (the last day included), else the two times. */
+static void period_label(struct jg_rbuf *b, const json_t *p)
+{
+	const char *since = str(p, "since"), *until = str(p, "until");
+	static const char midnight[] = "T00:00:00Z";
+	int64_t u = 0;
+	char last[JG_TIME_LEN];
+
+	if (strlen(since) == 20 && strlen(until) == 20 &&
+	    !strcmp(since + 10, midnight) && !strcmp(until + 10, midnight) &&
+	    jg_time_parse(until, &u) == JG_OK) {
+		jg_time_format(u - 86400, last);
+		jg_rbuf_fmt(b, "%.10s to %.10s (UTC, whole days)", since, last);
+		return;
+	}
+	esc(b, since);
+	jg_rbuf_str(b, " to ");
+	esc(b, until);
+	jg_rbuf_str(b, " (UTC, the end excluded)");
+}
+
+/* The value of slot name into b. */
 static void slot(struct jg_rbuf *b, const json_t *m, const char *name,
                  size_t n)
 {
 	const json_t *p = json_object_get(m, "period");
 
 	if (n == 5 && !memcmp(name, "title", 5)) {
-		jg_rbuf_str(b, "Compliance evidence ");
-		esc(b, str(p, "since"));
-		jg_rbuf_str(b, " to ");
-		esc(b, str(p, "until"));
+		jg_rbuf_str(b, "Compliance evidence, ");
+		period_label(b, p);
 	} else if (n == 8 && !memcmp(name, "subtitle", 8)) {
 		jg_rbuf_str(b, "jitgate: every privileged grant, standing "
 		               "privilege, break-glass use, policy change and "
 		               "alert of the period, from the hash-chained audit "
-		               "trail. Period from ");
+		               "trail. Events from ");
 		esc(b, str(p, "since"));
 		jg_rbuf_str(b, " (included) to ");
 		esc(b, str(p, "until"));
