@@ -285,48 +285,32 @@ static void on_policy(struct gather *g, const struct jg_event *ev,
 	                              : json_string(str(d, "error"))));
 }
 
-/* alert.raised {kind, severity, subject, summary, events}: alert.c's
- * shape; its id is the event's subject (or its seq when it has none). */
+/* alert.raised {kind, severity, subject, summary, events}: the alerts'
+ * shape; an alert's id is its alert.raised event's id, which
+ * alert.acknowledged {alert_id, comment} names. */
 static void on_alert(struct gather *g, const struct jg_event *ev, json_t *d)
 {
-	char id[32];
-	const char *aid = ev->subject;
-	json_t *row;
+	json_t *evs = json_object_get(d, "events"), *row;
 
-	if (!*aid) {
-		snprintf(id, sizeof(id), "%lld", (long long)ev->seq);
-		aid = id;
-	}
-	row = json_pack("{s:s,s:I,s:o,s:s,s:s,s:s,s:s,s:O,s:s,s:n,s:n,s:n}",
-	                "alert_id", aid, "seq", (json_int_t)ev->seq, "at",
+	row = json_pack("{s:s,s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:s,s:n,s:n,s:n}",
+	                "alert_id", ev->id, "seq", (json_int_t)ev->seq, "at",
 	                time_json(ev->ts), "kind", str(d, "kind"), "severity",
 	                str(d, "severity"), "subject", str(d, "subject"),
 	                "summary", str(d, "summary"), "events",
-	                json_object_get(d, "events") ? json_object_get(d,
-	                                                               "events")
-	                                             : json_array(),
+	                evs ? json_incref(evs) : json_array(),
 	                "handled", "open", "acknowledged_by", "acknowledged_at",
 	                "comment");
 	if (!row)
 		return;
 	json_array_append_new(g->alerts, row);
-	json_object_set(g->alert_ix, aid, row);
+	json_object_set(g->alert_ix, ev->id, row);
 }
 
 static void on_alert_ack(struct gather *g, const struct jg_event *ev,
                          json_t *d)
 {
-	const json_t *v = json_object_get(d, "alert_id");
-	char id[32];
-	json_t *row;
+	json_t *row = json_object_get(g->alert_ix, str(d, "alert_id"));
 
-	if (json_is_integer(v)) {
-		snprintf(id, sizeof(id), "%lld",
-		         (long long)json_integer_value(v));
-		row = json_object_get(g->alert_ix, id);
-	} else {
-		row = json_object_get(g->alert_ix, str(d, "alert_id"));
-	}
 	if (!row)
 		return;
 	json_object_set_new(row, "handled", json_string("acknowledged"));

@@ -2,7 +2,10 @@
  * test_report.c - the compliance report's renderers (src/insight/
  * report_render.c, report_html.c) on a model made by hand: CSV quoting,
  * HTML escaping of what the trail holds, the hash line of JSON and HTML
- * (the hash is of the file without it), and the controls table.
+ * (the hash is of the file without it), and the controls table; and
+ * the gathering (report.c) from a trail written here: alerts and their
+ * acknowledgements, a review by the requester, a policy change, the
+ * period's bounds and who may ask.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "audit/audit.h"
 #include "insight/report.h"
+#include "policy/load.h"
 #include "util/crypto.h"
 
 #define NASTY "say \"hi\", then\nleave <script>alert(1)</script> & go"
@@ -164,6 +170,183 @@ static void test_controls_and_formats(void **state)
 	assert_int_equal(jg_report_format_parse(NULL, &f), -1);
 }
 
+#define T 1790000000LL /* 2026-09-21T... */
+
+static const char policy_yaml[] = "version: 1\n"
+                                  "resources:\n"
+                                  "  db: {actions: [read]}\n"
+                                  "rules:\n"
+                                  "  - name: all\n"
+                                  "    match: {resource: db}\n"
+                                  "    decision: auto\n"
+                                  "    max_duration: 1h\n";
+
+struct trail {
+	char dir[64], path[96];
+	struct jg_store *st;
+	struct jg_gate *g;
+};
+
+static void add(struct trail *t, int64_t ts, const char *actor,
+                const char *type, const char *subject, json_t *d)
+{
+	assert_int_equal(t->st->ops->begin(t->st, 1), JG_OK);
+	assert_int_equal(jg_audit_append(t->st, ts, actor, type, subject, d),
+	                 JG_OK);
+	assert_int_equal(t->st->ops->commit(t->st), JG_OK);
+	json_decref(d);
+}
+
+static int keep_id(const struct jg_event *ev, void *ctx)
+{
+	snprintf(ctx, JG_ID_LEN, "%s", ev->id);
+	return 0;
+}
+
+/* The id of the last event of type. */
+static void last_id(struct trail *t, const char *type, char id[JG_ID_LEN])
+{
+	struct jg_filter f = {.type = type};
+	int64_t next;
+
+	assert_int_equal(t->st->ops->begin(t->st, 0), JG_OK);
+	assert_int_equal(t->st->ops->audit_walk(t->st, &f, keep_id, id, &next),
+	                 JG_OK);
+	t->st->ops->rollback(t->st);
+}
+
+static void trail_open(struct trail *t)
+{
+	struct jg_policy *pol;
+	char err[256];
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/jg-report-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/j.db", t->dir);
+	assert_int_equal(jg_store_open(t->path, &t->st, err, sizeof(err)),
+	                 JG_OK);
+	assert_int_equal(jg_policy_parse("t", policy_yaml,
+	                                 sizeof(policy_yaml) - 1, &pol, err,
+	                                 sizeof(err)),
+	                 JG_OK);
+	assert_int_equal(jg_gate_new(t->st, pol, NULL, &t->g), JG_OK);
+}
+
+static void trail_close(struct trail *t)
+{
+	char p[128];
+
+	jg_gate_free(t->g);
+	jg_store_close(t->st);
+	snprintf(p, sizeof(p), "%s-wal", t->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", t->path);
+	unlink(p);
+	unlink(t->path);
+	rmdir(t->dir);
+}
+
+static void test_gather(void **state)
+{
+	struct jg_principal audra = {.name = "audra", .roles = JG_ROLE_AUDITOR};
+	struct jg_principal paul = {.name = "paul"};
+	char why[JG_WHY_MAX], alert[JG_ID_LEN] = "";
+	struct trail t;
+	json_t *m = NULL, *grant, *a;
+
+	(void)state;
+	trail_open(&t);
+	/* before the period: not in the report */
+	add(&t, T - 100, "alice", "request.created", "req_old",
+	    json_pack("{s:s,s:s,s:s}", "resource", "db", "action", "read",
+	              "reason", "old"));
+	add(&t, T + 10, "alice", "request.created", "req_a",
+	    json_pack("{s:s,s:s,s:s,s:s,s:s}", "resource", "db", "action",
+	              "read", "reason", "INC-9 look", "ticket", "INC-9",
+	              "duration", "1h"));
+	/* a review by the requester that got through: the report shows it */
+	add(&t, T + 20, "alice", "review.recorded", "req_a",
+	    json_pack("{s:s,s:i}", "verdict", "approve", "step", 0));
+	add(&t, T + 30, "bob", "review.recorded", "req_a",
+	    json_pack("{s:s,s:i}", "verdict", "approve", "step", 0));
+	add(&t, T + 30, "bob", "request.approved", "req_a",
+	    json_pack("{s:s}", "reason", "ok"));
+	add(&t, T + 30, "jitgate", "grant.issued", "grt_a",
+	    json_pack("{s:s,s:s,s:s,s:s,s:s}", "request_id", "req_a",
+	              "principal", "alice", "resource", "db", "action", "read",
+	              "expires_at", "2026-09-21T14:40:00Z"));
+	add(&t, T + 40, "jitgate", "alert.raised", "",
+	    json_pack("{s:s,s:s,s:s,s:s,s:[i,i]}", "kind", "rubber_stamp",
+	              "severity", "warning", "subject", "bob", "summary",
+	              "bob approved within seconds", "events", 3, 4));
+	last_id(&t, "alert.raised", alert);
+	add(&t, T + 50, "jitgate", "alert.raised", "",
+	    json_pack("{s:s,s:s,s:s,s:s,s:[]}", "kind", "burst", "severity",
+	              "info", "subject", "alice", "summary", "many requests",
+	              "events"));
+	add(&t, T + 60, "admin", "alert.acknowledged", alert,
+	    json_pack("{s:s,s:s}", "alert_id", alert, "comment",
+	              "talked to bob"));
+	add(&t, T + 70, "admin", "policy.reloaded", "",
+	    json_pack("{s:s,s:s,s:s}", "path", "/etc/jitgate/policy.yaml",
+	              "sha256", "ab12", "previous_sha256", "cd34"));
+
+	assert_int_equal(jg_report_gather(t.g, &paul, T, T + 3600, T + 3600,
+	                                  &m, why),
+	                 JG_EFORBIDDEN);
+	assert_null(m);
+	assert_int_equal(jg_report_gather(t.g, &audra, T, T, T, &m, why),
+	                 JG_EINVAL);
+	assert_string_equal(why, "since must be before until");
+	assert_int_equal(jg_report_gather(t.g, &audra, T, T + 3600, T + 3600,
+	                                  &m, why),
+	                 JG_OK);
+	assert_int_equal(json_integer_value(json_object_get(
+	                         json_object_get(m, "summary"), "events")),
+	                 9);
+	assert_int_equal(json_array_size(json_object_get(m, "grants")), 1);
+	grant = json_array_get(json_object_get(m, "grants"), 0);
+	assert_string_equal(json_string_value(json_object_get(grant, "ticket")),
+	                    "INC-9");
+	assert_int_equal(json_integer_value(json_object_get(
+	                         grant, "seconds_to_approve")),
+	                 20);
+	assert_int_equal(json_array_size(json_object_get(grant, "approved_by")),
+	                 2);
+	a = json_object_get(json_object_get(m, "self_approvals"),
+	                    "reviews_by_requester");
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(a, 0), "reviewer")),
+	                    "alice");
+	a = json_object_get(m, "alerts");
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(a, 0), "alert_id")),
+	                    alert);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(a, 0), "handled")),
+	                    "acknowledged");
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(a, 0), "comment")),
+	                    "talked to bob");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(a, 0),
+	                                                 "events")),
+	                 2);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(a, 1), "handled")),
+	                    "open");
+	a = json_array_get(json_object_get(m, "policy_changes"), 0);
+	assert_string_equal(json_string_value(json_object_get(a, "sha256")),
+	                    "ab12");
+	assert_string_equal(json_string_value(json_object_get(a, "by")),
+	                    "admin");
+	assert_true(json_is_true(json_object_get(json_object_get(m, "audit"),
+	                                         "chain_ok")));
+	json_decref(m);
+	trail_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_controls_and_formats),
+		cmocka_unit_test(test_gather),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
