@@ -65,8 +65,8 @@ void jg_api_report(struct jg_ex *ex)
 	enum jg_report_format f;
 	int64_t since, until;
 	char why[JG_WHY_MAX] = "", sha[JG_SHA256_HEX], disp[96];
-	json_t *m = NULL;
-	char *text = NULL;
+	json_t *m = NULL;    /* owned: the model */
+	char *text = NULL;   /* owned until MHD takes it */
 	size_t len = 0;
 	enum jg_err e;
 

@@ -516,7 +516,7 @@ enum jg_err jg_report_gather(struct jg_gate *gate,
 	struct gather g = {0};
 	struct jg_filter f = {0};
 	int64_t next = 0;
-	json_t *m = NULL;
+	json_t *m = NULL; /* owned until given to *out */
 	enum jg_err e;
 
 	*out = NULL;

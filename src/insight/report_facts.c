@@ -41,7 +41,7 @@ static json_t *roles_json(int roles)
 static enum jg_err standing_tokens(struct jg_gate *g, int64_t now,
                                    json_t *out)
 {
-	struct jg_token *ts = NULL;
+	struct jg_token *ts = NULL; /* owned: the store's list */
 	size_t n = 0;
 	enum jg_err e;
 
@@ -194,7 +194,7 @@ static json_t *per_week(const json_t *grants, int64_t since, int64_t until)
 	json_t *a = json_array(), *row;
 	int64_t first = week_of(since);
 	size_t nweeks = (size_t)((until - 1 - first) / WEEK + 1), i;
-	int64_t *n = calloc(nweeks, sizeof(*n));
+	int64_t *n = calloc(nweeks, sizeof(*n)); /* owned: per week */
 	char day[JG_TIME_LEN];
 
 	if (!n)
@@ -233,6 +233,7 @@ static int by_count(const void *a, const void *b)
 static json_t *per_resource(const json_t *by_resource)
 {
 	size_t n = json_object_size(by_resource), i = 0;
+	/* rows: owned, its rows given to a */
 	json_t **rows = calloc(n ? n : 1, sizeof(*rows)), *a = json_array();
 	const char *k;
 	json_t *v;

@@ -466,7 +466,7 @@ enum jg_err jg_report_html(const json_t *m, struct jg_rbuf *b,
 	const struct jg_asset *t = template_asset();
 	const char *p, *end, *open, *close;
 	size_t hash_at = (size_t)-1;
-	struct jg_rbuf line = {0};
+	struct jg_rbuf line = {0}; /* owned: the hash line */
 
 	if (!t)
 		return JG_EINTERNAL;

@@ -53,7 +53,7 @@ void jg_rbuf_fmt(struct jg_rbuf *b, const char *fmt, ...)
 		jg_rbuf_add(b, small, (size_t)n);
 		return;
 	}
-	char *big = malloc((size_t)n + 1);
+	char *big = malloc((size_t)n + 1); /* owned, freed below */
 	if (!big) {
 		b->failed = 1;
 		return;
@@ -68,6 +68,7 @@ void jg_rbuf_fmt(struct jg_rbuf *b, const char *fmt, ...)
 enum jg_err jg_report_json(const json_t *model, struct jg_rbuf *b,
                            char sha[JG_SHA256_HEX])
 {
+	/* owned, freed below */
 	char *body = json_dumps(model, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	size_t n;
 
@@ -119,7 +120,7 @@ static void csv_value(struct jg_rbuf *b, const json_t *v)
 	} else if (json_is_boolean(v)) {
 		jg_rbuf_str(b, json_is_true(v) ? "true" : "false");
 	} else if (json_is_array(v)) {
-		struct jg_rbuf j = {0};
+		struct jg_rbuf j = {0}; /* owned: the joined text */
 		size_t i;
 		json_t *x;
 		json_array_foreach(v, i, x) {
