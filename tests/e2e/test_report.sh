@@ -180,7 +180,7 @@ r = json.load(open(sys.argv[1]))
 print(len(r["grants"]), len(r["break_glass"]), [b["review"] for b in r["break_glass"]],
       len(r["policy_changes"]), r["summary"]["requests_denied"],
       sorted(g["ended"] for g in r["grants"]),
-      [t["principal"] for t in r["standing_privileges"]["tokens_with_roles"]],
+      sorted(t["principal"] for t in r["standing_privileges"]["tokens_with_roles"]),
       [g["resource"] for g in r["standing_privileges"]["long_grants"]])
 PY
 expect_eq "the mix as planted: grants, break-glass (one reviewed), policy changes, denial, endings, standing" \
