@@ -37,13 +37,13 @@ struct gather {
 	int failed;
 };
 
-static const char *str(const json_t *o, const char *key)
+const char *jg_report_str(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s ? s : "";
 }
 
-static json_t *time_json(int64_t t)
+json_t *jg_report_time(int64_t t)
 {
 	char buf[JG_TIME_LEN];
 
@@ -99,13 +99,14 @@ static void on_request(struct gather *g, const struct jg_event *ev,
 {
 	json_t *r = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:I,s:o,s:b}",
 	                      "requester", ev->actor, "resource",
-	                      str(d, "resource"), "action", str(d, "action"),
-	                      "reason", str(d, "reason"), "ticket",
+	                      jg_report_str(d, "resource"), "action",
+	                      jg_report_str(d, "action"),
+	                      "reason", jg_report_str(d, "reason"), "ticket",
 	                      json_object_get(d, "ticket")
 	                              ? json_object_get(d, "ticket")
 	                              : json_null(),
-	                      "duration", str(d, "duration"), "rule",
-	                      str(d, "rule"), "ts", (json_int_t)ev->ts,
+	                      "duration", jg_report_str(d, "duration"), "rule",
+	                      jg_report_str(d, "rule"), "ts", (json_int_t)ev->ts,
 	                      "approvers", json_array(), "break_glass", 0);
 
 	if (r)
@@ -117,12 +118,12 @@ static void on_review(struct gather *g, const struct jg_event *ev,
 {
 	json_t *r = json_object_get(g->reqs, ev->subject);
 
-	if (r && strcmp(str(r, "requester"), ev->actor) == 0)
+	if (r && strcmp(jg_report_str(r, "requester"), ev->actor) == 0)
 		json_array_append_new(g->by_requester,
 		                      json_pack("{s:s,s:s,s:I}", "request_id",
 		                                ev->subject, "reviewer", ev->actor,
 		                                "seq", (json_int_t)ev->seq));
-	if (r && strcmp(str(d, "verdict"), "approve") == 0)
+	if (r && strcmp(jg_report_str(d, "verdict"), "approve") == 0)
 		json_array_append_new(json_object_get(r, "approvers"),
 		                      json_string(ev->actor));
 }
@@ -143,9 +144,10 @@ static void on_break_glass(struct gather *g, const struct jg_event *ev,
 	json_t *r = json_object_get(g->reqs, ev->subject);
 	json_t *row = json_pack("{s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:n,s:n,s:n}",
 	                        "request_id", ev->subject, "at",
-	                        time_json(ev->ts), "requester", ev->actor,
-	                        "resource", str(d, "resource"), "action",
-	                        str(d, "action"), "reason", str(d, "reason"),
+	                        jg_report_time(ev->ts), "requester", ev->actor,
+	                        "resource", jg_report_str(d, "resource"), "action",
+	                        jg_report_str(d, "action"), "reason",
+	                        jg_report_str(d, "reason"),
 	                        "review", "not reviewed", "reviewed_by",
 	                        "reviewed_at", "review_comment");
 
@@ -166,7 +168,7 @@ static void on_post_review(struct gather *g, const struct jg_event *ev,
 		return;
 	json_object_set_new(row, "review", json_string("reviewed"));
 	json_object_set_new(row, "reviewed_by", json_string(ev->actor));
-	json_object_set_new(row, "reviewed_at", time_json(ev->ts));
+	json_object_set_new(row, "reviewed_at", jg_report_time(ev->ts));
 	json_object_set(row, "review_comment",
 	                json_object_get(d, "comment") ? json_object_get(d,
 	                                                                "comment")
@@ -183,26 +185,27 @@ static json_t *approved_by(const json_t *r)
 		return json_copy(a);
 	if (json_is_true(json_object_get(r, "break_glass")))
 		return json_pack("[s]", "break-glass (self, reviewed after)");
-	if (strcmp(str(r, "decided_by"), JG_ACTOR_SYSTEM) == 0)
+	if (strcmp(jg_report_str(r, "decided_by"), JG_ACTOR_SYSTEM) == 0)
 		return json_pack("[s]", "policy (automatic)");
 	return json_array();
 }
 
 static void on_grant(struct gather *g, const struct jg_event *ev, json_t *d)
 {
-	const char *rid = str(d, "request_id");
+	const char *rid = jg_report_str(d, "request_id");
 	json_t *r = json_object_get(g->reqs, rid);
-	int64_t exp = time_of(str(d, "expires_at"));
-	int64_t start = time_of(str(d, "start_at"));
+	int64_t exp = time_of(jg_report_str(d, "expires_at"));
+	int64_t start = time_of(jg_report_str(d, "start_at"));
 	int64_t from = start ? start : ev->ts;
 	json_t *row;
 
 	row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
 	                "s:o,s:o,s:i,s:s,s:n,s:n,s:n}",
 	                "grant_id", ev->subject, "request_id", rid, "principal",
-	                str(d, "principal"), "resource", str(d, "resource"),
-	                "action", str(d, "action"), "reason",
-	                r ? json_string(str(r, "reason")) : json_null(),
+	                jg_report_str(d, "principal"), "resource",
+	                jg_report_str(d, "resource"),
+	                "action", jg_report_str(d, "action"), "reason",
+	                r ? json_string(jg_report_str(r, "reason")) : json_null(),
 	                "ticket", r ? json_copy(json_object_get(r, "ticket"))
 	                            : json_null(),
 	                "approved_by", r ? approved_by(r) : json_array(),
@@ -210,11 +213,11 @@ static void on_grant(struct gather *g, const struct jg_event *ev, json_t *d)
 	                json_boolean(r && json_is_true(json_object_get(
 	                                          r, "break_glass"))),
 	                "requested_at",
-	                r ? time_json(json_integer_value(
+	                r ? jg_report_time(json_integer_value(
 	                            json_object_get(r, "ts")))
 	                  : json_null(),
-	                "issued_at", time_json(ev->ts), "expires_at",
-	                time_json(exp), "seconds_to_approve",
+	                "issued_at", jg_report_time(ev->ts), "expires_at",
+	                jg_report_time(exp), "seconds_to_approve",
 	                r ? json_integer(ev->ts - json_integer_value(
 	                                                  json_object_get(r, "ts")))
 	                  : json_null(),
@@ -228,7 +231,7 @@ static void on_grant(struct gather *g, const struct jg_event *ev, json_t *d)
 	}
 	json_array_append_new(g->grants, row);
 	json_object_set(g->grant_ix, ev->subject, row);
-	count(g->by_resource, str(d, "resource"));
+	count(g->by_resource, jg_report_str(d, "resource"));
 	/* the row has what it needs: a year's requests need not stay */
 	json_object_del(g->reqs, rid);
 }
@@ -240,7 +243,7 @@ static void on_grant_extended(struct gather *g, const struct jg_event *ev,
 {
 	json_t *row = json_object_get(g->grant_ix, ev->subject);
 
-	json_object_del(g->reqs, str(d, "request_id"));
+	json_object_del(g->reqs, jg_report_str(d, "request_id"));
 	if (!row)
 		return;
 	json_object_set(row, "expires_at", json_object_get(d, "expires_at"));
@@ -260,7 +263,7 @@ static void on_grant_end(struct gather *g, const struct jg_event *ev,
 	if (!row)
 		return;
 	json_object_set_new(row, "ended", json_string(how));
-	json_object_set_new(row, "ended_at", time_json(ev->ts));
+	json_object_set_new(row, "ended_at", jg_report_time(ev->ts));
 	json_object_set_new(row, "ended_by", json_string(ev->actor));
 	json_object_set(row, "end_reason",
 	                json_object_get(d, "reason") ? json_object_get(d,
@@ -274,15 +277,15 @@ static void on_policy(struct gather *g, const struct jg_event *ev,
 	json_array_append_new(
 	        g->policy,
 	        json_pack("{s:I,s:o,s:s,s:s,s:s,s:o,s:o,s:o}", "seq",
-	                  (json_int_t)ev->seq, "at", time_json(ev->ts), "by",
+	                  (json_int_t)ev->seq, "at", jg_report_time(ev->ts), "by",
 	                  ev->actor, "outcome", ok ? "reloaded" : "refused",
-	                  "path", str(d, "path"), "sha256",
-	                  ok ? json_string(str(d, "sha256")) : json_null(),
+	                  "path", jg_report_str(d, "path"), "sha256",
+	                  ok ? json_string(jg_report_str(d, "sha256")) : json_null(),
 	                  "previous_sha256",
-	                  ok ? json_string(str(d, "previous_sha256"))
+	                  ok ? json_string(jg_report_str(d, "previous_sha256"))
 	                     : json_null(),
 	                  "error", ok ? json_null()
-	                              : json_string(str(d, "error"))));
+	                              : json_string(jg_report_str(d, "error"))));
 }
 
 /* alert.raised {kind, severity, subject, summary, events}: the alerts'
@@ -294,9 +297,10 @@ static void on_alert(struct gather *g, const struct jg_event *ev, json_t *d)
 
 	row = json_pack("{s:s,s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:s,s:n,s:n,s:n}",
 	                "alert_id", ev->id, "seq", (json_int_t)ev->seq, "at",
-	                time_json(ev->ts), "kind", str(d, "kind"), "severity",
-	                str(d, "severity"), "subject", str(d, "subject"),
-	                "summary", str(d, "summary"), "events",
+	                jg_report_time(ev->ts), "kind", jg_report_str(d, "kind"),
+	                "severity", jg_report_str(d, "severity"), "subject",
+	                jg_report_str(d, "subject"),
+	                "summary", jg_report_str(d, "summary"), "events",
 	                evs ? json_incref(evs) : json_array(),
 	                "handled", "open", "acknowledged_by", "acknowledged_at",
 	                "comment");
@@ -309,13 +313,13 @@ static void on_alert(struct gather *g, const struct jg_event *ev, json_t *d)
 static void on_alert_ack(struct gather *g, const struct jg_event *ev,
                          json_t *d)
 {
-	json_t *row = json_object_get(g->alert_ix, str(d, "alert_id"));
+	json_t *row = json_object_get(g->alert_ix, jg_report_str(d, "alert_id"));
 
 	if (!row)
 		return;
 	json_object_set_new(row, "handled", json_string("acknowledged"));
 	json_object_set_new(row, "acknowledged_by", json_string(ev->actor));
-	json_object_set_new(row, "acknowledged_at", time_json(ev->ts));
+	json_object_set_new(row, "acknowledged_at", jg_report_time(ev->ts));
 	json_object_set(row, "comment",
 	                json_object_get(d, "comment") ? json_object_get(d,
 	                                                                "comment")
@@ -420,8 +424,8 @@ static void settle_grants(json_t *grants, int64_t until, int64_t now)
 	json_t *row;
 
 	json_array_foreach(grants, i, row) {
-		int64_t exp = time_of(str(row, "expires_at"));
-		if (strcmp(str(row, "ended"), "active") == 0 && exp &&
+		int64_t exp = time_of(jg_report_str(row, "expires_at"));
+		if (strcmp(jg_report_str(row, "ended"), "active") == 0 && exp &&
 		    exp <= (now < until ? now : until))
 			json_object_set_new(row, "ended", json_string("expired"));
 	}
@@ -484,8 +488,8 @@ static json_t *model(struct gather *g, const struct jg_principal *who,
 	                 "s:O,s:o}",
 	                 "report", "jitgate compliance evidence",
 	                 "format_version", 1, "period", "since",
-	                 time_json(since), "until", time_json(until),
-	                 "generated_at", time_json(now), "generated_by",
+	                 jg_report_time(since), "until", jg_report_time(until),
+	                 "generated_at", jg_report_time(now), "generated_by",
 	                 who->name, "summary", summary(g), "controls",
 	                 jg_report_controls(), "grants", g->grants,
 	                 "break_glass", g->bg, "policy_changes", g->policy,

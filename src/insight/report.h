@@ -66,6 +66,11 @@ enum jg_err jg_report_facts(struct jg_gate *g,
  * a new JSON array, the caller's. */
 json_t *jg_report_controls(void);
 
+/* The string member key of o, "" when absent (borrowed). */
+const char *jg_report_str(const json_t *o, const char *key);
+/* t as an RFC 3339 JSON string, null when t <= 0 (a new reference). */
+json_t *jg_report_time(int64_t t);
+
 /* A growing text buffer; on allocation failure it sets failed and
  * drops further text. buf is owned by the struct's user (free it). */
 struct jg_rbuf {

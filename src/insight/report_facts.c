@@ -17,16 +17,6 @@
 #define CKPT_PAGE 256
 #define WEEK (7 * 86400)
 
-static json_t *time_or_null(int64_t t)
-{
-	char buf[JG_TIME_LEN];
-
-	if (t <= 0)
-		return json_null();
-	jg_time_format(t, buf);
-	return json_string(buf);
-}
-
 static json_t *roles_json(int roles)
 {
 	json_t *a = json_array();
@@ -57,11 +47,11 @@ static enum jg_err standing_tokens(struct jg_gate *g, int64_t now,
 		        out, json_pack("{s:s,s:s,s:o,s:o,s:b,s:s,s:o,s:o,s:s}",
 		                       "token_id", t->id, "principal", t->who.name,
 		                       "roles", roles_json(t->who.roles),
-		                       "expires_at", time_or_null(t->expires_at),
+		                       "expires_at", jg_report_time(t->expires_at),
 		                       "never_expires", t->expires_at == 0,
 		                       "created_by", t->created_by, "created_at",
-		                       time_or_null(t->created_at), "last_used_at",
-		                       time_or_null(t->last_used_at), "description",
+		                       jg_report_time(t->created_at), "last_used_at",
+		                       jg_report_time(t->last_used_at), "description",
 		                       t->description));
 	}
 	free(ts);
@@ -139,7 +129,7 @@ static enum jg_err checkpoints(struct jg_gate *g, int64_t since,
 			        out,
 			        json_pack("{s:I,s:s,s:o,s:s,s:s,s:b}", "seq",
 			                  (json_int_t)cp->seq, "hash", cp->hash,
-			                  "time", time_or_null(cp->ts), "key_id",
+			                  "time", jg_report_time(cp->ts), "key_id",
 			                  cp->key_id, "signature", cp->sig,
 			                  "signature_ok",
 			                  key && jg_ckpt_sig_ok(key, cp)));

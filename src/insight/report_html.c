@@ -43,12 +43,6 @@ static void esc(struct jg_rbuf *b, const char *s)
 	jg_rbuf_add(b, run, (size_t)(p - run));
 }
 
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 static json_int_t num(const json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
@@ -145,7 +139,7 @@ static void columns(struct jg_rbuf *b, const char *caption,
 		jg_rbuf_fmt(b, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
 		            "width=\"%.1f\" height=\"%.1f\"><title>",
 		            x, CHART_H - h, w > 3 ? w - 2 : w, h);
-		esc(b, str(r, label_key));
+		esc(b, jg_report_str(r, label_key));
 		jg_rbuf_fmt(b, ": %lld</title></rect>\n",
 		            (long long)num(r, "grants"));
 		/* a label every few bars, so they do not overlap */
@@ -153,7 +147,7 @@ static void columns(struct jg_rbuf *b, const char *caption,
 			jg_rbuf_fmt(b, "<text x=\"%.1f\" y=\"%d\" transform=\""
 			            "rotate(35 %.1f %d)\">", x, CHART_H + 12, x,
 			            CHART_H + 12);
-			esc(b, str(r, label_key));
+			esc(b, jg_report_str(r, label_key));
 			jg_rbuf_str(b, "</text>\n");
 		}
 	}
@@ -178,7 +172,7 @@ static void resources(struct jg_rbuf *b, const json_t *rows)
 			break;
 		double w = (double)num(r, "grants") * (CHART_W - 150) / (double)m;
 		jg_rbuf_fmt(b, "<text x=\"0\" y=\"%zu\">", i * 18 + 13);
-		esc(b, str(r, "resource"));
+		esc(b, jg_report_str(r, "resource"));
 		jg_rbuf_fmt(b, "</text><rect class=\"bar\" x=\"120\" y=\"%zu\" "
 		            "width=\"%.1f\" height=\"14\"/><text x=\"%.1f\" "
 		            "y=\"%zu\">%lld</text>\n", i * 18 + 2, w, 124 + w,
@@ -320,7 +314,7 @@ static void self_approvals(struct jg_rbuf *b, const json_t *m)
 
 	section(b, "self_approvals", "Self-approvals", 0);
 	jg_rbuf_str(b, "<p>");
-	esc(b, str(s, "note"));
+	esc(b, jg_report_str(s, "note"));
 	jg_rbuf_str(b, "</p>\n");
 	table(b, json_object_get(s, "reviews_by_requester"), cols,
 	      "No review in the period was made by the request's requester.");
@@ -370,7 +364,7 @@ static void audit(struct jg_rbuf *b, const json_t *m)
 	else {
 		jg_rbuf_fmt(b, "<p class=\"bad\">The hash chain is BROKEN at "
 		            "event %lld: ", (long long)num(a, "broken_seq"));
-		esc(b, str(a, "broken_reason"));
+		esc(b, jg_report_str(a, "broken_reason"));
 		jg_rbuf_str(b, "</p>\n");
 	}
 	jg_rbuf_fmt(b, "<p>Events of the period: seq %lld to %lld.</p>\n",
@@ -381,9 +375,9 @@ static void audit(struct jg_rbuf *b, const json_t *m)
 	      "No checkpoint was signed in the period.");
 	if (json_is_string(json_object_get(a, "checkpoint_public_key"))) {
 		jg_rbuf_str(b, "<p>Checkpoint public key (key id <code>");
-		esc(b, str(a, "checkpoint_key_id"));
+		esc(b, jg_report_str(a, "checkpoint_key_id"));
 		jg_rbuf_str(b, "</code>):</p>\n<pre class=\"mono\">");
-		esc(b, str(a, "checkpoint_public_key"));
+		esc(b, jg_report_str(a, "checkpoint_public_key"));
 		jg_rbuf_str(b, "</pre>\n");
 	}
 }
@@ -415,7 +409,8 @@ static const struct jg_asset *template_asset(void)
  * 2026-12-31" (the last day included), else the two times. */
 static void period_label(struct jg_rbuf *b, const json_t *p)
 {
-	const char *since = str(p, "since"), *until = str(p, "until");
+	const char *since = jg_report_str(p, "since");
+	const char *until = jg_report_str(p, "until");
 	static const char midnight[] = "T00:00:00Z";
 	int64_t u = 0;
 	char last[JG_TIME_LEN];
@@ -447,13 +442,13 @@ static void slot(struct jg_rbuf *b, const json_t *m, const char *name,
 		               "privilege, break-glass use, policy change and "
 		               "alert of the period, from the hash-chained audit "
 		               "trail. Events from ");
-		esc(b, str(p, "since"));
+		esc(b, jg_report_str(p, "since"));
 		jg_rbuf_str(b, " (included) to ");
-		esc(b, str(p, "until"));
+		esc(b, jg_report_str(p, "until"));
 		jg_rbuf_str(b, " (excluded); generated ");
-		esc(b, str(m, "generated_at"));
+		esc(b, jg_report_str(m, "generated_at"));
 		jg_rbuf_str(b, " by ");
-		esc(b, str(m, "generated_by"));
+		esc(b, jg_report_str(m, "generated_by"));
 		jg_rbuf_str(b, ".");
 	} else if (n == 4 && !memcmp(name, "body", 4)) {
 		body(b, m);
