@@ -1,6 +1,7 @@
 /*
  * audit.js - the audit page (admins and auditors): the trail with its
- * filters, chain verification and CSV export.
+ * filters, chain verification and CSV export, and the compliance
+ * report for a period (GET /v1/report, downloaded as a file).
  */
 "use strict";
 
@@ -33,6 +34,40 @@
 		var name = JG.zoneName();
 		return "Your local time, " + JG.zoneOf(now) + (name && name !== "UTC" ? " (" + name + ")" : "") +
 			"; sent to the server in UTC.";
+	}
+
+	/* yyyy-mm-dd of d in UTC, as the report takes its period */
+	function utcDay(d) {
+		return d.toISOString().slice(0, 10);
+	}
+
+	/* The compliance report for a period: dates in UTC (the whole days),
+	 * the format, and a link the browser downloads with the session. */
+	function reportCard() {
+		var now = new Date();
+		var q0 = new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1));
+		var since = h("input", {type: "date", name: "report-since", value: utcDay(q0)});
+		var until = h("input", {type: "date", name: "report-until", value: utcDay(now)});
+		var format = h("select", {name: "report-format"},
+			h("option", {value: "html"}, "HTML (printable)"), h("option", {value: "json"}, "JSON"),
+			h("option", {value: "csv"}, "CSV (grants)"));
+		var link = h("a", {class: "btn", dataset: {action: "report"}}, "Download compliance report");
+		function update() {
+			link.setAttribute("href", "/v1/report" + JG.query({since: since.value, until: until.value,
+				format: format.value}));
+			link.setAttribute("download", "jitgate-report-" + since.value + "-" + until.value + "." + format.value);
+		}
+		var card = h("form", {class: "card filters", "aria-label": "compliance report"},
+			h("div", {class: "form-grid cols-3"},
+				JG.field("Report from", since, "UTC day, included"),
+				JG.field("Report to", until, "UTC day, included"),
+				JG.field("Format", format)),
+			h("div", {class: "btn-row"}, link));
+		card.addEventListener("input", update);
+		card.addEventListener("change", update);
+		card.addEventListener("submit", function (ev) { ev.preventDefault(); });
+		update();
+		return card;
 	}
 
 	function auditPage(el) {
@@ -71,7 +106,7 @@
 				JG.field("Order", order)),
 			h("div", {class: "btn-row"}, search, verify, exportLink, csvBtn));
 		el.append(pageHead("Audit trail", "Every state change, hash-chained. Verify the chain, search and export evidence."),
-			form, verifyOut, status, count,
+			form, reportCard(), verifyOut, status, count,
 			h("div", {class: "table-wrap"}, h("table", {class: "table audit-table"},
 				h("thead", {}, h("tr", {}, ["Seq", "Time", "Actor", "Type", "Subject", "Details"].map(function (t) {
 					return h("th", {scope: "col"}, t); }))), tbody)), more);

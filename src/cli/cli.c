@@ -121,6 +121,14 @@ static const struct jg_cli_opt audit_verify_opts[] = {
 	OPT_END,
 };
 
+static const struct jg_cli_opt report_opts[] = {
+	{"since", 0, JG_OPT_VALUE, "D", "from date or time D (2026-10-01 or RFC 3339), included"},
+	{"until", 0, JG_OPT_VALUE, "D", "to D: a date includes that whole day, a time is excluded"},
+	{"format", 0, JG_OPT_VALUE, "F", "html (default), json or csv (the grants table)"},
+	{"output", 'o', JG_OPT_VALUE, "FILE", "write to FILE instead of stdout"},
+	OPT_END,
+};
+
 static const struct jg_cli_opt token_create_opts[] = {
 	{"group", 0, JG_OPT_LIST, "G", "member of group G (repeatable)"},
 	{"role", 0, JG_OPT_LIST, "ROLE", "admin, auditor, checker or metrics (repeatable)"},
@@ -242,6 +250,8 @@ static const struct jg_cli_cmd commands[] = {
 	 audit_export_opts, 0, 0},
 	{"audit", "verify", jg_cli_cmd_audit_verify, "verify the audit hash chain (and signed checkpoints); exit 1 when broken",
 	 "[--checkpoints FILE --public-key FILE [-i EXPORT]]", audit_verify_opts, 0, 0},
+	{"report", NULL, jg_cli_cmd_report, "compliance evidence for a period (admins, auditors): controls, grants, standing privileges, checkpoints",
+	 "--since D --until D [--format html|json|csv] [-o FILE]", report_opts, 0, 0},
 	{"token", "create", jg_cli_cmd_token_create, "create a bearer token (shown once)",
 	 "PRINCIPAL [--group G]... [--role admin|auditor|checker]... [--service] [--description D] [--ttl D|--expires-at TIME] [-q]",
 	 token_create_opts, 1, 1},

@@ -240,6 +240,7 @@ int jg_cli_cmd_audit_list(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_insights(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_audit_export(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_audit_verify(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_report(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_create(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_list(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_revoke(struct jg_cli *cli, const struct jg_cli_args *a);

@@ -327,3 +327,8 @@ enum jg_err jg_gate_audit_verify_pinned(struct jg_gate *g,
 	free(cps);
 	return e;
 }
+
+EVP_PKEY *jg_gate_ckpt_key(struct jg_gate *g)
+{
+	return g->signer ? g->signer->key : NULL;
+}

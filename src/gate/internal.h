@@ -110,6 +110,10 @@ enum jg_err jg_gate_notice_exec(struct jg_gate *g, const struct jg_request *r,
 /* 1 when this thread holds a gate (jg_gate_hold). */
 int jg_gate_held(void);
 
+/* The checkpoint key this server signs with (checkpoint.c; a public
+ * key verifies with it), or NULL without a signer. Borrowed. */
+EVP_PKEY *jg_gate_ckpt_key(struct jg_gate *g);
+
 int jg_gate_is_admin(const struct jg_principal *who);
 int jg_gate_sees_all(const struct jg_principal *who); /* admin, auditor */
 

@@ -60,6 +60,9 @@ void jg_api_audit_export(struct jg_ex *ex);
 void jg_api_audit_verify(struct jg_ex *ex);
 void jg_api_outbox(struct jg_ex *ex);
 
+/* api_report.c: compliance evidence for a period */
+void jg_api_report(struct jg_ex *ex);
+
 /* api_session.c */
 void jg_api_session_open(struct jg_ex *ex);
 void jg_api_session_get(struct jg_ex *ex);

@@ -66,6 +66,7 @@ const struct jg_route jg_routes[] = {
 	{"GET", "/v1/audit", jg_api_audit_list, 0},
 	{"GET", "/v1/audit/export", jg_api_audit_export, 0},
 	{"GET", "/v1/audit/verify", jg_api_audit_verify, 0},
+	{"GET", "/v1/report", jg_api_report, 0},
 	{"GET", "/v1/outbox", jg_api_outbox, 0},
 	{"GET", "/v1/insights", jg_api_insights, 0},
 	{"POST", "/v1/tokens", jg_api_token_create, 0},
