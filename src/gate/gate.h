@@ -72,6 +72,23 @@ void jg_gate_set_notify(struct jg_gate *g, const struct jg_notify_config *cfg);
  */
 int64_t jg_gate_now(struct jg_gate *g, int64_t wall);
 
+/*
+ * Alerts (alerts_list.c, docs/alerts.md), newest first, at most
+ * JG_LIST_MAX: *out an owned JSON array of the alert.raised details with
+ * id, seq, time, state ("open" or "acknowledged") and acknowledgement.
+ * state NULL: all. Admins and auditors only.
+ */
+enum jg_err jg_gate_alerts_list(struct jg_gate *g,
+                                const struct jg_principal *who,
+                                const char *state, json_t **out,
+                                char why[JG_WHY_MAX]);
+/* Acknowledge open alert id with a comment (required): admins only;
+ * JG_ENOTFOUND for no such alert, JG_ECONFLICT when already done. */
+enum jg_err jg_gate_alerts_ack(struct jg_gate *g,
+                               const struct jg_principal *who,
+                               const char *id, const char *comment,
+                               int64_t now, char why[JG_WHY_MAX]);
+
 /* The policy in force; valid while the caller holds the gate. */
 const struct jg_policy *jg_gate_policy(struct jg_gate *g);
 

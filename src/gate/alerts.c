@@ -1,0 +1,292 @@
+/*
+ * alerts.c - the gate's side of alerts (docs/alerts.md): feeding what
+ * was committed to the detectors (insight/detect.h), appending what they
+ * raise as `alert.raised` events, listing alerts and acknowledging them.
+ *
+ * A detector must never make a user's write fail: the step runs after the
+ * user's commit has succeeded, reads the new events in a read
+ * transaction of its own, and appends its alerts in a write transaction
+ * of its own; whatever fails there is logged and costs at most an alert.
+ * Steps never overlap (a trylock: a thread that finds a step running
+ * leaves its events to that step's next round or to the next commit),
+ * and a step never runs from inside another one (the alerts' own commit
+ * bypasses jg_gate_commit).
+ *
+ * Restart: the first step re-reads the trail's last `horizon` seconds
+ * (the longest window) to rebuild the counters, and raises only what the
+ * trail does not already record as raised, so a burst straddling a
+ * restart fires once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/internal.h"
+#include "insight/detect.h"
+#include "util/log.h"
+
+#define ALERT_PAGE 256     /* events read per audit_walk */
+#define PENDING_MAX 256    /* alerts raised by one step at most */
+#define SEEN_MAX 1024      /* alerts recorded, remembered while replaying */
+#define COMMENT_MAX 1024   /* an acknowledgement's comment, bytes */
+
+struct kind_subject {
+	int kind;
+	char subject[JG_ALERT_SUBJECT_MAX];
+};
+
+struct jg_gate_alerting {
+	pthread_mutex_t lock; /* one step at a time (trylock) */
+	struct jg_detect *d;  /* owned */
+	int loaded;           /* the replay at start is done */
+	int64_t seq;          /* events fed so far */
+	struct jg_alert pending[PENDING_MAX]; /* raised, not yet appended */
+	size_t npending;
+	int replaying;
+	struct kind_subject *seen; /* owned [SEEN_MAX], while replaying */
+	size_t nseen;
+};
+
+enum jg_err jg_gate_alerts_init(struct jg_gate *g)
+{
+	struct jg_gate_alerting *a = calloc(1, sizeof(*a));
+
+	if (!a || jg_detect_new(&a->d) != JG_OK) {
+		free(a);
+		return JG_ENOMEM;
+	}
+	jg_detect_tune(a->d, g->policy->alerts);
+	pthread_mutex_init(&a->lock, NULL);
+	g->alerting = a;
+	return JG_OK;
+}
+
+void jg_gate_alerts_free(struct jg_gate *g)
+{
+	struct jg_gate_alerting *a = g->alerting;
+
+	if (!a)
+		return;
+	jg_detect_free(a->d);
+	free(a->seen);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+	g->alerting = NULL;
+}
+
+/* ---- feeding ------------------------------------------------------------ */
+
+static void collect(const struct jg_alert *al, void *ctx)
+{
+	struct jg_gate_alerting *a = ctx;
+
+	if (a->npending < PENDING_MAX)
+		a->pending[a->npending++] = *al;
+	else
+		jg_log(JG_LOG_WARN, "alerts: more than %d raised at once; "
+		       "%s on '%s' dropped", PENDING_MAX,
+		       jg_alert_kind_name(al->kind), al->subject);
+}
+
+/* While replaying: remember which alerts the trail records as raised. */
+static void remember(struct jg_gate_alerting *a, const json_t *det)
+{
+	int kind = jg_alert_kind_of(
+	        json_string_value(json_object_get(det, "kind")) ?: "");
+	const char *subject =
+	        json_string_value(json_object_get(det, "subject"));
+
+	if (kind < 0 || !subject || a->nseen == SEEN_MAX)
+		return;
+	a->seen[a->nseen].kind = kind;
+	snprintf(a->seen[a->nseen].subject, JG_ALERT_SUBJECT_MAX, "%s",
+	         subject);
+	a->nseen++;
+}
+
+/* Only these types' details are read by a detector: parse no others. */
+static int wants_details(const char *type)
+{
+	return strcmp(type, "request.created") == 0 ||
+	       strcmp(type, "review.recorded") == 0 ||
+	       strcmp(type, "alert.raised") == 0 ||
+	       strcmp(type, "alert.acknowledged") == 0;
+}
+
+static int feed_one(const struct jg_event *ev, void *ctx)
+{
+	struct jg_gate_alerting *a = ctx;
+	json_t *det = wants_details(ev->type) && ev->details
+	                      ? json_loads(ev->details, 0, NULL)
+	                      : NULL;
+
+	if (a->replaying && strcmp(ev->type, "alert.raised") == 0)
+		remember(a, det);
+	jg_detect_feed(a->d, ev, det, collect, a);
+	json_decref(det);
+	a->seq = ev->seq;
+	return 0;
+}
+
+/* Inside a read transaction: feed the events after a->seq (since:
+ * only those at or after that time). */
+static enum jg_err follow(struct jg_gate *g, struct jg_gate_alerting *a,
+                          int64_t since)
+{
+	enum jg_err e = JG_OK;
+	int64_t next, before;
+
+	do {
+		struct jg_filter f = {.cursor = a->seq, .limit = ALERT_PAGE,
+		                      .since = since};
+		before = a->seq;
+		e = g->st->ops->audit_walk(g->st, &f, feed_one, a, &next);
+	} while (e == JG_OK && a->seq - before == ALERT_PAGE);
+	return e;
+}
+
+static int newest_ts(const struct jg_event *ev, void *ctx)
+{
+	*(int64_t *)ctx = ev->ts;
+	return 1;
+}
+
+static int was_recorded(const struct jg_gate_alerting *a,
+                        const struct jg_alert *al)
+{
+	for (size_t i = 0; i < a->nseen; i++)
+		if (a->seen[i].kind == al->kind &&
+		    strcmp(a->seen[i].subject, al->subject) == 0)
+			return 1;
+	return 0;
+}
+
+/* Inside a read transaction, once: rebuild the counters from the last
+ * horizon of the trail; keep only the alerts it does not record. */
+static enum jg_err replay(struct jg_gate *g, struct jg_gate_alerting *a)
+{
+	int64_t last = 0, ts = 0, next;
+	char hash[JG_SHA256_HEX];
+	size_t kept = 0;
+	enum jg_err e = g->st->ops->audit_last(g->st, &last, hash);
+
+	if (e == JG_OK && last > 0) {
+		struct jg_filter f = {.cursor = last + 1, .limit = 1,
+		                      .desc = 1};
+		e = g->st->ops->audit_walk(g->st, &f, newest_ts, &ts, &next);
+	}
+	if (e != JG_OK || last == 0)
+		return e;
+	if (!(a->seen = calloc(SEEN_MAX, sizeof(*a->seen))))
+		return JG_ENOMEM;
+	a->replaying = 1;
+	e = follow(g, a, ts - jg_detect_horizon(a->d));
+	a->replaying = 0;
+	for (size_t i = 0; i < a->npending; i++)
+		if (!was_recorded(a, &a->pending[i]))
+			a->pending[kept++] = a->pending[i];
+	a->npending = kept;
+	a->seq = last > a->seq ? last : a->seq;
+	free(a->seen);
+	a->seen = NULL;
+	a->nseen = 0;
+	return e;
+}
+
+/* ---- raising ------------------------------------------------------------ */
+
+static json_t *alert_details(const struct jg_alert *al)
+{
+	json_t *ids = json_array();
+
+	for (size_t i = 0; ids && i < al->nevents; i++)
+		json_array_append_new(ids, json_string(al->events[i]));
+	return json_pack("{s:s,s:s,s:s,s:s,s:o}", "kind",
+	                 jg_alert_kind_name(al->kind), "severity",
+	                 jg_level_name(al->severity), "subject", al->subject,
+	                 "summary", al->summary, "events", ids);
+}
+
+static int last_id(const struct jg_event *ev, void *ctx)
+{
+	memcpy(ctx, ev->id, JG_ID_LEN);
+	return 1;
+}
+
+/* Inside the alerts' write transaction: one alert.raised, and its
+ * notice through the outbox. */
+static enum jg_err append(struct jg_gate *g, const struct jg_alert *al)
+{
+	json_t *det = alert_details(al);
+	int64_t now = jg_gate_now(g, al->ts), seq = 0, next;
+	char hash[JG_SHA256_HEX], id[JG_ID_LEN] = "";
+	enum jg_err e;
+
+	if (!det)
+		return JG_ENOMEM;
+	e = jg_audit_append(g->st, now, JG_ACTOR_SYSTEM, "alert.raised", "",
+	                    det);
+	if (e == JG_OK && g->notify)
+		e = g->st->ops->audit_last(g->st, &seq, hash);
+	if (e == JG_OK && g->notify) {
+		struct jg_filter f = {.cursor = seq + 1, .limit = 1, .desc = 1};
+		e = g->st->ops->audit_walk(g->st, &f, last_id, id, &next);
+	}
+	if (e == JG_OK && g->notify)
+		e = jg_notify_alert(g->st, g->notify, id, det, now);
+	json_decref(det);
+	return e;
+}
+
+static enum jg_err raise_pending(struct jg_gate *g,
+                                 struct jg_gate_alerting *a)
+{
+	enum jg_err e = g->st->ops->begin(g->st, 1);
+
+	for (size_t i = 0; e == JG_OK && i < a->npending; i++)
+		e = append(g, &a->pending[i]);
+	if (e == JG_OK)
+		e = g->st->ops->commit(g->st);
+	if (e != JG_OK)
+		g->st->ops->rollback(g->st);
+	else
+		jg_gate_sync(g);
+	return e;
+}
+
+/* A read transaction of its own around fn. */
+static enum jg_err reading(struct jg_gate *g, struct jg_gate_alerting *a,
+                           int replaying)
+{
+	enum jg_err e = g->st->ops->begin(g->st, 0);
+
+	if (e != JG_OK)
+		return e;
+	e = replaying ? replay(g, a) : follow(g, a, 0);
+	g->st->ops->rollback(g->st);
+	return e;
+}
+
+void jg_gate_alerts_step(struct jg_gate *g)
+{
+	struct jg_gate_alerting *a = g->alerting;
+	enum jg_err e;
+
+	if (!a || pthread_mutex_trylock(&a->lock) != 0)
+		return;
+	if (jg_gate_held()) /* the policy cannot change under a hold */
+		jg_detect_tune(a->d, g->policy->alerts);
+	e = reading(g, a, !a->loaded);
+	a->loaded = a->loaded || e == JG_OK;
+	if (e == JG_OK && a->npending > 0) {
+		e = raise_pending(g, a);
+		/* feed its own events now, so deduplication knows their ids */
+		if (e == JG_OK)
+			e = reading(g, a, 0);
+		a->npending = 0;
+	}
+	if (e != JG_OK)
+		jg_log(JG_LOG_WARN, "alerts: step failed: %s (the writes it "
+		       "followed stand)", jg_strerror(e));
+	pthread_mutex_unlock(&a->lock);
+}
