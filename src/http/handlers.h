@@ -50,6 +50,8 @@ void jg_api_audit_list(struct jg_ex *ex);
 void jg_api_audit_export(struct jg_ex *ex);
 void jg_api_audit_verify(struct jg_ex *ex);
 void jg_api_outbox(struct jg_ex *ex);
+void jg_api_alerts_list(struct jg_ex *ex); /* api_alerts.c */
+void jg_api_alerts_ack(struct jg_ex *ex);
 
 /* api_session.c */
 void jg_api_session_open(struct jg_ex *ex);
