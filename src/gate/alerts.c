@@ -224,8 +224,8 @@ static enum jg_err append(struct jg_gate *g, const struct jg_alert *al)
 
 	if (!det)
 		return JG_ENOMEM;
-	e = jg_audit_append(g->st, now, JG_ACTOR_SYSTEM, "alert.raised", "",
-	                    det);
+	e = jg_gate_audit(g, now, JG_ACTOR_SYSTEM, "alert.raised", "",
+	                  json_incref(det)); /* det is still ours */
 	if (e == JG_OK && g->notify)
 		e = g->st->ops->audit_last(g->st, &seq, hash);
 	if (e == JG_OK && g->notify) {
