@@ -276,6 +276,14 @@ void jg_gate_alerts_step(struct jg_gate *g)
 		return;
 	if (jg_gate_held()) /* the policy cannot change under a hold */
 		jg_detect_tune(a->d, g->policy->alerts);
+	if (jg_detect_horizon(a->d) == 0) {
+		/* every detector off: no read at all; turning one on again
+		 * replays the trail from its horizon, not from here */
+		a->loaded = 0;
+		a->seq = 0;
+		pthread_mutex_unlock(&a->lock);
+		return;
+	}
 	e = reading(g, a, !a->loaded);
 	a->loaded = a->loaded || e == JG_OK;
 	if (e == JG_OK && a->npending > 0) {
