@@ -34,6 +34,7 @@
 		mine: {title: "My requests", make: U.minePage},
 		grants: {title: "Grants", make: U.grantsPage},
 		audit: {title: "Audit", make: U.auditPage, seesAll: true},
+		alerts: {title: "Alerts", make: U.alertsPage, seesAll: true},
 		overview: {title: "Overview", make: U.overviewPage},
 		request: {title: "Request", make: U.requestPage, hidden: true}
 	};
