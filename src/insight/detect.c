@@ -17,6 +17,7 @@
 #define COUNTERS 2048 /* windowed counters (kind + subject) */
 #define REQUESTS 4096 /* recent requests: who asked, and when */
 #define OPENS 1024    /* open alerts, for deduplication */
+#define HOURS 2048    /* principals' usual hours */
 #define PROBE 16      /* slots tried before evicting the stalest */
 #define RING JG_ALERT_THRESHOLD_MAX
 #define WHAT_MAX 200 /* what a counter counts, in words */
@@ -47,8 +48,17 @@ struct open {
 	char id[JG_ID_LEN];  /* its alert.raised event, "" until fed */
 };
 
+/* When a principal acts: the last time (within the window) each hour of
+ * the day (UTC) saw a request or review of theirs. */
+struct hours {
+	struct head h; /* key: the principal */
+	int64_t seen[24];
+	unsigned n; /* requests and reviews seen */
+};
+
 struct jg_detect {
 	struct jg_alert_tune tune[JG_AK_COUNT]; /* defaults filled in */
+	struct hours *hours;                    /* owned [HOURS] */
 	struct counter *ctr;                    /* owned [COUNTERS] */
 	struct req *req;                        /* owned [REQUESTS] */
 	struct open *open;                      /* owned [OPENS] */
@@ -251,28 +261,59 @@ static void policy_event(struct feed *f, int kind)
 	count(f, kind, f->ev->actor, what);
 }
 
+/*
+ * A request or review at an hour the principal has not used, nor the
+ * hours either side of it, within the window -- once they have a
+ * history (threshold events). Hours are UTC; a team that works across
+ * midnight UTC has usual hours on both sides and is judged alike.
+ */
+static void off_hours(struct feed *f, int kind)
+{
+	const struct jg_alert_tune *t = &f->d->tune[kind];
+	struct hours *hs = SLOT(f->d->hours, HOURS, kind, f->ev->actor,
+	                        f->ev->ts, 1);
+	int hour = (int)((f->ev->ts % 86400 + 86400) % 86400 / 3600);
+	int64_t since = f->ev->ts - t->window;
+	struct jg_alert a = {.kind = kind, .nevents = 1};
+
+	if (hs->n >= (unsigned)t->threshold &&
+	    hs->seen[(hour + 23) % 24] <= since && hs->seen[hour] <= since &&
+	    hs->seen[(hour + 1) % 24] <= since) {
+		memcpy(a.events[0], f->ev->id, JG_ID_LEN);
+		snprintf(a.subject, sizeof(a.subject), "%s", f->ev->actor);
+		snprintf(a.summary, sizeof(a.summary), "'%.63s': %s at %02d:xx "
+		         "UTC, outside their usual hours", f->ev->actor,
+		         f->ev->type, hour);
+		raise_alert(f, &a);
+	}
+	hs->seen[hour] = f->ev->ts;
+	hs->n++;
+}
+
 /* One row per kind, in enum order: what feeds it and its defaults. */
 static const struct row {
 	const char *name;
-	const char *on; /* event type that feeds it */
+	const char *on, *on2; /* event types that feed it (on2 may be NULL) */
 	void (*fn)(struct feed *f, int kind);
 	struct jg_alert_tune dflt;
 } rows[JG_AK_COUNT] = {
-        {"burst_principal", "request.created", burst_principal,
+        {"burst_principal", "request.created", NULL, burst_principal,
          {0, 10, 600, 0, JG_MEDIUM}},
-        {"burst_resource", "request.created", burst_resource,
+        {"burst_resource", "request.created", NULL, burst_resource,
          {0, 30, 600, 0, JG_MEDIUM}},
-        {"denials", "request.denied", denials, {0, 5, 86400, 0, JG_HIGH}},
-        {"rubber_stamp", "review.recorded", rubber_stamp,
+        {"denials", "request.denied", NULL, denials, {0, 5, 86400, 0, JG_HIGH}},
+        {"rubber_stamp", "review.recorded", NULL, rubber_stamp,
          {0, 5, 86400, 30, JG_MEDIUM}},
-        {"collusion", "review.recorded", collusion,
+        {"collusion", "review.recorded", NULL, collusion,
          {0, 20, 7 * 86400, 0, JG_MEDIUM}},
-        {"break_glass", "alert.break_glass", break_glass,
+        {"break_glass", "alert.break_glass", NULL, break_glass,
          {0, 1, 86400, 0, JG_CRITICAL}},
-        {"policy_reload", "policy.reloaded", policy_event,
+        {"policy_reload", "policy.reloaded", NULL, policy_event,
          {0, 1, 3600, 0, JG_LOW}},
-        {"policy_refused", "policy.reload_refused", policy_event,
+        {"policy_refused", "policy.reload_refused", NULL, policy_event,
          {0, 1, 3600, 0, JG_MEDIUM}},
+        {"off_hours", "request.created", "review.recorded", off_hours,
+         {0, 20, 30 * 86400, 0, JG_MEDIUM}},
 };
 
 /* ---- the module --------------------------------------------------------- */
@@ -297,7 +338,8 @@ enum jg_err jg_detect_new(struct jg_detect **out)
 	*out = NULL;
 	if (!d || !(d->ctr = calloc(COUNTERS, sizeof(*d->ctr))) ||
 	    !(d->req = calloc(REQUESTS, sizeof(*d->req))) ||
-	    !(d->open = calloc(OPENS, sizeof(*d->open)))) {
+	    !(d->open = calloc(OPENS, sizeof(*d->open))) ||
+	    !(d->hours = calloc(HOURS, sizeof(*d->hours)))) {
 		jg_detect_free(d);
 		return JG_ENOMEM;
 	}
@@ -313,6 +355,7 @@ void jg_detect_free(struct jg_detect *d)
 	free(d->ctr);
 	free(d->req);
 	free(d->open);
+	free(d->hours);
 	free(d);
 }
 
@@ -380,13 +423,8 @@ void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
 		r->created = ev->ts;
 	}
 	for (int i = 0; i < JG_AK_COUNT; i++)
-		if (!d->tune[i].off && strcmp(rows[i].on, ev->type) == 0)
+		if (!d->tune[i].off && (strcmp(rows[i].on, ev->type) == 0 ||
+		                        (rows[i].on2 &&
+		                         strcmp(rows[i].on2, ev->type) == 0)))
 			rows[i].fn(&f, i);
-}
-
-int jg_detect_recorded(const struct jg_detect *d, int kind,
-                       const char *subject)
-{
-	const struct open *o = SLOT(d->open, OPENS, kind, subject, 0, 0);
-	return o && o->id[0];
 }

@@ -250,6 +250,9 @@ static void planted(struct month *m)
 			           "u1", "a2", 600, 1);
 	/* day 26, 03:00: oncall breaks the glass */
 	add_ask(m, T0 + 26 * DAY + 3 * 3600, "oncall", "db", 1);
+	/* day 27, 02:30: u3, who works days, asks at night (a1 approves in
+	 * the morning) */
+	db_request(m, T0 + 27 * DAY + 2 * 3600 + 1800, "u3", "a1", 7 * 3600, 1);
 }
 
 static int by_time(const void *x, const void *y)
@@ -347,7 +350,7 @@ static void month_raises_exactly_the_planted_alerts(void **state)
 	alerts_of(f->g, NULL, got, sizeof(got));
 	snprintf(want, sizeof(want),
 	         "break_glass:%s\ncollusion:u1>a2\ndenials:eve\n"
-	         "burst_principal:mallory\nrubber_stamp:a3\n",
+	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n",
 	         break_glass_id(m));
 	/* sorted like alerts_of sorts */
 	{
