@@ -7,9 +7,10 @@
  * user's commit has succeeded, reads the new events in a read
  * transaction of its own, and appends its alerts in a write transaction
  * of its own; whatever fails there is logged and costs at most an alert.
- * Steps never overlap (a trylock: a thread that finds a step running
- * leaves its events to that step's next round or to the next commit),
- * and a step never runs from inside another one (the alerts' own commit
+ * A server runs the steps on a thread of its own (jg_gate_alerts_start):
+ * a commit only pokes it. Without that thread (tests, tools) the step
+ * runs after the commit in the caller's thread. Steps never overlap, and
+ * a step never runs from inside another one (the alerts' own commit
  * bypasses jg_gate_commit).
  *
  * Restart: the first step re-reads the trail's last `horizon` seconds
@@ -24,6 +25,7 @@
 #include "gate/internal.h"
 #include "insight/detect.h"
 #include "util/log.h"
+#include "util/ticker.h"
 
 #define ALERT_PAGE 256     /* events read per audit_walk */
 #define PENDING_MAX 256    /* alerts raised by one step at most */
@@ -36,7 +38,9 @@ struct kind_subject {
 };
 
 struct jg_gate_alerting {
-	pthread_mutex_t lock; /* one step at a time (trylock) */
+	pthread_mutex_t lock; /* one step at a time */
+	struct jg_ticker *ticker; /* owned; a server's thread, or NULL */
+	struct jg_gate *g;        /* borrowed: the gate this belongs to */
 	struct jg_detect *d;  /* owned */
 	int loaded;           /* the replay at start is done */
 	int64_t seq;          /* events fed so far */
@@ -57,6 +61,7 @@ enum jg_err jg_gate_alerts_init(struct jg_gate *g)
 	}
 	jg_detect_tune(a->d, g->policy->alerts);
 	pthread_mutex_init(&a->lock, NULL);
+	a->g = g;
 	g->alerting = a;
 	return JG_OK;
 }
@@ -67,6 +72,7 @@ void jg_gate_alerts_free(struct jg_gate *g)
 
 	if (!a)
 		return;
+	jg_ticker_stop(a->ticker); /* a step in progress ends first */
 	jg_detect_free(a->d);
 	free(a->seen);
 	pthread_mutex_destroy(&a->lock);
@@ -267,13 +273,11 @@ static enum jg_err reading(struct jg_gate *g, struct jg_gate_alerting *a,
 	return e;
 }
 
-void jg_gate_alerts_step(struct jg_gate *g)
+/* One step; the caller holds a->lock. */
+static void step_locked(struct jg_gate *g, struct jg_gate_alerting *a)
 {
-	struct jg_gate_alerting *a = g->alerting;
 	enum jg_err e;
 
-	if (!a || pthread_mutex_trylock(&a->lock) != 0)
-		return;
 	if (jg_gate_held()) /* the policy cannot change under a hold */
 		jg_detect_tune(a->d, g->policy->alerts);
 	if (jg_detect_horizon(a->d) == 0) {
@@ -281,7 +285,6 @@ void jg_gate_alerts_step(struct jg_gate *g)
 		 * replays the trail from its horizon, not from here */
 		a->loaded = 0;
 		a->seq = 0;
-		pthread_mutex_unlock(&a->lock);
 		return;
 	}
 	e = reading(g, a, !a->loaded);
@@ -296,5 +299,57 @@ void jg_gate_alerts_step(struct jg_gate *g)
 	if (e != JG_OK)
 		jg_log(JG_LOG_WARN, "alerts: step failed: %s (the writes it "
 		       "followed stand)", jg_strerror(e));
+}
+
+/* The server's thread: the gate held shared, so the policy it tunes from
+ * stays while it runs. */
+static void tick(void *arg)
+{
+	struct jg_gate_alerting *a = arg;
+
+	jg_gate_hold(a->g);
+	pthread_mutex_lock(&a->lock);
+	step_locked(a->g, a);
 	pthread_mutex_unlock(&a->lock);
+	jg_gate_release(a->g);
+}
+
+/*
+ * After a commit: with the server's thread, only a poke (the user's
+ * request pays nothing more, and one step takes in the events of many
+ * commits); without one (tests, tools), the step itself, skipped when
+ * another thread is in one (its next round takes these events in).
+ */
+void jg_gate_alerts_step(struct jg_gate *g)
+{
+	struct jg_gate_alerting *a = g->alerting;
+
+	if (!a)
+		return;
+	if (a->ticker) {
+		jg_ticker_poke(a->ticker);
+		return;
+	}
+	if (pthread_mutex_trylock(&a->lock) != 0)
+		return;
+	step_locked(g, a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+enum jg_err jg_gate_alerts_start(struct jg_gate *g, int period_ms)
+{
+	struct jg_gate_alerting *a = g->alerting;
+
+	if (!a || a->ticker)
+		return JG_EINVAL;
+	/* first at once: the restart's replay happens at start */
+	return jg_ticker_start(period_ms, tick, a, JG_TICK_FIRST, &a->ticker);
+}
+
+void jg_gate_alerts_stop(struct jg_gate *g)
+{
+	if (!g->alerting)
+		return;
+	jg_ticker_stop(g->alerting->ticker);
+	g->alerting->ticker = NULL;
 }

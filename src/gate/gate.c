@@ -55,6 +55,7 @@ void jg_gate_free(struct jg_gate *g)
 {
 	if (!g)
 		return;
+	jg_gate_alerts_stop(g); /* its thread uses everything below */
 	jg_gate_signer_stop(g); /* uses the sync state: first */
 	jg_gate_sync_stop(g);
 	jg_index_free(g->index);

@@ -73,6 +73,15 @@ void jg_gate_set_notify(struct jg_gate *g, const struct jg_notify_config *cfg);
 int64_t jg_gate_now(struct jg_gate *g, int64_t wall);
 
 /*
+ * Feed the alert detectors from a thread of this gate's own, every
+ * period_ms and when a commit pokes it (gate/alerts.c); without it they
+ * are fed in the committing thread. Stop before freeing what the gate
+ * borrows (jg_gate_free stops it too).
+ */
+enum jg_err jg_gate_alerts_start(struct jg_gate *g, int period_ms);
+void jg_gate_alerts_stop(struct jg_gate *g);
+
+/*
  * Alerts (alerts_list.c, docs/alerts.md), newest first, at most
  * JG_LIST_MAX: *out an owned JSON array of the alert.raised details with
  * id, seq, time, state ("open" or "acknowledged") and acknowledgement.

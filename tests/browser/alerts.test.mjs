@@ -33,7 +33,14 @@ await run(server, async (b) => {
 	for (let i = 0; i < 3; i++)
 		await server.api("POST", "/v1/requests", tokens.alice,
 			{ resource: "lab", action: "read", reason: "lab work, run " + i });
-	const list = await server.api("GET", "/v1/alerts", server.admin);
+	// the server feeds the detectors on a thread of its own: wait for it
+	let list;
+	for (let i = 0; i < 100; i++) {
+		list = await server.api("GET", "/v1/alerts", server.admin);
+		if (list.body.alerts.length)
+			break;
+		await new Promise((r) => setTimeout(r, 100));
+	}
 	equal("one alert raised", list.body.alerts.length, 1);
 	const id = list.body.alerts[0].id;
 
