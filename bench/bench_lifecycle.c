@@ -19,7 +19,7 @@
  * own fsync.
  *
  * The alert detectors run as `jitgate serve` runs them, on a thread of
- * their own that each commit pokes. With `alerts-off` the policy turns
+ * their own, every JG_ALERTS_MS. With `alerts-off` the policy turns
  * every detector off (the thread then reads nothing), so the two runs
  * side by side show what the detectors cost (docs/alerts.md; at most 5%).
  */
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	if (jg_gate_new(st, pol, NULL, &g) != JG_OK)
 		bn_die("gate: out of memory");
 	/* as `jitgate serve` feeds them: from a thread of their own */
-	if (detectors && jg_gate_alerts_start(g, 1000) != JG_OK)
+	if (detectors && jg_gate_alerts_start(g, JG_ALERTS_MS) != JG_OK)
 		bn_die("gate: cannot start the alert detectors");
 	if (!(cs = calloc((size_t)nclients, sizeof(*cs))))
 		bn_die("out of memory");

@@ -7,8 +7,8 @@
  * user's commit has succeeded, reads the new events in a read
  * transaction of its own, and appends its alerts in a write transaction
  * of its own; whatever fails there is logged and costs at most an alert.
- * A server runs the steps on a thread of its own (jg_gate_alerts_start):
- * a commit only pokes it. Without that thread (tests, tools) the step
+ * A server runs the steps on a thread of its own (jg_gate_alerts_start),
+ * every JG_ALERTS_MS: a commit does not even poke it. Without that thread (tests, tools) the step
  * runs after the commit in the caller's thread. Steps never overlap, and
  * a step never runs from inside another one (the alerts' own commit
  * bypasses jg_gate_commit).
@@ -119,35 +119,71 @@ static int wants_details(const char *type)
 	       strcmp(type, "alert.acknowledged") == 0;
 }
 
-static int feed_one(const struct jg_event *ev, void *ctx)
+static void feed_one(struct jg_gate_alerting *a, const struct jg_event *ev)
 {
-	struct jg_gate_alerting *a = ctx;
-	json_t *det = wants_details(ev->type) && ev->details
-	                      ? json_loads(ev->details, 0, NULL)
-	                      : NULL;
+	json_t *det = ev->details ? json_loads(ev->details, 0, NULL) : NULL;
 
 	if (a->replaying && strcmp(ev->type, "alert.raised") == 0)
 		remember(a, det);
 	jg_detect_feed(a->d, ev, det, collect, a);
 	json_decref(det);
 	a->seq = ev->seq;
-	return 0;
 }
 
-/* Inside a read transaction: feed the events after a->seq (since:
- * only those at or after that time). */
+/* A page of events copied out of the store, fed once its lock is gone. */
+struct page {
+	struct jg_event ev[ALERT_PAGE]; /* details owned, NULL when unread */
+	size_t n;
+	int oom;
+};
+
+static int copy_one(const struct jg_event *ev, void *ctx)
+{
+	struct page *p = ctx;
+	struct jg_event *c = &p->ev[p->n];
+
+	*c = *ev;
+	c->details = NULL;
+	if (wants_details(ev->type) && ev->details &&
+	    !(c->details = strdup(ev->details))) {
+		p->oom = 1;
+		return 1;
+	}
+	return ++p->n == ALERT_PAGE;
+}
+
+/*
+ * Feed the events after a->seq (since: only those at or after that time),
+ * a page per read transaction, each fed after its transaction ended: the
+ * store has one lock, and parsing under it would hold up every writer.
+ */
 static enum jg_err follow(struct jg_gate *g, struct jg_gate_alerting *a,
                           int64_t since)
 {
-	enum jg_err e = JG_OK;
-	int64_t next, before;
+	struct page *p = malloc(sizeof(*p)); /* 80 KiB: not on the stack */
+	enum jg_err e = p ? JG_OK : JG_ENOMEM;
+	int64_t next;
 
-	do {
+	while (e == JG_OK) {
 		struct jg_filter f = {.cursor = a->seq, .limit = ALERT_PAGE,
 		                      .since = since};
-		before = a->seq;
-		e = g->st->ops->audit_walk(g->st, &f, feed_one, a, &next);
-	} while (e == JG_OK && a->seq - before == ALERT_PAGE);
+		p->n = 0;
+		p->oom = 0;
+		if ((e = g->st->ops->begin(g->st, 0)) != JG_OK)
+			break;
+		e = g->st->ops->audit_walk(g->st, &f, copy_one, p, &next);
+		g->st->ops->rollback(g->st);
+		if (e == JG_OK && p->oom)
+			e = JG_ENOMEM;
+		for (size_t i = 0; i < p->n; i++) {
+			if (e == JG_OK)
+				feed_one(a, &p->ev[i]);
+			free(p->ev[i].details);
+		}
+		if (p->n < ALERT_PAGE)
+			break;
+	}
+	free(p);
 	return e;
 }
 
@@ -167,20 +203,24 @@ static int was_recorded(const struct jg_gate_alerting *a,
 	return 0;
 }
 
-/* Inside a read transaction, once: rebuild the counters from the last
- * horizon of the trail; keep only the alerts it does not record. */
+/* Once: rebuild the counters from the last horizon of the trail; keep
+ * only the alerts it does not record as raised. */
 static enum jg_err replay(struct jg_gate *g, struct jg_gate_alerting *a)
 {
 	int64_t last = 0, ts = 0, next;
 	char hash[JG_SHA256_HEX];
 	size_t kept = 0;
-	enum jg_err e = g->st->ops->audit_last(g->st, &last, hash);
+	enum jg_err e = g->st->ops->begin(g->st, 0);
 
+	if (e != JG_OK)
+		return e;
+	e = g->st->ops->audit_last(g->st, &last, hash);
 	if (e == JG_OK && last > 0) {
 		struct jg_filter f = {.cursor = last + 1, .limit = 1,
 		                      .desc = 1};
 		e = g->st->ops->audit_walk(g->st, &f, newest_ts, &ts, &next);
 	}
+	g->st->ops->rollback(g->st);
 	if (e != JG_OK || last == 0)
 		return e;
 	if (!(a->seen = calloc(SEEN_MAX, sizeof(*a->seen))))
@@ -260,17 +300,10 @@ static enum jg_err raise_pending(struct jg_gate *g,
 	return e;
 }
 
-/* A read transaction of its own around fn. */
 static enum jg_err reading(struct jg_gate *g, struct jg_gate_alerting *a,
                            int replaying)
 {
-	enum jg_err e = g->st->ops->begin(g->st, 0);
-
-	if (e != JG_OK)
-		return e;
-	e = replaying ? replay(g, a) : follow(g, a, 0);
-	g->st->ops->rollback(g->st);
-	return e;
+	return replaying ? replay(g, a) : follow(g, a, 0);
 }
 
 /* One step; the caller holds a->lock. */
@@ -315,10 +348,11 @@ static void tick(void *arg)
 }
 
 /*
- * After a commit: with the server's thread, only a poke (the user's
- * request pays nothing more, and one step takes in the events of many
- * commits); without one (tests, tools), the step itself, skipped when
- * another thread is in one (its next round takes these events in).
+ * After a commit: with the server's thread, nothing (the user's request
+ * pays nothing; each round takes in the events of every commit since the
+ * last, which a poke per commit would split into a read per commit);
+ * without one (tests, tools), the step itself, skipped when another
+ * thread is in one (its next round takes these events in).
  */
 void jg_gate_alerts_step(struct jg_gate *g)
 {
@@ -326,10 +360,8 @@ void jg_gate_alerts_step(struct jg_gate *g)
 
 	if (!a)
 		return;
-	if (a->ticker) {
-		jg_ticker_poke(a->ticker);
-		return;
-	}
+	if (a->ticker)
+		return; /* its next round takes these events in */
 	if (pthread_mutex_trylock(&a->lock) != 0)
 		return;
 	step_locked(g, a);

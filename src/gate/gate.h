@@ -74,10 +74,11 @@ int64_t jg_gate_now(struct jg_gate *g, int64_t wall);
 
 /*
  * Feed the alert detectors from a thread of this gate's own, every
- * period_ms and when a commit pokes it (gate/alerts.c); without it they
+ * period_ms (gate/alerts.c; a server uses JG_ALERTS_MS); without it they
  * are fed in the committing thread. Stop before freeing what the gate
  * borrows (jg_gate_free stops it too).
  */
+#define JG_ALERTS_MS 250 /* an alert is raised this long after at most */
 enum jg_err jg_gate_alerts_start(struct jg_gate *g, int period_ms);
 void jg_gate_alerts_stop(struct jg_gate *g);
 

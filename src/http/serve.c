@@ -490,7 +490,7 @@ static int start_index(struct jg_gate *gate)
 		return -1;
 	}
 	/* the alert detectors off the requests' path (docs/alerts.md) */
-	if ((e = jg_gate_alerts_start(gate, 1000)) != JG_OK) {
+	if ((e = jg_gate_alerts_start(gate, JG_ALERTS_MS)) != JG_OK) {
 		jg_log(JG_LOG_ERROR, "cannot start the alert detectors: %s",
 		       jg_strerror(e));
 		return -1;
