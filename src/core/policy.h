@@ -332,7 +332,8 @@ struct jg_forward {
 	X(BREAK_GLASS, "break_glass")                                      \
 	X(POLICY_RELOAD, "policy_reload")                                  \
 	X(POLICY_REFUSED, "policy_refused")                                \
-	X(OFF_HOURS, "off_hours")
+	X(OFF_HOURS, "off_hours")                                          \
+	X(FIRST_SENSITIVE, "first_sensitive")
 
 enum jg_alert_kind {
 #define JG_AK_ENUM(name, str) JG_AK_##name,

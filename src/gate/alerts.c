@@ -51,6 +51,16 @@ struct jg_gate_alerting {
 	size_t nseen;
 };
 
+/* first_sensitive's question, asked while the gate is held (or by the
+ * only thread that may swap the policy): high or critical. */
+static int sensitive(const char *resource, void *ctx)
+{
+	const struct jg_gate *g = ctx;
+	const struct jg_resource *r = jg_policy_resource(g->policy, resource);
+
+	return r && r->level >= JG_HIGH;
+}
+
 enum jg_err jg_gate_alerts_init(struct jg_gate *g)
 {
 	struct jg_gate_alerting *a = calloc(1, sizeof(*a));
@@ -60,6 +70,7 @@ enum jg_err jg_gate_alerts_init(struct jg_gate *g)
 		return JG_ENOMEM;
 	}
 	jg_detect_tune(a->d, g->policy->alerts);
+	jg_detect_sensitive(a->d, sensitive, g);
 	pthread_mutex_init(&a->lock, NULL);
 	a->g = g;
 	g->alerting = a;

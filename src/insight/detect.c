@@ -59,6 +59,8 @@ struct hours {
 struct jg_detect {
 	struct jg_alert_tune tune[JG_AK_COUNT]; /* defaults filled in */
 	struct hours *hours;                    /* owned [HOURS] */
+	int (*sensitive)(const char *resource, void *ctx); /* or NULL */
+	void *sensitive_ctx;
 	struct counter *ctr;                    /* owned [COUNTERS] */
 	struct req *req;                        /* owned [REQUESTS] */
 	struct open *open;                      /* owned [OPENS] */
@@ -135,6 +137,19 @@ static void raise_alert(struct feed *f, struct jg_alert *a)
 	f->fn(a, f->ctx);
 }
 
+/* Put the event in kind+subject's counter (made when new). */
+static struct counter *push(struct feed *f, int kind, const char *subject)
+{
+	struct counter *c = SLOT(f->d->ctr, COUNTERS, kind, subject,
+	                         f->ev->ts, 1);
+
+	c->ts[c->pos] = f->ev->ts;
+	memcpy(c->ev[c->pos], f->ev->id, JG_ID_LEN);
+	c->pos = (c->pos + 1) % RING;
+	c->n += c->n < RING;
+	return c;
+}
+
 /*
  * Count the event under kind+subject; raise when threshold of them fall
  * within the window. what says what was counted ("requests by 'alice'").
@@ -143,15 +158,10 @@ static void count(struct feed *f, int kind, const char *subject,
                   const char *what)
 {
 	const struct jg_alert_tune *t = &f->d->tune[kind];
-	struct counter *c = SLOT(f->d->ctr, COUNTERS, kind, subject,
-	                         f->ev->ts, 1);
+	struct counter *c = push(f, kind, subject);
 	struct jg_alert a = {.kind = kind};
 	char win[32];
 
-	c->ts[c->pos] = f->ev->ts;
-	memcpy(c->ev[c->pos], f->ev->id, JG_ID_LEN);
-	c->pos = (c->pos + 1) % RING;
-	c->n += c->n < RING;
 	for (unsigned i = 0; i < c->n; i++)
 		if (c->ts[i] > f->ev->ts - t->window)
 			memcpy(a.events[a.nevents++], c->ev[i], JG_ID_LEN);
@@ -290,6 +300,32 @@ static void off_hours(struct feed *f, int kind)
 	hs->n++;
 }
 
+/*
+ * A principal's first request for a sensitive resource within the window
+ * (the trail re-read at start reaches that far back, no further): a
+ * counter slot per principal and resource marks it seen.
+ */
+static void first_sensitive(struct feed *f, int kind)
+{
+	const char *res = detail(f, "resource");
+	char key[JG_ALERT_SUBJECT_MAX], what[WHAT_MAX];
+	struct counter *c;
+
+	if (!*res || !f->d->sensitive ||
+	    !f->d->sensitive(res, f->d->sensitive_ctx))
+		return;
+	snprintf(key, sizeof(key), "%.63s>%.63s", f->ev->actor, res);
+	c = SLOT(f->d->ctr, COUNTERS, kind, key, f->ev->ts, 0);
+	if (c && c->n > 0 && c->ts[(c->pos + RING - 1) % RING] >
+	                             f->ev->ts - f->d->tune[kind].window) {
+		push(f, kind, key);
+		return; /* seen within the window: not the first */
+	}
+	snprintf(what, sizeof(what), "first request by '%.63s' for "
+	         "sensitive '%.63s'", f->ev->actor, res);
+	count(f, kind, key, what);
+}
+
 /* One row per kind, in enum order: what feeds it and its defaults. */
 static const struct row {
 	const char *name;
@@ -314,6 +350,8 @@ static const struct row {
          {0, 1, 3600, 0, JG_MEDIUM}},
         {"off_hours", "request.created", "review.recorded", off_hours,
          {0, 20, 30 * 86400, 0, JG_MEDIUM}},
+        {"first_sensitive", "request.created", NULL, first_sensitive,
+         {0, 1, 30 * 86400, 0, JG_MEDIUM}},
 };
 
 /* ---- the module --------------------------------------------------------- */
@@ -375,6 +413,14 @@ void jg_detect_tune(struct jg_detect *d,
 		t->within = o->within ? o->within : t->within;
 		t->severity = o->severity ? o->severity : t->severity;
 	}
+}
+
+void jg_detect_sensitive(struct jg_detect *d,
+                         int (*fn)(const char *resource, void *ctx),
+                         void *ctx)
+{
+	d->sensitive = fn;
+	d->sensitive_ctx = ctx;
 }
 
 int64_t jg_detect_horizon(const struct jg_detect *d)

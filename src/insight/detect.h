@@ -47,6 +47,12 @@ void jg_detect_free(struct jg_detect *d); /* NULL-safe */
 void jg_detect_tune(struct jg_detect *d,
                     const struct jg_alert_tune tune[JG_AK_COUNT]);
 
+/* How first_sensitive learns which resources are sensitive (high or
+ * critical): fn(resource, ctx) returns 1 for those. NULL: none is. */
+void jg_detect_sensitive(struct jg_detect *d,
+                         int (*fn)(const char *resource, void *ctx),
+                         void *ctx);
+
 /* The longest window of any enabled detector, in seconds: how far back
  * a restart must re-read the trail to rebuild the counters. */
 int64_t jg_detect_horizon(const struct jg_detect *d);

@@ -33,7 +33,7 @@ static const char policy_yaml[] =
         "resources:\n"
         "  lab: {actions: [read]}\n"
         "  db: {actions: [write]}\n"
-        "  vault: {actions: [open]}\n"
+        "  vault: {sensitivity: critical, actions: [open]}\n"
         "rules:\n"
         "  - name: lab-auto\n"
         "    match: {resource: lab}\n"
@@ -350,6 +350,7 @@ static void month_raises_exactly_the_planted_alerts(void **state)
 	alerts_of(f->g, NULL, got, sizeof(got));
 	snprintf(want, sizeof(want),
 	         "break_glass:%s\ncollusion:u1>a2\ndenials:eve\n"
+	         "first_sensitive:eve>vault\n"
 	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n",
 	         break_glass_id(m));
 	/* sorted like alerts_of sorts */
