@@ -7,7 +7,8 @@
 // events, each linked to its request. Acknowledging needs a comment:
 // without one nothing is sent; with one it leaves the open alerts and is
 // listed as acknowledged with the comment. An auditor sees the alerts but
-// no Acknowledge. Screenshots at desktop and phone size.
+// no Acknowledge. No serious accessibility violation (axe). Screenshots
+// at desktop and phone size.
 
 import { Server, run, step, check, equal } from "./harness.mjs";
 
@@ -65,6 +66,7 @@ await run(server, async (b) => {
 		equal("three events", await items.count(), 3);
 		equal("each links to its request", await card(admin).locator(".alert-events a[href^='#/request/req_']").count(), 3);
 		await b.shots(admin, "alerts-02-events");
+		await b.axe(admin, "the Alerts page");
 	});
 
 	await step("acknowledging needs a comment", async () => {
