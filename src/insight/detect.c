@@ -125,8 +125,8 @@ static struct head *slot(void *base, size_t size, size_t n, int kind,
 static void raise_alert(struct feed *f, struct jg_alert *a)
 {
 	const struct jg_alert_tune *t = &f->d->tune[a->kind];
-	struct open *o = SLOT(f->d->open, OPENS, a->kind, a->subject,
-	                      f->ev->ts, 0);
+	/* looked up at time 0: a look must not move the time it was raised */
+	struct open *o = SLOT(f->d->open, OPENS, a->kind, a->subject, 0, 0);
 
 	if (o && f->ev->ts - o->h.last < t->window)
 		return; /* one open alert per kind+subject+window */

@@ -460,6 +460,26 @@ static void policy_tunes_and_disables_detectors(void **state)
 	assert_string_equal(got, "burst_principal:trio\n");
 }
 
+/* One open alert per kind + subject + window: a burst that goes on
+ * raises again once the window since the last alert has passed. */
+static void a_lasting_burst_raises_once_a_window(void **state)
+{
+	struct fx *f = *state;
+	char yaml[2048], id[JG_ID_LEN], got[512];
+
+	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml,
+	         "alerts:\n  burst_principal: {threshold: 3, window: 1h}\n");
+	jg_gate_free(f->g);
+	assert_non_null(f->g = gate_on(f->st, yaml));
+	for (int m = 0; m <= 10; m += 5) /* raised at 0:10 */
+		ask(f->g, "steady", "lab", 0, T0 + m * 60, id);
+	for (int m = 25; m <= 115; m += 15) /* again at 1:10, not before */
+		ask(f->g, "steady", "lab", 0, T0 + m * 60, id);
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "burst_principal:steady\n"
+	                         "burst_principal:steady\n");
+}
+
 static void alerts_section_errors_name_file_and_line(void **state)
 {
 	static const struct {
@@ -509,6 +529,8 @@ int main(void)
 	                acknowledge_needs_admin_and_comment, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                policy_tunes_and_disables_detectors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                a_lasting_burst_raises_once_a_window, setup, teardown),
 	        cmocka_unit_test(alerts_section_errors_name_file_and_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
