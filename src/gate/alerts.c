@@ -301,7 +301,11 @@ static enum jg_err raise_pending(struct jg_gate *g,
 	enum jg_err e = g->st->ops->begin(g->st, 1);
 
 	for (size_t i = 0; e == JG_OK && i < a->npending; i++)
-		e = append(g, &a->pending[i]);
+		/* another server on the same trail may have raised it while
+		 * this step read the events behind it */
+		if (!jg_detect_recorded(a->d, a->pending[i].kind,
+		                        a->pending[i].subject))
+			e = append(g, &a->pending[i]);
 	if (e == JG_OK)
 		e = g->st->ops->commit(g->st);
 	if (e != JG_OK)

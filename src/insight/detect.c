@@ -132,6 +132,7 @@ static void raise_alert(struct feed *f, struct jg_alert *a)
 		return; /* one open alert per kind+subject+window */
 	o = SLOT(f->d->open, OPENS, a->kind, a->subject, f->ev->ts, 1);
 	o->h.last = f->ev->ts;
+	o->id[0] = '\0'; /* set when an alert.raised for it is fed */
 	a->severity = t->severity;
 	a->ts = f->ev->ts;
 	f->fn(a, f->ctx);
@@ -473,4 +474,11 @@ void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
 		                        (rows[i].on2 &&
 		                         strcmp(rows[i].on2, ev->type) == 0)))
 			rows[i].fn(&f, i);
+}
+
+int jg_detect_recorded(const struct jg_detect *d, int kind,
+                       const char *subject)
+{
+	const struct open *o = SLOT(d->open, OPENS, kind, subject, 0, 0);
+	return o && o->id[0];
 }

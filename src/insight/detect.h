@@ -65,6 +65,12 @@ int64_t jg_detect_horizon(const struct jg_detect *d);
 void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
                     const json_t *details, jg_alert_fn fn, void *ctx);
 
+/* 1 when an alert.raised of kind and subject was fed after the last
+ * alert this detector raised for them: another server sharing the trail
+ * raised it first, so this one need not. */
+int jg_detect_recorded(const struct jg_detect *d, int kind,
+                       const char *subject);
+
 /* "burst_principal"... for enum jg_alert_kind; NULL when out of range.
  * jg_alert_kind_of: the reverse, -1 when unknown. */
 const char *jg_alert_kind_name(int kind);

@@ -480,6 +480,26 @@ static void a_lasting_burst_raises_once_a_window(void **state)
 	                         "burst_principal:steady\n");
 }
 
+/* Two servers on one trail: the second reads the burst and, after it,
+ * the first one's alert, before raising its own: it raises none. */
+static void two_servers_raise_one_alert(void **state)
+{
+	struct fx *f = *state;
+	struct jg_gate *b = gate_on(f->st, policy_yaml);
+	char id[JG_ID_LEN], got[512];
+	int64_t t = T0 + 3600;
+
+	assert_non_null(b);
+	for (int i = 0; i < 9; i++)
+		ask(f->g, "mallory", "lab", 0, t + i, id);
+	ask(b, "bob", "lab", 0, t + 9, id);         /* b reads the nine */
+	ask(f->g, "mallory", "lab", 0, t + 10, id); /* the first raises */
+	ask(b, "mallory", "lab", 0, t + 11, id);    /* b reads the tenth */
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "burst_principal:mallory\n");
+	jg_gate_free(b);
+}
+
 static void alerts_section_errors_name_file_and_line(void **state)
 {
 	static const struct {
@@ -531,6 +551,8 @@ int main(void)
 	                policy_tunes_and_disables_detectors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                a_lasting_burst_raises_once_a_window, setup, teardown),
+	        cmocka_unit_test_setup_teardown(two_servers_raise_one_alert,
+	                                        setup, teardown),
 	        cmocka_unit_test(alerts_section_errors_name_file_and_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
