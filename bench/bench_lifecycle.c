@@ -1,7 +1,7 @@
 /*
  * bench_lifecycle.c - durable request → approve → grant, through the gate.
  *
- *   bench_lifecycle CLIENTS [SECONDS]
+ *   bench_lifecycle CLIENTS [SECONDS] [alerts-off]
  *
  * A real gate on a SQLite store (WAL with group commit, as durable as
  * synchronous=FULL; as `jitgate serve` opens it) in a scratch directory under $BENCH_TMP. CLIENTS threads each
@@ -17,6 +17,11 @@
  * state-changing transactions per second (two per lifecycle), which is
  * what is compared with bench_fsync's limit: each commit waits for its
  * own fsync.
+ *
+ * The alert detectors run as `jitgate serve` runs them, on a thread of
+ * their own, every JG_ALERTS_MS. With `alerts-off` the policy turns
+ * every detector off (the thread then reads nothing), so the two runs
+ * side by side show what the detectors cost (docs/alerts.md; at most 5%).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -40,6 +45,11 @@ static const char yaml[] =
         "      justification: {min_length: 10}\n"
         "    steps:\n"
         "      - {group: dba, count: 1}\n";
+
+static const char alerts_off[] =
+        "alerts: {burst_principal: off, burst_resource: off, denials: off,\n"
+        "  rubber_stamp: off, collusion: off, break_glass: off,\n"
+        "  policy_reload: off, policy_refused: off}\n";
 
 struct client {
 	pthread_t th;
@@ -107,7 +117,9 @@ int main(int argc, char **argv)
 {
 	int nclients = argc > 1 ? atoi(argv[1]) : 1;
 	double secs = argc > 2 ? atof(argv[2]) : bn_seconds(5);
-	char dir[512], path[600], err[256];
+	int detectors = !(argc > 3 && strcmp(argv[3], "alerts-off") == 0);
+	char dir[512], path[600], err[256], text[sizeof(yaml) +
+	                                          sizeof(alerts_off)];
 	struct jg_store *st;
 	struct jg_policy *pol;
 	struct jg_gate *g;
@@ -122,11 +134,15 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/j.db", dir);
 	if (jg_store_open(path, &st, err, sizeof(err)) != JG_OK)
 		bn_die("store: %s", err);
-	if (jg_policy_parse("bench", yaml, sizeof(yaml) - 1, &pol, err,
+	snprintf(text, sizeof(text), "%s%s", yaml, detectors ? "" : alerts_off);
+	if (jg_policy_parse("bench", text, strlen(text), &pol, err,
 	                    sizeof(err)) != JG_OK)
 		bn_die("policy: %s", err);
 	if (jg_gate_new(st, pol, NULL, &g) != JG_OK)
 		bn_die("gate: out of memory");
+	/* as `jitgate serve` feeds them: from a thread of their own */
+	if (detectors && jg_gate_alerts_start(g, JG_ALERTS_MS) != JG_OK)
+		bn_die("gate: cannot start the alert detectors");
 	if (!(cs = calloc((size_t)nclients, sizeof(*cs))))
 		bn_die("out of memory");
 
@@ -169,13 +185,15 @@ int main(int argc, char **argv)
 	double el = (t1 - t0) / 1e9, rate = done / el;
 	uint64_t p50 = bn_quantile(all, nall, 0.50, 0);
 	uint64_t p99 = bn_quantile(all, nall, 0.99, 1);
-	printf("lifecycle: %d client(s): %.0f lifecycles/s = %.0f durable "
+	printf("lifecycle (detectors %s): %d client(s): %.0f lifecycles/s = %.0f durable "
 	       "transactions/s (create, approve+grant); lifecycle p50 %.2f ms, "
-	       "p99 %.2f ms; %llu in %.1f s\n", nclients, rate, 2 * rate,
+	       "p99 %.2f ms; %llu in %.1f s\n", detectors ? "on" : "off",
+	       nclients, rate, 2 * rate,
 	       p50 / 1e6, p99 / 1e6, (unsigned long long)done, el);
-	bn_result("\"bench\":\"lifecycle\",\"clients\":%d,\"rate\":%.1f,"
+	bn_result("\"bench\":\"lifecycle\",\"detectors\":%d,\"clients\":%d,\"rate\":%.1f,"
 	          "\"tx_rate\":%.1f,\"p50_ns\":%llu,\"p99_ns\":%llu,"
-	          "\"lifecycles\":%llu,\"seconds\":%.3f", nclients, rate,
+	          "\"lifecycles\":%llu,\"seconds\":%.3f", detectors, nclients,
+	          rate,
 	          2 * rate, (unsigned long long)p50, (unsigned long long)p99,
 	          (unsigned long long)done, el);
 	free(all);

@@ -35,6 +35,7 @@
 		grants: {title: "Grants", make: U.grantsPage},
 		audit: {title: "Audit", make: U.auditPage, seesAll: true},
 		insights: {title: "Insights", make: U.insightsPage, seesAll: true},
+		alerts: {title: "Alerts", make: U.alertsPage, seesAll: true},
 		overview: {title: "Overview", make: U.overviewPage},
 		request: {title: "Request", make: U.requestPage, hidden: true}
 	};

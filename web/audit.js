@@ -22,6 +22,7 @@
 		"grant.consumed", "grant.used", "grant.token_issued", "ssh_cert.issued",
 		"execution.started", "execution.succeeded", "execution.failed",
 		"execution.unknown", "keys.rotated", "alert.break_glass",
+		"alert.raised", "alert.acknowledged",
 		"session.opened", "session.closed", "session.ended", "signin.refused",
 		"policy.reloaded",
 		"policy.reload_refused", "token.created", "token.revoked",

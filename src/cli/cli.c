@@ -74,6 +74,16 @@ static const struct jg_cli_opt list_opts[] = {
 	OPT_LIMIT, OPT_CURSOR, OPT_END,
 };
 
+static const struct jg_cli_opt alerts_opts[] = {
+	{"state", 0, JG_OPT_VALUE, "S", "open or acknowledged"},
+	OPT_END,
+};
+
+static const struct jg_cli_opt alerts_ack_opts[] = {
+	{"comment", 0, JG_OPT_VALUE, "C", "what was done about it (required)"},
+	OPT_END,
+};
+
 static const struct jg_cli_opt comment_opts[] = {
 	{"comment", 0, JG_OPT_VALUE, "C", "comment recorded with the review"},
 	OPT_END,
@@ -252,6 +262,12 @@ static const struct jg_cli_cmd commands[] = {
 	 "[--checkpoints FILE --public-key FILE [-i EXPORT]]", audit_verify_opts, 0, 0},
 	{"report", NULL, jg_cli_cmd_report, "compliance evidence for a period (admins, auditors): controls, grants, standing privileges, checkpoints",
 	 "--since D --until D [--format html|json|csv] [-o FILE]", report_opts, 0, 0},
+	/* "alerts ack" before "alerts": a row without a subcommand takes
+	 * every use of its name (find_cmd) */
+	{"alerts", "ack", jg_cli_cmd_alerts_ack, "acknowledge an alert with a comment (admin)",
+	 "ID --comment C", alerts_ack_opts, 1, 1},
+	{"alerts", NULL, jg_cli_cmd_alerts_list, "list alerts, newest first (admin, auditor)",
+	 "[--state open|acknowledged]", alerts_opts, 0, 0},
 	{"token", "create", jg_cli_cmd_token_create, "create a bearer token (shown once)",
 	 "PRINCIPAL [--group G]... [--role admin|auditor|checker]... [--service] [--description D] [--ttl D|--expires-at TIME] [-q]",
 	 token_create_opts, 1, 1},

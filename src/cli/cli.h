@@ -243,6 +243,8 @@ int jg_cli_cmd_audit_verify(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_report(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_create(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_list(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_alerts_list(struct jg_cli *cli, const struct jg_cli_args *a);
+int jg_cli_cmd_alerts_ack(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_revoke(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_token_fetch(struct jg_cli *cli, const struct jg_cli_args *a);
 int jg_cli_cmd_credentials(struct jg_cli *cli, const struct jg_cli_args *a);

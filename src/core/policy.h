@@ -318,6 +318,40 @@ struct jg_forward {
 	char *request_url;
 };
 
+/*
+ * Alert detectors (insight/detect.c, docs/alerts.md): the kinds, in the
+ * order of their rows, and what the policy's `alerts:` section says of
+ * each. A zero field keeps the detector's default.
+ */
+#define JG_ALERT_KINDS(X)                                                  \
+	X(BURST_PRINCIPAL, "burst_principal")                              \
+	X(BURST_RESOURCE, "burst_resource")                                \
+	X(DENIALS, "denials")                                              \
+	X(RUBBER_STAMP, "rubber_stamp")                                    \
+	X(COLLUSION, "collusion")                                          \
+	X(BREAK_GLASS, "break_glass")                                      \
+	X(POLICY_RELOAD, "policy_reload")                                  \
+	X(POLICY_REFUSED, "policy_refused")                                \
+	X(OFF_HOURS, "off_hours")                                          \
+	X(FIRST_SENSITIVE, "first_sensitive")
+
+enum jg_alert_kind {
+#define JG_AK_ENUM(name, str) JG_AK_##name,
+	JG_ALERT_KINDS(JG_AK_ENUM)
+#undef JG_AK_ENUM
+	JG_AK_COUNT
+};
+
+#define JG_ALERT_THRESHOLD_MAX 32 /* events a windowed counter keeps */
+
+struct jg_alert_tune {
+	int off;          /* 1: this detector is disabled */
+	int threshold;    /* events within window that raise it; 0 default */
+	int64_t window;   /* seconds; 0 default */
+	int64_t within;   /* rubber_stamp: seconds to approval; 0 default */
+	int severity;     /* enum jg_level; 0 default */
+};
+
 struct jg_policy {
 	char sha256[JG_SHA256_HEX]; /* of the file's bytes */
 	struct jg_resource *resources; /* owned arrays */
@@ -330,6 +364,7 @@ struct jg_policy {
 	size_t nfindings;
 	struct jg_identity identity; /* all zero when the file has none */
 	struct jg_forward forward;   /* all zero when the file has none */
+	struct jg_alert_tune alerts[JG_AK_COUNT]; /* all zero: defaults */
 };
 
 /* Free everything p owns, then p itself. NULL-safe. */

@@ -43,7 +43,8 @@ enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
 	pthread_mutex_init(&g->reload_lock, NULL);
 	jg_gate_metrics_init(g);
 	*out = g;
-	if (jg_gate_signin_init(g) != JG_OK) {
+	if (jg_gate_signin_init(g) != JG_OK ||
+	    jg_gate_alerts_init(g) != JG_OK) {
 		jg_gate_free(g);
 		*out = NULL;
 		return JG_ENOMEM;
@@ -55,12 +56,14 @@ void jg_gate_free(struct jg_gate *g)
 {
 	if (!g)
 		return;
+	jg_gate_alerts_stop(g); /* its thread uses everything below */
 	jg_gate_credentials_stop(g);
 	jg_gate_signer_stop(g); /* uses the sync state: first */
 	jg_gate_sync_stop(g);
 	jg_index_free(g->index);
 	jg_authcache_free(g->auth);
 	jg_gate_signin_free(g);
+	jg_gate_alerts_free(g);
 	jg_workload_cache_free(g->wl);
 	jg_gate_issuers_free(g->issuers);
 	pthread_mutex_destroy(&g->sync_lock);
@@ -176,8 +179,10 @@ enum jg_err jg_gate_commit(struct jg_gate *g)
 
 	/* a failed step turns the caches off until one succeeds: the
 	 * commit stands either way */
-	if (e == JG_OK)
+	if (e == JG_OK) {
 		jg_gate_sync(g);
+		jg_gate_alerts_step(g); /* after: it can never fail the write */
+	}
 	return e;
 }
 

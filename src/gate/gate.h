@@ -80,6 +80,33 @@ enum jg_err jg_gate_chat_reply(struct jg_gate *g, const char *url,
  */
 int64_t jg_gate_now(struct jg_gate *g, int64_t wall);
 
+/*
+ * Feed the alert detectors from a thread of this gate's own, every
+ * period_ms (gate/alerts.c; a server uses JG_ALERTS_MS); without it they
+ * are fed in the committing thread. Stop before freeing what the gate
+ * borrows (jg_gate_free stops it too).
+ */
+#define JG_ALERTS_MS 250 /* an alert is raised this long after at most */
+enum jg_err jg_gate_alerts_start(struct jg_gate *g, int period_ms);
+void jg_gate_alerts_stop(struct jg_gate *g);
+
+/*
+ * Alerts (alerts_list.c, docs/alerts.md), newest first, at most
+ * JG_LIST_MAX: *out an owned JSON array of the alert.raised details with
+ * id, seq, time, state ("open" or "acknowledged") and acknowledgement.
+ * state NULL: all. Admins and auditors only.
+ */
+enum jg_err jg_gate_alerts_list(struct jg_gate *g,
+                                const struct jg_principal *who,
+                                const char *state, json_t **out,
+                                char why[JG_WHY_MAX]);
+/* Acknowledge open alert id with a comment (required): admins only;
+ * JG_ENOTFOUND for no such alert, JG_ECONFLICT when already done. */
+enum jg_err jg_gate_alerts_ack(struct jg_gate *g,
+                               const struct jg_principal *who,
+                               const char *id, const char *comment,
+                               int64_t now, char why[JG_WHY_MAX]);
+
 /* The policy in force; valid while the caller holds the gate. */
 const struct jg_policy *jg_gate_policy(struct jg_gate *g);
 

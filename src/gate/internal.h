@@ -66,7 +66,16 @@ struct jg_gate {
 	int64_t sync_ok_ms; /* atomic: CLOCK_MONOTONIC ms of the last good
 	                     * sync step (sync.c); 0: none yet */
 	struct jg_credworker *creds; /* owned (credentials.c), or NULL */
+	struct jg_gate_alerting *alerting; /* owned (alerts.c) */
 };
+
+/* The alert detectors' state (alerts.c): made by jg_gate_new, freed by
+ * jg_gate_free. jg_gate_alerts_step: after a successful commit, feed
+ * what was committed to the detectors and append what they raise, in
+ * transactions of its own; never fails the caller. */
+enum jg_err jg_gate_alerts_init(struct jg_gate *g);
+void jg_gate_alerts_free(struct jg_gate *g);
+void jg_gate_alerts_step(struct jg_gate *g);
 
 /* Set up the counters above (jg_gate_new). */
 void jg_gate_metrics_init(struct jg_gate *g);

@@ -59,6 +59,8 @@ void jg_api_audit_list(struct jg_ex *ex);
 void jg_api_audit_export(struct jg_ex *ex);
 void jg_api_audit_verify(struct jg_ex *ex);
 void jg_api_outbox(struct jg_ex *ex);
+void jg_api_alerts_list(struct jg_ex *ex); /* api_alerts.c */
+void jg_api_alerts_ack(struct jg_ex *ex);
 
 /* api_report.c: compliance evidence for a period */
 void jg_api_report(struct jg_ex *ex);

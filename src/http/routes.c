@@ -69,6 +69,8 @@ const struct jg_route jg_routes[] = {
 	{"GET", "/v1/report", jg_api_report, 0},
 	{"GET", "/v1/outbox", jg_api_outbox, 0},
 	{"GET", "/v1/insights", jg_api_insights, 0},
+	{"GET", "/v1/alerts", jg_api_alerts_list, 0},
+	{"POST", "/v1/alerts/*/acknowledge", jg_api_alerts_ack, 0},
 	{"POST", "/v1/tokens", jg_api_token_create, 0},
 	{"GET", "/v1/tokens", jg_api_token_list, 0},
 	{"POST", "/v1/tokens/*/revoke", jg_api_token_revoke, 0},

@@ -525,6 +525,12 @@ static int start_index(struct jg_gate *gate)
 		       jg_strerror(e));
 		return -1;
 	}
+	/* the alert detectors off the requests' path (docs/alerts.md) */
+	if ((e = jg_gate_alerts_start(gate, JG_ALERTS_MS)) != JG_OK) {
+		jg_log(JG_LOG_ERROR, "cannot start the alert detectors: %s",
+		       jg_strerror(e));
+		return -1;
+	}
 	return 0;
 }
 
@@ -640,6 +646,7 @@ static int serve(struct serve_opts *o, struct jg_policy *policy,
 	run_until_signal(gate, o, &set);
 	jg_log(JG_LOG_INFO, "stopping");
 	jg_server_stop(srv);
+	jg_gate_alerts_stop(gate);
 	jg_gate_sync_stop(gate);
 	jg_notifier_stop(notifier);
 	jg_gate_free(gate);

@@ -15,6 +15,7 @@
 
 struct jg_chat_users;
 struct jg_slack_seen;
+#include <jansson.h>
 
 /* Where notifications go; set at start-up, read-only afterwards. */
 struct jg_notify_config {
@@ -81,6 +82,13 @@ enum jg_err jg_notify_execution(struct jg_store *st,
 enum jg_err jg_notify_grant(struct jg_store *st,
                             const struct jg_notify_config *cfg,
                             const struct jg_grant *g, int64_t now);
+
+/* Inside the caller's transaction: tell the webhook and Slack about the
+ * alert (the details of its alert.raised event, borrowed) whose event id
+ * is id; once per id. */
+enum jg_err jg_notify_alert(struct jg_store *st,
+                            const struct jg_notify_config *cfg,
+                            const char *id, const json_t *alert, int64_t now);
 
 /*
  * One pass of the worker: claim due deliveries, send them, record each

@@ -289,3 +289,31 @@ enum jg_err jg_notify_grant(struct jg_store *st,
 		          json_pack("{s:s}", "text", text), now);
 	return e;
 }
+
+enum jg_err jg_notify_alert(struct jg_store *st,
+                            const struct jg_notify_config *cfg,
+                            const char *id, const json_t *alert, int64_t now)
+{
+	const char *event = "alert.raised";
+	char key[80], at[JG_TIME_LEN], summary[600], text[800];
+	enum jg_err e = JG_OK;
+
+	if (!cfg)
+		return JG_OK;
+	jg_time_format(now, at);
+	snprintf(key, sizeof(key), "%s:%s", event, id);
+	if (cfg->webhook_url)
+		e = jg_notify_queue(st, "webhook", event, id, key,
+		          json_pack("{s:s,s:s,s:s,s:O}", "event", event, "time",
+		                    at, "id", id, "alert", alert),
+		          now);
+	slack_escape(json_string_value(json_object_get(alert, "summary")),
+	             summary, sizeof(summary));
+	snprintf(text, sizeof(text), "*alert* (%s, %s): %s",
+	         json_string_value(json_object_get(alert, "severity")),
+	         json_string_value(json_object_get(alert, "kind")), summary);
+	if (e == JG_OK && cfg->slack_url)
+		e = jg_notify_queue(st, "slack", event, id, key,
+		          json_pack("{s:s}", "text", text), now);
+	return e;
+}

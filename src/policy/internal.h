@@ -323,6 +323,10 @@ int jg_ld_workload(struct jg_ld *ld, yaml_node_t *n, void *obj);
  * resources loaded. */
 int jg_ld_forward(struct jg_ld *ld, yaml_node_t *n, void *obj);
 
+/* The `alerts` section into the jg_policy obj (load_alerts.c): each
+ * detector's threshold, window, severity, or `off`. */
+int jg_ld_alerts(struct jg_ld *ld, yaml_node_t *n, void *obj);
+
 /* A `step_up` map ({within: 10m, mfa: true}) into the jg_step_up obj
  * (load_rules.c), on rules and on resources. */
 int jg_ld_step_up(struct jg_ld *ld, yaml_node_t *n, void *obj);

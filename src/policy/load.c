@@ -24,6 +24,7 @@
  *   load_findings.c the `findings` list (docs/findings.md)
  *   load_identity.c the `identity` section; load_signin.c its `signin`
  *   load_forward.c  the `forward_auth` section (reverse proxies)
+ *   load_alerts.c   the `alerts` section (alert detectors' settings)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -221,6 +222,7 @@ static const struct jg_ld_key top_keys[] = {
 	{"findings", jg_ld_findings, 0}, /* needs the resources */
 	{"identity", jg_ld_identity, 0}, /* needs the groups */
 	{"forward_auth", jg_ld_forward, 0}, /* needs the resources */
+	{"alerts", jg_ld_alerts, 0},
 };
 
 _Static_assert(JG_LD_NKEYS(top_keys) <= JG_LD_KEYS_MAX &&

@@ -1,0 +1,484 @@
+/*
+ * detect.c - the alert detectors (detect.h): one row of defaults and one
+ * small function per kind, fed the committed audit events in seq order.
+ *
+ * It must never fail a caller or grow without bound: every table has a
+ * fixed number of slots, and a full table forgets its stalest subject
+ * (an alert the forgotten counter would have raised is missed, which is
+ * better than running out of memory on a trail of a million principals).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timefmt.h"
+#include "insight/detect.h"
+
+#define COUNTERS 2048 /* windowed counters (kind + subject) */
+#define REQUESTS 4096 /* recent requests: who asked, and when */
+#define OPENS 1024    /* open alerts, for deduplication */
+#define HOURS 2048    /* principals' usual hours */
+#define PROBE 16      /* slots tried before evicting the stalest */
+#define RING JG_ALERT_THRESHOLD_MAX
+#define WHAT_MAX 200 /* what a counter counts, in words */
+
+/* What every slot starts with: its key and when it was last touched. */
+struct head {
+	int used;
+	int kind;
+	char key[JG_ALERT_SUBJECT_MAX];
+	int64_t last;
+};
+
+struct counter {
+	struct head h;
+	int64_t ts[RING];
+	char ev[RING][JG_ID_LEN];
+	unsigned n, pos; /* filled slots, next to write */
+};
+
+struct req {
+	struct head h; /* key: the request id */
+	char who[JG_NAME_MAX];
+	int64_t created;
+};
+
+struct open {
+	struct head h;       /* kind + subject */
+	char id[JG_ID_LEN];  /* its alert.raised event, "" until fed */
+};
+
+/* When a principal acts: the last time (within the window) each hour of
+ * the day (UTC) saw a request or review of theirs. */
+struct hours {
+	struct head h; /* key: the principal */
+	int64_t seen[24];
+	unsigned n; /* requests and reviews seen */
+};
+
+struct jg_detect {
+	struct jg_alert_tune tune[JG_AK_COUNT]; /* defaults filled in */
+	struct hours *hours;                    /* owned [HOURS] */
+	int (*sensitive)(const char *resource, void *ctx); /* or NULL */
+	void *sensitive_ctx;
+	struct counter *ctr;                    /* owned [COUNTERS] */
+	struct req *req;                        /* owned [REQUESTS] */
+	struct open *open;                      /* owned [OPENS] */
+};
+
+/* One event being fed. */
+struct feed {
+	struct jg_detect *d;
+	const struct jg_event *ev;
+	const json_t *det; /* borrowed, may be NULL */
+	jg_alert_fn fn;
+	void *ctx;
+};
+
+/* ---- bounded hashed tables ---------------------------------------------- */
+
+static uint32_t hash(int kind, const char *key)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)kind;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h;
+}
+
+/* The slot of kind+key in base[0..n) (each size bytes, starting with a
+ * struct head); with create, a new (zeroed) one when absent, evicting
+ * the stalest of the probed slots. NULL when absent and not create. */
+static struct head *slot(void *base, size_t size, size_t n, int kind,
+                         const char *key, int64_t now, int create)
+{
+	uint32_t h = hash(kind, key);
+	struct head *stalest = NULL;
+
+	for (size_t i = 0; i < PROBE; i++) {
+		struct head *s = (struct head *)((char *)base +
+		                                 ((h + i) % n) * size);
+		if (s->used && s->kind == kind && strcmp(s->key, key) == 0) {
+			s->last = now > s->last ? now : s->last;
+			return s;
+		}
+		if (!stalest || !s->used ||
+		    (stalest->used && s->last < stalest->last))
+			stalest = s;
+	}
+	if (!create)
+		return NULL;
+	memset(stalest, 0, size);
+	stalest->used = 1;
+	stalest->kind = kind;
+	snprintf(stalest->key, sizeof(stalest->key), "%s", key);
+	stalest->last = now;
+	return stalest;
+}
+
+#define SLOT(tab, count, kind, key, now, create)                           \
+	((void *)slot((tab), sizeof(*(tab)), (count), (kind), (key), (now), \
+	              (create)))
+
+/* ---- raising, once per open kind+subject -------------------------------- */
+
+static void raise_alert(struct feed *f, struct jg_alert *a)
+{
+	const struct jg_alert_tune *t = &f->d->tune[a->kind];
+	/* looked up at time 0: a look must not move the time it was raised */
+	struct open *o = SLOT(f->d->open, OPENS, a->kind, a->subject, 0, 0);
+
+	if (o && f->ev->ts - o->h.last < t->window)
+		return; /* one open alert per kind+subject+window */
+	o = SLOT(f->d->open, OPENS, a->kind, a->subject, f->ev->ts, 1);
+	o->h.last = f->ev->ts;
+	o->id[0] = '\0'; /* set when an alert.raised for it is fed */
+	a->severity = t->severity;
+	a->ts = f->ev->ts;
+	f->fn(a, f->ctx);
+}
+
+/* Put the event in kind+subject's counter (made when new). */
+static struct counter *push(struct feed *f, int kind, const char *subject)
+{
+	struct counter *c = SLOT(f->d->ctr, COUNTERS, kind, subject,
+	                         f->ev->ts, 1);
+
+	c->ts[c->pos] = f->ev->ts;
+	memcpy(c->ev[c->pos], f->ev->id, JG_ID_LEN);
+	c->pos = (c->pos + 1) % RING;
+	c->n += c->n < RING;
+	return c;
+}
+
+/*
+ * Count the event under kind+subject; raise when threshold of them fall
+ * within the window. what says what was counted ("requests by 'alice'").
+ */
+static void count(struct feed *f, int kind, const char *subject,
+                  const char *what)
+{
+	const struct jg_alert_tune *t = &f->d->tune[kind];
+	struct counter *c = push(f, kind, subject);
+	struct jg_alert a = {.kind = kind};
+	char win[32];
+
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->ts[i] > f->ev->ts - t->window)
+			memcpy(a.events[a.nevents++], c->ev[i], JG_ID_LEN);
+	if ((int)a.nevents < t->threshold)
+		return;
+	snprintf(a.subject, sizeof(a.subject), "%s", subject);
+	jg_duration_format(t->window, win, sizeof(win));
+	snprintf(a.summary, sizeof(a.summary), "%zu %.180s within %.30s", a.nevents,
+	         what, win);
+	raise_alert(f, &a);
+}
+
+/* ---- the detectors ------------------------------------------------------ */
+
+static const char *detail(const struct feed *f, const char *key)
+{
+	const char *s = json_string_value(json_object_get(f->det, key));
+	return s ? s : "";
+}
+
+/* The requester of the request the event is about, or NULL. */
+static const struct req *request_of(const struct feed *f)
+{
+	return SLOT(f->d->req, REQUESTS, 0, f->ev->subject, f->ev->ts, 0);
+}
+
+static void burst_principal(struct feed *f, int kind)
+{
+	char what[WHAT_MAX];
+
+	snprintf(what, sizeof(what), "requests by '%s'", f->ev->actor);
+	count(f, kind, f->ev->actor, what);
+}
+
+static void burst_resource(struct feed *f, int kind)
+{
+	char what[WHAT_MAX];
+	const char *res = detail(f, "resource");
+
+	snprintf(what, sizeof(what), "requests for '%s'", res);
+	if (*res)
+		count(f, kind, res, what);
+}
+
+static void denials(struct feed *f, int kind)
+{
+	const struct req *r = request_of(f);
+	char what[WHAT_MAX];
+
+	if (!r)
+		return;
+	snprintf(what, sizeof(what), "denied requests of '%s'", r->who);
+	count(f, kind, r->who, what);
+}
+
+static int approves(const struct feed *f)
+{
+	return strcmp(detail(f, "verdict"), "approve") == 0;
+}
+
+/* An approval this soon after the request can hardly be a review. */
+static void rubber_stamp(struct feed *f, int kind)
+{
+	const struct req *r = request_of(f);
+	char what[WHAT_MAX], within[32];
+
+	if (!r || !approves(f) ||
+	    f->ev->ts - r->created > f->d->tune[kind].within)
+		return;
+	jg_duration_format(f->d->tune[kind].within, within, sizeof(within));
+	snprintf(what, sizeof(what), "approvals by '%.63s' each within "
+	         "%.20s of the request", f->ev->actor, within);
+	count(f, kind, f->ev->actor, what);
+}
+
+static void collusion(struct feed *f, int kind)
+{
+	const struct req *r = request_of(f);
+	char pair[JG_ALERT_SUBJECT_MAX], what[WHAT_MAX];
+
+	if (!r || !approves(f))
+		return;
+	snprintf(pair, sizeof(pair), "%s>%s", r->who, f->ev->actor);
+	snprintf(what, sizeof(what), "approvals of '%.63s' by '%.63s'", r->who,
+	         f->ev->actor);
+	count(f, kind, pair, what);
+}
+
+/* Every use is its own alert: the subject is the request. */
+static void break_glass(struct feed *f, int kind)
+{
+	char what[WHAT_MAX];
+
+	snprintf(what, sizeof(what), "break-glass use by '%s' (request %s)",
+	         f->ev->actor, f->ev->subject);
+	count(f, kind, f->ev->subject, what);
+}
+
+static void policy_event(struct feed *f, int kind)
+{
+	char what[WHAT_MAX];
+
+	snprintf(what, sizeof(what), "%s by '%s'",
+	         kind == JG_AK_POLICY_RELOAD ? "policy reloads"
+	                                     : "refused policy reloads",
+	         f->ev->actor);
+	count(f, kind, f->ev->actor, what);
+}
+
+/*
+ * A request or review at an hour the principal has not used, nor the
+ * hours either side of it, within the window -- once they have a
+ * history (threshold events). Hours are UTC; a team that works across
+ * midnight UTC has usual hours on both sides and is judged alike.
+ */
+static void off_hours(struct feed *f, int kind)
+{
+	const struct jg_alert_tune *t = &f->d->tune[kind];
+	struct hours *hs = SLOT(f->d->hours, HOURS, kind, f->ev->actor,
+	                        f->ev->ts, 1);
+	int hour = (int)((f->ev->ts % 86400 + 86400) % 86400 / 3600);
+	int64_t since = f->ev->ts - t->window;
+	struct jg_alert a = {.kind = kind, .nevents = 1};
+
+	if (hs->n >= (unsigned)t->threshold &&
+	    hs->seen[(hour + 23) % 24] <= since && hs->seen[hour] <= since &&
+	    hs->seen[(hour + 1) % 24] <= since) {
+		memcpy(a.events[0], f->ev->id, JG_ID_LEN);
+		snprintf(a.subject, sizeof(a.subject), "%s", f->ev->actor);
+		snprintf(a.summary, sizeof(a.summary), "'%.63s': %s at %02d:xx "
+		         "UTC, outside their usual hours", f->ev->actor,
+		         f->ev->type, hour);
+		raise_alert(f, &a);
+	}
+	hs->seen[hour] = f->ev->ts;
+	hs->n++;
+}
+
+/*
+ * A principal's first request for a sensitive resource within the window
+ * (the trail re-read at start reaches that far back, no further): a
+ * counter slot per principal and resource marks it seen.
+ */
+static void first_sensitive(struct feed *f, int kind)
+{
+	const char *res = detail(f, "resource");
+	char key[JG_ALERT_SUBJECT_MAX], what[WHAT_MAX];
+	struct counter *c;
+
+	if (!*res || !f->d->sensitive ||
+	    !f->d->sensitive(res, f->d->sensitive_ctx))
+		return;
+	snprintf(key, sizeof(key), "%.63s>%.63s", f->ev->actor, res);
+	c = SLOT(f->d->ctr, COUNTERS, kind, key, f->ev->ts, 0);
+	if (c && c->n > 0 && c->ts[(c->pos + RING - 1) % RING] >
+	                             f->ev->ts - f->d->tune[kind].window) {
+		push(f, kind, key);
+		return; /* seen within the window: not the first */
+	}
+	snprintf(what, sizeof(what), "first request by '%.63s' for "
+	         "sensitive '%.63s'", f->ev->actor, res);
+	count(f, kind, key, what);
+}
+
+/* One row per kind, in enum order: what feeds it and its defaults. */
+static const struct row {
+	const char *name;
+	const char *on, *on2; /* event types that feed it (on2 may be NULL) */
+	void (*fn)(struct feed *f, int kind);
+	struct jg_alert_tune dflt;
+} rows[JG_AK_COUNT] = {
+        {"burst_principal", "request.created", NULL, burst_principal,
+         {0, 10, 600, 0, JG_MEDIUM}},
+        {"burst_resource", "request.created", NULL, burst_resource,
+         {0, 30, 600, 0, JG_MEDIUM}},
+        {"denials", "request.denied", NULL, denials, {0, 5, 86400, 0, JG_HIGH}},
+        {"rubber_stamp", "review.recorded", NULL, rubber_stamp,
+         {0, 5, 86400, 30, JG_MEDIUM}},
+        {"collusion", "review.recorded", NULL, collusion,
+         {0, 20, 7 * 86400, 0, JG_MEDIUM}},
+        {"break_glass", "alert.break_glass", NULL, break_glass,
+         {0, 1, 86400, 0, JG_CRITICAL}},
+        {"policy_reload", "policy.reloaded", NULL, policy_event,
+         {0, 1, 3600, 0, JG_LOW}},
+        {"policy_refused", "policy.reload_refused", NULL, policy_event,
+         {0, 1, 3600, 0, JG_MEDIUM}},
+        {"off_hours", "request.created", "review.recorded", off_hours,
+         {0, 20, 30 * 86400, 0, JG_MEDIUM}},
+        {"first_sensitive", "request.created", NULL, first_sensitive,
+         {0, 1, 30 * 86400, 0, JG_MEDIUM}},
+};
+
+/* ---- the module --------------------------------------------------------- */
+
+const char *jg_alert_kind_name(int kind)
+{
+	return kind >= 0 && kind < JG_AK_COUNT ? rows[kind].name : NULL;
+}
+
+int jg_alert_kind_of(const char *name)
+{
+	for (int i = 0; i < JG_AK_COUNT; i++)
+		if (strcmp(rows[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+enum jg_err jg_detect_new(struct jg_detect **out)
+{
+	struct jg_detect *d = calloc(1, sizeof(*d));
+
+	*out = NULL;
+	if (!d || !(d->ctr = calloc(COUNTERS, sizeof(*d->ctr))) ||
+	    !(d->req = calloc(REQUESTS, sizeof(*d->req))) ||
+	    !(d->open = calloc(OPENS, sizeof(*d->open))) ||
+	    !(d->hours = calloc(HOURS, sizeof(*d->hours)))) {
+		jg_detect_free(d);
+		return JG_ENOMEM;
+	}
+	jg_detect_tune(d, NULL);
+	*out = d;
+	return JG_OK;
+}
+
+void jg_detect_free(struct jg_detect *d)
+{
+	if (!d)
+		return;
+	free(d->ctr);
+	free(d->req);
+	free(d->open);
+	free(d->hours);
+	free(d);
+}
+
+void jg_detect_tune(struct jg_detect *d,
+                    const struct jg_alert_tune tune[JG_AK_COUNT])
+{
+	for (int i = 0; i < JG_AK_COUNT; i++) {
+		const struct jg_alert_tune *o = tune ? &tune[i] : NULL;
+		struct jg_alert_tune *t = &d->tune[i];
+
+		*t = rows[i].dflt;
+		if (!o)
+			continue;
+		t->off = o->off;
+		t->threshold = o->threshold ? o->threshold : t->threshold;
+		t->window = o->window ? o->window : t->window;
+		t->within = o->within ? o->within : t->within;
+		t->severity = o->severity ? o->severity : t->severity;
+	}
+}
+
+void jg_detect_sensitive(struct jg_detect *d,
+                         int (*fn)(const char *resource, void *ctx),
+                         void *ctx)
+{
+	d->sensitive = fn;
+	d->sensitive_ctx = ctx;
+}
+
+int64_t jg_detect_horizon(const struct jg_detect *d)
+{
+	int64_t h = 0;
+
+	for (int i = 0; i < JG_AK_COUNT; i++)
+		if (!d->tune[i].off && d->tune[i].window > h)
+			h = d->tune[i].window;
+	return h;
+}
+
+/* alert.raised / alert.acknowledged: the deduplication entries. */
+static void track(struct feed *f)
+{
+	struct jg_detect *d = f->d;
+	int kind = jg_alert_kind_of(detail(f, "kind"));
+	const char *id = detail(f, "alert_id");
+	struct open *o;
+
+	if (strcmp(f->ev->type, "alert.raised") == 0 && kind >= 0) {
+		o = SLOT(d->open, OPENS, kind, detail(f, "subject"),
+		         f->ev->ts, 1);
+		memcpy(o->id, f->ev->id, JG_ID_LEN);
+		return;
+	}
+	for (size_t i = 0; *id && i < OPENS; i++)
+		if (d->open[i].h.used && strcmp(d->open[i].id, id) == 0)
+			d->open[i].h.used = 0; /* acknowledged: closed */
+}
+
+void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
+                    const json_t *details, jg_alert_fn fn, void *ctx)
+{
+	struct feed f = {d, ev, details, fn, ctx};
+
+	if (strncmp(ev->type, "alert.", 6) == 0 &&
+	    strcmp(ev->type, "alert.break_glass") != 0) {
+		track(&f);
+		return;
+	}
+	if (strcmp(ev->type, "request.created") == 0) {
+		struct req *r = SLOT(d->req, REQUESTS, 0, ev->subject,
+		                     ev->ts, 1);
+		snprintf(r->who, sizeof(r->who), "%s", ev->actor);
+		r->created = ev->ts;
+	}
+	for (int i = 0; i < JG_AK_COUNT; i++)
+		if (!d->tune[i].off && (strcmp(rows[i].on, ev->type) == 0 ||
+		                        (rows[i].on2 &&
+		                         strcmp(rows[i].on2, ev->type) == 0)))
+			rows[i].fn(&f, i);
+}
+
+int jg_detect_recorded(const struct jg_detect *d, int kind,
+                       const char *subject)
+{
+	const struct open *o = SLOT(d->open, OPENS, kind, subject, 0, 0);
+	return o && o->id[0];
+}
