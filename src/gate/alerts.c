@@ -8,8 +8,10 @@
  * transaction of its own, and appends its alerts in a write transaction
  * of its own; whatever fails there is logged and costs at most an alert.
  * A server runs the steps on a thread of its own (jg_gate_alerts_start),
- * every JG_ALERTS_MS: a commit does not even poke it. Without that thread (tests, tools) the step
- * runs after the commit in the caller's thread. Steps never overlap, and
+ * every JG_ALERTS_MS: a commit does not even poke it. A test may ask for
+ * them in the committing thread instead (jg_gate_alerts_inline); other
+ * users of a gate (the CLI's offline commands, tests of other use cases)
+ * run no detector at all. Steps never overlap, and
  * a step never runs from inside another one (the alerts' own commit
  * bypasses jg_gate_commit).
  *
@@ -40,6 +42,7 @@ struct kind_subject {
 struct jg_gate_alerting {
 	pthread_mutex_t lock; /* one step at a time */
 	struct jg_ticker *ticker; /* owned; a server's thread, or NULL */
+	int inline_steps;         /* 1: a step after each commit instead */
 	struct jg_gate *g;        /* borrowed: the gate this belongs to */
 	struct jg_detect *d;  /* owned */
 	int loaded;           /* the replay at start is done */
@@ -366,17 +369,15 @@ static void tick(void *arg)
  * After a commit: with the server's thread, nothing (the user's request
  * pays nothing; each round takes in the events of every commit since the
  * last, which a poke per commit would split into a read per commit);
- * without one (tests, tools), the step itself, skipped when another
+ * when asked for inline steps, the step itself, skipped when another
  * thread is in one (its next round takes these events in).
  */
 void jg_gate_alerts_step(struct jg_gate *g)
 {
 	struct jg_gate_alerting *a = g->alerting;
 
-	if (!a)
+	if (!a || a->ticker || !a->inline_steps)
 		return;
-	if (a->ticker)
-		return; /* its next round takes these events in */
 	if (pthread_mutex_trylock(&a->lock) != 0)
 		return;
 	step_locked(g, a);
@@ -391,6 +392,12 @@ enum jg_err jg_gate_alerts_start(struct jg_gate *g, int period_ms)
 		return JG_EINVAL;
 	/* first at once: the restart's replay happens at start */
 	return jg_ticker_start(period_ms, tick, a, JG_TICK_FIRST, &a->ticker);
+}
+
+void jg_gate_alerts_inline(struct jg_gate *g)
+{
+	if (g->alerting)
+		g->alerting->inline_steps = 1;
 }
 
 void jg_gate_alerts_stop(struct jg_gate *g)

@@ -82,12 +82,14 @@ int64_t jg_gate_now(struct jg_gate *g, int64_t wall);
 
 /*
  * Feed the alert detectors from a thread of this gate's own, every
- * period_ms (gate/alerts.c; a server uses JG_ALERTS_MS); without it they
- * are fed in the committing thread. Stop before freeing what the gate
- * borrows (jg_gate_free stops it too).
+ * period_ms (gate/alerts.c; a server uses JG_ALERTS_MS). Stop before
+ * freeing what the gate borrows (jg_gate_free stops it too). Without it
+ * no detector runs, unless jg_gate_alerts_inline asked for them in the
+ * committing thread, after each commit (tests that drive the clock).
  */
 #define JG_ALERTS_MS 250 /* an alert is raised this long after at most */
 enum jg_err jg_gate_alerts_start(struct jg_gate *g, int period_ms);
+void jg_gate_alerts_inline(struct jg_gate *g);
 void jg_gate_alerts_stop(struct jg_gate *g);
 
 /*

@@ -67,6 +67,7 @@ static struct jg_gate *gate_on(struct jg_store *st, const char *yaml)
 		print_error("gate: %s\n", err);
 		return NULL;
 	}
+	jg_gate_alerts_inline(g); /* fed as each test step commits */
 	return g;
 }
 
