@@ -72,7 +72,8 @@ enum jg_err jg_gate_alerts_init(struct jg_gate *g)
 		free(a);
 		return JG_ENOMEM;
 	}
-	jg_detect_tune(a->d, g->policy->alerts);
+	/* a gate without a policy (restore's revocations) raises nothing */
+	jg_detect_tune(a->d, g->policy ? g->policy->alerts : NULL);
 	jg_detect_sensitive(a->d, sensitive, g);
 	pthread_mutex_init(&a->lock, NULL);
 	a->g = g;
@@ -330,7 +331,8 @@ static void step_locked(struct jg_gate *g, struct jg_gate_alerting *a)
 	enum jg_err e;
 
 	if (jg_gate_held()) /* the policy cannot change under a hold */
-		jg_detect_tune(a->d, g->policy->alerts);
+		/* a gate without a policy (restore's revocations) raises nothing */
+	jg_detect_tune(a->d, g->policy ? g->policy->alerts : NULL);
 	if (jg_detect_horizon(a->d) == 0) {
 		/* every detector off: no read at all; turning one on again
 		 * replays the trail from its horizon, not from here */
