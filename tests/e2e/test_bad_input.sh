@@ -117,7 +117,7 @@ expect_rc "bob's first review" 0
 before=$(jg_snapshot "$REQ")
 jg_http POST "/v1/requests/$REQ/approve" bob '{}'
 expect_problem "second review by the same user" 409 duplicate-review
-jg_http POST "/v1/requests/$REQ/deny" bob '{}'
+jg_http POST "/v1/requests/$REQ/deny" bob '{"comment":"no"}'
 expect_problem "a deny after one's own approval" 409 duplicate-review
 unchanged "duplicate review" "$before"
 
