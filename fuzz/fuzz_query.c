@@ -79,7 +79,8 @@ static void populate(struct inproc *ip)
 			snprintf(path, sizeof(path), "/v1/requests/%s/%s", id,
 			         i % 2 ? "deny" : "approve");
 			const char *by = who == ip->bob ? ip->carol : ip->bob;
-			json_decref(post(ip, by, path, "{}"));
+			/* a deny needs a comment */
+			json_decref(post(ip, by, path, "{\"comment\":\"no\"}"));
 		}
 		if (grant && grant[0] && i % 2) {
 			snprintf(path, sizeof(path), "/v1/grants/%s/revoke",

@@ -244,8 +244,10 @@
 
 	function reviewForm(r, after, inList) {
 		var cid = "comment-" + r.id;
+		/* the rule may ask approvers for a comment too (approve_comment) */
+		var needed = r.approve_needs_comment ? "needed to approve and deny" : "needed to deny";
 		var comment = h("textarea", {id: cid, rows: "2", maxlength: "1000",
-			dataset: {keep: "comment"}, placeholder: "a note for the requester and the audit trail (needed to deny)"});
+			dataset: {keep: "comment"}, placeholder: "a note for the requester and the audit trail (" + needed + ")"});
 		var approve = h("button", {type: "button", class: "btn btn-approve",
 			dataset: {action: "approve"}}, "Approve");
 		var deny = h("button", {type: "button", class: "btn btn-deny",
@@ -253,13 +255,16 @@
 		var errors = U.fieldErrors();
 		var stepUpBox = h("div", {"aria-live": "assertive"});
 		var form = h("div", {class: "review-form"},
-			JG.field("Comment (needed to deny)", comment),
+			JG.field("Comment (" + needed + ")", comment),
 			h("div", {class: "btn-row"}, approve, deny), stepUpBox);
 		function send(verdict) {
 			errors.clear();
-			/* the requester is owed a reason for a no */
-			if (verdict === "deny" && !comment.value.trim()) {
-				errors.set(comment, "Say why: the requester reads it.");
+			/* the requester is owed a reason for a no; the rule may ask
+			 * one for a yes (the server refuses either without) */
+			var must = verdict === "deny" || r.approve_needs_comment;
+			if (must && !comment.value.trim()) {
+				errors.set(comment, verdict === "deny" ? "Say why: the requester reads it."
+					: "Say why: this rule asks approvers for a comment.");
 				comment.focus();
 				return;
 			}

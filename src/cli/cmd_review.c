@@ -58,8 +58,14 @@ int jg_cli_cmd_approve(struct jg_cli *cli, const struct jg_cli_args *a)
 	return review(cli, a, "approve", "comment");
 }
 
+/* The server refuses a denial without a comment; say so before sending. */
 int jg_cli_cmd_deny(struct jg_cli *cli, const struct jg_cli_args *a)
 {
+	const char *c = jg_cli_opt(a, "comment");
+
+	if (!c || !c[strspn(c, " \t\r\n")])
+		return jg_cli_usage_fail(a, "deny needs --comment TEXT: the "
+		                            "requester is owed a reason");
 	return review(cli, a, "deny", "comment");
 }
 

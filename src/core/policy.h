@@ -179,7 +179,10 @@ struct jg_rule {
 	int64_t break_glass_max; /* seconds a break-glass grant may last */
 	int extensions_auto;  /* extensions granted without review */
 	int execute_auto;     /* `execute: auto`: the gateway runs it once
-	                       * approved, through the resource's connector */	struct jg_step_up step_up; /* asked of this rule's approvers */
+	                       * approved, through the resource's connector */
+	struct jg_step_up step_up; /* asked of this rule's approvers */
+	int approve_comment;  /* `approve_comment: true`: approving needs a
+	                       * comment too (denying always does) */
 };
 
 /*

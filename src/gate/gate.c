@@ -100,8 +100,13 @@ enum jg_err jg_gate_notice(struct jg_gate *g, enum jg_notice what,
 {
 	struct jg_step_up su = jg_gate_step_up_of(g->policy, r);
 
+	/* A chat button carries neither a fresh sign-in nor a comment: either
+	 * sends the approver to the dashboard. */
+	int to_dashboard = su.within || su.mfa ||
+	                   jg_gate_approve_needs_comment(g->policy, r);
+
 	return jg_notify_request_su(g->st, g->notify, g->policy, what, r,
-	                            su.within || su.mfa, now);
+	                            to_dashboard, now);
 }
 
 enum jg_err jg_gate_notice_exec(struct jg_gate *g, const struct jg_request *r,

@@ -380,6 +380,11 @@ enum jg_err jg_gate_post_review(struct jg_gate *g,
 int jg_gate_can_review(struct jg_gate *g, const struct jg_principal *who,
                        const struct jg_request_view *v, int64_t now);
 
+/* 1 when approving v needs a comment (its rule's `approve_comment`);
+ * denying always does. For clients' forms; jg_gate_review decides. */
+int jg_gate_approve_needs_comment_of(const struct jg_gate *g,
+                                     const struct jg_request_view *v);
+
 /* 1 when who may record v's review after break-glass now (for the
  * dashboard; jg_gate_post_review decides for real). */
 int jg_gate_can_post_review(const struct jg_gate *g,

@@ -189,6 +189,10 @@ enum jg_err jg_gate_session_bearer(struct jg_gate *g, const char *bearer,
 struct jg_step_up jg_gate_step_up_of(const struct jg_policy *p,
                                      const struct jg_request *r);
 
+/* 1 when r's rule (`approve_comment: true`) asks approvers for a comment. */
+int jg_gate_approve_needs_comment(const struct jg_policy *p,
+                                  const struct jg_request *r);
+
 /* JG_OK when who meets s at now; else JG_ESTEPUP with why saying what is
  * missing (a jitgate token, auth_time 0, never meets a step-up). */
 enum jg_err jg_gate_step_up_check(const struct jg_step_up *s,

@@ -420,12 +420,42 @@ int jg_gate_can_review(struct jg_gate *g, const struct jg_principal *who,
 	                       now, why) == JG_OK;
 }
 
+int jg_gate_approve_needs_comment_of(const struct jg_gate *g,
+                                     const struct jg_request_view *v)
+{
+	return jg_gate_approve_needs_comment(g->policy, &v->req);
+}
+
 static json_t *review_details(const struct jg_review *rv, const char *via)
 {
 	return json_pack("{s:s,s:I,s:s?,s:s?}", "verdict",
 	                 rv->approve ? "approve" : "deny", "step",
 	                 (json_int_t)rv->step, "comment", rv->comment, "via",
 	                 via);
+}
+
+/* 1 when s holds more than spaces, tabs and newlines. */
+static int has_text(const char *s)
+{
+	return s && s[strspn(s, " \t\r\n")] != '\0';
+}
+
+/* A denial always owes the requester a reason; an approval does when its
+ * rule says `approve_comment: true`. Checked here, where every client's
+ * review passes, so no client can skip it. */
+static enum jg_err comment_check(const struct jg_gate *g,
+                                 const struct jg_request *r, int approve,
+                                 const char *comment, char why[JG_WHY_MAX])
+{
+	if (has_text(comment))
+		return JG_OK;
+	if (!approve)
+		return jg_gate_why(JG_EINVAL, why, "a denial needs a comment: "
+		                   "the requester is owed a reason");
+	if (jg_gate_approve_needs_comment(g->policy, r))
+		return jg_gate_why(JG_EINVAL, why, "rule '%s' asks approvers "
+		                   "for a comment", r->rule);
+	return JG_OK;
 }
 
 /* Inside the write transaction: check, record and apply one review. */
@@ -445,6 +475,8 @@ static enum jg_err review_tx(struct jg_gate *g, const struct jg_principal *who,
 	           jg_policy_member(g->policy, r->steps[r->step].group, who);
 	e = jg_review_check(r, v->reviews, v->nreviews, who->name, in_group,
 	                    now, why);
+	if (e == JG_OK)
+		e = comment_check(g, r, approve, comment, why);
 	if (e == JG_OK && approve) {
 		struct jg_step_up su = jg_gate_step_up_of(g->policy, r);
 		e = jg_gate_step_up_check(&su, who, now, why);

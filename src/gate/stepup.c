@@ -50,6 +50,14 @@ struct jg_step_up jg_gate_step_up_of(const struct jg_policy *p,
 	return s;
 }
 
+int jg_gate_approve_needs_comment(const struct jg_policy *p,
+                                  const struct jg_request *r)
+{
+	const struct jg_rule *rule = rule_of(p, r);
+
+	return rule && rule->approve_comment;
+}
+
 enum jg_err jg_gate_step_up_check(const struct jg_step_up *s,
                                   const struct jg_principal *who,
                                   int64_t now, char why[JG_WHY_MAX])

@@ -51,6 +51,9 @@ static json_t *render_for(struct jg_ex *ex, const struct jg_request_view *v,
 		json_object_set_new(o, "can_review",
 		                    json_boolean(jg_gate_can_review(
 		                            ex->gate, &ex->who, v, ex->now)));
+		json_object_set_new(o, "approve_needs_comment",
+		                    json_boolean(jg_gate_approve_needs_comment_of(
+		                            ex->gate, v)));
 		json_object_set_new(o, "can_post_review",
 		                    json_boolean(jg_gate_can_post_review(
 		                            ex->gate, &ex->who, v)));

@@ -370,12 +370,19 @@ static int rule_step_up(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	return jg_ld_step_up(ld, n, &((struct jg_rule *)obj)->step_up);
 }
 
+/* `approve_comment: true`: an approver must say why, as a denier must. */
+static int rule_approve_comment(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	return jg_ld_get_bool(ld, n, "'approve_comment'",
+	                      &((struct jg_rule *)obj)->approve_comment);
+}
+
 /* ---- the rule ----------------------------------------------------------- */
 
 /* In load order: break_glass needs max_duration. */
 enum { RK_NAME, RK_MATCH, RK_CHECKS, RK_DECISION, RK_STEPS,
        RK_MAX_DURATION, RK_REQUEST_TTL, RK_MAX_START_AHEAD, RK_BREAK_GLASS,
-       RK_EXTENSIONS, RK_EXECUTE, RK_STEP_UP, RK_N };
+       RK_EXTENSIONS, RK_EXECUTE, RK_STEP_UP, RK_APPROVE_COMMENT, RK_N };
 
 static const struct jg_ld_key rule_keys[RK_N] = {
 	[RK_NAME] = {"name", rule_name, 1},
@@ -390,6 +397,7 @@ static const struct jg_ld_key rule_keys[RK_N] = {
 	[RK_EXTENSIONS] = {"extensions", rule_extensions, 0},
 	[RK_EXECUTE] = {"execute", rule_execute, 0},
 	[RK_STEP_UP] = {"step_up", rule_step_up, 0},
+	[RK_APPROVE_COMMENT] = {"approve_comment", rule_approve_comment, 0},
 };
 
 _Static_assert(RK_N <= JG_LD_KEYS_MAX &&

@@ -2,7 +2,8 @@
 // against a real server.
 //
 // bob (dba) has three of alice's requests in his inbox. A deny without a
-// comment is not sent: the comment field says why it is needed. The
+// comment is not sent: the comment field says why it is needed; under a
+// rule with approve_comment: true, neither is an approve without one. The
 // toasts say plainly what happened ("waiting for 1 of security", "access
 // granted to alice", "alice is told why"). After each decision the card
 // keeps its place and height, so what is under the pointer that clicked
@@ -25,7 +26,14 @@ resources:
     labels: {env: prod}
     sensitivity: high
     actions: [sql.read, sql.write]
+  notes-db:
+    actions: [read]
 rules:
+  - name: notes
+    match: {resource: notes-db}
+    steps:
+      - {group: dba, count: 1}
+    approve_comment: true
   - name: prod-writes
     match: {resource: prod-db, action: sql.write}
     steps:
@@ -122,5 +130,23 @@ await run(server, async (b) => {
 		equal("three decided cards", n, 3);
 		await p.locator(".decided").first().getByRole("button", { name: "Dismiss" }).click();
 		equal("one fewer", await p.locator(".decided").count(), 2);
+	});
+
+	await step("a rule that asks approvers for a comment: approve needs one too", async () => {
+		const id = (await server.api("POST", "/v1/requests", tokens.alice,
+			{ resource: "notes-db", action: "read", reason: "INC-9 read the notes", duration: "20m" })).body.id;
+		await p.reload();
+		await card(id).waitFor({ timeout: 10000 });
+		const box = card(id).getByLabel("Comment (needed to approve and deny)");
+		await card(id).getByRole("button", { name: "Approve" }).click();
+		equal("the comment is marked invalid", await box.getAttribute("aria-invalid"), "true");
+		const why = await box.evaluate((el) => (el.getAttribute("aria-describedby") || "").split(" ")
+			.map((i) => (document.getElementById(i) || {}).textContent || "").join(" "));
+		check("and says the rule asks for one", /rule asks approvers for a comment/.test(why), why);
+		equal("nothing was sent", await state(id), "pending");
+		await box.fill("checked the ticket");
+		await card(id).getByRole("button", { name: "Approve" }).click();
+		await p.locator(".toast", { hasText: `Approved ${id}` }).waitFor();
+		equal("approved on the server", await state(id), "approved");
 	});
 });

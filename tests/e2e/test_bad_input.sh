@@ -14,7 +14,12 @@ groups:
 resources:
   prod-db: {labels: {env: prod}, sensitivity: high, actions: [sql.read, sql.write]}
   staging-db: {labels: {env: staging}, actions: [sql.read, sql.write]}
+  notes-db: {actions: [read]}
 rules:
+  - name: notes
+    match: {resource: notes-db}
+    steps: [{group: dba, count: 1}]
+    approve_comment: true
   - name: prod-writes
     match: {labels: {env: prod}, action: "sql.write"}
     steps: [{group: dba, count: 2}, {group: security, count: 1}]
@@ -111,13 +116,48 @@ for path in /v1/requests/req_%FF%FE /v1/grants/grt_%C3%28 /v1/tokens/tok_%80/rev
 	expect_problem "bytes that are not UTF-8 in $path" 404 not-found
 done
 
+# A denial needs a comment: missing, empty or blank is refused, by the
+# API and, before sending, by the CLI; nothing changes.
+before=$(jg_snapshot "$REQ")
+jg_http GET "/v1/requests/$REQ" bob
+expect_match "approve_needs_comment: false by default" '"approve_needs_comment":false' "$BODY"
+for body in '{}' '{"comment":""}' '{"comment":" \t\n "}'; do
+	jg_http POST "/v1/requests/$REQ/deny" bob "$body"
+	expect_problem "a deny with $body" 400 invalid-request
+	expect_match "a deny with $body: says why" 'a denial needs a comment: the requester is owed a reason' "$BODY"
+done
+jg_run bob deny "$REQ"
+expect_rc "cli: a deny without --comment" 2
+expect_match "cli: a deny without --comment says so" '^jitgate: deny needs --comment' "$ERR"
+jg_run bob deny "$REQ" --comment "   "
+expect_rc "cli: a deny with a blank --comment" 2
+unchanged "a deny without a comment" "$before"
+
+# A rule with approve_comment: true asks approvers for a comment too.
+jg_run alice request notes-db read --reason "INC-9 notes" -q
+NREQ=$OUT
+nbefore=$(jg_snapshot "$NREQ")
+jg_http GET "/v1/requests/$NREQ" bob
+expect_match "approve_needs_comment: true for the rule" '"approve_needs_comment":true' "$BODY"
+jg_http POST "/v1/requests/$NREQ/approve" bob '{}'
+expect_problem "an approve without a comment under approve_comment" 400 invalid-request
+expect_match "approve without a comment: says why" "rule 'notes' asks approvers for a comment" "$BODY"
+jg_run bob approve "$NREQ"
+expect_rc "cli: approve without a comment under approve_comment" 2
+expect_match "cli: names the rule" "rule 'notes' asks approvers for a comment" "$ERR"
+expect_eq "approve without a comment: nothing changed" "$nbefore" "$(jg_snapshot "$NREQ")"
+jg_run bob approve "$NREQ" --comment "checked INC-9"
+expect_rc "cli: approve with a comment under approve_comment" 0
+jg_http GET "/v1/requests/$NREQ" bob
+expect_eq "approve with a comment: approved" approved "$(json_str state "$BODY")"
+
 # A valid first review, then the same reviewer again.
 jg_run bob approve "$REQ"
 expect_rc "bob's first review" 0
 before=$(jg_snapshot "$REQ")
 jg_http POST "/v1/requests/$REQ/approve" bob '{}'
 expect_problem "second review by the same user" 409 duplicate-review
-jg_http POST "/v1/requests/$REQ/deny" bob '{}'
+jg_http POST "/v1/requests/$REQ/deny" bob '{"comment":"no"}'
 expect_problem "a deny after one's own approval" 409 duplicate-review
 unchanged "duplicate review" "$before"
 

@@ -25,7 +25,13 @@ groups:
 resources:
   prod-db: {labels: {env: prod}, actions: [sql.write]}
   vault: {actions: [read]}
+  notes: {actions: [read]}
 rules:
+  - name: notes
+    match: {resource: notes}
+    steps: [{group: dba, count: 1}]
+    approve_comment: true
+    max_duration: 1h
   - name: vault
     match: {resource: vault}
     steps: [{group: dba, count: 1}]
@@ -138,6 +144,18 @@ expect_match "step-up notice: the dashboard button" \
 expect_no_match "step-up notice: no Approve button" 'jg_approve' "$line"
 press UBOB jg_approve "$SREQ"
 expect_match "step-up approve from chat: refused" 'Not approved.*sign-in' "$BODY"
+# a rule asking approvers for a comment: a button carries none, so the
+# notice offers the dashboard only, and an Approve press is refused
+jg_run alice request notes read --reason "INC-11 notes" -q
+CREQ=$OUT
+line=$(wait_notice "$CREQ")
+expect_match "approve_comment notice: the dashboard button" \
+	'"action_id":"jg_open"' "$line"
+expect_no_match "approve_comment notice: no Approve button" 'jg_approve' "$line"
+press UBOB jg_approve "$CREQ"
+expect_match "approve_comment approve from chat: refused" \
+	"Not approved.*rule 'notes' asks approvers for a comment" "$BODY"
+expect_eq "approve_comment: still pending" pending "$(state_of "$CREQ")"
 # a press whose response_url is not Slack's: decided, but never posted there
 jg_run alice request prod-db sql.write --reason "INC-10" -q
 REQ10=$OUT

@@ -145,7 +145,7 @@ for op in review_insert request_update audit_insert grant_insert commit; do
 	fault "approve" "$op" POST "/v1/requests/$REQ/approve" bob '{"comment":"ok"}'
 done
 for op in review_insert request_update audit_insert; do
-	fault "deny" "$op" POST "/v1/requests/$REQ/deny" carol '{}'
+	fault "deny" "$op" POST "/v1/requests/$REQ/deny" carol '{"comment":"no"}'
 done
 for op in request_update audit_insert; do
 	fault "cancel" "$op" POST "/v1/requests/$REQ/cancel" alice '{}'

@@ -63,6 +63,7 @@ static const char policy_yaml[] =
         "      action: sql.read\n"
         "    steps:\n"
         "      - {group: dba, count: 1}\n"
+        "    approve_comment: true\n"
         "  - name: staging-auto\n"
         "    match:\n"
         "      labels: {env: staging}\n"
@@ -1215,6 +1216,62 @@ static void check_of_other_principal_needs_checker_role(void **state)
 	assert_true(c.allow);
 }
 
+/* Review with this comment; the request's reviews and state are checked
+ * unchanged on a refusal. */
+static enum jg_err review_said(struct fx *f, const char *who, const char *id,
+                               int approve, const char *comment)
+{
+	struct jg_principal p = user(who);
+	struct jg_request_view v;
+	char why[JG_WHY_MAX] = "";
+	enum jg_err e = jg_gate_review(f->g, &p, id, approve, comment, T0, &v,
+	                               why);
+
+	if (e == JG_OK) {
+		jg_request_view_clear(&v);
+		return e;
+	}
+	assert_int_equal(jg_gate_request_get(f->g, &p, id, &v, why), JG_OK);
+	assert_int_equal(v.req.state, JG_REQ_PENDING);
+	assert_int_equal(v.nreviews, 0);
+	jg_request_view_clear(&v);
+	return e;
+}
+
+/* A denial needs a comment (missing, empty or blank: refused, nothing
+ * changed); so does an approval under `approve_comment: true`. */
+static void review_comments_required(void **state)
+{
+	struct fx *f = *state;
+	struct jg_request_view v;
+	char id[JG_ID_LEN], why[JG_WHY_MAX] = "";
+	struct jg_principal bob = user("bob");
+
+	create_ok(f, "alice", "prod-db", "sql.write", T0, id);
+	assert_int_equal(review_said(f, "bob", id, 0, NULL), JG_EINVAL);
+	assert_int_equal(review_said(f, "bob", id, 0, ""), JG_EINVAL);
+	assert_int_equal(review_said(f, "bob", id, 0, " \t\n"), JG_EINVAL);
+	assert_int_equal(jg_gate_review(f->g, &bob, id, 0, NULL, T0, &v, why),
+	                 JG_EINVAL);
+	assert_string_equal(why, "a denial needs a comment: the requester is "
+	                         "owed a reason");
+	/* prod-writes asks nothing of approvers */
+	assert_int_equal(review_said(f, "bob", id, 1, NULL), JG_OK);
+	assert_int_equal(review_said(f, "carol", id, 0, "not today"), JG_OK);
+
+	create_ok(f, "alice", "prod-db", "sql.read", T0, id);
+	assert_int_equal(jg_gate_request_get(f->g, &bob, id, &v, why), JG_OK);
+	assert_true(jg_gate_approve_needs_comment_of(f->g, &v));
+	jg_request_view_clear(&v);
+	assert_int_equal(review_said(f, "bob", id, 1, NULL), JG_EINVAL);
+	assert_int_equal(review_said(f, "bob", id, 1, "  "), JG_EINVAL);
+	assert_int_equal(jg_gate_review(f->g, &bob, id, 1, "", T0, &v, why),
+	                 JG_EINVAL);
+	assert_string_equal(why, "rule 'prod-reads' asks approvers for a "
+	                         "comment");
+	assert_int_equal(review_said(f, "bob", id, 1, "INC-42 checked"), JG_OK);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1227,6 +1284,7 @@ int main(void)
 	        T(token_group_makes_a_member),
 	        T(duplicate_review_refused),
 	        T(approve_after_deny_refused),
+	        T(review_comments_required),
 	        T(deny_on_second_step_denies),
 	        T(cancel_by_non_requester_refused),
 	        T(admin_may_cancel_any_request),

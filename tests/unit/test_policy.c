@@ -269,6 +269,19 @@ static void rule_execute_auto_or_manual(void **state)
 	jg_policy_free(p);
 }
 
+static void rule_approve_comment(void **state)
+{
+	struct jg_policy *p = parse_ok("version: 1\n"
+	                               "rules:\n"
+	                               "  - {name: a, decision: auto, approve_comment: true}\n"
+	                               "  - {name: d, decision: auto}\n");
+
+	(void)state;
+	assert_int_equal(p->rules[0].approve_comment, 1);
+	assert_int_equal(p->rules[1].approve_comment, 0);
+	jg_policy_free(p);
+}
+
 static void defaults_apply_and_rules_override(void **state)
 {
 	struct jg_policy *p = parse_ok(
@@ -1245,7 +1258,9 @@ static const struct bad bad[] = {
 	 "unknown key 'break_glas' (expected one of: name, match, checks, "
 	 "decision, steps, max_duration, request_ttl, max_start_ahead, "
 	 "break_glass, extensions, "
-	 "execute, step_up)"},
+	 "execute, step_up, approve_comment)"},
+	{"approve_comment not a boolean", V1 R1 "    approve_comment: approve\n",
+	 5, "rule 'r': 'approve_comment' 'approve' is not true or false"},
 	{"execute value", V1 R1 "    execute: always\n", 5,
 	 "execute 'always' is not one of: manual, auto"},
 	{"execute is a single value", V1 R1 "    execute: [auto]\n", 5,
@@ -1846,6 +1861,7 @@ int main(void)
 		cmocka_unit_test(example_sha256),
 		cmocka_unit_test(minimal_policy_denies_all),
 		cmocka_unit_test(rule_execute_auto_or_manual),
+		cmocka_unit_test(rule_approve_comment),
 		cmocka_unit_test(defaults_apply_and_rules_override),
 		cmocka_unit_test(builtin_defaults),
 		cmocka_unit_test(groups_edge_cases),

@@ -524,7 +524,7 @@ static void step_up_stricter_of_rule_and_resource(void **state)
 		fail_msg("refused: %s", why);
 	/* a token may still deny a step-up request */
 	ask(f, "db", "write", id);
-	assert_int_equal(jg_gate_review(f->g, &tok, id, 0, NULL, T0, &v, why),
+	assert_int_equal(jg_gate_review(f->g, &tok, id, 0, "too risky", T0, &v, why),
 	                 JG_OK);
 	assert_int_equal(v.req.state, JG_REQ_DENIED);
 	jg_request_view_clear(&v);
