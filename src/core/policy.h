@@ -333,7 +333,8 @@ struct jg_forward {
 	X(POLICY_RELOAD, "policy_reload")                                  \
 	X(POLICY_REFUSED, "policy_refused")                                \
 	X(OFF_HOURS, "off_hours")                                          \
-	X(FIRST_SENSITIVE, "first_sensitive")
+	X(FIRST_SENSITIVE, "first_sensitive")                              \
+	X(RUBBER_STAMP_RATIO, "rubber_stamp_ratio")
 
 enum jg_alert_kind {
 #define JG_AK_ENUM(name, str) JG_AK_##name,

@@ -34,6 +34,7 @@ struct counter {
 	struct head h;
 	int64_t ts[RING];
 	char ev[RING][JG_ID_LEN];
+	unsigned char flag[RING]; /* rubber_stamp_ratio: 1 = stamped */
 	unsigned n, pos; /* filled slots, next to write */
 };
 
@@ -251,6 +252,52 @@ static void collusion(struct feed *f, int kind)
 	count(f, kind, pair, what);
 }
 
+/* An approval without a comment (none, or only blanks). */
+static int stamped(const struct feed *f)
+{
+	const char *c = detail(f, "comment");
+
+	if (!approves(f))
+		return 0;
+	while (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
+		c++;
+	return *c == '\0';
+}
+
+/*
+ * An approver whose reviews within the window number at least threshold
+ * and are at least 95% approvals without a comment. Judged on a stamped
+ * review only; the counter keeps the last RING reviews, which is enough
+ * since threshold <= RING. The alert names the stamped reviews.
+ */
+static void rubber_stamp_ratio(struct feed *f, int kind)
+{
+	const struct jg_alert_tune *t = &f->d->tune[kind];
+	struct counter *c = push(f, kind, f->ev->actor);
+	struct jg_alert a = {.kind = kind};
+	unsigned all = 0;
+	char win[32];
+
+	c->flag[(c->pos + RING - 1) % RING] = (unsigned char)stamped(f);
+	if (!stamped(f))
+		return;
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->ts[i] <= f->ev->ts - t->window)
+			continue;
+		all++;
+		if (c->flag[i])
+			memcpy(a.events[a.nevents++], c->ev[i], JG_ID_LEN);
+	}
+	if ((int)all < t->threshold || a.nevents * 100 < all * 95)
+		return;
+	snprintf(a.subject, sizeof(a.subject), "%s", f->ev->actor);
+	jg_duration_format(t->window, win, sizeof(win));
+	snprintf(a.summary, sizeof(a.summary), "%zu of %u reviews by '%.63s' "
+	         "within %.30s were approvals without a comment", a.nevents,
+	         all, f->ev->actor, win);
+	raise_alert(f, &a);
+}
+
 /* Every use is its own alert: the subject is the request. */
 static void break_glass(struct feed *f, int kind)
 {
@@ -353,6 +400,8 @@ static const struct row {
          {0, 20, 30 * 86400, 0, JG_MEDIUM}},
         {"first_sensitive", "request.created", NULL, first_sensitive,
          {0, 1, 30 * 86400, 0, JG_MEDIUM}},
+        {"rubber_stamp_ratio", "review.recorded", NULL, rubber_stamp_ratio,
+         {0, 20, 7 * 86400, 0, JG_MEDIUM}},
 };
 
 /* ---- the module --------------------------------------------------------- */

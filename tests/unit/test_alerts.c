@@ -138,14 +138,14 @@ static void ask(struct jg_gate *g, const char *who, const char *resource,
 }
 
 static void review(struct jg_gate *g, const char *who, const char *id,
-                   int approve, int64_t t)
+                   int approve, const char *comment, int64_t t)
 {
 	struct jg_principal p = user(who, "ops", 0);
 	struct jg_request_view v;
 	char why[JG_WHY_MAX] = "";
 
 	jg_gate_hold(g);
-	if (jg_gate_review(g, &p, id, approve, "ok", t, &v, why) != JG_OK)
+	if (jg_gate_review(g, &p, id, approve, comment, t, &v, why) != JG_OK)
 		fail_msg("review %s by %s: %s", id, who, why);
 	jg_gate_release(g);
 	jg_request_view_clear(&v);
@@ -159,6 +159,7 @@ struct act {
 	enum act_kind kind;
 	const char *who, *resource;
 	int approve, break_glass;
+	const char *comment; /* REVIEW: NULL for none */
 	size_t req; /* the ASK this REVIEW is about (index into acts) */
 	char id[JG_ID_LEN]; /* ASK: the request's id, once made */
 };
@@ -191,7 +192,8 @@ static void add_review(struct month *m, int64_t t, const char *who,
 {
 	assert_true(m->n < ACTS_MAX);
 	m->a[m->n] = (struct act){.t = t, .kind = REVIEW, .who = who,
-	                          .req = req, .approve = approve};
+	                          .req = req, .approve = approve,
+	                          .comment = "ok"};
 	m->n++;
 }
 
@@ -254,6 +256,13 @@ static void planted(struct month *m)
 	/* day 27, 02:30: u3, who works days, asks at night (a1 approves in
 	 * the morning) */
 	db_request(m, T0 + 27 * DAY + 2 * 3600 + 1800, "u3", "a1", 7 * 3600, 1);
+	/* days 2-4: a4 approves twenty requests, each without a comment */
+	for (int i = 0; i < 20; i++) {
+		db_request(m, T0 + (2 + i / 7) * DAY + 9 * 3600 + 1800 +
+		                      (i % 7) * 3600,
+		           team[i % 5], "a4", 600, 1);
+		m->a[m->n - 1].comment = NULL;
+	}
 }
 
 static int by_time(const void *x, const void *y)
@@ -282,7 +291,7 @@ static void replay(struct jg_gate *g, struct month *m)
 			    a->id);
 		else
 			review(g, a->who, m->a[where[a->req]].id, a->approve,
-			       a->t);
+			       a->comment, a->t);
 	}
 	free(where);
 }
@@ -352,11 +361,12 @@ static void month_raises_exactly_the_planted_alerts(void **state)
 	snprintf(want, sizeof(want),
 	         "break_glass:%s\ncollusion:u1>a2\ndenials:eve\n"
 	         "first_sensitive:eve>vault\n"
-	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n",
+	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n"
+	         "rubber_stamp_ratio:a4\n",
 	         break_glass_id(m));
 	/* sorted like alerts_of sorts */
 	{
-		char lines[8][160], *s = want, *nl;
+		char lines[16][160], *s = want, *nl;
 		size_t n = 0, o = 0;
 		while ((nl = strchr(s, '\n'))) {
 			snprintf(lines[n++], sizeof(lines[0]), "%.*s",
@@ -461,6 +471,32 @@ static void policy_tunes_and_disables_detectors(void **state)
 	assert_string_equal(got, "burst_principal:trio\n");
 }
 
+/* rubber_stamp_ratio tuned to 4 reviews: four approvals without a
+ * comment raise; for another approver, one comment in four does not
+ * (75% < 95%). A blank comment is no comment. */
+static void rubber_stamp_ratio_counts_uncommented_approvals(void **state)
+{
+	struct fx *f = *state;
+	char yaml[2048], id[JG_ID_LEN], got[512];
+
+	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml,
+	         "alerts:\n  rubber_stamp_ratio: {threshold: 4, window: 1d}\n");
+	jg_gate_free(f->g);
+	assert_non_null(f->g = gate_on(f->st, yaml));
+	for (int i = 0; i < 4; i++) {
+		ask(f->g, i % 2 ? "u1" : "u2", "db", 0, T0 + 36000 + i * 3600,
+		    id);
+		review(f->g, "a5", id, 1, i == 2 ? "  " : NULL,
+		       T0 + 36600 + i * 3600);
+		ask(f->g, i % 2 ? "u1" : "u2", "db", 0, T0 + 36000 + i * 3600,
+		    id);
+		review(f->g, "a6", id, 1, i == 1 ? "checked the ticket" : NULL,
+		       T0 + 36600 + i * 3600);
+	}
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "rubber_stamp_ratio:a5\n");
+}
+
 /* One open alert per kind + subject + window: a burst that goes on
  * raises again once the window since the last alert has passed. */
 static void a_lasting_burst_raises_once_a_window(void **state)
@@ -552,6 +588,9 @@ int main(void)
 	                policy_tunes_and_disables_detectors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                a_lasting_burst_raises_once_a_window, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                rubber_stamp_ratio_counts_uncommented_approvals, setup,
+	                teardown),
 	        cmocka_unit_test_setup_teardown(two_servers_raise_one_alert,
 	                                        setup, teardown),
 	        cmocka_unit_test(alerts_section_errors_name_file_and_line),
