@@ -453,17 +453,24 @@ static void acknowledge_needs_admin_and_comment(void **state)
 	                 JG_EFORBIDDEN);
 }
 
+/* Restart f's gate on the test policy plus an `alerts:` section. */
+static void retune(struct fx *f, const char *section)
+{
+	char yaml[2048];
+
+	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml, section);
+	jg_gate_free(f->g);
+	assert_non_null(f->g = gate_on(f->st, yaml));
+}
+
 static void policy_tunes_and_disables_detectors(void **state)
 {
 	struct fx *f = *state;
-	char yaml[2048], id[JG_ID_LEN], got[512];
+	char id[JG_ID_LEN], got[512];
 
-	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml,
-	         "alerts:\n"
-	         "  burst_principal: {threshold: 3, window: 1h}\n"
-	         "  break_glass: off\n");
-	jg_gate_free(f->g);
-	assert_non_null(f->g = gate_on(f->st, yaml));
+	retune(f, "alerts:\n"
+	          "  burst_principal: {threshold: 3, window: 1h}\n"
+	          "  break_glass: off\n");
 	for (int i = 0; i < 3; i++)
 		ask(f->g, "trio", "lab", 0, T0 + i * 600, id);
 	ask(f->g, "oncall", "db", 1, T0 + 2000, id);
@@ -477,12 +484,9 @@ static void policy_tunes_and_disables_detectors(void **state)
 static void rubber_stamp_ratio_counts_uncommented_approvals(void **state)
 {
 	struct fx *f = *state;
-	char yaml[2048], id[JG_ID_LEN], got[512];
+	char id[JG_ID_LEN], got[512];
 
-	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml,
-	         "alerts:\n  rubber_stamp_ratio: {threshold: 4, window: 1d}\n");
-	jg_gate_free(f->g);
-	assert_non_null(f->g = gate_on(f->st, yaml));
+	retune(f, "alerts:\n  rubber_stamp_ratio: {threshold: 4, window: 1d}\n");
 	for (int i = 0; i < 4; i++) {
 		ask(f->g, i % 2 ? "u1" : "u2", "db", 0, T0 + 36000 + i * 3600,
 		    id);
@@ -502,12 +506,9 @@ static void rubber_stamp_ratio_counts_uncommented_approvals(void **state)
 static void a_lasting_burst_raises_once_a_window(void **state)
 {
 	struct fx *f = *state;
-	char yaml[2048], id[JG_ID_LEN], got[512];
+	char id[JG_ID_LEN], got[512];
 
-	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml,
-	         "alerts:\n  burst_principal: {threshold: 3, window: 1h}\n");
-	jg_gate_free(f->g);
-	assert_non_null(f->g = gate_on(f->st, yaml));
+	retune(f, "alerts:\n  burst_principal: {threshold: 3, window: 1h}\n");
 	for (int m = 0; m <= 10; m += 5) /* raised at 0:10 */
 		ask(f->g, "steady", "lab", 0, T0 + m * 60, id);
 	for (int m = 25; m <= 115; m += 15) /* again at 1:10, not before */
