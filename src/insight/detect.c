@@ -18,6 +18,7 @@
 #define REQUESTS 4096 /* recent requests: who asked, and when */
 #define OPENS 1024    /* open alerts, for deduplication */
 #define HOURS 2048    /* principals' usual hours */
+#define GLASS 256     /* break-glass requests awaiting their post-review */
 #define PROBE 16      /* slots tried before evicting the stalest */
 #define RING JG_ALERT_THRESHOLD_MAX
 #define WHAT_MAX 200 /* what a counter counts, in words */
@@ -57,6 +58,14 @@ struct hours {
 	unsigned n; /* requests and reviews seen */
 };
 
+/* A break-glass request awaiting its post-review. */
+struct glass {
+	struct head h; /* key: the request id */
+	char ev[JG_ID_LEN]; /* its alert.break_glass event */
+	char who[JG_NAME_MAX];
+	int64_t at;
+};
+
 struct jg_detect {
 	struct jg_alert_tune tune[JG_AK_COUNT]; /* defaults filled in */
 	struct hours *hours;                    /* owned [HOURS] */
@@ -65,6 +74,7 @@ struct jg_detect {
 	struct counter *ctr;                    /* owned [COUNTERS] */
 	struct req *req;                        /* owned [REQUESTS] */
 	struct open *open;                      /* owned [OPENS] */
+	struct glass *glass;                    /* owned [GLASS] */
 };
 
 /* One event being fed. */
@@ -308,6 +318,48 @@ static void break_glass(struct feed *f, int kind)
 	count(f, kind, f->ev->subject, what);
 }
 
+/* break_glass_overdue, fed: a use opens a wait for its post-review,
+ * the post-review ends it. The clock raises (glass_due). */
+static void glass_wait(struct feed *f, int kind)
+{
+	struct glass *w;
+
+	if (strcmp(f->ev->type, "request.post_reviewed") == 0) {
+		w = SLOT(f->d->glass, GLASS, kind, f->ev->subject, 0, 0);
+		if (w)
+			w->h.used = 0;
+		return;
+	}
+	w = SLOT(f->d->glass, GLASS, kind, f->ev->subject, f->ev->ts, 1);
+	memcpy(w->ev, f->ev->id, JG_ID_LEN);
+	snprintf(w->who, sizeof(w->who), "%s", f->ev->actor);
+	w->at = f->ev->ts;
+}
+
+/* break_glass_overdue, by the clock: every wait older than the window
+ * raises once (the wait ends with it). */
+static void glass_due(struct feed *f, int kind)
+{
+	const struct jg_alert_tune *t = &f->d->tune[kind];
+	char win[32];
+
+	jg_duration_format(t->window, win, sizeof(win));
+	for (size_t i = 0; i < GLASS; i++) {
+		struct glass *w = &f->d->glass[i];
+		struct jg_alert a = {.kind = kind, .nevents = 1};
+
+		if (!w->h.used || f->ev->ts - w->at < t->window)
+			continue;
+		w->h.used = 0;
+		memcpy(a.events[0], w->ev, JG_ID_LEN);
+		snprintf(a.subject, sizeof(a.subject), "%s", w->h.key);
+		snprintf(a.summary, sizeof(a.summary), "break-glass request %.40s "
+		         "by '%.63s' has no post-review after %.30s", w->h.key,
+		         w->who, win);
+		raise_alert(f, &a);
+	}
+}
+
 static void policy_event(struct feed *f, int kind)
 {
 	char what[WHAT_MAX];
@@ -402,6 +454,8 @@ static const struct row {
          {0, 1, 30 * 86400, 0, JG_MEDIUM}},
         {"rubber_stamp_ratio", "review.recorded", NULL, rubber_stamp_ratio,
          {0, 20, 7 * 86400, 0, JG_MEDIUM}},
+        {"break_glass_overdue", "alert.break_glass", "request.post_reviewed",
+         glass_wait, {0, 1, 86400, 0, JG_HIGH}},
 };
 
 /* ---- the module --------------------------------------------------------- */
@@ -427,7 +481,8 @@ enum jg_err jg_detect_new(struct jg_detect **out)
 	if (!d || !(d->ctr = calloc(COUNTERS, sizeof(*d->ctr))) ||
 	    !(d->req = calloc(REQUESTS, sizeof(*d->req))) ||
 	    !(d->open = calloc(OPENS, sizeof(*d->open))) ||
-	    !(d->hours = calloc(HOURS, sizeof(*d->hours)))) {
+	    !(d->hours = calloc(HOURS, sizeof(*d->hours))) ||
+	    !(d->glass = calloc(GLASS, sizeof(*d->glass)))) {
 		jg_detect_free(d);
 		return JG_ENOMEM;
 	}
@@ -444,6 +499,7 @@ void jg_detect_free(struct jg_detect *d)
 	free(d->req);
 	free(d->open);
 	free(d->hours);
+	free(d->glass);
 	free(d);
 }
 
@@ -495,6 +551,12 @@ static void track(struct feed *f)
 		o = SLOT(d->open, OPENS, kind, detail(f, "subject"),
 		         f->ev->ts, 1);
 		memcpy(o->id, f->ev->id, JG_ID_LEN);
+		if (kind == JG_AK_BREAK_GLASS_OVERDUE) { /* raised: no wait */
+			struct glass *w = SLOT(d->glass, GLASS, kind,
+			                       detail(f, "subject"), 0, 0);
+			if (w)
+				w->h.used = 0;
+		}
 		return;
 	}
 	for (size_t i = 0; *id && i < OPENS; i++)
@@ -523,6 +585,16 @@ void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
 		                        (rows[i].on2 &&
 		                         strcmp(rows[i].on2, ev->type) == 0)))
 			rows[i].fn(&f, i);
+}
+
+void jg_detect_clock(struct jg_detect *d, int64_t now, jg_alert_fn fn,
+                     void *ctx)
+{
+	struct jg_event tick = {.ts = now};
+	struct feed f = {d, &tick, NULL, fn, ctx};
+
+	if (!d->tune[JG_AK_BREAK_GLASS_OVERDUE].off)
+		glass_due(&f, JG_AK_BREAK_GLASS_OVERDUE);
 }
 
 int jg_detect_recorded(const struct jg_detect *d, int kind,

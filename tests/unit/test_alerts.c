@@ -251,7 +251,8 @@ static void planted(struct month *m)
 		for (int i = 0; i < 4; i++)
 			db_request(m, T0 + d * DAY + 8 * 3600 + i * 7200,
 			           "u1", "a2", 600, 1);
-	/* day 26, 03:00: oncall breaks the glass */
+	/* day 26, 03:00: oncall breaks the glass; no one post-reviews it
+	 * (overdue once the trail reaches day 27, 03:00) */
 	add_ask(m, T0 + 26 * DAY + 3 * 3600, "oncall", "db", 1);
 	/* day 27, 02:30: u3, who works days, asks at night (a1 approves in
 	 * the morning) */
@@ -362,8 +363,8 @@ static void month_raises_exactly_the_planted_alerts(void **state)
 	         "break_glass:%s\ncollusion:u1>a2\ndenials:eve\n"
 	         "first_sensitive:eve>vault\n"
 	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n"
-	         "rubber_stamp_ratio:a4\n",
-	         break_glass_id(m));
+	         "rubber_stamp_ratio:a4\nbreak_glass_overdue:%s\n",
+	         break_glass_id(m), break_glass_id(m));
 	/* sorted like alerts_of sorts */
 	{
 		char lines[16][160], *s = want, *nl;
@@ -501,6 +502,35 @@ static void rubber_stamp_ratio_counts_uncommented_approvals(void **state)
 	assert_string_equal(got, "rubber_stamp_ratio:a5\n");
 }
 
+/* A break-glass request post-reviewed within 24h raises no overdue
+ * alert; one never post-reviewed raises it once the trail's time passes
+ * its deadline, and only once across a restart. */
+static void break_glass_overdue_once_past_the_deadline(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal rv = user("a1", "ops", 0);
+	struct jg_request_view v;
+	char id[JG_ID_LEN], late[JG_ID_LEN], why[JG_WHY_MAX] = "", got[512];
+
+	retune(f, "alerts:\n  break_glass: off\n");
+	ask(f->g, "oncall", "db", 1, T0 + 100, id);
+	ask(f->g, "oncall", "db", 1, T0 + 200, late);
+	jg_gate_hold(f->g);
+	assert_int_equal(jg_gate_post_review(f->g, &rv, id, "fine",
+	                                     T0 + 23 * 3600, &v, why), JG_OK);
+	jg_gate_release(f->g);
+	jg_request_view_clear(&v);
+	ask(f->g, "u1", "lab", 0, T0 + 24 * 3600 + 150, id); /* 1st due */
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "");
+	ask(f->g, "u1", "lab", 0, T0 + 24 * 3600 + 250, id); /* late due */
+	retune(f, "alerts:\n  break_glass: off\n"); /* the restart */
+	ask(f->g, "u1", "lab", 0, T0 + 50 * 3600, id);
+	snprintf(why, sizeof(why), "break_glass_overdue:%s\n", late);
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, why);
+}
+
 /* One open alert per kind + subject + window: a burst that goes on
  * raises again once the window since the last alert has passed. */
 static void a_lasting_burst_raises_once_a_window(void **state)
@@ -591,6 +621,9 @@ int main(void)
 	                a_lasting_burst_raises_once_a_window, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                rubber_stamp_ratio_counts_uncommented_approvals, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                break_glass_overdue_once_past_the_deadline, setup,
 	                teardown),
 	        cmocka_unit_test_setup_teardown(two_servers_raise_one_alert,
 	                                        setup, teardown),
