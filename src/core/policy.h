@@ -335,7 +335,8 @@ struct jg_forward {
 	X(OFF_HOURS, "off_hours")                                          \
 	X(FIRST_SENSITIVE, "first_sensitive")                              \
 	X(RUBBER_STAMP_RATIO, "rubber_stamp_ratio")                        \
-	X(BREAK_GLASS_OVERDUE, "break_glass_overdue")
+	X(BREAK_GLASS_OVERDUE, "break_glass_overdue")                      \
+	X(GRANT_UNUSED, "grant_unused")
 
 enum jg_alert_kind {
 #define JG_AK_ENUM(name, str) JG_AK_##name,

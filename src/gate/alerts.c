@@ -131,6 +131,7 @@ static int wants_details(const char *type)
 {
 	return strcmp(type, "request.created") == 0 ||
 	       strcmp(type, "review.recorded") == 0 ||
+	       strcmp(type, "grant.issued") == 0 ||
 	       strcmp(type, "alert.raised") == 0 ||
 	       strcmp(type, "alert.acknowledged") == 0;
 }

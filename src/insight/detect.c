@@ -19,6 +19,7 @@
 #define OPENS 1024    /* open alerts, for deduplication */
 #define HOURS 2048    /* principals' usual hours */
 #define GLASS 256     /* break-glass requests awaiting their post-review */
+#define GRANTS 4096   /* live grants: used yet? */
 #define PROBE 16      /* slots tried before evicting the stalest */
 #define RING JG_ALERT_THRESHOLD_MAX
 #define WHAT_MAX 200 /* what a counter counts, in words */
@@ -66,6 +67,14 @@ struct glass {
 	int64_t at;
 };
 
+/* A live grant and whether the trail shows it used. */
+struct grant {
+	struct head h; /* key: the grant id */
+	char ev[JG_ID_LEN]; /* its grant.issued event */
+	char who[JG_NAME_MAX];
+	int used;
+};
+
 struct jg_detect {
 	struct jg_alert_tune tune[JG_AK_COUNT]; /* defaults filled in */
 	struct hours *hours;                    /* owned [HOURS] */
@@ -75,6 +84,7 @@ struct jg_detect {
 	struct req *req;                        /* owned [REQUESTS] */
 	struct open *open;                      /* owned [OPENS] */
 	struct glass *glass;                    /* owned [GLASS] */
+	struct grant *grants;                   /* owned [GRANTS] */
 };
 
 /* One event being fed. */
@@ -360,6 +370,49 @@ static void glass_due(struct feed *f, int kind)
 	}
 }
 
+/*
+ * grant_unused: a grant that expired or completed with no grant.used,
+ * grant.consumed or grant.token_issued for it (an execution consumes
+ * its grant: grant.consumed). A check that consumes nothing leaves no
+ * event, so "unused" means unused as far as the trail shows. A revoked
+ * grant was ended by someone who knew: no alert.
+ */
+static void grant_unused(struct feed *f, int kind)
+{
+	const char *t = f->ev->type;
+	struct grant *gr;
+	struct jg_alert a = {.kind = kind, .nevents = 2};
+
+	if (strcmp(t, "grant.issued") == 0) {
+		gr = SLOT(f->d->grants, GRANTS, kind, f->ev->subject,
+		          f->ev->ts, 1);
+		memcpy(gr->ev, f->ev->id, JG_ID_LEN);
+		snprintf(gr->who, sizeof(gr->who), "%s", detail(f, "principal"));
+		return;
+	}
+	if (!(gr = SLOT(f->d->grants, GRANTS, kind, f->ev->subject,
+	                f->ev->ts, 0)))
+		return;
+	if (strcmp(t, "grant.used") == 0 || strcmp(t, "grant.consumed") == 0 ||
+	    strcmp(t, "grant.token_issued") == 0)
+		gr->used = 1;
+	if (strcmp(t, "grant.revoked") == 0 || strcmp(t, "grant.consumed") == 0)
+		gr->h.used = 0; /* ended, and not unused: forgotten */
+	if (strcmp(t, "grant.expired") != 0 &&
+	    strcmp(t, "grant.completed") != 0)
+		return;
+	gr->h.used = 0; /* ended: forgotten either way */
+	if (gr->used)
+		return;
+	memcpy(a.events[0], gr->ev, JG_ID_LEN);
+	memcpy(a.events[1], f->ev->id, JG_ID_LEN);
+	snprintf(a.subject, sizeof(a.subject), "%s", f->ev->subject);
+	snprintf(a.summary, sizeof(a.summary), "grant %.40s of '%.63s' %s "
+	         "and the trail shows no use of it", f->ev->subject, gr->who,
+	         t + 6);
+	raise_alert(f, &a);
+}
+
 static void policy_event(struct feed *f, int kind)
 {
 	char what[WHAT_MAX];
@@ -456,6 +509,8 @@ static const struct row {
          {0, 20, 7 * 86400, 0, JG_MEDIUM}},
         {"break_glass_overdue", "alert.break_glass", "request.post_reviewed",
          glass_wait, {0, 1, 86400, 0, JG_HIGH}},
+        {"grant_unused", "grant.", NULL, grant_unused,
+         {0, 1, 86400, 0, JG_LOW}},
 };
 
 /* ---- the module --------------------------------------------------------- */
@@ -482,7 +537,8 @@ enum jg_err jg_detect_new(struct jg_detect **out)
 	    !(d->req = calloc(REQUESTS, sizeof(*d->req))) ||
 	    !(d->open = calloc(OPENS, sizeof(*d->open))) ||
 	    !(d->hours = calloc(HOURS, sizeof(*d->hours))) ||
-	    !(d->glass = calloc(GLASS, sizeof(*d->glass)))) {
+	    !(d->glass = calloc(GLASS, sizeof(*d->glass))) ||
+	    !(d->grants = calloc(GRANTS, sizeof(*d->grants)))) {
 		jg_detect_free(d);
 		return JG_ENOMEM;
 	}
@@ -500,6 +556,7 @@ void jg_detect_free(struct jg_detect *d)
 	free(d->open);
 	free(d->hours);
 	free(d->glass);
+	free(d->grants);
 	free(d);
 }
 
@@ -564,6 +621,15 @@ static void track(struct feed *f)
 			d->open[i].h.used = 0; /* acknowledged: closed */
 }
 
+/* A row's event type, or a prefix of them ending in '.' ("grant."). */
+static int feeds(const char *on, const char *type)
+{
+	size_t n = strlen(on);
+
+	return on[n - 1] == '.' ? strncmp(on, type, n) == 0
+	                        : strcmp(on, type) == 0;
+}
+
 void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
                     const json_t *details, jg_alert_fn fn, void *ctx)
 {
@@ -581,9 +647,9 @@ void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
 		r->created = ev->ts;
 	}
 	for (int i = 0; i < JG_AK_COUNT; i++)
-		if (!d->tune[i].off && (strcmp(rows[i].on, ev->type) == 0 ||
+		if (!d->tune[i].off && (feeds(rows[i].on, ev->type) ||
 		                        (rows[i].on2 &&
-		                         strcmp(rows[i].on2, ev->type) == 0)))
+		                         feeds(rows[i].on2, ev->type))))
 			rows[i].fn(&f, i);
 }
 

@@ -137,8 +137,11 @@ static void ask(struct jg_gate *g, const char *who, const char *resource,
 	jg_request_view_clear(&v);
 }
 
+/* who reviews request id at t; the grant it made (or "") into grant,
+ * unless NULL. */
 static void review(struct jg_gate *g, const char *who, const char *id,
-                   int approve, const char *comment, int64_t t)
+                   int approve, const char *comment, int64_t t,
+                   char *grant)
 {
 	struct jg_principal p = user(who, "ops", 0);
 	struct jg_request_view v;
@@ -148,12 +151,14 @@ static void review(struct jg_gate *g, const char *who, const char *id,
 	if (jg_gate_review(g, &p, id, approve, comment, t, &v, why) != JG_OK)
 		fail_msg("review %s by %s: %s", id, who, why);
 	jg_gate_release(g);
+	if (grant)
+		memcpy(grant, v.grant_id, JG_ID_LEN);
 	jg_request_view_clear(&v);
 }
 
 /* ---- the generated month ------------------------------------------------ */
 
-enum act_kind { ASK, REVIEW };
+enum act_kind { ASK, REVIEW, DONE };
 struct act {
 	int64_t t;
 	enum act_kind kind;
@@ -161,7 +166,8 @@ struct act {
 	int approve, break_glass;
 	const char *comment; /* REVIEW: NULL for none */
 	size_t req; /* the ASK this REVIEW is about (index into acts) */
-	char id[JG_ID_LEN]; /* ASK: the request's id, once made */
+	char id[JG_ID_LEN]; /* ASK: the request's id; DONE: the grant's */
+	char grant[JG_ID_LEN]; /* ASK: its grant's id, once approved */
 };
 
 #define ACTS_MAX 2048
@@ -229,10 +235,35 @@ static void normal_month(struct month *m)
 	}
 }
 
+/* who marks the grant of ask req done (unused) at t. */
+static void add_done(struct month *m, int64_t t, const char *who, size_t req)
+{
+	assert_true(m->n < ACTS_MAX);
+	m->a[m->n] = (struct act){.t = t, .kind = DONE, .who = who,
+	                          .req = req};
+	m->n++;
+}
+
+/* who marks grant done at t. */
+static void done(struct jg_gate *g, const char *who, const char *grant,
+                 int64_t t)
+{
+	struct jg_principal p = user(who, NULL, 0);
+	struct jg_grant gr;
+	char why[JG_WHY_MAX] = "";
+
+	jg_gate_hold(g);
+	if (jg_gate_grant_end(g, &p, grant, JG_GRANT_COMPLETED, "done", t, &gr,
+	                      why) != JG_OK)
+		fail_msg("done %s by %s: %s", grant, who, why);
+	jg_gate_release(g);
+}
+
 /* The anomalies the month hides, one per detector kind. */
 static void planted(struct month *m)
 {
 	static const char *const team[] = {"u2", "u3", "u4", "u5", "u6"};
+	size_t unused;
 
 	/* day 10: mallory reads lab twelve times in four minutes */
 	for (int i = 0; i < 12; i++)
@@ -257,6 +288,10 @@ static void planted(struct month *m)
 	/* day 27, 02:30: u3, who works days, asks at night (a1 approves in
 	 * the morning) */
 	db_request(m, T0 + 27 * DAY + 2 * 3600 + 1800, "u3", "a1", 7 * 3600, 1);
+	/* day 8: u6's approved grant is marked done, never used */
+	unused = add_ask(m, T0 + 8 * DAY + 10 * 3600, "u6", "db", 0);
+	add_review(m, T0 + 8 * DAY + 10 * 3600 + 600, "a1", unused, 1);
+	add_done(m, T0 + 8 * DAY + 10 * 3600 + 720, "u6", unused);
 	/* days 2-4: a4 approves twenty requests, each without a comment */
 	for (int i = 0; i < 20; i++) {
 		db_request(m, T0 + (2 + i / 7) * DAY + 9 * 3600 + 1800 +
@@ -280,7 +315,7 @@ static void replay(struct jg_gate *g, struct month *m)
 	assert_non_null(where);
 	/* an ASK's req is its own index, kept through the sort */
 	for (size_t i = 0; i < m->n; i++)
-		m->a[i].req = m->a[i].kind == REVIEW ? m->a[i].req : i;
+		m->a[i].req = m->a[i].kind == ASK ? i : m->a[i].req;
 	qsort(m->a, m->n, sizeof(m->a[0]), by_time);
 	for (size_t i = 0; i < m->n; i++)
 		if (m->a[i].kind == ASK)
@@ -290,9 +325,13 @@ static void replay(struct jg_gate *g, struct month *m)
 		if (a->kind == ASK)
 			ask(g, a->who, a->resource, a->break_glass, a->t,
 			    a->id);
-		else
+		else if (a->kind == REVIEW)
 			review(g, a->who, m->a[where[a->req]].id, a->approve,
-			       a->comment, a->t);
+			       a->comment, a->t, m->a[where[a->req]].grant);
+		else { /* DONE: its id is the grant's, for the alert */
+			memcpy(a->id, m->a[where[a->req]].grant, JG_ID_LEN);
+			done(g, a->who, a->id, a->t);
+		}
 	}
 	free(where);
 }
@@ -347,6 +386,15 @@ static const char *break_glass_id(const struct month *m)
 	return "";
 }
 
+/* The grant marked done unused: grant_unused's subject. */
+static const char *unused_grant_id(const struct month *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->a[i].kind == DONE)
+			return m->a[i].id;
+	return "";
+}
+
 static void month_raises_exactly_the_planted_alerts(void **state)
 {
 	struct fx *f = *state;
@@ -363,8 +411,9 @@ static void month_raises_exactly_the_planted_alerts(void **state)
 	         "break_glass:%s\ncollusion:u1>a2\ndenials:eve\n"
 	         "first_sensitive:eve>vault\n"
 	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n"
-	         "rubber_stamp_ratio:a4\nbreak_glass_overdue:%s\n",
-	         break_glass_id(m), break_glass_id(m));
+	         "rubber_stamp_ratio:a4\nbreak_glass_overdue:%s\n"
+	         "grant_unused:%s\n",
+	         break_glass_id(m), break_glass_id(m), unused_grant_id(m));
 	/* sorted like alerts_of sorts */
 	{
 		char lines[16][160], *s = want, *nl;
@@ -492,11 +541,11 @@ static void rubber_stamp_ratio_counts_uncommented_approvals(void **state)
 		ask(f->g, i % 2 ? "u1" : "u2", "db", 0, T0 + 36000 + i * 3600,
 		    id);
 		review(f->g, "a5", id, 1, i == 2 ? "  " : NULL,
-		       T0 + 36600 + i * 3600);
+		       T0 + 36600 + i * 3600, NULL);
 		ask(f->g, i % 2 ? "u1" : "u2", "db", 0, T0 + 36000 + i * 3600,
 		    id);
 		review(f->g, "a6", id, 1, i == 1 ? "checked the ticket" : NULL,
-		       T0 + 36600 + i * 3600);
+		       T0 + 36600 + i * 3600, NULL);
 	}
 	alerts_of(f->g, NULL, got, sizeof(got));
 	assert_string_equal(got, "rubber_stamp_ratio:a5\n");
@@ -529,6 +578,36 @@ static void break_glass_overdue_once_past_the_deadline(void **state)
 	snprintf(why, sizeof(why), "break_glass_overdue:%s\n", late);
 	alerts_of(f->g, NULL, got, sizeof(got));
 	assert_string_equal(got, why);
+}
+
+/* grant_unused: a grant marked done unused raises; one revoked does
+ * not (someone ended it knowingly); `grant_unused: off` raises none. */
+static void grant_unused_on_done_not_on_revoke(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal u1 = user("u1", NULL, 0);
+	struct jg_grant gr;
+	char id[JG_ID_LEN], kept[JG_ID_LEN], cut[JG_ID_LEN], off[JG_ID_LEN];
+	char why[JG_WHY_MAX] = "", got[512], want[128];
+
+	ask(f->g, "u1", "db", 0, T0 + 100, id);
+	review(f->g, "a1", id, 1, "ok", T0 + 200, kept);
+	ask(f->g, "u1", "db", 0, T0 + 100, id);
+	review(f->g, "a1", id, 1, "ok", T0 + 200, cut);
+	done(f->g, "u1", kept, T0 + 300);
+	jg_gate_hold(f->g);
+	assert_int_equal(jg_gate_grant_end(f->g, &u1, cut, JG_GRANT_REVOKED,
+	                                   "not needed", T0 + 300, &gr, why),
+	                 JG_OK);
+	jg_gate_release(f->g);
+	snprintf(want, sizeof(want), "grant_unused:%s\n", kept);
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, want);
+	retune(f, "alerts:\n  grant_unused: off\n");
+	ask(f->g, "u1", "db", 0, T0 + 400, id);
+	review(f->g, "a1", id, 1, "ok", T0 + 500, off);
+	done(f->g, "u1", off, T0 + 600);
+	assert_int_equal(count_of(f->g), 1);
 }
 
 /* One open alert per kind + subject + window: a burst that goes on
@@ -625,6 +704,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(
 	                break_glass_overdue_once_past_the_deadline, setup,
 	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                grant_unused_on_done_not_on_revoke, setup, teardown),
 	        cmocka_unit_test_setup_teardown(two_servers_raise_one_alert,
 	                                        setup, teardown),
 	        cmocka_unit_test(alerts_section_errors_name_file_and_line),
