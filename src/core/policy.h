@@ -336,7 +336,10 @@ struct jg_forward {
 	X(POLICY_RELOAD, "policy_reload")                                  \
 	X(POLICY_REFUSED, "policy_refused")                                \
 	X(OFF_HOURS, "off_hours")                                          \
-	X(FIRST_SENSITIVE, "first_sensitive")
+	X(FIRST_SENSITIVE, "first_sensitive")                              \
+	X(RUBBER_STAMP_RATIO, "rubber_stamp_ratio")                        \
+	X(BREAK_GLASS_OVERDUE, "break_glass_overdue")                      \
+	X(GRANT_UNUSED, "grant_unused")
 
 enum jg_alert_kind {
 #define JG_AK_ENUM(name, str) JG_AK_##name,

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gate/internal.h"
 #include "insight/detect.h"
@@ -47,6 +48,7 @@ struct jg_gate_alerting {
 	struct jg_detect *d;  /* owned */
 	int loaded;           /* the replay at start is done */
 	int64_t seq;          /* events fed so far */
+	int64_t ts;           /* the newest fed event's time */
 	struct jg_alert pending[PENDING_MAX]; /* raised, not yet appended */
 	size_t npending;
 	int replaying;
@@ -130,6 +132,7 @@ static int wants_details(const char *type)
 {
 	return strcmp(type, "request.created") == 0 ||
 	       strcmp(type, "review.recorded") == 0 ||
+	       strcmp(type, "grant.issued") == 0 ||
 	       strcmp(type, "alert.raised") == 0 ||
 	       strcmp(type, "alert.acknowledged") == 0;
 }
@@ -143,6 +146,7 @@ static void feed_one(struct jg_gate_alerting *a, const struct jg_event *ev)
 	jg_detect_feed(a->d, ev, det, collect, a);
 	json_decref(det);
 	a->seq = ev->seq;
+	a->ts = ev->ts > a->ts ? ev->ts : a->ts;
 }
 
 /* A page of events copied out of the store, fed once its lock is gone. */
@@ -342,6 +346,13 @@ static void step_locked(struct jg_gate *g, struct jg_gate_alerting *a)
 	}
 	e = reading(g, a, !a->loaded);
 	a->loaded = a->loaded || e == JG_OK;
+	/* the server's rounds judge deadlines by the wall clock; inline
+	 * steps (tests, whose clock is a parameter) by the trail's newest
+	 * event */
+	if (e == JG_OK)
+		jg_detect_clock(a->d, a->ticker ? jg_gate_now(g, time(NULL))
+		                                : a->ts,
+		                collect, a);
 	if (e == JG_OK && a->npending > 0) {
 		e = raise_pending(g, a);
 		/* feed its own events now, so deduplication knows their ids */

@@ -18,6 +18,8 @@
 #define REQUESTS 4096 /* recent requests: who asked, and when */
 #define OPENS 1024    /* open alerts, for deduplication */
 #define HOURS 2048    /* principals' usual hours */
+#define GLASS 256     /* break-glass requests awaiting their post-review */
+#define GRANTS 4096   /* live grants: used yet? */
 #define PROBE 16      /* slots tried before evicting the stalest */
 #define RING JG_ALERT_THRESHOLD_MAX
 #define WHAT_MAX 200 /* what a counter counts, in words */
@@ -34,6 +36,7 @@ struct counter {
 	struct head h;
 	int64_t ts[RING];
 	char ev[RING][JG_ID_LEN];
+	unsigned char flag[RING]; /* rubber_stamp_ratio: 1 = stamped */
 	unsigned n, pos; /* filled slots, next to write */
 };
 
@@ -56,6 +59,22 @@ struct hours {
 	unsigned n; /* requests and reviews seen */
 };
 
+/* A break-glass request awaiting its post-review. */
+struct glass {
+	struct head h; /* key: the request id */
+	char ev[JG_ID_LEN]; /* its alert.break_glass event */
+	char who[JG_NAME_MAX];
+	int64_t at;
+};
+
+/* A live grant and whether the trail shows it used. */
+struct grant {
+	struct head h; /* key: the grant id */
+	char ev[JG_ID_LEN]; /* its grant.issued event */
+	char who[JG_NAME_MAX];
+	int used;
+};
+
 struct jg_detect {
 	struct jg_alert_tune tune[JG_AK_COUNT]; /* defaults filled in */
 	struct hours *hours;                    /* owned [HOURS] */
@@ -64,6 +83,8 @@ struct jg_detect {
 	struct counter *ctr;                    /* owned [COUNTERS] */
 	struct req *req;                        /* owned [REQUESTS] */
 	struct open *open;                      /* owned [OPENS] */
+	struct glass *glass;                    /* owned [GLASS] */
+	struct grant *grants;                   /* owned [GRANTS] */
 };
 
 /* One event being fed. */
@@ -251,6 +272,52 @@ static void collusion(struct feed *f, int kind)
 	count(f, kind, pair, what);
 }
 
+/* An approval without a comment (none, or only blanks). */
+static int stamped(const struct feed *f)
+{
+	const char *c = detail(f, "comment");
+
+	if (!approves(f))
+		return 0;
+	while (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
+		c++;
+	return *c == '\0';
+}
+
+/*
+ * An approver whose reviews within the window number at least threshold
+ * and are at least 95% approvals without a comment. Judged on a stamped
+ * review only; the counter keeps the last RING reviews, which is enough
+ * since threshold <= RING. The alert names the stamped reviews.
+ */
+static void rubber_stamp_ratio(struct feed *f, int kind)
+{
+	const struct jg_alert_tune *t = &f->d->tune[kind];
+	struct counter *c = push(f, kind, f->ev->actor);
+	struct jg_alert a = {.kind = kind};
+	unsigned all = 0;
+	char win[32];
+
+	c->flag[(c->pos + RING - 1) % RING] = (unsigned char)stamped(f);
+	if (!stamped(f))
+		return;
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->ts[i] <= f->ev->ts - t->window)
+			continue;
+		all++;
+		if (c->flag[i])
+			memcpy(a.events[a.nevents++], c->ev[i], JG_ID_LEN);
+	}
+	if ((int)all < t->threshold || a.nevents * 100 < all * 95)
+		return;
+	snprintf(a.subject, sizeof(a.subject), "%s", f->ev->actor);
+	jg_duration_format(t->window, win, sizeof(win));
+	snprintf(a.summary, sizeof(a.summary), "%zu of %u reviews by '%.63s' "
+	         "within %.30s were approvals without a comment", a.nevents,
+	         all, f->ev->actor, win);
+	raise_alert(f, &a);
+}
+
 /* Every use is its own alert: the subject is the request. */
 static void break_glass(struct feed *f, int kind)
 {
@@ -259,6 +326,91 @@ static void break_glass(struct feed *f, int kind)
 	snprintf(what, sizeof(what), "break-glass use by '%s' (request %s)",
 	         f->ev->actor, f->ev->subject);
 	count(f, kind, f->ev->subject, what);
+}
+
+/* break_glass_overdue, fed: a use opens a wait for its post-review,
+ * the post-review ends it. The clock raises (glass_due). */
+static void glass_wait(struct feed *f, int kind)
+{
+	struct glass *w;
+
+	if (strcmp(f->ev->type, "request.post_reviewed") == 0) {
+		w = SLOT(f->d->glass, GLASS, kind, f->ev->subject, 0, 0);
+		if (w)
+			w->h.used = 0;
+		return;
+	}
+	w = SLOT(f->d->glass, GLASS, kind, f->ev->subject, f->ev->ts, 1);
+	memcpy(w->ev, f->ev->id, JG_ID_LEN);
+	snprintf(w->who, sizeof(w->who), "%s", f->ev->actor);
+	w->at = f->ev->ts;
+}
+
+/* break_glass_overdue, by the clock: every wait older than the window
+ * raises once (the wait ends with it). */
+static void glass_due(struct feed *f, int kind)
+{
+	const struct jg_alert_tune *t = &f->d->tune[kind];
+	char win[32];
+
+	jg_duration_format(t->window, win, sizeof(win));
+	for (size_t i = 0; i < GLASS; i++) {
+		struct glass *w = &f->d->glass[i];
+		struct jg_alert a = {.kind = kind, .nevents = 1};
+
+		if (!w->h.used || f->ev->ts - w->at < t->window)
+			continue;
+		w->h.used = 0;
+		memcpy(a.events[0], w->ev, JG_ID_LEN);
+		snprintf(a.subject, sizeof(a.subject), "%s", w->h.key);
+		snprintf(a.summary, sizeof(a.summary), "break-glass request %.40s "
+		         "by '%.63s' has no post-review after %.30s", w->h.key,
+		         w->who, win);
+		raise_alert(f, &a);
+	}
+}
+
+/*
+ * grant_unused: a grant that expired or completed with no grant.used,
+ * grant.consumed or grant.token_issued for it (an execution consumes
+ * its grant: grant.consumed). A check that consumes nothing leaves no
+ * event, so "unused" means unused as far as the trail shows. A revoked
+ * grant was ended by someone who knew: no alert.
+ */
+static void grant_unused(struct feed *f, int kind)
+{
+	const char *t = f->ev->type;
+	struct grant *gr;
+	struct jg_alert a = {.kind = kind, .nevents = 2};
+
+	if (strcmp(t, "grant.issued") == 0) {
+		gr = SLOT(f->d->grants, GRANTS, kind, f->ev->subject,
+		          f->ev->ts, 1);
+		memcpy(gr->ev, f->ev->id, JG_ID_LEN);
+		snprintf(gr->who, sizeof(gr->who), "%s", detail(f, "principal"));
+		return;
+	}
+	if (!(gr = SLOT(f->d->grants, GRANTS, kind, f->ev->subject,
+	                f->ev->ts, 0)))
+		return;
+	if (strcmp(t, "grant.used") == 0 || strcmp(t, "grant.consumed") == 0 ||
+	    strcmp(t, "grant.token_issued") == 0)
+		gr->used = 1;
+	if (strcmp(t, "grant.revoked") == 0 || strcmp(t, "grant.consumed") == 0)
+		gr->h.used = 0; /* ended, and not unused: forgotten */
+	if (strcmp(t, "grant.expired") != 0 &&
+	    strcmp(t, "grant.completed") != 0)
+		return;
+	gr->h.used = 0; /* ended: forgotten either way */
+	if (gr->used)
+		return;
+	memcpy(a.events[0], gr->ev, JG_ID_LEN);
+	memcpy(a.events[1], f->ev->id, JG_ID_LEN);
+	snprintf(a.subject, sizeof(a.subject), "%s", f->ev->subject);
+	snprintf(a.summary, sizeof(a.summary), "grant %.40s of '%.63s' %s "
+	         "and the trail shows no use of it", f->ev->subject, gr->who,
+	         t + 6);
+	raise_alert(f, &a);
 }
 
 static void policy_event(struct feed *f, int kind)
@@ -353,6 +505,12 @@ static const struct row {
          {0, 20, 30 * 86400, 0, JG_MEDIUM}},
         {"first_sensitive", "request.created", NULL, first_sensitive,
          {0, 1, 30 * 86400, 0, JG_MEDIUM}},
+        {"rubber_stamp_ratio", "review.recorded", NULL, rubber_stamp_ratio,
+         {0, 20, 7 * 86400, 0, JG_MEDIUM}},
+        {"break_glass_overdue", "alert.break_glass", "request.post_reviewed",
+         glass_wait, {0, 1, 86400, 0, JG_HIGH}},
+        {"grant_unused", "grant.", NULL, grant_unused,
+         {0, 1, 86400, 0, JG_LOW}},
 };
 
 /* ---- the module --------------------------------------------------------- */
@@ -378,7 +536,9 @@ enum jg_err jg_detect_new(struct jg_detect **out)
 	if (!d || !(d->ctr = calloc(COUNTERS, sizeof(*d->ctr))) ||
 	    !(d->req = calloc(REQUESTS, sizeof(*d->req))) ||
 	    !(d->open = calloc(OPENS, sizeof(*d->open))) ||
-	    !(d->hours = calloc(HOURS, sizeof(*d->hours)))) {
+	    !(d->hours = calloc(HOURS, sizeof(*d->hours))) ||
+	    !(d->glass = calloc(GLASS, sizeof(*d->glass))) ||
+	    !(d->grants = calloc(GRANTS, sizeof(*d->grants)))) {
 		jg_detect_free(d);
 		return JG_ENOMEM;
 	}
@@ -395,6 +555,8 @@ void jg_detect_free(struct jg_detect *d)
 	free(d->req);
 	free(d->open);
 	free(d->hours);
+	free(d->glass);
+	free(d->grants);
 	free(d);
 }
 
@@ -446,11 +608,26 @@ static void track(struct feed *f)
 		o = SLOT(d->open, OPENS, kind, detail(f, "subject"),
 		         f->ev->ts, 1);
 		memcpy(o->id, f->ev->id, JG_ID_LEN);
+		if (kind == JG_AK_BREAK_GLASS_OVERDUE) { /* raised: no wait */
+			struct glass *w = SLOT(d->glass, GLASS, kind,
+			                       detail(f, "subject"), 0, 0);
+			if (w)
+				w->h.used = 0;
+		}
 		return;
 	}
 	for (size_t i = 0; *id && i < OPENS; i++)
 		if (d->open[i].h.used && strcmp(d->open[i].id, id) == 0)
 			d->open[i].h.used = 0; /* acknowledged: closed */
+}
+
+/* A row's event type, or a prefix of them ending in '.' ("grant."). */
+static int feeds(const char *on, const char *type)
+{
+	size_t n = strlen(on);
+
+	return on[n - 1] == '.' ? strncmp(on, type, n) == 0
+	                        : strcmp(on, type) == 0;
 }
 
 void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
@@ -470,10 +647,20 @@ void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
 		r->created = ev->ts;
 	}
 	for (int i = 0; i < JG_AK_COUNT; i++)
-		if (!d->tune[i].off && (strcmp(rows[i].on, ev->type) == 0 ||
+		if (!d->tune[i].off && (feeds(rows[i].on, ev->type) ||
 		                        (rows[i].on2 &&
-		                         strcmp(rows[i].on2, ev->type) == 0)))
+		                         feeds(rows[i].on2, ev->type))))
 			rows[i].fn(&f, i);
+}
+
+void jg_detect_clock(struct jg_detect *d, int64_t now, jg_alert_fn fn,
+                     void *ctx)
+{
+	struct jg_event tick = {.ts = now};
+	struct feed f = {d, &tick, NULL, fn, ctx};
+
+	if (!d->tune[JG_AK_BREAK_GLASS_OVERDUE].off)
+		glass_due(&f, JG_AK_BREAK_GLASS_OVERDUE);
 }
 
 int jg_detect_recorded(const struct jg_detect *d, int kind,

@@ -65,6 +65,14 @@ int64_t jg_detect_horizon(const struct jg_detect *d);
 void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,
                     const json_t *details, jg_alert_fn fn, void *ctx);
 
+/*
+ * The clock's turn: raise what is due by now without any event
+ * (break_glass_overdue: a break-glass request whose post-review has not
+ * been recorded within the window). Called after each feeding round.
+ */
+void jg_detect_clock(struct jg_detect *d, int64_t now, jg_alert_fn fn,
+                     void *ctx);
+
 /* 1 when an alert.raised of kind and subject was fed after the last
  * alert this detector raised for them: another server sharing the trail
  * raised it first, so this one need not. */

@@ -137,30 +137,37 @@ static void ask(struct jg_gate *g, const char *who, const char *resource,
 	jg_request_view_clear(&v);
 }
 
+/* who reviews request id at t; the grant it made (or "") into grant,
+ * unless NULL. */
 static void review(struct jg_gate *g, const char *who, const char *id,
-                   int approve, int64_t t)
+                   int approve, const char *comment, int64_t t,
+                   char *grant)
 {
 	struct jg_principal p = user(who, "ops", 0);
 	struct jg_request_view v;
 	char why[JG_WHY_MAX] = "";
 
 	jg_gate_hold(g);
-	if (jg_gate_review(g, &p, id, approve, "ok", t, &v, why) != JG_OK)
+	if (jg_gate_review(g, &p, id, approve, comment, t, &v, why) != JG_OK)
 		fail_msg("review %s by %s: %s", id, who, why);
 	jg_gate_release(g);
+	if (grant)
+		memcpy(grant, v.grant_id, JG_ID_LEN);
 	jg_request_view_clear(&v);
 }
 
 /* ---- the generated month ------------------------------------------------ */
 
-enum act_kind { ASK, REVIEW };
+enum act_kind { ASK, REVIEW, DONE };
 struct act {
 	int64_t t;
 	enum act_kind kind;
 	const char *who, *resource;
 	int approve, break_glass;
+	const char *comment; /* REVIEW: NULL for none */
 	size_t req; /* the ASK this REVIEW is about (index into acts) */
-	char id[JG_ID_LEN]; /* ASK: the request's id, once made */
+	char id[JG_ID_LEN]; /* ASK: the request's id; DONE: the grant's */
+	char grant[JG_ID_LEN]; /* ASK: its grant's id, once approved */
 };
 
 #define ACTS_MAX 2048
@@ -191,7 +198,8 @@ static void add_review(struct month *m, int64_t t, const char *who,
 {
 	assert_true(m->n < ACTS_MAX);
 	m->a[m->n] = (struct act){.t = t, .kind = REVIEW, .who = who,
-	                          .req = req, .approve = approve};
+	                          .req = req, .approve = approve,
+	                          .comment = "ok"};
 	m->n++;
 }
 
@@ -227,10 +235,35 @@ static void normal_month(struct month *m)
 	}
 }
 
+/* who marks the grant of ask req done (unused) at t. */
+static void add_done(struct month *m, int64_t t, const char *who, size_t req)
+{
+	assert_true(m->n < ACTS_MAX);
+	m->a[m->n] = (struct act){.t = t, .kind = DONE, .who = who,
+	                          .req = req};
+	m->n++;
+}
+
+/* who marks grant done at t. */
+static void done(struct jg_gate *g, const char *who, const char *grant,
+                 int64_t t)
+{
+	struct jg_principal p = user(who, NULL, 0);
+	struct jg_grant gr;
+	char why[JG_WHY_MAX] = "";
+
+	jg_gate_hold(g);
+	if (jg_gate_grant_end(g, &p, grant, JG_GRANT_COMPLETED, "done", t, &gr,
+	                      why) != JG_OK)
+		fail_msg("done %s by %s: %s", grant, who, why);
+	jg_gate_release(g);
+}
+
 /* The anomalies the month hides, one per detector kind. */
 static void planted(struct month *m)
 {
 	static const char *const team[] = {"u2", "u3", "u4", "u5", "u6"};
+	size_t unused;
 
 	/* day 10: mallory reads lab twelve times in four minutes */
 	for (int i = 0; i < 12; i++)
@@ -249,11 +282,23 @@ static void planted(struct month *m)
 		for (int i = 0; i < 4; i++)
 			db_request(m, T0 + d * DAY + 8 * 3600 + i * 7200,
 			           "u1", "a2", 600, 1);
-	/* day 26, 03:00: oncall breaks the glass */
+	/* day 26, 03:00: oncall breaks the glass; no one post-reviews it
+	 * (overdue once the trail reaches day 27, 03:00) */
 	add_ask(m, T0 + 26 * DAY + 3 * 3600, "oncall", "db", 1);
 	/* day 27, 02:30: u3, who works days, asks at night (a1 approves in
 	 * the morning) */
 	db_request(m, T0 + 27 * DAY + 2 * 3600 + 1800, "u3", "a1", 7 * 3600, 1);
+	/* day 8: u6's approved grant is marked done, never used */
+	unused = add_ask(m, T0 + 8 * DAY + 10 * 3600, "u6", "db", 0);
+	add_review(m, T0 + 8 * DAY + 10 * 3600 + 600, "a1", unused, 1);
+	add_done(m, T0 + 8 * DAY + 10 * 3600 + 720, "u6", unused);
+	/* days 2-4: a4 approves twenty requests, each without a comment */
+	for (int i = 0; i < 20; i++) {
+		db_request(m, T0 + (2 + i / 7) * DAY + 9 * 3600 + 1800 +
+		                      (i % 7) * 3600,
+		           team[i % 5], "a4", 600, 1);
+		m->a[m->n - 1].comment = NULL;
+	}
 }
 
 static int by_time(const void *x, const void *y)
@@ -270,7 +315,7 @@ static void replay(struct jg_gate *g, struct month *m)
 	assert_non_null(where);
 	/* an ASK's req is its own index, kept through the sort */
 	for (size_t i = 0; i < m->n; i++)
-		m->a[i].req = m->a[i].kind == REVIEW ? m->a[i].req : i;
+		m->a[i].req = m->a[i].kind == ASK ? i : m->a[i].req;
 	qsort(m->a, m->n, sizeof(m->a[0]), by_time);
 	for (size_t i = 0; i < m->n; i++)
 		if (m->a[i].kind == ASK)
@@ -280,9 +325,13 @@ static void replay(struct jg_gate *g, struct month *m)
 		if (a->kind == ASK)
 			ask(g, a->who, a->resource, a->break_glass, a->t,
 			    a->id);
-		else
+		else if (a->kind == REVIEW)
 			review(g, a->who, m->a[where[a->req]].id, a->approve,
-			       a->t);
+			       a->comment, a->t, m->a[where[a->req]].grant);
+		else { /* DONE: its id is the grant's, for the alert */
+			memcpy(a->id, m->a[where[a->req]].grant, JG_ID_LEN);
+			done(g, a->who, a->id, a->t);
+		}
 	}
 	free(where);
 }
@@ -337,6 +386,15 @@ static const char *break_glass_id(const struct month *m)
 	return "";
 }
 
+/* The grant marked done unused: grant_unused's subject. */
+static const char *unused_grant_id(const struct month *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->a[i].kind == DONE)
+			return m->a[i].id;
+	return "";
+}
+
 static void month_raises_exactly_the_planted_alerts(void **state)
 {
 	struct fx *f = *state;
@@ -352,11 +410,13 @@ static void month_raises_exactly_the_planted_alerts(void **state)
 	snprintf(want, sizeof(want),
 	         "break_glass:%s\ncollusion:u1>a2\ndenials:eve\n"
 	         "first_sensitive:eve>vault\n"
-	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n",
-	         break_glass_id(m));
+	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n"
+	         "rubber_stamp_ratio:a4\nbreak_glass_overdue:%s\n"
+	         "grant_unused:%s\n",
+	         break_glass_id(m), break_glass_id(m), unused_grant_id(m));
 	/* sorted like alerts_of sorts */
 	{
-		char lines[8][160], *s = want, *nl;
+		char lines[16][160], *s = want, *nl;
 		size_t n = 0, o = 0;
 		while ((nl = strchr(s, '\n'))) {
 			snprintf(lines[n++], sizeof(lines[0]), "%.*s",
@@ -443,17 +503,24 @@ static void acknowledge_needs_admin_and_comment(void **state)
 	                 JG_EFORBIDDEN);
 }
 
+/* Restart f's gate on the test policy plus an `alerts:` section. */
+static void retune(struct fx *f, const char *section)
+{
+	char yaml[2048];
+
+	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml, section);
+	jg_gate_free(f->g);
+	assert_non_null(f->g = gate_on(f->st, yaml));
+}
+
 static void policy_tunes_and_disables_detectors(void **state)
 {
 	struct fx *f = *state;
-	char yaml[2048], id[JG_ID_LEN], got[512];
+	char id[JG_ID_LEN], got[512];
 
-	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml,
-	         "alerts:\n"
-	         "  burst_principal: {threshold: 3, window: 1h}\n"
-	         "  break_glass: off\n");
-	jg_gate_free(f->g);
-	assert_non_null(f->g = gate_on(f->st, yaml));
+	retune(f, "alerts:\n"
+	          "  burst_principal: {threshold: 3, window: 1h}\n"
+	          "  break_glass: off\n");
 	for (int i = 0; i < 3; i++)
 		ask(f->g, "trio", "lab", 0, T0 + i * 600, id);
 	ask(f->g, "oncall", "db", 1, T0 + 2000, id);
@@ -461,17 +528,96 @@ static void policy_tunes_and_disables_detectors(void **state)
 	assert_string_equal(got, "burst_principal:trio\n");
 }
 
+/* rubber_stamp_ratio tuned to 4 reviews: four approvals without a
+ * comment raise; for another approver, one comment in four does not
+ * (75% < 95%). A blank comment is no comment. */
+static void rubber_stamp_ratio_counts_uncommented_approvals(void **state)
+{
+	struct fx *f = *state;
+	char id[JG_ID_LEN], got[512];
+
+	retune(f, "alerts:\n  rubber_stamp_ratio: {threshold: 4, window: 1d}\n");
+	for (int i = 0; i < 4; i++) {
+		ask(f->g, i % 2 ? "u1" : "u2", "db", 0, T0 + 36000 + i * 3600,
+		    id);
+		review(f->g, "a5", id, 1, i == 2 ? "  " : NULL,
+		       T0 + 36600 + i * 3600, NULL);
+		ask(f->g, i % 2 ? "u1" : "u2", "db", 0, T0 + 36000 + i * 3600,
+		    id);
+		review(f->g, "a6", id, 1, i == 1 ? "checked the ticket" : NULL,
+		       T0 + 36600 + i * 3600, NULL);
+	}
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "rubber_stamp_ratio:a5\n");
+}
+
+/* A break-glass request post-reviewed within 24h raises no overdue
+ * alert; one never post-reviewed raises it once the trail's time passes
+ * its deadline, and only once across a restart. */
+static void break_glass_overdue_once_past_the_deadline(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal rv = user("a1", "ops", 0);
+	struct jg_request_view v;
+	char id[JG_ID_LEN], late[JG_ID_LEN], why[JG_WHY_MAX] = "", got[512];
+
+	retune(f, "alerts:\n  break_glass: off\n");
+	ask(f->g, "oncall", "db", 1, T0 + 100, id);
+	ask(f->g, "oncall", "db", 1, T0 + 200, late);
+	jg_gate_hold(f->g);
+	assert_int_equal(jg_gate_post_review(f->g, &rv, id, "fine",
+	                                     T0 + 23 * 3600, &v, why), JG_OK);
+	jg_gate_release(f->g);
+	jg_request_view_clear(&v);
+	ask(f->g, "u1", "lab", 0, T0 + 24 * 3600 + 150, id); /* 1st due */
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "");
+	ask(f->g, "u1", "lab", 0, T0 + 24 * 3600 + 250, id); /* late due */
+	retune(f, "alerts:\n  break_glass: off\n"); /* the restart */
+	ask(f->g, "u1", "lab", 0, T0 + 50 * 3600, id);
+	snprintf(why, sizeof(why), "break_glass_overdue:%s\n", late);
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, why);
+}
+
+/* grant_unused: a grant marked done unused raises; one revoked does
+ * not (someone ended it knowingly); `grant_unused: off` raises none. */
+static void grant_unused_on_done_not_on_revoke(void **state)
+{
+	struct fx *f = *state;
+	struct jg_principal u1 = user("u1", NULL, 0);
+	struct jg_grant gr;
+	char id[JG_ID_LEN], kept[JG_ID_LEN], cut[JG_ID_LEN], off[JG_ID_LEN];
+	char why[JG_WHY_MAX] = "", got[512], want[128];
+
+	ask(f->g, "u1", "db", 0, T0 + 100, id);
+	review(f->g, "a1", id, 1, "ok", T0 + 200, kept);
+	ask(f->g, "u1", "db", 0, T0 + 100, id);
+	review(f->g, "a1", id, 1, "ok", T0 + 200, cut);
+	done(f->g, "u1", kept, T0 + 300);
+	jg_gate_hold(f->g);
+	assert_int_equal(jg_gate_grant_end(f->g, &u1, cut, JG_GRANT_REVOKED,
+	                                   "not needed", T0 + 300, &gr, why),
+	                 JG_OK);
+	jg_gate_release(f->g);
+	snprintf(want, sizeof(want), "grant_unused:%s\n", kept);
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, want);
+	retune(f, "alerts:\n  grant_unused: off\n");
+	ask(f->g, "u1", "db", 0, T0 + 400, id);
+	review(f->g, "a1", id, 1, "ok", T0 + 500, off);
+	done(f->g, "u1", off, T0 + 600);
+	assert_int_equal(count_of(f->g), 1);
+}
+
 /* One open alert per kind + subject + window: a burst that goes on
  * raises again once the window since the last alert has passed. */
 static void a_lasting_burst_raises_once_a_window(void **state)
 {
 	struct fx *f = *state;
-	char yaml[2048], id[JG_ID_LEN], got[512];
+	char id[JG_ID_LEN], got[512];
 
-	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml,
-	         "alerts:\n  burst_principal: {threshold: 3, window: 1h}\n");
-	jg_gate_free(f->g);
-	assert_non_null(f->g = gate_on(f->st, yaml));
+	retune(f, "alerts:\n  burst_principal: {threshold: 3, window: 1h}\n");
 	for (int m = 0; m <= 10; m += 5) /* raised at 0:10 */
 		ask(f->g, "steady", "lab", 0, T0 + m * 60, id);
 	for (int m = 25; m <= 115; m += 15) /* again at 1:10, not before */
@@ -552,6 +698,14 @@ int main(void)
 	                policy_tunes_and_disables_detectors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                a_lasting_burst_raises_once_a_window, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                rubber_stamp_ratio_counts_uncommented_approvals, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                break_glass_overdue_once_past_the_deadline, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                grant_unused_on_done_not_on_revoke, setup, teardown),
 	        cmocka_unit_test_setup_teardown(two_servers_raise_one_alert,
 	                                        setup, teardown),
 	        cmocka_unit_test(alerts_section_errors_name_file_and_line),
