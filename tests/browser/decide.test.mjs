@@ -91,10 +91,13 @@ await run(server, async (b) => {
 
 	await step("approving step 1 of 2 says who is next, and nothing moves", async () => {
 		const btn = card(twoStep).getByRole("button", { name: "Approve" });
-		await btn.scrollIntoViewIfNeeded();
+		// the button mid-screen, clear of the sticky header, and the click
+		// made at that very point: a click of Playwright's own may scroll
+		// first, and the point would no longer be where the pointer is
+		await btn.evaluate((el) => el.scrollIntoView({ block: "center" }));
 		const bb = await btn.boundingBox();
 		const pt = [bb.x + bb.width / 2, bb.y + bb.height / 2];
-		await btn.click();
+		await p.mouse.click(pt[0], pt[1]);
 		await p.locator(".toast", { hasText: `Approved ${twoStep} — waiting for 1 of security` }).waitFor();
 		check("the toast says it waits for 1 of security", true);
 		check("the focus stays in place, on the decided card",
