@@ -4,10 +4,13 @@
 # nginx with auth_request to a location of its own that answers 200 (the
 # baseline: what auth_request costs with an authoriser that does nothing),
 # and to a second nginx server that answers 200 (the same network hop as
-# jitgate's, with no work behind it: what the hop alone costs).
-# Both serve the same static file once allowed, in the same run, same
+# jitgate's, with no work behind it: what the hop alone costs); and
+# jitgate behind the allow cache of examples/nginx/jitgate_cache.lua
+# (nginx's Lua module; an allow kept for jitgate's X-Jitgate-Cache-Ms,
+# the policy's default second), as docs/enforcement.md sets it up.
+# All serve the same static file once allowed, in the same run, same
 # settings; the figure to watch is forward-auth / baseline (target >= 0.70,
-# bench/README.md).
+# bench/README.md), with and without the cache.
 #
 #   BUILD=build bash bench/forward_auth.sh [SECONDS] [THREADS] [CONNS]
 #
@@ -46,6 +49,8 @@ if [ "$(id -u)" = 0 ]; then
 fi
 command -v wrk >/dev/null || { echo "wrk is not installed (scripts/deps bench)"; exit 1; }
 command -v nginx >/dev/null || { echo "nginx is not installed (scripts/deps)"; exit 1; }
+MODS=/usr/lib/nginx/modules
+[ -f "$MODS/ngx_http_lua_module.so" ] || { echo "nginx's Lua module is not installed (scripts/deps)"; exit 1; }
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -83,10 +88,13 @@ JITGATE_URL=http://127.0.0.1:$jport JITGATE_TOKEN=$TOKEN \
 	{ echo "the grant was not issued"; exit 1; }
 
 printf 'ok' >"$T/www/app/index.html"
+cp examples/nginx/jitgate_cache.lua "$T/nginx/"
 chmod -R a+rX "$T/www" "$T/nginx"
 nport=$(free_port)
 hport=$(free_port)
 cat >"$T/nginx/nginx.conf" <<N
+load_module $MODS/ndk_http_module.so;
+load_module $MODS/ngx_http_lua_module.so;
 worker_processes 2;
 pid $T/nginx/nginx.pid;
 error_log $T/nginx/error.log;
@@ -100,6 +108,7 @@ http {
   scgi_temp_path $T/nginx/scgi;
   upstream jitgate { server 127.0.0.1:$jport; keepalive 64; }
   upstream hop { server 127.0.0.1:$hport; keepalive 64; }
+  lua_shared_dict jitgate 10m;
   # an authoriser across the same hop that does nothing: 200 at once
   server {
     listen 127.0.0.1:$hport;
@@ -135,6 +144,16 @@ http {
       auth_request_set \$jg_principal \$upstream_http_x_jitgate_principal;
       add_header X-Principal \$jg_principal;
     }
+    location /cached/ {
+      set \$jitgate_key "\$http_authorization|\$cookie_jg_session";
+      set \$jg_principal "";
+      set \$jg_grant "";
+      set \$jg_expires "";
+      set \$jg_request_url "";
+      access_by_lua_file $T/nginx/jitgate_cache.lua;
+      add_header X-Principal \$jg_principal;
+      alias $T/www/app/;
+    }
   }
 }
 N
@@ -142,7 +161,7 @@ nginx -p "$T/nginx" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" \
 	-g 'daemon off;' >"$T/nginx.log" 2>&1 &
 PIDS="$PIDS $!"
 wait_http "http://127.0.0.1:$nport/baseline/" || { echo "nginx did not start"; cat "$T/nginx/error.log"; exit 1; }
-for u in baseline/ hop/ app/; do
+for u in baseline/ hop/ app/ cached/; do
 	ans=$(curl -s -H 'Host: app.test' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$nport/$u")
 	[ "$ans" = ok ] || { echo "nginx /$u answered '$ans'"; exit 1; }
 done
@@ -161,10 +180,10 @@ run() {
 
 echo "nginx $(nginx -v 2>&1 | sed 's/.*\///') (2 workers) on 127.0.0.1:$nport, wrk -t$THREADS -c$CONNS -d${SECS}s, GET with a bearer, keep-alive"
 run warm-b baseline/ 1 >/dev/null && run warm-h hop/ 1 >/dev/null &&
-	run warm-f app/ 1 >/dev/null || exit 1
+	run warm-f app/ 1 >/dev/null && run warm-c cached/ 1 >/dev/null || exit 1
 # interleaved halves, so a machine whose load drifts weighs on both alike
 half=$(( (SECS + 1) / 2 ))
-b=0 f=0 h=0
+b=0 f=0 h=0 c=0
 for r in 1 2; do
 	out=$(run "baseline-$r" baseline/ "$half") || { echo "$out"; exit 1; }
 	b=$((b + $(echo "$out" | tail -n 1)))
@@ -172,11 +191,15 @@ for r in 1 2; do
 	h=$((h + $(echo "$out" | tail -n 1)))
 	out=$(run "forward-$r" app/ "$half") || { echo "$out"; exit 1; }
 	f=$((f + $(echo "$out" | tail -n 1)))
+	out=$(run "cached-$r" cached/ "$half") || { echo "$out"; exit 1; }
+	c=$((c + $(echo "$out" | tail -n 1)))
 done
-b=$((b / 2)) f=$((f / 2)) h=$((h / 2))
+b=$((b / 2)) f=$((f / 2)) h=$((h / 2)) c=$((c / 2))
 ratio=$(awk -v f="$f" -v b="$b" 'BEGIN { printf "%.2f", b ? f / b : 0 }')
-echo "  nginx auth_request to a static 200:   $b req/s"
-echo "  nginx auth_request to a proxied 200:  $h req/s (the same hop, an authoriser that does nothing)"
-echo "  nginx auth_request to jitgate:        $f req/s"
-echo "  forward-auth / baseline:              $ratio (target >= 0.70)"
-echo "RESULT {\"bench\":\"forward_auth\",\"baseline_rate\":$b,\"hop_rate\":$h,\"forward_rate\":$f,\"ratio\":$ratio,\"threads\":$THREADS,\"connections\":$CONNS,\"seconds\":$SECS}"
+cratio=$(awk -v f="$c" -v b="$b" 'BEGIN { printf "%.2f", b ? f / b : 0 }')
+hratio=$(awk -v f="$f" -v b="$h" 'BEGIN { printf "%.2f", b ? f / b : 0 }')
+echo "  nginx auth_request to a static 200:        $b req/s (the baseline)"
+echo "  nginx auth_request to a proxied 200:       $h req/s (the same hop, an authoriser that does nothing)"
+echo "  nginx auth_request to jitgate:             $f req/s: $ratio x the baseline, $hratio x the proxied 200"
+echo "  jitgate behind the allow cache (1 s):      $c req/s: $cratio x the baseline (target >= 0.70)"
+echo "RESULT {\"bench\":\"forward_auth\",\"baseline_rate\":$b,\"hop_rate\":$h,\"forward_rate\":$f,\"cached_rate\":$c,\"ratio\":$ratio,\"cached_ratio\":$cratio,\"threads\":$THREADS,\"connections\":$CONNS,\"seconds\":$SECS}"

@@ -319,7 +319,14 @@ struct jg_forward {
 	/* where a denied user can ask for the grant (the dashboard); owned,
 	 * NULL: denials carry no link */
 	char *request_url;
+	/* seconds a proxy may keep reusing an allow before it asks again
+	 * (X-Jitgate-Cache-Ms, never past the grant's end); 0: ask every
+	 * time. JG_FWD_CACHE_DEFAULT unless the policy says. */
+	int64_t cache;
 };
+
+#define JG_FWD_CACHE_DEFAULT 1 /* the "revoked within a second" bound */
+#define JG_FWD_CACHE_MAX 60
 
 /*
  * Alert detectors (insight/detect.c, docs/alerts.md): the kinds, in the

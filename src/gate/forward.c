@@ -104,6 +104,17 @@ const struct jg_fwd_route *jg_fwd_match(const struct jg_forward *f,
 	return NULL;
 }
 
+int64_t jg_fwd_cache_ms(const struct jg_forward *f, const struct jg_answer *a,
+                        int64_t now)
+{
+	int64_t left = (a->expires_at - now - 1) * 1000;
+	int64_t most = f->cache * 1000;
+
+	if (!a->allow || a->uses_left >= 0 || left <= 0 || most <= 0)
+		return 0;
+	return left < most ? left : most;
+}
+
 /* A denial or refusal with its reason. */
 __attribute__((format(printf, 3, 4)))
 static void refuse(struct jg_fwd_answer *out, int status, const char *fmt,

@@ -54,6 +54,16 @@ const struct jg_fwd_route *jg_fwd_match(const struct jg_forward *f,
                                         char why[JG_WHY_MAX]);
 
 /*
+ * How many milliseconds a proxy may reuse the allow a (X-Jitgate-Cache-Ms)
+ * asked at now (whole seconds): the policy's cache, never past the end of
+ * the grant (or of the grant token that named the holder), counted as if
+ * now were a second later since the true time may be; 0 for a denial and
+ * for a grant with counted uses, whose every use must be asked. Pure.
+ */
+int64_t jg_fwd_cache_ms(const struct jg_forward *f, const struct jg_answer *a,
+                        int64_t now);
+
+/*
  * The use case; call holding the gate. JG_OK with out->status set for
  * every answer (a denial is an answer); errors are the store's. No store
  * access when the caller is a bearer token known to the cache or a trusted

@@ -109,14 +109,19 @@ static int empty(struct jg_ex *ex, int status)
 
 static void allowed(struct jg_ex *ex, const struct jg_fwd_answer *a)
 {
-	char exp[JG_TIME_LEN];
+	char exp[JG_TIME_LEN], ms[24];
 
 	if (empty(ex, 200))
 		return;
 	jg_time_format(a->check.expires_at, exp);
+	snprintf(ms, sizeof(ms), "%lld",
+	         (long long)jg_fwd_cache_ms(&jg_gate_policy(ex->gate)->forward,
+	                                    &a->check, ex->now));
 	MHD_add_response_header(ex->raw, "X-Jitgate-Principal", a->principal);
 	MHD_add_response_header(ex->raw, "X-Jitgate-Grant", a->check.grant_id);
 	MHD_add_response_header(ex->raw, "X-Jitgate-Expires", exp);
+	/* for a proxy-side allow cache (examples/nginx/jitgate_cache.lua) */
+	MHD_add_response_header(ex->raw, "X-Jitgate-Cache-Ms", ms);
 }
 
 /* 401 or 403 as problem+json, with the link where the grant can be

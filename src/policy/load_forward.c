@@ -7,6 +7,8 @@
  *   forward_auth:
  *     identity_header: X-Forwarded-User   # optional, trusted proxies only
  *     request_url: https://jitgate.example.com/  # optional: denial link
+ *     cache: 1s                           # optional: how long a proxy
+ *                                         # may reuse an allow (off, ..60s)
  *     routes:
  *       - host: admin.example.com
  *         path_prefix: /billing/
@@ -190,16 +192,39 @@ static int fwd_request_url(struct jg_ld *ld, yaml_node_t *n, void *obj)
 	                     &((struct jg_forward *)obj)->request_url);
 }
 
+/* The proxy's allow cache (docs/enforcement.md): a revocation waits for
+ * it, so it is bounded to a minute; `off` turns it off. */
+static int fwd_cache(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	struct jg_forward *f = obj;
+	char buf[JG_LD_SHOW_MAX];
+
+	if (n->type == YAML_SCALAR_NODE && strcmp(jg_ld_str(n), "off") == 0) {
+		f->cache = 0;
+		return 0;
+	}
+	if (jg_ld_get_duration(ld, n, "'cache'", &f->cache))
+		return -1;
+	if (f->cache > JG_FWD_CACHE_MAX)
+		return jg_ld_fail(ld, n, "'cache' '%s' is longer than %ds: a "
+		                         "revoked grant would keep opening the "
+		                         "door that long",
+		                  jg_ld_show(n, buf), JG_FWD_CACHE_MAX);
+	return 0;
+}
+
 static const struct jg_ld_key forward_keys[] = {
 	{"routes", fwd_routes, 1},
 	{"identity_header", fwd_identity_header, 0},
 	{"request_url", fwd_request_url, 0},
+	{"cache", fwd_cache, 0},
 };
 
 int jg_ld_forward(struct jg_ld *ld, yaml_node_t *n, void *obj)
 {
 	struct jg_policy *p = obj;
 
+	p->forward.cache = JG_FWD_CACHE_DEFAULT;
 	if (n->type == YAML_SEQUENCE_NODE)
 		return fwd_routes(ld, n, &p->forward);
 	if (jg_ld_expect(ld, n, YAML_MAPPING_NODE, "'forward_auth'"))

@@ -8,11 +8,18 @@
 # it; bearer, grant token and session cookie identities; an identity
 # header is believed only from the trusted proxy address (nginx's
 # auth_basic as the auth layer in front), never from a client through
-# nginx (it strips it) nor from a direct call from 127.0.0.2.
+# nginx (it strips it) nor from a direct call from 127.0.0.2. The same
+# with the allow cache of examples/nginx/jitgate_cache.lua (nginx's Lua
+# module): hits spare jitgate, answers are kept per caller and method,
+# denials are not kept, a revocation closes within a second, and no
+# request made after the grant's end passes.
 . "$(dirname "$0")/lib.sh"
 
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 [ -x "$NGINX" ] || jg_bail "nginx installed" "nginx (scripts/deps)" "none"
+NGX_MODS=${NGX_MODS:-/usr/lib/nginx/modules}
+[ -f "$NGX_MODS/ngx_http_lua_module.so" ] ||
+	jg_bail "nginx's Lua module installed" "libnginx-mod-http-lua (scripts/deps)" "none"
 
 jg_policy <<'EOF'
 version: 1
@@ -51,11 +58,14 @@ JGPORT=${JITGATE_URL##*:}
 
 NG=$JG_TMP/nginx
 mkdir -p "$NG/tmp"
+cp "$(dirname "$0")/../../examples/nginx/jitgate_cache.lua" "$NG/"
 printf 'carol:%s\n' "$(openssl passwd -apr1 s3cret)" >"$NG/htpasswd"
 chmod -R a+rX "$NG"
 
-nginx_conf() { # PROXY_PORT SSO_PORT UPSTREAM_PORT
+nginx_conf() { # PROXY_PORT SSO_PORT UPSTREAM_PORT CACHED_PORT
 	cat <<EOF
+load_module $NGX_MODS/ndk_http_module.so;
+load_module $NGX_MODS/ngx_http_lua_module.so;
 daemon off;
 worker_processes 1;
 pid $NG/nginx.pid;
@@ -70,6 +80,7 @@ http {
   scgi_temp_path $NG/tmp/scgi;
   upstream jitgate { server 127.0.0.1:$JGPORT; keepalive 16; }
   upstream app { server 127.0.0.1:$3; }
+  lua_shared_dict jitgate 1m;
   # the upstream: says what it was told
   server {
     listen 127.0.0.1:$3;
@@ -113,6 +124,38 @@ http {
       return 403;
     }
   }
+  # the proxy with the allow cache, as docs/enforcement.md
+  server {
+    listen 127.0.0.1:$4;
+    location = /_jitgate {
+      internal;
+      proxy_pass http://jitgate/v1/authz/forward;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-Method \$request_method;
+      proxy_set_header X-Original-URI \$request_uri;
+      proxy_set_header X-Original-Host \$host;
+      proxy_set_header X-Forwarded-User "";
+    }
+    location / {
+      set \$jitgate_key "\$http_authorization|\$cookie_jg_session";
+      set \$jg_principal "";
+      set \$jg_grant "";
+      set \$jg_expires "";
+      set \$jg_request_url "";
+      access_by_lua_file $NG/jitgate_cache.lua;
+      proxy_set_header X-Jitgate-Principal \$jg_principal;
+      proxy_set_header X-Jitgate-Grant \$jg_grant;
+      proxy_pass http://app;
+      error_page 403 = @denied;
+    }
+    location @denied {
+      if (\$jg_request_url) { return 302 \$jg_request_url; }
+      return 403;
+    }
+  }
   # the same proxy behind a trusted auth layer (basic auth standing in
   # for an SSO proxy): it names the user in X-Forwarded-User
   server {
@@ -146,7 +189,8 @@ for try in 1 2 3 4 5; do
 	P1=$(jg_random_port)
 	P2=$((P1 + 1))
 	P3=$((P1 + 2))
-	nginx_conf "$P1" "$P2" "$P3" >"$NG/nginx.conf"
+	P4=$((P1 + 3))
+	nginx_conf "$P1" "$P2" "$P3" "$P4" >"$NG/nginx.conf"
 	: >"$NG/error.log"
 	"$NGINX" -e "$NG/error.log" -p "$NG" -c "$NG/nginx.conf" 2>>"$NG/error.log" &
 	NGINX_PID=$!
@@ -164,6 +208,7 @@ done
 [ -n "$NGINX_PID" ] || jg_bail "nginx starts" "listening" "$(tail -3 "$NG/error.log")"
 PROXY=http://127.0.0.1:$P1
 SSO=http://127.0.0.1:$P2
+CACHED=http://127.0.0.1:$P4
 
 # through nginx as WHO ("-" none): sets CODE, BODY. Extra curl args after.
 via() { # METHOD PATH WHO [CURL ARGS...]
@@ -213,6 +258,10 @@ URI=/elsewhere direct 127.0.0.1 -H "@$JG_TMP/hdr.alice"
 expect_match "... saying no route matches" 'no forward_auth route' "$BODY"
 URI=/billing/../admin direct 127.0.0.1 -H "@$JG_TMP/hdr.alice"
 expect_match "a path with '..' matches no route" 'not a plain path' "$BODY"
+PROXY=$CACHED via GET /billing/report alice
+expect_eq "through the allow cache: no grant -> 403, which its error_page turns into the redirect" 302 "$CODE"
+PROXY=$CACHED via GET /billing/report -
+expect_eq "... no credentials -> 401" 401 "$CODE"
 
 # --- request, approve -------------------------------------------------
 
@@ -248,6 +297,38 @@ expect_eq "direct: 200" 200 "$CODE"
 expect_match "X-Jitgate-Principal" 'X-Jitgate-Principal: alice' "$HDRS"
 expect_match "X-Jitgate-Grant" "X-Jitgate-Grant: $GRANT" "$HDRS"
 expect_match "X-Jitgate-Expires" 'X-Jitgate-Expires: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z' "$HDRS"
+expect_match "X-Jitgate-Cache-Ms: the policy's default second" 'X-Jitgate-Cache-Ms: 1000' "$HDRS"
+
+# --- the allow cache ----------------------------------------------------
+
+# allowing answers jitgate has given to the proxies so far
+fwd_allows() {
+	curl -s -H "Authorization: Bearer $(cat "$JG_TMP/tok.admin")" "$JITGATE_URL/metrics" |
+		awk '/^jitgate_http_requests_total\{route="\/v1\/authz\/forward",method="GET",code="200"\}/ { n = $2 }
+		     END { print n + 0 }'
+}
+PROXY=$CACHED via GET /billing/report alice
+expect_eq "through the allow cache, with the grant (denials were not kept) -> 200" 200 "$CODE"
+expect_eq "... the upstream sees the principal and the grant" \
+	"upstream principal=alice grant=$GRANT" "$BODY"
+before=$(fwd_allows)
+for i in 1 2 3 4 5; do
+	PROXY=$CACHED via GET /billing/report alice
+	[ "$CODE" = 200 ] || break
+done
+after=$(fwd_allows)
+expect_eq "five more requests at once: all 200" 200 "$CODE"
+expect_eq "... the upstream still sees the principal and the grant from the cache" \
+	"upstream principal=alice grant=$GRANT" "$BODY"
+if [ $((after - before)) -le 1 ]; then
+	ok "... and jitgate was asked at most once for them ($before -> $after allows)"
+else
+	not_ok "... and jitgate was asked at most once for them" "at most 1 more" "$before -> $after"
+fi
+PROXY=$CACHED via POST /billing/report alice
+expect_eq "the cache keeps answers per method: a POST -> 403 (redirected)" 302 "$CODE"
+PROXY=$CACHED via GET /billing/report bob
+expect_eq "... and per caller: bob on the same URI -> 403 (redirected)" 302 "$CODE"
 
 # Traefik's and Caddy's headers; Envoy asks with the client's method
 CODE=$(curl -sS -o "$JG_TMP/body" -w '%{http_code}' -X DELETE -H "@$JG_TMP/hdr.alice" \
@@ -315,8 +396,19 @@ expect_match "... the upstream sees carol" 'principal=carol' "$(cat "$JG_TMP/bod
 
 # --- revoke: closed within one second --------------------------------
 
+PROXY=$CACHED via GET /billing/report alice
+expect_eq "an allow in the cache before the revocation" 200 "$CODE"
 jg_run admin revoke "$GRANT" --reason "done with it"
 expect_rc "the grant is revoked" 0
+t0=$(date +%s%N)
+for i in $(seq 1 30); do
+	PROXY=$CACHED via GET /billing/report alice
+	[ "$CODE" = 302 ] && break
+	sleep 0.05
+done
+t1=$(date +%s%N)
+expect_eq "through the cache: revoked -> 403 (redirected) once the cached allow ends" 302 "$CODE"
+ok "... after $(( (t1 - t0) / 1000000 )) ms (the cache holds an allow at most 1000 ms)"
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	via GET /billing/report alice
 	[ "$CODE" = 403 ] && break
@@ -331,8 +423,27 @@ jg_run bob approve "$(json_str id "$OUT")" --comment ok
 jg_run alice --json grants --state active
 SHORT=$(json_str id "$OUT")
 expect_match "a two-second grant" '^grt_' "$SHORT"
+direct 127.0.0.1 -H "@$JG_TMP/hdr.alice"
+END=$(date -d "$(printf '%s\n' "$HDRS" | sed -n 's/^X-Jitgate-Expires: //p')" +%s)
+# through the cache, without a pause until past the end: no request begun
+# at or after it may pass (the cache never keeps an allow past the end)
+: >"$JG_TMP/cached-expiry"
+while :; do
+	t=$(date +%s.%N)
+	PROXY=$CACHED via GET /billing/report alice
+	echo "$t $CODE" >>"$JG_TMP/cached-expiry"
+	awk -v t="$t" -v e="$END" 'BEGIN { exit !(t > e + 0.3) }' && break
+done
+late=$(awk -v e="$END" '$1 >= e && $2 == 200' "$JG_TMP/cached-expiry" | head -1)
+early=$(awk -v e="$END" '$1 < e - 0.2 && $2 == 200' "$JG_TMP/cached-expiry" | wc -l)
+expect_eq "through the cache: no request begun at or after the grant's end passes" "" "$late"
+if [ "$early" -gt 0 ]; then
+	ok "... while $early requests before it were allowed"
+else
+	not_ok "... while requests before it were allowed" "some 200 before the end" "$(head -3 "$JG_TMP/cached-expiry")"
+fi
 via GET /billing/report alice
-expect_eq "alive: 200" 200 "$CODE"
+expect_eq "plain auth_request after the end: 403" 403 "$CODE"
 for i in $(seq 1 60); do
 	via GET /billing/report alice
 	[ "$CODE" = 403 ] && break

@@ -92,6 +92,21 @@ static void loads_the_section(void **state)
 	assert_null(f->routes[1].host);
 	assert_null(f->routes[1].path_prefix);
 	assert_int_equal(f->routes[1].methods, 0);
+	assert_int_equal(f->cache, JG_FWD_CACHE_DEFAULT);
+	jg_policy_free(p);
+
+	/* the proxy's allow cache: a duration up to a minute, or off */
+	p = parse_ok(HEAD "forward_auth:\n"
+	                  "  cache: 30s\n"
+	                  "  routes: [{resource: billing-admin, "
+	                  "action: http.read}]\n");
+	assert_int_equal(p->forward.cache, 30);
+	jg_policy_free(p);
+	p = parse_ok(HEAD "forward_auth:\n"
+	                  "  cache: off\n"
+	                  "  routes: [{resource: billing-admin, "
+	                  "action: http.read}]\n");
+	assert_int_equal(p->forward.cache, 0);
 	jg_policy_free(p);
 
 	/* a bare list is the routes alone */
@@ -111,6 +126,16 @@ static void loads_the_section(void **state)
 static void refuses_with_file_and_line(void **state)
 {
 	(void)state;
+	parse_fails(HEAD "forward_auth:\n"
+	                 "  cache: 2m\n"
+	                 "  routes: [{resource: billing-admin, "
+	                 "action: http.read}]\n",
+	            5, "'cache' '2m' is longer than 60s");
+	parse_fails(HEAD "forward_auth:\n"
+	                 "  cache: soon\n"
+	                 "  routes: [{resource: billing-admin, "
+	                 "action: http.read}]\n",
+	            5, "'cache' 'soon' is not a valid duration");
 	parse_fails(HEAD "forward_auth:\n"
 	                 "  - {resource: nope, action: http.read}\n",
 	            5, "resource 'nope' is not defined");
@@ -323,6 +348,32 @@ static int fwd(struct fx *f, const char *method, const char *who,
 	return a->status;
 }
 
+/* How long a proxy may keep an allow: the policy's cache, never into the
+ * grant's last second (now is whole seconds; the true time may be up to
+ * one later), nothing for a denial or a grant with counted uses. */
+static void cache_time_stops_before_the_end(void **state)
+{
+	struct jg_forward f = {.cache = 1};
+	struct jg_answer a = {.allow = 1, .expires_at = 1000, .uses_left = -1};
+
+	(void)state;
+	assert_int_equal(jg_fwd_cache_ms(&f, &a, 900), 1000);
+	assert_int_equal(jg_fwd_cache_ms(&f, &a, 998), 1000);
+	assert_int_equal(jg_fwd_cache_ms(&f, &a, 999), 0);
+	assert_int_equal(jg_fwd_cache_ms(&f, &a, 1000), 0);
+	f.cache = 30;
+	assert_int_equal(jg_fwd_cache_ms(&f, &a, 900), 30000);
+	assert_int_equal(jg_fwd_cache_ms(&f, &a, 990), 9000);
+	a.uses_left = 3;
+	assert_int_equal(jg_fwd_cache_ms(&f, &a, 900), 0);
+	a.uses_left = -1;
+	f.cache = 0;
+	assert_int_equal(jg_fwd_cache_ms(&f, &a, 900), 0);
+	f.cache = 1;
+	a.allow = 0;
+	assert_int_equal(jg_fwd_cache_ms(&f, &a, 900), 0);
+}
+
 static void decides_from_the_index(void **state)
 {
 	struct fx *f = *state;
@@ -401,6 +452,7 @@ int main(void)
 		cmocka_unit_test(refuses_with_file_and_line),
 		cmocka_unit_test(routes_first_match_wins),
 		cmocka_unit_test(refuses_paths_that_are_not_plain),
+		cmocka_unit_test(cache_time_stops_before_the_end),
 		cmocka_unit_test_setup_teardown(decides_from_the_index,
 		                                gate_setup, gate_teardown),
 		cmocka_unit_test_setup_teardown(bound_grants_never_open,
