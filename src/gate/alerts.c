@@ -54,6 +54,9 @@ struct jg_gate_alerting {
 	int replaying;
 	struct kind_subject *seen; /* owned [SEEN_MAX], while replaying */
 	size_t nseen;
+	/* alert.raised events fed since start, by kind, replay excluded (by
+	 * any server sharing the trail): /metrics reads them (atomic) */
+	uint64_t raised[JG_AK_COUNT];
 };
 
 /* first_sensitive's question, asked while the gate is held (or by the
@@ -81,6 +84,14 @@ enum jg_err jg_gate_alerts_init(struct jg_gate *g)
 	a->g = g;
 	g->alerting = a;
 	return JG_OK;
+}
+
+void jg_gate_alerts_raised(struct jg_gate *g, uint64_t out[JG_AK_COUNT])
+{
+	for (int k = 0; k < JG_AK_COUNT; k++)
+		out[k] = g->alerting ? __atomic_load_n(&g->alerting->raised[k],
+		                                       __ATOMIC_RELAXED)
+		                     : 0;
 }
 
 void jg_gate_alerts_free(struct jg_gate *g)
@@ -137,12 +148,26 @@ static int wants_details(const char *type)
 	       strcmp(type, "alert.acknowledged") == 0;
 }
 
+/* Count a fed alert.raised for /metrics. */
+static void count_raised(struct jg_gate_alerting *a, const json_t *det)
+{
+	int kind = jg_alert_kind_of(
+	        json_string_value(json_object_get(det, "kind")) ?: "");
+
+	if (kind >= 0)
+		__atomic_add_fetch(&a->raised[kind], 1, __ATOMIC_RELAXED);
+}
+
 static void feed_one(struct jg_gate_alerting *a, const struct jg_event *ev)
 {
 	json_t *det = ev->details ? json_loads(ev->details, 0, NULL) : NULL;
 
-	if (a->replaying && strcmp(ev->type, "alert.raised") == 0)
-		remember(a, det);
+	if (strcmp(ev->type, "alert.raised") == 0) {
+		if (a->replaying)
+			remember(a, det);
+		else
+			count_raised(a, det);
+	}
 	jg_detect_feed(a->d, ev, det, collect, a);
 	json_decref(det);
 	a->seq = ev->seq;

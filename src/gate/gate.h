@@ -92,6 +92,10 @@ enum jg_err jg_gate_alerts_start(struct jg_gate *g, int period_ms);
 void jg_gate_alerts_inline(struct jg_gate *g);
 void jg_gate_alerts_stop(struct jg_gate *g);
 
+/* alert.raised events the detectors were fed since start (by whichever
+ * server raised them; the replay at start not counted), by kind. */
+void jg_gate_alerts_raised(struct jg_gate *g, uint64_t out[JG_AK_COUNT]);
+
 /*
  * Alerts (alerts_list.c, docs/alerts.md), newest first, at most
  * JG_LIST_MAX: *out an owned JSON array of the alert.raised details with
@@ -873,6 +877,7 @@ struct jg_gate_metrics {
 	int signer;          /* this server signs checkpoints */
 	int64_t ckpt_seq;    /* the last one signed (or found in the sink) */
 	int64_t ckpt_ts;     /* its time (wall seconds); 0: none yet */
+	uint64_t alerts[JG_AK_COUNT]; /* see jg_gate_alerts_raised */
 };
 void jg_gate_metrics(struct jg_gate *g, struct jg_gate_metrics *out);
 

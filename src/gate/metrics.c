@@ -56,6 +56,7 @@ void jg_gate_metrics(struct jg_gate *g, struct jg_gate_metrics *out)
 	out->sync_age_ms = ok ? jg_replay_clock_ms() - ok : -1;
 	out->halted = jg_gate_halted(g, NULL);
 	out->signer = jg_gate_signer_state(g, &out->ckpt_seq, &out->ckpt_ts);
+	jg_gate_alerts_raised(g, out->alerts);
 }
 
 enum jg_err jg_gate_tally(struct jg_gate *g, jg_tally_fn fn, void *ctx,

@@ -11,6 +11,7 @@
 #include "http/handlers.h"
 #include "http/metrics.h"
 #include "http/prom.h"
+#include "insight/detect.h"
 
 #define CODES 500 /* statuses 100..599, by code */
 
@@ -200,6 +201,15 @@ static void gate_families(FILE *f, struct jg_gate *g, int64_t now)
 	               "trail went backwards under this server: it allows "
 	               "nothing until restart.");
 	jg_prom_int(f, "jitgate_audit_halted", NULL, gm.halted);
+	jg_prom_family(f, "jitgate_alerts_raised_total", "counter", "Alerts "
+	               "raised (alert.raised events in the trail, by any "
+	               "server sharing it) since this server started, by "
+	               "kind.");
+	for (int k = 0; k < JG_AK_COUNT; k++) {
+		const char *const l[] = {"kind", jg_alert_kind_name(k), NULL};
+		jg_prom_int(f, "jitgate_alerts_raised_total", l,
+		            (int64_t)gm.alerts[k]);
+	}
 	if (!gm.signer)
 		return;
 	jg_prom_family(f, "jitgate_audit_checkpoint_seq", "gauge", "The audit "

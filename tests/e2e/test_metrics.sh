@@ -175,6 +175,20 @@ expect_eq "histogram buckets end with +Inf = _count" \
 	"$(metric "$CHECK_N")" \
 	"$(metric 'jitgate_check_duration_seconds_bucket{le="+Inf"}')"
 
+# alerts by kind: a policy reload raises policy_reload (docs/alerts.md);
+# the detectors' thread sees it within its round
+RELOADS='jitgate_alerts_raised_total{kind="policy_reload"}'
+BEFORE[$RELOADS]=$(metric "$RELOADS")
+expect_eq "every kind is a series, from 0" 0 "$(metric 'jitgate_alerts_raised_total{kind="collusion"}')"
+jg_http POST /v1/policy/reload admin
+expect_eq "an admin reloads the policy" 200 "$CODE"
+for i in $(seq 1 50); do
+	scrape scraper
+	[ "$(metric "$RELOADS")" -gt "${BEFORE[$RELOADS]}" ] && break
+	sleep 0.1
+done
+delta "$RELOADS" 1
+
 # --- /healthz and /readyz --------------------------------------------------
 
 jg_http GET /healthz -
@@ -182,7 +196,8 @@ expect_eq "/healthz: alive" "200 ok" "$CODE $(json_str status "$BODY")"
 jg_http GET /readyz -
 expect_eq "/readyz is public and ready" "200 ready" "$CODE $(json_str status "$BODY")"
 expect_match "listing each check" '"store":\{"ok":true\}.*"audit":\{"ok":true\}.*"index":\{"ok":true\}' "$BODY"
-AUDIT_LEN=$EVENTS
+jg_run admin --json audit verify # the reload and its alert since
+AUDIT_LEN=$(json_num count "$OUT")
 
 # Another process takes the store's writer lock and keeps it: no audited
 # change can be made, so the server is not ready (after the wait any write
