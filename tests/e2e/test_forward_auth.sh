@@ -59,6 +59,22 @@ JGPORT=${JITGATE_URL##*:}
 NG=$JG_TMP/nginx
 mkdir -p "$NG/tmp"
 cp "$(dirname "$0")/../../examples/nginx/jitgate_cache.lua" "$NG/"
+# the question to jitgate, as docs/enforcement.md asks it (both proxies)
+cat >"$NG/ask.conf" <<'EOF'
+location = /_jitgate {
+  internal;
+  proxy_pass http://jitgate/v1/authz/forward;
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_pass_request_body off;
+  proxy_set_header Content-Length "";
+  proxy_set_header X-Original-Method $request_method;
+  proxy_set_header X-Original-URI $request_uri;
+  proxy_set_header X-Original-Host $host;
+  # no auth layer here: what a client says in it is dropped
+  proxy_set_header X-Forwarded-User "";
+}
+EOF
 printf 'carol:%s\n' "$(openssl passwd -apr1 s3cret)" >"$NG/htpasswd"
 chmod -R a+rX "$NG"
 
@@ -91,19 +107,7 @@ http {
   # the proxy: every request asks jitgate first
   server {
     listen 127.0.0.1:$1;
-    location = /_jitgate {
-      internal;
-      proxy_pass http://jitgate/v1/authz/forward;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method \$request_method;
-      proxy_set_header X-Original-URI \$request_uri;
-      proxy_set_header X-Original-Host \$host;
-      # no auth layer here: what a client says in it is dropped
-      proxy_set_header X-Forwarded-User "";
-    }
+    include $NG/ask.conf;
     location / {
       auth_request /_jitgate;
       auth_request_set \$jg_principal \$upstream_http_x_jitgate_principal;
@@ -127,18 +131,7 @@ http {
   # the proxy with the allow cache, as docs/enforcement.md
   server {
     listen 127.0.0.1:$4;
-    location = /_jitgate {
-      internal;
-      proxy_pass http://jitgate/v1/authz/forward;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method \$request_method;
-      proxy_set_header X-Original-URI \$request_uri;
-      proxy_set_header X-Original-Host \$host;
-      proxy_set_header X-Forwarded-User "";
-    }
+    include $NG/ask.conf;
     location / {
       set \$jitgate_key "\$http_authorization|\$cookie_jg_session";
       set \$jg_principal "";

@@ -129,13 +129,18 @@ expect_rc "checks deny carol" 1
 jg_http POST /v1/check alice '{"principal":"bob","resource":"lab","action":"read"}'
 expect_eq "alice may not check bob" 403 "$CODE"
 
-# The store's counts are read at most once a second: wait (5 s at most)
-# for the scrape that sees the last request, then compare exactly.
-for i in $(seq 1 50); do
-	scrape scraper
-	[ "$(metric "$CANCELLED_DB")" -gt "${BEFORE[$CANCELLED_DB]}" ] && break
-	sleep 0.1
-done
+# Scrape until SERIES has moved past BEFORE (5 s at most).
+wait_moved() { # SERIES
+	local i
+	for i in $(seq 1 50); do
+		scrape scraper
+		[ "$(metric "$1")" -gt "${BEFORE[$1]}" ] && return
+		sleep 0.1
+	done
+}
+# The store's counts are read at most once a second: wait for the scrape
+# that sees the last request, then compare exactly.
+wait_moved "$CANCELLED_DB"
 delta() { # SERIES WANT
 	expect_eq "$1 moved by $2" "$2" $(($(metric "$1") - ${BEFORE[$1]}))
 }
@@ -182,11 +187,7 @@ BEFORE[$RELOADS]=$(metric "$RELOADS")
 expect_eq "every kind is a series, from 0" 0 "$(metric 'jitgate_alerts_raised_total{kind="collusion"}')"
 jg_http POST /v1/policy/reload admin
 expect_eq "an admin reloads the policy" 200 "$CODE"
-for i in $(seq 1 50); do
-	scrape scraper
-	[ "$(metric "$RELOADS")" -gt "${BEFORE[$RELOADS]}" ] && break
-	sleep 0.1
-done
+wait_moved "$RELOADS"
 delta "$RELOADS" 1
 
 # --- /healthz and /readyz --------------------------------------------------
