@@ -669,6 +669,7 @@ static void only_summary(struct jg_gate *g, char *out, size_t len)
 	"    time_zone: Europe/Berlin\n"                                   \
 	"    time_zones:\n"                                                \
 	"      nyc: America/New_York\n"                                    \
+	"      early: America/New_York\n"                                  \
 	"      group:sre: Asia/Tokyo\n"                                    \
 	"      oncall: America/New_York\n"
 
@@ -677,7 +678,9 @@ static void only_summary(struct jg_gate *g, char *out, size_t len)
  * for four weeks across the end of DST (2026-11-01 06:00 UTC, when 9:00
  * local moves from 13:00 to 14:00 UTC) and raises nothing; one request
  * at 03:00 New York time raises exactly one alert, which names the
- * local time and the zone.
+ * local time and the zone. `early` asks at 9:xx local before the switch
+ * (13:xx UTC) and 10:xx after it (15:xx UTC): next to their usual hour
+ * locally, two hours away in UTC, so only hours kept in UTC raise.
  */
 static void off_hours_in_the_principals_zone(void **state)
 {
@@ -695,6 +698,10 @@ static void off_hours_in_the_principals_zone(void **state)
 			continue; /* the weekend */
 		for (int k = 0; k < 2; k++)
 			add_ask(m, nine + rnd(m, 8 * 3600), "nyc", "lab", 0);
+		for (int k = 0; k < 3; k++)
+			add_ask(m, nine + (d < 0 ? 0 : 3600) + k * 1200 +
+			                   rnd(m, 1200),
+			        "early", "lab", 0);
 	}
 	replay(f->g, m);
 	alerts_of(f->g, NULL, got, sizeof(got));
