@@ -125,7 +125,8 @@ static const struct jg_ld_key off_hours_keys[] = {
 	TUNE_KEYS, {"time_zone", oh_zone, 0}, {"time_zones", oh_zones, 0},
 };
 
-/* One kind's value: `off`, or a map of tune_keys. */
+/* One kind's value: `off`, or a map of tune_keys (off_hours_keys for
+ * off_hours). */
 static int one_kind(struct jg_ld *ld, yaml_node_t *v, const char *kind,
                     struct jg_alert_tune *t)
 {
