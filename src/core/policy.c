@@ -144,6 +144,12 @@ void jg_policy_free(struct jg_policy *p)
 	free(p->findings);
 	identity_free(&p->identity);
 	forward_free(&p->forward);
+	jg_tz_free(p->off_hours_zones.dflt);
+	for (size_t i = 0; i < p->off_hours_zones.nby; i++) {
+		free(p->off_hours_zones.by[i].who);
+		jg_tz_free(p->off_hours_zones.by[i].tz);
+	}
+	free(p->off_hours_zones.by);
 	free(p);
 }
 
@@ -219,4 +225,22 @@ int jg_policy_member(const struct jg_policy *p, const char *group,
 		if (strcmp(g->members[i], who->name) == 0)
 			return 1;
 	return 0;
+}
+
+const struct jg_tz *jg_policy_alert_zone(const struct jg_policy *p,
+                                         const char *principal)
+{
+	const struct jg_alert_zones *z = &p->off_hours_zones;
+	struct jg_principal who;
+
+	for (size_t i = 0; i < z->nby; i++)
+		if (strcmp(z->by[i].who, principal) == 0)
+			return z->by[i].tz;
+	memset(&who, 0, sizeof(who));
+	snprintf(who.name, sizeof(who.name), "%s", principal);
+	for (size_t i = 0; i < z->nby; i++)
+		if (strncmp(z->by[i].who, "group:", 6) == 0 &&
+		    jg_policy_member(p, z->by[i].who + 6, &who))
+			return z->by[i].tz;
+	return z->dflt;
 }

@@ -365,6 +365,23 @@ struct jg_alert_tune {
 	int severity;     /* enum jg_level; 0 default */
 };
 
+/*
+ * off_hours' time zones (`alerts: off_hours: {time_zone, time_zones}`):
+ * the zone a principal's usual hours are learned in. A principal's own
+ * entry wins, then the first "group:NAME" entry (in file order) of a
+ * policy group listing them as a member, then the default.
+ */
+struct jg_alert_zone {
+	char *who;        /* owned: a principal, or "group:NAME" */
+	struct jg_tz *tz; /* owned */
+};
+
+struct jg_alert_zones {
+	struct jg_tz *dflt;       /* owned; NULL: UTC */
+	struct jg_alert_zone *by; /* owned array, in file order */
+	size_t nby;
+};
+
 struct jg_policy {
 	char sha256[JG_SHA256_HEX]; /* of the file's bytes */
 	struct jg_resource *resources; /* owned arrays */
@@ -378,6 +395,7 @@ struct jg_policy {
 	struct jg_identity identity; /* all zero when the file has none */
 	struct jg_forward forward;   /* all zero when the file has none */
 	struct jg_alert_tune alerts[JG_AK_COUNT]; /* all zero: defaults */
+	struct jg_alert_zones off_hours_zones;    /* all zero: UTC for all */
 };
 
 /* Free everything p owns, then p itself. NULL-safe. */
@@ -388,6 +406,10 @@ const struct jg_resource *jg_policy_resource(const struct jg_policy *p,
                                              const char *name);
 const struct jg_group *jg_policy_group(const struct jg_policy *p,
                                        const char *name);
+/* The zone off_hours learns principal's hours in (borrowed from p);
+ * NULL means UTC. */
+const struct jg_tz *jg_policy_alert_zone(const struct jg_policy *p,
+                                         const char *principal);
 int jg_resource_has_action(const struct jg_resource *res, const char *action);
 /* The value of res's label key (borrowed), or NULL. */
 const char *jg_resource_label(const struct jg_resource *res, const char *key);

@@ -69,6 +69,15 @@ static int sensitive(const char *resource, void *ctx)
 	return r && r->level >= JG_HIGH;
 }
 
+/* off_hours' question, asked like sensitive's: the principal's zone
+ * (borrowed from the policy), NULL for UTC. */
+static const struct jg_tz *zone(const char *principal, void *ctx)
+{
+	const struct jg_gate *g = ctx;
+
+	return g->policy ? jg_policy_alert_zone(g->policy, principal) : NULL;
+}
+
 enum jg_err jg_gate_alerts_init(struct jg_gate *g)
 {
 	struct jg_gate_alerting *a = calloc(1, sizeof(*a));
@@ -80,6 +89,7 @@ enum jg_err jg_gate_alerts_init(struct jg_gate *g)
 	/* a gate without a policy (restore's revocations) raises nothing */
 	jg_detect_tune(a->d, g->policy ? g->policy->alerts : NULL);
 	jg_detect_sensitive(a->d, sensitive, g);
+	jg_detect_zone(a->d, zone, g);
 	pthread_mutex_init(&a->lock, NULL);
 	a->g = g;
 	g->alerting = a;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tz.h"
 #include "util/timefmt.h"
 #include "insight/detect.h"
 
@@ -52,7 +53,8 @@ struct open {
 };
 
 /* When a principal acts: the last time (within the window) each hour of
- * the day (UTC) saw a request or review of theirs. */
+ * the day, local to the principal's zone, saw a request or review of
+ * theirs. */
 struct hours {
 	struct head h; /* key: the principal */
 	int64_t seen[24];
@@ -80,6 +82,8 @@ struct jg_detect {
 	struct hours *hours;                    /* owned [HOURS] */
 	int (*sensitive)(const char *resource, void *ctx); /* or NULL */
 	void *sensitive_ctx;
+	const struct jg_tz *(*zone)(const char *principal, void *ctx);
+	void *zone_ctx; /* zone: off_hours' zones, or NULL (UTC) */
 	struct counter *ctr;                    /* owned [COUNTERS] */
 	struct req *req;                        /* owned [REQUESTS] */
 	struct open *open;                      /* owned [OPENS] */
@@ -427,15 +431,22 @@ static void policy_event(struct feed *f, int kind)
 /*
  * A request or review at an hour the principal has not used, nor the
  * hours either side of it, within the window -- once they have a
- * history (threshold events). Hours are UTC; a team that works across
- * midnight UTC has usual hours on both sides and is judged alike.
+ * history (threshold events). Hours are the principal's local ones (the
+ * policy's off_hours time zones; UTC when none is set), so a DST change
+ * does not move anyone's usual hours; a team that works across local
+ * midnight has usual hours on both sides and is judged alike.
  */
 static void off_hours(struct feed *f, int kind)
 {
 	const struct jg_alert_tune *t = &f->d->tune[kind];
 	struct hours *hs = SLOT(f->d->hours, HOURS, kind, f->ev->actor,
 	                        f->ev->ts, 1);
-	int hour = (int)((f->ev->ts % 86400 + 86400) % 86400 / 3600);
+	const struct jg_tz *tz = f->d->zone ? f->d->zone(f->ev->actor,
+	                                                 f->d->zone_ctx)
+	                                    : NULL;
+	int64_t local = f->ev->ts + (tz ? jg_tz_offset(tz, f->ev->ts) : 0);
+	int minute = (int)((local % 86400 + 86400) % 86400 / 60);
+	int hour = minute / 60;
 	int64_t since = f->ev->ts - t->window;
 	struct jg_alert a = {.kind = kind, .nevents = 1};
 
@@ -444,9 +455,10 @@ static void off_hours(struct feed *f, int kind)
 	    hs->seen[(hour + 1) % 24] <= since) {
 		memcpy(a.events[0], f->ev->id, JG_ID_LEN);
 		snprintf(a.subject, sizeof(a.subject), "%s", f->ev->actor);
-		snprintf(a.summary, sizeof(a.summary), "'%.63s': %s at %02d:xx "
-		         "UTC, outside their usual hours", f->ev->actor,
-		         f->ev->type, hour);
+		snprintf(a.summary, sizeof(a.summary), "'%.63s': %s at %02d:%02d "
+		         "%.63s, outside their usual hours", f->ev->actor,
+		         f->ev->type, hour, minute % 60,
+		         tz ? jg_tz_name(tz) : "UTC");
 		raise_alert(f, &a);
 	}
 	hs->seen[hour] = f->ev->ts;
@@ -584,6 +596,15 @@ void jg_detect_sensitive(struct jg_detect *d,
 {
 	d->sensitive = fn;
 	d->sensitive_ctx = ctx;
+}
+
+void jg_detect_zone(struct jg_detect *d,
+                    const struct jg_tz *(*fn)(const char *principal,
+                                              void *ctx),
+                    void *ctx)
+{
+	d->zone = fn;
+	d->zone_ctx = ctx;
 }
 
 int64_t jg_detect_horizon(const struct jg_detect *d)

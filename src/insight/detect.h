@@ -53,6 +53,15 @@ void jg_detect_sensitive(struct jg_detect *d,
                          int (*fn)(const char *resource, void *ctx),
                          void *ctx);
 
+/* How off_hours learns the time zone a principal's usual hours are
+ * kept in: fn(principal, ctx) returns it (borrowed; it must outlive the
+ * feeding round, as the policy does while the gate is held), NULL for
+ * UTC. A NULL fn: UTC for everyone. */
+void jg_detect_zone(struct jg_detect *d,
+                    const struct jg_tz *(*fn)(const char *principal,
+                                              void *ctx),
+                    void *ctx);
+
 /* The longest window of any enabled detector, in seconds: how far back
  * a restart must re-read the trail to rebuild the counters. */
 int64_t jg_detect_horizon(const struct jg_detect *d);

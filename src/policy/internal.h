@@ -286,6 +286,12 @@ int jg_ld_checks(struct jg_ld *ld, yaml_node_t *n, void *obj);
  * read from the tz database, the text its messages quote. */
 int jg_ld_check_time(struct jg_ld *ld, yaml_node_t *n, void *obj);
 
+/* A time zone name (scalar n) read from the tz database into *out (owned
+ * by the caller on success); a bad name or unknown zone is an error at
+ * n's line. `what` names the key in messages. (load_time.c) */
+int jg_ld_get_zone(struct jg_ld *ld, yaml_node_t *n, const char *what,
+                   struct jg_tz **out);
+
 /* The `findings` list into the jg_policy obj (load_findings.c); needs the
  * resources loaded. */
 int jg_ld_findings(struct jg_ld *ld, yaml_node_t *n, void *obj);

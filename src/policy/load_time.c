@@ -179,25 +179,30 @@ static const struct jg_ld_key window_keys[] = {
 /* An open window: every day, all day, until days/hours narrow it. */
 static const struct jg_window any_time = {0x7f, 0, 24 * 60};
 
-static int time_zone(struct jg_ld *ld, yaml_node_t *n, void *obj)
+int jg_ld_get_zone(struct jg_ld *ld, yaml_node_t *n, const char *what,
+                   struct jg_tz **out)
 {
-	struct jg_time_check *t = obj;
 	char name[JG_TZ_NAME_MAX], err[256], buf[JG_LD_SHOW_MAX];
 	enum jg_err rc;
 
-	if (jg_ld_expect(ld, n, YAML_SCALAR_NODE, "zone"))
+	if (jg_ld_expect(ld, n, YAML_SCALAR_NODE, what))
 		return -1;
 	if (jg_ld_slen(n) >= sizeof(name) ||
 	    strlen(jg_ld_str(n)) != jg_ld_slen(n))
-		return jg_ld_fail(ld, n, "zone '%s' is not a time zone name",
-		                  jg_ld_show(n, buf));
+		return jg_ld_fail(ld, n, "%s '%s' is not a time zone name",
+		                  what, jg_ld_show(n, buf));
 	memcpy(name, jg_ld_str(n), jg_ld_slen(n) + 1);
-	rc = jg_tz_load(name, &t->tz, err, sizeof(err));
+	rc = jg_tz_load(name, out, err, sizeof(err));
 	if (rc == JG_ENOMEM)
 		return jg_ld_nomem(ld, n);
 	if (rc != JG_OK)
 		return jg_ld_fail(ld, n, "%s", err);
 	return 0;
+}
+
+static int time_zone(struct jg_ld *ld, yaml_node_t *n, void *obj)
+{
+	return jg_ld_get_zone(ld, n, "zone", &((struct jg_time_check *)obj)->tz);
 }
 
 /* The single-window form: days and hours next to zone. */

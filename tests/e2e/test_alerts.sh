@@ -98,4 +98,28 @@ expect_match "the acknowledgement is audited" "alert.acknowledged" "$OUT"
 jg_run admin --json alerts
 expect_match "a reload raises policy_reload, with who did it" '"kind":"policy_reload".*"subject":"root"|"subject":"root".*"kind":"policy_reload"' "$OUT"
 
+# off_hours' time zones: the daemon reloads a policy naming them; an
+# unknown zone is refused with its file and line, by `policy check` and
+# by a reload, and the policy in force stays.
+cat >>"$JG_TMP/policy.yaml" <<'YAML'
+  off_hours:
+    time_zone: Europe/Berlin
+    time_zones: {alice: America/New_York}
+YAML
+jg_run - policy check "$JG_TMP/policy.yaml"
+expect_rc "policy check takes off_hours' zones" 0
+jg_http POST /v1/policy/reload root '{}'
+expect_eq "the reload with zones works" 200 "$CODE"
+GOOD=$(json_str sha256 "$BODY")
+expect_match "it answers the new policy's sha256" "^[0-9a-f]{64}$" "$GOOD"
+sed -i 's|America/New_York|America/Atlantis|' "$JG_TMP/policy.yaml"
+jg_run - policy check "$JG_TMP/policy.yaml"
+expect_rc "an unknown zone is refused" 1
+expect_match "naming file, line and zone" \
+	"^$JG_TMP/policy.yaml:13: alert 'off_hours': unknown time zone 'America/Atlantis'" "$ERR"
+jg_http POST /v1/policy/reload root '{}'
+expect_problem "the API reload: refused" 400 invalid-request
+jg_http GET /v1/policy root
+expect_match "the policy in force stays" "$GOOD" "$BODY"
+
 jg_finish

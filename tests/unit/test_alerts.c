@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "core/tz.h"
 #include "gate/gate.h"
 #include "policy/load.h"
 #include "store/store.h"
@@ -647,6 +648,120 @@ static void two_servers_raise_one_alert(void **state)
 	jg_gate_free(b);
 }
 
+/* The summary of the only alert, into out. */
+static void only_summary(struct jg_gate *g, char *out, size_t len)
+{
+	struct jg_principal aud = user("audrey", NULL, JG_ROLE_AUDITOR);
+	char why[JG_WHY_MAX] = "";
+	json_t *list;
+
+	assert_int_equal(jg_gate_alerts_list(g, &aud, NULL, &list, why),
+	                 JG_OK);
+	assert_int_equal(json_array_size(list), 1);
+	snprintf(out, len, "%s", json_string_value(json_object_get(
+	                                 json_array_get(list, 0), "summary")));
+	json_decref(list);
+}
+
+#define ZONES                                                              \
+	"alerts:\n"                                                        \
+	"  off_hours:\n"                                                   \
+	"    time_zone: Europe/Berlin\n"                                   \
+	"    time_zones:\n"                                                \
+	"      nyc: America/New_York\n"                                    \
+	"      early: America/New_York\n"                                  \
+	"      group:sre: Asia/Tokyo\n"                                    \
+	"      oncall: America/New_York\n"
+
+/*
+ * off_hours in the principal's zone: nyc works 9:00-17:00 in New York
+ * for four weeks across the end of DST (2026-11-01 06:00 UTC, when 9:00
+ * local moves from 13:00 to 14:00 UTC) and raises nothing; one request
+ * at 03:00 New York time raises exactly one alert, which names the
+ * local time and the zone. `early` asks at 9:xx local before the switch
+ * (13:xx UTC) and 10:xx after it (15:xx UTC): next to their usual hour
+ * locally, two hours away in UTC, so only hours kept in UTC raise.
+ */
+static void off_hours_in_the_principals_zone(void **state)
+{
+	struct fx *f = *state;
+	struct month *m = calloc(1, sizeof(*m));
+	char got[512];
+
+	assert_non_null(m);
+	retune(f, ZONES);
+	m->seed = 7;
+	for (int64_t d = -14; d < 14; d++) {
+		int64_t nine = T0 + d * DAY + (d < 0 ? 13 : 14) * 3600;
+
+		if ((d % 7 + 7) % 7 >= 5)
+			continue; /* the weekend */
+		for (int k = 0; k < 2; k++)
+			add_ask(m, nine + rnd(m, 8 * 3600), "nyc", "lab", 0);
+		for (int k = 0; k < 3; k++)
+			add_ask(m, nine + (d < 0 ? 0 : 3600) + k * 1200 +
+			                   rnd(m, 1200),
+			        "early", "lab", 0);
+	}
+	replay(f->g, m);
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "");
+	/* day 15, a Tuesday: 03:00 EST is 08:00 UTC */
+	ask(f->g, "nyc", "lab", 0, T0 + 15 * DAY + 8 * 3600, m->a[0].id);
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "off_hours:nyc\n");
+	only_summary(f->g, got, sizeof(got));
+	assert_string_equal(got, "'nyc': request.created at 03:00 "
+	                         "America/New_York, outside their usual "
+	                         "hours");
+	free(m);
+}
+
+/* Whose zone is whose: the principal's own entry over a group's (in
+ * whatever order), a group's over the default, the default for the rest;
+ * without the keys everyone is in UTC. */
+static void off_hours_zone_lookup(void **state)
+{
+	char yaml[2048], err[256] = "";
+	struct jg_policy *p = NULL;
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml, ZONES);
+	assert_int_equal(jg_policy_parse("t.yaml", yaml, strlen(yaml), &p, err,
+	                                 sizeof(err)),
+	                 JG_OK);
+	assert_string_equal(jg_tz_name(jg_policy_alert_zone(p, "nyc")),
+	                    "America/New_York");
+	assert_string_equal(jg_tz_name(jg_policy_alert_zone(p, "oncall")),
+	                    "America/New_York");
+	jg_policy_free(p);
+	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml,
+	         "alerts:\n  off_hours:\n    time_zones:\n"
+	         "      \"group:sre\": Asia/Tokyo\n      u1: Etc/UTC\n");
+	assert_int_equal(jg_policy_parse("t.yaml", yaml, strlen(yaml), &p, err,
+	                                 sizeof(err)),
+	                 JG_OK);
+	assert_string_equal(jg_tz_name(jg_policy_alert_zone(p, "oncall")),
+	                    "Asia/Tokyo");
+	assert_string_equal(jg_tz_name(jg_policy_alert_zone(p, "u1")),
+	                    "Etc/UTC");
+	assert_null(jg_policy_alert_zone(p, "a1")); /* no default: UTC */
+	jg_policy_free(p);
+	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml, ZONES);
+	assert_int_equal(jg_policy_parse("t.yaml", yaml, strlen(yaml), &p, err,
+	                                 sizeof(err)),
+	                 JG_OK);
+	assert_string_equal(jg_tz_name(jg_policy_alert_zone(p, "a1")),
+	                    "Europe/Berlin");
+	jg_policy_free(p);
+	assert_int_equal(jg_policy_parse("t.yaml", policy_yaml,
+	                                 strlen(policy_yaml), &p, err,
+	                                 sizeof(err)),
+	                 JG_OK);
+	assert_null(jg_policy_alert_zone(p, "nyc"));
+	jg_policy_free(p);
+}
+
 static void alerts_section_errors_name_file_and_line(void **state)
 {
 	static const struct {
@@ -663,6 +778,30 @@ static void alerts_section_errors_name_file_and_line(void **state)
 	        {"alerts:\n  denials: {colour: red}\n",
 	         "t.yaml:24: alert 'denials'"},
 	        {"alerts: [denials]\n", "t.yaml:23:"},
+	        {"alerts:\n  off_hours: {time_zone: Mars/Base}\n",
+	         "t.yaml:24: alert 'off_hours': unknown time zone 'Mars/Base'"},
+	        {"alerts:\n  off_hours: {time_zone: ../etc/passwd}\n",
+	         "t.yaml:24: alert 'off_hours':"},
+	        {"alerts:\n  off_hours: {time_zone: /etc/localtime}\n",
+	         "t.yaml:24: alert 'off_hours':"},
+	        {"alerts:\n  off_hours: {time_zone: [UTC]}\n",
+	         "t.yaml:24: alert 'off_hours':"},
+	        {"alerts:\n  off_hours:\n    time_zones: UTC\n",
+	         "t.yaml:25: alert 'off_hours':"},
+	        {"alerts:\n  off_hours:\n    time_zones: {u1: Nowhere/At_All}\n",
+	         "t.yaml:25: alert 'off_hours': unknown time zone"},
+	        {"alerts:\n  off_hours:\n    time_zones:\n      u1: UTC\n"
+	         "      bad name: UTC\n",
+	         "t.yaml:27: alert 'off_hours': 'time_zones' principal"},
+	        {"alerts:\n  off_hours:\n    time_zones:\n"
+	         "      group:nobody: UTC\n",
+	         "t.yaml:26: alert 'off_hours': 'time_zones': group 'nobody' "
+	         "is not defined"},
+	        {"alerts:\n  off_hours:\n    time_zones:\n      u1: UTC\n"
+	         "      u1: Etc/UTC\n",
+	         "t.yaml:27:"},
+	        {"alerts:\n  denials: {time_zone: UTC}\n",
+	         "t.yaml:24: alert 'denials'"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -708,6 +847,9 @@ int main(void)
 	                grant_unused_on_done_not_on_revoke, setup, teardown),
 	        cmocka_unit_test_setup_teardown(two_servers_raise_one_alert,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                off_hours_in_the_principals_zone, setup, teardown),
+	        cmocka_unit_test(off_hours_zone_lookup),
 	        cmocka_unit_test(alerts_section_errors_name_file_and_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,12 +63,34 @@ static void paris_2026(void **state)
 	jg_tz_free(tz);
 }
 
+/* Berlin, the brief's facts (off_hours zones): +1h in January, +2h in
+ * July, the switches of 2026 to the second, and those of 2040, past the
+ * 2037 end of the table zic writes, from the footer rule. */
+static void berlin(void **state)
+{
+	struct jg_tz *tz = load("Europe/Berlin");
+
+	(void)state;
+	assert_int_equal(jg_tz_offset(tz, 1768435200), 3600); /* 2026-01-15 */
+	assert_int_equal(jg_tz_offset(tz, 1784073600), 7200); /* 2026-07-15 */
+	change(tz, 1774746000, 3600, 7200); /* 2026-03-29T01:00:00Z */
+	change(tz, 1792890000, 7200, 3600); /* 2026-10-25T01:00:00Z */
+	assert_true(tz->has_rule);
+	assert_true(tz->ntimes == 0 || tz->times[tz->ntimes - 1] < 2210198400);
+	assert_int_equal(jg_tz_offset(tz, 2210198400), 3600); /* 2040-01-15 */
+	assert_int_equal(jg_tz_offset(tz, 2224713600), 7200); /* 2040-07-01 */
+	change(tz, 2216250000, 3600, 7200); /* 2040-03-25T01:00:00Z */
+	change(tz, 2234998800, 7200, 3600); /* 2040-10-28T01:00:00Z */
+	jg_tz_free(tz);
+}
+
 static void new_york_2026(void **state)
 {
 	struct jg_tz *tz = load("America/New_York");
 
 	(void)state;
 	change(tz, 1772953200, -18000, -14400); /* 2026-03-08T07:00:00Z */
+	change(tz, 1793512800, -14400, -18000); /* 2026-11-01T06:00:00Z */
 	assert_int_equal(jg_tz_offset(tz, 1784073600), -14400); /* July */
 	jg_tz_free(tz);
 }
@@ -652,6 +674,7 @@ int main(void)
 {
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(paris_2026),
+		cmocka_unit_test(berlin),
 		cmocka_unit_test(new_york_2026),
 		cmocka_unit_test(utc),
 		cmocka_unit_test(lord_howe_half_hour),
