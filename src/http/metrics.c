@@ -225,7 +225,7 @@ static void gate_families(FILE *f, struct jg_gate *g, int64_t now)
 static void http_families(FILE *f, struct jg_metrics *m)
 {
 	struct jg_hist_snap s;
-	char code[8];
+	char code[12]; /* an int, for the compiler's sake: 100..599 */
 
 	jg_prom_family(f, "jitgate_http_requests_total", "counter", "HTTP "
 	               "answers by route (its pattern in the route table; "
