@@ -57,6 +57,12 @@ void jg_detect_sensitive(struct jg_detect *d,
  * a restart must re-read the trail to rebuild the counters. */
 int64_t jg_detect_horizon(const struct jg_detect *d);
 
+/* kind's window under the policy's tune (NULL: defaults), in seconds;
+ * 0 when the kind is turned off. The gate reads token_dormant's (the
+ * dormancy period) here, so the default lives in one place. */
+int64_t jg_alert_window(const struct jg_alert_tune tune[JG_AK_COUNT],
+                        int kind);
+
 /*
  * Feed one committed event (details: its parsed details, borrowed, may
  * be NULL); fn is called for each alert it raises. alert.raised and
