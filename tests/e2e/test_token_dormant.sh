@@ -1,31 +1,13 @@
 #!/usr/bin/env bash
 # test_token_dormant.sh - a token used again after months unused, through
-# the real daemon and CLI: the server runs under libfaketime (as in
-# test_clock.sh) and its clock moves on 50, then 100 days. The token
-# unused for 100 days is audited (token.reactivated, its id and never its
-# secret) and raises a high token_dormant alert; one used 50 days before
-# raises nothing. A use whose event cannot be recorded (a trigger refuses
-# it) is refused with 503, and works once the trail takes it again.
-# The trigger is SQLite's.
+# the real daemon and CLI: the server runs under libfaketime (jg_faketime)
+# and its clock moves on 50, then 100 days. The token unused for 100 days
+# is audited (token.reactivated, its id and never its secret) and raises a
+# high token_dormant alert; one used 50 days before raises nothing. A use
+# whose event cannot be recorded (a trigger refuses it) is refused with
+# 503, and works once the trail takes it again. The trigger is SQLite's.
 # backends: sqlite
 . "$(dirname "$0")/lib.sh"
-
-FAKETIME_LIB=
-for f in /usr/lib/*/faketime/libfaketime.so.1; do
-	[ -e "$f" ] && FAKETIME_LIB=$f
-done
-[ -n "$FAKETIME_LIB" ] || jg_bail "libfaketime" "installed by scripts/deps" "missing"
-
-# Wait until `jitgate alerts` (as admin) shows ERE (at most 30 s): the
-# detectors run on the server's own thread.
-wait_alert() { # ERE
-	for _ in $(seq 1 300); do
-		jg_run admin alerts
-		printf '%s\n' "$OUT" | grep -qE -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 jg_policy <<'EOF2'
 version: 1
@@ -38,9 +20,7 @@ rules:
     max_duration: 1h
 EOF2
 SKEW=$JG_TMP/faketime
-echo "+0" >"$SKEW"
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-JG_SERVER_WRAP="env LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE=$SKEW FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS=$ASAN_OPTIONS"
+jg_faketime "$SKEW"
 jg_start
 jg_token bob
 jg_token carol
@@ -59,7 +39,7 @@ jg_run bob whoami
 expect_rc "100 days on, bob's token works" 0
 jg_run carol whoami
 expect_rc "carol's too (last used 50 days ago)" 0
-wait_alert "token_dormant" || not_ok "a token_dormant alert" "one" "$OUT"
+jg_wait_alert "token_dormant" || not_ok "a token_dormant alert" "one" "$OUT"
 jg_run admin --json token list
 BOB_ID=$(printf '%s' "$OUT" | tr '{' '\n' | grep '"principal": *"bob"' | grep -o 'tok_[A-Za-z0-9]*' | head -n 1)
 jg_run admin alerts
