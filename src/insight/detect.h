@@ -54,7 +54,9 @@ void jg_detect_sensitive(struct jg_detect *d,
                          void *ctx);
 
 /* The longest window of any enabled detector, in seconds: how far back
- * a restart must re-read the trail to rebuild the counters. */
+ * a restart must re-read the trail to rebuild the counters (not
+ * token_dormant's: its window is a dormancy period, and its alerts need
+ * no history). 0 only when every detector is off. */
 int64_t jg_detect_horizon(const struct jg_detect *d);
 
 /* kind's window under the policy's tune (NULL: defaults), in seconds;
