@@ -22,6 +22,7 @@
 
 #include "audit/checkpoint.h"
 #include "gate/gate.h"
+#include "insight/detect.h"
 #include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
@@ -221,6 +222,29 @@ static void dormancy_is_tuned_and_can_be_off(void **state)
 	assert_int_equal(events(f, "token.reactivated"), 1);
 }
 
+/* A restart re-reads the detectors' longest window, not the months of
+ * token_dormant's dormancy period; with only token_dormant on, it still
+ * reads (a horizon of 0 would feed nothing). */
+static void dormancy_is_no_replay_horizon(void **state)
+{
+	struct jg_alert_tune tune[JG_AK_COUNT] = {{0}};
+	struct jg_detect *d;
+
+	(void)state;
+	assert_int_equal(jg_detect_new(&d), JG_OK);
+	assert_int_equal(jg_detect_horizon(d), 30 * DAY); /* off_hours */
+	for (int i = 0; i < JG_AK_COUNT; i++)
+		tune[i].off = i != JG_AK_TOKEN_DORMANT;
+	tune[JG_AK_TOKEN_DORMANT].window = 365 * DAY;
+	jg_detect_tune(d, tune);
+	assert_int_equal(jg_detect_horizon(d), 1);
+	assert_int_equal(jg_alert_window(tune, JG_AK_TOKEN_DORMANT), 365 * DAY);
+	assert_int_equal(jg_alert_window(NULL, JG_AK_TOKEN_DORMANT), 90 * DAY);
+	tune[JG_AK_TOKEN_DORMANT].off = 1;
+	assert_int_equal(jg_alert_window(tune, JG_AK_TOKEN_DORMANT), 0);
+	jg_detect_free(d);
+}
+
 /* The event cannot be recorded: a dormant token is not let in (and its
  * use is not recorded either); a token in use still is. */
 static void dormant_use_fails_closed(void **state)
@@ -365,6 +389,7 @@ int main(void)
 	        T(never_used_and_session_count),
 	        T(dormancy_is_tuned_and_can_be_off),
 	        T(dormant_use_fails_closed),
+	        cmocka_unit_test(dormancy_is_no_replay_horizon),
 	        T(failed_checkpoint_is_an_alert),
 	        T(failed_verification_is_an_alert),
 	};
