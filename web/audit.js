@@ -26,6 +26,7 @@
 		"session.opened", "session.closed", "session.ended", "signin.refused",
 		"policy.reloaded",
 		"policy.reload_refused", "token.created", "token.revoked",
+		"token.reactivated", "audit.checkpoint_failed", "audit.verify_failed",
 		"server.started", "workload.authenticated", "workload.refused",
 		"credentials.issued", "credentials.revoked"];
 

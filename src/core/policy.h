@@ -346,7 +346,10 @@ struct jg_forward {
 	X(FIRST_SENSITIVE, "first_sensitive")                              \
 	X(RUBBER_STAMP_RATIO, "rubber_stamp_ratio")                        \
 	X(BREAK_GLASS_OVERDUE, "break_glass_overdue")                      \
-	X(GRANT_UNUSED, "grant_unused")
+	X(GRANT_UNUSED, "grant_unused")                                    \
+	X(TOKEN_DORMANT, "token_dormant")                                  \
+	X(CHECKPOINT_FAILED, "checkpoint_failed")                          \
+	X(AUDIT_VERIFY_FAILED, "audit_verify_failed")
 
 enum jg_alert_kind {
 #define JG_AK_ENUM(name, str) JG_AK_##name,

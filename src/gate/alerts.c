@@ -155,7 +155,9 @@ static int wants_details(const char *type)
 	       strcmp(type, "review.recorded") == 0 ||
 	       strcmp(type, "grant.issued") == 0 ||
 	       strcmp(type, "alert.raised") == 0 ||
-	       strcmp(type, "alert.acknowledged") == 0;
+	       strcmp(type, "alert.acknowledged") == 0 ||
+	       strcmp(type, "token.reactivated") == 0 ||
+	       strncmp(type, "audit.", 6) == 0;
 }
 
 /* Count a fed alert.raised for /metrics. */

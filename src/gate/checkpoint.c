@@ -26,6 +26,9 @@
 #include "util/ticker.h"
 #include "util/log.h"
 
+/* audit.checkpoint_failed at most once this often, seconds */
+#define CKPT_FAIL_EVERY 600
+
 struct jg_signer {
 	struct jg_gate *g;      /* borrowed */
 	EVP_PKEY *key;          /* owned */
@@ -88,6 +91,36 @@ static enum jg_err sign_write(struct jg_signer *s, int64_t seq,
 	return e;
 }
 
+/*
+ * A checkpoint that cannot be written leaves the trail itself intact, so
+ * the trail records the failure (audit.checkpoint_failed, which the
+ * checkpoint_failed detector turns into an alert), at most once a
+ * CKPT_FAIL_EVERY while it keeps failing: the event moves the head, which
+ * the signer then tries, and fails, to sign again. The error is
+ * jg_strerror's, as the log prints it: no path, nothing secret.
+ */
+static void record_failure(struct jg_signer *s, int64_t seq, enum jg_err err)
+{
+	struct jg_gate *g = s->g;
+	int64_t now = jg_gate_now(g, s->clock());
+	enum jg_err e;
+
+	if (g->ckpt_failed_at && now - g->ckpt_failed_at < CKPT_FAIL_EVERY)
+		return;
+	if ((e = g->st->ops->begin(g->st, 1)) == JG_OK) {
+		e = jg_gate_audit(g, now, JG_ACTOR_SYSTEM,
+		                  "audit.checkpoint_failed", "",
+		                  json_pack("{s:I,s:s}", "seq", (json_int_t)seq,
+		                            "error", jg_strerror(err)));
+		if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
+			jg_gate_abort(g, e);
+	}
+	g->ckpt_failed_at = now; /* tried: the next try is as far off */
+	if (e != JG_OK) /* the store is down too */
+		jg_log(JG_LOG_ERROR, "cannot record the checkpoint failure in "
+		       "the audit trail: %s", jg_strerror(e));
+}
+
 /* Sign the applied head when it moved. */
 static void sign_head(struct jg_signer *s)
 {
@@ -102,12 +135,15 @@ static void sign_head(struct jg_signer *s)
 		if (s->failing)
 			jg_log(JG_LOG_INFO, "audit checkpoints recovered");
 		s->failing = 0;
-	} else if (!s->failing) {
+		return;
+	}
+	if (!s->failing) {
 		s->failing = 1;
 		jg_log(JG_LOG_ERROR, "cannot write the audit checkpoint of "
 		       "seq %lld: %s; will retry", (long long)seq,
 		       jg_strerror(e));
 	}
+	record_failure(s, seq, e);
 }
 
 /*
@@ -304,6 +340,59 @@ static enum jg_err load_pins(struct jg_gate *g, EVP_PKEY *key,
 	return e;
 }
 
+/*
+ * This server verified the trail and found it broken: the trail records
+ * it (audit.verify_failed, which the audit_verify_failed detector turns
+ * into an alert). Not when the break is where the trail ends (events cut
+ * from its tail: an event appended there would fill the cut and read as
+ * a rewrite, as a halt's would; jg_gate_record_halt) nor when the gate
+ * is halted. The report is the caller's answer either way: a failure to
+ * record is logged.
+ */
+/* Inside a write transaction: append the event; NULL, or why not. */
+static const char *append_broken(struct jg_gate *g,
+                                 const struct jg_principal *who,
+                                 const struct jg_audit_report *rep)
+{
+	char hash[JG_SHA256_HEX];
+	int64_t last = 0;
+	enum jg_err e = g->st->ops->audit_last(g->st, &last, hash);
+
+	if (e == JG_OK && rep->broken_seq > last)
+		return "the break is past the trail's end";
+	if (e == JG_OK)
+		e = jg_gate_audit(g, jg_gate_wall(g), who->name,
+		                  "audit.verify_failed", "",
+		                  json_pack("{s:I,s:I,s:I,s:s}", "from",
+		                            (json_int_t)1, "to", (json_int_t)last,
+		                            "first_bad_seq",
+		                            (json_int_t)rep->broken_seq, "reason",
+		                            rep->reason));
+	return e == JG_OK ? NULL : jg_strerror(e);
+}
+
+static void record_broken(struct jg_gate *g, const struct jg_principal *who,
+                          const struct jg_audit_report *rep)
+{
+	const char *not = "the gate is halted";
+	enum jg_err e;
+
+	if (!jg_gate_halted(g, NULL)) {
+		if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
+			not = jg_strerror(e);
+		else if (!(not = append_broken(g, who, rep)) &&
+		         (e = jg_gate_commit(g)) == JG_OK)
+			return;
+		else {
+			g->st->ops->rollback(g->st);
+			not = not ? not : jg_strerror(e);
+		}
+	}
+	jg_log(JG_LOG_ERROR, "ALERT: the audit trail is broken at seq %lld: "
+	       "%s (not recorded in the trail: %s)",
+	       (long long)rep->broken_seq, rep->reason, not);
+}
+
 enum jg_err jg_gate_audit_verify_pinned(struct jg_gate *g,
                                         const struct jg_principal *who,
                                         struct jg_audit_report *rep,
@@ -325,6 +414,8 @@ enum jg_err jg_gate_audit_verify_pinned(struct jg_gate *g,
 	if (e == JG_OK)
 		e = jg_audit_verify_pinned(g->st, cps, *pins, rep);
 	free(cps);
+	if (e == JG_OK && !rep->ok)
+		record_broken(g, who, rep);
 	return e;
 }
 

@@ -15,7 +15,14 @@
  *
  * Lock-free: a check reads the floor and raises it at most once a second.
  */
+#include <time.h>
+
 #include "gate/internal.h"
+
+int64_t jg_gate_wall(struct jg_gate *g)
+{
+	return jg_gate_now(g, g->clock ? g->clock() : (int64_t)time(NULL));
+}
 
 int64_t jg_gate_now(struct jg_gate *g, int64_t wall)
 {

@@ -63,11 +63,6 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t wall(struct jg_gate *g)
-{
-	return jg_gate_now(g, g->clock ? g->clock() : (int64_t)time(NULL));
-}
-
 /* The role jitgate makes for grant id: "jg_" and the id, lower case. */
 static int role_of(const char *id, char role[JG_PGCRED_ROLE_LEN])
 {
@@ -222,7 +217,7 @@ enum jg_err jg_gate_credentials_issue(struct jg_gate *g,
 	 * cannot be audited: nobody gets it, and it goes at once. Judged at
 	 * the decision clock of now, not of the ask: making it took time. */
 	jg_gate_hold(g);
-	e = confirm(g, who, id, out->role, wall(g) > now ? wall(g) : now, why);
+	e = confirm(g, who, id, out->role, jg_gate_wall(g) > now ? jg_gate_wall(g) : now, why);
 	jg_gate_release(g);
 	if (e != JG_OK) {
 		undo(g, k, gr.id, out->role, 1);
@@ -445,7 +440,7 @@ static void tick(void *arg)
 {
 	struct jg_credworker *w = arg;
 
-	sweep(w->g, w, wall(w->g));
+	sweep(w->g, w, jg_gate_wall(w->g));
 }
 
 enum jg_err jg_gate_credentials_start(struct jg_gate *g, size_t *pending)
@@ -457,7 +452,7 @@ enum jg_err jg_gate_credentials_start(struct jg_gate *g, size_t *pending)
 		return JG_ENOMEM;
 	w->g = g;
 	/* before serving: roles whose grant ended while we were down */
-	*pending = jg_gate_credentials_sweep(g, wall(g));
+	*pending = jg_gate_credentials_sweep(g, jg_gate_wall(g));
 	e = jg_ticker_start(JG_CREDS_PERIOD_MS, tick, w, 0, &w->ticker);
 	if (e != JG_OK) {
 		free(w);

@@ -15,7 +15,10 @@
 #include "gate/authcache.h"
 #include "gate/index.h"
 #include "gate/internal.h"
+#include "insight/detect.h"
 #include "notify/chat.h"
+#include "util/log.h"
+#include "util/timefmt.h"
 
 enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
                         const char *path, struct jg_gate **out)
@@ -257,21 +260,76 @@ enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,
 	return token_by_digest(g, digest, now, t);
 }
 
+int64_t jg_gate_token_dormancy(struct jg_gate *g)
+{
+	int held = jg_gate_held();
+	int64_t w;
+
+	if (!held)
+		jg_gate_hold(g); /* the policy stays while it is read */
+	/* a gate without a policy (restore's revocations) audits no use */
+	w = g->policy ? jg_alert_window(g->policy->alerts, JG_AK_TOKEN_DORMANT)
+	              : 0;
+	if (!held)
+		jg_gate_release(g);
+	return w;
+}
+
+enum jg_err jg_gate_token_used(struct jg_gate *g, const struct jg_token *t,
+                               int64_t now, int64_t dormancy)
+{
+	int64_t seen = t->last_used_at ? t->last_used_at : t->created_at;
+	char last[JG_TIME_LEN];
+	enum jg_err e = g->st->ops->token_touch(g->st, t->id, now);
+
+	if (e == JG_ECONFLICT)
+		return JG_OK; /* a fresher use is recorded, and audited */
+	if (e != JG_OK || !dormancy || !jg_token_stale(t, now, dormancy))
+		return e;
+	jg_time_format(t->last_used_at, last);
+	/* the token's public id only: the secret is never in the trail */
+	return jg_gate_audit(g, now, t->who.name, "token.reactivated", t->id,
+	                     json_pack("{s:s,s:s,s:I,s:s?}", "token", t->id,
+	                               "principal", t->who.name, "idle_days",
+	                               (json_int_t)((now - seen) / 86400),
+	                               "last_used_at",
+	                               t->last_used_at ? last : NULL));
+}
+
 /*
  * Record the token's use, at most once a JG_TOKEN_TOUCH_EVERY seconds
  * (the store skips a fresher record): a write a minute per token, not
- * one per request. Best effort: a failure costs the record, not the
- * request.
+ * one per request. Best effort for a token in use: a failure costs the
+ * record, not the request. A dormant token's use fails closed: unless
+ * its token.reactivated event is recorded, it is not let in (the
+ * store's error).
  */
-static void touch(struct jg_gate *g, const struct jg_token *t, int64_t now)
+static enum jg_err touch(struct jg_gate *g, const struct jg_token *t,
+                         int64_t now)
 {
-	if (t->last_used_at > now - JG_TOKEN_TOUCH_EVERY ||
-	    g->st->ops->begin(g->st, 1) != JG_OK)
-		return;
-	if (g->st->ops->token_touch(g->st, t->id, now) == JG_OK)
-		g->st->ops->commit(g->st);
-	else
-		g->st->ops->rollback(g->st);
+	int64_t dormancy;
+	int dormant;
+	enum jg_err e;
+
+	if (t->last_used_at > now - JG_TOKEN_TOUCH_EVERY)
+		return JG_OK;
+	dormancy = jg_gate_token_dormancy(g);
+	dormant = dormancy && jg_token_stale(t, now, dormancy);
+	if ((e = g->st->ops->begin(g->st, 1)) == JG_OK) {
+		e = jg_gate_token_used(g, t, now, dormancy);
+		/* an audited use feeds the detectors like any other write */
+		if (e == JG_OK)
+			e = dormant ? jg_gate_commit(g)
+			            : g->st->ops->commit(g->st);
+		if (e != JG_OK)
+			jg_gate_abort(g, e);
+	}
+	if (e == JG_OK || !dormant)
+		return JG_OK;
+	jg_log(JG_LOG_ERROR, "token %s: a use after more than %lld days "
+	       "unused cannot be audited (%s): refused", t->id,
+	       (long long)(dormancy / 86400), jg_strerror(e));
+	return JG_ESTORE; /* whatever failed, the trail could not take it */
 }
 
 enum jg_err jg_gate_authenticate(struct jg_gate *g, const char *token,
@@ -310,7 +368,8 @@ enum jg_err jg_gate_authenticate_why(struct jg_gate *g, const char *token,
 	g->st->ops->rollback(g->st);
 	if (e != JG_OK)
 		return e;
-	touch(g, &t, now);
+	if ((e = touch(g, &t, now)) != JG_OK)
+		return e;
 	/* a token about to expire is not believed past its end */
 	if (cache && (!t.expires_at || t.expires_at - now > JG_AUTHCACHE_TTL))
 		jg_authcache_put(g->auth, gen, digest, t.id, &t.who, now);

@@ -50,6 +50,9 @@ struct jg_gate {
 	int halted;
 	char halted_why[JG_WHY_MAX]; /* written once, before halted is set */
 	struct jg_signer *signer; /* owned; checkpoint.c, or NULL */
+	/* the signer's thread only: when the last audit.checkpoint_failed
+	 * was appended (checkpoint.c); kept across a signer's restart */
+	int64_t ckpt_failed_at;
 	/* atomic: no decision is made at an earlier time (clock.c) */
 	int64_t clock_floor;
 	struct jg_signin_state *signin; /* owned (signin.c) */
@@ -88,6 +91,10 @@ void jg_gate_count_decision(struct jg_gate *g, const struct jg_request *r,
 /* Inside a read transaction: raise the decision clock to the time of
  * audit event last_seq, the trail's newest (clock.c). */
 enum jg_err jg_gate_clock_from_trail(struct jg_gate *g, int64_t last_seq);
+
+/* jg_gate_now of the gate's wall clock (g->clock, else time(2)): for a
+ * use case that is not handed its now. */
+int64_t jg_gate_wall(struct jg_gate *g);
 
 /* ---- the trail going backwards (sync.c), checkpoints (checkpoint.c) */
 
@@ -203,6 +210,25 @@ enum jg_err jg_gate_step_up_check(const struct jg_step_up *s,
  * JG_EAUTH when unknown, revoked or expired at now. */
 enum jg_err jg_gate_token_of(struct jg_gate *g, const char *secret,
                              int64_t now, struct jg_token *t);
+
+/*
+ * Token dormancy (docs/alerts.md, token_dormant): the period after which
+ * a token's use is audited as token.reactivated, from the policy's
+ * alerts.token_dormant window; 0 when that detector is off. Read it
+ * before opening a transaction: it takes the gate's hold when the
+ * caller has none.
+ */
+int64_t jg_gate_token_dormancy(struct jg_gate *g);
+
+/*
+ * Inside a write transaction: record t's use at now (nothing when a use
+ * within JG_TOKEN_TOUCH_EVERY is recorded already: another request's,
+ * which audited it). When t was last used (or, never used, made) longer
+ * than dormancy ago, audit token.reactivated in the same transaction, so
+ * the use and its event commit together or not at all.
+ */
+enum jg_err jg_gate_token_used(struct jg_gate *g, const struct jg_token *t,
+                               int64_t now, int64_t dormancy);
 
 /*
  * Commit the open transaction, then (after a successful commit, never

@@ -30,6 +30,8 @@ enum jg_err jg_gate_session_open(struct jg_gate *g, const char *token,
 	                       .expires_at = now + JG_SESSION_TTL};
 	char rnd[JG_TOKEN_LEN];
 	struct jg_token t;
+	/* before the transaction: it may take the gate's hold */
+	int64_t dormancy = jg_gate_token_dormancy(g);
 	enum jg_err e;
 
 	if ((e = jg_random_token(cookie)) != JG_OK ||
@@ -40,7 +42,9 @@ enum jg_err jg_gate_session_open(struct jg_gate *g, const char *token,
 	OPENSSL_cleanse(rnd, sizeof(rnd));
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
-	if ((e = jg_gate_token_of(g, token, now, &t)) == JG_OK) {
+	/* opening a session is a use of the token, a dormant one's too */
+	if ((e = jg_gate_token_of(g, token, now, &t)) == JG_OK &&
+	    (e = jg_gate_token_used(g, &t, now, dormancy)) == JG_OK) {
 		memcpy(s.token_id, t.id, sizeof(s.token_id));
 		e = g->st->ops->session_insert(g->st, &s);
 	}

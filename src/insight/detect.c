@@ -491,6 +491,72 @@ static void first_sensitive(struct feed *f, int kind)
 	count(f, kind, key, what);
 }
 
+/* Raise kind on subject from the event being fed alone. */
+static void raise_one(struct feed *f, int kind, const char *subject,
+                      const char *summary)
+{
+	struct jg_alert a = {.kind = kind, .nevents = 1};
+
+	memcpy(a.events[0], f->ev->id, JG_ID_LEN);
+	snprintf(a.subject, sizeof(a.subject), "%s", subject);
+	snprintf(a.summary, sizeof(a.summary), "%s", summary);
+	raise_alert(f, &a);
+}
+
+/* A detail that is a number, as text ("" when absent). */
+static void detail_int(const struct feed *f, const char *key, char *out,
+                       size_t len)
+{
+	json_t *v = json_object_get(f->det, key);
+
+	snprintf(out, len, "%s", "");
+	if (json_is_integer(v))
+		snprintf(out, len, "%lld", (long long)json_integer_value(v));
+}
+
+/*
+ * token_dormant: the gate appends token.reactivated when a token idle
+ * for longer than this kind's window is used (gate.c); every one is an
+ * alert on the token. Its window is the gate's dormancy period, so a
+ * token cannot raise twice within it anyway.
+ */
+static void token_dormant(struct feed *f, int kind)
+{
+	char days[24], sum[JG_ALERT_SUMMARY_MAX];
+
+	detail_int(f, "idle_days", days, sizeof(days));
+	snprintf(sum, sizeof(sum), "token %.40s of '%.63s' used again after "
+	         "%s days unused", f->ev->subject, detail(f, "principal"),
+	         *days ? days : "many");
+	raise_one(f, kind, f->ev->subject, sum);
+}
+
+/* checkpoint_failed: the signer could not write a checkpoint (the gate
+ * appends audit.checkpoint_failed at most once per JG_CKPT_FAIL_EVERY
+ * while it keeps failing). One subject: the server's checkpoints. */
+static void checkpoint_failed(struct feed *f, int kind)
+{
+	char seq[24], sum[JG_ALERT_SUMMARY_MAX];
+
+	detail_int(f, "seq", seq, sizeof(seq));
+	snprintf(sum, sizeof(sum), "cannot write the audit checkpoint of seq "
+	         "%s: %.120s", seq, detail(f, "error"));
+	raise_one(f, kind, "checkpoint", sum);
+}
+
+/* audit_verify_failed: a server verified the trail and found it broken;
+ * the subject is the first bad seq, so verifying the same break again
+ * raises nothing more while the alert is open. */
+static void audit_verify_failed(struct feed *f, int kind)
+{
+	char seq[24], sum[JG_ALERT_SUMMARY_MAX];
+
+	detail_int(f, "first_bad_seq", seq, sizeof(seq));
+	snprintf(sum, sizeof(sum), "the audit trail is broken at seq %s: "
+	         "%.180s", seq, detail(f, "reason"));
+	raise_one(f, kind, seq, sum);
+}
+
 /* One row per kind, in enum order: what feeds it and its defaults. */
 static const struct row {
 	const char *name;
@@ -523,6 +589,12 @@ static const struct row {
          glass_wait, {0, 1, 86400, 0, JG_HIGH}},
         {"grant_unused", "grant.", NULL, grant_unused,
          {0, 1, 86400, 0, JG_LOW}},
+        {"token_dormant", "token.reactivated", NULL, token_dormant,
+         {0, 1, 90 * 86400, 0, JG_HIGH}},
+        {"checkpoint_failed", "audit.checkpoint_failed", NULL,
+         checkpoint_failed, {0, 1, 3600, 0, JG_CRITICAL}},
+        {"audit_verify_failed", "audit.verify_failed", NULL,
+         audit_verify_failed, {0, 1, 86400, 0, JG_CRITICAL}},
 };
 
 /* ---- the module --------------------------------------------------------- */
@@ -607,14 +679,35 @@ void jg_detect_zone(struct jg_detect *d,
 	d->zone_ctx = ctx;
 }
 
+/* token_dormant's window is the gate's dormancy period (months), not
+ * a counter's: its alerts need no history, so no replay reaches that far
+ * for it. */
+static int replays(int kind)
+{
+	return kind != JG_AK_TOKEN_DORMANT;
+}
+
 int64_t jg_detect_horizon(const struct jg_detect *d)
 {
 	int64_t h = 0;
 
-	for (int i = 0; i < JG_AK_COUNT; i++)
-		if (!d->tune[i].off && d->tune[i].window > h)
-			h = d->tune[i].window;
+	for (int i = 0; i < JG_AK_COUNT; i++) {
+		/* on, it must be fed: a horizon of 0 means none is */
+		int64_t w = replays(i) ? d->tune[i].window : 1;
+
+		if (!d->tune[i].off && w > h)
+			h = w;
+	}
 	return h;
+}
+
+int64_t jg_alert_window(const struct jg_alert_tune tune[JG_AK_COUNT],
+                        int kind)
+{
+	if (kind < 0 || kind >= JG_AK_COUNT || (tune && tune[kind].off))
+		return 0;
+	return tune && tune[kind].window ? tune[kind].window
+	                                 : rows[kind].dflt.window;
 }
 
 /* alert.raised / alert.acknowledged: the deduplication entries. */

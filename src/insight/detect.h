@@ -63,8 +63,16 @@ void jg_detect_zone(struct jg_detect *d,
                     void *ctx);
 
 /* The longest window of any enabled detector, in seconds: how far back
- * a restart must re-read the trail to rebuild the counters. */
+ * a restart must re-read the trail to rebuild the counters (not
+ * token_dormant's: its window is a dormancy period, and its alerts need
+ * no history). 0 only when every detector is off. */
 int64_t jg_detect_horizon(const struct jg_detect *d);
+
+/* kind's window under the policy's tune (NULL: defaults), in seconds;
+ * 0 when the kind is turned off. The gate reads token_dormant's (the
+ * dormancy period) here, so the default lives in one place. */
+int64_t jg_alert_window(const struct jg_alert_tune tune[JG_AK_COUNT],
+                        int kind);
 
 /*
  * Feed one committed event (details: its parsed details, borrowed, may

@@ -329,6 +329,35 @@ jg_wait_file() { # FILE
 	return 1
 }
 
+# Wait (at most 30 s) until `jitgate alerts` (as admin) shows ERE: the
+# server's detectors run on a thread of their own.
+jg_wait_alert() { # ERE
+	local i
+	for i in $(seq 1 300); do
+		jg_run admin alerts
+		printf '%s\n' "$OUT" | grep -qE -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Run the next jg_start's server under libfaketime (Debian's faketime,
+# installed by scripts/deps; bails without it), its offset read from
+# SKEWFILE ("+0", "+100d") on every call to the wall clock. It replaces
+# JG_SERVER_WRAP (valgrind: libfaketime and memcheck both intercept the
+# clock).
+jg_faketime() { # SKEWFILE
+	local f lib=
+	for f in /usr/lib/*/faketime/libfaketime.so.1; do
+		[ -e "$f" ] && lib=$f
+	done
+	[ -n "$lib" ] || jg_bail "libfaketime" "installed by scripts/deps" "missing"
+	echo "+0" >"$1"
+	# ASan (make sanitize) wants its runtime first; libfaketime is first
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+	JG_SERVER_WRAP="env LD_PRELOAD=$lib FAKETIME_TIMESTAMP_FILE=$1 FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS=$ASAN_OPTIONS"
+}
+
 # Create a token as admin and remember it; fails the test when refused.
 jg_token() { # WHO ARGS...
 	local who=$1

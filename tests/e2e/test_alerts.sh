@@ -13,20 +13,11 @@ HOOK_LOG=$JG_TMP/hook.log
 SECRET=$JG_TMP/hook.secret
 printf 'a-test-secret-of-enough-length\n' >"$SECRET"
 : >"$HOOK_LOG"
-# Wait until `jitgate alerts` (as admin) shows ERE (at most 30 s).
-wait_alert() { # ERE
-	for _ in $(seq 1 300); do
-		jg_run admin alerts
-		printf '%s\n' "$OUT" | grep -qE -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # Reload the policy as WHO and wait for its alert: the events before it
 # have all been fed to the detectors then.
 settle() { # WHO
 	jg_http POST /v1/policy/reload "$1"
-	wait_alert "policy_reload +$1" || not_ok "policy_reload alert for $1" "one" "$OUT"
+	jg_wait_alert "policy_reload +$1" || not_ok "policy_reload alert for $1" "one" "$OUT"
 }
 wait_lines() { # N PATTERN (at most 30 s)
 	for _ in $(seq 1 300); do
