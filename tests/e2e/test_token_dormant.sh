@@ -5,8 +5,8 @@
 # is audited (token.reactivated, its id and never its secret) and raises a
 # high token_dormant alert; one used 50 days before raises nothing. A use
 # whose event cannot be recorded (a trigger refuses it) is refused with
-# 503, and works once the trail takes it again. The trigger is SQLite's.
-# backends: sqlite
+# 503, and works once the trail takes it again (a trigger on either backend).
+# backends: sqlite postgres
 . "$(dirname "$0")/lib.sh"
 
 jg_policy <<'EOF2'
@@ -59,11 +59,20 @@ expect_match "the event says 100 days" '"idle_days": *100' \
 	"$(grep token.reactivated "$JG_TMP/export.ndjson")"
 
 # dave's token (made 100 days ago, never used) cannot be audited: refused
-jg_sql "CREATE TRIGGER no_reactivation BEFORE INSERT ON audit WHEN NEW.type = 'token.reactivated' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+if [ "$JG_BACKEND" = postgres ]; then
+	jg_sql "CREATE FUNCTION no_reactivation() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'refused'; END \$\$"
+	jg_sql "CREATE TRIGGER no_reactivation BEFORE INSERT ON audit FOR EACH ROW WHEN (NEW.type = 'token.reactivated') EXECUTE FUNCTION no_reactivation()"
+else
+	jg_sql "CREATE TRIGGER no_reactivation BEFORE INSERT ON audit WHEN NEW.type = 'token.reactivated' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+fi
 jg_http GET /v1/whoami dave
 expect_problem "a use that cannot be audited is refused" 503 store-unavailable
 expect_match "the log says why" "cannot be audited" "$(cat "$JG_TMP/server.log")"
-jg_sql "DROP TRIGGER no_reactivation"
+if [ "$JG_BACKEND" = postgres ]; then
+	jg_sql "DROP TRIGGER no_reactivation ON audit"
+else
+	jg_sql "DROP TRIGGER no_reactivation"
+fi
 jg_http GET /v1/whoami dave
 expect_eq "once the trail takes it, dave's token works" 200 "$CODE"
 jg_run admin audit list --type token.reactivated
