@@ -339,7 +339,8 @@ struct jg_forward {
 	X(FIRST_SENSITIVE, "first_sensitive")                              \
 	X(RUBBER_STAMP_RATIO, "rubber_stamp_ratio")                        \
 	X(BREAK_GLASS_OVERDUE, "break_glass_overdue")                      \
-	X(GRANT_UNUSED, "grant_unused")
+	X(GRANT_UNUSED, "grant_unused")                                    \
+	X(NEW_SOURCE, "new_source")
 
 enum jg_alert_kind {
 #define JG_AK_ENUM(name, str) JG_AK_##name,

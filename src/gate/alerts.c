@@ -134,7 +134,8 @@ static int wants_details(const char *type)
 	       strcmp(type, "review.recorded") == 0 ||
 	       strcmp(type, "grant.issued") == 0 ||
 	       strcmp(type, "alert.raised") == 0 ||
-	       strcmp(type, "alert.acknowledged") == 0;
+	       strcmp(type, "alert.acknowledged") == 0 ||
+	       jg_detect_is_use(type);
 }
 
 static void feed_one(struct jg_gate_alerting *a, const struct jg_event *ev)

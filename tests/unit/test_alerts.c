@@ -5,7 +5,8 @@
  * the clock as a parameter; exactly the planted alerts fire, none for the
  * normal traffic. Also: a burst straddling a restart fires once, a
  * restart raises nothing twice, acknowledgement, and the `alerts:`
- * section's errors. On SQLite.
+ * section's errors; a grant used from a new address (new_source). On
+ * SQLite.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,12 +115,25 @@ static struct jg_principal user(const char *name, const char *group,
 	return p;
 }
 
-/* who asks for resource at t; the request's id into id. */
+/* Where who usually works from: one stable address per name. */
+static const char *home(const char *who, char buf[JG_ADDR_MAX])
+{
+	unsigned h = 0;
+
+	for (; *who; who++)
+		h = h * 31 + (unsigned char)*who;
+	snprintf(buf, JG_ADDR_MAX, "10.0.%u.%u", h / 250 % 250, h % 250 + 1);
+	return buf;
+}
+
+/* who asks for resource at t, from home; the request's id into id. */
 static void ask(struct jg_gate *g, const char *who, const char *resource,
                 int break_glass, int64_t t, char id[JG_ID_LEN])
 {
 	struct jg_principal p = user(who, break_glass ? "sre" : NULL, 0);
+	char addr[JG_ADDR_MAX];
 	struct jg_new_request in = {
+	        .source_ip = home(who, addr),
 	        .resource = resource,
 	        .action = strcmp(resource, "lab") == 0   ? "read"
 	                  : strcmp(resource, "db") == 0 ? "write"
@@ -156,16 +170,37 @@ static void review(struct jg_gate *g, const char *who, const char *id,
 	jg_request_view_clear(&v);
 }
 
+/* who uses grant (a db write) at t from source (NULL: home), by a
+ * non-consuming check that must allow. */
+static void use(struct jg_gate *g, const char *who, const char *grant,
+                const char *source, int64_t t)
+{
+	struct jg_principal p = user(who, NULL, 0);
+	struct jg_check_query q = {.principal = who, .resource = "db",
+	                           .action = "write", .source = source};
+	struct jg_answer out;
+	char why[JG_WHY_MAX] = "", addr[JG_ADDR_MAX];
+
+	if (!source)
+		q.source = home(who, addr);
+	jg_gate_hold(g);
+	assert_int_equal(jg_gate_authorize(g, &p, &q, t, &out, why), JG_OK);
+	jg_gate_release(g);
+	assert_true(out.allow);
+	assert_string_equal(out.grant_id, grant);
+}
+
 /* ---- the generated month ------------------------------------------------ */
 
-enum act_kind { ASK, REVIEW, DONE };
+enum act_kind { ASK, REVIEW, DONE, USE };
 struct act {
 	int64_t t;
 	enum act_kind kind;
 	const char *who, *resource;
 	int approve, break_glass;
 	const char *comment; /* REVIEW: NULL for none */
-	size_t req; /* the ASK this REVIEW is about (index into acts) */
+	const char *source;  /* USE: NULL for the user's home */
+	size_t req; /* the ASK this REVIEW or USE is about (index into acts) */
 	char id[JG_ID_LEN]; /* ASK: the request's id; DONE: the grant's */
 	char grant[JG_ID_LEN]; /* ASK: its grant's id, once approved */
 };
@@ -203,12 +238,24 @@ static void add_review(struct month *m, int64_t t, const char *who,
 	m->n++;
 }
 
-/* A db request at t reviewed by approver after delay seconds. */
+/* The requester of ask req uses its grant (when approved) at t. */
+static void add_use(struct month *m, int64_t t, size_t req,
+                    const char *source)
+{
+	assert_true(m->n < ACTS_MAX);
+	m->a[m->n] = (struct act){.t = t, .kind = USE, .who = m->a[req].who,
+	                          .req = req, .source = source};
+	m->n++;
+}
+
+/* A db request at t reviewed by approver after delay seconds; its grant,
+ * if approved, used from home a minute later. */
 static void db_request(struct month *m, int64_t t, const char *who,
                        const char *approver, int64_t delay, int approve)
 {
 	size_t r = add_ask(m, t, who, "db", 0);
 	add_review(m, t + delay, approver, r, approve);
+	add_use(m, t + delay + 60, r, NULL);
 }
 
 /* Six engineers, two db requests each working day (9:00-17:00 UTC),
@@ -263,7 +310,7 @@ static void done(struct jg_gate *g, const char *who, const char *grant,
 static void planted(struct month *m)
 {
 	static const char *const team[] = {"u2", "u3", "u4", "u5", "u6"};
-	size_t unused;
+	size_t unused, newsrc;
 
 	/* day 10: mallory reads lab twelve times in four minutes */
 	for (int i = 0; i < 12; i++)
@@ -297,8 +344,14 @@ static void planted(struct month *m)
 		db_request(m, T0 + (2 + i / 7) * DAY + 9 * 3600 + 1800 +
 		                      (i % 7) * 3600,
 		           team[i % 5], "a4", 600, 1);
-		m->a[m->n - 1].comment = NULL;
+		m->a[m->n - 2].comment = NULL;
 	}
+	/* day 20: u2 asks from home, then uses the grant from an address
+	 * never seen for them (and again: one alert) */
+	newsrc = add_ask(m, T0 + 20 * DAY + 13 * 3600, "u2", "db", 0);
+	add_review(m, T0 + 20 * DAY + 13 * 3600 + 900, "a2", newsrc, 1);
+	add_use(m, T0 + 20 * DAY + 13 * 3600 + 960, newsrc, "203.0.113.9");
+	add_use(m, T0 + 20 * DAY + 13 * 3600 + 990, newsrc, "203.0.113.9");
 }
 
 static int by_time(const void *x, const void *y)
@@ -328,7 +381,11 @@ static void replay(struct jg_gate *g, struct month *m)
 		else if (a->kind == REVIEW)
 			review(g, a->who, m->a[where[a->req]].id, a->approve,
 			       a->comment, a->t, m->a[where[a->req]].grant);
-		else { /* DONE: its id is the grant's, for the alert */
+		else if (a->kind == USE) {
+			if (m->a[where[a->req]].grant[0]) /* approved */
+				use(g, a->who, m->a[where[a->req]].grant,
+				    a->source, a->t);
+		} else { /* DONE: its id is the grant's, for the alert */
 			memcpy(a->id, m->a[where[a->req]].grant, JG_ID_LEN);
 			done(g, a->who, a->id, a->t);
 		}
@@ -412,7 +469,7 @@ static void month_raises_exactly_the_planted_alerts(void **state)
 	         "first_sensitive:eve>vault\n"
 	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n"
 	         "rubber_stamp_ratio:a4\nbreak_glass_overdue:%s\n"
-	         "grant_unused:%s\n",
+	         "grant_unused:%s\nnew_source:u2>203.0.113.9\n",
 	         break_glass_id(m), break_glass_id(m), unused_grant_id(m));
 	/* sorted like alerts_of sorts */
 	{
