@@ -220,7 +220,10 @@ static const char *via_of(const struct jg_check_query *q)
  * (first for this gate: seen.c) is recorded as grant.used before the
  * allow is given, so the trail shows where grants are used from; one
  * that cannot be recorded is no allow (out emptied, the store's error).
- * A pair seen before costs one probe under a short lock, no store.
+ * A pair seen before costs one probe under a short lock, no store. A
+ * check with no source (an in-process caller: a tool, a test, the
+ * benchmark; the HTTP layer always names one) records nothing: there is
+ * no place to tell.
  */
 static enum jg_err first_use(struct jg_gate *g, const struct jg_principal *who,
                              const struct jg_check_query *q, int64_t now,
@@ -231,17 +234,16 @@ static enum jg_err first_use(struct jg_gate *g, const struct jg_principal *who,
 	struct jg_grant gr;
 	enum jg_err e;
 
-	if (jg_seen_claim(g->seen, out->grant_id, src))
+	if (!*src || jg_seen_claim(g->seen, out->grant_id, src))
 		return JG_OK;
 	memcpy(id, out->grant_id, JG_ID_LEN);
 	if ((e = g->st->ops->begin(g->st, 1)) == JG_OK) {
 		e = g->st->ops->grant_get(g->st, id, &gr);
 		if (e == JG_OK)
 			e = jg_gate_audit(g, now, who->name, "grant.used", id,
-			                  json_pack("{s:s,s:s,s:s?,s:s}", "via",
+			                  json_pack("{s:s,s:s,s:s,s:s}", "via",
 			                            via_of(q), "principal",
-			                            gr.principal, "source",
-			                            *src ? src : NULL,
+			                            gr.principal, "source", src,
 			                            "request_id", gr.request_id));
 		e = e == JG_OK ? jg_gate_commit(g) : e;
 		if (e != JG_OK)
