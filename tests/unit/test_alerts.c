@@ -667,6 +667,34 @@ static void grant_unused_on_done_not_on_revoke(void **state)
 	assert_int_equal(count_of(f->g), 1);
 }
 
+/* new_source judges a principal once they have three sightings (their
+ * requests and uses) within the window: a new address before then is
+ * learnt, not raised; a restart rebuilds the places from the trail. */
+static void new_source_needs_a_history_and_survives_a_restart(void **state)
+{
+	struct fx *f = *state;
+	char id[JG_ID_LEN], grant[JG_ID_LEN], got[512];
+	int64_t t = T0 + 3600;
+
+	ask(f->g, "nova", "db", 0, t, id); /* 1: her request, from home */
+	review(f->g, "a1", id, 1, "ok", t + 60, grant);
+	use(f->g, "nova", grant, NULL, t + 70);            /* 2: home */
+	use(f->g, "nova", grant, "198.51.100.1", t + 80);  /* only 2 before */
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "");
+	jg_gate_free(f->g); /* the restart: places only in the trail */
+	assert_non_null(f->g = gate_on(f->st, policy_yaml));
+	ask(f->g, "nova", "db", 0, t + 600, id);
+	review(f->g, "a1", id, 1, "ok", t + 660, grant);
+	use(f->g, "nova", grant, "198.51.100.1", t + 670); /* known place */
+	use(f->g, "nova", grant, "198.51.100.2", t + 680); /* new: raised */
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "new_source:nova>198.51.100.2\n");
+	retune(f, "alerts:\n  new_source: off\n");
+	use(f->g, "nova", grant, "198.51.100.3", t + 690);
+	assert_int_equal(count_of(f->g), 1);
+}
+
 /* One open alert per kind + subject + window: a burst that goes on
  * raises again once the window since the last alert has passed. */
 static void a_lasting_burst_raises_once_a_window(void **state)
@@ -765,6 +793,9 @@ int main(void)
 	                grant_unused_on_done_not_on_revoke, setup, teardown),
 	        cmocka_unit_test_setup_teardown(two_servers_raise_one_alert,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                new_source_needs_a_history_and_survives_a_restart,
+	                setup, teardown),
 	        cmocka_unit_test(alerts_section_errors_name_file_and_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
