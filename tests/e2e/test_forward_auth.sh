@@ -248,6 +248,14 @@ expect_eq "direct: 200" 200 "$CODE"
 expect_match "X-Jitgate-Principal" 'X-Jitgate-Principal: alice' "$HDRS"
 expect_match "X-Jitgate-Grant" "X-Jitgate-Grant: $GRANT" "$HDRS"
 expect_match "X-Jitgate-Expires" 'X-Jitgate-Expires: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z' "$HDRS"
+# where the grant is used from: the trusted proxy's X-Forwarded-For names
+# the client; the grant's first use from each address is recorded, once
+direct 127.0.0.1 -H "@$JG_TMP/hdr.alice" -H 'X-Forwarded-For: 192.0.2.55'
+expect_eq "for a client the proxy names: 200" 200 "$CODE"
+direct 127.0.0.1 -H "@$JG_TMP/hdr.alice" -H 'X-Forwarded-For: 192.0.2.55'
+jg_run admin --json audit list --type grant.used --subject "$GRANT"
+expect_match "its first use from that client is recorded, via forward" '"source": *"192.0.2.55".*"via": *"forward"|"via": *"forward".*"source": *"192.0.2.55"' "$(printf '%s' "$OUT" | tr -d '\n')"
+expect_eq "once" 1 "$(printf '%s' "$OUT" | grep -c '"source": *"192.0.2.55"')"
 
 # Traefik's and Caddy's headers; Envoy asks with the client's method
 CODE=$(curl -sS -o "$JG_TMP/body" -w '%{http_code}' -X DELETE -H "@$JG_TMP/hdr.alice" \
