@@ -638,15 +638,21 @@ static void break_glass_overdue_once_past_the_deadline(void **state)
 }
 
 /* grant_unused: a grant marked done unused raises; one revoked does
- * not (someone ended it knowingly); `grant_unused: off` raises none. */
+ * not (someone ended it knowingly), nor one a check allowed (its first
+ * use from an address is recorded); `grant_unused: off` raises none. */
 static void grant_unused_on_done_not_on_revoke(void **state)
 {
 	struct fx *f = *state;
 	struct jg_principal u1 = user("u1", NULL, 0);
 	struct jg_grant gr;
 	char id[JG_ID_LEN], kept[JG_ID_LEN], cut[JG_ID_LEN], off[JG_ID_LEN];
+	char checked[JG_ID_LEN];
 	char why[JG_WHY_MAX] = "", got[512], want[128];
 
+	ask(f->g, "u1", "db", 0, T0 + 50, id);
+	review(f->g, "a1", id, 1, "ok", T0 + 60, checked);
+	use(f->g, "u1", checked, NULL, T0 + 70);
+	done(f->g, "u1", checked, T0 + 80);
 	ask(f->g, "u1", "db", 0, T0 + 100, id);
 	review(f->g, "a1", id, 1, "ok", T0 + 200, kept);
 	ask(f->g, "u1", "db", 0, T0 + 100, id);
