@@ -21,6 +21,7 @@
  */
 #define PAM_SM_ACCOUNT
 #define PAM_SM_AUTH
+#include <arpa/inet.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -42,7 +43,24 @@ struct pj_ask {
 	char principal[PJ_NAME_MAX];  /* user + principal_suffix */
 	char resource[256];
 	const char *action;           /* the options' or a literal */
+	const char *source;           /* PAM_RHOST when an address, or NULL */
 };
+
+/* Where the user comes from (sshd's PAM_RHOST) when it is an IP address
+ * (a name proves nothing and the check refuses it), else NULL: the grant
+ * is then used from this host, the check's caller. */
+static const char *remote_address(pam_handle_t *pamh)
+{
+	const void *rhost = NULL;
+	unsigned char addr[16];
+
+	if (pam_get_item(pamh, PAM_RHOST, &rhost) != PAM_SUCCESS || !rhost)
+		return NULL;
+	return inet_pton(AF_INET, rhost, addr) == 1 ||
+	                       inet_pton(AF_INET6, rhost, addr) == 1
+	               ? rhost
+	               : NULL;
+}
 
 /* The action of a service that has a natural one, else NULL. */
 static const char *service_action(pam_handle_t *pamh)
@@ -94,6 +112,7 @@ static int make_ask(pam_handle_t *pamh, const struct pj_opts *o,
 		snprintf(err, errlen, "no host name: give resource=");
 		return -1;
 	}
+	q->source = remote_address(pamh);
 	if (!(q->action = o->action ? o->action : service_action(pamh))) {
 		snprintf(err, errlen, "action= is needed for this service "
 		         "(only sshd and sudo have a default)");
@@ -142,7 +161,8 @@ static void ask(const struct pj_opts *o, const struct pj_ask *q,
 		pj_printable(a->why, sizeof(a->why), err);
 		return;
 	}
-	pj_check(o, token, q->principal, q->resource, q->action, a);
+	pj_check(o, token, q->principal, q->resource, q->action, q->source,
+	         a);
 	explicit_bzero(token, sizeof(token));
 }
 

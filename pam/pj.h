@@ -74,11 +74,12 @@ struct pj_answer {
 
 /*
  * Ask POST {url}/v1/check whether principal may do action on resource
- * now, with token as the bearer. Fills a in every case.
+ * now, from source (the user's IP address, NULL: unknown), with token as
+ * the bearer. Fills a in every case.
  */
 void pj_check(const struct pj_opts *o, const char *token,
               const char *principal, const char *resource,
-              const char *action, struct pj_answer *a);
+              const char *action, const char *source, struct pj_answer *a);
 
 /*
  * The answer to a check: status 200 or 400 and its body (len bytes, not

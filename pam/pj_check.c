@@ -214,14 +214,14 @@ static void post(const struct pj_opts *o, const char *token, const char *json,
 
 void pj_check(const struct pj_opts *o, const char *token,
               const char *principal, const char *resource,
-              const char *action, struct pj_answer *a)
+              const char *action, const char *source, struct pj_answer *a)
 {
 	json_t *q;
 	char *json = NULL; /* owned */
 
 	memset(a, 0, sizeof(*a));
-	q = json_pack("{s:s, s:s, s:s}", "principal", principal, "resource",
-	              resource, "action", action);
+	q = json_pack("{s:s, s:s, s:s, s:s?}", "principal", principal,
+	              "resource", resource, "action", action, "source", source);
 	if (!q) { /* jansson refuses text that is not UTF-8 */
 		answer(a, PJ_DENY, "the principal, resource or action is not UTF-8");
 		return;

@@ -25,6 +25,7 @@
 #define JG_LIST_MAX 500         /* page size ceiling */
 #define JG_LIST_DEFAULT 50
 #define JG_URL_MAX 512          /* an issuer or endpoint URL (incl. NUL) */
+#define JG_ADDR_MAX 46          /* an IPv4 or IPv6 address as text (INET6_ADDRSTRLEN, incl. NUL) */
 #define JG_CLAIM_MAX 256        /* a claim's name or value, a subject, a client id (incl. NUL) */
 
 #endif

@@ -53,6 +53,11 @@ struct jg_principal {
 	 * rule refuses it. Set from a provider session only. */
 	int64_t auth_time; /* the ID token's auth_time (or iat), seconds */
 	int mfa;           /* 1: its amr/acr said a second factor was used */
+	/* Where the caller connected from: the client's address as the HTTP
+	 * layer sees it (a trusted proxy's X-Forwarded-For believed), ""
+	 * when unknown (tools, tests). Recorded as `source` on the events
+	 * that use a grant, for the new_source alert. */
+	char source[JG_ADDR_MAX];
 };
 
 #define JG_ROLE_ADMIN 1   /* manage tokens, see and revoke everything */

@@ -349,7 +349,8 @@ struct jg_forward {
 	X(GRANT_UNUSED, "grant_unused")                                    \
 	X(TOKEN_DORMANT, "token_dormant")                                  \
 	X(CHECKPOINT_FAILED, "checkpoint_failed")                          \
-	X(AUDIT_VERIFY_FAILED, "audit_verify_failed")
+	X(AUDIT_VERIFY_FAILED, "audit_verify_failed")                      \
+	X(NEW_SOURCE, "new_source")
 
 enum jg_alert_kind {
 #define JG_AK_ENUM(name, str) JG_AK_##name,

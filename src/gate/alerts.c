@@ -157,7 +157,8 @@ static int wants_details(const char *type)
 	       strcmp(type, "alert.raised") == 0 ||
 	       strcmp(type, "alert.acknowledged") == 0 ||
 	       strcmp(type, "token.reactivated") == 0 ||
-	       strncmp(type, "audit.", 6) == 0;
+	       strncmp(type, "audit.", 6) == 0 ||
+	       jg_detect_is_use(type);
 }
 
 /* Count a fed alert.raised for /metrics. */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/cidr.h"
 #include "gate/index.h"
 #include "gate/internal.h"
 #include "util/crypto.h"
@@ -199,14 +200,72 @@ static enum jg_err find_in_store(struct jg_gate *g,
 	return JG_OK;
 }
 
+/* ---- recording uses ---------------------------------------------------- */
+
+/* Where the grant is used from: the enforcement point's word, else the
+ * caller's own address; "" when unknown. */
+static const char *source_of(const struct jg_principal *who,
+                             const struct jg_check_query *q)
+{
+	return q->source ? q->source : who->source;
+}
+
+static const char *via_of(const struct jg_check_query *q)
+{
+	return q->via ? q->via : "check";
+}
+
+/*
+ * A non-consuming allow: the first use of its grant from this source
+ * (first for this gate: seen.c) is recorded as grant.used before the
+ * allow is given, so the trail shows where grants are used from; one
+ * that cannot be recorded is no allow (out emptied, the store's error).
+ * A pair seen before costs one probe under a short lock, no store. A
+ * check with no source (an in-process caller: a tool, a test, the
+ * benchmark; the HTTP layer always names one) records nothing: there is
+ * no place to tell.
+ */
+static enum jg_err first_use(struct jg_gate *g, const struct jg_principal *who,
+                             const struct jg_check_query *q, int64_t now,
+                             struct jg_answer *out)
+{
+	const char *src = source_of(who, q);
+	char id[JG_ID_LEN];
+	struct jg_grant gr;
+	enum jg_err e;
+
+	if (!*src || jg_seen_claim(g->seen, out->grant_id, src))
+		return JG_OK;
+	memcpy(id, out->grant_id, JG_ID_LEN);
+	if ((e = g->st->ops->begin(g->st, 1)) == JG_OK) {
+		e = g->st->ops->grant_get(g->st, id, &gr);
+		if (e == JG_OK)
+			e = jg_gate_audit(g, now, who->name, "grant.used", id,
+			                  json_pack("{s:s,s:s,s:s,s:s}", "via",
+			                            via_of(q), "principal",
+			                            gr.principal, "source", src,
+			                            "request_id", gr.request_id));
+		e = e == JG_OK ? jg_gate_commit(g) : e;
+		if (e != JG_OK)
+			g->st->ops->rollback(g->st);
+	}
+	if (e != JG_OK) {
+		jg_seen_forget(g->seen, id, src);
+		memset(out, 0, sizeof(*out));
+	}
+	return e;
+}
+
 /* ---- consuming --------------------------------------------------------- */
 
 /* Inside the write transaction: take one use of grant id, judged again
  * against the store (another server may have taken the last). */
 static enum jg_err consume_tx(struct jg_gate *g, const struct jg_principal *who,
-                              const char *id, const char *asked, int64_t now,
-                              int64_t until, struct jg_answer *out)
+                              const struct jg_check_query *q, const char *id,
+                              int64_t now, int64_t until,
+                              struct jg_answer *out)
 {
+	const char *asked = q->payload_sha256, *src = source_of(who, q);
 	char why[JG_WHY_MAX], reason[JG_WHY_MAX];
 	struct jg_grant gr;
 	enum jg_err e = g->st->ops->grant_get(g->st, id, &gr);
@@ -226,8 +285,10 @@ static enum jg_err consume_tx(struct jg_gate *g, const struct jg_principal *who,
 		return e;
 	e = jg_gate_audit(g, now, who->name,
 	                  gr.uses_left ? "grant.used" : "grant.consumed", gr.id,
-	                  json_pack("{s:s,s:s,s:s?,s:i,s:s}", "via", "check",
-	                            "principal", gr.principal, "payload_sha256",
+	                  json_pack("{s:s,s:s,s:s?,s:s?,s:i,s:s}", "via",
+	                            via_of(q), "principal", gr.principal,
+	                            "source", *src ? src : NULL,
+	                            "payload_sha256",
 	                            gr.payload_sha256[0] ? gr.payload_sha256
 	                                                 : NULL,
 	                            "uses_left", gr.uses_left, "request_id",
@@ -240,8 +301,8 @@ static enum jg_err consume_tx(struct jg_gate *g, const struct jg_principal *who,
 /* An allowing answer becomes a consuming one, or a denial when the use
  * is gone by the time the store is asked. */
 static enum jg_err consume(struct jg_gate *g, const struct jg_principal *who,
-                           const char *asked, int64_t now, int64_t until,
-                           struct jg_answer *out)
+                           const struct jg_check_query *q, int64_t now,
+                           int64_t until, struct jg_answer *out)
 {
 	char id[JG_ID_LEN];
 	enum jg_err e;
@@ -249,7 +310,7 @@ static enum jg_err consume(struct jg_gate *g, const struct jg_principal *who,
 	memcpy(id, out->grant_id, JG_ID_LEN);
 	if ((e = g->st->ops->begin(g->st, 1)) != JG_OK)
 		return e;
-	e = consume_tx(g, who, id, asked, now, until, out);
+	e = consume_tx(g, who, q, id, now, until, out);
 	if (e == JG_OK && out->consumed)
 		e = jg_gate_commit(g);
 	else
@@ -265,12 +326,17 @@ static enum jg_err check_args(const struct jg_principal *who,
                               const struct jg_check_query *q,
                               char why[JG_WHY_MAX])
 {
-	unsigned char md[32];
+	unsigned char md[32], addr[16];
+	int family;
 
 	if (q->payload_sha256 && jg_sha256_unhex(q->payload_sha256, md) != 0)
 		return jg_gate_why(JG_EINVAL, why, "payload_sha256 must be 64 "
 		                   "lowercase hex digits (the SHA-256 of the "
 		                   "payload about to run)");
+	if (q->source && (strlen(q->source) >= JG_ADDR_MAX ||
+	                  !jg_ip_parse(q->source, &family, addr)))
+		return jg_gate_why(JG_EINVAL, why, "source must be an IPv4 or "
+		                   "IPv6 address (where the grant is used from)");
 	if (q->token)
 		return JG_OK; /* the token names the principal (token.c) */
 	if (!jg_name_valid(q->principal, 1) || !jg_name_valid(q->resource, 0) ||
@@ -329,7 +395,9 @@ static enum jg_err authorize(struct jg_gate *g,
 	if (!q->token)
 		answer(out, found, &hit, q);
 	if (out->allow && q->consume)
-		e = consume(g, who, q->payload_sha256, now, until, out);
+		e = consume(g, who, q, now, until, out);
+	else if (out->allow)
+		e = first_use(g, who, q, now, out);
 	return e;
 }
 

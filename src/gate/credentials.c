@@ -174,8 +174,10 @@ static enum jg_err confirm(struct jg_gate *g, const struct jg_principal *who,
 		                jg_gate_dead_because(&gr, now));
 	if (e == JG_OK)
 		e = jg_gate_audit(g, now, who->name, "credentials.issued", id,
-		                  json_pack("{s:s,s:s}", "role", role,
-		                            "resource", gr.resource));
+		                  json_pack("{s:s,s:s,s:s?}", "role", role,
+		                            "resource", gr.resource, "source",
+		                            who->source[0] ? who->source
+		                                           : NULL));
 	if (e != JG_OK || (e = jg_gate_commit(g)) != JG_OK)
 		return jg_gate_abort(g, e);
 	return JG_OK;

@@ -156,10 +156,12 @@ static json_t *started_details(const struct jg_exec_run *r, int64_t deadline)
 	                 at);
 }
 
-/* Consume the grant and record the start, with their events. */
+/* Consume the grant and record the start, with their events (source:
+ * the executor's address, for grant.consumed; NULL when unknown). */
 static enum jg_err record_start(struct jg_gate *g, struct jg_exec_run *r,
                                 struct jg_grant *gr, const char *actor,
-                                int64_t now, char why[JG_WHY_MAX])
+                                const char *source, int64_t now,
+                                char why[JG_WHY_MAX])
 {
 	char reason[JG_WHY_MAX];
 	enum jg_err e = jg_random_id("exe", r->x.id);
@@ -187,8 +189,9 @@ static enum jg_err record_start(struct jg_gate *g, struct jg_exec_run *r,
 		                   "already: it runs once", r->v.req.id);
 	if (e == JG_OK)
 		e = jg_gate_audit(g, now, actor, "grant.consumed", gr->id,
-		                  json_pack("{s:s,s:s}", "request_id", r->v.req.id,
-		                            "execution_id", r->x.id));
+		                  json_pack("{s:s,s:s,s:s?}", "request_id",
+		                            r->v.req.id, "execution_id", r->x.id,
+		                            "source", source));
 	if (e == JG_OK)
 		e = jg_gate_audit(g, now, actor, "execution.started", r->v.req.id,
 		                  started_details(r, r->x.deadline_at));
@@ -224,7 +227,9 @@ static enum jg_err start_tx(struct jg_gate *g, const struct jg_principal *who,
 	if (e == JG_OK)
 		e = grant_ok(r, &gr, expect, now, why);
 	if (e == JG_OK)
-		e = record_start(g, r, &gr, actor, now, why);
+		e = record_start(g, r, &gr, actor,
+		                 who && who->source[0] ? who->source : NULL, now,
+		                 why);
 	return e;
 }
 

@@ -233,6 +233,8 @@ enum jg_err jg_gate_forward(struct jg_gate *g, const struct jg_fwd_ask *ask,
 	q.principal = who.name;
 	q.resource = r->resource;
 	q.action = r->action;
+	q.source = ask->source; /* NULL: unknown (who.source is "") */
+	q.via = "forward";
 	if ((e = jg_gate_authorize(g, &who, &q, now, &out->check, why)) != JG_OK)
 		return e;
 	if (!out->check.allow)

@@ -21,6 +21,9 @@ struct jg_fwd_ask {
 	const char *host;   /* the Host the client asked, NULL/"" unknown */
 	const char *method; /* GET, POST, ... */
 	const char *uri;    /* the path and query the client sent */
+	/* the client's address (a trusted proxy's X-Forwarded-For
+	 * believed), NULL when unknown: where the grant is used from */
+	const char *source;
 };
 
 /* Who the caller says it is; strings borrowed, NULL when absent. The
@@ -67,7 +70,8 @@ int64_t jg_fwd_cache_ms(const struct jg_forward *f, const struct jg_answer *a,
  * The use case; call holding the gate. JG_OK with out->status set for
  * every answer (a denial is an answer); errors are the store's. No store
  * access when the caller is a bearer token known to the cache or a trusted
- * identity header and the index is in step; nothing is audited.
+ * identity header and the index is in step; nothing is audited but the
+ * first use of a grant from a source (grant.used, via "forward").
  */
 enum jg_err jg_gate_forward(struct jg_gate *g, const struct jg_fwd_ask *ask,
                             const struct jg_fwd_cred *cred, int64_t now,

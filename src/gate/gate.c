@@ -47,7 +47,7 @@ enum jg_err jg_gate_new(struct jg_store *st, struct jg_policy *policy,
 	jg_gate_metrics_init(g);
 	*out = g;
 	if (jg_gate_signin_init(g) != JG_OK ||
-	    jg_gate_alerts_init(g) != JG_OK) {
+	    jg_gate_alerts_init(g) != JG_OK || jg_seen_new(&g->seen) != JG_OK) {
 		jg_gate_free(g);
 		*out = NULL;
 		return JG_ENOMEM;
@@ -67,6 +67,7 @@ void jg_gate_free(struct jg_gate *g)
 	jg_authcache_free(g->auth);
 	jg_gate_signin_free(g);
 	jg_gate_alerts_free(g);
+	jg_seen_free(g->seen);
 	jg_workload_cache_free(g->wl);
 	jg_gate_issuers_free(g->issuers);
 	pthread_mutex_destroy(&g->sync_lock);

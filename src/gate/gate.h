@@ -567,6 +567,12 @@ struct jg_check_query {
 	 * every server sharing the store): for enforcement points that run
 	 * the action themselves */
 	int consume;
+	/* where the grant is used from: the address of the party about to
+	 * act (an IPv4 or IPv6 address), as the enforcement point saw it;
+	 * NULL: the caller's own (who->source). Recorded on the use events. */
+	const char *source;
+	/* what asks, for the use events' `via`: NULL "check", "forward" */
+	const char *via;
 };
 
 /*
@@ -579,7 +585,10 @@ struct jg_check_query {
  * (allow 0, with the reason), not an error; errors are bad input
  * (EINVAL), authorisation (EFORBIDDEN) and the store's. A consuming check
  * that allows has recorded grant.used (and grant.consumed on the last
- * use) before it returns.
+ * use) before it returns. A non-consuming one that allows records
+ * grant.used the first time this gate sees the grant used from its
+ * source (seen.c); when that record cannot be written the answer is the
+ * store's error, never an allow.
  */
 enum jg_err jg_gate_authorize(struct jg_gate *g,
                               const struct jg_principal *who,

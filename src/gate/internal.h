@@ -70,7 +70,21 @@ struct jg_gate {
 	                     * sync step (sync.c); 0: none yet */
 	struct jg_credworker *creds; /* owned (credentials.c), or NULL */
 	struct jg_gate_alerting *alerting; /* owned (alerts.c) */
+	struct jg_seen *seen; /* owned (seen.c): grants' sources recorded */
 };
+
+/*
+ * The (grant, source) pairs whose use this gate has recorded (seen.c),
+ * so that a non-consuming check records grant.used once per pair.
+ * jg_seen_claim: 1 when the pair was there; else 0 and it is now (the
+ * caller records the use, or jg_seen_forget's it when that fails).
+ * Thread-safe; bounded (a full table forgets its oldest pairs).
+ */
+struct jg_seen;
+enum jg_err jg_seen_new(struct jg_seen **out);
+void jg_seen_free(struct jg_seen *s); /* NULL-safe */
+int jg_seen_claim(struct jg_seen *s, const char *grant, const char *source);
+void jg_seen_forget(struct jg_seen *s, const char *grant, const char *source);
 
 /* The alert detectors' state (alerts.c): made by jg_gate_new, freed by
  * jg_gate_free. jg_gate_alerts_step: after a successful commit, feed

@@ -94,7 +94,7 @@ static int64_t new_serial(void)
 }
 
 /* Audit and record the certificate in out (signed by the caller). */
-static enum jg_err record(struct jg_gate *g, const char *actor,
+static enum jg_err record(struct jg_gate *g, const struct jg_principal *who,
                           const struct jg_ssh_cert_out *out, int64_t now)
 {
 	struct jg_ssh_issued rec = {.serial = out->serial,
@@ -110,13 +110,16 @@ static enum jg_err record(struct jg_gate *g, const char *actor,
 		return e;
 	jg_time_format(out->valid_after, after);
 	jg_time_format(out->valid_before, before);
-	return jg_gate_audit(g, now, actor, "ssh_cert.issued", out->grant_id,
-	                     json_pack("{s:I,s:s,s:s,s:[s],s:s,s:s}", "serial",
+	return jg_gate_audit(g, now, who->name, "ssh_cert.issued",
+	                     out->grant_id,
+	                     json_pack("{s:I,s:s,s:s,s:[s],s:s,s:s,s:s?}",
+	                               "serial",
 	                               (json_int_t)out->serial, "key_type",
 	                               out->key_type, "fingerprint",
 	                               out->fingerprint, "principals",
 	                               out->principal, "valid_after", after,
-	                               "valid_before", before));
+	                               "valid_before", before, "source",
+	                               who->source[0] ? who->source : NULL));
 }
 
 /* Inside the write transaction: check the grant, sign and record. */
@@ -156,7 +159,7 @@ static enum jg_err cert_tx(struct jg_gate *g, const struct jg_principal *who,
 	                              (uint64_t)out->valid_before};
 	if ((e = jg_sshcert_sign(g->ssh_ca, key, &req, &out->text)) != JG_OK)
 		return e;
-	return record(g, who->name, out, now);
+	return record(g, who, out, now);
 }
 
 enum jg_err jg_gate_ssh_cert(struct jg_gate *g, const struct jg_principal *who,

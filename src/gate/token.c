@@ -145,8 +145,9 @@ static enum jg_err token_tx(struct jg_gate *g, const struct jg_principal *who,
 		return e;
 	jg_time_format(*exp, at);
 	e = jg_gate_audit(g, now, who->name, "grant.token_issued", id,
-	                  json_pack("{s:s,s:s,s:s?}", "kid", kid, "expires_at",
-	                            at, "aud", aud));
+	                  json_pack("{s:s,s:s,s:s?,s:s?}", "kid", kid,
+	                            "expires_at", at, "aud", aud, "source",
+	                            who->source[0] ? who->source : NULL));
 	if (e != JG_OK) {
 		free(*token);
 		*token = NULL;

@@ -172,6 +172,7 @@ void jg_api_forward(struct jg_ex *ex)
 		           "or X-Forwarded-Method and X-Forwarded-Uri)");
 		return;
 	}
+	ask.source = ex->peer;
 	credentials(ex, from_proxy, &cred);
 	e = jg_gate_forward(ex->gate, &ask, &cred, ex->now, &a, why);
 	/* the access log names whom the answer was about */

@@ -97,7 +97,7 @@ void jg_api_check(struct jg_ex *ex)
 {
 	static const char *const fields[] = {"principal", "resource", "action",
 	                                     "token", "payload_sha256",
-	                                     "consume", NULL};
+	                                     "consume", "source", NULL};
 	struct jg_check_query q = {0};
 	json_t *consume = json_object_get(ex->body, "consume");
 	struct jg_answer c;
@@ -110,8 +110,9 @@ void jg_api_check(struct jg_ex *ex)
 	    jg_ex_str(ex, "principal", !q.token, &q.principal) ||
 	    jg_ex_str(ex, "resource", !q.token, &q.resource) ||
 	    jg_ex_str(ex, "action", !q.token, &q.action) ||
-	    jg_ex_str(ex, "payload_sha256", 0, &q.payload_sha256))
-		return;
+	    jg_ex_str(ex, "payload_sha256", 0, &q.payload_sha256) ||
+	    jg_ex_str(ex, "source", 0, &q.source))
+		return; /* no source: the caller's own address (who.source) */
 	if (q.token && q.principal) {
 		jg_ex_fail(ex, JG_EINVAL, "give either a token or a principal: "
 		                          "the token names its principal");

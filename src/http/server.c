@@ -239,6 +239,9 @@ static void dispatch(struct jg_server *s, struct jg_ex *ex, const char *url,
 	ex->path = url;
 	ex->is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	ex->who = p->who;
+	/* where the caller is: the grant-using events record it */
+	snprintf(ex->who.source, sizeof(ex->who.source), "%s",
+	         ex->peer ? ex->peer : "");
 	ex->via_cookie = p->via_cookie;
 	memcpy(ex->csrf, p->csrf, sizeof(ex->csrf));
 	if (p->body.too_big) {

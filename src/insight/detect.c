@@ -21,6 +21,7 @@
 #define HOURS 2048    /* principals' usual hours */
 #define GLASS 256     /* break-glass requests awaiting their post-review */
 #define GRANTS 4096   /* live grants: used yet? */
+#define PLACES 4096   /* principals' sources: when each was last seen */
 #define PROBE 16      /* slots tried before evicting the stalest */
 #define RING JG_ALERT_THRESHOLD_MAX
 #define WHAT_MAX 200 /* what a counter counts, in words */
@@ -77,6 +78,12 @@ struct grant {
 	int used;
 };
 
+/* new_source: a principal seen at a source (key "principal>source");
+ * h.last is when, last. */
+struct place {
+	struct head h;
+};
+
 struct jg_detect {
 	struct jg_alert_tune tune[JG_AK_COUNT]; /* defaults filled in */
 	struct hours *hours;                    /* owned [HOURS] */
@@ -89,6 +96,7 @@ struct jg_detect {
 	struct open *open;                      /* owned [OPENS] */
 	struct glass *glass;                    /* owned [GLASS] */
 	struct grant *grants;                   /* owned [GRANTS] */
+	struct place *places;                   /* owned [PLACES] */
 };
 
 /* One event being fed. */
@@ -557,6 +565,73 @@ static void audit_verify_failed(struct feed *f, int kind)
 	raise_one(f, kind, seq, sum);
 }
 
+/* A row's event types: one, a prefix of them ending in '.' ("grant."),
+ * or several of either joined by '|'. */
+static int feeds(const char *on, const char *type)
+{
+	size_t n = strcspn(on, "|");
+
+	if (n && (on[n - 1] == '.' ? strncmp(on, type, n) == 0
+	                           : strncmp(on, type, n) == 0 &&
+	                                     type[n] == '\0'))
+		return 1;
+	return on[n] == '|' && feeds(on + n + 1, type);
+}
+
+/* The events that use a grant and say from where (`source`). */
+#define USES "grant.used|grant.consumed|grant.token_issued|" \
+             "credentials.issued|ssh_cert.issued"
+
+/*
+ * new_source: a grant used from a source the principal has not been seen
+ * at within the window, once they have threshold earlier sightings in
+ * it. Sightings: request.created (its context's source_ip) and the use
+ * events (their source; the principal is the grant's when the event
+ * names it, else the actor). Only a use raises: asking from a new place
+ * is not using a grant.
+ */
+static void new_source(struct feed *f, int kind)
+{
+	const struct jg_alert_tune *t = &f->d->tune[kind];
+	int use = strcmp(f->ev->type, "request.created") != 0;
+	const json_t *ctx = json_object_get(f->det, "context");
+	const char *src = use ? detail(f, "source")
+	                      : json_string_value(json_object_get(ctx,
+	                                                          "source_ip"));
+	const char *who = use && *detail(f, "principal") ? detail(f, "principal")
+	                                                 : f->ev->actor;
+	struct jg_alert a = {.kind = kind, .nevents = 1};
+	struct place *p;
+	struct counter *c;
+	unsigned earlier = 0;
+	char key[JG_ALERT_SUBJECT_MAX], win[32];
+
+	if (!src || !*src || !*who)
+		return;
+	snprintf(key, sizeof(key), "%.63s>%.63s", who, src);
+	p = SLOT(f->d->places, PLACES, kind, key, 0, 0);
+	c = SLOT(f->d->ctr, COUNTERS, kind, who, 0, 0);
+	for (unsigned i = 0; c && i < c->n; i++)
+		earlier += c->ts[i] > f->ev->ts - t->window;
+	if (use && (!p || p->h.last <= f->ev->ts - t->window) &&
+	    earlier >= (unsigned)t->threshold) {
+		memcpy(a.events[0], f->ev->id, JG_ID_LEN);
+		snprintf(a.subject, sizeof(a.subject), "%s", key);
+		jg_duration_format(t->window, win, sizeof(win));
+		snprintf(a.summary, sizeof(a.summary), "'%.63s' used grant "
+		         "%.40s from %.45s, not seen for them within %.30s",
+		         who, f->ev->subject, src, win);
+		raise_alert(f, &a);
+	}
+	SLOT(f->d->places, PLACES, kind, key, f->ev->ts, 1);
+	push(f, kind, who);
+}
+
+int jg_detect_is_use(const char *type)
+{
+	return feeds(USES, type);
+}
+
 /* One row per kind, in enum order: what feeds it and its defaults. */
 static const struct row {
 	const char *name;
@@ -595,6 +670,8 @@ static const struct row {
          checkpoint_failed, {0, 1, 3600, 0, JG_CRITICAL}},
         {"audit_verify_failed", "audit.verify_failed", NULL,
          audit_verify_failed, {0, 1, 86400, 0, JG_CRITICAL}},
+        {"new_source", "request.created", USES, new_source,
+         {0, 3, 30 * 86400, 0, JG_MEDIUM}},
 };
 
 /* ---- the module --------------------------------------------------------- */
@@ -622,7 +699,8 @@ enum jg_err jg_detect_new(struct jg_detect **out)
 	    !(d->open = calloc(OPENS, sizeof(*d->open))) ||
 	    !(d->hours = calloc(HOURS, sizeof(*d->hours))) ||
 	    !(d->glass = calloc(GLASS, sizeof(*d->glass))) ||
-	    !(d->grants = calloc(GRANTS, sizeof(*d->grants)))) {
+	    !(d->grants = calloc(GRANTS, sizeof(*d->grants))) ||
+	    !(d->places = calloc(PLACES, sizeof(*d->places)))) {
 		jg_detect_free(d);
 		return JG_ENOMEM;
 	}
@@ -641,6 +719,7 @@ void jg_detect_free(struct jg_detect *d)
 	free(d->hours);
 	free(d->glass);
 	free(d->grants);
+	free(d->places);
 	free(d);
 }
 
@@ -733,15 +812,6 @@ static void track(struct feed *f)
 	for (size_t i = 0; *id && i < OPENS; i++)
 		if (d->open[i].h.used && strcmp(d->open[i].id, id) == 0)
 			d->open[i].h.used = 0; /* acknowledged: closed */
-}
-
-/* A row's event type, or a prefix of them ending in '.' ("grant."). */
-static int feeds(const char *on, const char *type)
-{
-	size_t n = strlen(on);
-
-	return on[n - 1] == '.' ? strncmp(on, type, n) == 0
-	                        : strcmp(on, type) == 0;
 }
 
 void jg_detect_feed(struct jg_detect *d, const struct jg_event *ev,

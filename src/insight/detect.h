@@ -96,6 +96,11 @@ void jg_detect_clock(struct jg_detect *d, int64_t now, jg_alert_fn fn,
 int jg_detect_recorded(const struct jg_detect *d, int kind,
                        const char *subject);
 
+/* 1 when events of type use a grant (grant.used, grant.consumed, a
+ * grant token, credentials or an SSH certificate handed out): new_source
+ * reads their details. */
+int jg_detect_is_use(const char *type);
+
 /* "burst_principal"... for enum jg_alert_kind; NULL when out of range.
  * jg_alert_kind_of: the reverse, -1 when unknown. */
 const char *jg_alert_kind_name(int kind);

@@ -4,7 +4,8 @@
 # trail), the alert reaches the webhook through the outbox, is listed by
 # `jitgate alerts` and GET /v1/alerts (admins, auditors), and is
 # acknowledged only by an admin with a comment; a policy reload raises
-# its own alert. The server feeds the detectors on a thread of its own,
+# its own alert; a grant used from an address never seen for its
+# principal raises new_source. The server feeds the detectors on a thread of its own,
 # in seq order, so a policy reload's alert appearing means every event
 # before it has been fed: the tests wait for one before counting.
 . "$(dirname "$0")/lib.sh"
@@ -112,5 +113,24 @@ jg_http POST /v1/policy/reload root '{}'
 expect_problem "the API reload: refused" 400 invalid-request
 jg_http GET /v1/policy root
 expect_match "the policy in force stays" "$GOOD" "$BODY"
+
+# new_source: alice asked five times from 127.0.0.1; a check of her grant
+# from there is a use from a known place, one from 192.0.2.44 (as the
+# enforcement point reports it) is not
+CHECK='"principal":"alice","resource":"lab","action":"read"'
+jg_http POST /v1/check alice "{$CHECK}"
+expect_match "a check from the usual address allows" '"allow":true' "$BODY"
+jg_http POST /v1/check alice "{$CHECK,\"source\":\"192.0.2.44\"}"
+expect_match "a check from a new address allows" '"allow":true' "$BODY"
+jg_http POST /v1/check alice "{$CHECK,\"source\":\"somewhere\"}"
+expect_problem "a source that is no address" 400 invalid-request
+if jg_wait_alert "medium +new_source +alice>192.0.2.44 +open"; then ok "the use from the new address raises new_source"; else not_ok "new_source alert" "alice>192.0.2.44" "$OUT"; fi
+expect_no_match "none for the usual address" "new_source +alice>127.0.0.1" "$OUT"
+jg_run admin --json audit list --type grant.used --limit 500
+expect_match "the first use from the usual address is recorded" '"source": *"127.0.0.1"' "$OUT"
+expect_match "and the one from the new address" '"source": *"192.0.2.44"' "$OUT"
+jg_http POST /v1/check alice "{$CHECK,\"source\":\"192.0.2.44\"}"
+jg_run admin --json audit list --type grant.used --limit 500
+expect_eq "a second use from the same address records nothing" 2 "$(printf '%s' "$OUT" | grep -o '"type": *"grant.used"' | wc -l | tr -d ' ')"
 
 jg_finish

@@ -164,13 +164,18 @@ done
 fault "sign in to the dashboard" audit_insert POST /v1/session - \
 	"{\"token\":\"$(cat "$JG_TMP/tok.alice")\"}"
 
-# a lasting fault: reads go on, every write waits for the disk
+# a lasting fault: reads go on, every write waits for the disk. A check
+# records a grant's first use from an address (grant.used): this one's is
+# recorded before the fault, so during it the check needs no write.
+jg_http POST /v1/check admin '{"principal":"alice","resource":"lab","action":"read"}'
 inject all
 jg_http GET "/v1/requests/$REQ" alice
 expect_eq "while writes fail, reads answer" 200 "$CODE"
 jg_http POST /v1/check admin '{"principal":"alice","resource":"lab","action":"read"}'
 case $BODY in *'"allow":true'*) ok "while writes fail, check still allows the live grant" ;;
 *) not_ok "check during the fault" '"allow":true' "$CODE $BODY" ;; esac
+jg_http POST /v1/check admin '{"principal":"alice","resource":"lab","action":"read","source":"192.0.2.99"}'
+expect_problem "a first use from a new address that cannot be recorded allows nothing" 503 store-unavailable
 jg_http POST /v1/requests alice "$LAB"
 expect_problem "while writes fail, a create" 503 store-unavailable
 sleep 1.2 # a sweep runs and fails meanwhile

@@ -323,6 +323,15 @@ expect_eq "the cache keeps answers per method: a POST -> 403 (redirected)" 302 "
 PROXY=$CACHED via GET /billing/report bob
 expect_eq "... and per caller: bob on the same URI -> 403 (redirected)" 302 "$CODE"
 
+# where the grant is used from: the trusted proxy's X-Forwarded-For names
+# the client; the grant's first use from each address is recorded, once
+direct 127.0.0.1 -H "@$JG_TMP/hdr.alice" -H 'X-Forwarded-For: 192.0.2.55'
+expect_eq "for a client the proxy names: 200" 200 "$CODE"
+direct 127.0.0.1 -H "@$JG_TMP/hdr.alice" -H 'X-Forwarded-For: 192.0.2.55'
+jg_run admin --json audit list --type grant.used --subject "$GRANT"
+expect_match "its first use from that client is recorded, via forward" '"source": *"192.0.2.55".*"via": *"forward"|"via": *"forward".*"source": *"192.0.2.55"' "$(printf '%s' "$OUT" | tr -d '\n')"
+expect_eq "once" 1 "$(printf '%s' "$OUT" | grep -c '"source": *"192.0.2.55"')"
+
 # Traefik's and Caddy's headers; Envoy asks with the client's method
 CODE=$(curl -sS -o "$JG_TMP/body" -w '%{http_code}' -X DELETE -H "@$JG_TMP/hdr.alice" \
 	-H 'X-Forwarded-Method: GET' -H 'X-Forwarded-Uri: /billing/x' \

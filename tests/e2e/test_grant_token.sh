@@ -270,6 +270,7 @@ expect_eq "and the same key set is published" "$(cat "$JG_TMP/jwks2.json")" "$BO
 
 jg_run admin --json audit list --type grant.token_issued --limit 500
 expect_eq "each issued token is audited" 6 "$(count_ids evt_ "$OUT")"
+expect_eq "with the address it was fetched from" 6 "$(printf '%s' "$OUT" | grep -o '"source": *"127.0.0.1"' | wc -l | tr -d ' ')"
 jg_run admin --json audit list --type keys.rotated
 expect_match "the rotation is audited with both key ids" \
 	"\"kid\":\"$KID2\".*\"previous_kid\":\"$KID1\"|\"previous_kid\":\"$KID1\".*\"kid\":\"$KID2\"" "$OUT"

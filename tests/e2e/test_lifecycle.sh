@@ -172,6 +172,7 @@ jg_run enforcer check alice staging-db sql.write \
 expect_rc "so does a plain one: the grant is used up" 1
 jg_run admin --json audit list --type grant.consumed
 expect_match "the use is audited, by the enforcement point" '"actor": *"enforcer"' "$OUT"
+expect_match "from where it asked (its address: the check names none)" '"source": *"127.0.0.1"' "$OUT"
 
 jg_run alice request staging-db sql.read --reason "look around" -q
 expect_rc "-q request" 0

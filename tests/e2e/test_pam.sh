@@ -246,6 +246,20 @@ SU "$TUSER"
 expect_allowed "sudo: with a grant, allowed"
 VG "$TUSER"
 expect_allowed "valgrind: the allow is clean"
+# the remote host (sshd's PAM_RHOST), when an address, is where the
+# grant is used from; a name is not passed on
+JG_LAST="pamtester -I rhost=192.0.2.77 $SVC acct_mgmt"
+pamtester -I rhost=192.0.2.77 "$SVC" "$TUSER" acct_mgmt >"$JG_TMP/out" 2>"$JG_TMP/err"
+RC=$?
+expect_allowed "from a remote address, allowed"
+JG_LAST="pamtester -I rhost=bastion.example $SVC acct_mgmt"
+pamtester -I rhost=bastion.example "$SVC" "$TUSER" acct_mgmt >"$JG_TMP/out" 2>"$JG_TMP/err"
+RC=$?
+expect_allowed "from a remote host name, allowed"
+jg_run admin --json audit list --type grant.used --subject "$GRANT"
+expect_match "its first use from the remote address is recorded" '"source": *"192.0.2.77"' "$OUT"
+expect_match "and its first use from this host (the checker's address)" '"source": *"127.0.0.1"' "$OUT"
+expect_no_match "a host name is never a source" 'bastion' "$OUT"
 PT "$BGUSER"
 expect_denied "another user without a grant is still denied"
 JG_LAST="pamtester $AUTHSVC authenticate"

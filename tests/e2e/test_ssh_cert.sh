@@ -178,6 +178,7 @@ expect_eq "and the certificate's serial" \
 	"$(ssh-keygen -L -f "$CERT1" | sed -n 's/.*Serial: //p')" "$(json_num serial "$OUT")"
 expect_match "and the login and validity" "\"principals\":\[\"$TUSER\"\].*\"valid_before\":\"$EXP\"" "$OUT"
 expect_no_match "the audit holds no key material" 'AAAAC3' "$OUT"
+expect_eq "and the address it was asked from" 127.0.0.1 "$(json_str source "$OUT")"
 
 # --- refused issues ------------------------------------------------------------
 

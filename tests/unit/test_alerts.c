@@ -5,7 +5,8 @@
  * the clock as a parameter; exactly the planted alerts fire, none for the
  * normal traffic. Also: a burst straddling a restart fires once, a
  * restart raises nothing twice, acknowledgement, and the `alerts:`
- * section's errors. On SQLite.
+ * section's errors; a grant used from a new address (new_source). On
+ * SQLite.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -115,12 +116,25 @@ static struct jg_principal user(const char *name, const char *group,
 	return p;
 }
 
-/* who asks for resource at t; the request's id into id. */
+/* Where who usually works from: one stable address per name. */
+static const char *home(const char *who, char buf[JG_ADDR_MAX])
+{
+	unsigned h = 0;
+
+	for (; *who; who++)
+		h = h * 31 + (unsigned char)*who;
+	snprintf(buf, JG_ADDR_MAX, "10.0.%u.%u", h / 250 % 250, h % 250 + 1);
+	return buf;
+}
+
+/* who asks for resource at t, from home; the request's id into id. */
 static void ask(struct jg_gate *g, const char *who, const char *resource,
                 int break_glass, int64_t t, char id[JG_ID_LEN])
 {
 	struct jg_principal p = user(who, break_glass ? "sre" : NULL, 0);
+	char addr[JG_ADDR_MAX];
 	struct jg_new_request in = {
+	        .source_ip = home(who, addr),
 	        .resource = resource,
 	        .action = strcmp(resource, "lab") == 0   ? "read"
 	                  : strcmp(resource, "db") == 0 ? "write"
@@ -157,16 +171,37 @@ static void review(struct jg_gate *g, const char *who, const char *id,
 	jg_request_view_clear(&v);
 }
 
+/* who uses grant (a db write) at t from source (NULL: home), by a
+ * non-consuming check that must allow. */
+static void use(struct jg_gate *g, const char *who, const char *grant,
+                const char *source, int64_t t)
+{
+	struct jg_principal p = user(who, NULL, 0);
+	struct jg_check_query q = {.principal = who, .resource = "db",
+	                           .action = "write", .source = source};
+	struct jg_answer out;
+	char why[JG_WHY_MAX] = "", addr[JG_ADDR_MAX];
+
+	if (!source)
+		q.source = home(who, addr);
+	jg_gate_hold(g);
+	assert_int_equal(jg_gate_authorize(g, &p, &q, t, &out, why), JG_OK);
+	jg_gate_release(g);
+	assert_true(out.allow);
+	assert_string_equal(out.grant_id, grant);
+}
+
 /* ---- the generated month ------------------------------------------------ */
 
-enum act_kind { ASK, REVIEW, DONE };
+enum act_kind { ASK, REVIEW, DONE, USE };
 struct act {
 	int64_t t;
 	enum act_kind kind;
 	const char *who, *resource;
 	int approve, break_glass;
 	const char *comment; /* REVIEW: NULL for none */
-	size_t req; /* the ASK this REVIEW is about (index into acts) */
+	const char *source;  /* USE: NULL for the user's home */
+	size_t req; /* the ASK this REVIEW or USE is about (index into acts) */
 	char id[JG_ID_LEN]; /* ASK: the request's id; DONE: the grant's */
 	char grant[JG_ID_LEN]; /* ASK: its grant's id, once approved */
 };
@@ -204,12 +239,24 @@ static void add_review(struct month *m, int64_t t, const char *who,
 	m->n++;
 }
 
-/* A db request at t reviewed by approver after delay seconds. */
+/* The requester of ask req uses its grant (when approved) at t. */
+static void add_use(struct month *m, int64_t t, size_t req,
+                    const char *source)
+{
+	assert_true(m->n < ACTS_MAX);
+	m->a[m->n] = (struct act){.t = t, .kind = USE, .who = m->a[req].who,
+	                          .req = req, .source = source};
+	m->n++;
+}
+
+/* A db request at t reviewed by approver after delay seconds; its grant,
+ * if approved, used from home a minute later. */
 static void db_request(struct month *m, int64_t t, const char *who,
                        const char *approver, int64_t delay, int approve)
 {
 	size_t r = add_ask(m, t, who, "db", 0);
 	add_review(m, t + delay, approver, r, approve);
+	add_use(m, t + delay + 60, r, NULL);
 }
 
 /* Six engineers, two db requests each working day (9:00-17:00 UTC),
@@ -264,7 +311,7 @@ static void done(struct jg_gate *g, const char *who, const char *grant,
 static void planted(struct month *m)
 {
 	static const char *const team[] = {"u2", "u3", "u4", "u5", "u6"};
-	size_t unused;
+	size_t unused, newsrc;
 
 	/* day 10: mallory reads lab twelve times in four minutes */
 	for (int i = 0; i < 12; i++)
@@ -298,8 +345,14 @@ static void planted(struct month *m)
 		db_request(m, T0 + (2 + i / 7) * DAY + 9 * 3600 + 1800 +
 		                      (i % 7) * 3600,
 		           team[i % 5], "a4", 600, 1);
-		m->a[m->n - 1].comment = NULL;
+		m->a[m->n - 2].comment = NULL;
 	}
+	/* day 20: u2 asks from home, then uses the grant from an address
+	 * never seen for them (and again: one alert) */
+	newsrc = add_ask(m, T0 + 20 * DAY + 13 * 3600, "u2", "db", 0);
+	add_review(m, T0 + 20 * DAY + 13 * 3600 + 900, "a2", newsrc, 1);
+	add_use(m, T0 + 20 * DAY + 13 * 3600 + 960, newsrc, "203.0.113.9");
+	add_use(m, T0 + 20 * DAY + 13 * 3600 + 990, newsrc, "203.0.113.9");
 }
 
 static int by_time(const void *x, const void *y)
@@ -329,7 +382,11 @@ static void replay(struct jg_gate *g, struct month *m)
 		else if (a->kind == REVIEW)
 			review(g, a->who, m->a[where[a->req]].id, a->approve,
 			       a->comment, a->t, m->a[where[a->req]].grant);
-		else { /* DONE: its id is the grant's, for the alert */
+		else if (a->kind == USE) {
+			if (m->a[where[a->req]].grant[0]) /* approved */
+				use(g, a->who, m->a[where[a->req]].grant,
+				    a->source, a->t);
+		} else { /* DONE: its id is the grant's, for the alert */
 			memcpy(a->id, m->a[where[a->req]].grant, JG_ID_LEN);
 			done(g, a->who, a->id, a->t);
 		}
@@ -413,7 +470,7 @@ static void month_raises_exactly_the_planted_alerts(void **state)
 	         "first_sensitive:eve>vault\n"
 	         "burst_principal:mallory\noff_hours:u3\nrubber_stamp:a3\n"
 	         "rubber_stamp_ratio:a4\nbreak_glass_overdue:%s\n"
-	         "grant_unused:%s\n",
+	         "grant_unused:%s\nnew_source:u2>203.0.113.9\n",
 	         break_glass_id(m), break_glass_id(m), unused_grant_id(m));
 	/* sorted like alerts_of sorts */
 	{
@@ -582,15 +639,21 @@ static void break_glass_overdue_once_past_the_deadline(void **state)
 }
 
 /* grant_unused: a grant marked done unused raises; one revoked does
- * not (someone ended it knowingly); `grant_unused: off` raises none. */
+ * not (someone ended it knowingly), nor one a check allowed (its first
+ * use from an address is recorded); `grant_unused: off` raises none. */
 static void grant_unused_on_done_not_on_revoke(void **state)
 {
 	struct fx *f = *state;
 	struct jg_principal u1 = user("u1", NULL, 0);
 	struct jg_grant gr;
 	char id[JG_ID_LEN], kept[JG_ID_LEN], cut[JG_ID_LEN], off[JG_ID_LEN];
+	char checked[JG_ID_LEN];
 	char why[JG_WHY_MAX] = "", got[512], want[128];
 
+	ask(f->g, "u1", "db", 0, T0 + 50, id);
+	review(f->g, "a1", id, 1, "ok", T0 + 60, checked);
+	use(f->g, "u1", checked, NULL, T0 + 70);
+	done(f->g, "u1", checked, T0 + 80);
 	ask(f->g, "u1", "db", 0, T0 + 100, id);
 	review(f->g, "a1", id, 1, "ok", T0 + 200, kept);
 	ask(f->g, "u1", "db", 0, T0 + 100, id);
@@ -608,6 +671,34 @@ static void grant_unused_on_done_not_on_revoke(void **state)
 	ask(f->g, "u1", "db", 0, T0 + 400, id);
 	review(f->g, "a1", id, 1, "ok", T0 + 500, off);
 	done(f->g, "u1", off, T0 + 600);
+	assert_int_equal(count_of(f->g), 1);
+}
+
+/* new_source judges a principal once they have three sightings (their
+ * requests and uses) within the window: a new address before then is
+ * learnt, not raised; a restart rebuilds the places from the trail. */
+static void new_source_needs_a_history_and_survives_a_restart(void **state)
+{
+	struct fx *f = *state;
+	char id[JG_ID_LEN], grant[JG_ID_LEN], got[512];
+	int64_t t = T0 + 3600;
+
+	ask(f->g, "nova", "db", 0, t, id); /* 1: her request, from home */
+	review(f->g, "a1", id, 1, "ok", t + 60, grant);
+	use(f->g, "nova", grant, NULL, t + 70);            /* 2: home */
+	use(f->g, "nova", grant, "198.51.100.1", t + 80);  /* only 2 before */
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "");
+	jg_gate_free(f->g); /* the restart: places only in the trail */
+	assert_non_null(f->g = gate_on(f->st, policy_yaml));
+	ask(f->g, "nova", "db", 0, t + 600, id);
+	review(f->g, "a1", id, 1, "ok", t + 660, grant);
+	use(f->g, "nova", grant, "198.51.100.1", t + 670); /* known place */
+	use(f->g, "nova", grant, "198.51.100.2", t + 680); /* new: raised */
+	alerts_of(f->g, NULL, got, sizeof(got));
+	assert_string_equal(got, "new_source:nova>198.51.100.2\n");
+	retune(f, "alerts:\n  new_source: off\n");
+	use(f->g, "nova", grant, "198.51.100.3", t + 690);
 	assert_int_equal(count_of(f->g), 1);
 }
 
@@ -850,6 +941,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(
 	                off_hours_in_the_principals_zone, setup, teardown),
 	        cmocka_unit_test(off_hours_zone_lookup),
+	        cmocka_unit_test_setup_teardown(
+	                new_source_needs_a_history_and_survives_a_restart,
+	                setup, teardown),
 	        cmocka_unit_test(alerts_section_errors_name_file_and_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -339,7 +339,7 @@ static int fwd(struct fx *f, const char *method, const char *who,
                int64_t now, struct jg_fwd_answer *a)
 {
 	struct jg_fwd_ask ask = {.host = "app", .method = method,
-	                         .uri = "/billing/x"};
+	                         .uri = "/billing/x", .source = "192.0.2.30"};
 	struct jg_fwd_cred cred = {.identity = who};
 	char why[JG_WHY_MAX] = "";
 
@@ -378,7 +378,7 @@ static void decides_from_the_index(void **state)
 {
 	struct fx *f = *state;
 	struct jg_fwd_answer a;
-	char gid[JG_ID_LEN];
+	char gid[JG_ID_LEN], det[512];
 	int64_t events;
 
 	assert_int_equal(fwd(f, "GET", "alice", T0 + 1, &a), 403);
@@ -399,9 +399,14 @@ static void decides_from_the_index(void **state)
 	/* a write is another action */
 	assert_int_equal(fwd(f, "POST", "alice", T0 + 1, &a), 403);
 	assert_string_equal(a.action, "http.write");
-	/* nothing of this is audited */
+	/* nothing of this is audited but the grant's first use from the
+	 * client's address */
 	assert_int_equal(tdb_int(f->x.path, "SELECT count(*) FROM audit"),
-	                 events);
+	                 events + 1);
+	tdb_text(f->x.path, "SELECT details FROM audit WHERE type = "
+	         "'grant.used'", det, sizeof(det));
+	assert_non_null(strstr(det, "\"via\":\"forward\""));
+	assert_non_null(strstr(det, "\"source\":\"192.0.2.30\""));
 }
 
 static void bound_grants_never_open(void **state)

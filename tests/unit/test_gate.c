@@ -515,6 +515,63 @@ static void approved_read(struct fx *f, int64_t at, char *rid, char *gid)
 
 /* ---- approval flow ----------------------------------------------------- */
 
+/* A non-consuming check by alice of her read grant, used from source. */
+static enum jg_err check_from(struct fx *f, const char *source, int64_t now,
+                              struct jg_answer *c)
+{
+	struct jg_principal alice = user("alice");
+	struct jg_check_query q = {.principal = "alice", .resource = "prod-db",
+	                           .action = "sql.read", .source = source};
+	char why[JG_WHY_MAX] = "";
+
+	return jg_gate_authorize(f->g, &alice, &q, now, c, why);
+}
+
+/* The first non-consuming allow of a grant from a source records
+ * grant.used {via, principal, source, request_id}; the second does not;
+ * another source does. When that record cannot be written the answer is
+ * the store's error, not an allow, and the next try records it. */
+static void first_use_from_a_source_is_recorded_once(void **state)
+{
+	struct fx *f = *state;
+	struct jg_answer c;
+	char rid[JG_ID_LEN], gid[JG_ID_LEN], det[512];
+	json_t *d;
+
+	approved_read(f, T0, rid, gid);
+	assert_int_equal(check_from(f, "198.51.100.7", T0 + 1, &c), JG_OK);
+	assert_true(c.allow);
+	assert_int_equal(check_from(f, "198.51.100.7", T0 + 2, &c), JG_OK);
+	assert_true(c.allow);
+	assert_int_equal(COUNT(f, "audit WHERE type = 'grant.used'"), 1);
+	sql_text(f->path, "SELECT details FROM audit WHERE type = "
+	         "'grant.used'", det, sizeof(det));
+	assert_non_null(d = json_loads(det, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(d, "via")),
+	                    "check");
+	assert_string_equal(json_string_value(json_object_get(d, "principal")),
+	                    "alice");
+	assert_string_equal(json_string_value(json_object_get(d, "source")),
+	                    "198.51.100.7");
+	assert_string_equal(
+	        json_string_value(json_object_get(d, "request_id")), rid);
+	json_decref(d);
+	/* a new source while the trail cannot be written: no allow */
+	f->fs.fail_audit = 1;
+	assert_int_equal(check_from(f, "2001:db8::8", T0 + 3, &c), JG_ESTORE);
+	assert_false(c.allow);
+	/* a source seen already needs no write */
+	assert_int_equal(check_from(f, "198.51.100.7", T0 + 3, &c), JG_OK);
+	assert_true(c.allow);
+	f->fs.fail_audit = 0;
+	assert_int_equal(check_from(f, "2001:db8::8", T0 + 4, &c), JG_OK);
+	assert_true(c.allow);
+	assert_int_equal(COUNT(f, "audit WHERE type = 'grant.used'"), 2);
+	/* a source must be an address */
+	assert_int_equal(check_from(f, "host.example", T0 + 5, &c), JG_EINVAL);
+	assert_int_equal(check_from(f, "", T0 + 5, &c), JG_EINVAL);
+}
+
 static void two_level_approval_yields_grant_and_check_allows(void **state)
 {
 	struct fx *f = *state;
@@ -567,7 +624,8 @@ static void two_level_approval_yields_grant_and_check_allows(void **state)
 	assert_false(check(f, "alice", "sql.read", T0 + 30).allow);
 	assert_false(check(f, "bob", "sql.write", T0 + 30).allow);
 
-	/* created, 3 reviews, approved, grant issued */
+	/* created, 3 reviews, approved, grant issued (the checks, from no
+	 * address, record no use) */
 	audit_ok(f, 6);
 }
 
@@ -1297,6 +1355,7 @@ int main(void)
 	        T(audit_fault_fails_review_and_changes_nothing),
 	        T(grant_insert_fault_on_final_approval_changes_nothing),
 	        T(audit_fault_fails_revoke_and_changes_nothing),
+	        T(first_use_from_a_source_is_recorded_once),
 	        T(audit_fault_fails_cancel_and_sweep),
 	        T(audit_fault_fails_start_and_mints_no_token),
 	        T(revoke_by_stranger_and_after_expiry_refused),
