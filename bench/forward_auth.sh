@@ -128,6 +128,7 @@ http {
       proxy_set_header X-Original-Method \$request_method;
       proxy_set_header X-Original-URI \$request_uri;
       proxy_set_header X-Original-Host \$host;
+      proxy_set_header X-Forwarded-For \$remote_addr;
     }
     location = /_hop {
       internal;

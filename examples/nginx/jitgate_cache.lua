@@ -20,16 +20,19 @@
 -- by default), never past the grant's end. A denial is never kept, so a
 -- grant approved a moment ago works at once; a revocation waits for the
 -- cached allow to end. The key is the SHA-1 of $jitgate_key with the
--- method, host and URI: no credential sits in the cache in clear, and a
--- caller, a route or a method the answer was not about misses.
+-- client's address, the method, host and URI: no credential sits in the
+-- cache in clear, and a caller, an address (jitgate records the first use
+-- of a grant from each), a route or a method the answer was not about
+-- misses.
 -- Anything unexpected ($jitgate_key unset, jitgate unreachable, an answer
 -- other than 2xx, 401, 403) fails closed, as auth_request does.
 
 local cache = ngx.shared.jitgate
 local var = ngx.var
 local find, sub = string.find, string.sub
-local key = ngx.sha1_bin(var.jitgate_key .. "\n" .. ngx.req.get_method() ..
-                         "\n" .. var.host .. "\n" .. var.request_uri)
+local key = ngx.sha1_bin(var.jitgate_key .. "\n" .. var.remote_addr .. "\n" ..
+                         ngx.req.get_method() .. "\n" .. var.host .. "\n" ..
+                         var.request_uri)
 
 -- a hit: "principal\ngrant\nexpires" (names hold no newline)
 local hit = cache:get(key)

@@ -71,6 +71,7 @@ location = /_jitgate {
   proxy_set_header X-Original-Method $request_method;
   proxy_set_header X-Original-URI $request_uri;
   proxy_set_header X-Original-Host $host;
+  proxy_set_header X-Forwarded-For $remote_addr;
   # no auth layer here: what a client says in it is dropped
   proxy_set_header X-Forwarded-User "";
 }
@@ -162,6 +163,7 @@ http {
       proxy_set_header X-Original-Method \$request_method;
       proxy_set_header X-Original-URI \$request_uri;
       proxy_set_header X-Original-Host \$host;
+      proxy_set_header X-Forwarded-For \$remote_addr;
       proxy_set_header X-Forwarded-User \$remote_user;
     }
     location / {
@@ -331,6 +333,19 @@ direct 127.0.0.1 -H "@$JG_TMP/hdr.alice" -H 'X-Forwarded-For: 192.0.2.55'
 jg_run admin --json audit list --type grant.used --subject "$GRANT"
 expect_match "its first use from that client is recorded, via forward" '"source": *"192.0.2.55".*"via": *"forward"|"via": *"forward".*"source": *"192.0.2.55"' "$(printf '%s' "$OUT" | tr -d '\n')"
 expect_eq "once" 1 "$(printf '%s' "$OUT" | grep -c '"source": *"192.0.2.55"')"
+# through nginx, which names the client it sees ($remote_addr): a client
+# at 127.0.0.3 claiming another address in its own X-Forwarded-For
+via GET /billing/report alice --interface 127.0.0.3 -H 'X-Forwarded-For: 192.0.2.99'
+expect_eq "through nginx from 127.0.0.3: 200" 200 "$CODE"
+# and through the allow cache from 127.0.0.4, right after an allow for
+# the same caller and URI from 127.0.0.1 was kept: a new address misses
+PROXY=$CACHED via GET /billing/report alice
+PROXY=$CACHED via GET /billing/report alice --interface 127.0.0.4
+expect_eq "through the allow cache from 127.0.0.4: 200" 200 "$CODE"
+jg_run admin --json audit list --type grant.used --subject "$GRANT"
+expect_match "the use is recorded from the address nginx saw" '"source": *"127.0.0.3"' "$OUT"
+expect_no_match "... never the one the client claimed" '192.0.2.99' "$OUT"
+expect_match "a new address behind the cache reaches the trail too" '"source": *"127.0.0.4"' "$OUT"
 
 # Traefik's and Caddy's headers; Envoy asks with the client's method
 CODE=$(curl -sS -o "$JG_TMP/body" -w '%{http_code}' -X DELETE -H "@$JG_TMP/hdr.alice" \
