@@ -88,7 +88,8 @@ JITGATE_URL=http://127.0.0.1:$jport JITGATE_TOKEN=$TOKEN \
 	{ echo "the grant was not issued"; exit 1; }
 
 printf 'ok' >"$T/www/app/index.html"
-cp examples/nginx/jitgate_cache.lua "$T/nginx/"
+mkdir -p "$T/nginx/lua"
+cp examples/nginx/jitgate_cache.lua "$T/nginx/lua/"
 chmod -R a+rX "$T/www" "$T/nginx"
 nport=$(free_port)
 hport=$(free_port)
@@ -109,6 +110,7 @@ http {
   upstream jitgate { server 127.0.0.1:$jport; keepalive 64; }
   upstream hop { server 127.0.0.1:$hport; keepalive 64; }
   lua_shared_dict jitgate 10m;
+  lua_package_path "$T/nginx/lua/?.lua;;";
   # an authoriser across the same hop that does nothing: 200 at once
   server {
     listen 127.0.0.1:$hport;
@@ -151,7 +153,7 @@ http {
       set \$jg_grant "";
       set \$jg_expires "";
       set \$jg_request_url "";
-      access_by_lua_file $T/nginx/jitgate_cache.lua;
+      access_by_lua_block { require("jitgate_cache").access() }
       add_header X-Principal \$jg_principal;
       alias $T/www/app/;
     }

@@ -58,7 +58,8 @@ JGPORT=${JITGATE_URL##*:}
 
 NG=$JG_TMP/nginx
 mkdir -p "$NG/tmp"
-cp "$(dirname "$0")/../../examples/nginx/jitgate_cache.lua" "$NG/"
+mkdir -p "$NG/lua"
+cp "$(dirname "$0")/../../examples/nginx/jitgate_cache.lua" "$NG/lua/"
 # the question to jitgate, as docs/enforcement.md asks it (both proxies)
 cat >"$NG/ask.conf" <<'EOF'
 location = /_jitgate {
@@ -98,6 +99,7 @@ http {
   upstream jitgate { server 127.0.0.1:$JGPORT; keepalive 16; }
   upstream app { server 127.0.0.1:$3; }
   lua_shared_dict jitgate 1m;
+  lua_package_path "$NG/lua/?.lua;;";
   # the upstream: says what it was told
   server {
     listen 127.0.0.1:$3;
@@ -139,7 +141,7 @@ http {
       set \$jg_grant "";
       set \$jg_expires "";
       set \$jg_request_url "";
-      access_by_lua_file $NG/jitgate_cache.lua;
+      access_by_lua_block { require("jitgate_cache").access() }
       proxy_set_header X-Jitgate-Principal \$jg_principal;
       proxy_set_header X-Jitgate-Grant \$jg_grant;
       proxy_pass http://app;
