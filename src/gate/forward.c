@@ -6,7 +6,8 @@
  * It runs for every request a proxy passes on, so on the allow path it
  * allocates nothing, reads no store when the caller's bearer is in the
  * authentication cache (or came as a trusted identity header) and the
- * index is in step, and audits nothing: a trail event per proxied
+ * index is in step, and audits nothing but a grant's first use from
+ * each client address (check.c's seen set): a trail event per proxied
  * request would bury everything else. Allows and denials are counted by
  * the HTTP metrics (per route and status).
  */
