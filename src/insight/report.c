@@ -1,7 +1,7 @@
 /*
  * report.c - gathering the evidence for a period: one walk over the
- * audit trail for [since, until), folding each event into the report's
- * model (report.h). Requests are remembered by id while the walk goes
+ * whole audit trail that verifies the chain and folds each event of
+ * [since, until) into the report's model (report.h). Requests are remembered by id while the walk goes
  * on, so a grant row can say who asked, why and who approved; a grant
  * whose request was made before the period shows what the trail of the
  * period holds and no more. Never writes anything.
@@ -33,6 +33,7 @@ struct gather {
 	} counts[MAX_TYPES];
 	size_t ntypes;
 	json_t *by_resource;
+	int64_t since, until; /* the period: ts >= since, ts < until */
 	int64_t first_seq, last_seq, events;
 	int failed;
 };
@@ -387,6 +388,10 @@ static int walk_one(const struct jg_event *ev, void *ctx)
 	struct gather *g = ctx;
 	json_t *d = NULL;
 
+	/* the walk is the chain's verification too: it reads the whole
+	 * trail, and the period is what the store's filter used to keep */
+	if ((g->since && ev->ts < g->since) || (g->until && ev->ts >= g->until))
+		return 0;
 	if (!g->first_seq)
 		g->first_seq = ev->seq;
 	g->last_seq = ev->seq;
@@ -518,8 +523,8 @@ enum jg_err jg_report_gather(struct jg_gate *gate,
                              char why[JG_WHY_MAX])
 {
 	struct gather g = {0};
-	struct jg_filter f = {0};
-	int64_t next = 0;
+	struct jg_audit_report rep = {0};
+	size_t pins = 0;
 	json_t *m = NULL; /* owned until given to *out */
 	enum jg_err e;
 
@@ -536,10 +541,13 @@ enum jg_err jg_report_gather(struct jg_gate *gate,
 	g.alert_ix = json_object();
 	g.by_requester = json_array();
 	g.by_resource = json_object();
-	f.since = since;
-	f.until = until;
-	/* one walk, no page limit: one read transaction for the period */
-	e = jg_gate_audit_walk(gate, who, &f, walk_one, &g, &next, why);
+	g.since = since;
+	g.until = until;
+	/* one walk of the whole trail, in pages of read transactions (the
+	 * trail only grows, so the pages read one prefix of it): verifies
+	 * the chain against the signed checkpoints and folds the period */
+	e = jg_gate_audit_verify_walk(gate, who, walk_one, &g, &rep, &pins,
+	                              why);
 	if (e == JG_OK && g.failed)
 		e = JG_ENOMEM;
 	if (e == JG_OK) {
@@ -549,8 +557,8 @@ enum jg_err jg_report_gather(struct jg_gate *gate,
 			e = JG_ENOMEM;
 	}
 	if (e == JG_OK)
-		e = jg_report_facts(gate, who, m, g.by_resource, since, until,
-		                    now);
+		e = jg_report_facts(gate, m, g.by_resource, &rep, pins, since,
+		                    until, now);
 	gather_free(&g);
 	if (e != JG_OK) {
 		json_decref(m);
