@@ -1,10 +1,11 @@
 /*
  * report.c - gathering the evidence for a period: one walk over the
  * whole audit trail that verifies the chain and folds each event of
- * [since, until) into the report's model (report.h). Requests are remembered by id while the walk goes
- * on, so a grant row can say who asked, why and who approved; a grant
- * whose request was made before the period shows what the trail of the
- * period holds and no more. Never writes anything.
+ * [since, until) into the report's model (report.h). Requests are
+ * remembered by id while the walk goes on, so a grant row can say who
+ * asked, why and who approved; a grant whose request was made before
+ * the period shows what the trail of the period holds and no more.
+ * Never writes anything.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,7 @@ static void count(json_t *o, const char *key)
 /*
  * A new reference to one string value for s, shared by every row that
  * shows it: a year's rows repeat the same few principals, resources and
- * actions, and a value each was most of the report's memory and time.
+ * actions, and a copy in each row cost memory and an allocation or two.
  * Values are never changed in place (a row's member is replaced), so
  * sharing shows nothing different. NULL when s is not UTF-8.
  */
@@ -258,8 +259,8 @@ static void on_grant(struct gather *g, const struct jg_event *ev, json_t *d)
 	                  : json_null(),
 	                "seconds_granted", json_integer(exp > from ? exp - from
 	                                                           : 0),
-	                "extensions", 0, "ended", shared(g, "active"), "ended_at",
-	                "ended_by", "end_reason");
+	                "extensions", 0, "ended", shared(g, "active"),
+	                "ended_at", "ended_by", "end_reason");
 	if (!row) {
 		g->failed = 1;
 		return;

@@ -3,10 +3,10 @@
  *
  * jg_report_gather reads the audit trail in one walk, which verifies the
  * whole chain and folds the events of [since, until) (plus the tokens
- * and the signed checkpoints)
- * and builds the report's model: one JSON object, the same data every
- * format shows (docs/compliance.md documents its schema). The renderers
- * turn the model into a file: JSON (report_json.c), CSV of the grants
+ * and the signed checkpoints) and builds the report's model: one JSON
+ * object, the same data every format shows (docs/compliance.md
+ * documents its schema). The renderers turn the model into a file:
+ * JSON (report_json.c), CSV of the grants
  * table (report_csv.c) and self-contained HTML (report_html.c, from the
  * template web/report.html). The report only reads; it never writes to
  * the store or the trail.
