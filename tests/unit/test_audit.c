@@ -609,6 +609,32 @@ static void verify_walk_feeds_every_event(void **state)
 	assert_int_equal(s.n, 10001);
 }
 
+/* The checkpoints hold in the shared walk as in verify: a signed seq
+ * past the trail's end is a cut trail, unless the reader stopped the
+ * walk before it (then nothing is judged about what was not read). */
+static void verify_walk_matches_checkpoints(void **state)
+{
+	struct fx *f = *state;
+	struct jg_audit_report rep;
+	struct jg_checkpoint cp = {.seq = 7, .hash = JG_AUDIT_GENESIS};
+	struct seen s = {0};
+
+	append_n(f->st, 5, 1000);
+	assert_int_equal(jg_audit_verify_walk(f->st, &cp, 1, see, &s, &rep),
+	                 JG_OK);
+	assert_false(rep.ok);
+	assert_int_equal(rep.broken_seq, 6);
+	assert_non_null(strstr(rep.reason, "were deleted"));
+	assert_int_equal(s.n, 5);
+
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	assert_int_equal(jg_audit_verify_walk(f->st, &cp, 1, see, &s, &rep),
+	                 JG_OK);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 2);
+}
+
 static void event_json_shows_fields(void **state)
 {
 	struct jg_event ev = base_event();
@@ -660,6 +686,7 @@ int main(void)
 	        T(rehashed_event_breaks_next_link),
 	        T(more_than_one_page_verifies),
 	        T(verify_walk_feeds_every_event),
+	        T(verify_walk_matches_checkpoints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
