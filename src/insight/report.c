@@ -36,6 +36,7 @@ struct gather {
 	size_t ntypes;
 	json_t *by_resource;
 	json_t *strs;     /* text -> its one string value (see shared) */
+	int64_t since, until; /* the period: ts >= since, ts < until */
 	int64_t first_seq, last_seq, events;
 	int failed;
 };
@@ -400,7 +401,8 @@ static void fold(struct gather *g, const struct jg_event *ev, json_t *d)
 		on_alert_ack(g, ev, d);
 }
 
-/* Types whose details the report reads. */
+/* Types whose details the report reads; the others' details are never
+ * parsed (most of a busy trail's cost). */
 static int folded(const char *type)
 {
 	static const char *const types[] = {
@@ -416,46 +418,27 @@ static int folded(const char *type)
 	return 0;
 }
 
-/* ev's details when fold reads them (on the walking thread); the
- * others' are never parsed (most of a busy trail's cost). */
-static json_t *parse_one(const struct jg_event *ev)
-{
-	if (!folded(ev->type))
-		return NULL;
-	return json_loads(ev->details ? ev->details : "{}", 0, NULL);
-}
-
-/* One event of the period into the model (on the pipe's thread). d,
- * its details or NULL (jansson's getters take NULL as an empty
- * object), is released here. */
-static void fold_one(const struct jg_event *ev, json_t *d, void *ctx)
+static int walk_one(const struct jg_event *ev, void *ctx)
 {
 	struct gather *g = ctx;
+	json_t *d = NULL;
 
+	/* the walk is the chain's verification too: it reads the whole
+	 * trail, and the period is what the store's filter used to keep */
+	if ((g->since && ev->ts < g->since) || (g->until && ev->ts >= g->until))
+		return 0;
 	if (!g->first_seq)
 		g->first_seq = ev->seq;
 	g->last_seq = ev->seq;
 	g->events++;
 	count_type(g, ev->type);
+	/* d stays NULL for the rest, which fold reads no details of (and
+	 * jansson's getters take NULL as an empty object) */
+	if (folded(ev->type))
+		d = json_loads(ev->details ? ev->details : "{}", 0, NULL);
 	fold(g, ev, d);
 	json_decref(d);
-}
-
-/* The walk's own part, on the walking thread. */
-struct walk {
-	int64_t since, until; /* the period: ts >= since, ts < until */
-	struct jg_report_pipe *pipe;
-};
-
-static int walk_one(const struct jg_event *ev, void *ctx)
-{
-	struct walk *w = ctx;
-
-	/* the walk is the chain's verification too: it reads the whole
-	 * trail, and the period is what the store's filter used to keep */
-	if ((w->since && ev->ts < w->since) || (w->until && ev->ts >= w->until))
-		return 0;
-	return jg_report_pipe_event(ev, w->pipe);
+	return 0;
 }
 
 static void gather_free(struct gather *g)
@@ -576,7 +559,6 @@ enum jg_err jg_report_gather(struct jg_gate *gate,
                              char why[JG_WHY_MAX])
 {
 	struct gather g = {0};
-	struct walk w = {.since = since, .until = until};
 	struct jg_audit_report rep = {0};
 	size_t pins = 0;
 	json_t *m = NULL; /* owned until given to *out */
@@ -596,17 +578,13 @@ enum jg_err jg_report_gather(struct jg_gate *gate,
 	g.by_requester = json_array();
 	g.by_resource = json_object();
 	g.strs = json_object();
+	g.since = since;
+	g.until = until;
 	/* one walk of the whole trail, in pages of read transactions (the
 	 * trail only grows, so the pages read one prefix of it): verifies
-	 * the chain against the signed checkpoints, and the period's events
-	 * are folded meanwhile on a thread of their own */
-	if (!(w.pipe = jg_report_pipe_start(parse_one, fold_one, &g))) {
-		gather_free(&g);
-		return JG_ENOMEM;
-	}
-	e = jg_gate_audit_verify_walk(gate, who, walk_one, &w, &rep, &pins,
+	 * the chain against the signed checkpoints and folds the period */
+	e = jg_gate_audit_verify_walk(gate, who, walk_one, &g, &rep, &pins,
 	                              why);
-	jg_report_pipe_end(w.pipe);
 	if (e == JG_OK && g.failed)
 		e = JG_ENOMEM;
 	if (e == JG_OK) {

@@ -66,28 +66,6 @@ enum jg_err jg_report_facts(struct jg_gate *g, json_t *model,
                             const struct jg_audit_report *rep, size_t pins,
                             int64_t since, int64_t until, int64_t now);
 
-/*
- * The period's events folded on a thread of their own while the walk
- * goes on (report_pipe.c). Start one with parse (on the walking thread:
- * ev's details as a new JSON value, or NULL when fold needs none), fold
- * (on the pipe's thread, in the order given; d is fold's to release)
- * and their ctx; NULL when out of memory. Give it each event with
- * jg_report_pipe_event, a jg_event_fn whose ctx is the pipe (ev is
- * copied, its details are not: fold sees them as NULL). Then
- * jg_report_pipe_end waits until every event is folded and frees the
- * pipe; until then only the pipe's thread may touch what fold writes.
- * Without a thread (none could start) each event is folded at once.
- */
-typedef json_t *(*jg_report_parse_fn)(const struct jg_event *ev);
-typedef void (*jg_report_fold_fn)(const struct jg_event *ev, json_t *d,
-                                  void *ctx);
-struct jg_report_pipe;
-struct jg_report_pipe *jg_report_pipe_start(jg_report_parse_fn parse,
-                                            jg_report_fold_fn fold,
-                                            void *ctx);
-int jg_report_pipe_event(const struct jg_event *ev, void *pipe);
-void jg_report_pipe_end(struct jg_report_pipe *p);
-
 /* The controls and the sections that evidence each (report_controls.c):
  * a new JSON array, the caller's. */
 json_t *jg_report_controls(void);
