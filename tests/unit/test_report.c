@@ -444,6 +444,58 @@ static void test_gather_broken_chain(void **state)
 	trail_close(&t);
 }
 
+/*
+ * A period longer than one page of the walk (10,000 events, each page
+ * its own read transaction): every event is folded, in order, and the
+ * chain verified across the pages.
+ */
+static void test_gather_pages(void **state)
+{
+	struct trail t;
+	char req[JG_ID_LEN], grt[JG_ID_LEN];
+	json_t *m, *grants;
+	const int n = 5001; /* two events each: 10,002 */
+
+	(void)state;
+	trail_open(&t);
+	assert_int_equal(t.st->ops->begin(t.st, 1), JG_OK);
+	for (int i = 0; i < n; i++) {
+		json_t *d;
+		snprintf(req, sizeof(req), "req_%05d", i);
+		snprintf(grt, sizeof(grt), "grt_%05d", i);
+		d = json_pack("{s:s,s:s,s:s}", "resource", "db", "action",
+		              "read", "reason", req);
+		assert_int_equal(jg_audit_append(t.st, T + i / 2, "alice",
+		                                 "request.created", req, d),
+		                 JG_OK);
+		json_decref(d);
+		d = json_pack("{s:s,s:s,s:s,s:s,s:s}", "request_id", req,
+		              "principal", "alice", "resource", "db", "action",
+		              "read", "expires_at", "2026-09-21T14:40:00Z");
+		assert_int_equal(jg_audit_append(t.st, T + i / 2, "jitgate",
+		                                 "grant.issued", grt, d),
+		                 JG_OK);
+		json_decref(d);
+	}
+	assert_int_equal(t.st->ops->commit(t.st), JG_OK);
+	m = gather_hour(&t);
+	expect_audit(m, 1, 0, 2 * n);
+	assert_int_equal(json_integer_value(json_object_get(
+	                         json_object_get(m, "summary"), "last_seq")),
+	                 2 * n);
+	grants = json_object_get(m, "grants");
+	assert_int_equal(json_array_size(grants), n);
+	for (int i = 0; i < n; i++) {
+		snprintf(req, sizeof(req), "req_%05d", i);
+		assert_string_equal(jg_report_str(json_array_get(grants,
+		                                                 (size_t)i),
+		                                  "reason"),
+		                    req);
+	}
+	json_decref(m);
+	trail_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_controls_and_formats),
 		cmocka_unit_test(test_gather),
 		cmocka_unit_test(test_gather_broken_chain),
+		cmocka_unit_test(test_gather_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
