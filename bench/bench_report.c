@@ -153,8 +153,10 @@ static double render(const json_t *m, enum jg_report_format f,
 	if (e != JG_OK)
 		bn_die("render %s: %s", name, jg_strerror(e));
 	free(out);
-	printf("report: %s rendered in %.2f s (%.1f MB)\n", name, s,
-	       *bytes / 1e6);
+	/* the same trail must give the same file, byte for byte, whatever
+	 * the report's code does to be faster: compare this across builds */
+	printf("report: %s rendered in %.2f s (%.1f MB, sha256 %.16s)\n",
+	       name, s, *bytes / 1e6, sha);
 	return s;
 }
 

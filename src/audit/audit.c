@@ -164,43 +164,79 @@ void jg_audit_verifier_end(struct jg_audit_verifier *v)
 	jg_canon_release(&v->canon);
 }
 
-/* Verify page after page until the end, a break or a failure. */
-static enum jg_err verify_pages(struct jg_store *st,
-                                struct jg_audit_verifier *v)
+/* One walk feeding the verifier and, when set, the caller's fn. */
+struct tee {
+	struct jg_audit_verifier *v;
+	jg_event_fn fn; /* NULL: verifying only */
+	void *ctx;
+	int verifying;  /* 0 once the chain broke (or verifying failed) */
+	int stopped;    /* fn asked to stop */
+	int64_t seen;   /* events given in this page */
+};
+
+/* The verifier stops at the first bad event; fn still sees the rest. */
+static int tee_event(const struct jg_event *ev, void *ctx)
+{
+	struct tee *t = ctx;
+
+	t->seen++;
+	if (t->verifying && jg_audit_verifier_event(ev, t->v)) {
+		t->verifying = 0;
+		if (t->v->err || !t->fn)
+			return 1;
+	}
+	if (t->fn && t->fn(ev, t->ctx)) {
+		t->stopped = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Walk page after page until the end, a stop or a failure. */
+static enum jg_err walk_pages(struct jg_store *st, struct tee *t)
 {
 	struct jg_filter f = {.limit = VERIFY_PAGE};
 	enum jg_err e;
 
 	/* Page through in short read transactions so writers keep going. */
 	for (;;) {
-		int64_t next = 0, before = v->rep->count;
+		int64_t next = 0;
+		t->seen = 0;
 		if ((e = st->ops->begin(st, 0)) != JG_OK)
 			return e;
-		e = st->ops->audit_walk(st, &f, jg_audit_verifier_event, v,
-		                        &next);
+		e = st->ops->audit_walk(st, &f, tee_event, t, &next);
 		st->ops->rollback(st);
 		if (e == JG_OK)
-			e = v->err;
-		if (e != JG_OK || !v->rep->ok ||
-		    v->rep->count - before < f.limit)
+			e = t->v->err;
+		if (e != JG_OK || t->stopped || (!t->verifying && !t->fn) ||
+		    t->seen < f.limit)
 			return e;
 		f.cursor = next;
 	}
+}
+
+enum jg_err jg_audit_verify_walk(struct jg_store *st,
+                                 const struct jg_checkpoint *cps, size_t n,
+                                 jg_event_fn fn, void *ctx,
+                                 struct jg_audit_report *rep)
+{
+	struct jg_audit_verifier v;
+	struct tee t = {.v = &v, .fn = fn, .ctx = ctx, .verifying = 1};
+	enum jg_err e;
+
+	jg_audit_verifier_init(&v, rep, cps, n);
+	e = walk_pages(st, &t);
+	if (e != JG_OK || t.stopped)
+		v.ncps = v.icp; /* no verdict: the walk did not reach the end */
+	jg_audit_verifier_end(&v);
+	return e;
 }
 
 enum jg_err jg_audit_verify_pinned(struct jg_store *st,
                                    const struct jg_checkpoint *cps, size_t n,
                                    struct jg_audit_report *rep)
 {
-	struct jg_audit_verifier v;
-	enum jg_err e;
-
-	jg_audit_verifier_init(&v, rep, cps, n);
-	e = verify_pages(st, &v);
-	if (e != JG_OK)
-		v.ncps = v.icp; /* no verdict: the caller reports e */
-	jg_audit_verifier_end(&v);
-	return e;
+	return jg_audit_verify_walk(st, cps, n, NULL, NULL, rep);
 }
 
 enum jg_err jg_audit_verify(struct jg_store *st, struct jg_audit_report *rep)

@@ -62,6 +62,18 @@ enum jg_err jg_audit_verify_pinned(struct jg_store *st,
                                    struct jg_audit_report *rep);
 
 /*
+ * The same verification, giving every event of the trail to fn as well
+ * (in seq order, borrowed for the call; after a break too, which only
+ * the verifier stops at), so a reader of the whole trail needs one walk,
+ * not two. fn returning non-zero stops the walk; rep then holds what was
+ * checked so far and no checkpoint past it is judged missing.
+ */
+enum jg_err jg_audit_verify_walk(struct jg_store *st,
+                                 const struct jg_checkpoint *cps, size_t n,
+                                 jg_event_fn fn, void *ctx,
+                                 struct jg_audit_report *rep);
+
+/*
  * The walk itself, for events from elsewhere (an export file): init,
  * feed each event in order to jg_audit_verifier_event (non-zero: stop,
  * the chain broke or err is set), then jg_audit_verifier_end, which

@@ -393,10 +393,11 @@ static void record_broken(struct jg_gate *g, const struct jg_principal *who,
 	       (long long)rep->broken_seq, rep->reason, not);
 }
 
-enum jg_err jg_gate_audit_verify_pinned(struct jg_gate *g,
-                                        const struct jg_principal *who,
-                                        struct jg_audit_report *rep,
-                                        size_t *pins, char why[JG_WHY_MAX])
+enum jg_err jg_gate_audit_verify_walk(struct jg_gate *g,
+                                      const struct jg_principal *who,
+                                      jg_event_fn fn, void *ctx,
+                                      struct jg_audit_report *rep,
+                                      size_t *pins, char why[JG_WHY_MAX])
 {
 	struct jg_checkpoint *cps = NULL;
 	enum jg_err e = JG_OK;
@@ -412,11 +413,19 @@ enum jg_err jg_gate_audit_verify_pinned(struct jg_gate *g,
 		g->st->ops->rollback(g->st);
 	}
 	if (e == JG_OK)
-		e = jg_audit_verify_pinned(g->st, cps, *pins, rep);
+		e = jg_audit_verify_walk(g->st, cps, *pins, fn, ctx, rep);
 	free(cps);
 	if (e == JG_OK && !rep->ok)
 		record_broken(g, who, rep);
 	return e;
+}
+
+enum jg_err jg_gate_audit_verify_pinned(struct jg_gate *g,
+                                        const struct jg_principal *who,
+                                        struct jg_audit_report *rep,
+                                        size_t *pins, char why[JG_WHY_MAX])
+{
+	return jg_gate_audit_verify_walk(g, who, NULL, NULL, rep, pins, why);
 }
 
 EVP_PKEY *jg_gate_ckpt_key(struct jg_gate *g)

@@ -972,6 +972,17 @@ enum jg_err jg_gate_audit_verify_pinned(struct jg_gate *g,
                                         size_t *pins, char why[JG_WHY_MAX]);
 
 /*
+ * The same verification, and every event of the trail given to fn too
+ * (jg_audit_verify_walk): a reader of the whole trail that also needs
+ * the verdict walks it once.
+ */
+enum jg_err jg_gate_audit_verify_walk(struct jg_gate *g,
+                                      const struct jg_principal *who,
+                                      jg_event_fn fn, void *ctx,
+                                      struct jg_audit_report *rep,
+                                      size_t *pins, char why[JG_WHY_MAX]);
+
+/*
  * Record what the clock already decided: pending requests past their
  * deadline become expired, active grants past expiry become expired.
  * *changed counts the records moved. Safe to run at any time.

@@ -1,10 +1,11 @@
 /*
  * report.c - gathering the evidence for a period: one walk over the
- * audit trail for [since, until), folding each event into the report's
- * model (report.h). Requests are remembered by id while the walk goes
- * on, so a grant row can say who asked, why and who approved; a grant
- * whose request was made before the period shows what the trail of the
- * period holds and no more. Never writes anything.
+ * whole audit trail that verifies the chain and folds each event of
+ * [since, until) into the report's model (report.h). Requests are
+ * remembered by id while the walk goes on, so a grant row can say who
+ * asked, why and who approved; a grant whose request was made before
+ * the period shows what the trail of the period holds and no more.
+ * Never writes anything.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "util/timefmt.h"
 
 #define MAX_TYPES 96 /* distinct event types counted (the code records ~40) */
+#define MAX_SHARED 4096 /* distinct strings shared between rows */
 
 /* What the walk keeps; every json_t is owned here until moved out. */
 struct gather {
@@ -33,6 +35,8 @@ struct gather {
 	} counts[MAX_TYPES];
 	size_t ntypes;
 	json_t *by_resource;
+	json_t *strs;     /* text -> its one string value (see shared) */
+	int64_t since, until; /* the period: ts >= since, ts < until */
 	int64_t first_seq, last_seq, events;
 	int failed;
 };
@@ -94,20 +98,50 @@ static void count(json_t *o, const char *key)
 	json_object_set_new(o, key, json_integer(n + 1));
 }
 
+/*
+ * A new reference to one string value for s, shared by every row that
+ * shows it: a year's rows repeat the same few principals, resources and
+ * actions, and a copy in each row cost memory and an allocation or two.
+ * Values are never changed in place (a row's member is replaced), so
+ * sharing shows nothing different. NULL when s is not UTF-8.
+ */
+static json_t *shared(struct gather *g, const char *s)
+{
+	json_t *v = json_object_get(g->strs, s);
+
+	if (v)
+		return json_incref(v);
+	if (json_object_size(g->strs) >= MAX_SHARED)
+		return json_string(s);
+	v = json_string(s);
+	if (v)
+		json_object_set(g->strs, s, v);
+	return v;
+}
+
+/* Member key of d as jg_report_str reads it, as a new reference: d's
+ * own string value (no copy), else "". */
+static json_t *str_of(const json_t *d, const char *key)
+{
+	json_t *v = json_object_get(d, key);
+
+	return json_is_string(v) ? json_incref(v) : json_string("");
+}
+
 static void on_request(struct gather *g, const struct jg_event *ev,
                        json_t *d)
 {
-	json_t *r = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:I,s:o,s:b}",
-	                      "requester", ev->actor, "resource",
-	                      jg_report_str(d, "resource"), "action",
-	                      jg_report_str(d, "action"),
-	                      "reason", jg_report_str(d, "reason"), "ticket",
-	                      json_object_get(d, "ticket")
-	                              ? json_object_get(d, "ticket")
-	                              : json_null(),
-	                      "duration", jg_report_str(d, "duration"), "rule",
-	                      jg_report_str(d, "rule"), "ts", (json_int_t)ev->ts,
-	                      "approvers", json_array(), "break_glass", 0);
+	json_t *ticket = json_object_get(d, "ticket");
+	json_t *r = json_pack("{s:o,s:o,s:o,s:o,s:O,s:o,s:o,s:I,s:o,s:b}",
+	                      "requester", shared(g, ev->actor), "resource",
+	                      shared(g, jg_report_str(d, "resource")), "action",
+	                      shared(g, jg_report_str(d, "action")), "reason",
+	                      str_of(d, "reason"), "ticket",
+	                      ticket ? ticket : json_null(), "duration",
+	                      shared(g, jg_report_str(d, "duration")), "rule",
+	                      shared(g, jg_report_str(d, "rule")), "ts",
+	                      (json_int_t)ev->ts, "approvers", json_array(),
+	                      "break_glass", 0);
 
 	if (r)
 		json_object_set_new(g->reqs, ev->subject, r);
@@ -199,15 +233,17 @@ static void on_grant(struct gather *g, const struct jg_event *ev, json_t *d)
 	int64_t from = start ? start : ev->ts;
 	json_t *row;
 
-	row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
-	                "s:o,s:o,s:i,s:s,s:n,s:n,s:n}",
+	row = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+	                "s:o,s:o,s:i,s:o,s:n,s:n,s:n}",
 	                "grant_id", ev->subject, "request_id", rid, "principal",
-	                jg_report_str(d, "principal"), "resource",
-	                jg_report_str(d, "resource"),
-	                "action", jg_report_str(d, "action"), "reason",
-	                r ? json_string(jg_report_str(r, "reason")) : json_null(),
-	                "ticket", r ? json_copy(json_object_get(r, "ticket"))
-	                            : json_null(),
+	                shared(g, jg_report_str(d, "principal")), "resource",
+	                shared(g, jg_report_str(d, "resource")),
+	                "action", shared(g, jg_report_str(d, "action")),
+	                "reason", r ? str_of(r, "reason") : json_null(),
+	                "ticket", r && json_object_get(r, "ticket")
+	                                  ? json_incref(json_object_get(r,
+	                                                                "ticket"))
+	                                  : json_null(),
 	                "approved_by", r ? approved_by(r) : json_array(),
 	                "break_glass",
 	                json_boolean(r && json_is_true(json_object_get(
@@ -223,8 +259,8 @@ static void on_grant(struct gather *g, const struct jg_event *ev, json_t *d)
 	                  : json_null(),
 	                "seconds_granted", json_integer(exp > from ? exp - from
 	                                                           : 0),
-	                "extensions", 0, "ended", "active", "ended_at",
-	                "ended_by", "end_reason");
+	                "extensions", 0, "ended", shared(g, "active"),
+	                "ended_at", "ended_by", "end_reason");
 	if (!row) {
 		g->failed = 1;
 		return;
@@ -387,6 +423,10 @@ static int walk_one(const struct jg_event *ev, void *ctx)
 	struct gather *g = ctx;
 	json_t *d = NULL;
 
+	/* the walk is the chain's verification too: it reads the whole
+	 * trail, and the period is what the store's filter used to keep */
+	if ((g->since && ev->ts < g->since) || (g->until && ev->ts >= g->until))
+		return 0;
 	if (!g->first_seq)
 		g->first_seq = ev->seq;
 	g->last_seq = ev->seq;
@@ -413,6 +453,7 @@ static void gather_free(struct gather *g)
 	json_decref(g->alert_ix);
 	json_decref(g->by_requester);
 	json_decref(g->by_resource);
+	json_decref(g->strs);
 }
 
 /* Grants with no end in the period's trail: expired by the end of the
@@ -518,8 +559,8 @@ enum jg_err jg_report_gather(struct jg_gate *gate,
                              char why[JG_WHY_MAX])
 {
 	struct gather g = {0};
-	struct jg_filter f = {0};
-	int64_t next = 0;
+	struct jg_audit_report rep = {0};
+	size_t pins = 0;
 	json_t *m = NULL; /* owned until given to *out */
 	enum jg_err e;
 
@@ -536,10 +577,14 @@ enum jg_err jg_report_gather(struct jg_gate *gate,
 	g.alert_ix = json_object();
 	g.by_requester = json_array();
 	g.by_resource = json_object();
-	f.since = since;
-	f.until = until;
-	/* one walk, no page limit: one read transaction for the period */
-	e = jg_gate_audit_walk(gate, who, &f, walk_one, &g, &next, why);
+	g.strs = json_object();
+	g.since = since;
+	g.until = until;
+	/* one walk of the whole trail, in pages of read transactions (the
+	 * trail only grows, so the pages read one prefix of it): verifies
+	 * the chain against the signed checkpoints and folds the period */
+	e = jg_gate_audit_verify_walk(gate, who, walk_one, &g, &rep, &pins,
+	                              why);
 	if (e == JG_OK && g.failed)
 		e = JG_ENOMEM;
 	if (e == JG_OK) {
@@ -549,8 +594,8 @@ enum jg_err jg_report_gather(struct jg_gate *gate,
 			e = JG_ENOMEM;
 	}
 	if (e == JG_OK)
-		e = jg_report_facts(gate, who, m, g.by_resource, since, until,
-		                    now);
+		e = jg_report_facts(gate, m, g.by_resource, &rep, pins, since,
+		                    until, now);
 	gather_free(&g);
 	if (e != JG_OK) {
 		json_decref(m);

@@ -1,11 +1,12 @@
 /*
  * report.h - compliance evidence for a period (issue 15 section 2).
  *
- * jg_report_gather reads the audit trail for [since, until) in one walk
- * (plus the tokens, the chain's verification and the signed checkpoints)
- * and builds the report's model: one JSON object, the same data every
- * format shows (docs/compliance.md documents its schema). The renderers
- * turn the model into a file: JSON (report_json.c), CSV of the grants
+ * jg_report_gather reads the audit trail in one walk, which verifies the
+ * whole chain and folds the events of [since, until) (plus the tokens
+ * and the signed checkpoints) and builds the report's model: one JSON
+ * object, the same data every format shows (docs/compliance.md
+ * documents its schema). The renderers turn the model into a file:
+ * JSON (report_json.c), CSV of the grants
  * table (report_csv.c) and self-contained HTML (report_html.c, from the
  * template web/report.html). The report only reads; it never writes to
  * the store or the trail.
@@ -51,16 +52,19 @@ enum jg_err jg_report_render(const json_t *model, enum jg_report_format f,
 
 /* ---- inside the report (report_*.c) ---- */
 
+struct jg_audit_report;
+
 /*
  * Add to model what is not in the period's walk (report_facts.c):
  * standing_privileges (tokens now, long grants of the period), audit
- * (the chain's verification and the period's signed checkpoints) and
- * charts (by_resource: resource -> grants, from the walk).
+ * (rep and pins: the chain's verification the walk did, with the
+ * period's signed checkpoints) and charts (by_resource: resource ->
+ * grants, from the walk).
  */
-enum jg_err jg_report_facts(struct jg_gate *g,
-                            const struct jg_principal *who, json_t *model,
-                            const json_t *by_resource, int64_t since,
-                            int64_t until, int64_t now);
+enum jg_err jg_report_facts(struct jg_gate *g, json_t *model,
+                            const json_t *by_resource,
+                            const struct jg_audit_report *rep, size_t pins,
+                            int64_t since, int64_t until, int64_t now);
 
 /* The controls and the sections that evidence each (report_controls.c):
  * a new JSON array, the caller's. */

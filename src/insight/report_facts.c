@@ -139,30 +139,28 @@ static enum jg_err checkpoints(struct jg_gate *g, int64_t since,
 	return e;
 }
 
-static enum jg_err audit(struct jg_gate *g, const struct jg_principal *who,
-                         json_t *model, int64_t since, int64_t until)
+/* rep and pins: the chain's verification, done by the period's walk. */
+static enum jg_err audit(struct jg_gate *g, json_t *model,
+                         const struct jg_audit_report *rep, size_t pins,
+                         int64_t since, int64_t until)
 {
-	struct jg_audit_report rep = {0};
-	char why[JG_WHY_MAX] = "", kid[JG_CKPT_KID_LEN] = "";
+	char kid[JG_CKPT_KID_LEN] = "";
 	EVP_PKEY *key = jg_gate_ckpt_key(g);
-	size_t pins = 0;
 	json_t *cps = json_array(), *a;
-	enum jg_err e = jg_gate_audit_verify_pinned(g, who, &rep, &pins, why);
+	enum jg_err e = checkpoints(g, since, until, cps);
 
-	if (e == JG_OK)
-		e = checkpoints(g, since, until, cps);
 	if (e != JG_OK) {
 		json_decref(cps);
 		return e;
 	}
 	if (key)
 		jg_ckpt_key_id(key, kid);
-	a = json_pack("{s:b,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "chain_ok", rep.ok,
-	              "events_checked", (json_int_t)rep.count,
+	a = json_pack("{s:b,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "chain_ok", rep->ok,
+	              "events_checked", (json_int_t)rep->count,
 	              "checkpoints_checked", (json_int_t)pins, "broken_seq",
-	              rep.ok ? json_null() : json_integer(rep.broken_seq),
+	              rep->ok ? json_null() : json_integer(rep->broken_seq),
 	              "broken_reason",
-	              rep.ok ? json_null() : json_string(rep.reason),
+	              rep->ok ? json_null() : json_string(rep->reason),
 	              "checkpoint_key_id", key ? json_string(kid) : json_null(),
 	              "checkpoint_public_key", key ? pub_pem(key) : json_null(),
 	              "checkpoints", cps);
@@ -267,16 +265,16 @@ static json_t *approve_times(const json_t *grants)
 	return a;
 }
 
-enum jg_err jg_report_facts(struct jg_gate *g,
-                            const struct jg_principal *who, json_t *model,
-                            const json_t *by_resource, int64_t since,
-                            int64_t until, int64_t now)
+enum jg_err jg_report_facts(struct jg_gate *g, json_t *model,
+                            const json_t *by_resource,
+                            const struct jg_audit_report *rep, size_t pins,
+                            int64_t since, int64_t until, int64_t now)
 {
 	const json_t *grants = json_object_get(model, "grants");
 	enum jg_err e;
 
 	if ((e = standing(g, model, now)) != JG_OK ||
-	    (e = audit(g, who, model, since, until)) != JG_OK)
+	    (e = audit(g, model, rep, pins, since, until)) != JG_OK)
 		return e;
 	json_object_set_new(model, "charts",
 	                    json_pack("{s:o,s:o,s:o}", "grants_per_week",

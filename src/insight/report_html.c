@@ -23,24 +23,35 @@ struct col {
 	const char *key, *label;
 };
 
+/* s with HTML's five specials escaped; plain runs are copied whole. */
 static void esc(struct jg_rbuf *b, const char *s)
 {
-	const char *p = s, *run = s;
+	for (;;) {
+		size_t n = strcspn(s, "<>&\"'");
+		const char *rep;
 
-	for (; *p; p++) {
-		const char *rep = *p == '<'    ? "&lt;"
-		                  : *p == '>'  ? "&gt;"
-		                  : *p == '&'  ? "&amp;"
-		                  : *p == '"'  ? "&quot;"
-		                  : *p == '\'' ? "&#39;"
-		                               : NULL;
-		if (!rep)
-			continue;
-		jg_rbuf_add(b, run, (size_t)(p - run));
+		jg_rbuf_add(b, s, n);
+		switch (s[n]) {
+		case '\0':
+			return;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		default:
+			rep = "&#39;";
+		}
 		jg_rbuf_str(b, rep);
-		run = p + 1;
+		s += n + 1;
 	}
-	jg_rbuf_add(b, run, (size_t)(p - run));
 }
 
 static json_int_t num(const json_t *o, const char *key)

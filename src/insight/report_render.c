@@ -5,6 +5,7 @@
  * evidence, one row per grant (RFC 4180 quoting).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,15 +168,28 @@ enum jg_err jg_report_csv(const json_t *model, struct jg_rbuf *b,
 	return JG_OK;
 }
 
+/*
+ * A grant row's bytes in CSV or HTML, about: the buffer starts that
+ * large, so a year's report is not copied at each doubling of the
+ * buffer. Untouched pages of a larger guess cost no memory.
+ */
+#define ROW_GUESS 320
+
 enum jg_err jg_report_render(const json_t *model, enum jg_report_format f,
                              char **out, size_t *len,
                              char sha[JG_SHA256_HEX])
 {
 	struct jg_rbuf b = {0};
+	size_t rows = json_array_size(json_object_get(model, "grants"));
 	enum jg_err e;
 
 	*out = NULL;
 	*len = 0;
+	if (f != JG_REPORT_JSON && rows < SIZE_MAX / ROW_GUESS / 2) {
+		b.cap = (rows + 256) * ROW_GUESS;
+		if (!(b.buf = malloc(b.cap)))
+			return JG_ENOMEM;
+	}
 	if (f == JG_REPORT_JSON)
 		e = jg_report_json(model, &b, sha);
 	else if (f == JG_REPORT_CSV)

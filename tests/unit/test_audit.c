@@ -558,6 +558,83 @@ static void more_than_one_page_verifies(void **state)
 	expect_broken(f->st, 10001, "hash mismatch");
 }
 
+/* What a reader given the events by jg_audit_verify_walk saw. */
+struct seen {
+	int64_t n, last, stop_at;
+};
+
+static int see(const struct jg_event *ev, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->n++;
+	s->last = ev->seq;
+	return ev->seq == s->stop_at;
+}
+
+/* One walk verifies and feeds the reader every event, across pages and
+ * past a break (the verifier stops there, the reader does not). */
+static void verify_walk_feeds_every_event(void **state)
+{
+	struct fx *f = *state;
+	struct jg_audit_report rep;
+	struct seen s = {0};
+
+	append_n(f->st, 10000, 1); /* a full page, then some */
+	append_n(f->st, 5, 20000);
+	assert_int_equal(jg_audit_verify_walk(f->st, NULL, 0, see, &s, &rep),
+	                 JG_OK);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 10005);
+	assert_int_equal(s.n, 10005);
+
+	sql_exec(f->path, "UPDATE audit SET actor = 'mallory' WHERE seq = 3");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(jg_audit_verify_walk(f->st, NULL, 0, see, &s, &rep),
+	                 JG_OK);
+	assert_false(rep.ok);
+	assert_int_equal(rep.broken_seq, 3);
+	assert_int_equal(rep.count, 2);
+	assert_int_equal(s.n, 10005); /* the reader still saw them all */
+	assert_int_equal(s.last, 10005);
+
+	/* the reader stops the walk: verified so far, nothing more */
+	sql_exec(f->path, "UPDATE audit SET actor = 'alice' WHERE seq = 3");
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 10001;
+	assert_int_equal(jg_audit_verify_walk(f->st, NULL, 0, see, &s, &rep),
+	                 JG_OK);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 10001);
+	assert_int_equal(s.n, 10001);
+}
+
+/* The checkpoints hold in the shared walk as in verify: a signed seq
+ * past the trail's end is a cut trail, unless the reader stopped the
+ * walk before it (then nothing is judged about what was not read). */
+static void verify_walk_matches_checkpoints(void **state)
+{
+	struct fx *f = *state;
+	struct jg_audit_report rep;
+	struct jg_checkpoint cp = {.seq = 7, .hash = JG_AUDIT_GENESIS};
+	struct seen s = {0};
+
+	append_n(f->st, 5, 1000);
+	assert_int_equal(jg_audit_verify_walk(f->st, &cp, 1, see, &s, &rep),
+	                 JG_OK);
+	assert_false(rep.ok);
+	assert_int_equal(rep.broken_seq, 6);
+	assert_non_null(strstr(rep.reason, "were deleted"));
+	assert_int_equal(s.n, 5);
+
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	assert_int_equal(jg_audit_verify_walk(f->st, &cp, 1, see, &s, &rep),
+	                 JG_OK);
+	assert_true(rep.ok);
+	assert_int_equal(rep.count, 2);
+}
+
 static void event_json_shows_fields(void **state)
 {
 	struct jg_event ev = base_event();
@@ -608,6 +685,8 @@ int main(void)
 	        T(tricky_events_chain_and_verify),
 	        T(rehashed_event_breaks_next_link),
 	        T(more_than_one_page_verifies),
+	        T(verify_walk_feeds_every_event),
+	        T(verify_walk_matches_checkpoints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
