@@ -9,12 +9,6 @@
 # and memcheck both intercept the clock), as the point here is the clock.
 . "$(dirname "$0")/lib.sh"
 
-FAKETIME_LIB=
-for f in /usr/lib/*/faketime/libfaketime.so.1; do
-	[ -e "$f" ] && FAKETIME_LIB=$f
-done
-[ -n "$FAKETIME_LIB" ] || jg_bail "libfaketime" "installed by scripts/deps" "missing"
-
 jg_policy <<'EOF2'
 version: 1
 resources:
@@ -26,10 +20,7 @@ rules:
     max_duration: 1h
 EOF2
 SKEW=$JG_TMP/faketime
-echo "+0" >"$SKEW"
-# ASan (make sanitize) wants its runtime first; libfaketime comes first here
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-JG_SERVER_WRAP="env LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE=$SKEW FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS=$ASAN_OPTIONS"
+jg_faketime "$SKEW"
 JG_SERVE_ARGS="--sweep-interval 1h"
 jg_start
 jg_token alice

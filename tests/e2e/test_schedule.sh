@@ -11,12 +11,6 @@
 # test moves the server's clock past the start instead of waiting.
 . "$(dirname "$0")/lib.sh"
 
-FAKETIME_LIB=
-for f in /usr/lib/*/faketime/libfaketime.so.1; do
-	[ -e "$f" ] && FAKETIME_LIB=$f
-done
-[ -n "$FAKETIME_LIB" ] || jg_bail "libfaketime" "installed by scripts/deps" "missing"
-
 jg_policy <<'YAML'
 version: 1
 defaults: {max_start_ahead: 7d}
@@ -55,9 +49,7 @@ resources:
 YAML
 
 SKEW=$JG_TMP/faketime
-echo "+0" >"$SKEW"
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-JG_SERVER_WRAP="env LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE=$SKEW FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS=$ASAN_OPTIONS"
+jg_faketime "$SKEW"
 JG_SERVE_ARGS="--connectors $JG_TMP/connectors.yaml --sweep-interval 1h"
 jg_start
 jg_token alice

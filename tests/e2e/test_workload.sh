@@ -20,12 +20,6 @@ ROOT=$(cd "$HERE/../.." && pwd)
 if ! command -v node >/dev/null 2>&1; then
 	sh "$ROOT/scripts/deps" >&2 || jg_bail "node installed" "scripts/deps" "failed"
 fi
-FAKETIME_LIB=
-for f in /usr/lib/*/faketime/libfaketime.so.1; do
-	[ -e "$f" ] && FAKETIME_LIB=$f
-done
-[ -n "$FAKETIME_LIB" ] || jg_bail "libfaketime" "installed by scripts/deps" "missing"
-
 # start_issuer NAME PLATFORM: sets ISS_NAME (its URL) and PID_NAME
 start_issuer() {
 	local i ready=$JG_TMP/$1.ready pid
@@ -110,9 +104,7 @@ resources:
     args: [deployed]
 EOF
 SKEW=$JG_TMP/faketime
-echo "+0" >"$SKEW"
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-JG_SERVER_WRAP="env LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE=$SKEW FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS=$ASAN_OPTIONS"
+jg_faketime "$SKEW"
 JG_SERVE_ARGS="--connectors $JG_TMP/connectors.yaml"
 jg_start
 

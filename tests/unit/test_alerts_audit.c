@@ -26,6 +26,7 @@
 #include "policy/load.h"
 #include "store/store.h"
 #include "testdb.h"
+#include "gatefx.h"
 
 #define DAY 86400LL
 #define T0 (1793577600LL)
@@ -41,41 +42,31 @@ static const char policy_yaml[] =
         "    max_duration: 10m\n";
 
 struct fx {
-	char path[TDB_NAME_MAX];
-	struct jg_store *st;
-	struct jg_gate *g;
+	struct gatefx x;
+	struct jg_gate *g; /* owned */
 };
 
-static struct jg_gate *gate_on(struct jg_store *st, const char *alerts)
+/* A gate under policy_yaml with alerts appended, its detectors fed as
+ * each step commits. */
+static struct jg_gate *alerts_gate(struct fx *f, const char *alerts)
 {
-	char yaml[1024], err[256] = "";
-	struct jg_policy *pol;
+	char yaml[1024];
 	struct jg_gate *g;
 
 	snprintf(yaml, sizeof(yaml), "%s%s", policy_yaml, alerts);
-	if (jg_policy_parse("t.yaml", yaml, strlen(yaml), &pol, err,
-	                    sizeof(err)) != JG_OK ||
-	    jg_gate_new(st, pol, NULL, &g) != JG_OK) {
-		print_error("gate: %s\n", err);
-		return NULL;
-	}
-	jg_gate_alerts_inline(g); /* fed as each step commits */
+	g = gatefx_gate(&f->x, yaml, 0);
+	jg_gate_alerts_inline(g);
 	return g;
 }
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256] = "";
 
 	if (!f)
 		return -1;
-	tdb_new(f->path);
-	if (jg_store_open(f->path, &f->st, err, sizeof(err)) != JG_OK ||
-	    !(f->g = gate_on(f->st, ""))) {
-		print_error("setup: %s\n", err);
-		return -1;
-	}
+	gatefx_open(&f->x, 0);
+	f->g = alerts_gate(f, "");
 	*state = f;
 	return 0;
 }
@@ -85,8 +76,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	jg_gate_free(f->g);
-	jg_store_close(f->st);
-	tdb_remove(f->path);
+	gatefx_close(&f->x);
 	free(f);
 	return 0;
 }
@@ -94,7 +84,7 @@ static int teardown(void **state)
 static void regate(struct fx *f, const char *alerts)
 {
 	jg_gate_free(f->g);
-	assert_non_null(f->g = gate_on(f->st, alerts));
+	f->g = alerts_gate(f, alerts);
 }
 
 /* Events of type in the trail. */
@@ -104,13 +94,13 @@ static int64_t events(struct fx *f, const char *type)
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE "
 	         "type = '%s'", type);
-	return tdb_int(f->path, sql);
+	return tdb_int(f->x.path, sql);
 }
 
 /* "kind:subject:severity" of every alert raised, one a line, in order. */
 static void alerts(struct fx *f, char *out, size_t len)
 {
-	tdb_text(f->path, "SELECT group_concat(json_extract(details, '$.kind')"
+	tdb_text(f->x.path, "SELECT group_concat(json_extract(details, '$.kind')"
 	         " || ':' || json_extract(details, '$.subject') || ':' || "
 	         "json_extract(details, '$.severity'), ' ') FROM (SELECT "
 	         "details FROM audit WHERE type = 'alert.raised' ORDER BY seq)",
@@ -131,7 +121,7 @@ static void token(struct fx *f, const char *who, int64_t made, int64_t used,
 	                 JG_OK);
 	snprintf(sql, sizeof(sql), "UPDATE tokens SET last_used_at = %lld "
 	         "WHERE id = '%s'", (long long)used, t->id);
-	tdb_exec(f->path, sql);
+	tdb_exec(f->x.path, sql);
 }
 
 static void auth(struct fx *f, const char *secret, int64_t now,
@@ -159,7 +149,7 @@ static void token_used_after_months_raises(void **state)
 	auth(f, s_old, T0, JG_OK);
 	auth(f, s_old, T0 + 120, JG_OK); /* touched again: not dormant */
 	assert_int_equal(events(f, "token.reactivated"), 1);
-	tdb_text(f->path, "SELECT actor || ' ' || subject || ' ' || details "
+	tdb_text(f->x.path, "SELECT actor || ' ' || subject || ' ' || details "
 	         "FROM audit WHERE type = 'token.reactivated'", got,
 	         sizeof(got));
 	snprintf(want, sizeof(want), "sleeper %s {\"idle_days\":100,"
@@ -169,13 +159,13 @@ static void token_used_after_months_raises(void **state)
 	assert_string_equal(got, want);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE "
 	         "instr(details, '%s') > 0", s_old);
-	assert_int_equal(tdb_int(f->path, sql), 0);
+	assert_int_equal(tdb_int(f->x.path, sql), 0);
 	alerts(f, got, sizeof(got));
 	snprintf(want, sizeof(want), "token_dormant:%s:high", old.id);
 	assert_string_equal(got, want);
 	snprintf(sql, sizeof(sql), "SELECT last_used_at FROM tokens WHERE "
 	         "id = '%s'", old.id);
-	assert_int_equal(tdb_int(f->path, sql), T0 + 120);
+	assert_int_equal(tdb_int(f->x.path, sql), T0 + 120);
 }
 
 /* Never used: idle since it was made, last_used_at null. A dashboard
@@ -194,7 +184,7 @@ static void never_used_and_session_count(void **state)
 	assert_int_equal(jg_gate_session_open(f->g, sb, T0, cookie, csrf,
 	                                      &who),
 	                 JG_OK);
-	tdb_text(f->path, "SELECT group_concat(json_extract(details, "
+	tdb_text(f->x.path, "SELECT group_concat(json_extract(details, "
 	         "'$.principal') || '/' || json_extract(details, '$.idle_days')"
 	         " || '/' || ifnull(json_extract(details, '$.last_used_at'), "
 	         "'null'), ' ') FROM audit WHERE type = 'token.reactivated'",
@@ -255,15 +245,15 @@ static void dormant_use_fails_closed(void **state)
 
 	token(f, "sleeper", T0 - 200 * DAY, T0 - 100 * DAY, &t, st);
 	token(f, "daily", T0 - 200 * DAY, T0 - DAY, &u, su);
-	tdb_exec(f->path, "CREATE TRIGGER no_reactivation BEFORE INSERT ON "
+	tdb_exec(f->x.path, "CREATE TRIGGER no_reactivation BEFORE INSERT ON "
 	         "audit WHEN NEW.type = 'token.reactivated' BEGIN SELECT "
 	         "RAISE(ABORT, 'refused'); END");
 	auth(f, st, T0, JG_ESTORE);
 	auth(f, su, T0, JG_OK);
 	snprintf(sql, sizeof(sql), "SELECT last_used_at FROM tokens WHERE "
 	         "id = '%s'", t.id);
-	assert_int_equal(tdb_int(f->path, sql), T0 - 100 * DAY);
-	tdb_exec(f->path, "DROP TRIGGER no_reactivation");
+	assert_int_equal(tdb_int(f->x.path, sql), T0 - 100 * DAY);
+	tdb_exec(f->x.path, "DROP TRIGGER no_reactivation");
 	auth(f, st, T0 + 1, JG_OK);
 	assert_int_equal(events(f, "token.reactivated"), 1);
 }
@@ -320,7 +310,7 @@ static void failed_checkpoint_is_an_alert(void **state)
 	start_failing_signer(f, dir);
 	jg_gate_signer_stop(f->g); /* its last round tries, and fails */
 	assert_int_equal(events(f, "audit.checkpoint_failed"), 1);
-	tdb_text(f->path, "SELECT details FROM audit WHERE type = "
+	tdb_text(f->x.path, "SELECT details FROM audit WHERE type = "
 	         "'audit.checkpoint_failed'", got, sizeof(got));
 	assert_string_equal(got, "{\"error\":\"internal error\",\"seq\":1}");
 	alerts(f, got, sizeof(got));
@@ -359,13 +349,13 @@ static void failed_verification_is_an_alert(void **state)
 	                 JG_OK);
 	assert_true(rep.ok);
 	assert_int_equal(events(f, "audit.verify_failed"), 0);
-	tdb_exec(f->path, "UPDATE audit SET actor = 'mallory' WHERE seq = 2");
+	tdb_exec(f->x.path, "UPDATE audit SET actor = 'mallory' WHERE seq = 2");
 	assert_int_equal(jg_gate_audit_verify_pinned(f->g, &aud, &rep, &pins,
 	                                             why),
 	                 JG_OK);
 	assert_false(rep.ok);
 	assert_int_equal(rep.broken_seq, 2);
-	tdb_text(f->path, "SELECT actor || ' ' || json_extract(details, "
+	tdb_text(f->x.path, "SELECT actor || ' ' || json_extract(details, "
 	         "'$.from') || '-' || json_extract(details, '$.to') || ' ' || "
 	         "json_extract(details, '$.first_bad_seq') FROM audit WHERE "
 	         "type = 'audit.verify_failed'", got, sizeof(got));
