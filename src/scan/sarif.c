@@ -136,9 +136,12 @@ static int severity(struct jg_scan_item *it, const json_t *res,
 		               "level");
 	if (!level)
 		level = "warning"; /* SARIF's default */
-	if (!(it->severity = level_of(level)))
-		return jg_scan_fail(it, "level '%.32s' is not error, warning, "
-		                    "note or none", level);
+	if (!(it->severity = level_of(level))) {
+		char q[JG_SCAN_QUOTE_MAX];
+
+		return jg_scan_fail(it, "level '%s' is not error, warning, "
+		                    "note or none", jg_scan_quote(level, q));
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "scan/scan.h"
+#include "util/visible.h"
 
 static enum jg_err refuse(enum jg_err e, char why[JG_WHY_MAX],
                           const char *msg)
@@ -56,6 +57,12 @@ struct jg_scan_item *jg_scan_add(struct jg_scan *s, const char *target)
 	if (target)
 		snprintf(it->target, sizeof(it->target), "%s", target);
 	return it;
+}
+
+const char *jg_scan_quote(const char *s, char buf[JG_SCAN_QUOTE_MAX])
+{
+	jg_vis_render(s, strnlen(s, 64), buf, JG_SCAN_QUOTE_MAX, 0);
+	return buf;
 }
 
 int jg_scan_fail(struct jg_scan_item *it, const char *fmt, ...)
@@ -163,7 +170,10 @@ static void generic_item(struct jg_scan_item *it, const json_t *o)
 		while (members[i] && strcmp(members[i], key) != 0)
 			i++;
 		if (!members[i]) {
-			jg_scan_fail(it, "unknown member '%.64s'", key);
+			char q[JG_SCAN_QUOTE_MAX];
+
+			jg_scan_fail(it, "unknown member '%s'",
+			             jg_scan_quote(key, q));
 			return;
 		}
 	}

@@ -77,6 +77,12 @@ enum jg_err jg_scan_sarif(const json_t *report, const char *target,
  * copied in; NULL on ENOMEM. */
 struct jg_scan_item *jg_scan_add(struct jg_scan *s, const char *target);
 /* Set it->error (printf) and return -1. */
+/* Up to the first 64 bytes of s, fit to quote in an error message: every
+ * control, newline and hidden character shown as <U+XXXX> (util/visible.h),
+ * so a scanner's input cannot break or forge a log line. Into buf. */
+#define JG_SCAN_QUOTE_MAX (64 * 8 + 1)
+const char *jg_scan_quote(const char *s, char buf[JG_SCAN_QUOTE_MAX]);
+
 int jg_scan_fail(struct jg_scan_item *it, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 /* A copy of s[0..len) into *out when it has no control characters and

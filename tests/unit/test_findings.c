@@ -102,6 +102,27 @@ static void generic_single_and_batch(void **state)
 	jg_scan_clear(&s);
 }
 
+/* What an error quotes from the input is shown, never passed through: a
+ * newline in a member's name or a SARIF level cannot split or forge a
+ * line of the log or the answer (found by fuzz_findings). */
+static void errors_show_the_input_they_quote(void **state)
+{
+	struct jg_scan s;
+
+	(void)state;
+	parse_ok("{\"findings\":[{\"id\":\"a\",\"type\":\"zap\","
+	         "\"recommendati\\n\":\"x\"}]}", NULL, &s);
+	expect_item_error(&s, 0, "unknown member 'recommendati<U+000A>'");
+	assert_null(strchr(s.items[0].error, '\n'));
+	jg_scan_clear(&s);
+	parse_ok("{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":"
+	         "{\"name\":\"zap\"}},\"results\":[{\"ruleId\":\"r\","
+	         "\"level\":\"fatal\\u001b[2J\"}]}]}", NULL, &s);
+	expect_item_error(&s, 0, "level 'fatal<U+001B>[2J'");
+	assert_null(strchr(s.items[0].error, 0x1b));
+	jg_scan_clear(&s);
+}
+
 static void generic_bad_findings_each_get_an_error(void **state)
 {
 	char big[JG_FINDING_ID_MAX + 64], text[512];
@@ -649,6 +670,7 @@ int main(void)
 	const struct CMUnitTest pure[] = {
 	        T(generic_single_and_batch),
 	        T(generic_bad_findings_each_get_an_error),
+	        T(errors_show_the_input_they_quote),
 	        T(reports_refused_whole),
 	        T(sarif_results_as_findings),
 	        T(sarif_ids_identify_the_problem),
