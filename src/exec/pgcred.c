@@ -136,6 +136,24 @@ static PGconn *admin(const struct jg_connector *k, char *why, size_t whylen)
 	return conn;
 }
 
+/* The admin connection for statements about role, after checking that k
+ * makes credentials and role is one of ours; NULL with *e and why. */
+static PGconn *admin_for(const struct jg_connector *k, const char *role,
+                         enum jg_err *e, char *why, size_t whylen)
+{
+	PGconn *conn;
+
+	if (!jg_connector_issues_credentials(k) || !jg_pgcred_role_ok(role)) {
+		snprintf(why, whylen, "internal: not a credentials connector or "
+		         "a bad role name");
+		*e = JG_EINTERNAL;
+		return NULL;
+	}
+	conn = admin(k, why, whylen);
+	*e = conn ? JG_OK : JG_EBUSY;
+	return conn;
+}
+
 /*
  * Run sql; 0 when it succeeded, else -1 with PostgreSQL's message in why
  * and its SQLSTATE in state (when not NULL).
@@ -213,13 +231,8 @@ enum jg_err jg_pgcred_create(const struct jg_connector *k, const char *role,
 	enum jg_err e = JG_OK;
 
 	*maybe = 0;
-	if (!jg_connector_issues_credentials(k) || !jg_pgcred_role_ok(role)) {
-		snprintf(why, whylen, "internal: not a credentials connector or "
-		         "a bad role name");
-		return JG_EINTERNAL;
-	}
-	if (!(conn = admin(k, why, whylen)))
-		return JG_EBUSY;
+	if (!(conn = admin_for(k, role, &e, why, whylen)))
+		return e;
 	/* the verifier, never the password, goes over the wire */
 	verifier = PQencryptPasswordConn(conn, password, role, "scram-sha-256");
 	q = verifier ? create_sql(conn, cc, role, verifier, valid_until) : NULL;
@@ -285,13 +298,8 @@ enum jg_err jg_pgcred_drop(const struct jg_connector *k, const char *role,
 	char *qrole, *lit;
 	enum jg_err e = JG_OK;
 
-	if (!jg_connector_issues_credentials(k) || !jg_pgcred_role_ok(role)) {
-		snprintf(why, whylen, "internal: not a credentials connector or "
-		         "a bad role name");
-		return JG_EINTERNAL;
-	}
-	if (!(conn = admin(k, why, whylen)))
-		return JG_EBUSY;
+	if (!(conn = admin_for(k, role, &e, why, whylen)))
+		return e;
 	qrole = PQescapeIdentifier(conn, role, strlen(role));
 	lit = PQescapeLiteral(conn, role, strlen(role));
 	if (!qrole || !lit) {
@@ -315,13 +323,8 @@ enum jg_err jg_pgcred_valid_until(const struct jg_connector *k,
 	PGconn *conn;
 	enum jg_err e = JG_OK;
 
-	if (!jg_connector_issues_credentials(k) || !jg_pgcred_role_ok(role)) {
-		snprintf(why, whylen, "internal: not a credentials connector or "
-		         "a bad role name");
-		return JG_EINTERNAL;
-	}
-	if (!(conn = admin(k, why, whylen)))
-		return JG_EBUSY;
+	if (!(conn = admin_for(k, role, &e, why, whylen)))
+		return e;
 	jg_time_format(valid_until, until);
 	qrole = PQescapeIdentifier(conn, role, strlen(role));
 	quntil = PQescapeLiteral(conn, until, strlen(until));
